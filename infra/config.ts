@@ -1,0 +1,309 @@
+// The whole stack configuration, parsed once. Everything the program builds comes from a
+// `PlatformConfig`; components receive their slice of it and never read `pulumi.Config`.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { backupsConfigSchema, backupsDefaults } from "./backups/config";
+import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
+import { deepMerge, type DeepPartial } from "./util/merge";
+
+export const environments = ["local", "staging", "production"] as const;
+export type Environment = (typeof environments)[number];
+
+/** Secret config keys, always read with `getSecret` so they stay secrets end to end. */
+export const secretKeys = [
+    "databasePassword",
+    "objectStoreSecretKey",
+    "grafanaAdminPassword",
+    "pagerdutyRoutingKey",
+    "slackWebhookUrl",
+    "ticketWebhookUrl",
+] as const;
+export type SecretKey = (typeof secretKeys)[number];
+export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
+
+/** One line, naming the key: the message every config mistake ends in. */
+export class ConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigError";
+    }
+}
+
+/** An integer field whose every error reads "expected an integer >= min[, <= max]". */
+export function int(min: number, max?: number) {
+    const error = max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    const schema = z.number({ error }).int({ error }).min(min, { error });
+    return max === undefined ? schema : schema.max(max, { error });
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+    return z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(", ")}` });
+}
+
+export const bool = z.boolean({ error: "true or false" });
+
+const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "a CPU quantity such as 500m or 2");
+const memoryQuantity = z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, "a memory quantity such as 512Mi or 2Gi");
+const storageQuantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "a storage size such as 10Gi");
+
+const resourcesSchema = z
+    .object({
+        requests: z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict(),
+        limits: z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict(),
+    })
+    .strict();
+export type Resources = z.infer<typeof resourcesSchema>;
+
+/** `repo:tag`, `repo@sha256:…` or both; never `latest` and never untagged. */
+export const imageReference = z
+    .string()
+    .regex(
+        /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+        "an image reference such as repo:1.2.3 or repo@sha256:<64 hex>",
+    )
+    .refine((ref) => hasDigest(ref) || /:[^/]+$/.test(ref), "an image with an immutable tag or a digest")
+    .refine((ref) => !/:latest(@|$)/.test(ref), "an immutable tag, not latest");
+
+export function hasDigest(image: string): boolean {
+    return /@sha256:[a-f0-9]{64}$/.test(image);
+}
+
+const kubernetesSchema = z
+    .object({
+        /** kubeconfig context; unset means the current context of the ambient kubeconfig. */
+        context: z.string().min(1).optional(),
+        /** Path to a kubeconfig file; unset means $KUBECONFIG or ~/.kube/config. */
+        kubeconfig: z.string().min(1).optional(),
+        appNamespace: z.string().regex(/^[a-z0-9-]{1,63}$/),
+        monitoringNamespace: z.string().regex(/^[a-z0-9-]{1,63}$/),
+    })
+    .strict();
+
+const awsSchema = z
+    .object({
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
+    })
+    .strict();
+
+const clusterSchema = z
+    .object({
+        name: z.string().min(1),
+        /** IAM OIDC provider of the EKS cluster, for IRSA trust policies. */
+        oidcProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
+        /** The issuer without scheme, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC. */
+        oidcIssuer: z.string().regex(/^[^:/]+\/.+$/, "the OIDC issuer host and path without https://"),
+        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "a VPC id such as vpc-0abc"),
+        privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "subnet ids such as subnet-0abc")).min(2),
+        /** Security group of the worker nodes: the only source allowed to reach RDS. */
+        nodeSecurityGroupId: z.string().regex(/^sg-[0-9a-f]+$/, "a security group id such as sg-0abc"),
+    })
+    .strict();
+
+const detectorSchema = z
+    .object({
+        image: imageReference,
+        replicas: int(1),
+        maxReplicas: int(1),
+        /** The manual's scaling trigger: CPU > 70 %. */
+        cpuTargetPercent: int(1, 100),
+        resources: resourcesSchema,
+        /** Build the image from this Dockerfile and push it to ECR instead of using `image` as given. */
+        build: z
+            .object({ context: z.string().min(1), dockerfile: z.string().min(1), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/) })
+            .strict()
+            .optional(),
+    })
+    .strict();
+
+const mlflowSchema = z
+    .object({
+        image: imageReference,
+        replicas: int(1),
+        resources: resourcesSchema,
+    })
+    .strict();
+
+const databaseSchema = z
+    .object({
+        kind: oneOf(["rds", "in-cluster"]),
+        name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+        username: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+        /** In-cluster only: the official Postgres image. */
+        image: imageReference,
+        storageSize: storageQuantity,
+        resources: resourcesSchema,
+        /** RDS only. */
+        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.t4g.medium"),
+        engineVersion: z.string().regex(/^\d+(\.\d+)?$/),
+        allocatedStorageGb: int(20),
+        maxAllocatedStorageGb: int(20),
+        backupRetentionDays: int(1, 35),
+        multiAz: bool,
+        deletionProtection: bool,
+    })
+    .strict();
+
+const objectStoreSchema = z
+    .object({
+        kind: oneOf(["s3", "in-cluster"]),
+        /** In-cluster only: an S3-compatible server (MinIO). */
+        image: imageReference,
+        storageSize: storageQuantity,
+        resources: resourcesSchema,
+    })
+    .strict();
+
+const platformSchema = z
+    .object({
+        environment: oneOf(environments),
+        kubernetes: kubernetesSchema,
+        aws: awsSchema.optional(),
+        cluster: clusterSchema.optional(),
+        detector: detectorSchema,
+        mlflow: mlflowSchema,
+        database: databaseSchema,
+        objectStore: objectStoreSchema,
+        monitoring: monitoringConfigSchema,
+        backups: backupsConfigSchema,
+    })
+    .strict()
+    .superRefine((c, ctx) => {
+        const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+        if (c.detector.maxReplicas < c.detector.replicas) {
+            issue(["detector", "maxReplicas"], `expected an integer >= detector.replicas (${c.detector.replicas})`);
+        }
+        const usesAws = c.database.kind === "rds" || c.objectStore.kind === "s3" || c.detector.build !== undefined;
+        if (usesAws && !c.aws) issue(["aws"], "a section required when the database is rds, the object store is s3 or the detector image is built");
+        if (usesAws && !c.cluster) issue(["cluster"], "a section required when the database is rds, the object store is s3 or the detector image is built");
+        if (c.environment === "production") {
+            if (!hasDigest(c.detector.image) && !c.detector.build) issue(["detector", "image"], "expected an image pinned by digest (repo@sha256:…) in production");
+            if (c.detector.replicas < 3) issue(["detector", "replicas"], "expected an integer >= 3 in production");
+            if (c.database.kind !== "rds") issue(["database", "kind"], 'expected "rds" in production');
+            if (c.objectStore.kind !== "s3") issue(["objectStore", "kind"], 'expected "s3" in production');
+            if (!c.database.multiAz) issue(["database", "multiAz"], "expected true in production");
+            if (!c.database.deletionProtection) issue(["database", "deletionProtection"], "expected true in production");
+            if (c.database.backupRetentionDays < 7) issue(["database", "backupRetentionDays"], "expected an integer >= 7 in production");
+        }
+    });
+
+export type PlatformSettings = z.infer<typeof platformSchema>;
+export type DetectorConfig = PlatformSettings["detector"];
+export type MlflowConfig = PlatformSettings["mlflow"];
+export type DatabaseConfig = PlatformSettings["database"];
+export type ObjectStoreConfig = PlatformSettings["objectStore"];
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type AwsConfig = z.infer<typeof awsSchema>;
+
+export interface PlatformConfig extends PlatformSettings {
+    /** The Pulumi stack name; equals `environment` except for DR drill stacks. */
+    stack: string;
+    secrets: PlatformSecrets;
+}
+
+const commonResources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
+    requests: { cpu, memory },
+    limits: { cpu: cpuLimit, memory: memoryLimit },
+});
+
+/** Sizing per environment; the stack file only states what differs. */
+export function environmentDefaults(env: Environment): DeepPartial<PlatformSettings> {
+    const production = env === "production";
+    const local = env === "local";
+    return {
+        kubernetes: { appNamespace: "pneumonia", monitoringNamespace: "monitoring" },
+        detector: {
+            replicas: production ? 3 : local ? 1 : 2,
+            maxReplicas: production ? 10 : local ? 2 : 4,
+            cpuTargetPercent: 70,
+            resources: local ? commonResources("250m", "512Mi", "1", "1Gi") : commonResources("1", "2Gi", "2", "4Gi"),
+        },
+        mlflow: {
+            // The official image plus psycopg2 and boto3 (images/mlflow/Dockerfile); see README.
+            image: "ghcr.io/mlflow/mlflow:v2.22.1",
+            replicas: production ? 2 : 1,
+            resources: commonResources("250m", "512Mi", "1", "1Gi"),
+        },
+        database: {
+            kind: production ? "rds" : "in-cluster",
+            name: "mlflow",
+            username: "mlflow",
+            image: "postgres:15.10-bookworm",
+            storageSize: local ? "5Gi" : "20Gi",
+            resources: commonResources("250m", "512Mi", "1", "1Gi"),
+            instanceClass: "db.t4g.medium",
+            engineVersion: "15",
+            allocatedStorageGb: 50,
+            maxAllocatedStorageGb: 200,
+            backupRetentionDays: production ? 14 : 7,
+            multiAz: production,
+            deletionProtection: production,
+        },
+        objectStore: {
+            kind: local ? "in-cluster" : "s3",
+            image: "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z",
+            storageSize: "10Gi",
+            resources: commonResources("100m", "256Mi", "500m", "512Mi"),
+        },
+        monitoring: monitoringDefaults(env),
+        backups: backupsDefaults(env),
+    };
+}
+
+/** Parses raw stack config (already JSON-decoded, secrets excluded) into a `PlatformConfig`. */
+export function parsePlatformConfig(raw: Record<string, unknown>, stack: string, secrets: PlatformSecrets = {}): PlatformConfig {
+    const env = raw.environment;
+    if (typeof env !== "string" || !(environments as readonly string[]).includes(env)) {
+        throw new ConfigError(`environment: expected one of ${environments.join(", ")}, got ${describeValue(env)}`);
+    }
+    const merged = deepMerge(environmentDefaults(env as Environment) as Record<string, unknown>, raw);
+    const result = platformSchema.safeParse(merged);
+    if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
+    return { ...result.data, stack, secrets };
+}
+
+/** Reads the running stack's config. The only place in the program that touches `pulumi.Config`. */
+export function loadConfig(): PlatformConfig {
+    const config = new pulumi.Config();
+    const raw: Record<string, unknown> = {};
+    for (const key of Object.keys(platformSchema.shape)) {
+        const value = readStructured(config, key);
+        if (value !== undefined) raw[key] = value;
+    }
+    const secrets: PlatformSecrets = {};
+    for (const key of secretKeys) {
+        const value = config.getSecret(key);
+        if (value !== undefined) secrets[key] = value;
+    }
+    return parsePlatformConfig(raw, pulumi.getStack(), secrets);
+}
+
+function readStructured(config: pulumi.Config, key: string): unknown {
+    const text = config.get(key);
+    if (text === undefined) return undefined;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+    return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
+}
+
+function describeValue(value: unknown): string {
+    return value === undefined ? "nothing" : JSON.stringify(value);
+}
+
+function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
+    const key = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") return `${key ? `${key}.` : ""}${issue.keys[0]}: unknown key`;
+    const got = describeValue(valueAt(input, issue.path));
+    // Zod's own wording ("Invalid input: expected string, received number") is replaced by the
+    // schema's description where the schema gives one; otherwise it is reduced to the expectation.
+    const expected = issue.message.startsWith("Invalid input: expected ")
+        ? issue.message.slice("Invalid input: expected ".length).replace(/, received .*$/, "")
+        : issue.message.replace(/^Invalid (string|input): /, "");
+    if (issue.code === "custom") return `${key}: ${issue.message}, got ${got}`;
+    return `${key || "(stack config)"}: expected ${expected}, got ${got}`;
+}
