@@ -1,0 +1,137 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** One statement of an S3 bucket policy, given the bucket's ARN. */
+export type PolicyStatementFactory = (bucketArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>;
+
+export interface SecureBucketArgs {
+    /** What the bucket holds, in the platform's words (mlflow-artifacts, backups). */
+    purpose: string;
+    tags: Record<string, string>;
+    /** Statements added to the TLS-only policy, e.g. a deny of unencrypted uploads. */
+    extraPolicyStatements?: PolicyStatementFactory[];
+    /** Object Lock default retention; set only on buckets created with it (it cannot be added later). */
+    objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
+    /** Refuse to delete the bucket from Pulumi (production data). */
+    protect?: boolean;
+}
+
+/**
+ * An S3 bucket with the settings no bucket of the platform goes without: its own KMS key with
+ * rotation, versioning, all four public-access blocks, ownership enforced (no ACLs), SSE-KMS by
+ * default and a policy that refuses plain HTTP.
+ */
+export class SecureBucket extends pulumi.ComponentResource {
+    public readonly bucket: pulumi.Output<string>;
+    public readonly arn: pulumi.Output<string>;
+    public readonly kmsKeyArn: pulumi.Output<string>;
+    /** Resources that must exist before the bucket is used (settings and policy). */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pneumonia:storage:SecureBucket", name, {}, opts);
+        if (args.objectLock && !(Number.isInteger(args.objectLock.days) && args.objectLock.days >= 1)) {
+            throw new Error(`${name}: objectLock.days must be an integer >= 1, got ${args.objectLock.days}`);
+        }
+        const child = { parent: this };
+
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Encrypts the ${args.purpose} bucket`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags: args.tags,
+            },
+            child,
+        );
+        new aws.kms.Alias(`${name}-key`, { name: pulumi.interpolate`alias/${args.purpose}-${pulumi.getStack()}`, targetKeyId: key.keyId }, child);
+
+        const bucket = new aws.s3.Bucket(
+            name,
+            {
+                bucketPrefix: `${args.purpose}-`,
+                objectLockEnabled: args.objectLock !== undefined,
+                forceDestroy: false,
+                tags: args.tags,
+            },
+            // A non-empty bucket cannot be deleted (forceDestroy is off); `protect` also stops Pulumi trying.
+            { ...child, protect: args.protect ?? false },
+        );
+
+        const versioning = new aws.s3.BucketVersioning(
+            name,
+            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+            child,
+        );
+        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+            name,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
+                        bucketKeyEnabled: true,
+                    },
+                ],
+            },
+            child,
+        );
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            name,
+            {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            child,
+        );
+        const ownership = new aws.s3.BucketOwnershipControls(
+            name,
+            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            child,
+        );
+        const policy = new aws.s3.BucketPolicy(
+            name,
+            {
+                bucket: bucket.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "DenyInsecureTransport",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                        ...(args.extraPolicyStatements ?? []).map((statement) => statement(bucket.arn)),
+                    ],
+                }),
+            },
+            // S3 rejects a policy while the public-access block is being written.
+            { ...child, dependsOn: [publicAccess] },
+        );
+        const lock = args.objectLock
+            ? [
+                  new aws.s3.BucketObjectLockConfiguration(
+                      name,
+                      {
+                          bucket: bucket.id,
+                          rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
+                      },
+                      { ...child, dependsOn: [versioning] },
+                  ),
+              ]
+            : [];
+
+        this.bucket = bucket.bucket;
+        this.arn = bucket.arn;
+        this.kmsKeyArn = key.arn;
+        this.ready = [versioning, encryption, publicAccess, ownership, policy, ...lock];
+        this.registerOutputs({ bucket: this.bucket, arn: this.arn, kmsKeyArn: this.kmsKeyArn });
+    }
+}

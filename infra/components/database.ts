@@ -1,0 +1,247 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterConfig, DatabaseConfig } from "../config";
+import { databaseClientLabel, platformLabels, selectorLabels } from "./labels";
+import { trafficPolicy, type Peer, type PortRule } from "./network";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
+
+/** The Secret MLflow, the exporter and the backup jobs read; the same keys whichever database runs. */
+export const connectionSecretName = "database-connection";
+const postgresPort = 5432;
+/** The official image's postgres user. */
+const postgresUid = 999;
+
+export interface DatabaseArgs {
+    config: DatabaseConfig;
+    stack: string;
+    namespace: pulumi.Input<string>;
+    /** Secret: from config `databasePassword`, or generated. */
+    password: pulumi.Input<string>;
+    tags: Record<string, string>;
+    /** RDS only: the EKS cluster whose nodes may connect. */
+    cluster?: ClusterConfig;
+    /** Pods outside the app namespace that may connect (in-cluster only), e.g. the metrics exporter. */
+    extraClients?: Peer[];
+    protect: boolean;
+}
+
+/**
+ * MLflow's Postgres: RDS (Multi-AZ, KMS, automated backups) in production, a StatefulSet of the
+ * official image elsewhere. Either way consumers get one Secret, `database-connection`, and pods
+ * labelled as database clients may reach it.
+ */
+export class Database extends pulumi.ComponentResource {
+    public readonly connectionSecretName: pulumi.Output<string>;
+    public readonly host: pulumi.Output<string>;
+    /** host:port, a secret output (it names the production database). */
+    public readonly endpoint: pulumi.Output<string>;
+    /** Egress rule a client pod needs to reach the database. */
+    public readonly clientEgress: PortRule;
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pneumonia:database:Database", name, {}, opts);
+        const { config } = args;
+        if (config.kind === "rds" && !args.cluster) throw new Error(`${name}: an RDS database needs the cluster (VPC, subnets, node security group)`);
+
+        const server = config.kind === "rds" ? this.rds(name, args) : this.inCluster(name, args);
+        this.host = server.host;
+        this.clientEgress = server.clientEgress;
+        this.connectionSecretName = server.secret.metadata.name;
+        this.endpoint = pulumi.secret(pulumi.interpolate`${server.host}:${postgresPort}`);
+        this.ready = server.resources;
+        this.registerOutputs({ connectionSecretName: this.connectionSecretName, endpoint: this.endpoint });
+    }
+
+    private connectionSecret(name: string, args: DatabaseArgs, host: pulumi.Input<string>): k8s.core.v1.Secret {
+        const { config } = args;
+        // RDS enforces TLS (rds.force_ssl); in-cluster traffic stays inside the namespace's NetworkPolicy.
+        const sslmode = config.kind === "rds" ? "require" : "disable";
+        const password = pulumi.output(args.password);
+        return new k8s.core.v1.Secret(
+            name,
+            {
+                metadata: { name: connectionSecretName, namespace: args.namespace, labels: platformLabels("postgres", "database", args.stack) },
+                type: "Opaque",
+                stringData: {
+                    host,
+                    port: String(postgresPort),
+                    dbname: config.name,
+                    username: config.username,
+                    password,
+                    uri: pulumi.interpolate`postgresql://${config.username}:${password.apply(encodeURIComponent)}@${host}:${postgresPort}/${config.name}?sslmode=${sslmode}`,
+                },
+            },
+            { parent: this },
+        );
+    }
+
+    private rds(name: string, args: DatabaseArgs) {
+        const { config } = args;
+        const cluster = args.cluster!;
+        const child = { parent: this };
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            { description: "Encrypts the MLflow database", enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags },
+            child,
+        );
+        const subnets = new aws.rds.SubnetGroup(name, { subnetIds: cluster.privateSubnetIds, tags: args.tags }, child);
+        const securityGroup = new aws.ec2.SecurityGroup(
+            name,
+            {
+                vpcId: cluster.vpcId,
+                description: "MLflow database: Postgres from the EKS nodes only",
+                ingress: [
+                    {
+                        description: "Postgres from the cluster's nodes",
+                        protocol: "tcp",
+                        fromPort: postgresPort,
+                        toPort: postgresPort,
+                        securityGroups: [cluster.nodeSecurityGroupId],
+                    },
+                ],
+                tags: args.tags,
+            },
+            child,
+        );
+        const parameters = new aws.rds.ParameterGroup(
+            name,
+            {
+                family: `postgres${config.engineVersion.split(".")[0]}`,
+                description: "MLflow database: TLS required",
+                parameters: [{ name: "rds.force_ssl", value: "1" }],
+                tags: args.tags,
+            },
+            child,
+        );
+        const instance = new aws.rds.Instance(
+            name,
+            {
+                identifierPrefix: `mlflow-${args.stack}-`,
+                engine: "postgres",
+                engineVersion: config.engineVersion,
+                instanceClass: config.instanceClass,
+                allocatedStorage: config.allocatedStorageGb,
+                maxAllocatedStorage: config.maxAllocatedStorageGb,
+                storageType: "gp3",
+                storageEncrypted: true,
+                kmsKeyId: key.arn,
+                dbName: config.name,
+                username: config.username,
+                password: args.password,
+                port: postgresPort,
+                multiAz: config.multiAz,
+                publiclyAccessible: false,
+                dbSubnetGroupName: subnets.name,
+                vpcSecurityGroupIds: [securityGroup.id],
+                parameterGroupName: parameters.name,
+                backupRetentionPeriod: config.backupRetentionDays,
+                backupWindow: "02:00-03:00",
+                maintenanceWindow: "sun:04:00-sun:05:00",
+                copyTagsToSnapshot: true,
+                deleteAutomatedBackups: false,
+                deletionProtection: config.deletionProtection,
+                skipFinalSnapshot: false,
+                finalSnapshotIdentifier: `mlflow-${args.stack}-final`,
+                autoMinorVersionUpgrade: true,
+                performanceInsightsEnabled: true,
+                performanceInsightsKmsKeyId: key.arn,
+                enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+                tags: args.tags,
+            },
+            { ...child, protect: args.protect },
+        );
+        // RDS sits outside the cluster: clients need egress to its port wherever it lives in the VPC.
+        const secret = this.connectionSecret(name, args, instance.address);
+        return { host: instance.address, secret, clientEgress: { port: postgresPort } as PortRule, resources: [instance, secret] };
+    }
+
+    private inCluster(name: string, args: DatabaseArgs) {
+        const { config } = args;
+        const labels = platformLabels("postgres", "database", args.stack);
+        const selector = selectorLabels("postgres", args.stack);
+        const metadata = { name: "postgres", namespace: args.namespace, labels };
+        const child = { parent: this };
+        const host = pulumi.interpolate`postgres.${args.namespace}.svc.cluster.local`;
+        const secret = this.connectionSecret(name, args, host);
+        const scratch = scratchVolumes({ run: "/var/run/postgresql", tmp: "/tmp" });
+        const fromConnection = (envName: string, key: string) => ({
+            name: envName,
+            valueFrom: { secretKeyRef: { name: secret.metadata.name, key } },
+        });
+        const ready = (periodSeconds: number) => ({
+            exec: { command: ["pg_isready", "-h", "127.0.0.1", "-p", String(postgresPort), "-U", config.username, "-d", config.name] },
+            periodSeconds,
+            timeoutSeconds: 5,
+        });
+        const statefulSet = new k8s.apps.v1.StatefulSet(
+            name,
+            {
+                metadata,
+                spec: {
+                    serviceName: "postgres",
+                    replicas: 1,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPodSecurityContext(postgresUid),
+                            containers: [
+                                {
+                                    name: "postgres",
+                                    image: config.image,
+                                    ports: [{ name: "postgres", containerPort: postgresPort }],
+                                    env: [
+                                        fromConnection("POSTGRES_USER", "username"),
+                                        fromConnection("POSTGRES_PASSWORD", "password"),
+                                        fromConnection("POSTGRES_DB", "dbname"),
+                                        // A subdirectory: the volume's root holds lost+found, which initdb refuses.
+                                        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                                    ],
+                                    resources: config.resources,
+                                    startupProbe: { ...ready(5), failureThreshold: 60 },
+                                    readinessProbe: ready(10),
+                                    livenessProbe: { ...ready(20), failureThreshold: 6 },
+                                    securityContext: restrictedContainerSecurityContext(),
+                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }, ...scratch.volumeMounts],
+                                },
+                            ],
+                            volumes: scratch.volumes,
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data", labels },
+                            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: config.storageSize } } },
+                        },
+                    ],
+                },
+            },
+            child,
+        );
+        const service = new k8s.core.v1.Service(
+            name,
+            { metadata, spec: { selector, ports: [{ name: "postgres", port: postgresPort, targetPort: "postgres" }] } },
+            child,
+        );
+        trafficPolicy(
+            "postgres",
+            {
+                namespace: args.namespace,
+                labels,
+                podSelector: selector,
+                ingress: [{ port: postgresPort, peers: [{ pods: { ...databaseClientLabel } }, ...(args.extraClients ?? [])] }],
+                egress: [],
+            },
+            child,
+        );
+        return {
+            host,
+            secret,
+            clientEgress: { port: postgresPort, peers: [{ pods: selector }] } as PortRule,
+            resources: [secret, statefulSet, service],
+        };
+    }
+}

@@ -1,0 +1,182 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { DetectorConfig, Environment } from "../config";
+import { platformLabels, selectorLabels } from "./labels";
+import { prometheusPeer, trafficPolicy, type Peer } from "./network";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
+
+export const detectorPorts = { http: 8000, metrics: 9090 } as const;
+
+export interface DetectorArgs {
+    config: DetectorConfig;
+    environment: Environment;
+    stack: string;
+    namespace: pulumi.Input<string>;
+    monitoringNamespace: pulumi.Input<string>;
+    /** The image to run: the config's reference, or the digest of an image this stack built. */
+    image: pulumi.Input<string>;
+    /** The MLflow tracking server the detector loads its model from. */
+    mlflowUrl: pulumi.Input<string>;
+    /** Pods, besides Prometheus, that may call the API from inside the cluster; unset opens port 8000 to all. */
+    clients?: Peer[];
+}
+
+/**
+ * The pneumonia detector API: `/health` and `/predict` on 8000, Prometheus metrics on 9090,
+ * scaled on the manual's CPU trigger and never taken below serving capacity by a rollout.
+ */
+export class Detector extends pulumi.ComponentResource {
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly url: pulumi.Output<string>;
+    public readonly image: pulumi.Output<string>;
+    public readonly deployment: k8s.apps.v1.Deployment;
+
+    constructor(name: string, args: DetectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pneumonia:platform:Detector", name, {}, opts);
+        const { config, stack } = args;
+        if (config.maxReplicas < config.replicas) {
+            throw new Error(`${name}: maxReplicas (${config.maxReplicas}) is below replicas (${config.replicas})`);
+        }
+        const labels = platformLabels("detector", "inference-api", stack);
+        const selector = selectorLabels("detector", stack);
+        const metadata = { name: "detector", namespace: args.namespace, labels };
+        const scratch = scratchVolumes({ tmp: "/tmp" });
+        const probe = (periodSeconds: number, failureThreshold: number) => ({
+            httpGet: { path: "/health", port: "http" },
+            periodSeconds,
+            failureThreshold,
+            timeoutSeconds: 5,
+        });
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            name,
+            { metadata, automountServiceAccountToken: false },
+            { parent: this },
+        );
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata,
+                spec: {
+                    // No `replicas`: the HPA owns the count, and a fixed value here would fight it on every update.
+                    selector: { matchLabels: selector },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    revisionHistoryLimit: 10,
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: serviceAccount.metadata.name,
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPodSecurityContext(),
+                            ...(args.environment === "production"
+                                ? {
+                                      topologySpreadConstraints: [
+                                          {
+                                              maxSkew: 1,
+                                              topologyKey: "topology.kubernetes.io/zone",
+                                              whenUnsatisfiable: "DoNotSchedule",
+                                              labelSelector: { matchLabels: selector },
+                                          },
+                                          {
+                                              maxSkew: 1,
+                                              topologyKey: "kubernetes.io/hostname",
+                                              whenUnsatisfiable: "ScheduleAnyway",
+                                              labelSelector: { matchLabels: selector },
+                                          },
+                                      ],
+                                  }
+                                : {}),
+                            containers: [
+                                {
+                                    name: "detector",
+                                    image: args.image,
+                                    ports: [
+                                        { name: "http", containerPort: detectorPorts.http },
+                                        { name: "metrics", containerPort: detectorPorts.metrics },
+                                    ],
+                                    env: [
+                                        { name: "PORT", value: String(detectorPorts.http) },
+                                        { name: "METRICS_PORT", value: String(detectorPorts.metrics) },
+                                        { name: "MLFLOW_TRACKING_URI", value: args.mlflowUrl },
+                                    ],
+                                    resources: config.resources,
+                                    // Loading the model can take minutes; the startup probe allows 5 before liveness applies.
+                                    startupProbe: probe(10, 30),
+                                    readinessProbe: probe(10, 3),
+                                    livenessProbe: probe(20, 3),
+                                    securityContext: restrictedContainerSecurityContext(),
+                                    volumeMounts: scratch.volumeMounts,
+                                },
+                            ],
+                            volumes: scratch.volumes,
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata,
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [
+                        { name: "http", port: detectorPorts.http, targetPort: "http" },
+                        { name: "metrics", port: detectorPorts.metrics, targetPort: "metrics" },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            name,
+            {
+                metadata,
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
+                    minReplicas: config.replicas,
+                    maxReplicas: config.maxReplicas,
+                    metrics: [
+                        {
+                            type: "Resource",
+                            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: config.cpuTargetPercent } },
+                        },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+
+        // One pod at a time may go during node drains; with a single replica (local) that still lets drains finish.
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+            { parent: this },
+        );
+
+        trafficPolicy(
+            "detector",
+            {
+                namespace: args.namespace,
+                labels,
+                podSelector: selector,
+                ingress: [
+                    { port: detectorPorts.http, peers: args.clients },
+                    { port: detectorPorts.metrics, peers: [prometheusPeer(args.monitoringNamespace)] },
+                ],
+                egress: [{ port: 5000, peers: [{ pods: selectorLabels("mlflow", stack) }] }],
+            },
+            { parent: this },
+        );
+
+        this.serviceName = service.metadata.name;
+        this.url = pulumi.interpolate`http://${service.metadata.name}.${args.namespace}.svc.cluster.local:${detectorPorts.http}`;
+        this.image = pulumi.output(args.image);
+        this.registerOutputs({ serviceName: this.serviceName, url: this.url, image: this.image });
+    }
+}

@@ -1,0 +1,35 @@
+// npm run --silent plan -- <stack> [--json] [--out DIR]
+import { parseArgs } from "node:util";
+import { planStack } from "./run";
+import { planJson, planTree, writeManifests } from "./render";
+
+const usage = "usage: npm run --silent plan -- <stack> [--json] [--out DIR]";
+
+async function main(argv: string[]): Promise<number> {
+    let parsed;
+    try {
+        parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" }, out: { type: "string" } } });
+    } catch (e) {
+        process.stderr.write(`error: ${(e as Error).message}\n${usage}\n`);
+        return 2;
+    }
+    const [stack, ...extra] = parsed.positionals;
+    if (!stack || extra.length > 0) {
+        process.stderr.write(`error: expected exactly one stack name\n${usage}\n`);
+        return 2;
+    }
+    const plan = await planStack(stack);
+    if (parsed.values.out) writeManifests(plan, parsed.values.out);
+    process.stdout.write(`${parsed.values.json ? planJson(plan) : planTree(plan)}\n`);
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+        // Config and stack-file errors are already one line naming the key; anything else is a bug worth its stack.
+        const known = e.name === "ConfigError" || e.name === "PlanError";
+        process.stderr.write(`error: ${known ? e.message : (e.stack ?? e.message)}\n`);
+        process.exit(2);
+    },
+);

@@ -1,0 +1,50 @@
+// What the offline plan pretends the providers answered: enough computed outputs (ARNs, endpoints,
+// digests) for the program to wire resources together, and nothing a real deploy would not know.
+import type * as pulumi from "@pulumi/pulumi";
+
+const account = "123456789012";
+
+type State = Record<string, unknown>;
+
+const computed: Record<string, (name: string, inputs: State, region: string) => State> = {
+    "aws:s3/bucket:Bucket": (name, inputs) => {
+        const bucket = (inputs.bucket as string | undefined) ?? `${inputs.bucketPrefix ?? name}plan0001`;
+        return { bucket, arn: `arn:aws:s3:::${bucket}`, id: bucket };
+    },
+    "aws:kms/key:Key": (name, _inputs, region) => ({ arn: `arn:aws:kms:${region}:${account}:key/${name}`, keyId: name }),
+    "aws:iam/role:Role": (name) => ({ arn: `arn:aws:iam::${account}:role/${name}`, name }),
+    "aws:rds/instance:Instance": (name, _inputs, region) => {
+        const address = `${name}.plan0001.${region}.rds.amazonaws.com`;
+        return { address, endpoint: `${address}:5432`, arn: `arn:aws:rds:${region}:${account}:db:${name}` };
+    },
+    "aws:ecr/repository:Repository": (name, inputs, region) => ({
+        repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}`,
+        registryId: account,
+        arn: `arn:aws:ecr:${region}:${account}:repository/${inputs.name ?? name}`,
+    }),
+    "docker:index/image:Image": (_name, inputs) => ({
+        repoDigest: `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"0".repeat(64)}`,
+    }),
+    "random:index/randomPassword:RandomPassword": (name) => ({ result: `plan-placeholder-${name}` }),
+};
+
+export function mockOutputs(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: State } {
+    const extra = computed[args.type]?.(args.name, args.inputs, region) ?? {};
+    const name = (args.inputs.name as string | undefined) ?? args.name;
+    const arn = args.type.startsWith("aws:") ? { arn: `arn:aws:${args.type.split(/[:/]/)[1]}:${region}:${account}:${name}` } : {};
+    const id = (extra.id as string | undefined) ?? `${args.name}-id`;
+    return { id, state: { ...arn, ...args.inputs, name, ...extra } };
+}
+
+export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<string, unknown> {
+    switch (args.token) {
+        case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return { userName: "AWS", password: "plan-placeholder-token", proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com` };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: account, arn: `arn:aws:iam::${account}:user/plan`, userId: "plan" };
+        case "aws:index/getRegion:getRegion":
+            return { name: region, region };
+        default:
+            return args.inputs;
+    }
+}

@@ -1,0 +1,61 @@
+// Turns a plan into what people and tools read: a tree, per-type counts, JSON, manifest files.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import type { Plan, PlannedResource } from "./run";
+
+/** Kubernetes objects the plan would send to the API server (providers and Helm releases excluded). */
+export function kubernetesObjects(plan: Plan): PlannedResource[] {
+    return plan.resources.filter(
+        (r) => r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string" && typeof r.inputs.apiVersion === "string",
+    );
+}
+
+export function manifestFileName(object: Record<string, unknown>): string {
+    const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
+    return `${String(object.kind).toLowerCase()}-${metadata.namespace ?? "cluster"}-${metadata.name}.yaml`;
+}
+
+/** Writes DIR/kubernetes/<kind>-<namespace>-<name>.yaml for every object; returns the paths written. */
+export function writeManifests(plan: Plan, dir: string): string[] {
+    const target = path.join(dir, "kubernetes");
+    fs.mkdirSync(target, { recursive: true });
+    return kubernetesObjects(plan).map((r) => {
+        const file = path.join(target, manifestFileName(r.inputs));
+        fs.writeFileSync(file, stringify(r.inputs));
+        return file;
+    });
+}
+
+export function planJson(plan: Plan): string {
+    return JSON.stringify(
+        {
+            stack: plan.stack,
+            resources: plan.resources.map(({ urn, type, name, parent, inputs }) => ({ urn, type, name, parent: parent ?? null, inputs })),
+        },
+        null,
+        2,
+    );
+}
+
+export function planTree(plan: Plan): string {
+    const children = new Map<string | undefined, PlannedResource[]>();
+    for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const lines = [`stack ${plan.stack} (${plan.project})`];
+    const walk = (parent: string | undefined, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            lines.push(`${"  ".repeat(depth + 1)}${r.type}  ${r.name}`);
+            walk(r.urn, depth + 1);
+        }
+    };
+    walk(undefined, 0);
+    const counts = new Map<string, number>();
+    for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    const width = Math.max(...[...counts.keys()].map((t) => t.length));
+    lines.push("", "resources per type:");
+    for (const [type, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${type.padEnd(width)}  ${count}`);
+    lines.push(`  ${"total".padEnd(width)}  ${plan.resources.length}`);
+    lines.push("", "outputs:");
+    for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+    return lines.join("\n");
+}

@@ -1,0 +1,173 @@
+// The offline plan: runs the real program for one stack in-process under the Pulumi SDK's mock
+// runtime, with that stack's Pulumi.<stack>.yaml, and records every resource it declares.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { deepMerge } from "../../infra/util/merge";
+import { mockCall, mockOutputs } from "./mocks";
+
+export const repoRoot = path.resolve(__dirname, "../..");
+export const redacted = "[secret]";
+
+export interface PlannedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent; unset for resources directly under the stack. */
+    parent?: string;
+    /** Inputs as declared, secrets replaced by "[secret]": safe to print. */
+    inputs: Record<string, unknown>;
+    /** Inputs with secrets unwrapped, as a policy engine sees them: never print. */
+    props: Record<string, unknown>;
+}
+
+export interface Plan {
+    project: string;
+    stack: string;
+    resources: PlannedResource[];
+    /** Stack outputs, secrets replaced by "[secret]". */
+    outputs: Record<string, unknown>;
+}
+
+export interface PlanOptions {
+    /** Config values merged over the stack file, keyed without the project prefix. */
+    overrides?: Record<string, unknown>;
+    /** Directory holding Pulumi.yaml and the stack files (default: this repository). */
+    root?: string;
+}
+
+/** A stack file or program that cannot be planned: the message is one line naming the problem. */
+export class PlanError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PlanError";
+    }
+}
+
+interface StackConfig {
+    project: string;
+    values: Record<string, unknown>;
+    secretKeys: string[];
+    region: string;
+}
+
+/** Reads Pulumi.<stack>.yaml. Encrypted values cannot be read offline: they plan as secret placeholders. */
+export function readStackConfig(stack: string, options: PlanOptions = {}): StackConfig {
+    const root = options.root ?? repoRoot;
+    const projectFile = path.join(root, "Pulumi.yaml");
+    const project = (parse(fs.readFileSync(projectFile, "utf8")) as { name: string }).name;
+    const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(stackFile)) {
+        const known = fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+        throw new PlanError(`stack "${stack}": no Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
+    }
+    let document: { config?: Record<string, unknown> } | null;
+    try {
+        document = parse(fs.readFileSync(stackFile, "utf8"));
+    } catch (e) {
+        throw new PlanError(`Pulumi.${stack}.yaml: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const values: Record<string, unknown> = {};
+    const secretKeys: string[] = [];
+    for (const [fullKey, value] of Object.entries(document?.config ?? {})) {
+        const [namespace, key] = fullKey.includes(":") ? fullKey.split(/:(.*)/s, 2) : [project, fullKey];
+        if (namespace !== project) continue;
+        if (value !== null && typeof value === "object" && "secure" in value) {
+            values[key] = `plan-placeholder-${key}`;
+            secretKeys.push(key);
+        } else {
+            values[key] = value;
+        }
+    }
+    const merged = deepMerge(values, options.overrides ?? {});
+    const region = (merged.aws as { region?: string } | undefined)?.region ?? "us-east-1";
+    return { project, values: merged, secretKeys, region };
+}
+
+interface Registration {
+    type: string;
+    name: string;
+    props: unknown;
+    resource: pulumi.Resource;
+    parent?: pulumi.Resource;
+}
+
+/** Plans one stack. Throws PlanError for unusable stack files and the program's own error (e.g. a ConfigError). */
+export async function planStack(stack: string, options: PlanOptions = {}): Promise<Plan> {
+    const { project, values, secretKeys, region } = readStackConfig(stack, options);
+    const registrations: Registration[] = [];
+
+    await pulumi.runtime.setMocks(
+        { newResource: (args) => mockOutputs(args, region), call: (args) => mockCall(args, region) },
+        project,
+        stack,
+        false,
+    );
+    const config = Object.fromEntries(
+        Object.entries(values).map(([key, value]) => [`${project}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+    );
+    pulumi.runtime.setAllConfig(config, secretKeys.map((key) => `${project}:${key}`));
+
+    const program = require(path.join(options.root ?? repoRoot, "infra")) as () => Promise<Record<string, unknown>>;
+    // The program's own return value keeps its secret markers; the stack's resolved outputs do not.
+    let outputs: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            registrations.push({ type: args.type, name: args.name, props: args.props, resource: args.resource, parent: args.opts.parent });
+            return undefined;
+        });
+        outputs = await program();
+        return outputs;
+    });
+    await (pulumi.runtime as unknown as SdkInternals).waitForRPCs();
+
+    const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
+    const resources: PlannedResource[] = [];
+    for (const r of registrations) {
+        const urn = await settle(r.resource.urn);
+        const parent = r.parent ? await settle(r.parent.urn) : undefined;
+        resources.push({
+            urn: urn as string,
+            type: r.type,
+            name: r.name,
+            ...(parent && parent !== stackUrn ? { parent: parent as string } : {}),
+            inputs: (await resolve(r.props, true)) as Record<string, unknown>,
+            props: (await resolve(r.props, false)) as Record<string, unknown>,
+        });
+    }
+    return { project, stack, resources, outputs: (await resolve(outputs, true)) as Record<string, unknown> };
+}
+
+/** SDK members that are public in its JavaScript but not in its typings; the mock runtime needs them. */
+interface SdkInternals {
+    waitForRPCs(): Promise<void>;
+}
+interface OutputInternals {
+    promise(): Promise<unknown>;
+    isSecret: Promise<boolean>;
+}
+
+async function settle(output: pulumi.Output<unknown>): Promise<unknown> {
+    return (output as unknown as OutputInternals).promise();
+}
+
+/** Unwraps Outputs, promises and resource references; with `redact`, secret values become "[secret]". */
+async function resolve(value: unknown, redact: boolean): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        if (redact && (await (value as unknown as OutputInternals).isSecret)) return redacted;
+        return resolve(await settle(value), redact);
+    }
+    if (value instanceof Promise) return resolve(await value, redact);
+    if (pulumi.Resource.isInstance(value)) return settle(value.urn);
+    if (Array.isArray(value)) return Promise.all(value.map((v) => resolve(v, redact)));
+    if (value !== null && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [key, v] of Object.entries(value)) {
+            const resolved = await resolve(v, redact);
+            if (resolved !== undefined) out[key] = resolved;
+        }
+        return out;
+    }
+    return value;
+}
