@@ -170,19 +170,19 @@ const platformSchema = z
     .superRefine((c, ctx) => {
         const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
         if (c.detector.maxReplicas < c.detector.replicas) {
-            issue(["detector", "maxReplicas"], `expected an integer >= detector.replicas (${c.detector.replicas})`);
+            issue(["detector", "maxReplicas"], `an integer >= detector.replicas (${c.detector.replicas})`);
         }
         const usesAws = c.database.kind === "rds" || c.objectStore.kind === "s3" || c.detector.build !== undefined;
-        if (usesAws && !c.aws) issue(["aws"], "a section required when the database is rds, the object store is s3 or the detector image is built");
-        if (usesAws && !c.cluster) issue(["cluster"], "a section required when the database is rds, the object store is s3 or the detector image is built");
+        if (usesAws && !c.aws) issue(["aws"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
+        if (usesAws && !c.cluster) issue(["cluster"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
         if (c.environment === "production") {
-            if (!hasDigest(c.detector.image) && !c.detector.build) issue(["detector", "image"], "expected an image pinned by digest (repo@sha256:…) in production");
-            if (c.detector.replicas < 3) issue(["detector", "replicas"], "expected an integer >= 3 in production");
-            if (c.database.kind !== "rds") issue(["database", "kind"], 'expected "rds" in production');
-            if (c.objectStore.kind !== "s3") issue(["objectStore", "kind"], 'expected "s3" in production');
-            if (!c.database.multiAz) issue(["database", "multiAz"], "expected true in production");
-            if (!c.database.deletionProtection) issue(["database", "deletionProtection"], "expected true in production");
-            if (c.database.backupRetentionDays < 7) issue(["database", "backupRetentionDays"], "expected an integer >= 7 in production");
+            if (!hasDigest(c.detector.image) && !c.detector.build) issue(["detector", "image"], "an image pinned by digest (repo@sha256:…) in production");
+            if (c.detector.replicas < 3) issue(["detector", "replicas"], "an integer >= 3 in production");
+            if (c.database.kind !== "rds") issue(["database", "kind"], '"rds" in production');
+            if (c.objectStore.kind !== "s3") issue(["objectStore", "kind"], '"s3" in production');
+            if (!c.database.multiAz) issue(["database", "multiAz"], "true in production");
+            if (!c.database.deletionProtection) issue(["database", "deletionProtection"], "true in production");
+            if (c.database.backupRetentionDays < 7) issue(["database", "backupRetentionDays"], "an integer >= 7 in production");
         }
     });
 
@@ -304,6 +304,5 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
     const expected = issue.message.startsWith("Invalid input: expected ")
         ? issue.message.slice("Invalid input: expected ".length).replace(/, received .*$/, "")
         : issue.message.replace(/^Invalid (string|input): /, "");
-    if (issue.code === "custom") return `${key}: ${issue.message}, got ${got}`;
     return `${key || "(stack config)"}: expected ${expected}, got ${got}`;
 }

@@ -1,16 +1,109 @@
-// Monitoring settings (kube-prometheus-stack sizing and alerting knobs).
+// Monitoring settings: the metric contract the alerts and dashboards are written against, and
+// the sizing of kube-prometheus-stack. Thresholds are not here: they are the manual's numbers and
+// live with the alert definitions (infra/monitoring/alerts.ts).
 import { z } from "zod";
 import type { Environment } from "../config";
+
+const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");
+const jobName = z.string().regex(/^[a-zA-Z0-9_.-]{1,63}$/, "a Prometheus job name such as pneumonia-detector");
+const positiveInt = (min: number, max?: number) => {
+    const error = max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    const schema = z.number({ error }).int({ error }).min(min, { error });
+    return max === undefined ? schema : schema.max(max, { error });
+};
+
+/** What the detector exposes on its metrics port; the README documents these defaults. */
+const detectorMetricsSchema = z
+    .object({
+        /** The `job` label Prometheus gives the detector's targets. */
+        job: jobName,
+        /** Counter of inference requests, successful or not. */
+        inferenceTotal: metricName,
+        /** Counter of failed inference requests (a subset of inferenceTotal). */
+        errorTotal: metricName,
+        /** Histogram of inference latency in seconds; its buckets must include 1.5 and 2. */
+        inferenceDuration: metricName,
+        cpuPercent: metricName,
+        memoryPercent: metricName,
+    })
+    .strict();
+
+const jobsSchema = z
+    .object({
+        mlflow: jobName,
+        postgres: jobName,
+        /** Job label the backup runner pushes to the Pushgateway with (contract with backups). */
+        backups: jobName,
+        nodeExporter: jobName,
+    })
+    .strict();
+
+/** The intervals Data Lifecycle Manager accepts for an hourly create rule. */
+const dlmIntervals = [1, 2, 3, 4, 6, 8, 12, 24];
+const dlmIntervalError = `one of ${dlmIntervals.join(", ")}`;
+
+export const backupKinds = ["db", "models", "config", "verify"] as const;
 
 export const monitoringConfigSchema = z
     .object({
         /** Prometheus TSDB retention, e.g. 15d. */
         retention: z.string().regex(/^\d+[dhw]$/, "a duration such as 15d"),
         storageSize: z.string().regex(/^\d+(Mi|Gi|Ti)$/, "a storage size such as 50Gi"),
+        detector: detectorMetricsSchema,
+        jobs: jobsSchema,
+        /** Backup kinds whose freshness is alerted on, each pushed with grouping label `kind`. */
+        /**
+         * Where the repository is browsed, e.g. https://github.com/org/repo/blob/main: alerts link
+         * `<base>/docs/runbooks/<AlertName>.md`. Unset, the link is that path relative to the repository.
+         */
+        runbookBaseUrl: z.string().regex(/^https:\/\/\S+[^/]$/, "an https URL without a trailing slash").optional(),
+        backupKinds: z.array(z.enum(backupKinds, { error: `one of ${backupKinds.join(", ")}` })).min(1),
+        /**
+         * The 1 h metrics RPO in AWS stacks: hourly EBS snapshots of the Prometheus volume by Data
+         * Lifecycle Manager. Ignored in stacks without AWS (a laptop stack keeps no metrics RPO).
+         */
+        metricsSnapshots: z
+            .object({
+                enabled: z.boolean({ error: "true or false" }),
+                /** Hours between snapshots: a DLM interval (1, 2, 3, 4, 6, 8, 12 or 24); 1 meets the RPO. */
+                intervalHours: z
+                    .number({ error: dlmIntervalError })
+                    .refine((n) => dlmIntervals.includes(n), { error: dlmIntervalError }),
+                /** Snapshots kept; 48 hourly snapshots are two days of restore points. */
+                retainCount: positiveInt(1, 1000),
+            })
+            .strict(),
     })
-    .strict();
+    .strict()
+    .superRefine((c, ctx) => {
+        if (c.metricsSnapshots.enabled && c.metricsSnapshots.intervalHours > 1) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["metricsSnapshots", "intervalHours"],
+                message: "expected 1: the manual's metrics RPO is 1 hour",
+            });
+        }
+        if (new Set(c.backupKinds).size !== c.backupKinds.length) {
+            ctx.addIssue({ code: "custom", path: ["backupKinds"], message: "expected each kind once" });
+        }
+    });
 export type MonitoringConfig = z.infer<typeof monitoringConfigSchema>;
+export type DetectorMetrics = MonitoringConfig["detector"];
 
 export function monitoringDefaults(env: Environment): MonitoringConfig {
-    return { retention: env === "production" ? "30d" : "7d", storageSize: env === "local" ? "5Gi" : "50Gi" };
+    return {
+        retention: env === "production" ? "30d" : "7d",
+        storageSize: env === "local" ? "5Gi" : "50Gi",
+        detector: {
+            job: "pneumonia-detector",
+            inferenceTotal: "inference_total",
+            errorTotal: "error_total",
+            inferenceDuration: "inference_duration_seconds",
+            cpuPercent: "cpu_percent",
+            memoryPercent: "memory_percent",
+        },
+        jobs: { mlflow: "mlflow", postgres: "postgres-exporter", backups: "pneumonia-backup", nodeExporter: "node-exporter" },
+        backupKinds: [...backupKinds],
+        metricsSnapshots: { enabled: env !== "local", intervalHours: 1, retainCount: 48 },
+    };
 }

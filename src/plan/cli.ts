@@ -18,7 +18,8 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`error: expected exactly one stack name\n${usage}\n`);
         return 2;
     }
-    const plan = await planStack(stack);
+    // Like the Pulumi CLI, the project is the working directory (npm run puts it at the repository root).
+    const plan = await planStack(stack, { root: process.cwd() });
     if (parsed.values.out) writeManifests(plan, parsed.values.out);
     process.stdout.write(`${parsed.values.json ? planJson(plan) : planTree(plan)}\n`);
     return 0;

@@ -33,6 +33,8 @@ export interface Plan {
 export interface PlanOptions {
     /** Config values merged over the stack file, keyed without the project prefix. */
     overrides?: Record<string, unknown>;
+    /** Secret config values (as `pulumi config set --secret` would hold them), keyed without the project prefix. */
+    secrets?: Record<string, string>;
     /** Directory holding Pulumi.yaml and the stack files (default: this repository). */
     root?: string;
 }
@@ -79,6 +81,10 @@ export function readStackConfig(stack: string, options: PlanOptions = {}): Stack
         } else {
             values[key] = value;
         }
+    }
+    for (const [key, value] of Object.entries(options.secrets ?? {})) {
+        values[key] = value;
+        if (!secretKeys.includes(key)) secretKeys.push(key);
     }
     const merged = deepMerge(values, options.overrides ?? {});
     const region = (merged.aws as { region?: string } | undefined)?.region ?? "us-east-1";
@@ -152,10 +158,19 @@ async function settle(output: pulumi.Output<unknown>): Promise<unknown> {
     return (output as unknown as OutputInternals).promise();
 }
 
+/** Keeps the shape of a secret (a Secret's keys are not secret) and hides every value in it. */
+function redactLeaves(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redactLeaves);
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, redactLeaves(v)]));
+    }
+    return redacted;
+}
+
 /** Unwraps Outputs, promises and resource references; with `redact`, secret values become "[secret]". */
 async function resolve(value: unknown, redact: boolean): Promise<unknown> {
     if (pulumi.Output.isInstance(value)) {
-        if (redact && (await (value as unknown as OutputInternals).isSecret)) return redacted;
+        if (redact && (await (value as unknown as OutputInternals).isSecret)) return redactLeaves(await resolve(value, false));
         return resolve(await settle(value), redact);
     }
     if (value instanceof Promise) return resolve(await value, redact);

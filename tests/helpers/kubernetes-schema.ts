@@ -1,0 +1,34 @@
+// Validates rendered Kubernetes objects against the OpenAPI schemas shipped by kubernetes-models
+// (and @kubernetes-models/prometheus-operator for the monitoring CRs): what an API server's
+// schema validation would reject, caught without a cluster.
+
+interface Validatable {
+    validate(): void;
+}
+type ModelClass = new (data: Record<string, unknown>) => Validatable;
+
+function modulePath(apiVersion: string, kind: string): string {
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+    if (group === "monitoring.coreos.com") return `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`;
+    return group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
+}
+
+/** Throws an Error naming the object and the schema violations; resolves when the object is valid. */
+export async function validateKubernetesObject(object: Record<string, unknown>): Promise<void> {
+    const { apiVersion, kind } = object as { apiVersion?: string; kind?: string };
+    const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
+    const label = `${kind}/${metadata.namespace ?? "-"}/${metadata.name}`;
+    if (!apiVersion || !kind) throw new Error(`${label}: apiVersion and kind are required`);
+    let Model: ModelClass;
+    try {
+        const module = (await import(modulePath(apiVersion, kind))) as Record<string, ModelClass>;
+        Model = module[kind];
+    } catch {
+        throw new Error(`${label}: no schema for ${apiVersion} ${kind}`);
+    }
+    try {
+        new Model(object).validate();
+    } catch (e) {
+        throw new Error(`${label}: ${(e as Error).message}`);
+    }
+}

@@ -1,0 +1,108 @@
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, environmentDefaults, parsePlatformConfig } from "../../infra/config";
+import { plan } from "../helpers/plan";
+
+const image = "registry.example/pneumonia-detector:1.4.2";
+const digest = `registry.example/pneumonia-detector@sha256:${"a".repeat(64)}`;
+const cluster = {
+    name: "c",
+    oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+    oidcIssuer: "oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+    vpcId: "vpc-0abc",
+    privateSubnetIds: ["subnet-0a", "subnet-0b"],
+    nodeSecurityGroupId: "sg-0abc",
+};
+const production = { environment: "production", aws: { region: "eu-west-1" }, cluster, detector: { image: digest } };
+
+function rejects(raw: Record<string, unknown>, message: string) {
+    assert.throws(() => parsePlatformConfig(raw, "test"), (e: Error) => {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e.name}`);
+        assert.equal(e.message, message);
+        assert.ok(!e.message.includes("\n"), "the error is one line");
+        return true;
+    });
+}
+
+describe("infra/config", () => {
+    describe("per-environment sizing", () => {
+        it("gives local one detector replica and in-cluster stores", () => {
+            const c = parsePlatformConfig({ environment: "local", detector: { image } }, "local");
+            assert.equal(c.detector.replicas, 1);
+            assert.equal(c.database.kind, "in-cluster");
+            assert.equal(c.objectStore.kind, "in-cluster");
+        });
+        it("gives staging two replicas, S3 and in-cluster Postgres", () => {
+            const c = parsePlatformConfig({ environment: "staging", aws: { region: "eu-west-1" }, cluster, detector: { image } }, "staging");
+            assert.equal(c.detector.replicas, 2);
+            assert.equal(c.database.kind, "in-cluster");
+            assert.equal(c.objectStore.kind, "s3");
+        });
+        it("gives production three replicas, RDS Multi-AZ with deletion protection", () => {
+            const c = parsePlatformConfig(production, "production");
+            assert.equal(c.detector.replicas, 3);
+            assert.equal(c.database.kind, "rds");
+            assert.equal(c.database.multiAz, true);
+            assert.equal(c.database.deletionProtection, true);
+            assert.ok(c.database.backupRetentionDays >= 7);
+        });
+        it("uses the manual's 70% CPU scaling trigger by default", () => {
+            for (const env of ["local", "staging", "production"] as const) assert.equal(environmentDefaults(env).detector?.cpuTargetPercent, 70);
+        });
+        it("lets the stack file override a single nested value", () => {
+            const c = parsePlatformConfig({ environment: "local", detector: { image, resources: { limits: { cpu: "3" } } } }, "local");
+            assert.equal(c.detector.resources.limits.cpu, "3");
+            assert.equal(c.detector.resources.limits.memory, "1Gi");
+        });
+    });
+
+    describe("errors name the key and what is allowed", () => {
+        it("rejects a non-integer replica count", () =>
+            rejects({ environment: "local", detector: { image, replicas: "three" } }, 'detector.replicas: expected an integer >= 1, got "three"'));
+        it("rejects zero replicas", () => rejects({ environment: "local", detector: { image, replicas: 0 } }, "detector.replicas: expected an integer >= 1, got 0"));
+        it("rejects an unknown environment", () =>
+            rejects({ environment: "prod" }, 'environment: expected one of local, staging, production, got "prod"'));
+        it("rejects a misspelt key", () => rejects({ environment: "local", detector: { image, replica: 2 } }, "detector.replica: unknown key"));
+        it("rejects an unknown top-level key", () => rejects({ environment: "local", detector: { image }, detectr: {} }, "detectr: unknown key"));
+        it("rejects a moving tag", () =>
+            rejects({ environment: "local", detector: { image: "registry.example/d:latest" } }, 'detector.image: expected an immutable tag, not latest, got "registry.example/d:latest"'));
+        it("rejects an untagged image", () =>
+            rejects({ environment: "local", detector: { image: "registry.example/d" } }, 'detector.image: expected an image with an immutable tag or a digest, got "registry.example/d"'));
+        it("rejects a missing image", () => rejects({ environment: "local" }, "detector.image: expected string, got nothing"));
+        it("rejects a bad CPU quantity", () =>
+            rejects(
+                { environment: "local", detector: { image, resources: { requests: { cpu: "lots" } } } },
+                'detector.resources.requests.cpu: expected a CPU quantity such as 500m or 2, got "lots"',
+            ));
+        it("rejects an unknown database kind", () =>
+            rejects({ environment: "local", detector: { image }, database: { kind: "mysql" } }, 'database.kind: expected one of "rds", "in-cluster", got "mysql"'));
+        it("rejects maxReplicas below replicas", () =>
+            rejects({ environment: "local", detector: { image, replicas: 3, maxReplicas: 2 } }, "detector.maxReplicas: expected an integer >= detector.replicas (3), got 2"));
+        it("requires the AWS sections when a store lives in AWS", () =>
+            rejects({ environment: "staging", detector: { image } }, "aws: expected the section, required when the database is rds, the object store is s3 or the detector image is built, got nothing"));
+        it("rejects a malformed OIDC provider ARN", () =>
+            rejects({ ...production, cluster: { ...cluster, oidcProviderArn: "oidc" } }, 'cluster.oidcProviderArn: expected an IAM OIDC provider ARN, got "oidc"'));
+    });
+
+    describe("production is the strictest", () => {
+        it("requires a digest", () =>
+            rejects({ ...production, detector: { image } }, `detector.image: expected an image pinned by digest (repo@sha256:…) in production, got "${image}"`));
+        it("requires at least three replicas", () =>
+            rejects({ ...production, detector: { image: digest, replicas: 2 } }, "detector.replicas: expected an integer >= 3 in production, got 2"));
+        it("requires RDS", () => rejects({ ...production, database: { kind: "in-cluster" } }, 'database.kind: expected "rds" in production, got "in-cluster"'));
+        it("requires Multi-AZ", () => rejects({ ...production, database: { multiAz: false } }, "database.multiAz: expected true in production, got false"));
+    });
+
+    describe("in the program", () => {
+        it("stops before any resource is registered", async () => {
+            await assert.rejects(plan("production", { overrides: { detector: { replicas: "three" } } }), (e: Error) => {
+                assert.equal(e.name, "ConfigError");
+                assert.equal(e.message, 'detector.replicas: expected an integer >= 1, got "three"');
+                return true;
+            });
+            const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+            const registered = [...monitor.resources.keys()].filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"));
+            assert.deepEqual(registered, []);
+        });
+    });
+});
