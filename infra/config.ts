@@ -218,8 +218,8 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
             resources: local ? commonResources("250m", "512Mi", "1", "1Gi") : commonResources("1", "2Gi", "2", "4Gi"),
         },
         mlflow: {
-            // The official image plus psycopg2 and boto3 (images/mlflow/Dockerfile); see README.
-            image: "ghcr.io/mlflow/mlflow:v2.22.1",
+            // The official "-full" variant: MLflow with the Postgres drivers, boto3 and the Prometheus exporter.
+            image: "ghcr.io/mlflow/mlflow:v3.11.1-full",
             replicas: production ? 2 : 1,
             resources: commonResources("250m", "512Mi", "1", "1Gi"),
         },
@@ -227,7 +227,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
             kind: production ? "rds" : "in-cluster",
             name: "mlflow",
             username: "mlflow",
-            image: "postgres:15.10-bookworm",
+            image: "postgres:15.17-bookworm",
             storageSize: local ? "5Gi" : "20Gi",
             resources: commonResources("250m", "512Mi", "1", "1Gi"),
             instanceClass: "db.t4g.medium",
@@ -240,7 +240,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         },
         objectStore: {
             kind: local ? "in-cluster" : "s3",
-            image: "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z",
+            image: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
             storageSize: "10Gi",
             resources: commonResources("100m", "256Mi", "500m", "512Mi"),
         },

@@ -41,9 +41,12 @@ export class Mlflow extends pulumi.ComponentResource {
         const selector = selectorLabels("mlflow", args.stack);
         const metadata = { name: "mlflow", namespace: args.namespace, labels };
         const podLabels = { ...labels, ...databaseClientLabel, ...args.storage.podLabels };
-        const scratch = scratchVolumes({ tmp: "/tmp", home: "/home/mlflow" });
+        const scratch = scratchVolumes({ tmp: "/tmp" });
+        // MLflow 3 rejects Host headers it does not know (DNS-rebinding protection): name every way
+        // in-cluster clients address the Service, and send probes as localhost.
+        const allowedHosts = ["localhost", "mlflow", pulumi.interpolate`mlflow.${args.namespace}`, pulumi.interpolate`mlflow.${args.namespace}.svc`, pulumi.interpolate`mlflow.${args.namespace}.svc.cluster.local`];
         const probe = (periodSeconds: number, failureThreshold: number) => ({
-            httpGet: { path: "/health", port: "http" },
+            httpGet: { path: "/health", port: "http", httpHeaders: [{ name: "Host", value: "localhost" }] },
             periodSeconds,
             failureThreshold,
             timeoutSeconds: 5,
@@ -87,13 +90,16 @@ export class Mlflow extends pulumi.ComponentResource {
                                         "--serve-artifacts",
                                         "--expose-prometheus=/tmp/prometheus",
                                         "--workers=2",
+                                        pulumi.all(allowedHosts).apply((hosts) => `--allowed-hosts=${hosts.flatMap((h) => [h, `${h}:${mlflowPort}`]).join(",")}`),
                                     ],
                                     env: [
                                         {
                                             name: "MLFLOW_BACKEND_STORE_URI",
                                             valueFrom: { secretKeyRef: { name: args.connectionSecretName, key: "uri" } },
                                         },
-                                        { name: "HOME", value: "/home/mlflow" },
+                                        // The image has no user of its own; it runs as the restricted default UID with HOME on scratch.
+                                        { name: "HOME", value: "/tmp" },
+                                        { name: "MLFLOW_DISABLE_TELEMETRY", value: "true" },
                                         ...args.storage.env,
                                         ...(args.s3Endpoint ? [{ name: "MLFLOW_S3_ENDPOINT_URL", value: args.s3Endpoint }] : []),
                                     ],

@@ -46,7 +46,7 @@ export interface ObjectStorageArgs {
 
 export const credentialsSecret = "object-store-credentials";
 /** MinIO's client, pinned like every image of the platform. */
-export const mcImage = "quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z";
+export const mcImage = "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z";
 const inClusterBuckets: Record<BucketName, string> = { artifacts: "mlflow-artifacts", backups: "backups" };
 const objectStorePort = 9000;
 const objectStoreClient = { "pneumonia.io/object-store-client": "true" } as const;
@@ -165,7 +165,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
                                 {
                                     name: "minio",
                                     image: args.config.image,
-                                    args: ["server", "/data", "--address", `:${objectStorePort}`, "--certs-dir", "/tmp/certs"],
+                                    args: ["server", "/data", "--address", `:${objectStorePort}`],
                                     env: [
                                         fromCredentials("MINIO_ROOT_USER", "AWS_ACCESS_KEY_ID"),
                                         fromCredentials("MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY"),

@@ -26,11 +26,15 @@ export function selector(labels: Record<string, string>): string {
 }
 
 /**
- * `sum by (job)` of an expression that is empty when nothing is scraped; `or` a zero tagged with
- * the job keeps the series (and the alert's labels) the same whether targets are down or gone.
+ * An aggregation `by (job)` that is empty when nothing is scraped, completed with a zero per job
+ * that has no series: the series (and the alert's labels) stay the same whether targets are down or gone.
  */
-function orZero(expr: string, job: string): string {
-    return `${expr} or on() label_replace(vector(0), "job", ${JSON.stringify(job)}, "", "")`;
+function orZero(expr: string, jobs: string[]): string {
+    return [expr, ...jobs.map((job) => `label_replace(vector(0), "job", ${JSON.stringify(job)}, "", "")`)].join("\nor ");
+}
+
+function jobRegex(jobs: string[]): string {
+    return jobs.map((job) => job.replace(/\./g, "\\.")).join("|");
 }
 
 /** A bucket bound as Go clients (`2`) and Python's prometheus_client (`2.0`) both write it. */
@@ -67,14 +71,12 @@ export function recordingGroups(config: MonitoringConfig): RuleGroup<RecordingRu
     const resources: RecordingRule[] = [m.cpuPercent, m.memoryPercent].flatMap((metric) =>
         (["max", "avg"] as const).map((agg) => ({ record: `job:${metric}:${agg}`, expr: `${agg} by (job) (${metric}${det})` })),
     );
+    const scrapedJobs = [m.job, config.jobs.mlflow, config.jobs.postgres];
     const availability: RecordingRule[] = [
-        ...[m.job, config.jobs.mlflow, config.jobs.postgres].map((job) => ({
-            record: "job:up:sum",
-            expr: orZero(`sum by (job) (up${selector({ job })})`, job),
-        })),
+        { record: "job:up:sum", expr: orZero(`sum by (job) (up{job=~${JSON.stringify(jobRegex(scrapedJobs))}})`, scrapedJobs) },
         {
             record: "job:pg_up:min",
-            expr: orZero(`min by (job) (pg_up${selector({ job: config.jobs.postgres })})`, config.jobs.postgres),
+            expr: orZero(`min by (job) (pg_up${selector({ job: config.jobs.postgres })})`, [config.jobs.postgres]),
         },
     ];
     const fs = `{job=${JSON.stringify(config.jobs.nodeExporter)},fstype!="",mountpoint!=""}`;

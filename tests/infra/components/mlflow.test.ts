@@ -14,7 +14,13 @@ describe("infra/components/mlflow", () => {
                 assert.ok(container.args.includes(`--artifacts-destination=s3://${p.outputs.artifactBucket}/mlflow`));
                 const uri = container.env.find((e: { name: string }) => e.name === "MLFLOW_BACKEND_STORE_URI");
                 assert.deepEqual(uri.valueFrom, { secretKeyRef: { name: "database-connection", key: "uri" } });
-                for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) assert.equal(container[probe].httpGet.path, "/health");
+                for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+                    assert.equal(container[probe].httpGet.path, "/health");
+                    assert.deepEqual(container[probe].httpGet.httpHeaders, [{ name: "Host", value: "localhost" }]);
+                }
+                const allowed = container.args.find((a: string) => a.startsWith("--allowed-hosts=")).split("=")[1].split(",");
+                for (const host of ["localhost", "mlflow.pneumonia.svc.cluster.local:5000", "mlflow:5000"]) assert.ok(allowed.includes(host), host);
+                assert.match(container.image, /^ghcr\.io\/mlflow\/mlflow:v3\.\d+\.\d+-full$/);
                 assert.equal(container.securityContext.readOnlyRootFilesystem, true);
             });
             it("is a database client and is reachable by the detector and Prometheus only", async () => {

@@ -1,0 +1,746 @@
+// The alerts: one typed definition per alert rule, the single source of truth for the
+// PrometheusRule objects, the promtool tests, the runbooks and the alert table in the docs.
+// Thresholds are the operations manual's numbers (docs/monitoring.md cites each one).
+import type { MonitoringConfig } from "./config";
+import { latencyObjectiveSeconds, selector } from "./recording";
+import {
+    backupSeries,
+    detectorInstance,
+    detectorTraffic,
+    diskSeries,
+    gauge,
+    upSeries,
+    type InputSeries,
+    type TrafficPhase,
+} from "./series";
+
+export const severities = ["critical", "high", "medium", "low"] as const;
+export type Severity = (typeof severities)[number];
+
+/** The manual's incident classes and response targets, by the `severity` label. */
+export const severityClasses: Record<Severity, { sev: string; response: string }> = {
+    critical: { sev: "SEV-1", response: "15 minutes" },
+    high: { sev: "SEV-2", response: "1 hour" },
+    medium: { sev: "SEV-3", response: "4 hours" },
+    low: { sev: "SEV-4", response: "next business day" },
+};
+
+export type Service = "detector" | "mlflow" | "postgres" | "backups" | "node";
+
+/** A Prometheus duration such as 90s, 15m, 2h, 1d. */
+export type Duration = `${number}${"s" | "m" | "h" | "d" | "w"}`;
+
+export function durationSeconds(d: string): number {
+    const match = /^(\d+)([smhdw])$/.exec(d);
+    if (!match) throw new Error(`"${d}" is not a duration such as 15m`);
+    const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[match[2] as "s" | "m" | "h" | "d" | "w"];
+    return Number(match[1]) * unit;
+}
+
+export interface Runbook {
+    /** What is wrong, in the manual's terms. */
+    meaning: string;
+    /** Commands to run first, in order. */
+    firstCommands: string[];
+    mitigation: string[];
+    /** When and to whom to escalate. */
+    escalation: string;
+}
+
+/** One promtool scenario: a history of series and which tiers of this alert fire at `at`. */
+export interface AlertCase {
+    title: string;
+    /** Sample spacing of the series, also the rule evaluation interval of the test. */
+    interval: Duration;
+    series: InputSeries[];
+    at: Duration;
+    /** Severities of alerts of this name expected to fire at `at`; [] means none. */
+    firing: Severity[];
+    /** Labels the alert gets from its expression (besides severity and service). */
+    labels: Record<string, string>;
+}
+
+export interface AlertDefinition {
+    name: string;
+    severity: Severity;
+    service: Service;
+    expr: string;
+    for: Duration;
+    summary: string;
+    description: string;
+    runbook: Runbook;
+    /** At least one case where this alert fires after its `for` and one just under its threshold where it does not. */
+    tests: AlertCase[];
+}
+
+const slo = {
+    /** Uptime > 99.9 %: the share of inference requests that must succeed. */
+    availability: 0.999,
+    /** Of inference requests, the share that must finish within the 2 s objective. */
+    latency: 0.99,
+};
+
+/** Multi-window multi-burn-rate tiers (Google SRE workbook, ch. 5): page fast burns, ticket slow ones. */
+const burnTiers = [
+    { severity: "critical", factor: 14.4, long: "1h", short: "5m", for: "2m", budgetSpent: "2% of the 30-day budget in 1 hour" },
+    { severity: "high", factor: 6, long: "6h", short: "30m", for: "15m", budgetSpent: "5% of the 30-day budget in 6 hours" },
+    { severity: "medium", factor: 3, long: "1d", short: "2h", for: "1h", budgetSpent: "10% of the 30-day budget in a day" },
+] as const;
+
+const escalate = {
+    critical:
+        "SEV-1: acknowledge within 15 minutes. If the detector is not serving again within 30 minutes (the manual's model service RTO), page the senior engineer, notify stakeholders, and prepare a rollback or hotfix deployment with senior approval.",
+    high: "SEV-2: respond within 1 hour. Escalate to SEV-1 (page the senior engineer) if users see failed or slow predictions for more than 1 hour or a SEV-1 alert joins it.",
+    medium: "SEV-3: handle within 4 hours, in working hours. Escalate to SEV-2 if it worsens to the paging threshold or blocks a deployment.",
+    low: "SEV-4: capacity planning, next business day. Raise it in the weekly performance review and the monthly capacity planning assessment; plan scaling before the manual's hard limits (CPU 80 %, memory 85 %, latency 2 s, errors 1 %) are reached.",
+};
+
+const kubectlApp = "kubectl -n pneumonia";
+const kubectlMonitoring = "kubectl -n monitoring";
+
+const runbooks = {
+    detectorDown: {
+        meaning:
+            "No detector pod is up: Prometheus scrapes no healthy detector target, so /predict is unavailable. Uptime objective (> 99.9 %) is burning at full speed.",
+        firstCommands: [
+            `${kubectlApp} get deploy,pods,endpoints -l app.kubernetes.io/name=detector`,
+            `${kubectlApp} describe pods -l app.kubernetes.io/name=detector | tail -n 40`,
+            `${kubectlApp} logs deploy/detector --since=15m --tail=200`,
+            `${kubectlApp} get events --sort-by=.lastTimestamp | tail -n 20`,
+        ],
+        mitigation: [
+            "If the last deployment caused it, roll back: `kubectl -n pneumonia rollout undo deploy/detector` and watch `/health`.",
+            "If pods are Pending, check node capacity and the HPA (`kubectl -n pneumonia get hpa detector`).",
+            "If pods crash while loading the model, check MLflow (MlflowDown) and the model registry.",
+            "If pods run but are not scraped, check the ServiceMonitor `detector` and the NetworkPolicy allowing Prometheus on port 9090.",
+        ],
+        escalation: escalate.critical,
+    },
+    detectorMetricsAbsent: {
+        meaning:
+            "The detector is scraped but its contract metrics (inference_total and friends) are missing: every SLO alert is blind. Usually a metrics change in a new detector release.",
+        firstCommands: [
+            `${kubectlApp} port-forward svc/detector 9090:9090 & curl -s localhost:9090/metrics | grep -E "(inference_total|error_total|inference_duration_seconds|cpu_percent|memory_percent)"`,
+            `${kubectlApp} get deploy detector -o jsonpath='{.spec.template.spec.containers[0].image}'`,
+        ],
+        mitigation: [
+            "If the release renamed metrics, roll back the detector or update the metric contract in the stack config (`monitoring.detector`) and redeploy monitoring.",
+            "Until fixed, watch /health and the API logs by hand.",
+        ],
+        escalation: escalate.high,
+    },
+    errorRate: {
+        meaning:
+            "More than 1 % of inference requests fail (the manual's error-rate limit; inference success rate below 99 %).",
+        firstCommands: [
+            `${kubectlApp} logs deploy/detector --since=15m | grep -iE "error|exception" | tail -n 50`,
+            `${kubectlApp} rollout history deploy/detector`,
+            "curl -f http://detector.pneumonia.svc:8000/health",
+        ],
+        mitigation: [
+            "If errors started with a deployment, roll back (`kubectl -n pneumonia rollout undo deploy/detector`).",
+            "If errors come from model loading, check MLflow and Postgres alerts.",
+            "If bad inputs cause them, confirm with the logs and open a ticket for input validation.",
+        ],
+        escalation: escalate.high,
+    },
+    errorBudget: {
+        meaning:
+            "Failed inference requests are consuming the 99.9 % availability SLO's error budget faster than it can last 30 days. The tier says how fast: critical (14.4x) and high (6x) page, medium (3x) tickets.",
+        firstCommands: [
+            `${kubectlApp} logs deploy/detector --since=1h | grep -iE "error|exception" | tail -n 50`,
+            `${kubectlApp} get pods -l app.kubernetes.io/name=detector -o wide`,
+            `${kubectlApp} rollout history deploy/detector`,
+        ],
+        mitigation: [
+            "Roll back a recent deployment first; investigate after the burn stops.",
+            "Scale out if errors are timeouts under load (`kubectl -n pneumonia get hpa detector`).",
+            "Check MLflow and Postgres if the model cannot be loaded.",
+        ],
+        escalation: `${escalate.critical} For the medium tier: ${escalate.medium}`,
+    },
+    latencyBudget: {
+        meaning:
+            "Too many inference requests take longer than the 2 s objective: the latency SLO (99 % within 2 s) budget burns faster than it can last 30 days.",
+        firstCommands: [
+            `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
+            `${kubectlApp} get hpa detector`,
+            `${kubectlApp} logs deploy/detector --since=30m | tail -n 100`,
+        ],
+        mitigation: [
+            "Scale out: raise the HPA minimum (`detector.replicas`) or `maxReplicas` if it is pinned at the maximum.",
+            "Roll back a deployment that changed the model or image.",
+            "Check node CPU throttling (DetectorCpuHigh) and noisy neighbours.",
+        ],
+        escalation: `${escalate.critical} For the medium tier: ${escalate.medium}`,
+    },
+    latencyHigh: {
+        meaning: "Average inference latency is above the manual's 2 second limit.",
+        firstCommands: [
+            `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
+            `${kubectlApp} get hpa detector`,
+            `${kubectlApp} describe hpa detector | tail -n 20`,
+        ],
+        mitigation: [
+            "Scale out the detector (HPA minimum or maximum replicas).",
+            "Roll back a deployment that made inference slower.",
+            "Look for CPU limits throttling the pods (container CPU against limit on the detector dashboard).",
+        ],
+        escalation: escalate.high,
+    },
+    cpuHigh: {
+        meaning: "A detector pod reports CPU above the manual's 80 % limit for 15 minutes.",
+        firstCommands: [`${kubectlApp} top pods -l app.kubernetes.io/name=detector`, `${kubectlApp} get hpa detector`],
+        mitigation: [
+            "Check the HPA is scaling (target 70 % CPU) and not at maxReplicas; raise maxReplicas if it is.",
+            "If one pod is hot, delete it so the Deployment replaces it.",
+        ],
+        escalation: escalate.medium,
+    },
+    memoryHigh: {
+        meaning: "A detector pod reports memory above the manual's 85 % limit: the next step is an OOM kill.",
+        firstCommands: [
+            `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
+            `${kubectlApp} get pods -l app.kubernetes.io/name=detector -o jsonpath='{range .items[*]}{.metadata.name} {.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].lastState.terminated.reason}{"\\n"}{end}'`,
+        ],
+        mitigation: [
+            "Restart the affected pod (`kubectl -n pneumonia delete pod <pod>`) to reclaim leaked memory.",
+            "If all pods are high, raise `detector.resources.limits.memory` in the stack config and deploy.",
+        ],
+        escalation: escalate.high,
+    },
+    diskLow: {
+        meaning: "A node filesystem has less than the manual's 20 % free space.",
+        firstCommands: [
+            "kubectl get nodes",
+            `${kubectlMonitoring} exec -it sts/prometheus-kube-prometheus-stack-prometheus -c prometheus -- df -h /prometheus`,
+            "kubectl describe node <instance> | grep -A5 Conditions",
+        ],
+        mitigation: [
+            "Remove unused images and logs on the node (log rotation per the manual's weekly maintenance).",
+            "Grow the volume or move workloads to a larger node group.",
+        ],
+        escalation: escalate.medium,
+    },
+    diskCritical: {
+        meaning: "A node filesystem has less than 10 % free space: kubelet eviction and write failures are close.",
+        firstCommands: ["kubectl get nodes", "kubectl describe node <instance> | grep -A8 Conditions", "kubectl get pods -A -o wide --field-selector spec.nodeName=<instance>"],
+        mitigation: [
+            "Free space now: prune unused images, rotate and archive logs.",
+            "Cordon and drain the node if it cannot be cleaned, then replace it.",
+        ],
+        escalation: escalate.high,
+    },
+    mlflowDown: {
+        meaning:
+            "No MLflow tracking server is up. Running detectors keep serving, but new detector pods cannot load the model and no runs or registry changes can be recorded.",
+        firstCommands: [
+            `${kubectlApp} get deploy,pods -l app.kubernetes.io/name=mlflow`,
+            `${kubectlApp} logs deploy/mlflow --since=15m --tail=200`,
+            "curl -f http://mlflow.pneumonia.svc:5000/health",
+        ],
+        mitigation: [
+            "If MLflow cannot reach its database, handle PostgresDown first.",
+            "Roll back a recent MLflow image change; restart the Deployment (`kubectl -n pneumonia rollout restart deploy/mlflow`).",
+        ],
+        escalation: escalate.high,
+    },
+    postgresDown: {
+        meaning:
+            "The postgres exporter cannot reach MLflow's database (pg_up is 0), or the exporter itself is gone. MLflow's backend store is unavailable.",
+        firstCommands: [
+            `${kubectlApp} get pods -l app.kubernetes.io/name=postgres-exporter`,
+            `${kubectlApp} logs deploy/postgres-exporter --tail=50`,
+            `${kubectlApp} get sts,pods -l app.kubernetes.io/name=postgres`,
+            "aws rds describe-db-instances --query 'DBInstances[].[DBInstanceIdentifier,DBInstanceStatus,MultiAZ]'  # production (RDS)",
+        ],
+        mitigation: [
+            "In-cluster: check the postgres pod's volume and events; restart the pod.",
+            "RDS: check the instance status and recent events; a Multi-AZ failover completes on its own within minutes.",
+            "If data is lost, restore from the latest database backup (see the backups runbooks; data recovery RTO 4 hours).",
+        ],
+        escalation: escalate.high,
+    },
+    backupStale: {
+        meaning:
+            "The last successful backup of this kind is older than 26 hours: the manual's 24-hour RPO for configuration and model artifacts (and the daily database backup) is no longer met.",
+        firstCommands: [
+            `${kubectlApp} get cronjobs,jobs -l app.kubernetes.io/name=backup`,
+            `${kubectlApp} logs job/<latest backup job> --tail=100`,
+            `${kubectlMonitoring} port-forward svc/pushgateway 9091:9091 & curl -s localhost:9091/metrics | grep pneumonia_backup_`,
+        ],
+        mitigation: [
+            "Run the backup by hand: `kubectl -n pneumonia create job --from=cronjob/backup-<kind> backup-<kind>-manual`.",
+            "Fix the cause from the job logs (credentials, bucket policy, database reachability).",
+        ],
+        escalation: escalate.high,
+    },
+    backupMissing: {
+        meaning:
+            "Prometheus has had no backup result of this kind for 26 hours: the backup never reported, or the Pushgateway lost its data.",
+        firstCommands: [
+            `${kubectlApp} get cronjobs -l app.kubernetes.io/name=backup`,
+            `${kubectlMonitoring} get pods -l app.kubernetes.io/name=pushgateway`,
+            `${kubectlMonitoring} port-forward svc/pushgateway 9091:9091 & curl -s localhost:9091/metrics | grep pneumonia_backup_`,
+        ],
+        mitigation: [
+            "Check the backup CronJob exists for this kind and that its pods may reach the Pushgateway (NetworkPolicy `pushgateway`).",
+            "Run one backup of the kind by hand; its push restores the metric.",
+        ],
+        escalation: escalate.medium,
+    },
+    backupFailed: {
+        meaning: "The most recent backup run of this kind failed (its failure timestamp is newer than its last success).",
+        firstCommands: [`${kubectlApp} get jobs -l app.kubernetes.io/name=backup --sort-by=.status.startTime`, `${kubectlApp} logs job/<failed job> --tail=100`],
+        mitigation: [
+            "Fix the cause from the logs and rerun the job by hand.",
+            "A `verify` failure means a restore test failed: treat the latest backup of that data as unusable until a verify passes.",
+        ],
+        escalation: escalate.medium,
+    },
+    capacity: (what: string) => ({
+        meaning: `Scaling trigger from the manual's capacity planning: ${what}. Nothing is broken yet; plan capacity before hard limits are reached.`,
+        firstCommands: [`${kubectlApp} get hpa detector`, `${kubectlApp} top pods -l app.kubernetes.io/name=detector`],
+        mitigation: [
+            "Review the trend on the detector dashboard over the last weeks.",
+            "Plan the change: more replicas (`detector.replicas`, `detector.maxReplicas`), larger requests/limits, or a model optimization.",
+        ],
+        escalation: escalate.low,
+    }),
+} satisfies Record<string, Runbook | ((what: string) => Runbook)>;
+
+const cpuCapacityRunbook = runbooks.capacity("detector CPU above 70 % on average over a week");
+const memoryCapacityRunbook = runbooks.capacity("detector memory above 75 % on average over a week");
+const latencyCapacityRunbook = runbooks.capacity("average response time above 1.5 s over a day");
+const errorCapacityRunbook = runbooks.capacity("error rate above 0.5 % over a day");
+
+export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
+    const m = config.detector;
+    const det = selector({ job: m.job });
+    const detectorLabels = { job: m.job };
+    const requests = 1000;
+    const traffic = (...phases: TrafficPhase[]) => detectorTraffic(config, phases);
+    const steady = (steps: number, errorRatio: number) => traffic({ steps, requestsPerStep: requests, errorRatio });
+    const slowShare = (steps: number, share: number) =>
+        traffic({
+            steps,
+            requestsPerStep: requests,
+            latency: [
+                { seconds: 0.3, share: 1 - share },
+                { seconds: 2.5, share },
+            ],
+        });
+    const withLatency = (steps: number, seconds: number) => traffic({ steps, requestsPerStep: requests, latency: [{ seconds, share: 1 }] });
+    const detectorGauge = (metric: string, steps: number, value: number) => [gauge(metric, { job: m.job, instance: detectorInstance }, [{ steps, value }])];
+    const up = (job: string, values: number[], steps: number) => values.map((v, i) => upSeries(job, `10.0.1.${i + 1}:9000`, [{ steps, value: v }]));
+
+    const burn = (
+        name: string,
+        ratio: string,
+        objective: number,
+        what: string,
+        runbook: Runbook,
+        shareFor: (steps: number, share: number) => InputSeries[],
+    ): AlertDefinition[] => {
+        const budget = 1 - objective;
+        return burnTiers.map((tier) => {
+            const threshold = Number((tier.factor * budget).toFixed(6));
+            // Each case starts from an empty history, so the long window fills at once and the
+            // tier's `for` decides when it fires; the faster tiers stay below their thresholds.
+            const caseMinutes = { critical: 10, high: 40, medium: 90 }[tier.severity];
+            return {
+                name,
+                severity: tier.severity,
+                service: "detector",
+                expr: `job:${ratio}:ratio_rate${tier.long}${det} > ${threshold}\nand\njob:${ratio}:ratio_rate${tier.short}${det} > ${threshold}`,
+                for: tier.for,
+                summary: `Detector ${what} burns the ${objective * 100} % SLO budget ${tier.factor}x too fast`,
+                description: `Over both ${tier.long} and ${tier.short}, more than ${(threshold * 100).toFixed(2)} % of inference requests ${what === "errors" ? "failed" : `took longer than ${latencyObjectiveSeconds} s`}: at this rate ${tier.budgetSpent} is spent.`,
+                runbook,
+                tests: [
+                    {
+                        title: `${tier.factor}x burn rate`,
+                        interval: "1m",
+                        series: shareFor(caseMinutes + 1, threshold * 1.4),
+                        at: `${caseMinutes}m`,
+                        firing: [tier.severity],
+                        labels: detectorLabels,
+                    },
+                    {
+                        title: "just under the burn rate",
+                        interval: "1m",
+                        series: shareFor(caseMinutes + 1, threshold * 0.95),
+                        at: `${caseMinutes}m`,
+                        firing: [],
+                        labels: detectorLabels,
+                    },
+                ],
+            };
+        });
+    };
+
+    const backupKind = config.backupKinds[0];
+    const allKinds = (outcome: "success" | "failure", steps: number, value: number) =>
+        config.backupKinds.map((kind) => backupSeries(config, kind, outcome, [{ steps, value }]));
+    const backupLabels = { job: config.jobs.backups, kind: backupKind };
+
+    const capacity = (
+        name: string,
+        metricExpr: string,
+        threshold: number,
+        runbook: Runbook,
+        summary: string,
+        description: string,
+        interval: Duration,
+        series: (value: number) => InputSeries[],
+        [over, under]: [number, number],
+    ): AlertDefinition => {
+        const at: Duration = interval === "1m" ? "140m" : "180m";
+        return {
+            name,
+            severity: "low",
+            service: "detector",
+            expr: `${metricExpr} > ${threshold}`,
+            for: "1h",
+            summary,
+            description,
+            runbook,
+            tests: [
+                { title: "above the scaling trigger", interval, series: series(over), at, firing: ["low"], labels: detectorLabels },
+                { title: "just under the scaling trigger", interval, series: series(under), at, firing: [], labels: detectorLabels },
+            ],
+        };
+    };
+
+    return [
+        {
+            name: "DetectorDown",
+            severity: "critical",
+            service: "detector",
+            expr: `job:up:sum${det} == 0`,
+            for: "2m",
+            summary: "No detector pod is serving",
+            description: `Prometheus has no healthy target of job ${m.job}: the inference API is down or unreachable.`,
+            runbook: runbooks.detectorDown,
+            tests: [
+                { title: "every pod down for 5 minutes", interval: "1m", series: up(m.job, [0, 0], 6), at: "5m", firing: ["critical"], labels: detectorLabels },
+                {
+                    title: "no target scraped at all",
+                    interval: "1m",
+                    series: up(config.jobs.mlflow, [1], 6),
+                    at: "5m",
+                    firing: ["critical"],
+                    labels: detectorLabels,
+                },
+                { title: "one of two pods up", interval: "1m", series: up(m.job, [0, 1], 6), at: "5m", firing: [], labels: detectorLabels },
+            ],
+        },
+        {
+            name: "DetectorMetricsAbsent",
+            severity: "high",
+            service: "detector",
+            expr: `absent(${m.inferenceTotal}${det})\nand on()\njob:up:sum${det} > 0`,
+            for: "10m",
+            summary: "The detector is up but exposes no inference metrics",
+            description: `Targets of job ${m.job} are scraped but ${m.inferenceTotal} is missing: SLO alerts cannot see failures or latency.`,
+            runbook: runbooks.detectorMetricsAbsent,
+            tests: [
+                { title: "scraped without contract metrics", interval: "1m", series: up(m.job, [1], 16), at: "15m", firing: ["high"], labels: detectorLabels },
+                {
+                    title: "scraped with contract metrics",
+                    interval: "1m",
+                    series: [...up(m.job, [1], 16), ...steady(16, 0)],
+                    at: "15m",
+                    firing: [],
+                    labels: detectorLabels,
+                },
+            ],
+        },
+        {
+            name: "DetectorErrorRateHigh",
+            severity: "high",
+            service: "detector",
+            expr: `job:inference_errors:ratio_rate5m${det} > 0.01`,
+            for: "5m",
+            summary: "More than 1 % of inference requests fail",
+            description: "The detector's error rate over 5 minutes is above the manual's 1 % limit (inference success rate below 99 %).",
+            runbook: runbooks.errorRate,
+            tests: [
+                { title: "3 % errors for 15 minutes", interval: "1m", series: steady(16, 0.03), at: "15m", firing: ["high"], labels: detectorLabels },
+                { title: "0.9 % errors", interval: "1m", series: steady(16, 0.009), at: "15m", firing: [], labels: detectorLabels },
+            ],
+        },
+        ...burn("DetectorErrorBudgetBurn", "inference_errors", slo.availability, "errors", runbooks.errorBudget, (steps, share) => steady(steps, share)),
+        ...burn("DetectorLatencyBudgetBurn", "inference_slow", slo.latency, "slow requests", runbooks.latencyBudget, slowShare),
+        {
+            name: "DetectorLatencyHigh",
+            severity: "high",
+            service: "detector",
+            expr: `job:${m.inferenceDuration}:avg5m${det} > ${latencyObjectiveSeconds}`,
+            for: "10m",
+            summary: "Average inference latency is above 2 seconds",
+            description: "The detector's average inference latency over 5 minutes is above the manual's 2 s limit.",
+            runbook: runbooks.latencyHigh,
+            tests: [
+                { title: "2.5 s on average for 20 minutes", interval: "1m", series: withLatency(21, 2.5), at: "20m", firing: ["high"], labels: detectorLabels },
+                { title: "1.9 s on average", interval: "1m", series: withLatency(21, 1.9), at: "20m", firing: [], labels: detectorLabels },
+            ],
+        },
+        {
+            name: "DetectorCpuHigh",
+            severity: "medium",
+            service: "detector",
+            expr: `job:${m.cpuPercent}:max${det} > 80`,
+            for: "15m",
+            summary: "A detector pod uses more than 80 % CPU",
+            description: "A detector pod has reported CPU above the manual's 80 % limit for 15 minutes.",
+            runbook: runbooks.cpuHigh,
+            tests: [
+                { title: "85 % CPU", interval: "1m", series: detectorGauge(m.cpuPercent, 21, 85), at: "20m", firing: ["medium"], labels: detectorLabels },
+                { title: "79 % CPU", interval: "1m", series: detectorGauge(m.cpuPercent, 21, 79), at: "20m", firing: [], labels: detectorLabels },
+            ],
+        },
+        {
+            name: "DetectorMemoryHigh",
+            severity: "high",
+            service: "detector",
+            expr: `job:${m.memoryPercent}:max${det} > 85`,
+            for: "10m",
+            summary: "A detector pod uses more than 85 % memory",
+            description: "A detector pod has reported memory above the manual's 85 % limit for 10 minutes; an OOM kill is next.",
+            runbook: runbooks.memoryHigh,
+            tests: [
+                { title: "90 % memory", interval: "1m", series: detectorGauge(m.memoryPercent, 16, 90), at: "15m", firing: ["high"], labels: detectorLabels },
+                { title: "84 % memory", interval: "1m", series: detectorGauge(m.memoryPercent, 16, 84), at: "15m", firing: [], labels: detectorLabels },
+            ],
+        },
+        {
+            name: "NodeDiskSpaceLow",
+            severity: "medium",
+            service: "node",
+            expr: "instance_mountpoint:node_filesystem_avail:ratio < 0.20",
+            for: "15m",
+            summary: "Less than 20 % disk space free on {{ $labels.instance }} {{ $labels.mountpoint }}",
+            description: "A node filesystem has had less than the manual's 20 % free space for 15 minutes.",
+            runbook: runbooks.diskLow,
+            tests: [
+                {
+                    title: "10 % free",
+                    interval: "1m",
+                    series: diskSeries(config, [{ steps: 21, freeRatio: 0.1 }]),
+                    at: "20m",
+                    firing: ["medium"],
+                    labels: { instance: "node-a", mountpoint: "/" },
+                },
+                {
+                    title: "21 % free",
+                    interval: "1m",
+                    series: diskSeries(config, [{ steps: 21, freeRatio: 0.21 }]),
+                    at: "20m",
+                    firing: [],
+                    labels: { instance: "node-a", mountpoint: "/" },
+                },
+            ],
+        },
+        {
+            name: "NodeDiskSpaceCritical",
+            severity: "high",
+            service: "node",
+            expr: "instance_mountpoint:node_filesystem_avail:ratio < 0.10",
+            for: "5m",
+            summary: "Less than 10 % disk space free on {{ $labels.instance }} {{ $labels.mountpoint }}",
+            description: "A node filesystem has had less than 10 % free space for 5 minutes: evictions and write failures are close.",
+            runbook: runbooks.diskCritical,
+            tests: [
+                {
+                    title: "5 % free",
+                    interval: "1m",
+                    series: diskSeries(config, [{ steps: 11, freeRatio: 0.05 }]),
+                    at: "10m",
+                    firing: ["high"],
+                    labels: { instance: "node-a", mountpoint: "/" },
+                },
+                {
+                    title: "10.5 % free",
+                    interval: "1m",
+                    series: diskSeries(config, [{ steps: 11, freeRatio: 0.105 }]),
+                    at: "10m",
+                    firing: [],
+                    labels: { instance: "node-a", mountpoint: "/" },
+                },
+            ],
+        },
+        {
+            name: "MlflowDown",
+            severity: "high",
+            service: "mlflow",
+            expr: `job:up:sum${selector({ job: config.jobs.mlflow })} == 0`,
+            for: "5m",
+            summary: "No MLflow tracking server is up",
+            description: "MLflow is down or unreachable: new detector pods cannot load the model and runs cannot be recorded.",
+            runbook: runbooks.mlflowDown,
+            tests: [
+                { title: "MLflow down for 10 minutes", interval: "1m", series: up(config.jobs.mlflow, [0], 11), at: "10m", firing: ["high"], labels: { job: config.jobs.mlflow } },
+                { title: "one of two MLflow pods up", interval: "1m", series: up(config.jobs.mlflow, [0, 1], 11), at: "10m", firing: [], labels: { job: config.jobs.mlflow } },
+            ],
+        },
+        {
+            name: "PostgresDown",
+            severity: "high",
+            service: "postgres",
+            expr: `job:pg_up:min${selector({ job: config.jobs.postgres })} == 0`,
+            for: "5m",
+            summary: "MLflow's Postgres database is unreachable",
+            description: "The postgres exporter reports the database down (pg_up 0), or the exporter is not scraped at all.",
+            runbook: runbooks.postgresDown,
+            tests: [
+                {
+                    title: "pg_up 0 for 10 minutes",
+                    interval: "1m",
+                    series: [gauge("pg_up", { job: config.jobs.postgres, instance: "10.0.2.1:9187" }, [{ steps: 11, value: 0 }])],
+                    at: "10m",
+                    firing: ["high"],
+                    labels: { job: config.jobs.postgres },
+                },
+                { title: "exporter gone", interval: "1m", series: up(config.jobs.mlflow, [1], 11), at: "10m", firing: ["high"], labels: { job: config.jobs.postgres } },
+                {
+                    title: "pg_up 1",
+                    interval: "1m",
+                    series: [gauge("pg_up", { job: config.jobs.postgres, instance: "10.0.2.1:9187" }, [{ steps: 11, value: 1 }])],
+                    at: "10m",
+                    firing: [],
+                    labels: { job: config.jobs.postgres },
+                },
+            ],
+        },
+        {
+            name: "BackupStale",
+            severity: "high",
+            service: "backups",
+            expr: "job_kind:pneumonia_backup_age_seconds:max > 26 * 3600",
+            for: "10m",
+            summary: "No successful {{ $labels.kind }} backup for more than 26 hours",
+            description: "The last successful {{ $labels.kind }} backup is older than 26 hours: the daily backup missed its run and the 24-hour RPO is at risk.",
+            runbook: runbooks.backupStale,
+            tests: [
+                {
+                    title: "last success 27 hours ago",
+                    interval: "10m",
+                    series: [backupSeries(config, backupKind, "success", [{ steps: 163, value: 0 }])],
+                    at: "27h",
+                    firing: ["high"],
+                    labels: backupLabels,
+                },
+                {
+                    title: "last success just under 26 hours ago",
+                    interval: "10m",
+                    series: [backupSeries(config, backupKind, "success", [{ steps: 163, value: 27 * 3600 - 26 * 3600 + 400 }])],
+                    at: "27h",
+                    firing: [],
+                    labels: backupLabels,
+                },
+            ],
+        },
+        {
+            name: "BackupMissing",
+            severity: "medium",
+            service: "backups",
+            expr: config.backupKinds
+                .map((kind) => `absent(pneumonia_backup_last_success_timestamp_seconds${selector({ job: config.jobs.backups, kind })})`)
+                .join("\nor\n"),
+            for: "26h",
+            summary: "No {{ $labels.kind }} backup has reported for 26 hours",
+            description: "Prometheus has no successful {{ $labels.kind }} backup on record for 26 hours: it never ran, or the Pushgateway lost its data.",
+            runbook: runbooks.backupMissing,
+            tests: [
+                {
+                    title: "one kind never reported",
+                    interval: "30m",
+                    series: allKinds("success", 56, 0).filter((s) => !s.series.includes(`kind="${backupKind}"`)),
+                    at: "27h",
+                    firing: ["medium"],
+                    labels: backupLabels,
+                },
+                { title: "every kind reported", interval: "30m", series: allKinds("success", 56, 0), at: "27h", firing: [], labels: backupLabels },
+            ],
+        },
+        {
+            name: "BackupFailed",
+            severity: "medium",
+            service: "backups",
+            expr: "job_kind:pneumonia_backup_last_failure_timestamp_seconds:max\n> on(job, kind)\njob_kind:pneumonia_backup_last_success_timestamp_seconds:max",
+            for: "1m",
+            summary: "The last {{ $labels.kind }} backup failed",
+            description: "The most recent {{ $labels.kind }} backup run failed after the last successful one.",
+            runbook: runbooks.backupFailed,
+            tests: [
+                {
+                    title: "failure after the last success",
+                    interval: "1m",
+                    series: [
+                        backupSeries(config, backupKind, "success", [{ steps: 6, value: 1000 }]),
+                        backupSeries(config, backupKind, "failure", [{ steps: 6, value: 5000 }]),
+                    ],
+                    at: "5m",
+                    firing: ["medium"],
+                    labels: backupLabels,
+                },
+                {
+                    title: "success after the last failure",
+                    interval: "1m",
+                    series: [
+                        backupSeries(config, backupKind, "success", [{ steps: 6, value: 5000 }]),
+                        backupSeries(config, backupKind, "failure", [{ steps: 6, value: 1000 }]),
+                    ],
+                    at: "5m",
+                    firing: [],
+                    labels: backupLabels,
+                },
+            ],
+        },
+        capacity(
+            "DetectorCpuCapacity",
+            `avg_over_time(job:${m.cpuPercent}:avg${det}[1w])`,
+            70,
+            cpuCapacityRunbook,
+            "Detector CPU averages above 70 % over a week: plan scaling",
+            "The manual's CPU scaling trigger (> 70 % average over 1 week) is reached.",
+            "10m",
+            (v) => detectorGauge(m.cpuPercent, 19, v),
+            [72, 69],
+        ),
+        capacity(
+            "DetectorMemoryCapacity",
+            `avg_over_time(job:${m.memoryPercent}:avg${det}[1w])`,
+            75,
+            memoryCapacityRunbook,
+            "Detector memory averages above 75 % over a week: plan scaling",
+            "The manual's memory scaling trigger (> 75 % average over 1 week) is reached.",
+            "10m",
+            (v) => detectorGauge(m.memoryPercent, 19, v),
+            [77, 74],
+        ),
+        capacity(
+            "DetectorLatencyCapacity",
+            `job:${m.inferenceDuration}:avg1d${det}`,
+            1.5,
+            latencyCapacityRunbook,
+            "Detector response time averages above 1.5 s over a day: plan scaling",
+            "The manual's response-time scaling trigger (> 1.5 s average over 1 day) is reached.",
+            "1m",
+            (v) => withLatency(150, v),
+            [1.6, 1.4],
+        ),
+        capacity(
+            "DetectorErrorRateCapacity",
+            `job:inference_errors:ratio_rate1d${det}`,
+            0.005,
+            errorCapacityRunbook,
+            "Detector error rate above 0.5 % over a day: plan remediation",
+            "The manual's error-rate scaling trigger (> 0.5 % over 1 day) is reached.",
+            "1m",
+            (v) => steady(150, v),
+            [0.0055, 0.0045],
+        ),
+    ];
+}

@@ -1,0 +1,85 @@
+// Renders the alert definitions and recording rules as Prometheus rule groups: the spec of our
+// PrometheusRule objects and the single rules.yaml that promtool loads.
+import { stringify } from "yaml";
+import { alertDefinitions, durationSeconds, severities, type AlertDefinition, type Severity } from "./alerts";
+import type { MonitoringConfig } from "./config";
+import { recordingGroups, type RecordingRule, type RuleGroup } from "./recording";
+
+export interface AlertRule {
+    alert: string;
+    expr: string;
+    for: string;
+    labels: { severity: Severity; service: string };
+    annotations: { summary: string; description: string; runbook_url: string };
+}
+
+export type Rule = RecordingRule | AlertRule;
+
+export function runbookPath(alertName: string): string {
+    return `docs/runbooks/${alertName}.md`;
+}
+
+export function runbookUrl(config: MonitoringConfig, alertName: string): string {
+    return config.runbookBaseUrl ? `${config.runbookBaseUrl}/${runbookPath(alertName)}` : runbookPath(alertName);
+}
+
+/** Checks the invariants the tests and runbooks rely on; throws naming the alert. */
+export function checkDefinitions(definitions: AlertDefinition[]): void {
+    const seen = new Map<string, AlertDefinition>();
+    for (const def of definitions) {
+        const id = `${def.name} (${def.severity})`;
+        if (!/^[A-Z][A-Za-z0-9]+$/.test(def.name)) throw new Error(`alert ${id}: name must be UpperCamelCase`);
+        const sibling = seen.get(def.name);
+        if (sibling) {
+            if (definitions.some((d) => d !== def && d.name === def.name && d.severity === def.severity)) {
+                throw new Error(`alert ${id}: defined twice with the same severity`);
+            }
+            if (sibling.runbook !== def.runbook || sibling.service !== def.service) {
+                throw new Error(`alert ${id}: tiers of one alert must share its runbook and service`);
+            }
+        }
+        seen.set(def.name, def);
+        if (!def.tests.some((t) => t.firing.includes(def.severity))) throw new Error(`alert ${id}: no test case where it fires`);
+        if (!def.tests.some((t) => !t.firing.includes(def.severity))) throw new Error(`alert ${id}: no test case where it stays quiet`);
+        for (const t of def.tests) {
+            if (t.firing.includes(def.severity) && durationSeconds(t.at) < durationSeconds(def.for)) {
+                throw new Error(`alert ${id}: case "${t.title}" checks at ${t.at}, before its for (${def.for}) can elapse`);
+            }
+        }
+    }
+}
+
+export function alertRule(config: MonitoringConfig, def: AlertDefinition): AlertRule {
+    return {
+        alert: def.name,
+        expr: def.expr,
+        for: def.for,
+        labels: { severity: def.severity, service: def.service },
+        annotations: { summary: def.summary, description: def.description, runbook_url: runbookUrl(config, def.name) },
+    };
+}
+
+/** Alert groups by service, most severe first within each, after the recording groups they read. */
+export function ruleGroups(config: MonitoringConfig): RuleGroup<Rule>[] {
+    const definitions = alertDefinitions(config);
+    checkDefinitions(definitions);
+    const services = [...new Set(definitions.map((d) => d.service))];
+    const alertGroups = services.map((service) => ({
+        name: `pneumonia-${service}.alerts`,
+        rules: definitions
+            .filter((d) => d.service === service)
+            .sort((a, b) => severities.indexOf(a.severity) - severities.indexOf(b.severity))
+            .map((d) => alertRule(config, d)),
+    }));
+    return [...recordingGroups(config), ...alertGroups];
+}
+
+/** All rule groups as one file, as `promtool check rules` and Prometheus' rule_files load it. */
+export function rulesYaml(config: MonitoringConfig): string {
+    return stringify({ groups: ruleGroups(config) }, { lineWidth: 0 });
+}
+
+/** One PrometheusRule spec per rule group, named after it (pneumonia-detector.alerts -> pneumonia-detector-alerts). */
+export function prometheusRuleSpecs(config: MonitoringConfig): Array<{ name: string; spec: { groups: RuleGroup<Rule>[] } }> {
+    return ruleGroups(config).map((group) => ({ name: group.name.replace(".", "-"), spec: { groups: [group] } }));
+}
