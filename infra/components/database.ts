@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, DatabaseConfig } from "../config";
-import { databaseClientLabel, platformLabels, selectorLabels } from "./labels";
-import { trafficPolicy, type Peer, type PortRule } from "./network";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
+import { databaseClientLabel, platformLabels } from "./labels";
+import type { Peer, PortRule } from "./network";
+import { healthProbes, singleInstanceStore } from "./workload";
 
 /** The Secret MLflow, the exporter and the backup jobs read; the same keys whichever database runs. */
 export const connectionSecretName = "database-connection";
@@ -159,83 +159,42 @@ export class Database extends pulumi.ComponentResource {
 
     private inCluster(name: string, args: DatabaseArgs) {
         const { config } = args;
-        const labels = platformLabels("postgres", "database", args.stack);
-        const selector = selectorLabels("postgres", args.stack);
-        const metadata = { name: "postgres", namespace: args.namespace, labels };
-        const child = { parent: this };
         const host = pulumi.interpolate`postgres.${args.namespace}.svc.cluster.local`;
         const secret = this.connectionSecret(name, args, host);
-        const scratch = scratchVolumes({ run: "/var/run/postgresql", tmp: "/tmp" });
         const fromConnection = (envName: string, key: string) => ({
             name: envName,
             valueFrom: { secretKeyRef: { name: secret.metadata.name, key } },
         });
-        const ready = (periodSeconds: number) => ({
-            exec: { command: ["pg_isready", "-h", "127.0.0.1", "-p", String(postgresPort), "-U", config.username, "-d", config.name] },
-            periodSeconds,
-            timeoutSeconds: 5,
-        });
-        const statefulSet = new k8s.apps.v1.StatefulSet(
+        const ready = { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-p", String(postgresPort), "-U", config.username, "-d", config.name] } };
+        const { statefulSet, service, selector } = singleInstanceStore(
             name,
             {
-                metadata,
-                spec: {
-                    serviceName: "postgres",
-                    replicas: 1,
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            securityContext: restrictedPodSecurityContext(postgresUid),
-                            containers: [
-                                {
-                                    name: "postgres",
-                                    image: config.image,
-                                    ports: [{ name: "postgres", containerPort: postgresPort }],
-                                    env: [
-                                        fromConnection("POSTGRES_USER", "username"),
-                                        fromConnection("POSTGRES_PASSWORD", "password"),
-                                        fromConnection("POSTGRES_DB", "dbname"),
-                                        // A subdirectory: the volume's root holds lost+found, which initdb refuses.
-                                        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-                                    ],
-                                    resources: config.resources,
-                                    startupProbe: { ...ready(5), failureThreshold: 60 },
-                                    readinessProbe: ready(10),
-                                    livenessProbe: { ...ready(20), failureThreshold: 6 },
-                                    securityContext: restrictedContainerSecurityContext(),
-                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }, ...scratch.volumeMounts],
-                                },
-                            ],
-                            volumes: scratch.volumes,
-                        },
-                    },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels },
-                            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: config.storageSize } } },
-                        },
-                    ],
-                },
-            },
-            child,
-        );
-        const service = new k8s.core.v1.Service(
-            name,
-            { metadata, spec: { selector, ports: [{ name: "postgres", port: postgresPort, targetPort: "postgres" }] } },
-            child,
-        );
-        trafficPolicy(
-            "postgres",
-            {
+                appName: "postgres",
+                component: "database",
+                stack: args.stack,
                 namespace: args.namespace,
-                labels,
-                podSelector: selector,
-                ingress: [{ port: postgresPort, peers: [{ pods: { ...databaseClientLabel } }, ...(args.extraClients ?? [])] }],
-                egress: [],
+                image: config.image,
+                port: { name: "postgres", number: postgresPort },
+                uid: postgresUid,
+                resources: config.resources,
+                storageSize: config.storageSize,
+                dataPath: "/var/lib/postgresql/data",
+                scratch: { run: "/var/run/postgresql", tmp: "/tmp" },
+                container: {
+                    env: [
+                        fromConnection("POSTGRES_USER", "username"),
+                        fromConnection("POSTGRES_PASSWORD", "password"),
+                        fromConnection("POSTGRES_DB", "dbname"),
+                        // A subdirectory: the volume's root holds lost+found, which initdb refuses.
+                        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                    ],
+                    // First start runs initdb; five minutes covers a slow volume.
+                    ...healthProbes(ready, 300),
+                },
+                clients: [{ pods: { ...databaseClientLabel } }, ...(args.extraClients ?? [])],
+                dependsOn: [secret],
             },
-            child,
+            this,
         );
         return {
             host,

@@ -4,6 +4,7 @@ import type { DetectorConfig, Environment } from "../config";
 import { platformLabels, selectorLabels } from "./labels";
 import { prometheusPeer, trafficPolicy, type Peer } from "./network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
+import { healthProbes } from "./workload";
 
 export const detectorPorts = { http: 8000, metrics: 9090 } as const;
 
@@ -41,12 +42,6 @@ export class Detector extends pulumi.ComponentResource {
         const selector = selectorLabels("detector", stack);
         const metadata = { name: "detector", namespace: args.namespace, labels };
         const scratch = scratchVolumes({ tmp: "/tmp" });
-        const probe = (periodSeconds: number, failureThreshold: number) => ({
-            httpGet: { path: "/health", port: "http" },
-            periodSeconds,
-            failureThreshold,
-            timeoutSeconds: 5,
-        });
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             name,
@@ -101,10 +96,8 @@ export class Detector extends pulumi.ComponentResource {
                                         { name: "MLFLOW_TRACKING_URI", value: args.mlflowUrl },
                                     ],
                                     resources: config.resources,
-                                    // Loading the model can take minutes; the startup probe allows 5 before liveness applies.
-                                    startupProbe: probe(10, 30),
-                                    readinessProbe: probe(10, 3),
-                                    livenessProbe: probe(20, 3),
+                                    // Loading the model can take minutes: five are allowed before liveness applies.
+                                    ...healthProbes({ httpGet: { path: "/health", port: "http" } }, 300),
                                     securityContext: restrictedContainerSecurityContext(),
                                     volumeMounts: scratch.volumeMounts,
                                 },

@@ -4,6 +4,7 @@ import type { MlflowConfig } from "../config";
 import { databaseClientLabel, platformLabels, selectorLabels } from "./labels";
 import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "./network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
+import { healthProbes } from "./workload";
 import type { StorageAccess } from "./storage";
 
 export const mlflowPort = 5000;
@@ -45,12 +46,6 @@ export class Mlflow extends pulumi.ComponentResource {
         // MLflow 3 rejects Host headers it does not know (DNS-rebinding protection): name every way
         // in-cluster clients address the Service, and send probes as localhost.
         const allowedHosts = ["localhost", "mlflow", pulumi.interpolate`mlflow.${args.namespace}`, pulumi.interpolate`mlflow.${args.namespace}.svc`, pulumi.interpolate`mlflow.${args.namespace}.svc.cluster.local`];
-        const probe = (periodSeconds: number, failureThreshold: number) => ({
-            httpGet: { path: "/health", port: "http", httpHeaders: [{ name: "Host", value: "localhost" }] },
-            periodSeconds,
-            failureThreshold,
-            timeoutSeconds: 5,
-        });
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             name,
@@ -105,9 +100,8 @@ export class Mlflow extends pulumi.ComponentResource {
                                     ],
                                     ports: [{ name: "http", containerPort: mlflowPort }],
                                     resources: args.config.resources,
-                                    startupProbe: probe(5, 60),
-                                    readinessProbe: probe(10, 3),
-                                    livenessProbe: probe(20, 3),
+                                    // The first start migrates the database schema.
+                                    ...healthProbes({ httpGet: { path: "/health", port: "http", httpHeaders: [{ name: "Host", value: "localhost" }] } }, 300),
                                     securityContext: restrictedContainerSecurityContext(),
                                     volumeMounts: scratch.volumeMounts,
                                 },

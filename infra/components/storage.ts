@@ -6,8 +6,9 @@ import type { ClusterConfig, ObjectStoreConfig } from "../config";
 import { SecureBucket, type PolicyStatementFactory } from "./bucket";
 import { ServiceAccountRole } from "./irsa";
 import { platformLabels, selectorLabels } from "./labels";
-import { awsApis, trafficPolicy, type PortRule } from "./network";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
+import { awsApis, type PortRule } from "./network";
+import { defaultUid, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
+import { healthProbes, singleInstanceStore } from "./workload";
 
 export type BucketName = "artifacts" | "backups";
 
@@ -129,7 +130,6 @@ export class ObjectStorage extends pulumi.ComponentResource {
 
     private inClusterStore(name: string, args: ObjectStorageArgs): pulumi.Resource[] {
         const labels = platformLabels("object-store", "object-storage", args.stack);
-        const selector = selectorLabels("object-store", args.stack);
         const metadata = { name: "object-store", namespace: args.namespace, labels };
         const child = { parent: this };
         const secretKey =
@@ -147,67 +147,36 @@ export class ObjectStorage extends pulumi.ComponentResource {
             name: envName,
             valueFrom: { secretKeyRef: { name: credentials.metadata.name, key } },
         });
-        const scratch = scratchVolumes({ tmp: "/tmp" });
-        const server = new k8s.apps.v1.StatefulSet(
+        const { statefulSet: server, service } = singleInstanceStore(
             name,
             {
-                metadata,
-                spec: {
-                    serviceName: "object-store",
-                    replicas: 1,
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            securityContext: restrictedPodSecurityContext(),
-                            containers: [
-                                {
-                                    name: "minio",
-                                    image: args.config.image,
-                                    args: ["server", "/data", "--address", `:${objectStorePort}`],
-                                    env: [
-                                        fromCredentials("MINIO_ROOT_USER", "AWS_ACCESS_KEY_ID"),
-                                        fromCredentials("MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY"),
-                                        { name: "HOME", value: "/tmp" },
-                                    ],
-                                    ports: [{ name: "s3", containerPort: objectStorePort }],
-                                    resources: args.config.resources,
-                                    readinessProbe: { httpGet: { path: "/minio/health/ready", port: "s3" }, periodSeconds: 10 },
-                                    livenessProbe: { httpGet: { path: "/minio/health/live", port: "s3" }, periodSeconds: 20 },
-                                    securityContext: restrictedContainerSecurityContext(),
-                                    volumeMounts: [{ name: "data", mountPath: "/data" }, ...scratch.volumeMounts],
-                                },
-                            ],
-                            volumes: scratch.volumes,
-                        },
-                    },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels },
-                            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.config.storageSize } } },
-                        },
-                    ],
-                },
-            },
-            child,
-        );
-        const service = new k8s.core.v1.Service(
-            name,
-            { metadata, spec: { selector, ports: [{ name: "s3", port: objectStorePort, targetPort: "s3" }] } },
-            child,
-        );
-        trafficPolicy(
-            "object-store",
-            {
+                appName: "object-store",
+                component: "object-storage",
+                stack: args.stack,
                 namespace: args.namespace,
-                labels,
-                podSelector: selector,
-                ingress: [{ port: objectStorePort, peers: [{ pods: objectStoreClient }] }],
-                egress: [],
+                image: args.config.image,
+                port: { name: "s3", number: objectStorePort },
+                uid: defaultUid,
+                resources: args.config.resources,
+                storageSize: args.config.storageSize,
+                dataPath: "/data",
+                scratch: { tmp: "/tmp" },
+                container: {
+                    args: ["server", "/data", "--address", `:${objectStorePort}`],
+                    env: [
+                        fromCredentials("MINIO_ROOT_USER", "AWS_ACCESS_KEY_ID"),
+                        fromCredentials("MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY"),
+                        { name: "HOME", value: "/tmp" },
+                    ],
+                    readinessProbe: healthProbes({ httpGet: { path: "/minio/health/ready", port: "s3" } }, 60).readinessProbe,
+                    livenessProbe: healthProbes({ httpGet: { path: "/minio/health/live", port: "s3" } }, 60).livenessProbe,
+                },
+                clients: [{ pods: objectStoreClient }],
+                dependsOn: [credentials],
             },
-            child,
+            this,
         );
+        const scratch = scratchVolumes({ tmp: "/tmp" });
         // MinIO starts empty: a one-shot Job creates the platform's buckets, idempotently.
         const jobLabels = { ...platformLabels("object-store-setup", "object-storage", args.stack), ...objectStoreClient };
         const buckets = Object.values(inClusterBuckets)
