@@ -5,11 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { loadConfig } from "./config";
 import { Database } from "./components/database";
-import { Detector } from "./components/detector";
+import { Detector, detectorPorts } from "./components/detector";
 import { ContainerImage } from "./components/image";
 import { selectorLabels } from "./components/labels";
-import { Mlflow, mlflowServiceAccount } from "./components/mlflow";
+import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
 import { PlatformNamespace } from "./components/namespace";
+import { SmokeCheck, smokeCheckPodLabels } from "./components/smoke-check";
 import { ObjectStorage } from "./components/storage";
 
 export = async () => {
@@ -76,7 +77,7 @@ export = async () => {
                 { bucket: "artifacts", prefix: "mlflow", access: "read-write" },
             ]),
             s3Endpoint: storage.endpoint,
-            clients: [{ pods: selectorLabels("detector", stack) }],
+            clients: [{ pods: selectorLabels("detector", stack) }, { pods: smokeCheckPodLabels(stack) }],
         },
         { providers, dependsOn: [...storage.ready, ...database.ready] },
     );
@@ -100,6 +101,22 @@ export = async () => {
             mlflowUrl: mlflow.url,
         },
         { provider: kubernetes },
+    );
+
+    // After `pulumi up` has rolled both out, the stack checks from inside the cluster that they answer.
+    new SmokeCheck(
+        "smoke-check",
+        {
+            stack,
+            namespace: app.name,
+            targets: [
+                { name: "detector", service: detector.serviceName, port: detectorPorts.http, pods: selectorLabels("detector", stack) },
+                { name: "mlflow", service: mlflow.serviceName, port: mlflowPort, pods: selectorLabels("mlflow", stack) },
+            ],
+            // Any rollout of either (a new image, new settings) re-runs the check.
+            triggers: [detector.deployment.spec.template, mlflow.deployment.spec.template],
+        },
+        { provider: kubernetes, dependsOn: [detector, mlflow] },
     );
 
     return {

@@ -8,8 +8,14 @@ import { platformLabels, selectorLabels } from "./labels";
 import { trafficPolicy } from "./network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
 
-/** curl's own image, run as an explicit non-root uid (its `curl_user` is a name, not a number). */
-export const smokeCheckImage = "curlimages/curl:8.20.0";
+/**
+ * curl's own image (github.com/curl/curl-container), pinned by digest as production requires; run
+ * as an explicit non-root uid because its `curl_user` is a name, not a number.
+ */
+export const smokeCheckImage = "curlimages/curl:8.20.0@sha256:b3f1fb2a51d923260350d21b8654bbc607164a987e2f7c84a0ac199a67df812a";
+
+/** Finished Jobs stay a week for their logs; a later update recreates a Job that is gone. */
+const finishedJobTtlSeconds = 7 * 24 * 3600;
 
 /** The label set of the smoke-check pods: the detector's and MLflow's NetworkPolicies must admit it. */
 export function smokeCheckPodLabels(stack: string): Record<string, string> {
@@ -36,10 +42,10 @@ export interface SmokeCheckArgs {
     /** Bound on the whole check: the Job's active deadline, and the time curl keeps retrying. */
     timeoutSeconds?: number;
     /**
-     * Values whose change re-runs the check (e.g. the detector image): a Job runs once, so a new
-     * value replaces it with a fresh Job. The check always runs when the stack is first created.
+     * Values whose change re-runs the check (e.g. the detector's pod template): a Job runs once,
+     * so a new value replaces it with a fresh Job. The check always runs when the stack is created.
      */
-    triggers?: pulumi.Input<string>[];
+    triggers?: pulumi.Input<unknown>[];
     /** Override of `smokeCheckImage`, e.g. a mirror in a private registry. */
     image?: string;
 }
@@ -80,8 +86,8 @@ export class SmokeCheck extends pulumi.ComponentResource {
         validate(name, args, timeoutSeconds);
         super("pneumonia:platform:SmokeCheck", name, {}, opts);
 
+        // These include smokeCheckPodLabels: the selector the egress rule and the services' ingress rules use.
         const labels = platformLabels("smoke-check", "smoke-check", args.stack);
-        const podLabels = { ...labels, ...smokeCheckPodLabels(args.stack) };
 
         const egress = trafficPolicy(
             `${name}-egress`,
@@ -101,7 +107,8 @@ export class SmokeCheck extends pulumi.ComponentResource {
         const job = new k8s.batch.v1.Job(
             name,
             {
-                // No fixed name: a new trigger replaces the Job create-before-delete under a fresh name.
+                // No fixed name: a new trigger changes spec.template, which the provider can only replace,
+                // and an auto-name lets the replacement be created before the old Job is deleted.
                 metadata: {
                     namespace: args.namespace,
                     labels,
@@ -111,8 +118,9 @@ export class SmokeCheck extends pulumi.ComponentResource {
                 spec: {
                     backoffLimit: 0,
                     activeDeadlineSeconds: timeoutSeconds,
+                    ttlSecondsAfterFinished: finishedJobTtlSeconds,
                     template: {
-                        metadata: { labels: podLabels, annotations: { "pneumonia.io/smoke-check-trigger": trigger } },
+                        metadata: { labels, annotations: { "pneumonia.io/smoke-check-trigger": trigger } },
                         spec: {
                             restartPolicy: "Never",
                             automountServiceAccountToken: false,

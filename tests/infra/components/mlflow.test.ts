@@ -23,13 +23,13 @@ describe("infra/components/mlflow", () => {
                 assert.match(container.image, /^ghcr\.io\/mlflow\/mlflow:v3\.\d+\.\d+-full$/);
                 assert.equal(container.securityContext.readOnlyRootFilesystem, true);
             });
-            it("is a database client and is reachable by the detector and Prometheus only", async () => {
+            it("is a database client and is reachable by the detector, the smoke check and Prometheus only", async () => {
                 const p = await plan(stack);
                 const labels = at(resource(p, "kubernetes:apps/v1:Deployment", "mlflow").inputs, "spec.template.metadata.labels");
                 assert.equal(labels["pneumonia.io/database-client"], "true");
                 const policy = resource(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "mlflow").inputs;
                 const from = at(policy, "spec.ingress.0.from").map((peer: { podSelector: { matchLabels: Record<string, string> } }) => peer.podSelector.matchLabels["app.kubernetes.io/name"]);
-                assert.deepEqual(from, ["detector", "prometheus"]);
+                assert.deepEqual(from, ["detector", "smoke-check", "prometheus"]);
                 assert.deepEqual(at(policy, "spec.egress.0.ports"), [{ port: 5432, protocol: "TCP" }]);
             });
         });
