@@ -12,6 +12,8 @@ import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
 import { PlatformNamespace } from "./components/namespace";
 import { SmokeCheck, smokeCheckPodLabels } from "./components/smoke-check";
 import { ObjectStorage } from "./components/storage";
+import { Monitoring } from "./monitoring";
+import { chartNames } from "./monitoring/values";
 
 export = async () => {
     // Parsed before anything is declared: a config mistake stops the program with no resource registered.
@@ -103,6 +105,21 @@ export = async () => {
         { provider: kubernetes },
     );
 
+    const monitoring = new Monitoring(
+        "monitoring",
+        {
+            config: config.monitoring,
+            environment,
+            stack,
+            namespace: monitoringNs.name,
+            appNamespace: cluster.appNamespace,
+            secrets: config.secrets,
+            database: { connectionSecretName: database.connectionSecretName, egress: database.clientEgress },
+            aws: config.cluster ? { tags } : undefined,
+        },
+        { providers, dependsOn: [app, ...database.ready] },
+    );
+
     // After `pulumi up` has rolled both out, the stack checks from inside the cluster that they answer.
     new SmokeCheck(
         "smoke-check",
@@ -127,5 +144,9 @@ export = async () => {
         artifactBucket: storage.artifactBucket,
         backupBucket: storage.backupBucket,
         databaseEndpoint: database.endpoint,
+        prometheusUrl: pulumi.interpolate`http://${chartNames.prometheusService}.${monitoringNs.name}.svc:9090`,
+        alertmanagerUrl: pulumi.interpolate`http://${chartNames.alertmanagerService}.${monitoringNs.name}.svc:9093`,
+        grafanaService: monitoring.grafanaService,
+        pushgatewayUrl: monitoring.pushgatewayUrl,
     };
 };

@@ -82,9 +82,9 @@ const slo = {
 
 /** Multi-window multi-burn-rate tiers (Google SRE workbook, ch. 5): page fast burns, ticket slow ones. */
 const burnTiers = [
-    { severity: "critical", factor: 14.4, long: "1h", short: "5m", for: "2m", budgetSpent: "2% of the 30-day budget in 1 hour" },
-    { severity: "high", factor: 6, long: "6h", short: "30m", for: "15m", budgetSpent: "5% of the 30-day budget in 6 hours" },
-    { severity: "medium", factor: 3, long: "1d", short: "2h", for: "1h", budgetSpent: "10% of the 30-day budget in a day" },
+    { severity: "critical", factor: 14.4, long: "1h", short: "5m", for: "2m", budgetSpent: "2 % of the 30-day budget goes in 1 hour" },
+    { severity: "high", factor: 6, long: "6h", short: "30m", for: "15m", budgetSpent: "5 % of the 30-day budget goes in 6 hours" },
+    { severity: "medium", factor: 3, long: "1d", short: "2h", for: "1h", budgetSpent: "10 % of the 30-day budget goes in a day" },
 ] as const;
 
 const escalate = {
@@ -157,7 +157,7 @@ const runbooks = {
             "Scale out if errors are timeouts under load (`kubectl -n pneumonia get hpa detector`).",
             "Check MLflow and Postgres if the model cannot be loaded.",
         ],
-        escalation: `${escalate.critical} For the medium tier: ${escalate.medium}`,
+        escalation: [escalate.critical, escalate.high, escalate.medium].join(" "),
     },
     latencyBudget: {
         meaning:
@@ -172,7 +172,7 @@ const runbooks = {
             "Roll back a deployment that changed the model or image.",
             "Check node CPU throttling (DetectorCpuHigh) and noisy neighbours.",
         ],
-        escalation: `${escalate.critical} For the medium tier: ${escalate.medium}`,
+        escalation: [escalate.critical, escalate.high, escalate.medium].join(" "),
     },
     latencyHigh: {
         meaning: "Average inference latency is above the manual's 2 second limit.",
@@ -347,7 +347,10 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             const threshold = Number((tier.factor * budget).toFixed(6));
             // Each case starts from an empty history, so the long window fills at once and the
             // tier's `for` decides when it fires; the faster tiers stay below their thresholds.
-            const caseMinutes = { critical: 10, high: 40, medium: 90 }[tier.severity];
+            const caseMinutes = { critical: 10, high: 25, medium: 70 }[tier.severity];
+            // The slow tier reads only 2 h and 1 d windows: 5-minute samples keep the test short.
+            const interval: Duration = tier.severity === "medium" ? "5m" : "1m";
+            const steps = caseMinutes / durationSeconds(interval) * 60 + 1;
             return {
                 name,
                 severity: tier.severity,
@@ -355,21 +358,21 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
                 expr: `job:${ratio}:ratio_rate${tier.long}${det} > ${threshold}\nand\njob:${ratio}:ratio_rate${tier.short}${det} > ${threshold}`,
                 for: tier.for,
                 summary: `Detector ${what} burns the ${objective * 100} % SLO budget ${tier.factor}x too fast`,
-                description: `Over both ${tier.long} and ${tier.short}, more than ${(threshold * 100).toFixed(2)} % of inference requests ${what === "errors" ? "failed" : `took longer than ${latencyObjectiveSeconds} s`}: at this rate ${tier.budgetSpent} is spent.`,
+                description: `Over both ${tier.long} and ${tier.short}, more than ${(threshold * 100).toFixed(2)} % of inference requests ${what === "errors" ? "failed" : `took longer than ${latencyObjectiveSeconds} s`}: at this rate ${tier.budgetSpent}.`,
                 runbook,
                 tests: [
                     {
                         title: `${tier.factor}x burn rate`,
-                        interval: "1m",
-                        series: shareFor(caseMinutes + 1, threshold * 1.4),
+                        interval,
+                        series: shareFor(steps, threshold * 1.4),
                         at: `${caseMinutes}m`,
                         firing: [tier.severity],
                         labels: detectorLabels,
                     },
                     {
                         title: "just under the burn rate",
-                        interval: "1m",
-                        series: shareFor(caseMinutes + 1, threshold * 0.95),
+                        interval,
+                        series: shareFor(steps, threshold * 0.95),
                         at: `${caseMinutes}m`,
                         firing: [],
                         labels: detectorLabels,
@@ -395,7 +398,7 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
         series: (value: number) => InputSeries[],
         [over, under]: [number, number],
     ): AlertDefinition => {
-        const at: Duration = interval === "1m" ? "140m" : "180m";
+        const at: Duration = interval === "5m" ? "70m" : "120m";
         return {
             name,
             severity: "low",
@@ -625,16 +628,16 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             tests: [
                 {
                     title: "last success 27 hours ago",
-                    interval: "10m",
-                    series: [backupSeries(config, backupKind, "success", [{ steps: 163, value: 0 }])],
+                    interval: "30m",
+                    series: [backupSeries(config, backupKind, "success", [{ steps: 56, value: 0 }])],
                     at: "27h",
                     firing: ["high"],
                     labels: backupLabels,
                 },
                 {
                     title: "last success just under 26 hours ago",
-                    interval: "10m",
-                    series: [backupSeries(config, backupKind, "success", [{ steps: 163, value: 27 * 3600 - 26 * 3600 + 400 }])],
+                    interval: "30m",
+                    series: [backupSeries(config, backupKind, "success", [{ steps: 56, value: 27 * 3600 - 26 * 3600 + 400 }])],
                     at: "27h",
                     firing: [],
                     labels: backupLabels,
@@ -705,8 +708,8 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             cpuCapacityRunbook,
             "Detector CPU averages above 70 % over a week: plan scaling",
             "The manual's CPU scaling trigger (> 70 % average over 1 week) is reached.",
-            "10m",
-            (v) => detectorGauge(m.cpuPercent, 19, v),
+            "30m",
+            (v) => detectorGauge(m.cpuPercent, 7, v),
             [72, 69],
         ),
         capacity(
@@ -716,8 +719,8 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             memoryCapacityRunbook,
             "Detector memory averages above 75 % over a week: plan scaling",
             "The manual's memory scaling trigger (> 75 % average over 1 week) is reached.",
-            "10m",
-            (v) => detectorGauge(m.memoryPercent, 19, v),
+            "30m",
+            (v) => detectorGauge(m.memoryPercent, 7, v),
             [77, 74],
         ),
         capacity(
@@ -727,8 +730,8 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             latencyCapacityRunbook,
             "Detector response time averages above 1.5 s over a day: plan scaling",
             "The manual's response-time scaling trigger (> 1.5 s average over 1 day) is reached.",
-            "1m",
-            (v) => withLatency(150, v),
+            "5m",
+            (v) => withLatency(15, v),
             [1.6, 1.4],
         ),
         capacity(
@@ -738,8 +741,8 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             errorCapacityRunbook,
             "Detector error rate above 0.5 % over a day: plan remediation",
             "The manual's error-rate scaling trigger (> 0.5 % over 1 day) is reached.",
-            "1m",
-            (v) => steady(150, v),
+            "5m",
+            (v) => steady(15, v),
             [0.0055, 0.0045],
         ),
     ];

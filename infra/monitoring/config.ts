@@ -57,6 +57,15 @@ export const monitoringConfigSchema = z
          * `<base>/docs/runbooks/<AlertName>.md`. Unset, the link is that path relative to the repository.
          */
         runbookBaseUrl: z.string().regex(/^https:\/\/\S+[^/]$/, "an https URL without a trailing slash").optional(),
+        /** When SEV-4 (low) notifications go out: the next business day's working hours. */
+        businessHours: z
+            .object({
+                /** IANA time zone of the on-call team, e.g. Europe/Dublin. */
+                location: z.string().regex(/^(UTC|Local|[A-Z][A-Za-z_]+(\/[A-Za-z_+-]+)+)$/, "an IANA time zone such as Europe/Dublin"),
+                start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time such as 09:00"),
+                end: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, "a time such as 17:00"),
+            })
+            .strict(),
         backupKinds: z.array(z.enum(backupKinds, { error: `one of ${backupKinds.join(", ")}` })).min(1),
         /**
          * The 1 h metrics RPO in AWS stacks: hourly EBS snapshots of the Prometheus volume by Data
@@ -80,11 +89,14 @@ export const monitoringConfigSchema = z
             ctx.addIssue({
                 code: "custom",
                 path: ["metricsSnapshots", "intervalHours"],
-                message: "expected 1: the manual's metrics RPO is 1 hour",
+                message: "1: the manual's metrics RPO is 1 hour",
             });
         }
+        if (c.businessHours.start >= c.businessHours.end) {
+            ctx.addIssue({ code: "custom", path: ["businessHours", "end"], message: `a time after businessHours.start (${c.businessHours.start})` });
+        }
         if (new Set(c.backupKinds).size !== c.backupKinds.length) {
-            ctx.addIssue({ code: "custom", path: ["backupKinds"], message: "expected each kind once" });
+            ctx.addIssue({ code: "custom", path: ["backupKinds"], message: "each kind once" });
         }
     });
 export type MonitoringConfig = z.infer<typeof monitoringConfigSchema>;
@@ -103,6 +115,7 @@ export function monitoringDefaults(env: Environment): MonitoringConfig {
             memoryPercent: "memory_percent",
         },
         jobs: { mlflow: "mlflow", postgres: "postgres-exporter", backups: "pneumonia-backup", nodeExporter: "node-exporter" },
+        businessHours: { location: "UTC", start: "09:00", end: "17:00" },
         backupKinds: [...backupKinds],
         metricsSnapshots: { enabled: env !== "local", intervalHours: 1, retainCount: 48 },
     };

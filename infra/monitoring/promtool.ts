@@ -1,7 +1,9 @@
 // Renders the alert definitions' test cases as `promtool test rules` files: for every alert, the
 // histories that must fire it after its `for` and the ones just under its threshold that must not.
+import { spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { stringify } from "yaml";
-import { alertDefinitions, type AlertCase, type AlertDefinition, type Duration } from "./alerts";
+import { alertDefinitions, durationSeconds, type AlertCase, type AlertDefinition, type Duration } from "./alerts";
 import type { MonitoringConfig } from "./config";
 import { alertRule } from "./rules";
 import type { InputSeries } from "./series";
@@ -72,4 +74,59 @@ export function definitionTests(config: MonitoringConfig): Map<Duration, Promtoo
 
 export function promtoolTestFile(rulesFile: string, evaluationInterval: Duration, tests: PromtoolTest[]): string {
     return stringify({ rule_files: [rulesFile], evaluation_interval: evaluationInterval, tests }, { lineWidth: 0 });
+}
+
+export interface PromtoolFile {
+    path: string;
+    content: string;
+}
+
+/**
+ * Test files for `rulesFile`, the tests of each evaluation interval spread over `shards` files of
+ * about equal work (evaluation steps), so promtool runs can share the machine's cores.
+ */
+export function shardedTestFiles(rulesFile: string, tests: Map<Duration, PromtoolTest[]>, shards: number): PromtoolFile[] {
+    const files: PromtoolFile[] = [];
+    for (const [interval, group] of tests) {
+        const cost = (t: PromtoolTest) => Math.max(...t.alert_rule_test.map((a) => durationSeconds(a.eval_time))) / durationSeconds(interval);
+        const bins = Array.from({ length: Math.min(shards, group.length) }, () => ({ cost: 0, tests: [] as PromtoolTest[] }));
+        for (const t of [...group].sort((a, b) => cost(b) - cost(a))) {
+            const bin = bins.reduce((min, b) => (b.cost < min.cost ? b : min));
+            bin.tests.push(t);
+            bin.cost += cost(t);
+        }
+        bins.forEach((bin, i) => files.push({ path: `tests-${interval}-${i + 1}.yaml`, content: promtoolTestFile(rulesFile, interval, bin.tests) }));
+    }
+    return files;
+}
+
+export interface ToolResult {
+    args: string[];
+    code: number;
+    output: string;
+}
+
+/** Runs a command without a shell; resolves with its exit code and combined output. */
+export function runTool(command: string, args: string[], cwd: string): Promise<ToolResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ args, code: code ?? 1, output }));
+    });
+}
+
+/** `promtool test rules` on each file, as many at once as the machine has cores. */
+export async function promtoolTestRules(dir: string, files: string[]): Promise<ToolResult[]> {
+    const queue = [...files];
+    const results: ToolResult[] = [];
+    const worker = async () => {
+        for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+            results.push(await runTool("promtool", ["test", "rules", file], dir));
+        }
+    };
+    await Promise.all(Array.from({ length: availableParallelism() }, worker));
+    return results;
 }

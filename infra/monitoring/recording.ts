@@ -98,9 +98,13 @@ export function recordingGroups(config: MonitoringConfig): RuleGroup<RecordingRu
         },
     ];
 
+    // Groups named after a service also hold that service's alerts (see rules.ts): rules of one group
+    // run in order, so an alert reads the recording made in the same evaluation, whatever the interval.
     return [
-        { name: "pneumonia-detector-slo.rules", rules: detectorSlo },
-        { name: "pneumonia-detector.rules", rules: [...latency, ...resources] },
-        { name: "pneumonia-platform.rules", rules: [...availability, ...disk, ...backups] },
+        { name: "pneumonia-detector-slo", rules: detectorSlo },
+        { name: "pneumonia-platform", rules: availability },
+        { name: "pneumonia-detector", rules: [...latency, ...resources] },
+        { name: "pneumonia-node", rules: disk },
+        { name: "pneumonia-backups", rules: backups },
     ];
 }

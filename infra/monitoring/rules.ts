@@ -59,19 +59,22 @@ export function alertRule(config: MonitoringConfig, def: AlertDefinition): Alert
     };
 }
 
-/** Alert groups by service, most severe first within each, after the recording groups they read. */
+/** The group of each service: its recording rules, then its alerts, most severe first. */
 export function ruleGroups(config: MonitoringConfig): RuleGroup<Rule>[] {
     const definitions = alertDefinitions(config);
     checkDefinitions(definitions);
-    const services = [...new Set(definitions.map((d) => d.service))];
-    const alertGroups = services.map((service) => ({
-        name: `pneumonia-${service}.alerts`,
-        rules: definitions
+    const groups: RuleGroup<Rule>[] = recordingGroups(config);
+    for (const service of new Set(definitions.map((d) => d.service))) {
+        const name = `pneumonia-${service}`;
+        const alerts = definitions
             .filter((d) => d.service === service)
             .sort((a, b) => severities.indexOf(a.severity) - severities.indexOf(b.severity))
-            .map((d) => alertRule(config, d)),
-    }));
-    return [...recordingGroups(config), ...alertGroups];
+            .map((d) => alertRule(config, d));
+        const group = groups.find((g) => g.name === name);
+        if (group) group.rules.push(...alerts);
+        else groups.push({ name, rules: alerts });
+    }
+    return groups;
 }
 
 /** All rule groups as one file, as `promtool check rules` and Prometheus' rule_files load it. */
@@ -79,7 +82,7 @@ export function rulesYaml(config: MonitoringConfig): string {
     return stringify({ groups: ruleGroups(config) }, { lineWidth: 0 });
 }
 
-/** One PrometheusRule spec per rule group, named after it (pneumonia-detector.alerts -> pneumonia-detector-alerts). */
+/** One PrometheusRule spec per rule group, named after it. */
 export function prometheusRuleSpecs(config: MonitoringConfig): Array<{ name: string; spec: { groups: RuleGroup<Rule>[] } }> {
-    return ruleGroups(config).map((group) => ({ name: group.name.replace(".", "-"), spec: { groups: [group] } }));
+    return ruleGroups(config).map((group) => ({ name: group.name, spec: { groups: [group] } }));
 }

@@ -34,11 +34,6 @@ export function gaugeValues(phases: Phase[]): string {
     return phases.map(({ steps, value }) => `${round(value)}x${steps - 1}`).join(" ");
 }
 
-/** Nothing scraped for `steps` samples (promtool's `_`). */
-export function missingValues(steps: number): string {
-    return `_x${steps - 1}`;
-}
-
 export function series(metric: string, labels: Record<string, string>, values: string): InputSeries {
     return { series: `${metric}${selector(labels)}`, values };
 }

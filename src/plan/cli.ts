@@ -1,7 +1,7 @@
 // npm run --silent plan -- <stack> [--json] [--out DIR]
 import { parseArgs } from "node:util";
 import { planStack } from "./run";
-import { planJson, planTree, writeManifests } from "./render";
+import { planJson, planTree, writeArtifacts } from "./render";
 
 const usage = "usage: npm run --silent plan -- <stack> [--json] [--out DIR]";
 
@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
     }
     // Like the Pulumi CLI, the project is the working directory (npm run puts it at the repository root).
     const plan = await planStack(stack, { root: process.cwd() });
-    if (parsed.values.out) writeManifests(plan, parsed.values.out);
+    if (parsed.values.out) writeArtifacts(plan, parsed.values.out);
     process.stdout.write(`${parsed.values.json ? planJson(plan) : planTree(plan)}\n`);
     return 0;
 }

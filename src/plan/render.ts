@@ -2,6 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { parsePlatformConfig } from "../../infra/config";
+import { monitoringArtifacts } from "../../infra/monitoring";
 import type { Plan, PlannedResource } from "./run";
 
 /** Kubernetes objects the plan would send to the API server (providers and Helm releases excluded). */
@@ -11,19 +13,27 @@ export function kubernetesObjects(plan: Plan): PlannedResource[] {
     );
 }
 
-export function manifestFileName(object: Record<string, unknown>): string {
+/** Objects Pulumi auto-names (no metadata.name) are filed under their resource name. */
+export function manifestFileName(object: Record<string, unknown>, resourceName: string): string {
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
-    return `${String(object.kind).toLowerCase()}-${metadata.namespace ?? "cluster"}-${metadata.name}.yaml`;
+    return `${String(object.kind).toLowerCase()}-${metadata.namespace ?? "cluster"}-${metadata.name ?? resourceName}.yaml`;
 }
 
-/** Writes DIR/kubernetes/<kind>-<namespace>-<name>.yaml for every object; returns the paths written. */
-export function writeManifests(plan: Plan, dir: string): string[] {
-    const target = path.join(dir, "kubernetes");
-    fs.mkdirSync(target, { recursive: true });
-    return kubernetesObjects(plan).map((r) => {
-        const file = path.join(target, manifestFileName(r.inputs));
-        fs.writeFileSync(file, stringify(r.inputs));
-        return file;
+/**
+ * Writes what reviewers and tools read: DIR/kubernetes/<kind>-<namespace>-<name>.yaml for every
+ * object, and the monitoring artifacts (prometheus/rules.yaml for promtool, alertmanager/
+ * alertmanager.yaml for amtool, grafana/<dashboard>.json). Returns the paths written.
+ */
+export function writeArtifacts(plan: Plan, dir: string): string[] {
+    const files = [
+        ...kubernetesObjects(plan).map((r) => ({ path: path.join("kubernetes", manifestFileName(r.inputs, r.name)), content: stringify(r.inputs) })),
+        ...monitoringArtifacts(parsePlatformConfig(plan.config, plan.stack)),
+    ];
+    return files.map((file) => {
+        const target = path.join(dir, file.path);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, file.content);
+        return target;
     });
 }
 

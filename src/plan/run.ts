@@ -28,6 +28,8 @@ export interface Plan {
     resources: PlannedResource[];
     /** Stack outputs, secrets replaced by "[secret]". */
     outputs: Record<string, unknown>;
+    /** The stack's structured (non-secret) config values the program ran with. */
+    config: Record<string, unknown>;
 }
 
 export interface PlanOptions {
@@ -142,7 +144,8 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
             props: (await resolve(r.props, false)) as Record<string, unknown>,
         });
     }
-    return { project, stack, resources, outputs: (await resolve(outputs, true)) as Record<string, unknown> };
+    const settings = Object.fromEntries(Object.entries(values).filter(([key]) => !secretKeys.includes(key)));
+    return { project, stack, resources, outputs: (await resolve(outputs, true)) as Record<string, unknown>, config: settings };
 }
 
 /** SDK members that are public in its JavaScript but not in its typings; the mock runtime needs them. */

@@ -37,6 +37,10 @@ describe("npm run plan", () => {
         assert.ok(files.includes("namespace-cluster-pneumonia.yaml"));
         const deployment = parse(fs.readFileSync(path.join(out, "kubernetes", "deployment-pneumonia-detector.yaml"), "utf8"));
         assert.equal(deployment.kind, "Deployment");
+        for (const artifact of ["prometheus/rules.yaml", "alertmanager/alertmanager.yaml", "grafana/pneumonia-detector.json", "grafana/pneumonia-platform.json"]) {
+            assert.ok(fs.existsSync(path.join(out, artifact)), artifact);
+        }
+        assert.ok((parse(fs.readFileSync(path.join(out, "prometheus/rules.yaml"), "utf8")) as { groups: unknown[] }).groups.length > 0);
         const written = fs.readFileSync(path.join(out, "kubernetes", "secret-pneumonia-database-connection.yaml"), "utf8");
         assert.ok(!written.includes("plan-placeholder"), "no generated password in a manifest");
     });

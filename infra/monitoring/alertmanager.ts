@@ -1,0 +1,136 @@
+// Alertmanager routing by severity, generated from code. The receivers' keys and URLs are secrets:
+// the cluster gets this config inside a Kubernetes Secret built from secret Outputs, and the
+// rendered artifact carries placeholders in their place.
+import { stringify } from "yaml";
+import { severities, severityClasses, type Severity } from "./alerts";
+import type { MonitoringConfig } from "./config";
+
+export const receiverSecretKeys = ["pagerdutyRoutingKey", "slackWebhookUrl", "ticketWebhookUrl"] as const;
+export type ReceiverSecretKey = (typeof receiverSecretKeys)[number];
+export type ReceiverSecrets = Partial<Record<ReceiverSecretKey, string>>;
+
+/** Stand-ins for the rendered artifact: the right shape for amtool, obviously not real. */
+export const secretPlaceholders: Record<ReceiverSecretKey, string> = {
+    pagerdutyRoutingKey: "<secret:pagerdutyRoutingKey>",
+    slackWebhookUrl: "https://secret.invalid/slackWebhookUrl",
+    ticketWebhookUrl: "https://secret.invalid/ticketWebhookUrl",
+};
+
+/** Which receiver each severity reaches; docs/monitoring.md and the amtool tests read this. */
+export const receiverFor: Record<Severity, string> = {
+    critical: "pager-critical",
+    high: "pager-high",
+    medium: "ticket",
+    low: "chat-next-business-day",
+};
+
+interface Timing {
+    group_wait: string;
+    group_interval: string;
+    repeat_interval: string;
+}
+
+/**
+ * Sized to the manual's response targets: a SEV-1 pages within seconds and re-notifies every
+ * 15 minutes (its response target) until resolved; a SEV-2 re-notifies hourly; SEV-3 tickets
+ * batch for minutes and remind every 4 hours; SEV-4 waits for business hours.
+ */
+export const timings: Record<Severity, Timing> = {
+    critical: { group_wait: "10s", group_interval: "1m", repeat_interval: "15m" },
+    high: { group_wait: "30s", group_interval: "5m", repeat_interval: "1h" },
+    medium: { group_wait: "5m", group_interval: "15m", repeat_interval: "4h" },
+    low: { group_wait: "5m", group_interval: "1h", repeat_interval: "24h" },
+};
+
+const businessHours = "business-hours";
+
+const slackText =
+    '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
+
+function slack(url: string | undefined, severity: Severity) {
+    if (!url) return [];
+    const title = `[{{ .Status | toUpper }}] ${severityClasses[severity].sev} {{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})`;
+    return [{ api_url: url, send_resolved: true, title, text: slackText }];
+}
+
+export function alertmanagerConfig(config: MonitoringConfig, secrets: ReceiverSecrets): Record<string, unknown> {
+    const pagerduty = (severity: "critical" | "error") =>
+        secrets.pagerdutyRoutingKey
+            ? [
+                  {
+                      routing_key: secrets.pagerdutyRoutingKey,
+                      severity,
+                      send_resolved: true,
+                      description: "{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}",
+                  },
+              ]
+            : [];
+    const receivers = [
+        { name: "null" },
+        { name: receiverFor.critical, pagerduty_configs: pagerduty("critical"), slack_configs: slack(secrets.slackWebhookUrl, "critical") },
+        { name: receiverFor.high, pagerduty_configs: pagerduty("error"), slack_configs: slack(secrets.slackWebhookUrl, "high") },
+        {
+            name: receiverFor.medium,
+            webhook_configs: secrets.ticketWebhookUrl ? [{ url: secrets.ticketWebhookUrl, send_resolved: true }] : [],
+            slack_configs: slack(secrets.slackWebhookUrl, "medium"),
+        },
+        { name: receiverFor.low, slack_configs: slack(secrets.slackWebhookUrl, "low") },
+    ].map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => !Array.isArray(v) || v.length > 0)));
+
+    const severityRoute = (severity: Severity) => ({
+        receiver: receiverFor[severity],
+        // kube-prometheus-stack's own rules say `warning` where ours say `medium`: both are SEV-3.
+        matchers: [severity === "medium" ? 'severity=~"medium|warning"' : `severity="${severity}"`],
+        ...timings[severity],
+        ...(severity === "low" ? { group_by: ["service"], active_time_intervals: [businessHours] } : {}),
+    });
+
+    return {
+        route: {
+            receiver: receiverFor.medium,
+            group_by: ["alertname", "service"],
+            ...timings.medium,
+            routes: [
+                // The chart's always-firing Watchdog and its info inhibitor are plumbing, not incidents.
+                { receiver: "null", matchers: ['alertname=~"Watchdog|InfoInhibitor"'] },
+                ...severities.map(severityRoute),
+                { receiver: "null", matchers: ['severity=~"info|none"'] },
+            ],
+        },
+        inhibit_rules: [
+            {
+                source_matchers: ['severity="critical"'],
+                target_matchers: ['severity=~"high|medium|low|warning|info"'],
+                equal: ["alertname", "service"],
+            },
+            // With no detector serving, its error, latency and resource alerts only repeat the outage.
+            {
+                source_matchers: ['alertname="DetectorDown"'],
+                target_matchers: ['service="detector"', 'alertname!="DetectorDown"'],
+                equal: ["service"],
+            },
+        ],
+        receivers,
+        time_intervals: [
+            {
+                name: businessHours,
+                time_intervals: [
+                    {
+                        weekdays: ["monday:friday"],
+                        times: [{ start_time: config.businessHours.start, end_time: config.businessHours.end }],
+                        location: config.businessHours.location,
+                    },
+                ],
+            },
+        ],
+    };
+}
+
+export function alertmanagerYaml(config: MonitoringConfig, secrets: ReceiverSecrets): string {
+    return stringify(alertmanagerConfig(config, secrets), { lineWidth: 0 });
+}
+
+/** The rendered artifact: every receiver configured, every secret a placeholder. */
+export function alertmanagerArtifact(config: MonitoringConfig): string {
+    return alertmanagerYaml(config, secretPlaceholders);
+}

@@ -1,0 +1,274 @@
+// Grafana dashboards as data: the detector (the manual's business and technical metrics) and the
+// platform (MLflow, Postgres, backups). Queries read our recording rules, the metric contract and
+// kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
+import type { MonitoringConfig } from "./config";
+import { latencyObjectiveSeconds, selector } from "./recording";
+
+interface Target {
+    expr: string;
+    legend: string;
+}
+
+interface PanelSpec {
+    title: string;
+    kind: "timeseries" | "stat";
+    unit: string;
+    targets: Target[];
+    /** Red from this value up (or down, with `below`): the manual's limit drawn on the panel. */
+    limit?: { value: number; below?: boolean };
+    description?: string;
+}
+
+export interface Dashboard {
+    uid: string;
+    title: string;
+    json: Record<string, unknown>;
+}
+
+/** A row is 24 grid units wide; panels of a row share it equally. */
+function layout(rows: PanelSpec[][]): Record<string, unknown>[] {
+    let id = 1;
+    return rows.flatMap((row, y) =>
+        row.map((p, i) => {
+            const width = Math.floor(24 / row.length);
+            const thresholds = p.limit
+                ? p.limit.below
+                    ? [{ color: "red", value: null }, { color: "green", value: p.limit.value }]
+                    : [{ color: "green", value: null }, { color: "red", value: p.limit.value }]
+                : [{ color: "green", value: null }];
+            return {
+                id: id++,
+                type: p.kind,
+                title: p.title,
+                ...(p.description ? { description: p.description } : {}),
+                datasource: { type: "prometheus", uid: "prometheus" },
+                gridPos: { x: i * width, y: y * 8, w: width, h: 8 },
+                fieldConfig: {
+                    defaults: {
+                        unit: p.unit,
+                        thresholds: { mode: "absolute", steps: thresholds },
+                        ...(p.kind === "timeseries" ? { custom: { thresholdsStyle: { mode: p.limit ? "line" : "off" } } } : {}),
+                    },
+                    overrides: [],
+                },
+                options: p.kind === "stat" ? { reduceOptions: { calcs: ["lastNotNull"] }, colorMode: "background" } : { legend: { displayMode: "list" } },
+                targets: p.targets.map((t, n) => ({
+                    refId: String.fromCharCode(65 + n),
+                    datasource: { type: "prometheus", uid: "prometheus" },
+                    expr: t.expr,
+                    legendFormat: t.legend,
+                })),
+            };
+        }),
+    );
+}
+
+function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dashboard {
+    return {
+        uid,
+        title,
+        json: {
+            uid,
+            title,
+            tags: ["pneumonia-platform"],
+            editable: false,
+            schemaVersion: 39,
+            time: { from: "now-6h", to: "now" },
+            refresh: "1m",
+            timezone: "utc",
+            panels: layout(rows),
+        },
+    };
+}
+
+/** Container usage against its limit, per pod, from cAdvisor and kube-state-metrics. */
+function againstLimit(namespace: string, container: string, resource: "cpu" | "memory"): string {
+    const sel = selector({ namespace, container });
+    const usage =
+        resource === "cpu"
+            ? `sum by (pod) (rate(container_cpu_usage_seconds_total${sel}[5m]))`
+            : `sum by (pod) (container_memory_working_set_bytes${sel})`;
+    return `${usage}\n/\nsum by (pod) (kube_pod_container_resource_limits${selector({ namespace, container, resource })})`;
+}
+
+function backupPanels(config: MonitoringConfig): PanelSpec[] {
+    const backups = selector({ job: config.jobs.backups });
+    return [
+        {
+            title: "Backup age by kind",
+            kind: "timeseries",
+            unit: "s",
+            targets: [{ expr: "job_kind:pneumonia_backup_age_seconds:max", legend: "{{kind}}" }],
+            limit: { value: 26 * 3600 },
+            description: "Time since the last successful backup; BackupStale fires above 26 h.",
+        },
+        {
+            title: "Last backup duration",
+            kind: "timeseries",
+            unit: "s",
+            targets: [{ expr: `max by (kind) (pneumonia_backup_last_duration_seconds${backups})`, legend: "{{kind}}" }],
+        },
+        {
+            title: "Last backup size",
+            kind: "timeseries",
+            unit: "bytes",
+            targets: [{ expr: `max by (kind) (pneumonia_backup_last_size_bytes${backups})`, legend: "{{kind}}" }],
+        },
+    ];
+}
+
+export function detectorDashboard(config: MonitoringConfig, appNamespace: string): Dashboard {
+    const m = config.detector;
+    const det = selector({ job: m.job });
+    const d = m.inferenceDuration;
+    return dashboard("pneumonia-detector", "Pneumonia detector", [
+        [
+            { title: "Request rate", kind: "timeseries", unit: "reqps", targets: [{ expr: `job:${m.inferenceTotal}:rate5m${det}`, legend: "requests/s" }] },
+            {
+                title: "Success rate",
+                kind: "timeseries",
+                unit: "percentunit",
+                targets: [{ expr: `1 - job:inference_errors:ratio_rate5m${det}`, legend: "success" }],
+                limit: { value: 0.99, below: true },
+            },
+            {
+                title: "Error rate",
+                kind: "timeseries",
+                unit: "percentunit",
+                targets: [{ expr: `job:inference_errors:ratio_rate5m${det}`, legend: "errors" }],
+                limit: { value: 0.01 },
+            },
+        ],
+        [
+            {
+                title: `Inference latency against the ${latencyObjectiveSeconds} s objective`,
+                kind: "timeseries",
+                unit: "s",
+                targets: [
+                    { expr: `job:${d}:avg5m${det}`, legend: "average" },
+                    { expr: `job:${d}:p50_5m${det}`, legend: "p50" },
+                    { expr: `job:${d}:p95_5m${det}`, legend: "p95" },
+                    { expr: `job:${d}:p99_5m${det}`, legend: "p99" },
+                ],
+                limit: { value: latencyObjectiveSeconds },
+            },
+            {
+                title: "SLO budget left (30 days)",
+                kind: "stat",
+                unit: "percentunit",
+                targets: [
+                    { expr: `1 - avg_over_time(job:inference_errors:ratio_rate1h${det}[30d]) / 0.001`, legend: "availability 99.9 %" },
+                    { expr: `1 - avg_over_time(job:inference_slow:ratio_rate1h${det}[30d]) / 0.01`, legend: "latency 99 % < 2 s" },
+                ],
+                limit: { value: 0, below: true },
+            },
+        ],
+        [
+            {
+                title: "CPU against limit",
+                kind: "timeseries",
+                unit: "percentunit",
+                targets: [
+                    { expr: againstLimit(appNamespace, "detector", "cpu"), legend: "{{pod}}" },
+                    { expr: `max by (instance) (${m.cpuPercent}${det}) / 100`, legend: "reported {{instance}}" },
+                ],
+                limit: { value: 0.8 },
+            },
+            {
+                title: "Memory against limit",
+                kind: "timeseries",
+                unit: "percentunit",
+                targets: [
+                    { expr: againstLimit(appNamespace, "detector", "memory"), legend: "{{pod}}" },
+                    { expr: `max by (instance) (${m.memoryPercent}${det}) / 100`, legend: "reported {{instance}}" },
+                ],
+                limit: { value: 0.85 },
+            },
+            {
+                title: "Replicas",
+                kind: "timeseries",
+                unit: "short",
+                targets: [
+                    { expr: `kube_deployment_status_replicas_available${selector({ namespace: appNamespace, deployment: "detector" })}`, legend: "available" },
+                    {
+                        expr: `kube_horizontalpodautoscaler_status_desired_replicas${selector({ namespace: appNamespace, horizontalpodautoscaler: "detector" })}`,
+                        legend: "desired (HPA)",
+                    },
+                    {
+                        expr: `kube_horizontalpodautoscaler_spec_max_replicas${selector({ namespace: appNamespace, horizontalpodautoscaler: "detector" })}`,
+                        legend: "max (HPA)",
+                    },
+                ],
+            },
+        ],
+        [
+            {
+                title: "Disk free",
+                kind: "timeseries",
+                unit: "percentunit",
+                targets: [{ expr: "instance_mountpoint:node_filesystem_avail:ratio", legend: "{{instance}} {{mountpoint}}" }],
+                limit: { value: 0.2, below: true },
+            },
+            backupPanels(config)[0],
+        ],
+    ]);
+}
+
+export function platformDashboard(config: MonitoringConfig, appNamespace: string): Dashboard {
+    const restarts = (container: string) =>
+        `sum by (pod) (increase(kube_pod_container_status_restarts_total${selector({ namespace: appNamespace, container })}[1h]))`;
+    return dashboard("pneumonia-platform", "Pneumonia platform: MLflow, Postgres, backups", [
+        [
+            { title: "MLflow up", kind: "stat", unit: "short", targets: [{ expr: `job:up:sum${selector({ job: config.jobs.mlflow })}`, legend: "pods up" }], limit: { value: 1, below: true } },
+            { title: "MLflow CPU against limit", kind: "timeseries", unit: "percentunit", targets: [{ expr: againstLimit(appNamespace, "mlflow", "cpu"), legend: "{{pod}}" }], limit: { value: 0.8 } },
+            {
+                title: "MLflow memory against limit",
+                kind: "timeseries",
+                unit: "percentunit",
+                targets: [{ expr: againstLimit(appNamespace, "mlflow", "memory"), legend: "{{pod}}" }],
+                limit: { value: 0.85 },
+            },
+            { title: "MLflow restarts (1 h)", kind: "timeseries", unit: "short", targets: [{ expr: restarts("mlflow"), legend: "{{pod}}" }] },
+        ],
+        [
+            { title: "Postgres up", kind: "stat", unit: "short", targets: [{ expr: `job:pg_up:min${selector({ job: config.jobs.postgres })}`, legend: "pg_up" }], limit: { value: 1, below: true } },
+            {
+                title: "Postgres volume free (in-cluster)",
+                kind: "timeseries",
+                unit: "percentunit",
+                targets: [
+                    {
+                        expr: `kubelet_volume_stats_available_bytes${selector({ namespace: appNamespace })}\n/\nkubelet_volume_stats_capacity_bytes${selector({ namespace: appNamespace })}`,
+                        legend: "{{persistentvolumeclaim}}",
+                    },
+                ],
+                limit: { value: 0.2, below: true },
+            },
+            { title: "Postgres restarts (1 h)", kind: "timeseries", unit: "short", targets: [{ expr: restarts("postgres"), legend: "{{pod}}" }] },
+        ],
+        backupPanels(config),
+        [
+            {
+                title: "Backups failed since their last success",
+                kind: "stat",
+                unit: "short",
+                targets: [
+                    {
+                        expr: "count(job_kind:pneumonia_backup_last_failure_timestamp_seconds:max > on(job, kind) job_kind:pneumonia_backup_last_success_timestamp_seconds:max) or vector(0)",
+                        legend: "failed kinds",
+                    },
+                ],
+                limit: { value: 1 },
+            },
+        ],
+    ]);
+}
+
+export function dashboards(config: MonitoringConfig, appNamespace: string): Dashboard[] {
+    return [detectorDashboard(config, appNamespace), platformDashboard(config, appNamespace)];
+}
+
+/** Every PromQL expression of a dashboard, for parsing and metric checks. */
+export function dashboardExpressions(d: Dashboard): string[] {
+    return (d.json.panels as Array<{ targets: Array<{ expr: string }> }>).flatMap((p) => p.targets.map((t) => t.expr));
+}

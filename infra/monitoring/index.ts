@@ -1,0 +1,3 @@
+export { Monitoring, type MonitoringArgs } from "./component";
+export { monitoringArtifacts, type Artifact } from "./artifacts";
+export { monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./config";

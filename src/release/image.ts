@@ -1,0 +1,22 @@
+// What a release is, for promotion and rollback: the detector image, always by digest.
+import { hasDigest, imageReference } from "../../infra/config";
+
+/** The stack config path of the detector image (`pneumonia-platform:detector` → `image`). */
+export const detectorImageKey = "detector.image";
+
+/** A release problem in one line (no digest, no history, no such output); the CLI exits non-zero with it. */
+export class ReleaseError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ReleaseError";
+    }
+}
+
+/** Throws unless `image` is a valid reference pinned by digest; `source` names where it came from. */
+export function requireDigest(image: unknown, source: string): string {
+    if (typeof image !== "string" || image === "") throw new ReleaseError(`${source}: no detector image`);
+    if (!imageReference.safeParse(image).success || !hasDigest(image)) {
+        throw new ReleaseError(`${source}: "${image}" is not pinned by digest (expected repo@sha256:<64 hex>); production never runs a moving tag`);
+    }
+    return image;
+}

@@ -1,0 +1,68 @@
+// The few stack operations delivery needs (outputs, config, history, up), behind an interface so
+// promotion, rollback and the health check are tested against fakes. The real one is the Pulumi
+// Automation API over this repository's project, which drives the `pulumi` CLI on the PATH.
+import * as path from "node:path";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+
+export const repoRoot = path.resolve(__dirname, "../..");
+export const projectName = "pneumonia-platform";
+
+/** One entry of `pulumi stack history`: config values are strings (objects as JSON), secrets without a value. */
+export interface StackUpdate {
+    version: number;
+    kind: string;
+    result: string;
+    startTime: Date;
+    config: Record<string, { value?: string; secret: boolean }>;
+}
+
+export interface StackGateway {
+    readonly name: string;
+    /** Stack outputs; secret outputs are left out (nothing here needs them, and they must not be printed). */
+    outputs(): Promise<Record<string, unknown>>;
+    /** A config value by path within the project namespace, e.g. `detector.image`; undefined when unset. */
+    getConfig(path: string): Promise<string | undefined>;
+    /** Sets a plain (non-secret) config value by path, writing Pulumi.<stack>.yaml. */
+    setConfig(path: string, value: string): Promise<void>;
+    /** Newest first. */
+    history(): Promise<StackUpdate[]>;
+    /** `pulumi up`, streaming the engine's output through `log`; rejects when the update fails. */
+    up(message: string, log: (line: string) => void): Promise<void>;
+}
+
+export type OpenStack = (stack: string) => Promise<StackGateway>;
+
+/** Older updates than this many are not looked at: a rollback goes to a recent release, not an archaeological one. */
+const historyPageSize = 100;
+
+export const openAutomationStack: OpenStack = async (name) => {
+    const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: repoRoot });
+    return {
+        name,
+        outputs: async () => {
+            const outputs = await stack.outputs();
+            return Object.fromEntries(Object.entries(outputs).flatMap(([key, o]) => (o.secret ? [] : [[key, o.value]])));
+        },
+        getConfig: async (key) => {
+            try {
+                return (await stack.getConfig(key, true)).value;
+            } catch (e) {
+                // The CLI reports an unset key as an error; every other failure is real.
+                if (/not found/i.test((e as Error).message)) return undefined;
+                throw e;
+            }
+        },
+        setConfig: (key, value) => stack.setConfig(key, { value, secret: false }, true),
+        history: async () =>
+            (await stack.history(historyPageSize, 1, false)).map((u) => ({
+                version: u.version,
+                kind: u.kind,
+                result: u.result,
+                startTime: new Date(u.startTime),
+                config: Object.fromEntries(Object.entries(u.config ?? {}).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }])),
+            })),
+        up: async (message, log) => {
+            await stack.up({ message, onOutput: (out) => log(out.replace(/\n$/, "")), color: "never" });
+        },
+    };
+};

@@ -1,0 +1,56 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { main, validateCycloneDx } from "../../scripts/sbom";
+
+const root = path.resolve(__dirname, "../..");
+const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; version?: string }> };
+
+describe("npm run sbom", () => {
+    let dir: string;
+    let sbom: any;
+    before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbom-"));
+        const out: string[] = [];
+        assert.equal(await main(["--out", path.join(dir, "sbom.cdx.json")], root, (s) => out.push(s)), 0);
+        assert.match(out[0], /^sbom: CycloneDX 1\.\d, \d+ components -> /);
+        sbom = JSON.parse(fs.readFileSync(path.join(dir, "sbom.cdx.json"), "utf8"));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("writes a valid CycloneDX document describing this repository", () => {
+        validateCycloneDx(sbom);
+        assert.equal(sbom.bomFormat, "CycloneDX");
+        assert.equal(sbom.metadata.component.purl, "pkg:npm/pneumonia-detector-platform@0.1.0");
+    });
+
+    it("lists every production dependency with its locked version and purl, and no dev dependency", () => {
+        const byPurl = new Set(sbom.components.map((c: { purl: string }) => c.purl));
+        for (const name of ["@pulumi/pulumi", "@pulumi/kubernetes", "zod", "yaml"]) {
+            const version = lock.packages[`node_modules/${name}`].version;
+            assert.ok(byPurl.has(`pkg:npm/${name.replace("@", "%40")}@${version}`), `${name}@${version} missing`);
+        }
+        for (const dev of ["mocha", "typescript", "tsx"]) {
+            assert.ok(!sbom.components.some((c: { name: string }) => c.name === dev), `${dev} is a dev dependency`);
+        }
+    });
+
+    describe("validation", () => {
+        const broken: [string, (d: any) => void, RegExp][] = [
+            ["another format", (d) => (d.bomFormat = "SPDX"), /bomFormat/],
+            ["an unsupported spec version", (d) => (d.specVersion = "1.2"), /specVersion: a CycloneDX spec version/],
+            ["a component without purl", (d) => delete d.components[3].purl, /components\.3\.purl/],
+            ["a malformed purl", (d) => (d.components[0].purl = "npm:zod"), /components\.0\.purl: a package URL/],
+            ["no components", (d) => (d.components = []), /components/],
+            ["a dependency on an unknown component", (d) => d.dependencies.push({ ref: "ghost@1.0.0" }), /"ghost@1\.0\.0" is not a component/],
+        ];
+        for (const [label, breakIt, message] of broken) {
+            it(`rejects ${label}`, () => {
+                const copy = structuredClone(sbom);
+                breakIt(copy);
+                assert.throws(() => validateCycloneDx(copy), message);
+            });
+        }
+    });
+});

@@ -1,0 +1,181 @@
+import * as assert from "node:assert/strict";
+import { fetchHttp, runHealthCheck, type CheckLine, type HealthSettings } from "../../../src/health/checks";
+import { healthyScenario, startFakeServices, type FakeServices, type Scenario } from "./fake-services";
+
+const settings: HealthSettings = {
+    appNamespace: "pneumonia",
+    metrics: {
+        job: "pneumonia-detector",
+        inferenceTotal: "inference_total",
+        errorTotal: "error_total",
+        inferenceDuration: "inference_duration_seconds",
+        cpuPercent: "cpu_percent",
+        memoryPercent: "memory_percent",
+    },
+    backupsJob: "pneumonia-backup",
+    backupKinds: ["db", "models", "config", "verify"],
+    deployments: ["detector", "mlflow"],
+    window: "1h",
+};
+
+const hour = 3600;
+
+function failing(lines: CheckLine[]): string[] {
+    return lines.filter((l) => !l.ok).map((l) => l.check);
+}
+
+function line(lines: CheckLine[], check: string): CheckLine {
+    const found = lines.find((l) => l.check === check);
+    assert.ok(found, `no line "${check}" in: ${lines.map((l) => l.check).join(", ")}`);
+    return found;
+}
+
+describe("health check", () => {
+    let services: FakeServices;
+    before(async () => {
+        services = await startFakeServices();
+    });
+    after(async () => {
+        await services.stop();
+    });
+
+    async function check(change: (s: Scenario) => void = () => undefined): Promise<CheckLine[]> {
+        const scenario = healthyScenario();
+        change(scenario);
+        services.scenario = scenario;
+        return runHealthCheck(settings, services.endpoints, fetchHttp(2000));
+    }
+
+    it("passes every line against healthy services", async () => {
+        const lines = await check();
+        assert.deepEqual(failing(lines), []);
+        assert.deepEqual(
+            lines.map((l) => l.check),
+            [
+                "detector /health",
+                "mlflow /health",
+                "replicas ready: deployment/detector",
+                "replicas ready: deployment/mlflow",
+                "replicas ready: statefulset/postgres",
+                "firing alerts",
+                "error rate",
+                "avg inference latency",
+                "detector CPU",
+                "detector memory",
+                "disk free (nodes)",
+                "disk free (volumes)",
+                "paging alerts in last 24 h",
+                "backup age: db",
+                "backup age: models",
+                "backup age: config",
+                "backup age: verify",
+            ],
+        );
+        assert.equal(line(lines, "error rate").value, "0.2 %");
+        assert.equal(line(lines, "replicas ready: deployment/detector").value, "3/3");
+    });
+
+    it("asks Prometheus with the stack's metric names, namespace and window", async () => {
+        services.queries.length = 0;
+        await check();
+        assert.ok(services.queries.includes('kube_deployment_spec_replicas{namespace="pneumonia"}'));
+        assert.ok(
+            services.queries.includes(
+                'sum(rate(error_total{job="pneumonia-detector"}[1h])) / sum(rate(inference_total{job="pneumonia-detector"}[1h]))',
+            ),
+        );
+        assert.ok(services.queries.some((q) => q.includes('pneumonia_backup_last_success_timestamp_seconds{job="pneumonia-backup"}')));
+    });
+
+    const failures: [string, (s: Scenario) => void, string, RegExp?][] = [
+        ["the detector answers 503", (s) => void (s.detectorStatus = 503), "detector /health", /HTTP 503/],
+        ["MLflow answers 500", (s) => void (s.mlflowStatus = 500), "mlflow /health", /HTTP 500/],
+        [
+            "a detector replica is unavailable",
+            (s) => void (s.prometheus.deploymentsAvailable[0].value = 2),
+            "replicas ready: deployment/detector",
+            /^2\/3$/,
+        ],
+        [
+            "kube-state-metrics does not know the mlflow deployment",
+            (s) => {
+                s.prometheus.deploymentsDesired = s.prometheus.deploymentsDesired.filter((d) => d.labels?.deployment !== "mlflow");
+            },
+            "replicas ready: deployment/mlflow",
+            /not found/,
+        ],
+        ["Postgres is not ready", (s) => void (s.prometheus.statefulSetsReady[0].value = 0), "replicas ready: statefulset/postgres", /^0\/1$/],
+        [
+            "a critical alert is firing",
+            (s) => void s.alerts.push({ labels: { alertname: "DetectorDown", severity: "critical" } }),
+            "firing alerts",
+            /DetectorDown\(critical\)/,
+        ],
+        ["the error rate is 3 %", (s) => void (s.prometheus.errorRate[0].value = 0.03), "error rate", /^3\.0 %$/],
+        ["average latency is 2.5 s", (s) => void (s.prometheus.latency[0].value = 2.5), "avg inference latency", /^2\.50 s$/],
+        ["CPU is at 85 %", (s) => void (s.prometheus.cpu[0].value = 85), "detector CPU"],
+        ["memory is at 90 %", (s) => void (s.prometheus.memory[0].value = 90), "detector memory"],
+        ["the detector's CPU gauge is missing", (s) => void delete s.prometheus.cpu, "detector CPU", /^no data$/],
+        ["a node has 10 % disk free", (s) => void (s.prometheus.diskNodes[0].value = 10), "disk free (nodes)", /^10\.0 %$/],
+        ["a volume has 15 % free", (s) => void (s.prometheus.diskVolumes[0].value = 15), "disk free (volumes)"],
+        ["a critical alert fired overnight", (s) => void (s.prometheus.alerts24h = [{ value: 1 }]), "paging alerts in last 24 h"],
+        ["the last db backup is 30 h old", (s) => void (s.prometheus.backupAges[0].value = 30 * hour), "backup age: db", /^30\.0 h$/],
+        [
+            "no models backup ever succeeded",
+            (s) => {
+                s.prometheus.backupAges = s.prometheus.backupAges.filter((b) => b.labels?.kind !== "models");
+            },
+            "backup age: models",
+            /no successful backup/,
+        ],
+        [
+            "the last config backup run failed",
+            (s) => void (s.prometheus.backupFailedSince = [{ labels: { kind: "config" }, value: 1 }]),
+            "backup age: config",
+            /last run failed/,
+        ],
+    ];
+    for (const [label, change, expected, value] of failures) {
+        it(`fails only "${expected}" when ${label}`, async () => {
+            const lines = await check(change);
+            assert.deepEqual(failing(lines), [expected]);
+            if (value) assert.match(line(lines, expected).value, value);
+        });
+    }
+
+    it("passes a low-severity alert but lists it, and ignores the Watchdog", async () => {
+        const lines = await check((s) => void s.alerts.push({ labels: { alertname: "DetectorCpuTrend", severity: "low" } }));
+        assert.deepEqual(failing(lines), []);
+        assert.equal(line(lines, "firing alerts").value, "DetectorCpuTrend(low)");
+    });
+
+    it("passes error rate and latency with no traffic (0/0)", async () => {
+        const lines = await check((s) => {
+            s.prometheus.errorRate = [{ value: "NaN" }];
+            s.prometheus.latency = [{ value: "NaN" }];
+        });
+        assert.deepEqual(failing(lines), []);
+        assert.equal(line(lines, "error rate").value, "no traffic");
+    });
+
+    it("fails every Prometheus line, with the error, when queries are rejected", async () => {
+        const lines = await check((s) => void (s.prometheusBroken = true));
+        const prometheusLines = lines.filter((l) => !["detector /health", "mlflow /health", "firing alerts"].includes(l.check));
+        assert.ok(prometheusLines.length > 5);
+        for (const l of prometheusLines) {
+            assert.equal(l.ok, false, l.check);
+            assert.match(l.value, /prometheus HTTP 400: parse error/);
+        }
+        assert.equal(line(lines, "firing alerts").ok, true);
+    });
+
+    it("fails the lines of a service that cannot be reached", async () => {
+        const dead = await startFakeServices();
+        const endpoints = { ...services.endpoints, alertmanager: dead.endpoints.alertmanager, detector: dead.endpoints.detector };
+        await dead.stop();
+        services.scenario = healthyScenario();
+        const lines = await runHealthCheck(settings, endpoints, fetchHttp(2000));
+        assert.deepEqual(failing(lines), ["detector /health", "firing alerts"]);
+        assert.match(line(lines, "firing alerts").value, /alertmanager unreachable \(ECONNREFUSED\)/);
+    });
+});
