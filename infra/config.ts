@@ -5,6 +5,7 @@ import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
+import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
 
 export const environments = ["local", "staging", "production"] as const;
 export type Environment = (typeof environments)[number];
@@ -29,22 +30,8 @@ export class ConfigError extends Error {
     }
 }
 
-/** An integer field whose every error reads "expected an integer >= min[, <= max]". */
-export function int(min: number, max?: number) {
-    const error = max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
-    const schema = z.number({ error }).int({ error }).min(min, { error });
-    return max === undefined ? schema : schema.max(max, { error });
-}
-
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-    return z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(", ")}` });
-}
-
-export const bool = z.boolean({ error: "true or false" });
-
 const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "a CPU quantity such as 500m or 2");
 const memoryQuantity = z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, "a memory quantity such as 512Mi or 2Gi");
-const storageQuantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "a storage size such as 10Gi");
 
 const resourcesSchema = z
     .object({
@@ -53,20 +40,6 @@ const resourcesSchema = z
     })
     .strict();
 export type Resources = z.infer<typeof resourcesSchema>;
-
-/** `repo:tag`, `repo@sha256:…` or both; never `latest` and never untagged. */
-export const imageReference = z
-    .string()
-    .regex(
-        /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
-        "an image reference such as repo:1.2.3 or repo@sha256:<64 hex>",
-    )
-    .refine((ref) => hasDigest(ref) || /:[^/]+$/.test(ref), "an image with an immutable tag or a digest")
-    .refine((ref) => !/:latest(@|$)/.test(ref), "an immutable tag, not latest");
-
-export function hasDigest(image: string): boolean {
-    return /@sha256:[a-f0-9]{64}$/.test(image);
-}
 
 const kubernetesSchema = z
     .object({
@@ -81,7 +54,7 @@ const kubernetesSchema = z
 
 const awsSchema = z
     .object({
-        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
+        region: awsRegion,
     })
     .strict();
 
@@ -108,16 +81,16 @@ const detectorSchema = z
         cpuTargetPercent: int(1, 100),
         resources: resourcesSchema,
         /** Build the image from this Dockerfile and push it to ECR instead of using `image` as given. */
-        build: z
-            .object({ context: z.string().min(1), dockerfile: z.string().min(1), tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/) })
-            .strict()
-            .optional(),
+        build: z.object({ context: z.string().min(1), dockerfile: z.string().min(1), tag: imageTag }).strict().optional(),
     })
     .strict();
 
 const mlflowSchema = z
     .object({
+        /** Upstream image; AWS stacks mirror it into ECR (`build`) and run the pushed digest. */
         image: imageReference,
+        /** Build images/mlflow/Dockerfile from `image` and push it to ECR under this tag. */
+        build: z.object({ tag: imageTag }).strict().optional(),
         replicas: int(1),
         resources: resourcesSchema,
     })
@@ -172,11 +145,12 @@ const platformSchema = z
         if (c.detector.maxReplicas < c.detector.replicas) {
             issue(["detector", "maxReplicas"], `an integer >= detector.replicas (${c.detector.replicas})`);
         }
-        const usesAws = c.database.kind === "rds" || c.objectStore.kind === "s3" || c.detector.build !== undefined;
+        const usesAws = c.database.kind === "rds" || c.objectStore.kind === "s3" || c.detector.build !== undefined || c.mlflow.build !== undefined;
         if (usesAws && !c.aws) issue(["aws"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
         if (usesAws && !c.cluster) issue(["cluster"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
         if (c.environment === "production") {
             if (!hasDigest(c.detector.image) && !c.detector.build) issue(["detector", "image"], "an image pinned by digest (repo@sha256:…) in production");
+            if (!hasDigest(c.mlflow.image) && !c.mlflow.build) issue(["mlflow", "image"], "an image pinned by digest, or mlflow.build, in production");
             if (c.detector.replicas < 3) issue(["detector", "replicas"], "an integer >= 3 in production");
             if (c.database.kind !== "rds") issue(["database", "kind"], '"rds" in production');
             if (c.objectStore.kind !== "s3") issue(["objectStore", "kind"], '"s3" in production');
@@ -220,6 +194,8 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         mlflow: {
             // The official "-full" variant: MLflow with the Postgres drivers, boto3 and the Prometheus exporter.
             image: "ghcr.io/mlflow/mlflow:v3.11.1-full",
+            // Mirrored into ECR where there is one: run by digest, scanned on push, no pull from ghcr.io.
+            ...(local ? {} : { build: { tag: "v3.11.1-full" } }),
             replicas: production ? 2 : 1,
             resources: commonResources("250m", "512Mi", "1", "1Gi"),
         },

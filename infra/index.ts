@@ -3,10 +3,13 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { BackupBucket, backupBucketProtection } from "./backups/bucket";
+import { BackupJobs } from "./backups/jobs";
+import { RestoreJob, restoreServiceAccount, restoreSourceStatements } from "./backups/restore";
 import { loadConfig } from "./config";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
-import { ContainerImage } from "./components/image";
+import { workloadImage } from "./components/image";
 import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
 import { PlatformNamespace } from "./components/namespace";
@@ -44,9 +47,17 @@ export = async () => {
             region: config.aws?.region,
             secretKey: config.secrets.objectStoreSecretKey,
             protect: production,
+            ...backupBucketProtection(config.backups),
         },
         { providers },
     );
+    if (storage.backupSecureBucket) {
+        new BackupBucket(
+            "backups",
+            { bucket: storage.backupSecureBucket, config: config.backups, stack, region: config.aws!.region, tags, protect: production },
+            { providers },
+        );
+    }
 
     const databasePassword =
         config.secrets.databasePassword ??
@@ -65,10 +76,61 @@ export = async () => {
         { providers },
     );
 
+    const backupImage = workloadImage(
+        "backup-image",
+        {
+            image: config.backups.image,
+            build: config.backups.build && { context: ".", dockerfile: "images/backup/Dockerfile", tag: config.backups.build.tag },
+            repository: "pneumonia-backup",
+            tags,
+        },
+        { providers },
+    );
+    const mlflowImage = workloadImage(
+        "mlflow-image",
+        {
+            image: config.mlflow.image,
+            build: config.mlflow.build && {
+                context: "images/mlflow",
+                dockerfile: "images/mlflow/Dockerfile",
+                tag: config.mlflow.build.tag,
+                buildArgs: { MLFLOW_IMAGE: config.mlflow.image },
+            },
+            repository: "pneumonia-mlflow",
+            tags,
+        },
+        { providers },
+    );
+
+    // A DR stack restores the source stack's latest backups before MLflow first starts.
+    const restore = config.backups.restore
+        ? new RestoreJob(
+              "backup-restore",
+              {
+                  restore: config.backups.restore,
+                  stack,
+                  namespace: cluster.appNamespace,
+                  image: backupImage,
+                  storage: storage.accessFor(
+                      "backup-restore",
+                      cluster.appNamespace,
+                      restoreServiceAccount,
+                      [{ bucket: "artifacts", prefix: "mlflow", access: "read-write" }],
+                      restoreSourceStatements(config.backups.restore),
+                  ),
+                  artifactBucket: storage.artifactBucket,
+                  connectionSecretName: database.connectionSecretName,
+                  databaseEgress: database.clientEgress,
+              },
+              { providers, dependsOn: [app, ...storage.ready, ...database.ready] },
+          )
+        : undefined;
+
     const mlflow = new Mlflow(
         "mlflow",
         {
             config: config.mlflow,
+            image: mlflowImage,
             stack,
             namespace: app.name,
             monitoringNamespace: monitoringNs.name,
@@ -81,16 +143,14 @@ export = async () => {
             s3Endpoint: storage.endpoint,
             clients: [{ pods: selectorLabels("detector", stack) }, { pods: smokeCheckPodLabels(stack) }],
         },
-        { providers, dependsOn: [...storage.ready, ...database.ready] },
+        { providers, dependsOn: [...storage.ready, ...database.ready, ...(restore ? [restore.job] : [])] },
     );
 
-    const detectorImage = config.detector.build
-        ? new ContainerImage(
-              "detector-image",
-              { repository: "pneumonia-detector", ...config.detector.build, tags },
-              { providers },
-          ).imageRef
-        : pulumi.output(config.detector.image);
+    const detectorImage = workloadImage(
+        "detector-image",
+        { image: config.detector.image, build: config.detector.build, repository: "pneumonia-detector", tags },
+        { providers },
+    );
     const detector = new Detector(
         "detector",
         {
@@ -118,6 +178,34 @@ export = async () => {
             aws: config.cluster ? { tags } : undefined,
         },
         { providers, dependsOn: [app, ...database.ready] },
+    );
+
+    new BackupJobs(
+        "backups",
+        {
+            schedules: config.backups.schedules,
+            stack,
+            namespace: cluster.appNamespace,
+            image: backupImage,
+            storage: (name, namespace, serviceAccount, grants) => storage.accessFor(name, namespace, serviceAccount, grants),
+            backupBucket: storage.backupBucket,
+            artifactBucket: storage.artifactBucket,
+            ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
+            connectionSecretName: database.connectionSecretName,
+            databaseEgress: database.clientEgress,
+            pushgateway: {
+                url: monitoring.pushgatewayUrl,
+                egress: { port: 9091, peers: [{ namespace: cluster.monitoringNamespace, pods: { "app.kubernetes.io/name": "pushgateway" } }] },
+            },
+            // What a fresh stack cannot regenerate and git does not hold: the generated credentials.
+            configObjects: [
+                { namespace: cluster.appNamespace, kind: "secrets", name: "database-connection" },
+                ...(config.objectStore.kind === "in-cluster"
+                    ? [{ namespace: cluster.appNamespace, kind: "secrets" as const, name: "object-store-credentials" }]
+                    : []),
+            ],
+        },
+        { providers, dependsOn: [app, monitoringNs, ...storage.ready, ...database.ready] },
     );
 
     // After `pulumi up` has rolled both out, the stack checks from inside the cluster that they answer.
@@ -148,5 +236,7 @@ export = async () => {
         alertmanagerUrl: pulumi.interpolate`http://${chartNames.alertmanagerService}.${monitoringNs.name}.svc:9093`,
         grafanaService: monitoring.grafanaService,
         pushgatewayUrl: monitoring.pushgatewayUrl,
+        ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
+        backupImage,
     };
 };

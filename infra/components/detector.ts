@@ -4,7 +4,7 @@ import type { DetectorConfig, Environment } from "../config";
 import { platformLabels, selectorLabels } from "./labels";
 import { prometheusPeer, trafficPolicy, type Peer } from "./network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
-import { healthProbes } from "./workload";
+import { disruptionBudget, healthProbes } from "./workload";
 
 export const detectorPorts = { http: 8000, metrics: 9090 } as const;
 
@@ -145,12 +145,7 @@ export class Detector extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // One pod at a time may go during node drains; with a single replica (local) that still lets drains finish.
-        new k8s.policy.v1.PodDisruptionBudget(
-            name,
-            { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-            { parent: this },
-        );
+        disruptionBudget(name, metadata, selector, this);
 
         trafficPolicy(
             "detector",

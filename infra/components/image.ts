@@ -9,6 +9,7 @@ export interface ContainerImageArgs {
     dockerfile: string;
     /** Immutable tag pushed with the image (the repository refuses to overwrite tags). */
     tag: string;
+    buildArgs?: Record<string, string>;
     tags: Record<string, string>;
 }
 
@@ -60,7 +61,7 @@ export class ContainerImage extends pulumi.ComponentResource {
             name,
             {
                 imageName: pulumi.interpolate`${repository.repositoryUrl}:${args.tag}`,
-                build: { context: args.context, dockerfile: args.dockerfile, platform: "linux/amd64" },
+                build: { context: args.context, dockerfile: args.dockerfile, platform: "linux/amd64", args: args.buildArgs },
                 registry: { server: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
             },
             { parent: this },
@@ -69,4 +70,19 @@ export class ContainerImage extends pulumi.ComponentResource {
         this.imageRef = image.repoDigest;
         this.registerOutputs({ repositoryUrl: this.repositoryUrl, imageRef: this.imageRef });
     }
+}
+
+export interface WorkloadImageArgs {
+    /** The image as configured: run as is when nothing is built. */
+    image: pulumi.Input<string>;
+    /** Build and push to ECR instead; the workload then runs the pushed digest. */
+    build?: { context: string; dockerfile: string; tag: string; buildArgs?: Record<string, string> };
+    repository: string;
+    tags: Record<string, string>;
+}
+
+/** The image reference a workload runs: the configured one, or the digest of the one this stack builds. */
+export function workloadImage(name: string, args: WorkloadImageArgs, opts: pulumi.ComponentResourceOptions): pulumi.Output<string> {
+    if (!args.build) return pulumi.output(args.image);
+    return new ContainerImage(name, { repository: args.repository, ...args.build, tags: args.tags }, opts).imageRef;
 }

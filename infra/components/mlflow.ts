@@ -4,7 +4,7 @@ import type { MlflowConfig } from "../config";
 import { databaseClientLabel, platformLabels, selectorLabels } from "./labels";
 import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "./network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
-import { healthProbes } from "./workload";
+import { disruptionBudget, healthProbes } from "./workload";
 import type { StorageAccess } from "./storage";
 
 export const mlflowPort = 5000;
@@ -12,6 +12,8 @@ export const mlflowServiceAccount = "mlflow";
 
 export interface MlflowArgs {
     config: MlflowConfig;
+    /** The configured image, or the digest of its ECR mirror. */
+    image: pulumi.Input<string>;
     stack: string;
     namespace: pulumi.Input<string>;
     monitoringNamespace: pulumi.Input<string>;
@@ -74,7 +76,7 @@ export class Mlflow extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "mlflow",
-                                    image: args.config.image,
+                                    image: args.image,
                                     command: ["mlflow", "server"],
                                     // $(VAR) is expanded by the kubelet, so the database URI never appears in the manifest.
                                     args: [
@@ -119,6 +121,8 @@ export class Mlflow extends pulumi.ComponentResource {
             { metadata, spec: { selector, ports: [{ name: "http", port: mlflowPort, targetPort: "http" }] } },
             { parent: this },
         );
+
+        disruptionBudget(name, metadata, selector, this);
 
         trafficPolicy(
             "mlflow",

@@ -62,6 +62,10 @@ export class ObjectStorage extends pulumi.ComponentResource {
     public readonly backupBucket: pulumi.Output<string>;
     /** S3 endpoint URL for S3-compatible stores; undefined for AWS S3. */
     public readonly endpoint?: pulumi.Output<string>;
+    /** AWS stacks: the backup bucket (BackupBucket adds lifecycle, logging and replication to it). */
+    public readonly backupSecureBucket?: SecureBucket;
+    /** AWS stacks: the backup bucket's key, which uploads must name (its policy requires SSE-KMS). */
+    public readonly backupKmsKeyArn?: pulumi.Output<string>;
     /** Resources that must exist before any workload uses the store. */
     public readonly ready: pulumi.Resource[];
     private readonly s3?: { artifacts: SecureBucket; backups: SecureBucket };
@@ -85,6 +89,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.s3 = { artifacts, backups };
+            this.backupSecureBucket = backups;
+            this.backupKmsKeyArn = backups.kmsKeyArn;
             this.artifactBucket = artifacts.bucket;
             this.backupBucket = backups.bucket;
             this.ready = [...artifacts.ready, ...backups.ready];
@@ -95,11 +101,20 @@ export class ObjectStorage extends pulumi.ComponentResource {
             this.backupBucket = pulumi.output(inClusterBuckets.backups);
             this.ready = store;
         }
-        this.registerOutputs({ artifactBucket: this.artifactBucket, backupBucket: this.backupBucket, endpoint: this.endpoint });
+        this.registerOutputs({ artifactBucket: this.artifactBucket, backupBucket: this.backupBucket, backupKmsKeyArn: this.backupKmsKeyArn, endpoint: this.endpoint });
     }
 
-    /** Access for one service account: an IRSA role with exactly `grants` in AWS, credentials in-cluster. */
-    public accessFor(name: string, namespace: string, serviceAccount: string, grants: BucketGrant[]): StorageAccess {
+    /**
+     * Access for one service account: an IRSA role with exactly `grants` (plus `extraStatements`, e.g.
+     * on another stack's bucket) in AWS, credentials in-cluster.
+     */
+    public accessFor(
+        name: string,
+        namespace: string,
+        serviceAccount: string,
+        grants: BucketGrant[],
+        extraStatements: pulumi.Input<aws.iam.PolicyStatement>[] = [],
+    ): StorageAccess {
         if (!this.s3) {
             const fromSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: credentialsSecret, key } } });
             return {
@@ -114,7 +129,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
                 podLabels: objectStoreClient,
             };
         }
-        const statements = grants.flatMap((grant) => bucketStatements(this.s3![grant.bucket], grant));
+        const statements = [...grants.flatMap((grant) => bucketStatements(this.s3![grant.bucket], grant)), ...extraStatements];
         const role = new ServiceAccountRole(
             name,
             { cluster: this.args.cluster!, namespace, serviceAccount, statements, tags: this.args.tags },

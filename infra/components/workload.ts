@@ -24,6 +24,19 @@ export function healthProbes(handler: ProbeHandler, startupSeconds: number): { s
     };
 }
 
+/**
+ * One pod at a time may go in node drains, whatever the replica count: with a single replica
+ * (local) drains still finish, with more the rest keep serving.
+ */
+export function disruptionBudget(
+    name: string,
+    metadata: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
+    selector: Record<string, string>,
+    parent: pulumi.Resource,
+): k8s.policy.v1.PodDisruptionBudget {
+    return new k8s.policy.v1.PodDisruptionBudget(name, { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, { parent });
+}
+
 export interface SingleInstanceStoreArgs {
     /** Kubernetes name of the StatefulSet, Service and policy, and the app.kubernetes.io/name. */
     appName: string;

@@ -6,6 +6,7 @@ import type { Environment, PlatformSecrets } from "../config";
 import { databaseClientLabel, platformLabels, selectorLabels } from "../components/labels";
 import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../components/network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../components/security";
+import { disruptionBudget } from "../components/workload";
 import { alertmanagerYaml, receiverSecretKeys, type ReceiverSecretKey, type ReceiverSecrets } from "./alertmanager";
 import type { MonitoringConfig } from "./config";
 import { dashboards } from "./dashboards";
@@ -26,16 +27,6 @@ const nobody = 65534;
 /** Production runs two of each helper, as the platform's min-replicas policy asks; elsewhere one. */
 function replicasFor(environment: Environment): number {
     return environment === "production" ? 2 : 1;
-}
-
-/** One pod at a time may go in node drains, whatever the replica count. */
-function disruptionBudget(
-    resourceName: string,
-    metadata: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
-    selector: Record<string, string>,
-    opts: pulumi.CustomResourceOptions,
-): void {
-    new k8s.policy.v1.PodDisruptionBudget(resourceName, { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, opts);
 }
 
 /** Annotation naming why a namespace cannot enforce Pod Security "restricted" (for the policy pack). */
@@ -314,7 +305,7 @@ export class Monitoring extends pulumi.ComponentResource {
             { metadata, spec: { selector, ports: [{ name: "metrics", port: ports.postgresExporter, targetPort: "metrics" }] } },
             child,
         );
-        disruptionBudget(`${name}-postgres-exporter`, metadata, selector, child);
+        disruptionBudget(`${name}-postgres-exporter`, metadata, selector, this);
         trafficPolicy(
             "postgres-exporter",
             {
@@ -371,7 +362,7 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             child,
         );
-        disruptionBudget(`${name}-pushgateway`, metadata, selector, child);
+        disruptionBudget(`${name}-pushgateway`, metadata, selector, this);
         const service = new k8s.core.v1.Service(
             `${name}-pushgateway`,
             { metadata, spec: { selector, ports: [{ name: "http", port: ports.pushgateway, targetPort: "http" }] } },

@@ -3,14 +3,10 @@
 // live with the alert definitions (infra/monitoring/alerts.ts).
 import { z } from "zod";
 import type { Environment } from "../config";
+import { int } from "../util/schema";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");
 const jobName = z.string().regex(/^[a-zA-Z0-9_.-]{1,63}$/, "a Prometheus job name such as pneumonia-detector");
-const positiveInt = (min: number, max?: number) => {
-    const error = max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
-    const schema = z.number({ error }).int({ error }).min(min, { error });
-    return max === undefined ? schema : schema.max(max, { error });
-};
 
 /** What the detector exposes on its metrics port; the README documents these defaults. */
 const detectorMetricsSchema = z
@@ -79,7 +75,7 @@ export const monitoringConfigSchema = z
                     .number({ error: dlmIntervalError })
                     .refine((n) => dlmIntervals.includes(n), { error: dlmIntervalError }),
                 /** Snapshots kept; 48 hourly snapshots are two days of restore points. */
-                retainCount: positiveInt(1, 1000),
+                retainCount: int(1, 1000),
             })
             .strict(),
     })

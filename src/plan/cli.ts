@@ -25,8 +25,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
+// Exit only once stdout has drained: a large --json document to a pipe is written asynchronously.
 main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => process.stdout.write("", () => process.exit(code)),
     (e: Error) => {
         // Config and stack-file errors are already one line naming the key; anything else is a bug worth its stack.
         const known = e.name === "ConfigError" || e.name === "PlanError";

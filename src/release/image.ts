@@ -1,5 +1,5 @@
 // What a release is, for promotion and rollback: the detector image, always by digest.
-import { hasDigest, imageReference } from "../../infra/config";
+import { hasDigest, imageReference } from "../../infra/util/schema";
 
 /** The stack config path of the detector image (`pneumonia-platform:detector` → `image`). */
 export const detectorImageKey = "detector.image";

@@ -89,6 +89,11 @@ describe("infra/config", () => {
             rejects({ ...production, detector: { image } }, `detector.image: expected an image pinned by digest (repo@sha256:…) in production, got "${image}"`));
         it("requires at least three replicas", () =>
             rejects({ ...production, detector: { image: digest, replicas: 2 } }, "detector.replicas: expected an integer >= 3 in production, got 2"));
+        it("requires MLflow by digest unless it is mirrored", () =>
+            rejects(
+                { ...production, mlflow: { image: "ghcr.io/mlflow/mlflow:v3.11.1-full", build: undefined } },
+                'mlflow.image: expected an image pinned by digest, or mlflow.build, in production, got "ghcr.io/mlflow/mlflow:v3.11.1-full"',
+            ));
         it("requires RDS", () => rejects({ ...production, database: { kind: "in-cluster" } }, 'database.kind: expected "rds" in production, got "in-cluster"'));
         it("requires Multi-AZ", () => rejects({ ...production, database: { multiAz: false } }, "database.multiAz: expected true in production, got false"));
     });

@@ -20,8 +20,14 @@ describe("infra/components/mlflow", () => {
                 }
                 const allowed = container.args.find((a: string) => a.startsWith("--allowed-hosts=")).split("=")[1].split(",");
                 for (const host of ["localhost", "mlflow.pneumonia.svc.cluster.local:5000", "mlflow:5000"]) assert.ok(allowed.includes(host), host);
-                assert.match(container.image, /^ghcr\.io\/mlflow\/mlflow:v3\.\d+\.\d+-full$/);
+                if (stack === "local") assert.match(container.image, /^ghcr\.io\/mlflow\/mlflow:v3\.\d+\.\d+-full$/);
+                else assert.match(container.image, /\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/pneumonia-mlflow@sha256:[a-f0-9]{64}$/);
                 assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+            });
+            it("keeps serving through node drains", async () => {
+                const pdb = resource(await plan(stack), "kubernetes:policy/v1:PodDisruptionBudget", "mlflow").inputs;
+                assert.equal(at(pdb, "spec.maxUnavailable"), 1);
+                assert.deepEqual(at(pdb, "spec.selector.matchLabels"), { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": stack });
             });
             it("is a database client and is reachable by the detector, the smoke check and Prometheus only", async () => {
                 const p = await plan(stack);
@@ -34,4 +40,15 @@ describe("infra/components/mlflow", () => {
             });
         });
     }
+
+    it("mirrors the upstream image into an immutable, scanned ECR repository in AWS stacks", async () => {
+        const p = await plan("production");
+        const repo = resource(p, "aws:ecr/repository:Repository", "mlflow-image").inputs;
+        assert.equal(repo.name, "pneumonia-mlflow");
+        assert.equal(repo.imageTagMutability, "IMMUTABLE");
+        const image = resource(p, "docker:index/image:Image", "mlflow-image").inputs;
+        assert.equal(at(image, "build.dockerfile"), "images/mlflow/Dockerfile");
+        assert.deepEqual(at(image, "build.args"), { MLFLOW_IMAGE: "ghcr.io/mlflow/mlflow:v3.11.1-full" });
+        assert.equal((await plan("local")).resources.some((r) => r.type === "docker:index/image:Image"), false);
+    });
 });

@@ -1,0 +1,289 @@
+// What makes the backup bucket a backup bucket, on top of the SecureBucket every bucket gets:
+// lifecycle per prefix, access logs, and in production a replica in a second region.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { SecureBucket, type PolicyStatementFactory } from "../components/bucket";
+import type { BackupsConfig } from "./config";
+
+/** The backup kinds, each under `<stack>/<kind>/` (BACKUP_PREFIX is the stack name). */
+export const backupKinds = ["db", "models", "config"] as const;
+
+/** The bucket as SecureBucket exposes it (ObjectStorage creates it; this component adds to it). */
+export interface BucketRef {
+    bucket: pulumi.Input<string>;
+    arn: pulumi.Input<string>;
+    kmsKeyArn: pulumi.Input<string>;
+    /** Versioning and the rest: replication needs versioning first. */
+    ready?: pulumi.Resource[];
+}
+
+/**
+ * Bucket policy statements for the backup bucket: an upload must ask for SSE-KMS (header present
+ * and equal to aws:kms), so nothing is written unencrypted or with a weaker key by mistake.
+ */
+export const backupBucketStatements: PolicyStatementFactory[] = [
+    (arn) => ({
+        Sid: "DenyUploadsWithoutSseKms",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: pulumi.interpolate`${arn}/*`,
+        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+    }),
+    (arn) => ({
+        Sid: "DenyUnencryptedUploads",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: pulumi.interpolate`${arn}/*`,
+        Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } },
+    }),
+];
+
+/** The ObjectStorage arguments that shape the backup bucket at creation (Object Lock cannot be added later). */
+export function backupBucketProtection(config: BackupsConfig): {
+    backupBucketStatements: PolicyStatementFactory[];
+    backupObjectLock?: { mode: "GOVERNANCE"; days: number };
+} {
+    return {
+        backupBucketStatements,
+        ...(config.objectLockDays > 0 ? { backupObjectLock: { mode: "GOVERNANCE" as const, days: config.objectLockDays } } : {}),
+    };
+}
+
+/** Lifecycle rules of one prefix: colder storage as backups age, then expiry at the retention. */
+export function lifecycleRules(config: BackupsConfig, stack: string): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    const perKind = backupKinds.map((kind) => ({
+        id: `${kind}-tiering-and-expiry`,
+        status: "Enabled",
+        filter: { prefix: `${stack}/${kind}/` },
+        transitions: [
+            { days: 30, storageClass: "STANDARD_IA" },
+            { days: 90, storageClass: "GLACIER" },
+        ],
+        expiration: { days: config.retentionDays },
+        noncurrentVersionExpiration: { noncurrentDays: config.noncurrentDays },
+    }));
+    return [
+        ...perKind,
+        {
+            // Whatever the prefix: a multipart upload the runner could not abort (killed pod) is dropped.
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            filter: { prefix: "" },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            expiration: { expiredObjectDeleteMarker: true },
+        },
+    ];
+}
+
+export interface BackupBucketArgs {
+    /** The backup bucket ObjectStorage created (SecureBucket, with backupBucketProtection applied). */
+    bucket: BucketRef;
+    config: BackupsConfig;
+    stack: string;
+    /** Region of the bucket; the replica must be elsewhere. */
+    region: string;
+    tags: Record<string, string>;
+    protect: boolean;
+}
+
+/**
+ * Lifecycle per prefix (db, models, config), S3 access logs to a log bucket, and when
+ * `config.replicaRegion` is set, replication of every backup to a bucket in that region with its
+ * own KMS key and Object Lock. Deletes are not replicated: the replica survives a purge of the source.
+ */
+export class BackupBucket extends pulumi.ComponentResource {
+    public readonly logBucket: pulumi.Output<string>;
+    public readonly replicaBucket?: pulumi.Output<string>;
+    public readonly replicaKmsKeyArn?: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pneumonia:backups:BackupBucket", name, {}, opts);
+        const { config } = args;
+        if (config.replicaRegion !== undefined && config.replicaRegion === args.region) {
+            throw new Error(`${name}: backups.replicaRegion must differ from the bucket's region ${args.region}`);
+        }
+        const child = { parent: this };
+        const after = { ...child, dependsOn: args.bucket.ready ?? [] };
+
+        new aws.s3.BucketLifecycleConfiguration(name, { bucket: args.bucket.bucket, rules: lifecycleRules(config, args.stack) }, after);
+
+        const logs = this.logBucket_(name, args);
+        new aws.s3.BucketLogging(name, { bucket: args.bucket.bucket, targetBucket: logs.bucket, targetPrefix: "backups/" }, { ...child, dependsOn: logs.ready });
+        this.logBucket = logs.bucket;
+
+        if (config.replicaRegion) {
+            const replica = this.replica(name, args, config.replicaRegion);
+            this.replicaBucket = replica.bucket;
+            this.replicaKmsKeyArn = replica.kmsKeyArn;
+        }
+        this.registerOutputs({ logBucket: this.logBucket, replicaBucket: this.replicaBucket });
+    }
+
+    /**
+     * S3 delivers access logs only to buckets encrypted with SSE-S3, so this bucket cannot be a
+     * SecureBucket (SSE-KMS); it gets the same blocks otherwise, and admits only the logging service.
+     */
+    private logBucket_(name: string, args: BackupBucketArgs): { bucket: pulumi.Output<string>; ready: pulumi.Resource[] } {
+        const logName = `${name}-access-logs`;
+        const child = { parent: this };
+        const bucket = new aws.s3.Bucket(logName, { bucketPrefix: "backups-access-logs-", forceDestroy: false, tags: args.tags }, { ...child, protect: args.protect });
+        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+            logName,
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+            child,
+        );
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            logName,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            child,
+        );
+        const ownership = new aws.s3.BucketOwnershipControls(logName, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+        // Versioned like every bucket of the platform: an overwritten or deleted log stays recoverable until it expires.
+        const versioning = new aws.s3.BucketVersioning(logName, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+        const policy = new aws.s3.BucketPolicy(
+            logName,
+            {
+                bucket: bucket.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "S3ServerAccessLogsFromTheBackupBucket",
+                            Effect: "Allow",
+                            Principal: { Service: "logging.s3.amazonaws.com" },
+                            Action: "s3:PutObject",
+                            Resource: pulumi.interpolate`${bucket.arn}/backups/*`,
+                            Condition: { ArnLike: { "aws:SourceArn": args.bucket.arn } },
+                        },
+                        {
+                            Sid: "DenyInsecureTransport",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                    ],
+                }),
+            },
+            { ...child, dependsOn: [publicAccess] },
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            logName,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        id: "expire-access-logs",
+                        status: "Enabled",
+                        filter: { prefix: "" },
+                        expiration: { days: args.config.accessLogDays },
+                        noncurrentVersionExpiration: { noncurrentDays: 7 },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
+                ],
+            },
+            { ...child, dependsOn: [versioning] },
+        );
+        return { bucket: bucket.bucket, ready: [encryption, publicAccess, ownership, versioning, policy] };
+    }
+
+    private replica(name: string, args: BackupBucketArgs, region: string) {
+        const child = { parent: this };
+        const provider = new aws.Provider(`${name}-replica`, { region, defaultTags: { tags: args.tags } }, child);
+        const replica = new SecureBucket(
+            `${name}-replica`,
+            {
+                purpose: "backups-replica",
+                tags: args.tags,
+                // Replicated versions keep their retention only if the replica has Object Lock too.
+                ...(args.config.objectLockDays > 0 ? { objectLock: { mode: "GOVERNANCE" as const, days: args.config.objectLockDays } } : {}),
+                protect: args.protect,
+            },
+            { ...child, provider },
+        );
+        // The replica ages and expires like the source: replication copies objects, not lifecycle rules.
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-replica`,
+            { bucket: replica.bucket, rules: lifecycleRules(args.config, args.stack) },
+            { ...child, provider, dependsOn: replica.ready },
+        );
+        const role = new aws.iam.Role(
+            `${name}-replication`,
+            {
+                description: "S3 replication of the backup bucket to its replica region",
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+                tags: args.tags,
+            },
+            child,
+        );
+        const rolePolicy = new aws.iam.RolePolicy(
+            `${name}-replication`,
+            { role: role.id, policy: replicationPolicy(args.bucket, { arn: replica.arn, kmsKeyArn: replica.kmsKeyArn }, args.region, region) },
+            child,
+        );
+        new aws.s3.BucketReplicationConfig(
+            name,
+            {
+                bucket: args.bucket.bucket,
+                role: role.arn,
+                rules: [
+                    {
+                        id: "all-backups-to-replica-region",
+                        status: "Enabled",
+                        priority: 1,
+                        filter: { prefix: "" },
+                        deleteMarkerReplication: { status: "Disabled" },
+                        sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                        destination: {
+                            bucket: replica.arn,
+                            storageClass: "STANDARD_IA",
+                            encryptionConfiguration: { replicaKmsKeyId: replica.kmsKeyArn },
+                        },
+                    },
+                ],
+            },
+            // S3 rejects a replication configuration until versioning is on at both ends.
+            { ...child, dependsOn: [...(args.bucket.ready ?? []), ...replica.ready, rolePolicy] },
+        );
+        return replica;
+    }
+}
+
+/** The replication role's permissions, per the S3 guide on replicating SSE-KMS and Object Lock objects. */
+export function replicationPolicy(
+    source: BucketRef,
+    destination: { arn: pulumi.Input<string>; kmsKeyArn: pulumi.Input<string> },
+    sourceRegion: string,
+    destinationRegion: string,
+): pulumi.Output<string> {
+    return pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: [source.arn] },
+            {
+                Effect: "Allow",
+                Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
+                Resource: [pulumi.interpolate`${source.arn}/*`],
+            },
+            { Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateTags"], Resource: [pulumi.interpolate`${destination.arn}/*`] },
+            {
+                Effect: "Allow",
+                Action: ["kms:Decrypt"],
+                Resource: [source.kmsKeyArn],
+                Condition: { StringLike: { "kms:ViaService": `s3.${sourceRegion}.amazonaws.com` } },
+            },
+            {
+                Effect: "Allow",
+                Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+                Resource: [destination.kmsKeyArn],
+                Condition: { StringLike: { "kms:ViaService": `s3.${destinationRegion}.amazonaws.com` } },
+            },
+        ],
+    });
+}

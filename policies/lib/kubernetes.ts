@@ -1,0 +1,127 @@
+// Reading Kubernetes objects the way the API server would: pod templates of every workload kind,
+// label selectors, namespaces, HPA-driven replica counts.
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+
+export type PodSpec = pulumi.Unwrap<k8s.types.input.core.v1.PodSpec>;
+export type Container = pulumi.Unwrap<k8s.types.input.core.v1.Container>;
+export type ObjectMeta = pulumi.Unwrap<k8s.types.input.meta.v1.ObjectMeta>;
+export type LabelSelector = pulumi.Unwrap<k8s.types.input.meta.v1.LabelSelector>;
+
+/** Anything the engine lets a policy ask "is this a …?": resource args and stack resources. */
+export interface Typed {
+    isType(resourceClass: { new (...rest: any[]): pulumi.Resource }): boolean;
+}
+
+/** Helm releases (v3 Release) and charts (v4 Chart): their objects are rendered by the provider, unseen here. */
+export const helmTypes = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"];
+
+/** Every kind that carries a pod template, with where the template sits. */
+const workloadKinds = [
+    { kind: "Deployment", resourceClass: k8s.apps.v1.Deployment, template: ["spec", "template"], longRunning: true },
+    { kind: "StatefulSet", resourceClass: k8s.apps.v1.StatefulSet, template: ["spec", "template"], longRunning: true },
+    { kind: "DaemonSet", resourceClass: k8s.apps.v1.DaemonSet, template: ["spec", "template"], longRunning: true },
+    { kind: "ReplicaSet", resourceClass: k8s.apps.v1.ReplicaSet, template: ["spec", "template"], longRunning: true },
+    { kind: "Job", resourceClass: k8s.batch.v1.Job, template: ["spec", "template"], longRunning: false },
+    { kind: "CronJob", resourceClass: k8s.batch.v1.CronJob, template: ["spec", "jobTemplate", "spec", "template"], longRunning: false },
+    { kind: "Pod", resourceClass: k8s.core.v1.Pod, template: [], longRunning: true },
+] as const;
+
+export type WorkloadKind = (typeof workloadKinds)[number]["kind"];
+
+export interface Workload {
+    kind: WorkloadKind;
+    /** Serves requests until replaced (as opposed to a Job that runs to completion). */
+    longRunning: boolean;
+    metadata: ObjectMeta;
+    podMetadata: ObjectMeta;
+    pod: PodSpec;
+}
+
+/** The workload view of a resource, or undefined for anything without a pod template. */
+export function workloadOf(resource: Typed & { props: Record<string, any> }): Workload | undefined {
+    const found = workloadKinds.find((w) => resource.isType(w.resourceClass));
+    if (!found) return undefined;
+    const template = found.template.reduce<any>((value, key) => value?.[key], resource.props) ?? {};
+    return {
+        kind: found.kind,
+        longRunning: found.longRunning,
+        metadata: resource.props.metadata ?? {},
+        podMetadata: found.kind === "Pod" ? (resource.props.metadata ?? {}) : (template.metadata ?? {}),
+        pod: (found.kind === "Pod" ? resource.props.spec : template.spec) ?? {},
+    };
+}
+
+/** Containers the kubelet runs, with their role for messages. */
+export function containersOf(pod: PodSpec): { container: Container; role: "container" | "init container" }[] {
+    return [
+        ...(pod.initContainers ?? []).map((container) => ({ container, role: "init container" as const })),
+        ...(pod.containers ?? []).map((container) => ({ container, role: "container" as const })),
+    ];
+}
+
+export function namespaceOf(metadata: ObjectMeta | undefined): string {
+    return metadata?.namespace ?? "default";
+}
+
+/** `matchLabels` and `matchExpressions` as the API server evaluates them; an empty selector matches all. */
+export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+    const actual = labels ?? {};
+    for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) {
+        if (actual[key] !== value) return false;
+    }
+    for (const expression of selector?.matchExpressions ?? []) {
+        const has = Object.prototype.hasOwnProperty.call(actual, expression.key);
+        const values = expression.values ?? [];
+        const ok = {
+            In: has && values.includes(actual[expression.key]),
+            NotIn: !has || !values.includes(actual[expression.key]),
+            Exists: has,
+            DoesNotExist: !has,
+        }[expression.operator as "In" | "NotIn" | "Exists" | "DoesNotExist"];
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/** A Service's plain-map selector: an empty one selects no pods (the Service gets no endpoints). */
+export function serviceSelects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+    return Object.keys(selector ?? {}).length > 0 && selectorMatches({ matchLabels: selector }, labels);
+}
+
+/**
+ * The fewest replicas a Deployment or StatefulSet runs: an HPA's minReplicas when one scales it
+ * (the HPA owns `replicas` then), else `spec.replicas`, whose default is 1.
+ */
+export function minimumReplicas(
+    workload: { kind: string; metadata: ObjectMeta; replicas?: number },
+    autoscalers: { props: Record<string, any> }[],
+): { replicas: number; from: string } {
+    const hpa = autoscalers.find((a) => {
+        const target = a.props.spec?.scaleTargetRef ?? {};
+        return (
+            target.kind === workload.kind &&
+            target.name === workload.metadata.name &&
+            namespaceOf(a.props.metadata) === namespaceOf(workload.metadata)
+        );
+    });
+    if (hpa) return { replicas: hpa.props.spec?.minReplicas ?? 1, from: `HorizontalPodAutoscaler ${hpa.props.metadata?.name} minReplicas` };
+    return { replicas: workload.replicas ?? 1, from: workload.replicas === undefined ? "spec.replicas (unset, default 1)" : "spec.replicas" };
+}
+
+export function describeObject(kind: string, metadata: ObjectMeta | undefined): string {
+    return `${kind} ${namespaceOf(metadata)}/${metadata?.name ?? "(unnamed)"}`;
+}
+
+/** Stack resources of one Kubernetes class, e.g. every PodDisruptionBudget. */
+export function objectsOf<R extends Typed>(resources: R[], resourceClass: { new (...rest: any[]): pulumi.Resource }): R[] {
+    return resources.filter((r) => r.isType(resourceClass));
+}
+
+/** Deployments and StatefulSets: the workloads that keep replicas running. */
+export function replicatedWorkloads<R extends Typed & { props: Record<string, any> }>(resources: R[]): { resource: R; workload: Workload }[] {
+    return resources.flatMap((resource) => {
+        const workload = workloadOf(resource);
+        return workload && (workload.kind === "Deployment" || workload.kind === "StatefulSet") ? [{ resource, workload }] : [];
+    });
+}

@@ -1,0 +1,94 @@
+// npm run bench:backup -- [size in MiB, default 256]
+// Generates a database of that size on a throw-away PostgreSQL 15, then measures the runner's
+// db-dump (to moto_server) against plain `pg_dump -Fc > /dev/null`, and its db-restore against
+// plain `pg_restore` from a local file, with the runner's peak RSS. Prints a Markdown table.
+import { spawn } from "node:child_process";
+import { mkdtempSync, openSync, closeSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fillDatabase, pgBinDir, type PostgresServer } from "../tests/helpers/postgres";
+import { runCli, startServers, type CliResult } from "../tests/src/backup/harness";
+
+const sizeMiB = Number(process.argv[2] ?? 256);
+if (!Number.isInteger(sizeMiB) || sizeMiB < 16) {
+    process.stderr.write(`error: size: expected an integer number of MiB >= 16, got "${process.argv[2]}"\n`);
+    process.exit(2);
+}
+
+/** Runs a PostgreSQL client program with the password in the environment, stdout to `stdoutFd`. */
+function timed(program: string, args: string[], password: string, stdoutFd: number | "ignore"): Promise<number> {
+    const started = process.hrtime.bigint();
+    return new Promise((resolve, reject) => {
+        const child = spawn(join(pgBinDir, program), args, { env: { ...process.env, PGPASSWORD: password }, stdio: ["ignore", stdoutFd, "inherit"] });
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`${program} exited with ${code}`))));
+    });
+}
+
+async function timedCli(args: string[], env: Record<string, string>): Promise<{ seconds: number; result: CliResult }> {
+    const started = process.hrtime.bigint();
+    const result = await runCli(args, env, { measure: true });
+    if (result.code !== 0) throw new Error(`backup ${args.join(" ")} failed: ${result.stderr.trim()}`);
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, result };
+}
+
+function libpq(pg: PostgresServer, dbname: string): string[] {
+    return ["-h", "127.0.0.1", "-p", String(pg.port), "-U", "postgres", "-d", dbname];
+}
+
+async function main(): Promise<void> {
+    const servers = await startServers("bench");
+    const scratch = mkdtempSync(join(tmpdir(), "bench-backup-"));
+    try {
+        process.stderr.write(`generating a ${sizeMiB} MiB database...\n`);
+        const bytes = await fillDatabase(servers.pg, "bench", sizeMiB * 1024 * 1024);
+        const mib = bytes / 1048576;
+        const { pg, env } = servers;
+
+        process.stderr.write("pg_dump -Fc > /dev/null...\n");
+        const devNull = openSync("/dev/null", "w");
+        const plainDump = await timed("pg_dump", ["-Fc", ...libpq(pg, "bench")], pg.password, devNull).finally(() => closeSync(devNull));
+
+        process.stderr.write("backup db-dump...\n");
+        const dump = await timedCli(["db-dump"], env);
+
+        process.stderr.write("pg_dump -Fc to a local file, pg_restore from it...\n");
+        const file = join(scratch, "bench.dump");
+        const fd = openSync(file, "w");
+        await timed("pg_dump", ["-Fc", ...libpq(pg, "bench")], pg.password, fd).finally(() => closeSync(fd));
+        await pg.createDatabase("plain_restore");
+        const plainRestore = await timed("pg_restore", ["--single-transaction", "--no-owner", "--no-privileges", ...libpq(pg, "plain_restore"), file], pg.password, "ignore");
+
+        process.stderr.write("backup db-restore...\n");
+        await pg.createDatabase("runner_restore");
+        const restore = await timedCli(["db-restore", "--from", "latest", "--target-url", pg.url("runner_restore")], env);
+
+        const rate = (seconds: number) => mib / seconds;
+        const rss = (r: CliResult) => (r.maxRssKiB! / 1024).toFixed(0);
+        const projected10GiB = (10 * 1024) / rate(restore.seconds);
+        const rows = [
+            ["db-dump (runner, to S3 API)", dump.seconds, rate(dump.seconds), rate(dump.seconds) / rate(plainDump), rss(dump.result)],
+            ["pg_dump -Fc > /dev/null", plainDump, rate(plainDump), 1, "-"],
+            ["db-restore (runner, from S3 API)", restore.seconds, rate(restore.seconds), rate(restore.seconds) / rate(plainRestore), rss(restore.result)],
+            ["pg_restore from a local file", plainRestore, rate(plainRestore), 1, "-"],
+        ] as const;
+        const lines = [
+            `Database: ${mib.toFixed(0)} MiB (pg_database_size), dump ${(Number(/\((\d+) bytes/.exec(dump.result.stdout)?.[1] ?? 0) / 1048576).toFixed(0)} MiB.`,
+            "",
+            "| Operation | Time (s) | Throughput (MiB of database/s) | vs plain tool | Runner peak RSS (MiB) |",
+            "|---|---|---|---|---|",
+            ...rows.map(([name, seconds, throughput, ratio, peak]) => `| ${name} | ${Number(seconds).toFixed(1)} | ${throughput.toFixed(1)} | ${ratio.toFixed(2)} | ${peak} |`),
+            "",
+            `Projected db-restore of a 10 GiB database at this rate: ${(projected10GiB / 60).toFixed(0)} min (data RTO: 240 min).`,
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+    } finally {
+        rmSync(scratch, { recursive: true, force: true });
+        await servers.stop();
+    }
+}
+
+main().catch((error: unknown) => {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exit(1);
+});

@@ -1,0 +1,36 @@
+// Every failure of the runner ends as one line naming what failed, with credentials masked.
+
+/** A failure with a message fit for the one-line report (already names the object or server). */
+export class BackupError extends Error {
+    constructor(message: string, options?: { cause?: unknown }) {
+        super(maskSecrets(message), options);
+        this.name = "BackupError";
+    }
+}
+
+/** Replaces the password of every `scheme://user:password@host` URL in `text` with `***`. */
+export function maskSecrets(text: string): string {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)@/gi, "$1***@");
+}
+
+/** A short, single-line description of any thrown value (AWS errors keep their code). */
+export function describeError(error: unknown): string {
+    if (error instanceof BackupError) return error.message;
+    if (error instanceof Error) {
+        const code = (error as { Code?: string }).Code ?? (error as { code?: string }).code;
+        const name = code && code !== error.name ? code : error.name !== "Error" ? error.name : "";
+        const message = error.message || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode?.toString() || "";
+        return maskSecrets(`${name ? `${name}: ` : ""}${message}`.replace(/\s+/g, " ").trim());
+    }
+    return maskSecrets(String(error).replace(/\s+/g, " "));
+}
+
+/** Runs `step`, turning any failure into a BackupError that says which step it was. */
+export async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+        return await run();
+    } catch (error) {
+        if (error instanceof BackupError) throw error;
+        throw new BackupError(`${what}: ${describeError(error)}`, { cause: error });
+    }
+}

@@ -1,0 +1,98 @@
+// What the runner does with PostgreSQL: connect, count rows in one snapshot, run pg_dump/pg_restore.
+import { join } from "node:path";
+import { Client, type ClientConfig } from "pg";
+import { BackupError, describeError } from "./errors";
+import { run, type Program } from "./streams";
+
+/** Row count of every user table, keyed by `schema.table`. */
+export type RowCounts = Record<string, number>;
+
+/** node-postgres settings for a libpq-style URL: `sslmode` keeps libpq's meaning (require = encrypt, no CA check). */
+export function clientConfig(url: string): ClientConfig {
+    const parsed = new URL(url);
+    const sslmode = parsed.searchParams.get("sslmode") ?? "prefer";
+    parsed.searchParams.delete("sslmode");
+    const ssl = sslmode === "disable" || sslmode === "prefer" || sslmode === "allow" ? false : sslmode === "require" ? { rejectUnauthorized: false } : true;
+    return { connectionString: parsed.toString(), ssl, connectionTimeoutMillis: 15_000, application_name: "pneumonia-backup" };
+}
+
+export async function connect(url: string, what: string): Promise<Client> {
+    const client = new Client(clientConfig(url));
+    // An idle-connection error after connect would otherwise crash the process with a stack trace.
+    client.on("error", () => undefined);
+    try {
+        await client.connect();
+    } catch (error) {
+        await client.end().catch(() => undefined);
+        throw new BackupError(`${what}: cannot connect to ${describeDatabase(url)}: ${describeError(error)}`, { cause: error });
+    }
+    return client;
+}
+
+/** host:port/dbname, for messages: never the user or password. */
+export function describeDatabase(url: string): string {
+    try {
+        const u = new URL(url);
+        return `database ${u.hostname}:${u.port || "5432"}${u.pathname}`;
+    } catch {
+        return "database (unparsable URL)";
+    }
+}
+
+export async function rowCounts(client: Client): Promise<RowCounts> {
+    const tables = await client.query<{ name: string }>(
+        `SELECT format('%I.%I', n.nspname, c.relname) AS name
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+         ORDER BY 1`,
+    );
+    const counts: RowCounts = {};
+    for (const { name } of tables.rows) {
+        const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`);
+        counts[name.replace(/"/g, "")] = Number(result.rows[0].n);
+    }
+    return counts;
+}
+
+/** Where pg_dump/pg_restore live: PG_BIN_DIR, else whatever PATH finds. */
+function pgProgram(name: string, env: NodeJS.ProcessEnv): string {
+    return env.PG_BIN_DIR ? join(env.PG_BIN_DIR, name) : name;
+}
+
+/** libpq reads the password from PGPASSWORD, so it never shows in the process list. */
+function libpqTarget(url: string, env: NodeJS.ProcessEnv): { dbname: string; env: NodeJS.ProcessEnv } {
+    const parsed = new URL(url);
+    const password = decodeURIComponent(parsed.password);
+    parsed.password = "";
+    return { dbname: parsed.toString(), env: { ...env, ...(password ? { PGPASSWORD: password } : {}) } };
+}
+
+export function pgDump(url: string, snapshot: string, env: NodeJS.ProcessEnv = process.env): Program {
+    const target = libpqTarget(url, env);
+    return run("pg_dump", pgProgram("pg_dump", env), ["--format=custom", `--snapshot=${snapshot}`, "--no-password", `--dbname=${target.dbname}`], {
+        env: target.env,
+        stdio: "ignore",
+    });
+}
+
+/**
+ * pg_restore reading the archive from stdin, all in one transaction: a restore that fails or is
+ * cut off leaves the target as it was. Ownership and grants are left to the target's own roles.
+ */
+export function pgRestore(url: string, env: NodeJS.ProcessEnv = process.env): Program {
+    const target = libpqTarget(url, env);
+    return run(
+        "pg_restore",
+        pgProgram("pg_restore", env),
+        ["--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges", "--no-password", `--dbname=${target.dbname}`],
+        { env: target.env },
+    );
+}
+
+/** The same server as `url`, another database. */
+export function withDatabase(url: string, dbname: string): string {
+    const parsed = new URL(url);
+    parsed.pathname = `/${dbname}`;
+    return parsed.toString();
+}

@@ -1,0 +1,73 @@
+// The runner's configuration: environment variables only (the AWS SDK's standard names plus ours).
+import { BackupError } from "./errors";
+
+export interface Settings {
+    region: string;
+    /** S3-compatible endpoint (MinIO, moto); path-style addressing when set. */
+    endpoint?: string;
+    bucket: string;
+    /** Key prefix inside the bucket, without a trailing slash; "" for the bucket root. */
+    prefix: string;
+    /** KMS key for SSE-KMS on every upload; unset leaves encryption to the bucket default. */
+    kmsKeyId?: string;
+    pushgatewayUrl?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function value(env: Env, name: string): string | undefined {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+}
+
+export function required(env: Env, name: string, purpose: string): string {
+    const v = value(env, name);
+    if (!v) throw new BackupError(`${name}: not set (${purpose})`);
+    return v;
+}
+
+function url(env: Env, name: string): string | undefined {
+    const v = value(env, name);
+    if (v === undefined) return undefined;
+    let parsed: URL;
+    try {
+        parsed = new URL(v);
+    } catch {
+        throw new BackupError(`${name}: expected an http(s) URL, got "${v}"`);
+    }
+    if (!/^https?:$/.test(parsed.protocol)) throw new BackupError(`${name}: expected an http(s) URL, got "${v}"`);
+    return v.replace(/\/+$/, "");
+}
+
+export function readSettings(env: Env = process.env): Settings {
+    const bucket = required(env, "BACKUP_BUCKET", "the bucket that holds the backups");
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new BackupError(`BACKUP_BUCKET: "${bucket}" is not a valid bucket name`);
+    const prefix = (value(env, "BACKUP_PREFIX") ?? "").replace(/^\/+|\/+$/g, "");
+    return {
+        region: required(env, "AWS_REGION", "the bucket's AWS region"),
+        endpoint: url(env, "AWS_ENDPOINT_URL_S3"),
+        bucket,
+        prefix,
+        kmsKeyId: value(env, "BACKUP_KMS_KEY_ID"),
+        pushgatewayUrl: url(env, "PUSHGATEWAY_URL"),
+    };
+}
+
+/** A postgres:// URL from `name`, checked for shape (the server is only contacted later). */
+export function databaseUrl(env: Env, name: string, purpose: string): string {
+    const v = required(env, name, purpose);
+    return checkDatabaseUrl(name, v);
+}
+
+export function checkDatabaseUrl(what: string, v: string): string {
+    let parsed: URL;
+    try {
+        parsed = new URL(v);
+    } catch {
+        throw new BackupError(`${what}: expected a postgresql:// URL`);
+    }
+    if (!/^postgres(ql)?:$/.test(parsed.protocol) || !parsed.hostname || parsed.pathname.length < 2) {
+        throw new BackupError(`${what}: expected postgresql://user:password@host:port/dbname`);
+    }
+    return v;
+}
