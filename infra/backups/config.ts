@@ -45,7 +45,7 @@ export const backupsConfigSchema = z
     .strict()
     .superRefine((c, ctx) => {
         if (c.objectLockDays > c.retentionDays) {
-            ctx.addIssue({ code: "custom", path: ["objectLockDays"], message: `expected an integer <= backups.retentionDays (${c.retentionDays})` });
+            ctx.addIssue({ code: "custom", path: ["objectLockDays"], message: `an integer <= backups.retentionDays (${c.retentionDays})` });
         }
     });
 export type BackupsConfig = z.infer<typeof backupsConfigSchema>;
