@@ -2,7 +2,7 @@
 // lifecycle per prefix, access logs, and in production a replica in a second region.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SecureBucket, type PolicyStatementFactory } from "../components/bucket";
+import { denyInsecureTransport, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
 import type { BackupsConfig } from "./config";
 
 /** The backup kinds, each under `<stack>/<kind>/` (BACKUP_PREFIX is the stack name). */
@@ -157,14 +157,7 @@ export class BackupBucket extends pulumi.ComponentResource {
                             Resource: pulumi.interpolate`${bucket.arn}/backups/*`,
                             Condition: { ArnLike: { "aws:SourceArn": args.bucket.arn } },
                         },
-                        {
-                            Sid: "DenyInsecureTransport",
-                            Effect: "Deny",
-                            Principal: "*",
-                            Action: "s3:*",
-                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                            Condition: { Bool: { "aws:SecureTransport": "false" } },
-                        },
+                        denyInsecureTransport(bucket.arn),
                     ],
                 }),
             },

@@ -1,6 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The statement every bucket policy of the platform starts with: no request over plain HTTP. */
+export function denyInsecureTransport(bucketArn: pulumi.Output<string>) {
+    return {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    };
+}
+
 /** One statement of an S3 bucket policy, given the bucket's ARN. */
 export type PolicyStatementFactory = (bucketArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>;
 
@@ -100,14 +112,7 @@ export class SecureBucket extends pulumi.ComponentResource {
                 policy: pulumi.jsonStringify({
                     Version: "2012-10-17",
                     Statement: [
-                        {
-                            Sid: "DenyInsecureTransport",
-                            Effect: "Deny",
-                            Principal: "*",
-                            Action: "s3:*",
-                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                            Condition: { Bool: { "aws:SecureTransport": "false" } },
-                        },
+                        denyInsecureTransport(bucket.arn),
                         ...(args.extraPolicyStatements ?? []).map((statement) => statement(bucket.arn)),
                     ],
                 }),

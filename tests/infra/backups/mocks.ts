@@ -15,7 +15,8 @@ export interface Registered {
 const registered: Registered[] = [];
 const account = "123456789012";
 
-pulumi.runtime.setMocks(
+/** (Re)installs this file's mocks: other suites install their own between these tests. */
+const installMocks = () => pulumi.runtime.setMocks(
     {
         newResource(args) {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
@@ -39,6 +40,7 @@ pulumi.runtime.setMocks(
 
 /** Runs `build` and returns what it registered once every output has resolved. */
 export async function render(build: () => void): Promise<Registered[]> {
+    await installMocks();
     const start = registered.length;
     build();
     // Registrations arrive asynchronously as outputs resolve; wait until none arrive for a while.
