@@ -81,7 +81,7 @@ const detectorSchema = z
         cpuTargetPercent: int(1, 100),
         resources: resourcesSchema,
         /** Build the image from this Dockerfile and push it to ECR instead of using `image` as given. */
-        build: z.object({ context: z.string().min(1), dockerfile: z.string().min(1), tag: imageTag }).strict().optional(),
+        build: z.object({ context: z.string().min(1), dockerfile: z.string().min(1), tag: imageTag }).strict().nullish(),
     })
     .strict();
 
@@ -89,8 +89,8 @@ const mlflowSchema = z
     .object({
         /** Upstream image; AWS stacks mirror it into ECR (`build`) and run the pushed digest. */
         image: imageReference,
-        /** Build images/mlflow/Dockerfile from `image` and push it to ECR under this tag. */
-        build: z.object({ tag: imageTag }).strict().optional(),
+        /** Build images/mlflow/Dockerfile from `image` and push it to ECR under this tag; null turns the default off. */
+        build: z.object({ tag: imageTag }).strict().nullish(),
         replicas: int(1),
         resources: resourcesSchema,
     })
@@ -145,7 +145,7 @@ const platformSchema = z
         if (c.detector.maxReplicas < c.detector.replicas) {
             issue(["detector", "maxReplicas"], `an integer >= detector.replicas (${c.detector.replicas})`);
         }
-        const usesAws = c.database.kind === "rds" || c.objectStore.kind === "s3" || c.detector.build !== undefined || c.mlflow.build !== undefined;
+        const usesAws = c.database.kind === "rds" || c.objectStore.kind === "s3" || Boolean(c.detector.build) || Boolean(c.mlflow.build);
         if (usesAws && !c.aws) issue(["aws"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
         if (usesAws && !c.cluster) issue(["cluster"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
         if (c.environment === "production") {
@@ -166,7 +166,6 @@ export type MlflowConfig = PlatformSettings["mlflow"];
 export type DatabaseConfig = PlatformSettings["database"];
 export type ObjectStoreConfig = PlatformSettings["objectStore"];
 export type ClusterConfig = z.infer<typeof clusterSchema>;
-export type AwsConfig = z.infer<typeof awsSchema>;
 
 export interface PlatformConfig extends PlatformSettings {
     /** The Pulumi stack name; equals `environment` except for DR drill stacks. */

@@ -80,7 +80,7 @@ export = async () => {
         "backup-image",
         {
             image: config.backups.image,
-            build: config.backups.build && { context: ".", dockerfile: "images/backup/Dockerfile", tag: config.backups.build.tag },
+            build: config.backups.build ? { context: ".", dockerfile: "images/backup/Dockerfile", tag: config.backups.build.tag } : undefined,
             repository: "pneumonia-backup",
             tags,
         },
@@ -90,12 +90,14 @@ export = async () => {
         "mlflow-image",
         {
             image: config.mlflow.image,
-            build: config.mlflow.build && {
-                context: "images/mlflow",
-                dockerfile: "images/mlflow/Dockerfile",
-                tag: config.mlflow.build.tag,
-                buildArgs: { MLFLOW_IMAGE: config.mlflow.image },
-            },
+            build: config.mlflow.build
+                ? {
+                      context: "images/mlflow",
+                      dockerfile: "images/mlflow/Dockerfile",
+                      tag: config.mlflow.build.tag,
+                      buildArgs: { MLFLOW_IMAGE: config.mlflow.image },
+                  }
+                : undefined,
             repository: "pneumonia-mlflow",
             tags,
         },
@@ -148,7 +150,7 @@ export = async () => {
 
     const detectorImage = workloadImage(
         "detector-image",
-        { image: config.detector.image, build: config.detector.build, repository: "pneumonia-detector", tags },
+        { image: config.detector.image, build: config.detector.build ?? undefined, repository: "pneumonia-detector", tags },
         { providers },
     );
     const detector = new Detector(
@@ -238,5 +240,6 @@ export = async () => {
         pushgatewayUrl: monitoring.pushgatewayUrl,
         ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
         backupImage,
+        mlflowImage,
     };
 };

@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { denyInsecureTransport, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
 import type { BackupsConfig } from "./config";
 
-/** The backup kinds, each under `<stack>/<kind>/` (BACKUP_PREFIX is the stack name). */
-export const backupKinds = ["db", "models", "config"] as const;
+/** The backup kinds, each under `<stack>/<kind>/` (BACKUP_PREFIX is the stack name): one lifecycle rule each. */
+const bucketPrefixes = ["db", "models", "config"] as const;
 
 /** The bucket as SecureBucket exposes it (ObjectStorage creates it; this component adds to it). */
 export interface BucketRef {
@@ -53,7 +53,7 @@ export function backupBucketProtection(config: BackupsConfig): {
 
 /** Lifecycle rules of one prefix: colder storage as backups age, then expiry at the retention. */
 export function lifecycleRules(config: BackupsConfig, stack: string): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
-    const perKind = backupKinds.map((kind) => ({
+    const perKind = bucketPrefixes.map((kind) => ({
         id: `${kind}-tiering-and-expiry`,
         status: "Enabled",
         filter: { prefix: `${stack}/${kind}/` },

@@ -38,7 +38,7 @@ export const backupsConfigSchema = z
         /** The runner image in stacks that do not build it (local: loaded into the cluster by hand). */
         image: imageReference,
         /** AWS stacks: build images/backup/Dockerfile and push it to ECR under this immutable tag. */
-        build: z.object({ tag: imageTag }).strict().optional(),
+        build: z.object({ tag: imageTag }).strict().nullish(),
         /** DR drill stacks: restore this backup before MLflow starts. */
         restore: restoreSchema.optional(),
     })

@@ -3,7 +3,7 @@
 // live with the alert definitions (infra/monitoring/alerts.ts).
 import { z } from "zod";
 import type { Environment } from "../config";
-import { int } from "../util/schema";
+import { int, storageQuantity } from "../util/schema";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");
 const jobName = z.string().regex(/^[a-zA-Z0-9_.-]{1,63}$/, "a Prometheus job name such as pneumonia-detector");
@@ -44,10 +44,9 @@ export const monitoringConfigSchema = z
     .object({
         /** Prometheus TSDB retention, e.g. 15d. */
         retention: z.string().regex(/^\d+[dhw]$/, "a duration such as 15d"),
-        storageSize: z.string().regex(/^\d+(Mi|Gi|Ti)$/, "a storage size such as 50Gi"),
+        storageSize: storageQuantity,
         detector: detectorMetricsSchema,
         jobs: jobsSchema,
-        /** Backup kinds whose freshness is alerted on, each pushed with grouping label `kind`. */
         /**
          * Where the repository is browsed, e.g. https://github.com/org/repo/blob/main: alerts link
          * `<base>/docs/runbooks/<AlertName>.md`. Unset, the link is that path relative to the repository.
@@ -62,6 +61,7 @@ export const monitoringConfigSchema = z
                 end: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, "a time such as 17:00"),
             })
             .strict(),
+        /** Backup kinds whose freshness is alerted on, each pushed with grouping label `kind`. */
         backupKinds: z.array(z.enum(backupKinds, { error: `one of ${backupKinds.join(", ")}` })).min(1),
         /**
          * The 1 h metrics RPO in AWS stacks: hourly EBS snapshots of the Prometheus volume by Data

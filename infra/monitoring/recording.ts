@@ -14,7 +14,6 @@ export interface RuleGroup<R> {
 
 /** The windows the SLO burn-rate alerts and the scaling triggers look through. */
 export const sloWindows = ["5m", "30m", "1h", "2h", "6h", "1d"] as const;
-export type SloWindow = (typeof sloWindows)[number];
 
 /** The manual's latency objective, as a histogram bucket bound. */
 export const latencyObjectiveSeconds = 2;

@@ -10,7 +10,6 @@ export interface Settings {
     prefix: string;
     /** KMS key for SSE-KMS on every upload; unset leaves encryption to the bucket default. */
     kmsKeyId?: string;
-    pushgatewayUrl?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -49,7 +48,6 @@ export function readSettings(env: Env = process.env): Settings {
         bucket,
         prefix,
         kmsKeyId: value(env, "BACKUP_KMS_KEY_ID"),
-        pushgatewayUrl: url(env, "PUSHGATEWAY_URL"),
     };
 }
 

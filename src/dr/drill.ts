@@ -97,13 +97,14 @@ export function drillConfig(source: ConfigMap, outputs: Record<string, unknown>,
     const kubernetes = readJson(source, "kubernetes");
     set(config, "kubernetes", { ...kubernetes, appNamespace: drStack, monitoringNamespace: `${drStack}-monitoring` });
 
+    // The DR stack runs the images the source runs: `build: null` turns off the per-environment
+    // default builds, which would also collide with the source's ECR repositories.
     const backups = readJson(source, "backups");
-    delete backups.build;
     const backupImage = outputs.backupImage;
     const kmsKeyArn = outputs.backupKmsKeyArn;
     set(config, "backups", {
         ...backups,
-        ...(typeof backupImage === "string" ? { image: backupImage } : {}),
+        ...(typeof backupImage === "string" ? { image: backupImage, build: null } : {}),
         restore: {
             from: "latest",
             bucket: outputString(outputs, "backupBucket", sourceStack),
@@ -111,11 +112,9 @@ export function drillConfig(source: ConfigMap, outputs: Record<string, unknown>,
             ...(typeof kmsKeyArn === "string" ? { kmsKeyArn } : {}),
         },
     });
-    const detectorImage = outputs.detectorImage;
-    if (typeof detectorImage === "string") {
-        const detector = readJson(source, "detector");
-        delete detector.build;
-        set(config, "detector", { ...detector, image: detectorImage });
+    for (const [key, output] of [["detector", "detectorImage"], ["mlflow", "mlflowImage"]] as const) {
+        const image = outputs[output];
+        if (typeof image === "string") set(config, key, { ...readJson(source, key), image, build: null });
     }
     return config;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drillConfig, drStackName, runDrill, type BackupFacts, type DrillOptions } from "../../../src/dr/drill";
 import type { ConfigMap, DrWorkspace } from "../../../src/dr/workspace";
+import { planStack, readStackConfig } from "../../../src/plan/run";
 
 const sourceConfig: ConfigMap = {
     "pneumonia-platform:environment": { value: "production", secret: false },
@@ -21,6 +22,7 @@ const sourceOutputs = {
     backupKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/backups",
     backupImage: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-backup@sha256:" + "b".repeat(64),
     detectorImage: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-detector@sha256:" + "d".repeat(64),
+    mlflowImage: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-mlflow@sha256:" + "e".repeat(64),
 };
 
 /** A clock the fake workspace moves forward, so phase times and RTOs are deterministic. */
@@ -148,11 +150,32 @@ describe("dr-drill", function () {
         assert.deepEqual(parsed("backups"), {
             retentionDays: 400,
             image: sourceOutputs.backupImage,
+            build: null,
             restore: { from: "latest", bucket: "backups-prod0001", prefix: "production", kmsKeyArn: sourceOutputs.backupKmsKeyArn },
         });
         assert.deepEqual(parsed("kubernetes"), { context: "prod", appNamespace: "dr-20261127-210000", monitoringNamespace: "dr-20261127-210000-monitoring" });
-        assert.deepEqual(parsed("detector"), { replicas: 3, image: sourceOutputs.detectorImage });
+        assert.deepEqual(parsed("detector"), { replicas: 3, image: sourceOutputs.detectorImage, build: null });
+        assert.deepEqual(parsed("mlflow"), { image: sourceOutputs.mlflowImage, build: null });
         assert.deepEqual(config["pneumonia-platform:databasePassword"], { value: "s3cret", secret: true }, "secrets stay secrets");
+    });
+
+    it("plans a DR stack of production that runs the source's images and builds none", async () => {
+        const { values } = readStackConfig("production");
+        const source: ConfigMap = Object.fromEntries(
+            Object.entries(values).map(([key, value]) => [`pneumonia-platform:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value), secret: false }]),
+        );
+        const config = drillConfig(source, sourceOutputs, "production", "dr-20261127-210000");
+        const overrides = Object.fromEntries(
+            Object.entries(config).map(([key, { value }]) => [key.split(":")[1], value.startsWith("{") ? JSON.parse(value) : value]),
+        );
+        const plan = await planStack("production", { overrides });
+        const types = new Set(plan.resources.map((r) => r.type));
+        assert.equal(types.has("docker:index/image:Image"), false, "no image build");
+        assert.equal(types.has("aws:ecr/repository:Repository"), false, "no ECR repository of its own");
+        const images = plan.resources
+            .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
+            .map((r) => (r.inputs as any).spec.template.spec.containers[0].image);
+        assert.ok(images.includes(sourceOutputs.mlflowImage) && images.includes(sourceOutputs.detectorImage));
     });
 
     it("keeps the stack with --keep", async () => {
