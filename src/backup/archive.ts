@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
 import * as tar from "tar-stream";
 import { BackupError } from "./errors";
-import { BackupStore, newBackupId, type Kind, type Manifest } from "./store";
+import { BackupStore, completedManifest, newBackupId, type Kind, type Manifest } from "./store";
 import { checksumError, Digest, digestOf, VerifiedStream } from "./streams";
 
 export interface ArchiveWriter {
@@ -50,17 +50,7 @@ export async function publishArchive(
         },
     );
     const [stored, details] = await Promise.all([store.upload(key, body, () => digest.bytes, "application/gzip"), filled]);
-    const manifest: Manifest = {
-        kind,
-        id,
-        key,
-        ...(stored.versionId ? { versionId: stored.versionId } : {}),
-        size: stored.size,
-        sha256: digest.sha256(),
-        startedAt: startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
-        details,
-    };
+    const manifest = completedManifest(kind, id, key, stored, digest.sha256(), startedAt, details);
     await store.commit(manifest);
     return manifest;
 }

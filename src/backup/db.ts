@@ -3,7 +3,7 @@ import { pipeline as pipelineStreams } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { BackupError, describeError, step } from "./errors";
 import { connect, describeDatabase, pgDump, pgRestore, rowCounts, withDatabase, type RowCounts } from "./postgres";
-import { BackupStore, newBackupId, type Manifest } from "./store";
+import { BackupStore, completedManifest, newBackupId, type Manifest } from "./store";
 import { checksumError, Digest, digestOf, outputOf, VerifiedStream } from "./streams";
 
 export interface DbDetails {
@@ -38,17 +38,7 @@ export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJ
         });
         const tables = await counting;
         const details: DbDetails = { serverVersion, tables };
-        const manifest: Manifest = {
-            kind: "db",
-            id,
-            key,
-            ...(stored.versionId ? { versionId: stored.versionId } : {}),
-            size: stored.size,
-            sha256: digest.sha256(),
-            startedAt: startedAt.toISOString(),
-            finishedAt: new Date().toISOString(),
-            details: { ...details },
-        };
+        const manifest = completedManifest("db", id, key, stored, digest.sha256(), startedAt, { ...details });
         await store.commit(manifest);
         return manifest;
     } finally {

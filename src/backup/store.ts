@@ -25,6 +25,29 @@ export interface Manifest {
     details: Record<string, unknown>;
 }
 
+/** The manifest of an upload that completed: what was stored, its checksum, and when. */
+export function completedManifest(
+    kind: Kind,
+    id: string,
+    key: string,
+    stored: { size: number; versionId?: string },
+    sha256: string,
+    startedAt: Date,
+    details: Record<string, unknown>,
+): Manifest {
+    return {
+        kind,
+        id,
+        key,
+        ...(stored.versionId ? { versionId: stored.versionId } : {}),
+        size: stored.size,
+        sha256,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        details,
+    };
+}
+
 export interface Pointer {
     id: string;
     manifest: string;
