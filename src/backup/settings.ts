@@ -10,6 +10,11 @@ export interface Settings {
     prefix: string;
     /** KMS key for SSE-KMS on every upload; unset leaves encryption to the bucket default. */
     kmsKeyId?: string;
+    /**
+     * Checked here so a mistyped URL fails the run before any work. The push itself (cli.ts) reads
+     * the variable directly, so that it also reports runs that failed before settings were read.
+     */
+    pushgatewayUrl?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +53,7 @@ export function readSettings(env: Env = process.env): Settings {
         bucket,
         prefix,
         kmsKeyId: value(env, "BACKUP_KMS_KEY_ID"),
+        pushgatewayUrl: url(env, "PUSHGATEWAY_URL"),
     };
 }
 

@@ -34,6 +34,7 @@ describe("backup runner units", () => {
             bucket: "backups-abc",
             prefix: "prod",
             kmsKeyId: undefined,
+            pushgatewayUrl: undefined,
         });
         assert.throws(() => readSettings({ AWS_REGION: "eu-west-1" }), /^BackupError: BACKUP_BUCKET: not set/);
         assert.throws(() => readSettings({ BACKUP_BUCKET: "backups-abc" }), /AWS_REGION: not set/);
