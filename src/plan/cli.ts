@@ -3,7 +3,9 @@ import { parseArgs } from "node:util";
 import { planStack } from "./run";
 import { planJson, planTree, writeArtifacts } from "./render";
 
-const usage = "usage: npm run --silent plan -- <stack> [--json] [--out DIR]";
+const usage = "usage: npm run --silent plan -- [<stack>] [--json] [--out DIR]   (stack defaults to production)";
+/** With no stack named, plan the whole production system: what a newcomer wants to see first. */
+const defaultStack = "production";
 
 async function main(argv: string[]): Promise<number> {
     let parsed;
@@ -13,9 +15,9 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`error: ${(e as Error).message}\n${usage}\n`);
         return 2;
     }
-    const [stack, ...extra] = parsed.positionals;
-    if (!stack || extra.length > 0) {
-        process.stderr.write(`error: expected exactly one stack name\n${usage}\n`);
+    const [stack = defaultStack, ...extra] = parsed.positionals;
+    if (extra.length > 0) {
+        process.stderr.write(`error: expected one stack name, got ${parsed.positionals.length}\n${usage}\n`);
         return 2;
     }
     // Like the Pulumi CLI, the project is the working directory (npm run puts it at the repository root).

@@ -14,8 +14,8 @@ describe("npm run plan", () => {
     });
     after(() => fs.rmSync(out, { recursive: true, force: true }));
 
-    it("prints the resource tree with counts per type", () => {
-        const { code, stdout } = plan(["production"]);
+    it("prints the resource tree with counts per type, production by default", () => {
+        const { code, stdout } = plan([]);
         assert.equal(code, 0);
         assert.match(stdout, /^stack production \(pneumonia-platform\)/);
         assert.match(stdout, /\n {2}pneumonia:platform:Detector {2}detector\n {4}kubernetes:core\/v1:ServiceAccount {2}detector/);
@@ -66,10 +66,10 @@ describe("npm run plan", () => {
             assert.equal(code, 2);
             assert.equal(stderr, 'error: stack "qa": no Pulumi.qa.yaml (stacks: local)\n');
         });
-        it("exits 2 for a missing stack argument", () => {
-            const { code, stderr } = plan([]);
+        it("exits 2 for more than one stack", () => {
+            const { code, stderr } = plan(["local", "staging"]);
             assert.equal(code, 2);
-            assert.match(stderr, /^error: expected exactly one stack name\n/);
+            assert.match(stderr, /^error: expected one stack name, got 2\n/);
         });
     });
 });
