@@ -2,7 +2,7 @@
 // lifecycle per prefix, access logs, and in production a replica in a second region.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { denyInsecureTransport, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
+import { bucketBaseline, denyInsecureTransport, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
 import type { BackupsConfig } from "./config";
 
 /** The backup kinds, each under `<stack>/<kind>/` (BACKUP_PREFIX is the stack name): one lifecycle rule each. */
@@ -123,7 +123,7 @@ export class BackupBucket extends pulumi.ComponentResource {
 
     /**
      * S3 delivers access logs only to buckets encrypted with SSE-S3, so this bucket cannot be a
-     * SecureBucket (SSE-KMS); it gets the same blocks otherwise, and admits only the logging service.
+     * SecureBucket (SSE-KMS); it gets the same baseline otherwise, and admits only the logging service.
      */
     private logBucket_(name: string, args: BackupBucketArgs): { bucket: pulumi.Output<string>; ready: pulumi.Resource[] } {
         const logName = `${name}-access-logs`;
@@ -134,14 +134,8 @@ export class BackupBucket extends pulumi.ComponentResource {
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             child,
         );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            logName,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            child,
-        );
-        const ownership = new aws.s3.BucketOwnershipControls(logName, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
         // Versioned like every bucket of the platform: an overwritten or deleted log stays recoverable until it expires.
-        const versioning = new aws.s3.BucketVersioning(logName, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+        const { versioning, publicAccess, ownership } = bucketBaseline(logName, bucket.id, this);
         const policy = new aws.s3.BucketPolicy(
             logName,
             {

@@ -13,6 +13,23 @@ export function denyInsecureTransport(bucketArn: pulumi.Output<string>) {
     };
 }
 
+/**
+ * What every bucket of the platform has whatever its encryption: versioning, all four public-access
+ * blocks and ownership enforced (no ACLs). Named after the bucket, as children of `parent`.
+ */
+export function bucketBaseline(name: string, bucketId: pulumi.Input<string>, parent: pulumi.Resource) {
+    const child = { parent };
+    return {
+        versioning: new aws.s3.BucketVersioning(name, { bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child),
+        publicAccess: new aws.s3.BucketPublicAccessBlock(
+            name,
+            { bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            child,
+        ),
+        ownership: new aws.s3.BucketOwnershipControls(name, { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } }, child),
+    };
+}
+
 /** One statement of an S3 bucket policy, given the bucket's ARN. */
 export type PolicyStatementFactory = (bucketArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>;
 
@@ -71,11 +88,7 @@ export class SecureBucket extends pulumi.ComponentResource {
             { ...child, protect: args.protect ?? false },
         );
 
-        const versioning = new aws.s3.BucketVersioning(
-            name,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-        );
+        const { versioning, publicAccess, ownership } = bucketBaseline(name, bucket.id, this);
         const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             name,
             {
@@ -87,22 +100,6 @@ export class SecureBucket extends pulumi.ComponentResource {
                     },
                 ],
             },
-            child,
-        );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            name,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        const ownership = new aws.s3.BucketOwnershipControls(
-            name,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
             child,
         );
         const policy = new aws.s3.BucketPolicy(
