@@ -3,9 +3,6 @@ import { spawn } from "node:child_process";
 import { S3Client } from "@aws-sdk/client-s3";
 import { freePort, waitUntil } from "./postgres";
 
-// The SDK's notice that Node 20 support ends is not a test failure; keep it out of test output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 export interface MotoServer {
     endpoint: string;
     /** Environment for the AWS SDK (and the backup runner) to talk to this server. */
