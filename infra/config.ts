@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
+import { drillDefaults, drillIssues, drillSchema } from "./drill";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
@@ -138,6 +139,8 @@ const platformSchema = z
         objectStore: objectStoreSchema,
         monitoring: monitoringConfigSchema,
         backups: backupsConfigSchema,
+        /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
+        drill: drillSchema.optional(),
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -155,9 +158,10 @@ const platformSchema = z
             if (c.database.kind !== "rds") issue(["database", "kind"], '"rds" in production');
             if (c.objectStore.kind !== "s3") issue(["objectStore", "kind"], '"s3" in production');
             if (!c.database.multiAz) issue(["database", "multiAz"], "true in production");
-            if (!c.database.deletionProtection) issue(["database", "deletionProtection"], "true in production");
+            if (!c.database.deletionProtection && !c.drill) issue(["database", "deletionProtection"], "true in production");
             if (c.database.backupRetentionDays < 7) issue(["database", "backupRetentionDays"], "an integer >= 7 in production");
         }
+        for (const [path, message] of drillIssues(c)) issue(path, message);
     });
 
 export type PlatformSettings = z.infer<typeof platformSchema>;
@@ -230,7 +234,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     if (typeof env !== "string" || !(environments as readonly string[]).includes(env)) {
         throw new ConfigError(`environment: expected one of ${environments.join(", ")}, got ${describeValue(env)}`);
     }
-    const merged = deepMerge(environmentDefaults(env as Environment) as Record<string, unknown>, raw);
+    const defaults = environmentDefaults(env as Environment);
+    const merged = deepMerge((raw.drill ? drillDefaults(defaults) : defaults) as Record<string, unknown>, raw);
     const result = platformSchema.safeParse(merged);
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
     return { ...result.data, stack, secrets };

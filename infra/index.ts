@@ -23,6 +23,9 @@ export = async () => {
     const config = loadConfig();
     const { environment, stack, kubernetes: cluster } = config;
     const production = environment === "production";
+    // A DR drill stack (infra/drill.ts) is destroyed at its end and shares its source's cluster.
+    const drill = config.drill !== undefined;
+    const protect = production && !drill;
     const tags = { project: "pneumonia-platform", environment, stack, "managed-by": "pulumi" };
 
     const kubernetes = new k8s.Provider("kubernetes", {
@@ -34,7 +37,11 @@ export = async () => {
     const providers = awsProvider ? [kubernetes, awsProvider] : [kubernetes];
 
     const app = new PlatformNamespace("app", { name: cluster.appNamespace, stack, component: "application" }, { provider: kubernetes });
-    const monitoringNs = new PlatformNamespace("monitoring", { name: cluster.monitoringNamespace, stack, component: "monitoring" }, { provider: kubernetes });
+    // A drill uses its source's monitoring stack and creates none: a second kube-prometheus-stack
+    // would install the same CRDs, ClusterRoles and node-exporter host port into the same cluster,
+    // and its alerts and backup metrics (the source's Pushgateway) would page the source's on-call.
+    const monitoringNs = drill ? undefined : new PlatformNamespace("monitoring", { name: cluster.monitoringNamespace, stack, component: "monitoring" }, { provider: kubernetes });
+    const monitoringNamespace = monitoringNs?.name ?? pulumi.output(cluster.monitoringNamespace);
 
     const storage = new ObjectStorage(
         "storage",
@@ -46,7 +53,8 @@ export = async () => {
             cluster: config.cluster,
             region: config.aws?.region,
             secretKey: config.secrets.objectStoreSecretKey,
-            protect: production,
+            protect,
+            forceDestroy: drill,
             ...backupBucketProtection(config.backups),
         },
         { providers },
@@ -54,7 +62,7 @@ export = async () => {
     if (storage.backupSecureBucket) {
         new BackupBucket(
             "backups",
-            { bucket: storage.backupSecureBucket, config: config.backups, stack, region: config.aws!.region, tags, protect: production },
+            { bucket: storage.backupSecureBucket, config: config.backups, stack, region: config.aws!.region, tags, protect, forceDestroy: drill },
             { providers },
         );
     }
@@ -71,7 +79,8 @@ export = async () => {
             password: databasePassword,
             tags,
             cluster: config.cluster,
-            protect: production,
+            protect,
+            skipFinalSnapshot: drill,
         },
         { providers },
     );
@@ -135,7 +144,7 @@ export = async () => {
             image: mlflowImage,
             stack,
             namespace: app.name,
-            monitoringNamespace: monitoringNs.name,
+            monitoringNamespace,
             connectionSecretName: database.connectionSecretName,
             databaseEgress: database.clientEgress,
             artifactBucket: storage.artifactBucket,
@@ -160,20 +169,20 @@ export = async () => {
             environment,
             stack,
             namespace: app.name,
-            monitoringNamespace: monitoringNs.name,
+            monitoringNamespace,
             image: detectorImage,
             mlflowUrl: mlflow.url,
         },
         { provider: kubernetes },
     );
 
-    const monitoring = new Monitoring(
+    const monitoring = drill ? undefined : new Monitoring(
         "monitoring",
         {
             config: config.monitoring,
             environment,
             stack,
-            namespace: monitoringNs.name,
+            namespace: monitoringNamespace,
             appNamespace: cluster.appNamespace,
             secrets: config.secrets,
             database: { connectionSecretName: database.connectionSecretName, egress: database.clientEgress },
@@ -182,7 +191,7 @@ export = async () => {
         { providers, dependsOn: [app, ...database.ready] },
     );
 
-    new BackupJobs(
+    if (monitoring) new BackupJobs(
         "backups",
         {
             schedules: config.backups.schedules,
@@ -207,7 +216,7 @@ export = async () => {
                     : []),
             ],
         },
-        { providers, dependsOn: [app, monitoringNs, ...storage.ready, ...database.ready] },
+        { providers, dependsOn: [app, ...(monitoringNs ? [monitoringNs] : []), ...storage.ready, ...database.ready] },
     );
 
     // After `pulumi up` has rolled both out, the stack checks from inside the cluster that they answer.
@@ -234,10 +243,9 @@ export = async () => {
         artifactBucket: storage.artifactBucket,
         backupBucket: storage.backupBucket,
         databaseEndpoint: database.endpoint,
-        prometheusUrl: pulumi.interpolate`http://${chartNames.prometheusService}.${monitoringNs.name}.svc:9090`,
-        alertmanagerUrl: pulumi.interpolate`http://${chartNames.alertmanagerService}.${monitoringNs.name}.svc:9093`,
-        grafanaService: monitoring.grafanaService,
-        pushgatewayUrl: monitoring.pushgatewayUrl,
+        prometheusUrl: pulumi.interpolate`http://${chartNames.prometheusService}.${monitoringNamespace}.svc:9090`,
+        alertmanagerUrl: pulumi.interpolate`http://${chartNames.alertmanagerService}.${monitoringNamespace}.svc:9093`,
+        ...(monitoring ? { grafanaService: monitoring.grafanaService, pushgatewayUrl: monitoring.pushgatewayUrl } : {}),
         ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
         backupImage,
         mlflowImage,

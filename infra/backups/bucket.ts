@@ -86,6 +86,8 @@ export interface BackupBucketArgs {
     region: string;
     tags: Record<string, string>;
     protect: boolean;
+    /** Delete its buckets with their objects on `pulumi destroy` (DR drill stacks). */
+    forceDestroy?: boolean;
 }
 
 /**
@@ -128,7 +130,7 @@ export class BackupBucket extends pulumi.ComponentResource {
     private logBucket_(name: string, args: BackupBucketArgs): { bucket: pulumi.Output<string>; ready: pulumi.Resource[] } {
         const logName = `${name}-access-logs`;
         const child = { parent: this };
-        const bucket = new aws.s3.Bucket(logName, { bucketPrefix: "backups-access-logs-", forceDestroy: false, tags: args.tags }, { ...child, protect: args.protect });
+        const bucket = new aws.s3.Bucket(logName, { bucketPrefix: "backups-access-logs-", forceDestroy: args.forceDestroy ?? false, tags: args.tags }, { ...child, protect: args.protect });
         const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             logName,
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
@@ -188,6 +190,7 @@ export class BackupBucket extends pulumi.ComponentResource {
                 // Replicated versions keep their retention only if the replica has Object Lock too.
                 ...(args.config.objectLockDays > 0 ? { objectLock: { mode: "GOVERNANCE" as const, days: args.config.objectLockDays } } : {}),
                 protect: args.protect,
+                forceDestroy: args.forceDestroy,
             },
             { ...child, provider },
         );

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { stackScopedName } from "./names";
 
 /** The statement every bucket policy of the platform starts with: no request over plain HTTP. */
 export function denyInsecureTransport(bucketArn: pulumi.Output<string>) {
@@ -43,6 +44,8 @@ export interface SecureBucketArgs {
     objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
     /** Refuse to delete the bucket from Pulumi (production data). */
     protect?: boolean;
+    /** Delete the bucket with its objects on `pulumi destroy` (DR drill stacks); off, S3 refuses to delete a non-empty bucket. */
+    forceDestroy?: boolean;
 }
 
 /**
@@ -74,17 +77,17 @@ export class SecureBucket extends pulumi.ComponentResource {
             },
             child,
         );
-        new aws.kms.Alias(`${name}-key`, { name: pulumi.interpolate`alias/${args.purpose}-${pulumi.getStack()}`, targetKeyId: key.keyId }, child);
+        new aws.kms.Alias(`${name}-key`, { name: `alias/${stackScopedName(args.purpose, pulumi.getStack())}`, targetKeyId: key.keyId }, child);
 
         const bucket = new aws.s3.Bucket(
             name,
             {
                 bucketPrefix: `${args.purpose}-`,
                 objectLockEnabled: args.objectLock !== undefined,
-                forceDestroy: false,
+                forceDestroy: args.forceDestroy ?? false,
                 tags: args.tags,
             },
-            // A non-empty bucket cannot be deleted (forceDestroy is off); `protect` also stops Pulumi trying.
+            // A non-empty bucket cannot be deleted unless forceDestroy; `protect` also stops Pulumi trying.
             { ...child, protect: args.protect ?? false },
         );
 

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, DatabaseConfig } from "../config";
 import { databaseClientLabel, platformLabels } from "./labels";
+import { stackScopedName } from "./names";
 import type { Peer, PortRule } from "./network";
 import { healthProbes, singleInstanceStore } from "./workload";
 
@@ -24,6 +25,8 @@ export interface DatabaseArgs {
     /** Pods outside the app namespace that may connect (in-cluster only), e.g. the metrics exporter. */
     extraClients?: Peer[];
     protect: boolean;
+    /** RDS only: delete without a final snapshot (DR drill stacks, which must leave nothing behind). */
+    skipFinalSnapshot?: boolean;
 }
 
 /**
@@ -118,7 +121,7 @@ export class Database extends pulumi.ComponentResource {
         const instance = new aws.rds.Instance(
             name,
             {
-                identifierPrefix: `mlflow-${args.stack}-`,
+                identifierPrefix: `${stackScopedName("mlflow", args.stack)}-`,
                 engine: "postgres",
                 engineVersion: config.engineVersion,
                 instanceClass: config.instanceClass,
@@ -142,8 +145,8 @@ export class Database extends pulumi.ComponentResource {
                 copyTagsToSnapshot: true,
                 deleteAutomatedBackups: false,
                 deletionProtection: config.deletionProtection,
-                skipFinalSnapshot: false,
-                finalSnapshotIdentifier: `mlflow-${args.stack}-final`,
+                // A drill stack leaves nothing behind; any other stack keeps a last snapshot.
+                ...(args.skipFinalSnapshot ? { skipFinalSnapshot: true } : { skipFinalSnapshot: false, finalSnapshotIdentifier: `${stackScopedName("mlflow", args.stack)}-final` }),
                 autoMinorVersionUpgrade: true,
                 performanceInsightsEnabled: true,
                 performanceInsightsKmsKeyId: key.arn,

@@ -43,6 +43,8 @@ export interface ObjectStorageArgs {
     backupBucketStatements?: PolicyStatementFactory[];
     backupObjectLock?: { mode: "GOVERNANCE"; days: number };
     protect: boolean;
+    /** Buckets are deleted with their objects on `pulumi destroy` (DR drill stacks). */
+    forceDestroy?: boolean;
 }
 
 export const credentialsSecret = "object-store-credentials";
@@ -76,7 +78,11 @@ export class ObjectStorage extends pulumi.ComponentResource {
         this.args = args;
         if (args.config.kind === "s3") {
             if (!args.cluster || !args.region) throw new Error(`${name}: the s3 object store needs the cluster and the AWS region`);
-            const artifacts = new SecureBucket("artifacts", { purpose: "mlflow-artifacts", tags: args.tags, protect: args.protect }, { parent: this });
+            const artifacts = new SecureBucket(
+                "artifacts",
+                { purpose: "mlflow-artifacts", tags: args.tags, protect: args.protect, forceDestroy: args.forceDestroy },
+                { parent: this },
+            );
             const backups = new SecureBucket(
                 "backups",
                 {
@@ -85,6 +91,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
                     extraPolicyStatements: args.backupBucketStatements,
                     objectLock: args.backupObjectLock,
                     protect: args.protect,
+                    forceDestroy: args.forceDestroy,
                 },
                 { parent: this },
             );

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Environment, PlatformSecrets } from "../config";
 import { databaseClientLabel, platformLabels, selectorLabels } from "../components/labels";
+import { stackScopedName } from "../components/names";
 import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../components/network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../components/security";
 import { disruptionBudget } from "../components/workload";
@@ -209,7 +210,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const storageClass = new k8s.storage.v1.StorageClass(
             `${name}-prometheus-storage`,
             {
-                metadata: { name: `prometheus-${args.stack}`, labels: platformLabels("prometheus", "monitoring", args.stack) },
+                metadata: { name: stackScopedName("prometheus", args.stack), labels: platformLabels("prometheus", "monitoring", args.stack) },
                 provisioner: "ebs.csi.aws.com",
                 parameters: { type: "gp3", encrypted: "true", tagSpecification_1: `${snapshotTagKey}=${args.stack}` },
                 // Retain: deleting the release or the PVC must not delete the metrics volume and its history.

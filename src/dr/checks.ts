@@ -1,5 +1,5 @@
 // What the drill checks on the restored stack: the detector and MLflow answer, and MLflow holds as
-// many experiments and runs as the database backup it was restored from.
+// many experiments, runs and registered models as the database backup it was restored from.
 
 export type Fetch = typeof fetch;
 
@@ -24,8 +24,18 @@ async function post<T>(fetchImpl: Fetch, url: string, body: unknown): Promise<T>
     return (await response.json()) as T;
 }
 
-/** Counts through MLflow's REST API, deleted ones included (the database tables hold both). */
-export async function mlflowCounts(fetchImpl: Fetch, mlflowUrl: string): Promise<{ experiments: number; runs: number }> {
+async function get<T>(fetchImpl: Fetch, url: string): Promise<T> {
+    const response = await fetchImpl(url, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    return (await response.json()) as T;
+}
+
+/**
+ * Counts through MLflow's REST API (https://mlflow.org/docs/latest/api_reference/rest-api.html),
+ * deleted experiments and runs included (their tables hold both; a deleted registered model is
+ * removed from its table).
+ */
+export async function mlflowCounts(fetchImpl: Fetch, mlflowUrl: string): Promise<{ experiments: number; runs: number; registeredModels: number }> {
     const ids: string[] = [];
     let token: string | undefined;
     do {
@@ -52,5 +62,13 @@ export async function mlflowCounts(fetchImpl: Fetch, mlflowUrl: string): Promise
             runToken = page.next_page_token || undefined;
         } while (runToken);
     }
-    return { experiments: ids.length, runs };
+    let registeredModels = 0;
+    let modelToken: string | undefined;
+    do {
+        const query = new URLSearchParams({ max_results: "1000", ...(modelToken ? { page_token: modelToken } : {}) });
+        const page = await get<{ registered_models?: unknown[]; next_page_token?: string }>(fetchImpl, `${mlflowUrl}/api/2.0/mlflow/registered-models/search?${query}`);
+        registeredModels += (page.registered_models ?? []).length;
+        modelToken = page.next_page_token || undefined;
+    } while (modelToken);
+    return { experiments: ids.length, runs, registeredModels };
 }

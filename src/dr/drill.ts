@@ -1,34 +1,40 @@
-// The quarterly DR test of the manual, automated: a fresh stack from the source stack's config,
-// restored from its latest backups, checked, timed against the RTOs, reported, destroyed.
+// The quarterly DR test of the manual, automated: a drill stack (infra/drill.ts) from the source
+// stack's config, restored from its latest backups, checked, timed against the RTOs, reported,
+// destroyed.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { recoveryTimeObjectives } from "../../infra/manual";
+import { CheckFailedError, UsageError } from "../cli/command";
 import { expectHealthy, mlflowCounts, type Fetch } from "./checks";
 import type { ConfigMap, DrWorkspace } from "./workspace";
 
 export const project = "pneumonia-platform";
 
-/** The manual's recovery time objectives, in seconds. */
-export const rtos = {
-    modelService: 30 * 60,
-    system: 2 * 3600,
-    data: 4 * 3600,
-} as const;
-
-/** What the drill needs from the latest database backup's manifest. */
-export interface BackupFacts {
-    id: string;
-    experiments: number;
-    runs: number;
+/** Where a stack's backups or artifacts live. */
+export interface ObjectLocation {
+    bucket: string;
+    prefix: string;
+    region?: string;
 }
 
-export type ManifestReader = (location: { bucket: string; prefix: string; region?: string }) => Promise<BackupFacts>;
+/** What the drill compares the restored stack with: the latest backups' manifests. */
+export interface BackupFacts {
+    db: { id: string; tables: Record<string, number> };
+    models: { id: string; objects: number };
+}
+
+/** Reads the source's backups and the drill's restored artifacts with the operator's credentials. */
+export interface BackupReader {
+    latest(location: ObjectLocation): Promise<BackupFacts>;
+    countObjects(location: ObjectLocation): Promise<number>;
+}
 
 export interface DrillOptions {
     from: string;
     keep: boolean;
     now: () => Date;
     workspace: DrWorkspace;
-    readManifest: ManifestReader;
+    backups: BackupReader;
     fetch: Fetch;
     reportDir: string;
     /** Override the URLs from the stack outputs (e.g. through a port-forward). */
@@ -39,10 +45,14 @@ export interface DrillOptions {
 
 export interface PhaseResult {
     name: string;
-    status: "passed" | "failed" | "skipped";
+    status: "passed" | "failed";
+    /** Seconds from the drill's start to the end of this phase. */
+    at: number;
     seconds: number;
     detail?: string;
 }
+
+export type Objective = keyof typeof recoveryTimeObjectives;
 
 export interface DrillReport {
     stack: string;
@@ -52,11 +62,28 @@ export interface DrillReport {
     status: "passed" | "failed";
     error?: string;
     phases: PhaseResult[];
-    rto: { objective: string; limitSeconds: number; actualSeconds?: number; met: boolean }[];
-    backup?: BackupFacts;
-    restored?: { experiments: number; runs: number };
-    destroyed: boolean;
+    rto: { objective: Objective; what: string; limitSeconds: number; actualSeconds?: number; met: boolean }[];
+    backup: BackupFacts;
+    /** destroyed; kept because `--keep` was given; destroy failed (left for an operator); never created. */
+    teardown: "destroyed" | "kept" | "destroy failed" | "not created";
 }
+
+/** Each RTO, what reaching it means, and the checks that must all be green to reach it. */
+export const objectives: { objective: Objective; what: string; checks: string[] }[] = [
+    { objective: "modelService", what: "Model service: models restored and detector ready", checks: ["models restored", "detector ready"] },
+    { objective: "dataRecovery", what: "Data: database restored, row counts match the manifest", checks: ["database row counts"] },
+    {
+        objective: "completeSystem",
+        what: "Complete system: all health checks green",
+        checks: ["models restored", "detector ready", "MLflow ready", "database row counts"],
+    },
+];
+
+/** The MLflow tables the drill counts through MLflow's REST API, as the db manifest names them. */
+export const countedTables = { experiments: "public.experiments", runs: "public.runs", registeredModels: "public.registered_models" } as const;
+
+/** The prefix MLflow's artifacts live under in the artifact bucket (RestoreJob's MODELS_PREFIX). */
+export const artifactPrefix = "mlflow";
 
 /** dr-YYYYMMDD-HHMMSS: a valid stack name and, lower-case, a valid namespace. */
 export function drStackName(now: Date): string {
@@ -77,34 +104,40 @@ function readJson(config: ConfigMap, key: string): Record<string, unknown> {
 
 function outputString(outputs: Record<string, unknown>, key: string, source: string): string {
     const value = outputs[key];
-    if (typeof value !== "string" || value === "") throw new Error(`source stack ${source} has no ${key} output (deploy it first)`);
+    if (typeof value !== "string" || value === "") throw new UsageError(`source stack ${source} has no ${key} output (deploy it first)`);
     return value;
 }
 
+function without(section: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(section).filter(([key]) => !keys.includes(key)));
+}
+
 /**
- * The DR stack's config: the source's, in its own namespaces, running the images the source runs
- * (no rebuild, no second ECR repository), with `backups.restore` pointing at the source's backups.
+ * The drill stack's config: the source's, marked `drill` (destroyable, no monitoring of its own),
+ * in its own app namespace beside the source's monitoring namespace, running the images the source
+ * runs (no build: ECR repository names are per account), with `backups.restore` on the source's
+ * backups. Settings the drill profile decides (deletion protection, Object Lock, replica) are
+ * dropped from the copy so the profile's defaults apply.
  */
 export function drillConfig(source: ConfigMap, outputs: Record<string, unknown>, sourceStack: string, drStack: string): ConfigMap {
     const environment = source[`${project}:environment`]?.value;
     if (environment === "local") {
-        throw new Error(`stack ${sourceStack} keeps its backups in its in-cluster object store; the drill restores from S3 (staging, production)`);
+        throw new UsageError(`stack ${sourceStack} keeps its backups in its in-cluster object store; the drill restores from S3 (staging, production)`);
     }
     const set = (config: ConfigMap, key: string, value: Record<string, unknown>) => {
         config[`${project}:${key}`] = { value: JSON.stringify(value), secret: source[`${project}:${key}`]?.secret ?? false };
     };
     const config: ConfigMap = { ...source };
-    const kubernetes = readJson(source, "kubernetes");
-    set(config, "kubernetes", { ...kubernetes, appNamespace: drStack, monitoringNamespace: `${drStack}-monitoring` });
+    set(config, "drill", { source: sourceStack });
+    set(config, "kubernetes", { ...readJson(source, "kubernetes"), appNamespace: drStack });
+    set(config, "database", without(readJson(source, "database"), ["deletionProtection"]));
 
-    // The DR stack runs the images the source runs: `build: null` turns off the per-environment
-    // default builds, which would also collide with the source's ECR repositories.
-    const backups = readJson(source, "backups");
-    const backupImage = outputs.backupImage;
+    const backupImage = outputString(outputs, "backupImage", sourceStack);
     const kmsKeyArn = outputs.backupKmsKeyArn;
     set(config, "backups", {
-        ...backups,
-        ...(typeof backupImage === "string" ? { image: backupImage, build: null } : {}),
+        ...without(readJson(source, "backups"), ["objectLockDays", "replicaRegion"]),
+        image: backupImage,
+        build: null,
         restore: {
             from: "latest",
             bucket: outputString(outputs, "backupBucket", sourceStack),
@@ -113,8 +146,7 @@ export function drillConfig(source: ConfigMap, outputs: Record<string, unknown>,
         },
     });
     for (const [key, output] of [["detector", "detectorImage"], ["mlflow", "mlflowImage"]] as const) {
-        const image = outputs[output];
-        if (typeof image === "string") set(config, key, { ...readJson(source, key), image, build: null });
+        set(config, key, { ...readJson(source, key), image: outputString(outputs, output, sourceStack), build: null });
     }
     return config;
 }
@@ -125,125 +157,147 @@ function formatSeconds(seconds: number): string {
 }
 
 export function markdownReport(report: DrillReport): string {
-    const lines = [
+    const teardown = {
+        destroyed: "The drill stack was destroyed.",
+        kept: `The drill stack was kept (\`--keep\`): destroy it with \`pulumi destroy -s ${report.stack}\`.`,
+        "destroy failed": `Destroying the drill stack failed: it is still there; destroy it with \`pulumi destroy -s ${report.stack}\`.`,
+        "not created": "The drill stack was not created: nothing to destroy.",
+    }[report.teardown];
+    const tables = Object.values(countedTables)
+        .map((table) => `${table} ${report.backup.db.tables[table] ?? 0}`)
+        .join(", ");
+    return [
         `# DR drill ${report.stack}: ${report.status.toUpperCase()}`,
         "",
         `Source stack \`${report.source}\`, started ${report.startedAt}, finished ${report.finishedAt}.`,
         ...(report.error ? ["", `Failure: ${report.error}`] : []),
         "",
-        "| Phase | Result | Time |",
-        "|---|---|---|",
-        ...report.phases.map((p) => `| ${p.name} | ${p.status}${p.detail ? ` (${p.detail})` : ""} | ${formatSeconds(p.seconds)} |`),
-        "",
-        "| Objective | Limit | Measured | Met |",
+        "| Phase | Result | Took | Done at (from start) |",
         "|---|---|---|---|",
-        ...report.rto.map((r) => `| ${r.objective} | ${formatSeconds(r.limitSeconds)} | ${r.actualSeconds === undefined ? "not reached" : formatSeconds(r.actualSeconds)} | ${r.met ? "yes" : "no"} |`),
+        ...report.phases.map((p) => `| ${p.name} | ${p.status}${p.detail ? ` (${p.detail})` : ""} | ${formatSeconds(p.seconds)} | ${formatSeconds(p.at)} |`),
         "",
-        report.backup
-            ? `Backup \`db/${report.backup.id}\`: ${report.backup.experiments} experiments, ${report.backup.runs} runs; restored MLflow: ${report.restored ? `${report.restored.experiments} experiments, ${report.restored.runs} runs` : "not checked"}.`
-            : "Backup manifest not read.",
+        "| Objective | Limit | Measured from start | Met |",
+        "|---|---|---|---|",
+        ...report.rto.map(
+            (r) => `| ${r.what} | ${formatSeconds(r.limitSeconds)} | ${r.actualSeconds === undefined ? "not reached" : formatSeconds(r.actualSeconds)} | ${r.met ? "yes" : "no"} |`,
+        ),
         "",
-        report.destroyed ? "The drill stack was destroyed." : `The drill stack was kept (\`--keep\`): destroy it with \`pulumi destroy -s ${report.stack}\`.`,
+        `Backups restored: \`db/${report.backup.db.id}\` (${tables}), \`models/${report.backup.models.id}\` (${report.backup.models.objects} objects).`,
         "",
-    ];
-    return lines.join("\n");
+        teardown,
+        "",
+    ].join("\n");
 }
 
+/**
+ * Runs the drill. Anything that fails before the drill stack is created (an unusable source stack,
+ * no backups to restore) throws and writes no report; from then on every outcome is a report.
+ */
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const started = options.now();
     const stack = drStackName(started);
     const elapsed = () => (options.now().getTime() - started.getTime()) / 1000;
+    const progress = (line: string) => options.progress(line);
+
+    // Before the drill starts: the source's config and outputs, and the backups it will restore.
+    const source = await options.workspace.readSource(options.from);
+    const config = drillConfig(source.config, source.outputs, options.from, stack);
+    const restore = JSON.parse(config[`${project}:backups`]!.value).restore as ObjectLocation;
+    const region = (JSON.parse(config[`${project}:aws`]?.value ?? "{}") as { region?: string }).region;
+    let backup: BackupFacts;
+    try {
+        backup = await options.backups.latest({ bucket: restore.bucket, prefix: restore.prefix, ...(region ? { region } : {}) });
+    } catch (error) {
+        throw new CheckFailedError(`no backup of ${options.from} to restore: ${(error as Error).message.split("\n")[0]}`);
+    }
+    progress(`drill ${stack} of ${options.from}: restoring db/${backup.db.id} and models/${backup.models.id}`);
+
     const phases: PhaseResult[] = [];
-    const reached: Partial<Record<keyof typeof rtos, number>> = {};
-    const report: DrillReport = { stack, source: options.from, startedAt: started.toISOString(), finishedAt: "", status: "passed", phases, rto: [], destroyed: false };
-    let created = false;
-    const names = ["read source stack", "create stack", "deploy and restore", "detector /health", "MLflow /health", "experiment and run counts", "destroy"];
+    const report: DrillReport = { stack, source: options.from, startedAt: started.toISOString(), finishedAt: "", status: "passed", phases, rto: [], backup, teardown: "kept" };
+    const names = ["create stack", "deploy and restore", "models restored", "detector ready", "MLflow ready", "database row counts", "destroy"];
     const phase = async <T>(name: string, run: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
-        const index = names.indexOf(name) + 1;
-        options.progress(`[${index}/${names.length}] ${name} ...`);
-        const t0 = options.now().getTime();
+        const step = `[${names.indexOf(name) + 1}/${names.length}] ${name}`;
+        progress(`${step} ...`);
+        const t0 = elapsed();
         try {
             const value = await run();
-            const seconds = (options.now().getTime() - t0) / 1000;
-            phases.push({ name, status: "passed", seconds, ...(detail ? { detail: detail(value) } : {}) });
-            options.progress(`[${index}/${names.length}] ${name}: ok in ${formatSeconds(seconds)}`);
+            const at = elapsed();
+            phases.push({ name, status: "passed", at, seconds: at - t0, ...(detail ? { detail: detail(value) } : {}) });
+            progress(`${step}: ok in ${formatSeconds(at - t0)}`);
             return value;
         } catch (error) {
-            const seconds = (options.now().getTime() - t0) / 1000;
-            const message = (error as Error).message.split("\n")[0];
-            phases.push({ name, status: "failed", seconds, detail: message });
-            options.progress(`[${index}/${names.length}] ${name}: FAILED after ${formatSeconds(seconds)}: ${message}`);
+            const at = elapsed();
+            const message = (error as Error).message.split("\n")[0]!;
+            phases.push({ name, status: "failed", at, seconds: at - t0, detail: message });
+            progress(`${step}: FAILED after ${formatSeconds(at - t0)}: ${message}`);
             throw new Error(`${name}: ${message}`);
         }
     };
+    const stream = (line: string) => progress(`    ${line.trimEnd()}`);
 
+    let created = false;
     try {
-        const config = await phase(
-            "read source stack",
-            async () => {
-                const source = await options.workspace.readSource(options.from);
-                const drConfig = drillConfig(source.config, source.outputs, options.from, stack);
-                const restore = JSON.parse(drConfig[`${project}:backups`].value).restore as { bucket: string; prefix: string };
-                const region = (JSON.parse(drConfig[`${project}:aws`]?.value ?? "{}") as { region?: string }).region;
-                report.backup = await options.readManifest({ bucket: restore.bucket, prefix: restore.prefix, region });
-                return drConfig;
-            },
-            () => `latest backup db/${report.backup!.id}`,
-        );
         await phase("create stack", async () => {
             await options.workspace.createStack(stack, config);
             created = true;
         });
-        const outputs = await phase("deploy and restore", () => options.workspace.up(stack, (line) => options.progress(`    ${line.trimEnd()}`)));
+        const outputs = await phase("deploy and restore", () => options.workspace.up(stack, stream));
+        const artifacts = { bucket: outputString(outputs, "artifactBucket", stack), prefix: artifactPrefix, ...(region ? { region } : {}) };
+        await phase(
+            "models restored",
+            async () => {
+                const objects = await options.backups.countObjects(artifacts);
+                if (objects !== backup.models.objects) {
+                    throw new Error(`s3://${artifacts.bucket}/${artifactPrefix}/ holds ${objects} objects, models/${backup.models.id} has ${backup.models.objects}`);
+                }
+                return objects;
+            },
+            (n) => `${n} objects`,
+        );
         const detectorUrl = options.detectorUrl ?? outputString(outputs, "detectorUrl", stack);
         const mlflowUrl = options.mlflowUrl ?? outputString(outputs, "mlflowUrl", stack);
-        await phase("detector /health", () => expectHealthy(options.fetch, `${detectorUrl}/health`, "detector"));
-        reached.modelService = elapsed();
-        await phase("MLflow /health", () => expectHealthy(options.fetch, `${mlflowUrl}/health`, "MLflow"));
-        const backup = report.backup!;
-        report.restored = await phase(
-            "experiment and run counts",
+        await phase("detector ready", () => expectHealthy(options.fetch, `${detectorUrl}/health`, "detector"));
+        await phase("MLflow ready", () => expectHealthy(options.fetch, `${mlflowUrl}/health`, "MLflow"));
+        await phase(
+            "database row counts",
             async () => {
                 const counts = await mlflowCounts(options.fetch, mlflowUrl);
-                if (counts.experiments !== backup.experiments || counts.runs !== backup.runs) {
-                    throw new Error(
-                        `MLflow has ${counts.experiments} experiments and ${counts.runs} runs, backup db/${backup.id} has ${backup.experiments} and ${backup.runs}`,
-                    );
-                }
+                const differences = (Object.keys(countedTables) as (keyof typeof countedTables)[])
+                    .filter((key) => counts[key] !== (backup.db.tables[countedTables[key]] ?? 0))
+                    .map((key) => `${countedTables[key]} ${counts[key]}, expected ${backup.db.tables[countedTables[key]] ?? 0}`);
+                if (differences.length > 0) throw new Error(`restored MLflow differs from db/${backup.db.id}: ${differences.join("; ")}`);
                 return counts;
             },
-            (c) => `${c.experiments} experiments, ${c.runs} runs`,
+            (c) => `${c.experiments} experiments, ${c.runs} runs, ${c.registeredModels} registered models`,
         );
-        reached.data = elapsed();
-        reached.system = elapsed();
     } catch (error) {
         report.status = "failed";
         report.error = (error as Error).message;
     }
 
-    if (created && !options.keep) {
-        try {
-            await phase("destroy", () => options.workspace.destroy(stack, (line) => options.progress(`    ${line.trimEnd()}`)));
-            report.destroyed = true;
-        } catch (error) {
-            report.status = "failed";
-            report.error = [report.error, (error as Error).message].filter(Boolean).join("; ");
-        }
-    }
-
-    report.rto = [
-        { objective: "Model service (detector healthy)", key: "modelService" as const },
-        { objective: "Complete system (all checks passed)", key: "system" as const },
-        { objective: "Data (MLflow matches the backup)", key: "data" as const },
-    ].map(({ objective, key }) => ({
-        objective,
-        limitSeconds: rtos[key],
-        ...(reached[key] !== undefined ? { actualSeconds: reached[key] } : {}),
-        met: reached[key] !== undefined && reached[key]! <= rtos[key],
-    }));
+    // Each objective is reached when the last of its checks went green, measured from the start.
+    report.rto = objectives.map(({ objective, what, checks }) => {
+        const passed = checks.map((name) => phases.find((p) => p.name === name && p.status === "passed"));
+        const actualSeconds = passed.every(Boolean) ? Math.max(...passed.map((p) => p!.at)) : undefined;
+        const limitSeconds = recoveryTimeObjectives[objective];
+        return { objective, what, limitSeconds, ...(actualSeconds !== undefined ? { actualSeconds } : {}), met: actualSeconds !== undefined && actualSeconds <= limitSeconds };
+    });
     if (report.status === "passed" && report.rto.some((r) => !r.met)) {
         report.status = "failed";
-        report.error = `RTO missed: ${report.rto.filter((r) => !r.met).map((r) => r.objective).join(", ")}`;
+        report.error = `RTO missed: ${report.rto.filter((r) => !r.met).map((r) => r.what).join("; ")}`;
+    }
+
+    if (created && !options.keep) {
+        try {
+            await phase("destroy", () => options.workspace.destroy(stack, stream));
+            report.teardown = "destroyed";
+        } catch (error) {
+            report.status = "failed";
+            report.teardown = "destroy failed";
+            report.error = [report.error, (error as Error).message].filter(Boolean).join("; ");
+        }
+    } else if (!created) {
+        report.teardown = "not created";
     }
     report.finishedAt = options.now().toISOString();
 

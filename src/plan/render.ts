@@ -41,7 +41,15 @@ export function planJson(plan: Plan): string {
     return JSON.stringify(
         {
             stack: plan.stack,
-            resources: plan.resources.map(({ urn, type, name, parent, inputs }) => ({ urn, type, name, parent: parent ?? null, inputs })),
+            resources: plan.resources.map(({ urn, type, name, parent, protect, retainOnDelete, inputs }) => ({
+                urn,
+                type,
+                name,
+                parent: parent ?? null,
+                protect,
+                retainOnDelete,
+                inputs,
+            })),
         },
         null,
         2,

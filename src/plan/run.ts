@@ -20,6 +20,10 @@ export interface PlannedResource {
     inputs: Record<string, unknown>;
     /** Inputs with secrets unwrapped, as a policy engine sees them: never print. */
     props: Record<string, unknown>;
+    /** `protect` as the engine applies it (inherited from the parent): `pulumi destroy` refuses the resource. */
+    protect: boolean;
+    /** `retainOnDelete`: `pulumi destroy` drops it from the state and leaves it in the cloud. */
+    retainOnDelete: boolean;
 }
 
 export interface Plan {
@@ -39,6 +43,8 @@ export interface PlanOptions {
     secrets?: Record<string, string>;
     /** Directory holding Pulumi.yaml and the stack files (default: this repository). */
     root?: string;
+    /** Plan as this stack name, from the named stack's file (a DR drill stack has no file of its own). */
+    stackName?: string;
 }
 
 /** A stack file or program that cannot be planned: the message is one line naming the problem. */
@@ -88,7 +94,8 @@ export function readStackConfig(stack: string, options: PlanOptions = {}): Stack
         values[key] = value;
         if (!secretKeys.includes(key)) secretKeys.push(key);
     }
-    const merged = deepMerge(values, options.overrides ?? {});
+    // An override of `undefined` removes the key (a DR drill's config drops some of its source's).
+    const merged = Object.fromEntries(Object.entries(deepMerge(values, options.overrides ?? {})).filter(([, value]) => value !== undefined));
     const region = (merged.aws as { region?: string } | undefined)?.region ?? "us-east-1";
     return { project, values: merged, secretKeys, region };
 }
@@ -99,11 +106,13 @@ interface Registration {
     props: unknown;
     resource: pulumi.Resource;
     parent?: pulumi.Resource;
+    retainOnDelete: boolean;
 }
 
 /** Plans one stack. Throws PlanError for unusable stack files and the program's own error (e.g. a ConfigError). */
-export async function planStack(stack: string, options: PlanOptions = {}): Promise<Plan> {
-    const { project, values, secretKeys, region } = readStackConfig(stack, options);
+export async function planStack(stackFile: string, options: PlanOptions = {}): Promise<Plan> {
+    const { project, values, secretKeys, region } = readStackConfig(stackFile, options);
+    const stack = options.stackName ?? stackFile;
     const registrations: Registration[] = [];
 
     await pulumi.runtime.setMocks(
@@ -122,7 +131,14 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     let outputs: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
-            registrations.push({ type: args.type, name: args.name, props: args.props, resource: args.resource, parent: args.opts.parent });
+            registrations.push({
+                type: args.type,
+                name: args.name,
+                props: args.props,
+                resource: args.resource,
+                parent: args.opts.parent,
+                retainOnDelete: args.opts.retainOnDelete === true,
+            });
             return undefined;
         });
         outputs = await program();
@@ -142,6 +158,9 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
             ...(parent && parent !== stackUrn ? { parent: parent as string } : {}),
             inputs: (await resolve(r.props, true)) as Record<string, unknown>,
             props: (await resolve(r.props, false)) as Record<string, unknown>,
+            // The constructor fills in `protect` from the parent after transformations have run.
+            protect: (r.resource as unknown as ResourceInternals).__protect === true,
+            retainOnDelete: r.retainOnDelete,
         });
     }
     const settings = Object.fromEntries(Object.entries(values).filter(([key]) => !secretKeys.includes(key)));
@@ -151,6 +170,9 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
 /** SDK members that are public in its JavaScript but not in its typings; the mock runtime needs them. */
 interface SdkInternals {
     waitForRPCs(): Promise<void>;
+}
+interface ResourceInternals {
+    __protect?: boolean;
 }
 interface OutputInternals {
     promise(): Promise<unknown>;

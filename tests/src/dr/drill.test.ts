@@ -1,31 +1,21 @@
-// The DR drill against a fake Automation API workspace and fake detector/MLflow on 127.0.0.1.
+// The DR drill against a workspace double derived from the real plans (planned-workspace.ts), a
+// fake detector and MLflow on 127.0.0.1, and a test clock that every step moves forward, so that
+// each RTO is its own timestamp from the drill's start.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { drillConfig, drStackName, runDrill, type BackupFacts, type DrillOptions } from "../../../src/dr/drill";
-import type { ConfigMap, DrWorkspace } from "../../../src/dr/workspace";
-import { planStack, readStackConfig } from "../../../src/plan/run";
+import { recoveryTimeObjectives } from "../../../infra/manual";
+import { CheckFailedError, UsageError } from "../../../src/cli/command";
+import { drillConfig, drStackName, project, runDrill, type BackupFacts, type BackupReader, type DrillOptions } from "../../../src/dr/drill";
+import type { ConfigMap } from "../../../src/dr/workspace";
+import type { Plan } from "../../../src/plan/run";
+import { plan } from "../../helpers/plan";
+import { PlannedWorkspace } from "./planned-workspace";
 
-const sourceConfig: ConfigMap = {
-    "pneumonia-platform:environment": { value: "production", secret: false },
-    "pneumonia-platform:aws": { value: JSON.stringify({ region: "eu-west-1" }), secret: false },
-    "pneumonia-platform:kubernetes": { value: JSON.stringify({ context: "prod", appNamespace: "pneumonia" }), secret: false },
-    "pneumonia-platform:detector": { value: JSON.stringify({ replicas: 3, build: { context: ".", dockerfile: "Dockerfile", tag: "1.0.0" } }), secret: false },
-    "pneumonia-platform:backups": { value: JSON.stringify({ retentionDays: 400, build: { tag: "0.1.0" } }), secret: false },
-    "pneumonia-platform:databasePassword": { value: "s3cret", secret: true },
-};
-const sourceOutputs = {
-    backupBucket: "backups-prod0001",
-    backupKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/backups",
-    backupImage: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-backup@sha256:" + "b".repeat(64),
-    detectorImage: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-detector@sha256:" + "d".repeat(64),
-    mlflowImage: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-mlflow@sha256:" + "e".repeat(64),
-};
-
-/** A clock the fake workspace moves forward, so phase times and RTOs are deterministic. */
+/** A clock the double, the reader and the fake services move forward. */
 class Clock {
     t = Date.parse("2026-11-27T21:00:00Z");
     now = () => new Date(this.t);
@@ -34,46 +24,37 @@ class Clock {
     }
 }
 
-class FakeWorkspace implements DrWorkspace {
-    created?: { stack: string; config: ConfigMap };
-    destroyed: string[] = [];
-    upSeconds = 20 * 60;
-    upError?: Error;
-    constructor(private readonly clock: Clock, private readonly urls: { detectorUrl: string; mlflowUrl: string }, private readonly environment = "production") {}
-    async readSource(stack: string) {
-        assert.equal(stack, "production");
-        return { config: { ...sourceConfig, "pneumonia-platform:environment": { value: this.environment, secret: false } }, outputs: sourceOutputs };
-    }
-    async createStack(stack: string, config: ConfigMap) {
-        this.created = { stack, config };
-    }
-    async up(_stack: string, onOutput: (line: string) => void) {
-        onOutput("Updating (dr)\n");
-        this.clock.advance(this.upSeconds);
-        if (this.upError) throw this.upError;
-        return { ...this.urls };
-    }
-    async destroy(stack: string) {
-        this.destroyed.push(stack);
-    }
-}
+const backup: BackupFacts = {
+    db: { id: "20261127T011500Z-abcd", tables: { "public.experiments": 3, "public.runs": 12, "public.registered_models": 2, "public.metrics": 400 } },
+    models: { id: "20261127T014500Z-beef", objects: 57 },
+};
 
 describe("dr-drill", function () {
+    this.timeout(60_000);
     let server: Server;
     let base: string;
-    const state = { detectorStatus: 200, experiments: 3, runsPerExperiment: 4 };
-    const backup: BackupFacts = { id: "20261127T011500Z-abcd", experiments: 3, runs: 12 };
+    let clock: Clock;
+    const state = { detectorStatus: 200, experiments: 3, runsPerExperiment: 4, registeredModels: 2, restoredObjects: 57 };
     let reportDir: string;
+    let production: Plan;
 
     before(async () => {
+        production = await plan("production");
         server = createServer((req, res) => {
             let body = "";
             req.on("data", (c: Buffer) => (body += c.toString()));
             req.on("end", () => {
                 const json = (value: unknown) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(value));
-                if (req.url === "/detector/health") return res.writeHead(state.detectorStatus).end();
-                if (req.url === "/mlflow/health") return res.writeHead(200).end("OK");
+                if (req.url === "/detector/health") {
+                    clock.advance(30);
+                    return res.writeHead(state.detectorStatus).end();
+                }
+                if (req.url === "/mlflow/health") {
+                    clock.advance(30);
+                    return res.writeHead(200).end("OK");
+                }
                 if (req.url === "/mlflow/api/2.0/mlflow/experiments/search") {
+                    clock.advance(60);
                     const request = JSON.parse(body);
                     assert.equal(request.view_type, "ALL");
                     // Two pages, to exercise pagination.
@@ -85,6 +66,10 @@ describe("dr-drill", function () {
                     assert.equal(request.run_view_type, "ALL");
                     return json({ runs: request.experiment_ids.flatMap(() => Array.from({ length: state.runsPerExperiment }, () => ({}))) });
                 }
+                if (req.url?.startsWith("/mlflow/api/2.0/mlflow/registered-models/search?") && req.method === "GET") {
+                    clock.advance(60);
+                    return json({ registered_models: Array.from({ length: state.registeredModels }, (_, i) => ({ name: `m${i}` })) });
+                }
                 return res.writeHead(404).end();
             });
         });
@@ -93,146 +78,197 @@ describe("dr-drill", function () {
     });
     after(() => new Promise<void>((r) => server.close(() => r())));
     beforeEach(() => {
-        Object.assign(state, { detectorStatus: 200, experiments: 3, runsPerExperiment: 4 });
+        Object.assign(state, { detectorStatus: 200, experiments: 3, runsPerExperiment: 4, registeredModels: 2, restoredObjects: 57 });
         reportDir = mkdtempSync(join(tmpdir(), "dr-reports-"));
+        clock = new Clock();
     });
     afterEach(() => rmSync(reportDir, { recursive: true, force: true }));
 
-    function setup(overrides: Partial<DrillOptions> = {}, environment = "production") {
-        const clock = new Clock();
-        const workspace = new FakeWorkspace(clock, { detectorUrl: `${base}/detector`, mlflowUrl: `${base}/mlflow` }, environment);
-        const progress: string[] = [];
-        const options: DrillOptions = {
-            from: "production",
-            keep: false,
-            now: clock.now,
-            workspace,
-            readManifest: async (location) => {
-                assert.deepEqual(location, { bucket: "backups-prod0001", prefix: "production", region: "eu-west-1" });
+    function setup(options: { upSeconds?: number; alter?: (config: ConfigMap) => ConfigMap; sourceConfig?: ConfigMap; keep?: boolean } = {}) {
+        const workspace = new PlannedWorkspace(production, {
+            duringUp: () => clock.advance(options.upSeconds ?? 20 * 60),
+            ...(options.alter ? { alter: options.alter } : {}),
+            ...(options.sourceConfig ? { sourceConfig: options.sourceConfig } : {}),
+        });
+        const reads: string[] = [];
+        const backups: BackupReader = {
+            async latest(location) {
+                reads.push(`latest s3://${location.bucket}/${location.prefix}`);
                 return backup;
             },
+            async countObjects(location) {
+                reads.push(`count s3://${location.bucket}/${location.prefix}`);
+                clock.advance(60);
+                return state.restoredObjects;
+            },
+        };
+        const progress: string[] = [];
+        const drillOptions: DrillOptions = {
+            from: "production",
+            keep: options.keep ?? false,
+            now: clock.now,
+            workspace,
+            backups,
             fetch,
             reportDir,
+            detectorUrl: `${base}/detector`,
+            mlflowUrl: `${base}/mlflow`,
             progress: (line) => progress.push(line),
-            ...overrides,
         };
-        return { clock, workspace, progress, options };
+        return { workspace, progress, reads, options: drillOptions };
     }
 
-    it("creates dr-<timestamp> restored from the latest backups, checks it, reports and destroys it", async () => {
-        const { workspace, progress, options } = setup();
+    const rtoOf = (report: Awaited<ReturnType<typeof runDrill>>) => Object.fromEntries(report.rto.map((r) => [r.objective, [r.actualSeconds, r.met]]));
+
+    it("deploys the drill beside production, restores, checks, times each RTO from the start, reports and destroys", async () => {
+        const { workspace, progress, reads, options } = setup();
         const report = await runDrill(options);
         assert.equal(report.status, "passed", report.error);
         assert.equal(report.stack, "dr-20261127-210000");
-        assert.equal(workspace.created?.stack, "dr-20261127-210000");
-        assert.deepEqual(workspace.destroyed, ["dr-20261127-210000"]);
-        assert.deepEqual(report.restored, { experiments: 3, runs: 12 });
-        assert.deepEqual(report.rto.map((r) => [r.objective, r.actualSeconds, r.met]), [
-            ["Model service (detector healthy)", 1200, true],
-            ["Complete system (all checks passed)", 1200, true],
-            ["Data (MLflow matches the backup)", 1200, true],
-        ]);
+        assert.deepEqual(workspace.calls, ["create dr-20261127-210000", "up dr-20261127-210000", "destroy dr-20261127-210000"]);
+        assert.equal(report.teardown, "destroyed");
+        // The source's backups, read-only, and the drill's own artifact bucket after the restore.
+        assert.deepEqual(reads, [`latest s3://${production.outputs.backupBucket}/production`, `count s3://${workspace.drill!.outputs.artifactBucket}/mlflow`]);
+        // up 20 min; models counted +60 s; detector +30 s; MLflow +30 s; two pages of experiments +120 s, registered models +60 s.
+        assert.deepEqual(rtoOf(report), {
+            modelService: [1200 + 60 + 30, true],
+            dataRecovery: [1200 + 60 + 30 + 30 + 180, true],
+            completeSystem: [1200 + 60 + 30 + 30 + 180, true],
+        });
+        assert.deepEqual(
+            report.rto.map((r) => r.limitSeconds),
+            [recoveryTimeObjectives.modelService, recoveryTimeObjectives.dataRecovery, recoveryTimeObjectives.completeSystem],
+        );
         assert.deepEqual(
             progress.filter((l) => /: ok in/.test(l)).map((l) => l.replace(/: ok in .*/, "")),
-            ["[1/7] read source stack", "[2/7] create stack", "[3/7] deploy and restore", "[4/7] detector /health", "[5/7] MLflow /health", "[6/7] experiment and run counts", "[7/7] destroy"],
+            ["[1/7] create stack", "[2/7] deploy and restore", "[3/7] models restored", "[4/7] detector ready", "[5/7] MLflow ready", "[6/7] database row counts", "[7/7] destroy"],
         );
         const json = JSON.parse(readFileSync(join(reportDir, "dr-20261127-210000.json"), "utf8"));
         assert.equal(json.status, "passed");
         const markdown = readFileSync(join(reportDir, "dr-20261127-210000.md"), "utf8");
         assert.match(markdown, /^# DR drill dr-20261127-210000: PASSED/);
-        assert.match(markdown, /\| deploy and restore \| passed \| 20 min 0 s \|/);
-        assert.match(markdown, /\| Data \(MLflow matches the backup\) \| 240 min 0 s \| 20 min 0 s \| yes \|/);
+        assert.match(markdown, /\| deploy and restore \| passed \| 20 min 0 s \| 20 min 0 s \|/);
+        assert.match(markdown, /\| Model service: models restored and detector ready \| 30 min 0 s \| 21 min 30 s \| yes \|/);
+        assert.match(markdown, /The drill stack was destroyed\./);
+        assert.doesNotMatch(markdown, /--keep/);
     });
 
-    it("gives the new stack the source config, its own namespaces, the source's images and the restore setting", () => {
-        const config = drillConfig(sourceConfig, sourceOutputs, "production", "dr-20261127-210000");
-        const parsed = (key: string) => JSON.parse(config[`pneumonia-platform:${key}`].value);
-        assert.deepEqual(parsed("backups"), {
-            retentionDays: 400,
-            image: sourceOutputs.backupImage,
-            build: null,
-            restore: { from: "latest", bucket: "backups-prod0001", prefix: "production", kmsKeyArn: sourceOutputs.backupKmsKeyArn },
+    it("hands the drill stack the drill profile: source config, own app namespace, the source's monitoring and images, restore from the source", async () => {
+        const { workspace, options } = setup();
+        await runDrill(options);
+        const config = drillConfig(
+            { [`${project}:environment`]: { value: "production", secret: false }, [`${project}:databasePassword`]: { value: "s3cret", secret: true } },
+            production.outputs,
+            "production",
+            "dr-20261127-210000",
+        );
+        assert.deepEqual(config[`${project}:databasePassword`], { value: "s3cret", secret: true }, "secrets stay secrets");
+        const drill = workspace.drill!;
+        assert.deepEqual(drill.config.drill, { source: "production" });
+        assert.equal((drill.config.kubernetes as any).appNamespace, "dr-20261127-210000");
+        // The source's monitoring is shared: the drill creates its app namespace only, and points at the source's Prometheus.
+        assert.deepEqual(
+            drill.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => (r.inputs as any).metadata.name),
+            ["dr-20261127-210000"],
+        );
+        assert.equal(drill.outputs.prometheusUrl, production.outputs.prometheusUrl);
+        assert.deepEqual((drill.config.backups as any).restore, {
+            from: "latest",
+            bucket: production.outputs.backupBucket,
+            prefix: "production",
+            kmsKeyArn: production.outputs.backupKmsKeyArn,
         });
-        assert.deepEqual(parsed("kubernetes"), { context: "prod", appNamespace: "dr-20261127-210000", monitoringNamespace: "dr-20261127-210000-monitoring" });
-        assert.deepEqual(parsed("detector"), { replicas: 3, image: sourceOutputs.detectorImage, build: null });
-        assert.deepEqual(parsed("mlflow"), { image: sourceOutputs.mlflowImage, build: null });
-        assert.deepEqual(config["pneumonia-platform:databasePassword"], { value: "s3cret", secret: true }, "secrets stay secrets");
-    });
-
-    it("plans a DR stack of production that runs the source's images and builds none", async () => {
-        const { values } = readStackConfig("production");
-        const source: ConfigMap = Object.fromEntries(
-            Object.entries(values).map(([key, value]) => [`pneumonia-platform:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value), secret: false }]),
-        );
-        const config = drillConfig(source, sourceOutputs, "production", "dr-20261127-210000");
-        const overrides = Object.fromEntries(
-            Object.entries(config).map(([key, { value }]) => [key.split(":")[1], value.startsWith("{") ? JSON.parse(value) : value]),
-        );
-        const plan = await planStack("production", { overrides });
-        const types = new Set(plan.resources.map((r) => r.type));
-        assert.equal(types.has("docker:index/image:Image"), false, "no image build");
-        assert.equal(types.has("aws:ecr/repository:Repository"), false, "no ECR repository of its own");
-        const images = plan.resources
+        const images = drill.resources
             .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
             .map((r) => (r.inputs as any).spec.template.spec.containers[0].image);
-        assert.ok(images.includes(sourceOutputs.mlflowImage) && images.includes(sourceOutputs.detectorImage));
+        assert.ok(images.includes(production.outputs.detectorImage) && images.includes(production.outputs.mlflowImage));
+        assert.equal(drill.resources.some((r) => r.type === "docker:index/image:Image" || r.type === "aws:ecr/repository:Repository"), false, "builds nothing");
     });
 
-    it("keeps the stack with --keep", async () => {
+    it("the old design (production's config copied into new namespaces) fails up on names the source holds and cannot be destroyed", async () => {
+        // What the drill used to create: the source's profile (protected, deletion-protected, Object
+        // Lock, no forceDestroy) and its own monitoring stack in the same cluster.
+        const oldDesign = (config: ConfigMap): ConfigMap => {
+            const { [`${project}:drill`]: _drill, ...rest } = config;
+            const kubernetes = JSON.parse(rest[`${project}:kubernetes`]!.value);
+            return { ...rest, [`${project}:kubernetes`]: { value: JSON.stringify({ ...kubernetes, monitoringNamespace: "dr-20261127-210000-monitoring" }), secret: false } };
+        };
+        const { workspace, options } = setup({ alter: oldDesign });
+        const report = await runDrill(options);
+        assert.equal(report.status, "failed");
+        assert.match(report.error!, /^deploy and restore: \d+ resources failed: .*helm release \(cluster-wide objects\) kube-prometheus-stack already exists/);
+        assert.match(report.error!, /host port 9100 already exists/);
+        assert.match(report.error!, /; destroy: .*protected: pulumi destroy fails on it/);
+        assert.equal(report.teardown, "destroy failed");
+        assert.deepEqual(workspace.destroyed, []);
+        const markdown = readFileSync(join(reportDir, `${report.stack}.md`), "utf8");
+        assert.match(markdown, /Destroying the drill stack failed: it is still there; destroy it with `pulumi destroy -s dr-20261127-210000`/);
+        assert.doesNotMatch(markdown, /--keep/, "never claims --keep when it was not given");
+        assert.deepEqual(rtoOf(report), { modelService: [undefined, false], dataRecovery: [undefined, false], completeSystem: [undefined, false] });
+    });
+
+    it("keeps the stack with --keep and says so", async () => {
         const { workspace, options } = setup({ keep: true });
         const report = await runDrill(options);
         assert.equal(report.status, "passed");
-        assert.deepEqual(workspace.destroyed, []);
+        assert.equal(report.teardown, "kept");
+        assert.equal(workspace.calls.some((c) => c.startsWith("destroy")), false);
         assert.match(readFileSync(join(reportDir, `${report.stack}.md`), "utf8"), /kept \(`--keep`\): destroy it with `pulumi destroy -s dr-20261127-210000`/);
     });
 
-    it("fails when MLflow's counts differ from the backup manifest, and still destroys", async () => {
+    it("fails when a table's row count differs from the db manifest, reaches no data RTO, and still destroys", async () => {
         state.runsPerExperiment = 3;
         const { workspace, options } = setup();
         const report = await runDrill(options);
         assert.equal(report.status, "failed");
-        assert.equal(report.error, "experiment and run counts: MLflow has 3 experiments and 9 runs, backup db/20261127T011500Z-abcd has 3 and 12");
+        assert.equal(report.error, "database row counts: restored MLflow differs from db/20261127T011500Z-abcd: public.runs 9, expected 12");
         assert.deepEqual(workspace.destroyed, [report.stack]);
-        assert.equal(report.rto.find((r) => r.objective.startsWith("Data"))!.met, false);
+        assert.deepEqual(rtoOf(report), { modelService: [1290, true], dataRecovery: [undefined, false], completeSystem: [undefined, false] });
     });
 
-    it("fails on an unhealthy detector without reaching the model-service RTO", async () => {
+    it("fails when the restored artifacts do not match the models manifest: no model-service RTO", async () => {
+        state.restoredObjects = 0;
+        const { options } = setup();
+        const report = await runDrill(options);
+        assert.equal(report.status, "failed");
+        assert.match(report.error!, /^models restored: s3:\/\/\S+\/mlflow\/ holds 0 objects, models\/20261127T014500Z-beef has 57$/);
+        assert.equal(report.rto.every((r) => !r.met && r.actualSeconds === undefined), true);
+        assert.equal(report.phases.at(-1)!.name, "destroy");
+    });
+
+    it("fails on an unhealthy detector", async () => {
         state.detectorStatus = 503;
         const { options } = setup();
         const report = await runDrill(options);
         assert.equal(report.status, "failed");
-        assert.match(report.error!, /^detector \/health: detector http:\/\/127\.0\.0\.1:\d+\/detector\/health: HTTP 503, expected 200$/);
+        assert.match(report.error!, /^detector ready: detector http:\/\/127\.0\.0\.1:\d+\/detector\/health: HTTP 503, expected 200$/);
         assert.deepEqual(report.rto.map((r) => r.met), [false, false, false]);
-        assert.equal(report.phases.at(-1)!.name, "destroy");
     });
 
-    it("fails when a phase passes but too late for its RTO", async () => {
-        const { workspace, options } = setup();
-        workspace.upSeconds = 45 * 60;
+    it("fails when the model service is ready too late for its RTO, though data and system are in time", async () => {
+        const { options } = setup({ upSeconds: 45 * 60 });
         const report = await runDrill(options);
         assert.equal(report.status, "failed");
-        assert.equal(report.error, "RTO missed: Model service (detector healthy)");
+        assert.equal(report.error, "RTO missed: Model service: models restored and detector ready");
         assert.deepEqual(report.rto.map((r) => r.met), [false, true, true]);
+        assert.equal(report.teardown, "destroyed");
     });
 
-    it("destroys the stack when pulumi up fails", async () => {
-        const { workspace, options } = setup();
-        workspace.upError = new Error("restore Job backup-restore failed\nmore detail");
-        const report = await runDrill(options);
-        assert.equal(report.status, "failed");
-        assert.equal(report.error, "deploy and restore: restore Job backup-restore failed");
-        assert.deepEqual(workspace.destroyed, [report.stack]);
-    });
+    it("writes no report when the drill never started: local source, or no backup to restore", async () => {
+        const local = setup({ sourceConfig: { [`${project}:environment`]: { value: "local", secret: false } } });
+        await assert.rejects(runDrill(local.options), (e: Error) => e instanceof UsageError && /^stack production keeps its backups in its in-cluster object store/.test(e.message));
+        assert.deepEqual(local.workspace.calls, []);
 
-    it("refuses the local stack and a source without a backup bucket output, creating nothing", async () => {
-        const local = setup({}, "local");
-        const report = await runDrill(local.options);
-        assert.match(report.error!, /^read source stack: stack production keeps its backups in its in-cluster object store/);
-        assert.equal(local.workspace.created, undefined);
-        assert.throws(() => drillConfig(sourceConfig, {}, "production", "dr-x"), /source stack production has no backupBucket output/);
+        const empty = setup();
+        empty.options.backups = { latest: async () => Promise.reject(new Error("reading latest db pointer s3://b/production/db/latest.json: NoSuchKey")), countObjects: async () => 0 };
+        await assert.rejects(runDrill(empty.options), (e: Error) => e instanceof CheckFailedError && /^no backup of production to restore: reading latest db pointer/.test(e.message));
+        assert.deepEqual(empty.workspace.calls, []);
+        assert.deepEqual(readdirSync(reportDir), []);
+        assert.throws(() => drillConfig({}, {}, "production", "dr-x"), /source stack production has no backupImage output \(deploy it first\)/);
     });
 
     it("names stacks dr-YYYYMMDD-HHMMSS", () => {
         assert.equal(drStackName(new Date("2026-01-02T03:04:05.678Z")), "dr-20260102-030405");
+        assert.equal(existsSync(reportDir), true);
     });
 });

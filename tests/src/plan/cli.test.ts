@@ -30,7 +30,7 @@ describe("npm run plan", () => {
         assert.equal(doc.stack, "local");
         const secret = doc.resources.find((r: { type: string; name: string }) => r.type === "kubernetes:core/v1:Secret" && r.name === "database");
         assert.deepEqual(Object.values(secret.inputs.stringData), Array(6).fill("[secret]"));
-        for (const r of doc.resources) assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "inputs"]);
+        for (const r of doc.resources) assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "protect", "retainOnDelete", "inputs"]);
 
         const files = fs.readdirSync(path.join(out, "kubernetes"));
         assert.ok(files.includes("deployment-pneumonia-detector.yaml"));
