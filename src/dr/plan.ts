@@ -121,6 +121,8 @@ function helmFootprint(r: PlannedResource): { kind: string; name: string }[] {
         // release's fullname (the `<chart>.fullname` helper), whatever namespace the release is in.
         { kind: "helm release (cluster-wide objects)", name: release },
     ];
+    // Helm skips CRDs that exist (https://helm.sh/docs/chart_best_practices/custom_resource_definitions/):
+    // a second release would silently run on the first one's versions, so they count as shared.
     if (!skipCrds && values?.crds?.enabled !== false) names.push({ kind: "helm chart CRDs", name: String(chart) });
     // kube-prometheus-stack 88.5.3 values.yaml: nodeExporter.enabled defaults to true, and the
     // prometheus-node-exporter subchart runs on the host network on port 9100 (hostNetwork: true).
