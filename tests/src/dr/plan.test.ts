@@ -70,6 +70,16 @@ describe("dr-drill plan", function () {
         assert.ok(reasons.includes("Object Lock: locked versions cannot be deleted before their retention ends"));
     });
 
+    it("staging, unprotected, still cannot be destroyed: its buckets have no forceDestroy", () => {
+        const refused = undeletable(drills.staging!.source);
+        assert.equal(refused.some((u) => u.reason.startsWith("protected")), false);
+        const buckets = drills.staging!.source.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((r) => r.urn);
+        assert.deepEqual(
+            refused.filter((u) => u.reason.startsWith("no forceDestroy")).map((u) => u.urn),
+            buckets,
+        );
+    });
+
     it("the old design (production's config in new namespaces, no drill profile) collides and cannot be destroyed", async () => {
         const { source } = drills.production!;
         const config = stackFileConfig("production");
