@@ -99,7 +99,6 @@ const awsNameInputs: Record<string, { kind: string; inputs: string[] }> = {
     "aws:rds/subnetGroup:SubnetGroup": { kind: "rds subnet group", inputs: ["name"] },
     "aws:rds/parameterGroup:ParameterGroup": { kind: "rds parameter group", inputs: ["name"] },
     "aws:ec2/securityGroup:SecurityGroup": { kind: "security group", inputs: ["name"] },
-    "aws:dlm/lifecyclePolicy:LifecyclePolicy": { kind: "dlm policy", inputs: ["name"] },
     "aws:cloudwatch/logGroup:LogGroup": { kind: "log group", inputs: ["name"] },
 };
 
