@@ -30,7 +30,7 @@ describe("dr-drill backup reader (moto)", function () {
 
     it("reads the latest db and models manifests the runner committed, and fails when there is none", async () => {
         const reader = s3BackupReader(env());
-        await assert.rejects(reader.latest({ bucket: "backups-source", prefix: "production" }), /latest db pointer/);
+        await assert.rejects(reader.latest({ bucket: "backups-source", prefix: "production" }), /^BackupError: latest (db|models) pointer s3:\/\/backups-source\/production\/(db|models)\/latest\.json not found$/);
         const store = new BackupStore({ region: "eu-west-1", endpoint: moto.endpoint, bucket: "backups-source", prefix: "production" }, moto.client());
         const sha = "a".repeat(64);
         const at = new Date("2026-11-27T01:15:00Z");
