@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
+import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
@@ -138,6 +139,7 @@ const platformSchema = z
         objectStore: objectStoreSchema,
         monitoring: monitoringConfigSchema,
         backups: backupsConfigSchema,
+        logging: loggingConfigSchema,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -221,6 +223,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         },
         monitoring: monitoringDefaults(env),
         backups: backupsDefaults(env),
+        logging: loggingDefaults(env),
     };
 }
 

@@ -14,7 +14,8 @@ import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
 import { PlatformNamespace } from "./components/namespace";
 import { SmokeCheck, smokeCheckPodLabels } from "./components/smoke-check";
-import { ObjectStorage } from "./components/storage";
+import { inClusterLogBucket, ObjectStorage } from "./components/storage";
+import { Logging } from "./logging";
 import { Monitoring } from "./monitoring";
 import { chartNames } from "./monitoring/values";
 
@@ -182,6 +183,28 @@ export = async () => {
         { providers, dependsOn: [app, ...database.ready] },
     );
 
+    const logging = new Logging(
+        "logging",
+        {
+            config: config.logging,
+            monitoring: config.monitoring,
+            stack,
+            namespace: cluster.monitoringNamespace,
+            collectedNamespaces: [cluster.appNamespace, cluster.monitoringNamespace],
+            alertmanagerUrl: `http://${chartNames.alertmanagerService}.${cluster.monitoringNamespace}.svc.cluster.local:9093`,
+            store: storage.inClusterCredentials
+                ? {
+                      kind: "in-cluster",
+                      endpoint: storage.endpoint!,
+                      bucket: inClusterLogBucket,
+                      ...storage.inClusterCredentials,
+                      server: { namespace: cluster.appNamespace, pods: selectorLabels("object-store", stack), port: 9000 },
+                  }
+                : { kind: "s3", cluster: config.cluster!, region: config.aws!.region, tags, protect: production },
+        },
+        { providers, dependsOn: [monitoringNs, monitoring.release, ...storage.ready] },
+    );
+
     new BackupJobs(
         "backups",
         {
@@ -238,6 +261,8 @@ export = async () => {
         alertmanagerUrl: pulumi.interpolate`http://${chartNames.alertmanagerService}.${monitoringNs.name}.svc:9093`,
         grafanaService: monitoring.grafanaService,
         pushgatewayUrl: monitoring.pushgatewayUrl,
+        lokiUrl: logging.queryUrl,
+        ...(logging.bucket ? { logBucket: logging.bucket } : {}),
         ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
         backupImage,
         mlflowImage,

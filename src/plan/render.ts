@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { parsePlatformConfig } from "../../infra/config";
+import { loggingArtifacts } from "../../infra/logging";
 import { monitoringArtifacts } from "../../infra/monitoring";
 import type { Plan, PlannedResource } from "./run";
 
@@ -28,6 +29,7 @@ export function writeArtifacts(plan: Plan, dir: string): string[] {
     const files = [
         ...kubernetesObjects(plan).map((r) => ({ path: path.join("kubernetes", manifestFileName(r.inputs, r.name)), content: stringify(r.inputs) })),
         ...monitoringArtifacts(parsePlatformConfig(plan.config, plan.stack)),
+        ...loggingArtifacts(parsePlatformConfig(plan.config, plan.stack)),
     ];
     return files.map((file) => {
         const target = path.join(dir, file.path);
