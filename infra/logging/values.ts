@@ -153,7 +153,8 @@ export function lokiValues(args: LokiValuesArgs) {
             persistence: { enabled: true, size: config.storageSize },
             ...(storage.credentialsSecret ? { extraArgs: ["-config.expand-env=true"], extraEnvFrom: [{ secretRef: { name: storage.credentialsSecret } }] } : {}),
         },
-        ingester: { ...distributed(3, "250m", "1Gi"), persistence: { enabled: !monolithic, size: config.storageSize } },
+        // The WAL on a volume: an ingester restart replays what it had not flushed.
+        ingester: { ...distributed(3, "250m", "1Gi"), persistence: { enabled: !monolithic, claims: [{ name: "data", accessModes: ["ReadWriteOnce"], size: config.storageSize }] } },
         distributor: distributed(2, "100m", "512Mi"),
         querier: distributed(2, "250m", "1Gi"),
         queryFrontend: distributed(2, "100m", "512Mi"),
