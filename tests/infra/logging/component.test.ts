@@ -4,7 +4,10 @@ import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../../infra/config";
 import { loggingArtifacts } from "../../../infra/logging";
 import { agentNamespaceSuffix, alloyChart, lokiChart } from "../../../infra/logging/values";
-import { kubernetesObjects } from "../../../src/plan/render";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { kubernetesObjects, writeArtifacts } from "../../../src/plan/render";
 import type { Plan, PlannedResource } from "../../../src/plan/run";
 import { validateKubernetesObject } from "../../helpers/kubernetes-schema";
 import { at, plan, resource, resourcesOf, stacks } from "../../helpers/plan";
@@ -37,6 +40,18 @@ describe("logging: the planned stacks", () => {
                 const artifact = loggingArtifacts(parsePlatformConfig(p.config, p.stack)).find((a) => a.path === "alloy/config.alloy")!;
                 assert.equal(agent.values.alloy.configMap.content, artifact.content);
                 assert.match(artifact.content, /loki\.source\.kubernetes_events "events"/);
+            });
+
+            it("plan --out writes the Loki rules and the agent configuration for review", () => {
+                const dir = mkdtempSync(join(tmpdir(), "logging-out-"));
+                try {
+                    const written = writeArtifacts(p, dir);
+                    for (const file of ["loki/rules.yaml", "alloy/config.alloy"]) assert.ok(written.includes(join(dir, file)), file);
+                    const agent = resource(p, "kubernetes:helm.sh/v3:Release", "logging-agent").inputs as any;
+                    assert.equal(readFileSync(join(dir, "alloy/config.alloy"), "utf8"), agent.values.alloy.configMap.content);
+                } finally {
+                    rmSync(dir, { recursive: true, force: true });
+                }
             });
 
             it("gives Grafana the Loki data source and the logs dashboard, and Loki's ruler its rules", () => {
