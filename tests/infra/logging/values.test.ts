@@ -42,6 +42,25 @@ function unknownPaths(keys: KeyList, paths: string[], commented = new Set<string
     });
 }
 
+/**
+ * The Loki chart's own refusals (charts/loki/templates/validate.yaml at loki-18.11.0) that our
+ * values could meet, with object storage configured: `helm install` fails on any of these.
+ */
+function chartRefusals(values: any): string[] {
+    const refusals: string[] = [];
+    const replicas = (c?: { replicas?: number }) => Number(c?.replicas ?? 0);
+    const monolithic = replicas(values.singleBinary);
+    const scalable = ["backend", "read", "write"].some((c) => replicas(values[c]) > 0);
+    const distributed = ["ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "ruler"].some((c) => replicas(values[c]) > 0);
+    if (values.lokiCanary?.enabled === false && values.test?.enabled !== false) refusals.push("Helm test requires the Loki Canary to be enabled");
+    if (values.minio?.enabled && !values.ignoreMinioDeprecation) refusals.push("builtin MinIO is deprecated");
+    if (scalable && distributed && values.deploymentMode !== "SimpleScalable<->Distributed") refusals.push("scalable and distributed replicas");
+    if (monolithic > 0 && distributed) refusals.push("monolithic and distributed replicas");
+    if (monolithic > 0 && scalable) refusals.push("monolithic and simple scalable replicas");
+    if (!values.loki?.schemaConfig || Object.keys(values.loki.schemaConfig).length === 0) refusals.push("You must provide a schema_config for Loki");
+    return refusals;
+}
+
 const config = (stack: string): LoggingConfig => stackConfig(stack).logging;
 const s3 = { bucket: "loki-logs-abc", region: "eu-west-1" };
 const minio = { bucket: "loki-logs", region: "us-east-1", endpoint: "http://object-store.pneumonia.svc.cluster.local:9000", credentialsSecret: "loki-object-store" };
@@ -91,6 +110,13 @@ describe("logging: chart values", () => {
         assert.equal(loki("production").loki.compactor.delete_request_store, "s3");
         assert.deepEqual(Object.keys(classSelectors).sort(), ["access", "backup", "events"]);
         assert.deepEqual(retentionLimits({ ...config("local"), retentionDays: { application: 1, events: 2, access: 3, backup: 4 } }).retention_stream.map((r) => r.period), ["48h", "72h", "96h"]);
+    });
+
+    it("pass the chart's own validation (templates/validate.yaml), which refuses mixed modes", () => {
+        for (const stack of ["local", "staging", "production"]) assert.deepEqual(chartRefusals(loki(stack)), [], stack);
+        const mixed = { ...loki("production"), singleBinary: { replicas: 1 } };
+        assert.deepEqual(chartRefusals(mixed), ["monolithic and distributed replicas"]);
+        assert.deepEqual(chartRefusals({ ...loki("staging"), test: { enabled: true } }), ["Helm test requires the Loki Canary to be enabled"]);
     });
 
     it("run one binary in local/staging and the microservices in production", () => {
