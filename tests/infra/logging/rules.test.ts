@@ -13,7 +13,8 @@ import { severities } from "../../../infra/monitoring/alerts";
 import { metadataFields, streamLabels } from "../../../infra/logging/alloy";
 import { logsDashboardPanels } from "../../../infra/logging/dashboard";
 import { logAlertDefinitions, logRunbookFiles, lokiRulesYaml } from "../../../infra/logging/rules";
-import { repoRoot } from "../monitoring/helpers";
+import { dashboards } from "../../../infra/monitoring/dashboards";
+import { repoRoot, stackConfig } from "../monitoring/helpers";
 
 interface Node {
     name: string;
@@ -122,5 +123,20 @@ describe("logging: Loki rules and LogQL", () => {
             assert.equal(readFileSync(join(repoRoot, file.path), "utf8"), file.content, `${file.path} is stale: run npm run logging:docs`);
             for (const heading of ["## What it means", "## First commands", "## Mitigation", "## Escalation"]) assert.ok(file.content.includes(heading));
         }
+    });
+});
+
+describe("logging: from the detector's metrics to its logs", () => {
+    it("links the detector dashboard's per-pod panels to the same pod's logs in Loki", () => {
+        const detector = dashboards(stackConfig("production").monitoring, "pneumonia").find((d) => d.uid === "pneumonia-detector")!;
+        const panels = (detector.json.panels as Array<{ title: string; fieldConfig: { defaults: { links?: Array<{ url: string }> } } }>).filter((p) => p.fieldConfig.defaults.links);
+        assert.deepEqual(panels.map((p) => p.title), ["CPU against limit", "Memory against limit"]);
+        const url = new URL(panels[0].fieldConfig.defaults.links![0].url, "http://grafana");
+        assert.equal(url.pathname, "/explore");
+        // What Grafana navigates to once it has interpolated the data link variables.
+        const pane = JSON.parse(url.searchParams.get("panes")!.replace("${__field.labels.pod}", "detector-7d9f-abcde").replace("${__from}", "1").replace("${__to}", "2")).a;
+        assert.equal(pane.datasource, "loki");
+        assert.equal(pane.queries[0].expr, '{namespace="pneumonia", app="detector", pod="detector-7d9f-abcde"}');
+        assert.deepEqual(logqlProblems(pane.queries[0].expr, known), []);
     });
 });
