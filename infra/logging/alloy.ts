@@ -127,6 +127,8 @@ export function agentPipeline(args: AgentArgs): AlloyBlock[] {
             name: "loki.source.kubernetes_events",
             label: "events",
             attributes: { namespaces: args.namespaces, job_name: "kubernetes-events", forward_to: [expression("loki.process.events.receiver")] },
+            // One agent per namespace watches events, not every node's agent (duplicates otherwise).
+            blocks: [{ name: "clustering", attributes: { enabled: true } }],
         },
         {
             name: "loki.process",

@@ -112,9 +112,11 @@ export class Logging extends pulumi.ComponentResource {
                 namespace: this.agentNamespace,
                 labels: labels("logs-agent"),
                 podSelector: agentPodLabels,
-                ingress: [{ port: agentPort, peers: [prometheusPeer(ns)] }],
+                // Prometheus scrapes the agents; the agents gossip with each other (clustering) on the same port.
+                ingress: [{ port: agentPort, peers: [prometheusPeer(ns), { pods: agentPodLabels }] }],
                 egress: [
                     { port: lokiPorts.http, peers: [lokiPeer] },
+                    { port: agentPort, peers: [{ pods: agentPodLabels }] },
                     { port: 53, protocol: "UDP", peers: [{ namespace: "kube-system", pods: { "k8s-app": "kube-dns" } }] },
                     { port: 53, peers: [{ namespace: "kube-system", pods: { "k8s-app": "kube-dns" } }] },
                     ...kubernetesApi,

@@ -186,6 +186,8 @@ export function alloyValues(args: AlloyValuesArgs) {
     return {
         alloy: {
             configMap: { create: true, content: args.configuration },
+            // The agents form a cluster so that Kubernetes events are collected once (loki.source.kubernetes_events clustering).
+            clustering: { enabled: true },
             // No usage reports leave the cluster.
             enableReporting: false,
             listenPort: agentPort,

@@ -141,7 +141,10 @@ describe("logging: the agent's configuration", () => {
             .filter((l) => !l.startsWith("__"));
         assert.deepEqual([...new Set(targets)].sort(), ["app", "container", "log_class", "namespace", "pod"]);
         assert.deepEqual(blocks.find((b) => b.name === "loki.write")!.attributes!.external_labels, { stack: "production" });
-        assert.ok(blocks.some((b) => b.name === "loki.source.kubernetes_events"), "Kubernetes events are collected");
+        const events = blocks.find((b) => b.name === "loki.source.kubernetes_events")!;
+        assert.deepEqual(events.attributes!.namespaces, ["pneumonia", "monitoring"], "Kubernetes events are collected");
+        // Without clustering every node's agent would send every event (Alloy reference, clustering block).
+        assert.deepEqual(events.blocks, [{ name: "clustering", attributes: { enabled: true } }]);
     });
 
     it("redacts before parsing, and makes only the level a label: a secret can never become a label", () => {

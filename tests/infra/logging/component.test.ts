@@ -79,7 +79,8 @@ describe("logging: the planned stacks", () => {
                 );
                 for (const rule of loki.spec.ingress) assert.ok(rule.from?.length > 0, "no rule admits everyone");
                 const agent = networkPolicy(p, "logs-agent");
-                assert.deepEqual(agent.spec.egress.map((r: any) => r.ports[0].port), [3100, 53, 53, 443, 6443]);
+                assert.deepEqual(agent.spec.egress.map((r: any) => r.ports[0].port), [3100, 12345, 53, 53, 443, 6443]);
+                assert.deepEqual(agent.spec.egress[1].to, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "logs-alloy" } } }], "gossip only among agents");
                 assert.equal(agent.spec.egress[0].to[0].podSelector.matchLabels["app.kubernetes.io/name"], "loki");
                 const grafana = networkPolicy(p, "grafana-to-loki");
                 assert.deepEqual(grafana.spec.egress, [{ ports: [{ port: 3100, protocol: "TCP" }], to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } }] }]);

@@ -150,6 +150,7 @@ describe("logging: chart values", () => {
         assert.deepEqual(hostPaths, [{ name: "pod-logs", hostPath: { path: "/var/log/pods", type: "Directory" } }]);
         assert.deepEqual(values.alloy.mounts.extra.find((m) => m.name === "pod-logs"), { name: "pod-logs", mountPath: "/var/log/pods", readOnly: true });
         assert.equal(values.alloy.mounts.varlog, false);
+        assert.equal(values.alloy.clustering.enabled, true, "the events source's clustering needs the agents clustered");
         assert.equal(values.alloy.securityContext.allowPrivilegeEscalation, false);
         assert.equal(values.alloy.securityContext.readOnlyRootFilesystem, true);
         assert.deepEqual(values.alloy.securityContext.capabilities.drop, ["ALL"]);
