@@ -8,6 +8,9 @@ import * as assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fetchHttp, logIngestionLine } from "../../../src/health/checks";
+import { main } from "../../../src/health/cli";
+import { fakeStack, opener } from "../release/fake-stack";
+import { healthyScenario, startFakeServices, type FakeServices } from "./fake-services";
 
 interface Entry {
     ms: number;
@@ -90,5 +93,55 @@ describe("health check: log ingestion (Loki)", () => {
         const unreachable = await logIngestionLine("http://127.0.0.1:9", fetchHttp(2000), now);
         assert.equal(unreachable.ok, false);
         assert.match(unreachable.value, /^loki unreachable/);
+    });
+});
+
+describe("npm run health: the log-ingestion line", () => {
+    let services: FakeServices;
+    let env: Record<string, string>;
+    let loki: Server;
+    let lokiUrl: string;
+    before(async () => {
+        services = await startFakeServices();
+        services.scenario = healthyScenario();
+        env = {
+            DETECTOR_URL: services.endpoints.detector,
+            MLFLOW_URL: services.endpoints.mlflow,
+            PROMETHEUS_URL: services.endpoints.prometheus,
+            ALERTMANAGER_URL: services.endpoints.alertmanager,
+        };
+        loki = fakeLoki(() => [{ ms: Date.now() - 30_000, line: "recent" }], []);
+        await new Promise<void>((resolve) => loki.listen(0, "127.0.0.1", resolve));
+        lokiUrl = `http://127.0.0.1:${(loki.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+        await services.stop();
+        await new Promise<void>((resolve) => loki.close(() => resolve()));
+    });
+    const refuse = () => Promise.reject(new Error("no pulumi"));
+
+    it("reports the newest line's age from --loki-url or LOKI_URL", async () => {
+        const out: string[] = [];
+        assert.equal(await main(["staging", "--loki-url", lokiUrl], { open: refuse, env, out: (t) => out.push(t) }), 0);
+        assert.match(out.join("\n"), /^log ingestion: newest line\s+PASS\s+0\.\d min old\s+< 10 min old$/m);
+        const fromEnv: string[] = [];
+        assert.equal(await main(["staging"], { open: refuse, env: { ...env, LOKI_URL: `${lokiUrl}/` }, out: (t) => fromEnv.push(t) }), 0);
+        assert.match(fromEnv.join("\n"), /log ingestion: newest line\s+PASS/);
+    });
+
+    it("takes Loki from the stack output lokiUrl, and leaves the line out when there is none", async () => {
+        const out: string[] = [];
+        assert.equal(await main(["staging"], { open: opener(fakeStack("staging", { outputs: { lokiUrl } })), env, out: (t) => out.push(t) }), 0);
+        assert.match(out.join("\n"), /log ingestion: newest line\s+PASS/);
+        const none: string[] = [];
+        assert.equal(await main(["staging"], { open: refuse, env, out: (t) => none.push(t) }), 0);
+        assert.doesNotMatch(none.join("\n"), /log ingestion/);
+    });
+
+    it("fails the check when Loki is unreachable, and refuses a --loki-url that is not a URL", async () => {
+        const out: string[] = [];
+        assert.equal(await main(["staging", "--loki-url", "http://127.0.0.1:9"], { open: refuse, env, out: (t) => out.push(t) }), 1);
+        assert.match(out.join("\n"), /checks failed: log ingestion: newest line$/m);
+        await assert.rejects(main(["staging", "--loki-url", "loki:3100"], { open: refuse, env, out: () => undefined }), /--loki-url: expected an http\(s\) URL, got "loki:3100"/);
     });
 });
