@@ -25,8 +25,11 @@ const expression = (expr: string): Expression => ({ expr });
 export const redactionMarker = "[REDACTED]";
 /** Where the kubelet writes every container's stdout/stderr, mounted read-only into the agent. */
 export const podLogsPath = "/var/log/pods";
-/** Labels the agent attaches; nothing taken from a line's content becomes a label except `level`. */
-export const streamLabels = ["namespace", "app", "pod", "container", "log_class", "stack", "level", "job"] as const;
+/**
+ * Labels the agent attaches; nothing taken from a line's content becomes a label except `level`.
+ * `stream` (stdout or stderr) is set by stage.cri (Alloy stages/cri.go), `job` by the events source.
+ */
+export const streamLabels = ["namespace", "app", "pod", "container", "log_class", "stack", "level", "stream", "job"] as const;
 /** JSON fields kept as structured metadata: searchable without becoming stream labels. */
 export const metadataFields = ["caller", "status"] as const;
 
