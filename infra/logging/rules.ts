@@ -2,21 +2,12 @@
 // with the same severity and service labels, so the same routes and inhibitions apply. Rendered
 // as the Prometheus-format rule groups Loki's ruler reads (one file per tenant directory).
 import { stringify } from "yaml";
-import { receiverFor } from "../monitoring/alertmanager";
-import { severityClasses, type Duration, type Runbook, type Service, type Severity } from "../monitoring/alerts";
+import type { AlertDefinition } from "../monitoring/alerts";
+import { runbookMarkdown } from "../monitoring/docs";
 import type { MonitoringConfig } from "../monitoring/config";
 
-export interface LogAlertDefinition {
-    name: string;
-    severity: Severity;
-    service: Service;
-    /** A LogQL metric query compared with a threshold. */
-    expr: string;
-    for: Duration;
-    summary: string;
-    description: string;
-    runbook: Runbook;
-}
+/** An alert like the metric ones, its `expr` a LogQL metric query compared with a threshold; tested by tests/infra/logging/rules.test.ts, not promtool. */
+export type LogAlertDefinition = Omit<AlertDefinition, "tests">;
 
 export function logRunbookPath(alertName: string): string {
     return `docs/logging/runbooks/${alertName}.md`;
@@ -131,41 +122,9 @@ export function lokiRulesYaml(monitoring: Pick<MonitoringConfig, "runbookBaseUrl
     return stringify({ groups: lokiRuleGroups(monitoring) }, { lineWidth: 0 });
 }
 
-/** The runbook of a log-based alert (docs/logging/runbooks/<name>.md), generated like the metric alerts' runbooks. */
-export function logRunbookMarkdown(def: LogAlertDefinition): string {
-    const { sev, response } = severityClasses[def.severity];
-    return [
-        `# ${def.name}`,
-        "",
-        `Service: \`${def.service}\`. A log-based alert evaluated by Loki's ruler. Generated from infra/logging/rules.ts by \`npm run logging:docs\`; edit the definition, not this file.`,
-        "",
-        "| Severity | Class | Respond within | Notified via | Fires when (for) |",
-        "| --- | --- | --- | --- | --- |",
-        `| ${def.severity} | ${sev} | ${response} | ${receiverFor[def.severity]} | \`${def.expr.replace(/\|/g, "\\|")}\` (${def.for}) |`,
-        "",
-        "## What it means",
-        "",
-        def.runbook.meaning,
-        "",
-        `- **${def.severity}**: ${def.description.replace(/\{\{ \$labels\.(\w+) \}\}/g, "<$1>")}`,
-        "",
-        "## First commands",
-        "",
-        "```bash",
-        ...def.runbook.firstCommands,
-        "```",
-        "",
-        "## Mitigation",
-        "",
-        ...def.runbook.mitigation.map((m, i) => `${i + 1}. ${m}`),
-        "",
-        "## Escalation",
-        "",
-        def.runbook.escalation,
-        "",
-    ].join("\n");
-}
-
 export function logRunbookFiles(): Array<{ path: string; content: string }> {
-    return logAlertDefinitions().map((d) => ({ path: logRunbookPath(d.name), content: logRunbookMarkdown(d) }));
+    return logAlertDefinitions().map((d) => ({
+        path: logRunbookPath(d.name),
+        content: runbookMarkdown(d.name, [d], "infra/logging/rules.ts by `npm run --silent logging:docs` (a log-based alert, evaluated by Loki's ruler)"),
+    }));
 }
