@@ -140,3 +140,17 @@ describe("logging: from the detector's metrics to its logs", () => {
         assert.deepEqual(logqlProblems(pane.queries[0].expr, known), []);
     });
 });
+
+describe("logging: docs/logging.md", () => {
+    it("gives LogQL for the manual's questions that parses and uses only the agent's labels", () => {
+        const doc = readFileSync(join(repoRoot, "docs", "logging.md"), "utf8");
+        const section = doc.slice(doc.indexOf("## Searching"), doc.indexOf("## Alerts"));
+        const queries = section
+            .split("\n")
+            .filter((l) => l.startsWith("| ") && !l.startsWith("| Question") && !l.startsWith("| ---"))
+            .map((l) => /`([^`]+)`\s*(\([^)]*\))?\s*\|\s*$/.exec(l.replace(/\\\|/g, "\u0000"))?.[1].replace(/\u0000/g, "|"))
+            .filter((q): q is string => q !== undefined);
+        assert.ok(queries.length >= 8, `found ${queries.length} queries`);
+        for (const q of queries) assert.deepEqual(logqlProblems(q, known), [], q);
+    });
+});
