@@ -290,6 +290,12 @@ export class Logging extends pulumi.ComponentResource {
             child,
         );
         // Grafana and Prometheus have their own policies (infra/monitoring); these add Loki and the agent to them.
+        // Loki's ruler sends its alerts to Alertmanager, whose own policy admits only Prometheus and Grafana.
+        trafficPolicy(
+            "alertmanager-from-loki",
+            { namespace: ns, labels: labels("alertmanager"), podSelector: { "app.kubernetes.io/name": "alertmanager" }, ingress: [{ port: 9093, peers: [loki] }] },
+            child,
+        );
         trafficPolicy("grafana-to-loki", { namespace: ns, labels: labels("grafana"), podSelector: grafana.pods!, egress: [{ port: lokiPorts.http, peers: [loki] }] }, child);
         trafficPolicy(
             "prometheus-to-logging",

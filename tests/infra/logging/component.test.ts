@@ -82,6 +82,9 @@ describe("logging: the planned stacks", () => {
                 assert.deepEqual(agent.spec.egress.map((r: any) => r.ports[0].port), [3100, 12345, 53, 53, 443, 6443]);
                 assert.deepEqual(agent.spec.egress[1].to, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "logs-alloy" } } }], "gossip only among agents");
                 assert.equal(agent.spec.egress[0].to[0].podSelector.matchLabels["app.kubernetes.io/name"], "loki");
+                const alertmanager = networkPolicy(p, "alertmanager-from-loki");
+                assert.deepEqual(alertmanager.spec.policyTypes, ["Ingress"]);
+                assert.deepEqual(alertmanager.spec.ingress, [{ ports: [{ port: 9093, protocol: "TCP" }], from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } }] }], "the ruler reaches Alertmanager");
                 const grafana = networkPolicy(p, "grafana-to-loki");
                 assert.deepEqual(grafana.spec.egress, [{ ports: [{ port: 3100, protocol: "TCP" }], to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } }] }]);
             });
