@@ -30,18 +30,13 @@ export const agentPort = 12345;
 const agentStoragePath = "/var/lib/alloy";
 
 /**
- * Service names the chart derives from the release name (templates/_helpers.tpl, loki.resourceName:
- * fullname, then `-<component>`): pushes go to the distributor, queries to the query frontend; in
- * monolithic mode one Service answers both.
+ * Where the agent pushes: the distributor, or in monolithic mode the single binary. Service names
+ * as the chart derives them from the release name (templates/_helpers.tpl, loki.resourceName:
+ * fullname, then `-<component>`; templates/_service.tpl).
  */
-export function lokiServices(mode: LoggingConfig["mode"]): { push: string; query: string } {
-    const name = lokiChart.releaseName;
-    return mode === "monolithic" ? { push: name, query: name } : { push: `${name}-distributor`, query: `${name}-query-frontend` };
-}
-
-/** Where the agent pushes: the distributor, or the single binary. */
 export function lokiPushUrl(mode: LoggingConfig["mode"], namespace: string): string {
-    return `http://${lokiServices(mode).push}.${namespace}.svc.cluster.local:${lokiPorts.http}/loki/api/v1/push`;
+    const service = mode === "monolithic" ? lokiChart.releaseName : `${lokiChart.releaseName}-distributor`;
+    return `http://${service}.${namespace}.svc.cluster.local:${lokiPorts.http}/loki/api/v1/push`;
 }
 
 /** A Service of our own in front of whichever pods answer queries in the mode (Grafana, the health check). */
