@@ -40,6 +40,9 @@ describe("logging: the planned stacks", () => {
                 const artifact = loggingArtifacts(parsePlatformConfig(p.config, p.stack)).find((a) => a.path === "alloy/config.alloy")!;
                 assert.equal(agent.values.alloy.configMap.content, artifact.content);
                 assert.match(artifact.content, /loki\.source\.kubernetes_events "events"/);
+                // The chart's Service for pushes: the distributor in Distributed mode, the single binary otherwise.
+                const push = stack === "production" ? "loki-distributor" : "loki";
+                assert.ok(artifact.content.includes(`url = "http://${push}.monitoring.svc.cluster.local:3100/loki/api/v1/push"`), artifact.content);
             });
 
             it("plan --out writes the Loki rules and the agent configuration for review", () => {
