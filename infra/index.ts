@@ -14,7 +14,7 @@ import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
 import { PlatformNamespace } from "./components/namespace";
 import { SmokeCheck, smokeCheckPodLabels } from "./components/smoke-check";
-import { inClusterLogBucket, ObjectStorage } from "./components/storage";
+import { inClusterLogBucket, ObjectStorage, objectStorePort } from "./components/storage";
 import { Logging } from "./logging";
 import { Monitoring } from "./monitoring";
 import { chartNames } from "./monitoring/values";
@@ -198,7 +198,7 @@ export = async () => {
                       endpoint: storage.endpoint!,
                       bucket: inClusterLogBucket,
                       ...storage.inClusterCredentials,
-                      server: { namespace: cluster.appNamespace, pods: selectorLabels("object-store", stack), port: 9000 },
+                      server: { namespace: cluster.appNamespace, pods: selectorLabels("object-store", stack), port: objectStorePort },
                   }
                 : { kind: "s3", cluster: config.cluster!, region: config.aws!.region, tags, protect: production },
         },

@@ -52,7 +52,7 @@ const inClusterBuckets: Record<BucketName, string> = { artifacts: "mlflow-artifa
 /** Loki's chunks and index in the in-cluster store (infra/logging); Loki has its own credentials copy. */
 export const inClusterLogBucket = "loki-logs";
 const rootUser = "platform-admin";
-const objectStorePort = 9000;
+export const objectStorePort = 9000;
 const objectStoreClient = { "pneumonia.io/object-store-client": "true" } as const;
 
 /**

@@ -23,7 +23,8 @@ export function manifestFileName(object: Record<string, unknown>, resourceName: 
 /**
  * Writes what reviewers and tools read: DIR/kubernetes/<kind>-<namespace>-<name>.yaml for every
  * object, and the monitoring artifacts (prometheus/rules.yaml for promtool, alertmanager/
- * alertmanager.yaml for amtool, grafana/<dashboard>.json). Returns the paths written.
+ * alertmanager.yaml for amtool, grafana/<dashboard>.json), and the log pipeline's (loki/rules.yaml,
+ * alloy/config.alloy). Returns the paths written.
  */
 export function writeArtifacts(plan: Plan, dir: string): string[] {
     const files = [
