@@ -187,6 +187,7 @@ export = async () => {
         "logging",
         {
             config: config.logging,
+            environment,
             monitoring: config.monitoring,
             stack,
             namespace: cluster.monitoringNamespace,

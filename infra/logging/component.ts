@@ -45,6 +45,7 @@ export type LogStore =
 
 export interface LoggingArgs {
     config: LoggingConfig;
+    environment: string;
     /** For runbook links of the log-based alerts. */
     monitoring: Pick<MonitoringConfig, "runbookBaseUrl">;
     stack: string;
@@ -210,7 +211,13 @@ export class Logging extends pulumi.ComponentResource {
                 createNamespace: false,
                 timeout: 900,
                 cleanupOnFail: true,
-                values: lokiValues({ config, storage, alertmanagerUrl: args.alertmanagerUrl, serviceAccountAnnotations }),
+                values: lokiValues({
+                    config,
+                    storage,
+                    alertmanagerUrl: args.alertmanagerUrl,
+                    externalLabels: { stack, environment: args.environment },
+                    serviceAccountAnnotations,
+                }),
             },
             { parent: this, dependsOn: ready },
         );

@@ -86,6 +86,8 @@ export interface LokiValuesArgs {
     config: LoggingConfig;
     storage: LokiStorage;
     alertmanagerUrl: pulumi.Input<string>;
+    /** Labels every alert of the ruler carries, as Prometheus' external labels do (infra/monitoring/values.ts). */
+    externalLabels: { stack: string; environment: string };
     /** AWS stacks: the IRSA role annotation of Loki's service account. */
     serviceAccountAnnotations: pulumi.Input<Record<string, string>>;
 }
@@ -135,6 +137,7 @@ export function lokiValues(args: LokiValuesArgs) {
             },
             rulerConfig: {
                 alertmanager_url: args.alertmanagerUrl,
+                external_labels: args.externalLabels,
                 enable_api: true,
                 rule_path: "/var/loki/rules-scratch",
                 storage: { type: "local", local: { directory: rulesDirectory } },

@@ -22,6 +22,8 @@ const lokiConfigKeys = fixture("loki-config-keys.json") as { blocks: Record<stri
  * storage_config and common.storage helpers read `dig "storage" "bucketNames" "chunks"`).
  */
 const lokiCommentedKeys = new Set(["loki.storage.bucketNames.chunks"]);
+/** Keys of those blocks whose value is a map of free-form names (Loki reference: ruler.external_labels, "Labels to add to all alerts"). */
+const lokiFreeMaps: Record<string, string[]> = { ruler: ["external_labels"] };
 /** Loki configuration blocks the chart renders from these values with toYaml (values.yaml, loki.config). */
 const passThrough: Record<string, string> = { "loki.limits_config": "limits_config", "loki.compactor": "compactor", "loki.rulerConfig": "ruler" };
 
@@ -35,7 +37,11 @@ function leafPaths(value: unknown, prefix = ""): string[] {
 function unknownPaths(keys: KeyList, paths: string[], commented = new Set<string>()): string[] {
     return paths.filter((path) => {
         const block = Object.keys(passThrough).find((p) => path.startsWith(`${p}.`));
-        if (block) return !lokiConfigKeys.blocks[passThrough[block]].includes(path.slice(block.length + 1));
+        if (block) {
+            const key = path.slice(block.length + 1);
+            const name = passThrough[block];
+            return !lokiConfigKeys.blocks[name].includes(key) && !(lokiFreeMaps[name] ?? []).some((m) => key.startsWith(`${m}.`));
+        }
         if (keys.paths[path] || commented.has(path)) return false;
         const parts = path.split(".");
         return !parts.some((_, i) => keys.paths[parts.slice(0, i + 1).join(".")] === "free-map");
@@ -65,7 +71,13 @@ const config = (stack: string): LoggingConfig => stackConfig(stack).logging;
 const s3 = { bucket: "loki-logs-abc", region: "eu-west-1" };
 const minio = { bucket: "loki-logs", region: "us-east-1", endpoint: "http://object-store.pneumonia.svc.cluster.local:9000", credentialsSecret: "loki-object-store" };
 const loki = (stack: string, storage = s3) =>
-    lokiValues({ config: config(stack), storage, alertmanagerUrl: "http://alertmanager:9093", serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/loki" } });
+    lokiValues({
+        config: config(stack),
+        storage,
+        alertmanagerUrl: "http://alertmanager:9093",
+        externalLabels: { stack, environment: stack },
+        serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/loki" },
+    });
 
 describe("logging: chart values", () => {
     it("are checked against the pinned chart versions' key lists", () => {
@@ -131,6 +143,10 @@ describe("logging: chart values", () => {
         assert.equal(dist.loki.commonConfig.replication_factor, 3);
         assert.ok(dist.distributor.replicas >= 2 && dist.querier.replicas >= 2 && dist.queryFrontend.replicas >= 2);
         assert.equal(dist.ruler.sidecar, true, "the ruler loads the rule ConfigMaps through the sidecar");
+    });
+
+    it("label the ruler's alerts with stack and environment, like Prometheus' alerts", () => {
+        assert.deepEqual(loki("production").loki.rulerConfig.external_labels, { stack: "production", environment: "production" });
     });
 
     it("store on S3 through IRSA in AWS, on the in-cluster store with keys from a Secret in local", () => {
