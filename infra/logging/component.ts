@@ -91,7 +91,7 @@ export class Logging extends pulumi.ComponentResource {
                     labels: {
                         ...labels("logs-agent"),
                         "pod-security.kubernetes.io/enforce": "privileged",
-                        "pod-security.kubernetes.io/warn": "baseline",
+                        "pod-security.kubernetes.io/warn": "privileged",
                     },
                     annotations: { [podSecurityExemption]: "the log agent reads the kubelet's container logs from the host path /var/log/pods (read-only)" },
                 },
