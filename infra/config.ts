@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
 import { drillDefaults, drillIssues, drillSchema } from "./drill";
+import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
@@ -139,6 +140,7 @@ const platformSchema = z
         objectStore: objectStoreSchema,
         monitoring: monitoringConfigSchema,
         backups: backupsConfigSchema,
+        logging: loggingConfigSchema,
         /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
         drill: drillSchema.optional(),
     })
@@ -225,6 +227,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         },
         monitoring: monitoringDefaults(env),
         backups: backupsDefaults(env),
+        logging: loggingDefaults(env),
     };
 }
 

@@ -14,7 +14,8 @@ import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
 import { PlatformNamespace } from "./components/namespace";
 import { SmokeCheck, smokeCheckPodLabels } from "./components/smoke-check";
-import { ObjectStorage } from "./components/storage";
+import { inClusterLogBucket, ObjectStorage, objectStorePort } from "./components/storage";
+import { Logging } from "./logging";
 import { Monitoring } from "./monitoring";
 import { chartNames } from "./monitoring/values";
 
@@ -191,6 +192,30 @@ export = async () => {
         { providers, dependsOn: [app, ...database.ready] },
     );
 
+    // The log pipeline sits beside monitoring, and like it is the source's in a drill stack.
+    const logging = monitoring && monitoringNs ? new Logging(
+        "logging",
+        {
+            config: config.logging,
+            environment,
+            monitoring: config.monitoring,
+            stack,
+            namespace: cluster.monitoringNamespace,
+            collectedNamespaces: [cluster.appNamespace, cluster.monitoringNamespace],
+            alertmanagerUrl: `http://${chartNames.alertmanagerService}.${cluster.monitoringNamespace}.svc.cluster.local:9093`,
+            store: storage.inClusterCredentials
+                ? {
+                      kind: "in-cluster",
+                      endpoint: storage.endpoint!,
+                      bucket: inClusterLogBucket,
+                      ...storage.inClusterCredentials,
+                      server: { namespace: cluster.appNamespace, pods: selectorLabels("object-store", stack), port: objectStorePort },
+                  }
+                : { kind: "s3", cluster: config.cluster!, region: config.aws!.region, tags, protect: production },
+        },
+        { providers, dependsOn: [monitoringNs, monitoring.release, ...storage.ready] },
+    ) : undefined;
+
     if (monitoring) new BackupJobs(
         "backups",
         {
@@ -246,6 +271,8 @@ export = async () => {
         prometheusUrl: pulumi.interpolate`http://${chartNames.prometheusService}.${monitoringNamespace}.svc:9090`,
         alertmanagerUrl: pulumi.interpolate`http://${chartNames.alertmanagerService}.${monitoringNamespace}.svc:9093`,
         ...(monitoring ? { grafanaService: monitoring.grafanaService, pushgatewayUrl: monitoring.pushgatewayUrl } : {}),
+        ...(logging ? { lokiUrl: logging.queryUrl } : {}),
+        ...(logging?.bucket ? { logBucket: logging.bucket } : {}),
         ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
         backupImage,
         mlflowImage,

@@ -51,7 +51,10 @@ export const credentialsSecret = "object-store-credentials";
 /** MinIO's client, pinned like every image of the platform. */
 export const mcImage = "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z";
 const inClusterBuckets: Record<BucketName, string> = { artifacts: "mlflow-artifacts", backups: "backups" };
-const objectStorePort = 9000;
+/** Loki's chunks and index in the in-cluster store (infra/logging); Loki has its own credentials copy. */
+export const inClusterLogBucket = "loki-logs";
+const rootUser = "platform-admin";
+export const objectStorePort = 9000;
 const objectStoreClient = { "pneumonia.io/object-store-client": "true" } as const;
 
 /**
@@ -70,6 +73,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
     public readonly backupKmsKeyArn?: pulumi.Output<string>;
     /** Resources that must exist before any workload uses the store. */
     public readonly ready: pulumi.Resource[];
+    /** In-cluster store: its root credentials, for a client outside its namespace (Loki). */
+    public inClusterCredentials?: { accessKeyId: string; secretAccessKey: pulumi.Output<string> };
     private readonly s3?: { artifacts: SecureBucket; backups: SecureBucket };
     private readonly args: ObjectStorageArgs;
 
@@ -161,10 +166,11 @@ export class ObjectStorage extends pulumi.ComponentResource {
             {
                 metadata: { ...metadata, name: credentialsSecret },
                 type: "Opaque",
-                stringData: { AWS_ACCESS_KEY_ID: "platform-admin", AWS_SECRET_ACCESS_KEY: secretKey },
+                stringData: { AWS_ACCESS_KEY_ID: rootUser, AWS_SECRET_ACCESS_KEY: secretKey },
             },
             child,
         );
+        this.inClusterCredentials = { accessKeyId: rootUser, secretAccessKey: pulumi.secret(secretKey) };
         const fromCredentials = (envName: string, key: string) => ({
             name: envName,
             valueFrom: { secretKeyRef: { name: credentials.metadata.name, key } },
@@ -201,7 +207,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
         const scratch = scratchVolumes({ tmp: "/tmp" });
         // MinIO starts empty: a one-shot Job creates the platform's buckets, idempotently.
         const jobLabels = { ...platformLabels("object-store-setup", "object-storage", args.stack), ...objectStoreClient };
-        const buckets = Object.values(inClusterBuckets)
+        const buckets = [...Object.values(inClusterBuckets), inClusterLogBucket]
             .map((bucket) => `mc mb --ignore-existing store/${bucket}`)
             .join(" && ");
         const setup = new k8s.batch.v1.Job(

@@ -1,6 +1,7 @@
 // Grafana dashboards as data: the detector (the manual's business and technical metrics) and the
 // platform (MLflow, Postgres, backups). Queries read our recording rules, the metric contract and
 // kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
+import { podLogsLink } from "../logging/dashboard";
 import type { MonitoringConfig } from "./config";
 import { latencyObjectiveSeconds, selector } from "./recording";
 
@@ -17,6 +18,8 @@ interface PanelSpec {
     /** Red from this value up (or down, with `below`): the manual's limit drawn on the panel. */
     limit?: { value: number; below?: boolean };
     description?: string;
+    /** Data links on the panel's series (e.g. to the same pod's logs). */
+    links?: Array<{ title: string; url: string }>;
 }
 
 export interface Dashboard {
@@ -46,6 +49,7 @@ function layout(rows: PanelSpec[][]): Record<string, unknown>[] {
                 fieldConfig: {
                     defaults: {
                         unit: p.unit,
+                        ...(p.links ? { links: p.links } : {}),
                         thresholds: { mode: "absolute", steps: thresholds },
                         ...(p.kind === "timeseries" ? { custom: { thresholdsStyle: { mode: p.limit ? "line" : "off" } } } : {}),
                     },
@@ -173,6 +177,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                     { expr: `max by (instance) (${m.cpuPercent}${det}) / 100`, legend: "reported {{instance}}" },
                 ],
                 limit: { value: 0.8 },
+                links: [podLogsLink(appNamespace, "detector")],
             },
             {
                 title: "Memory against limit",
@@ -183,6 +188,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                     { expr: `max by (instance) (${m.memoryPercent}${det}) / 100`, legend: "reported {{instance}}" },
                 ],
                 limit: { value: 0.85 },
+                links: [podLogsLink(appNamespace, "detector")],
             },
             {
                 title: "Replicas",

@@ -21,12 +21,16 @@ function oneLine(text: string): string {
     return text.replace(/\n/g, " ").replace(/\|/g, "\\|");
 }
 
-export function runbookMarkdown(name: string, tiers: AlertDefinition[]): string {
+export function runbookMarkdown(
+    name: string,
+    tiers: Array<Omit<AlertDefinition, "tests">>,
+    generatedFrom = "infra/monitoring/alerts.ts by `npm run monitoring:docs`",
+): string {
     const { runbook, service } = tiers[0];
     const lines = [
         `# ${name}`,
         "",
-        `Service: \`${service}\`. Generated from infra/monitoring/alerts.ts by \`npm run monitoring:docs\`; edit the definition, not this file.`,
+        `Service: \`${service}\`. Generated from ${generatedFrom}; edit the definition, not this file.`,
         "",
         "| Severity | Class | Respond within | Notified via | Fires when (for) |",
         "| --- | --- | --- | --- | --- |",

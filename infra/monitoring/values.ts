@@ -3,6 +3,7 @@
 // kube-prometheus-stack-88.5.3); tests/infra/monitoring/values.test.ts re-checks each path
 // against a key list derived from that file, so a chart bump that drops a key fails the tests.
 import type * as pulumi from "@pulumi/pulumi";
+import { lokiDataSources } from "../logging/datasource";
 import type { MonitoringConfig } from "./config";
 
 export const kubePrometheusStack = {
@@ -47,6 +48,7 @@ export interface KubePrometheusStackValues {
         defaultDashboardsEnabled: boolean;
         admin: { existingSecret: string; userKey: string; passwordKey: string };
         sidecar: { dashboards: { enabled: boolean; label: string; labelValue: string; searchNamespace: string } };
+        additionalDataSources: typeof lokiDataSources;
     };
     prometheus: {
         prometheusSpec: {
@@ -107,6 +109,7 @@ export function kubePrometheusStackValues(args: ValuesArgs): KubePrometheusStack
             defaultDashboardsEnabled: true,
             admin: { existingSecret: args.grafanaAdminSecret.name, userKey: args.grafanaAdminSecret.userKey, passwordKey: args.grafanaAdminSecret.passwordKey },
             sidecar: { dashboards: { enabled: true, ...labelPair(dashboardLabel), searchNamespace: "ALL" } },
+            additionalDataSources: lokiDataSources,
         },
         prometheus: {
             prometheusSpec: {

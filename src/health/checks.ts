@@ -279,8 +279,34 @@ async function backupLines(settings: HealthSettings, endpoints: HealthEndpoints,
     }
 }
 
+/**
+ * The manual's "log rotation functioning properly", as the platform keeps logs now: the newest
+ * line Loki holds, from any stream, is younger than `maxAgeMinutes`. One backward range query with
+ * limit 1 (Loki HTTP API, GET /loki/api/v1/query_range) returns the newest entry of all streams.
+ */
+export async function logIngestionLine(lokiUrl: string, http: HttpGet, now: number = Date.now(), maxAgeMinutes = 10): Promise<CheckLine> {
+    const check = "log ingestion: newest line";
+    const expected = `< ${maxAgeMinutes} min old`;
+    const nanos = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
+    const params = new URLSearchParams({ query: '{log_class=~".+"}', direction: "backward", limit: "1", start: nanos(now - 3600_000), end: nanos(now) });
+    try {
+        const body = (await getJson(http, "loki", `${lokiUrl}/loki/api/v1/query_range?${params}`)) as {
+            status?: string;
+            data?: { resultType?: string; result?: Array<{ values?: Array<[string, string]> }> };
+        };
+        if (body.status !== "success" || body.data?.resultType !== "streams") return { check, ok: false, value: "loki answered no log streams", expected };
+        const newest = Math.max(...(body.data.result ?? []).flatMap((s) => (s.values ?? []).map(([ts]) => Number(BigInt(ts) / 1_000_000n))));
+        if (!Number.isFinite(newest)) return { check, ok: false, value: "no line in the last hour", expected };
+        const minutes = Math.max(0, now - newest) / 60_000;
+        return { check, ok: minutes < maxAgeMinutes, value: `${minutes.toFixed(1)} min old`, expected };
+    } catch (e) {
+        if (e instanceof QueryError) return { check, ok: false, value: e.message, expected };
+        throw e;
+    }
+}
+
 /** Runs every line of the morning check; never throws for an unhealthy or unreachable service (that is a failed line). */
-export async function runHealthCheck(settings: HealthSettings, endpoints: HealthEndpoints, http: HttpGet): Promise<CheckLine[]> {
+export async function runHealthCheck(settings: HealthSettings, endpoints: HealthEndpoints, http: HttpGet, lokiUrl?: string): Promise<CheckLine[]> {
     const groups = await Promise.all([
         endpointHealth("detector /health", `${endpoints.detector}/health`, http).then((l) => [l]),
         endpointHealth("mlflow /health", `${endpoints.mlflow}/health`, http).then((l) => [l]),
@@ -288,6 +314,8 @@ export async function runHealthCheck(settings: HealthSettings, endpoints: Health
         firingAlerts(endpoints, http).then((l) => [l]),
         Promise.all(thresholdChecks.map((c) => evaluateThreshold(c, settings, endpoints, http))),
         backupLines(settings, endpoints, http),
+        // Loki's URL is optional: without it there is no log-ingestion line.
+        lokiUrl ? logIngestionLine(lokiUrl, http).then((l) => [l]) : Promise.resolve([]),
     ]);
     return groups.flat();
 }

@@ -1,5 +1,5 @@
 // npm run health -- <stack> [--port-forward] [--detector-url URL] [--mlflow-url URL] [--prometheus-url URL]
-//                           [--alertmanager-url URL] [--window 1h] [--timeout-seconds 5]
+//                           [--alertmanager-url URL] [--loki-url URL] [--window 1h] [--timeout-seconds 5]
 // Names and namespaces come from the stack's config (Pulumi.<stack>.yaml); endpoints from the
 // flags, else DETECTOR_URL / MLFLOW_URL / PROMETHEUS_URL / ALERTMANAGER_URL, else the stack's
 // outputs: in-cluster URLs, reached through `kubectl port-forward` with --port-forward (the
@@ -11,7 +11,7 @@ import { portForward, type ClusterAccess, type Forward } from "./port-forward";
 import { fetchHttp, formatTable, runHealthCheck, type CheckLine, type HealthEndpoints, type HealthSettings } from "./checks";
 
 const usage =
-    "usage: npm run health -- <stack> [--port-forward] [--detector-url URL] [--mlflow-url URL] [--prometheus-url URL] [--alertmanager-url URL] [--window 1h] [--timeout-seconds 5]";
+    "usage: npm run health -- <stack> [--port-forward] [--detector-url URL] [--mlflow-url URL] [--prometheus-url URL] [--alertmanager-url URL] [--loki-url URL] [--window 1h] [--timeout-seconds 5]";
 
 /** A usage or set-up problem (not an unhealthy service): one line, exit 2. */
 export class HealthUsageError extends Error {}
@@ -85,6 +85,31 @@ async function resolveEndpoints(
     return endpoints as HealthEndpoints;
 }
 
+/** Loki for the log-ingestion line: --loki-url, LOKI_URL, or the stack output lokiUrl; none, no line. */
+async function resolveLokiUrl(
+    stack: string,
+    given: string | undefined,
+    open: OpenStack,
+    forward: ((url: string) => Promise<Forward>) | undefined,
+    forwards: Forward[],
+): Promise<string | undefined> {
+    if (given !== undefined) {
+        if (!/^https?:\/\/[^\s/]+/.test(given)) throw new HealthUsageError(`--loki-url: expected an http(s) URL, got "${given}"`);
+        return given.replace(/\/+$/, "");
+    }
+    const output = await Promise.resolve()
+        .then(() => open(stack))
+        .then((s) => s.outputs())
+        .then((o) => o.lokiUrl, () => undefined);
+    if (typeof output !== "string") return undefined;
+    if (!forward) return output;
+    const f = await forward(output).catch((e: Error) => {
+        throw new HealthUsageError(`loki: ${e.message}`);
+    });
+    forwards.push(f);
+    return f.url;
+}
+
 export interface HealthDeps {
     open: OpenStack;
     /** The kubectl command for --port-forward; default `kubectl` (or $KUBECTL). */
@@ -103,6 +128,7 @@ export async function main(argv: string[], deps: HealthDeps): Promise<number> {
             "mlflow-url": { type: "string" },
             "prometheus-url": { type: "string" },
             "alertmanager-url": { type: "string" },
+            "loki-url": { type: "string" },
             window: { type: "string", default: "1h" },
             "timeout-seconds": { type: "string", default: "5" },
             "port-forward": { type: "boolean", default: false },
@@ -126,7 +152,8 @@ export async function main(argv: string[], deps: HealthDeps): Promise<number> {
     try {
         const forward = values["port-forward"] ? (url: string) => portForward(access, url) : undefined;
         const endpoints = await resolveEndpoints(stack, values, deps.env, deps.open, forward, forwards);
-        lines = await runHealthCheck(stackConfig.settings, endpoints, fetchHttp(timeout * 1000));
+        const lokiUrl = await resolveLokiUrl(stack, values["loki-url"] ?? deps.env.LOKI_URL, deps.open, forward, forwards);
+        lines = await runHealthCheck(stackConfig.settings, endpoints, fetchHttp(timeout * 1000), lokiUrl);
     } finally {
         await Promise.all(forwards.map((f) => f.stop()));
     }

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { parsePlatformConfig } from "../../infra/config";
+import { loggingArtifacts } from "../../infra/logging";
 import { monitoringArtifacts } from "../../infra/monitoring";
 import type { Plan, PlannedResource } from "./run";
 
@@ -22,12 +23,14 @@ export function manifestFileName(object: Record<string, unknown>, resourceName: 
 /**
  * Writes what reviewers and tools read: DIR/kubernetes/<kind>-<namespace>-<name>.yaml for every
  * object, and the monitoring artifacts (prometheus/rules.yaml for promtool, alertmanager/
- * alertmanager.yaml for amtool, grafana/<dashboard>.json). Returns the paths written.
+ * alertmanager.yaml for amtool, grafana/<dashboard>.json), and the log pipeline's (loki/rules.yaml,
+ * alloy/config.alloy). Returns the paths written.
  */
 export function writeArtifacts(plan: Plan, dir: string): string[] {
     const files = [
         ...kubernetesObjects(plan).map((r) => ({ path: path.join("kubernetes", manifestFileName(r.inputs, r.name)), content: stringify(r.inputs) })),
         ...monitoringArtifacts(parsePlatformConfig(plan.config, plan.stack)),
+        ...loggingArtifacts(parsePlatformConfig(plan.config, plan.stack)),
     ];
     return files.map((file) => {
         const target = path.join(dir, file.path);

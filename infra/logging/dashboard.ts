@@ -1,0 +1,94 @@
+// The "logs" Grafana dashboard: ingestion volume by app and level, the top error messages, and the
+// front door's access log by caller. Every query is LogQL against the provisioned Loki data source.
+import type { Dashboard } from "../monitoring/dashboards";
+
+/** The Loki data source Grafana is provisioned with (infra/monitoring/values.ts, grafana.additionalDataSources). */
+export const lokiDataSourceUid = "loki";
+
+/**
+ * A Grafana data link from a metric series with a `pod` label to that pod's logs in Explore, over
+ * the panel's time range. Grafana interpolates `${__field.labels.pod}`, `${__from}` and `${__to}`
+ * in data link URLs (Grafana docs, "Data links": field and time range variables), so they stay
+ * unencoded between the encoded parts of Explore's `panes` parameter.
+ */
+export function podLogsLink(namespace: string, app: string): { title: string; url: string } {
+    const panes = encodeURIComponent(
+        JSON.stringify({
+            a: {
+                datasource: lokiDataSourceUid,
+                queries: [{ refId: "A", expr: `{namespace="${namespace}", app="${app}", pod="__POD__"}`, datasource: { type: "loki", uid: lokiDataSourceUid } }],
+                range: { from: "__FROM__", to: "__TO__" },
+            },
+        }),
+    );
+    // The placeholders survive encoding (letters and underscores) and become Grafana's variables.
+    const url = `/explore?schemaVersion=1&orgId=1&panes=${panes}`.replace("__POD__", "${__field.labels.pod}").replace("__FROM__", "${__from}").replace("__TO__", "${__to}");
+    return { title: "Logs of this pod", url };
+}
+
+interface LogPanel {
+    title: string;
+    type: "timeseries" | "table" | "logs" | "barchart";
+    expr: string;
+    legend?: string;
+    /** Metric queries are evaluated at one instant for tables, over the range otherwise. */
+    instant?: boolean;
+    description?: string;
+}
+
+/** The LogQL of each panel; tests parse every one with Grafana's LogQL grammar. */
+export const logsDashboardPanels: LogPanel[][] = [
+    [
+        { title: "Log lines per second by app", type: "timeseries", expr: "sum by (app) (rate({log_class=~\".+\"}[5m]))", legend: "{{app}}" },
+        { title: "Log lines per second by level", type: "timeseries", expr: "sum by (level) (rate({log_class=~\".+\", level=~\".+\"}[5m]))", legend: "{{level}}" },
+    ],
+    [
+        {
+            title: "Top error messages (1 h)",
+            type: "table",
+            instant: true,
+            expr: 'topk(20, sum by (app, message) (count_over_time({level=~"(?i)(error|critical|fatal)"} | json message="message" | line_format "{{.message}}" [1h])))',
+            description: "Error lines of the last hour grouped by their JSON message field.",
+        },
+        { title: "Detector errors", type: "logs", expr: '{app="detector", level=~"(?i)(error|critical|fatal)"}' },
+    ],
+    [
+        { title: "Access by caller", type: "timeseries", expr: 'sum by (caller) (count_over_time({log_class="access"}[5m]))', legend: "{{caller}}" },
+        { title: "Authentication failures by caller", type: "timeseries", expr: 'sum by (caller) (count_over_time({log_class="access"} | status=~"401|403" [5m]))', legend: "{{caller}}" },
+        { title: "Backup job output", type: "logs", expr: '{log_class="backup"}' },
+    ],
+];
+
+export function logsDashboard(): Dashboard {
+    let id = 1;
+    const datasource = { type: "loki", uid: lokiDataSourceUid };
+    const panels = logsDashboardPanels.flatMap((row, y) =>
+        row.map((p, i) => {
+            const width = Math.floor(24 / row.length);
+            return {
+                id: id++,
+                type: p.type,
+                title: p.title,
+                ...(p.description ? { description: p.description } : {}),
+                datasource,
+                gridPos: { x: i * width, y: y * 9, w: width, h: 9 },
+                targets: [{ refId: "A", datasource, expr: p.expr, queryType: p.instant ? "instant" : "range", ...(p.legend ? { legendFormat: p.legend } : {}) }],
+            };
+        }),
+    );
+    return {
+        uid: "pneumonia-logs",
+        title: "Pneumonia platform: logs",
+        json: {
+            uid: "pneumonia-logs",
+            title: "Pneumonia platform: logs",
+            tags: ["pneumonia-platform", "logs"],
+            editable: false,
+            schemaVersion: 39,
+            time: { from: "now-6h", to: "now" },
+            refresh: "1m",
+            timezone: "utc",
+            panels,
+        },
+    };
+}
