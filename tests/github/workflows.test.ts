@@ -104,7 +104,7 @@ describe("delivery workflow", () => {
         assert.match(check.run!, /PULUMI_ACCESS_TOKEN/);
         assert.match(check.run!, /AWS_ROLE_ARN/);
         for (const step of job.steps.slice(1)) assert.equal(step.if, "steps.credentials.outputs.configured == 'true'", `${step.name ?? step.uses} must be skipped without credentials`);
-        stepIndex(job, /pulumi preview --policy-pack policies --stack \$\{\{ matrix\.stack \}\}/);
+        stepIndex(job, /pulumi preview --stack \$\{\{ matrix\.stack \}\} .*--policy-pack policies --policy-pack-config policies\/config\/\$\{\{ matrix\.stack \}\}\.json/);
     });
 
     it("scans dependencies and writes the SBOM, keeping both reports", () => {
@@ -121,7 +121,7 @@ describe("delivery workflow", () => {
         const up = stepIndex(job, /pulumi up --stack staging --yes/);
         const smoke = smokeCheckIndex(job, "staging");
         assert.ok(smoke > up, "smoke checks follow the update");
-        assert.ok(/--policy-pack policies/.test(job.steps[up].run!), "the policy pack also gates the real update");
+        assert.ok(/--policy-pack policies --policy-pack-config policies\/config\/staging\.json/.test(job.steps[up].run!), "the policy pack, with staging's config, also gates the real update");
         assert.equal(job.outputs?.["detector-image"], "${{ steps.release.outputs.detector-image }}");
         const release = job.steps.find((s) => s.id === "release");
         assert.match(release!.run!, /pulumi stack output detectorImage --stack staging/);
