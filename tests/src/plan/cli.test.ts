@@ -61,6 +61,13 @@ describe("npm run plan", () => {
             assert.equal(stdout, "");
             assert.equal(stderr, 'error: database.kind: expected one of "rds", "in-cluster", got "mysql"\n');
         });
+        it("exits 2 naming an unknown key of the project namespace", () => {
+            fs.appendFileSync(path.join(root, "Pulumi.local.yaml"), "  pneumonia-platform:detectr:\n    replicas: 2\n");
+            const { code, stdout, stderr } = plan(["local"], root);
+            assert.equal(code, 2);
+            assert.equal(stdout, "");
+            assert.equal(stderr, "error: pneumonia-platform:detectr: unknown key (did you mean pneumonia-platform:detector?)\n");
+        });
         it("exits 2 for an unknown stack", () => {
             const { code, stderr } = plan(["qa"], root);
             assert.equal(code, 2);
