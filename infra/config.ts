@@ -3,12 +3,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
+import { environments, type Environment } from "./environment";
+import { scalingTriggers } from "./manual";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
 
-export const environments = ["local", "staging", "production"] as const;
-export type Environment = (typeof environments)[number];
+export { environments, type Environment } from "./environment";
 
 /** Secret config keys, always read with `getSecret` so they stay secrets end to end. */
 export const secretKeys = [
@@ -187,7 +188,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         detector: {
             replicas: production ? 3 : local ? 1 : 2,
             maxReplicas: production ? 10 : local ? 2 : 4,
-            cpuTargetPercent: 70,
+            cpuTargetPercent: scalingTriggers.cpu.percent,
             resources: local ? commonResources("250m", "512Mi", "1", "1Gi") : commonResources("1", "2Gi", "2", "4Gi"),
         },
         mlflow: {

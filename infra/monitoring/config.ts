@@ -2,7 +2,7 @@
 // the sizing of kube-prometheus-stack. Thresholds are not here: they are the manual's numbers and
 // live with the alert definitions (infra/monitoring/alerts.ts).
 import { z } from "zod";
-import type { Environment } from "../config";
+import type { Environment } from "../environment";
 import { int, storageQuantity } from "../util/schema";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");

@@ -1,8 +1,15 @@
 // Grafana dashboards as data: the detector (the manual's business and technical metrics) and the
 // platform (MLflow, Postgres, backups). Queries read our recording rules, the metric contract and
 // kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
+import { objectives } from "../manual";
+import { percent, slo } from "./alerts";
 import type { MonitoringConfig } from "./config";
 import { latencyObjectiveSeconds, selector } from "./recording";
+
+/** The manual's limits as the fractions percent-unit panels draw. */
+const cpuLimit = objectives.cpuPercent / 100;
+const memoryLimit = objectives.memoryPercent / 100;
+const diskFreeLimit = objectives.diskFreePercent / 100;
 
 interface Target {
     expr: string;
@@ -129,14 +136,14 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                 kind: "timeseries",
                 unit: "percentunit",
                 targets: [{ expr: `1 - job:inference_errors:ratio_rate5m${det}`, legend: "success" }],
-                limit: { value: 0.99, below: true },
+                limit: { value: objectives.inferenceSuccessRate, below: true },
             },
             {
                 title: "Error rate",
                 kind: "timeseries",
                 unit: "percentunit",
                 targets: [{ expr: `job:inference_errors:ratio_rate5m${det}`, legend: "errors" }],
-                limit: { value: 0.01 },
+                limit: { value: objectives.errorRate },
             },
         ],
         [
@@ -157,8 +164,14 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                 kind: "stat",
                 unit: "percentunit",
                 targets: [
-                    { expr: `1 - avg_over_time(job:inference_errors:ratio_rate1h${det}[30d]) / 0.001`, legend: "availability 99.9 %" },
-                    { expr: `1 - avg_over_time(job:inference_slow:ratio_rate1h${det}[30d]) / 0.01`, legend: "latency 99 % < 2 s" },
+                    {
+                        expr: `1 - avg_over_time(job:inference_errors:ratio_rate1h${det}[30d]) / ${Number((1 - slo.availability).toPrecision(12))}`,
+                        legend: `availability ${percent(slo.availability)}`,
+                    },
+                    {
+                        expr: `1 - avg_over_time(job:inference_slow:ratio_rate1h${det}[30d]) / ${Number((1 - slo.latency).toPrecision(12))}`,
+                        legend: `latency ${percent(slo.latency)} < ${latencyObjectiveSeconds} s`,
+                    },
                 ],
                 limit: { value: 0, below: true },
             },
@@ -172,7 +185,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                     { expr: againstLimit(appNamespace, "detector", "cpu"), legend: "{{pod}}" },
                     { expr: `max by (instance) (${m.cpuPercent}${det}) / 100`, legend: "reported {{instance}}" },
                 ],
-                limit: { value: 0.8 },
+                limit: { value: cpuLimit },
             },
             {
                 title: "Memory against limit",
@@ -182,7 +195,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                     { expr: againstLimit(appNamespace, "detector", "memory"), legend: "{{pod}}" },
                     { expr: `max by (instance) (${m.memoryPercent}${det}) / 100`, legend: "reported {{instance}}" },
                 ],
-                limit: { value: 0.85 },
+                limit: { value: memoryLimit },
             },
             {
                 title: "Replicas",
@@ -207,7 +220,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                 kind: "timeseries",
                 unit: "percentunit",
                 targets: [{ expr: "instance_mountpoint:node_filesystem_avail:ratio", legend: "{{instance}} {{mountpoint}}" }],
-                limit: { value: 0.2, below: true },
+                limit: { value: diskFreeLimit, below: true },
             },
             backupPanels(config)[0],
         ],
@@ -220,13 +233,13 @@ export function platformDashboard(config: MonitoringConfig, appNamespace: string
     return dashboard("pneumonia-platform", "Pneumonia platform: MLflow, Postgres, backups", [
         [
             { title: "MLflow up", kind: "stat", unit: "short", targets: [{ expr: `job:up:sum${selector({ job: config.jobs.mlflow })}`, legend: "pods up" }], limit: { value: 1, below: true } },
-            { title: "MLflow CPU against limit", kind: "timeseries", unit: "percentunit", targets: [{ expr: againstLimit(appNamespace, "mlflow", "cpu"), legend: "{{pod}}" }], limit: { value: 0.8 } },
+            { title: "MLflow CPU against limit", kind: "timeseries", unit: "percentunit", targets: [{ expr: againstLimit(appNamespace, "mlflow", "cpu"), legend: "{{pod}}" }], limit: { value: cpuLimit } },
             {
                 title: "MLflow memory against limit",
                 kind: "timeseries",
                 unit: "percentunit",
                 targets: [{ expr: againstLimit(appNamespace, "mlflow", "memory"), legend: "{{pod}}" }],
-                limit: { value: 0.85 },
+                limit: { value: memoryLimit },
             },
             { title: "MLflow restarts (1 h)", kind: "timeseries", unit: "short", targets: [{ expr: restarts("mlflow"), legend: "{{pod}}" }] },
         ],
@@ -242,7 +255,7 @@ export function platformDashboard(config: MonitoringConfig, appNamespace: string
                         legend: "{{persistentvolumeclaim}}",
                     },
                 ],
-                limit: { value: 0.2, below: true },
+                limit: { value: diskFreeLimit, below: true },
             },
             { title: "Postgres restarts (1 h)", kind: "timeseries", unit: "short", targets: [{ expr: restarts("postgres"), legend: "{{pod}}" }] },
         ],

@@ -91,7 +91,7 @@ describe("monitoring: Prometheus rules", () => {
         expect("DetectorLatencyHigh/high", /avg5m\{[^}]*\} > 2$/);
         expect("DetectorCpuHigh/medium", /> 80$/);
         expect("DetectorMemoryHigh/high", /> 85$/);
-        expect("NodeDiskSpaceLow/medium", /< 0\.20$/);
+        expect("NodeDiskSpaceLow/medium", /< 0\.2$/);
         expect("DetectorCpuCapacity/low", /\[1w\]\) > 70$/);
         expect("DetectorMemoryCapacity/low", /\[1w\]\) > 75$/);
         expect("DetectorLatencyCapacity/low", /avg1d\{[^}]*\} > 1\.5$/);
