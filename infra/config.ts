@@ -5,6 +5,7 @@ import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
 import { environments, type Environment } from "./environment";
 import { scalingTriggers } from "./manual";
+import { missingReceivers } from "./monitoring/alertmanager";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
@@ -23,8 +24,11 @@ export const secretKeys = [
 export type SecretKey = (typeof secretKeys)[number];
 export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
 
-/** One line, naming the key: the message every config mistake ends in. */
-export class ConfigError extends Error {
+/**
+ * One line, naming the key: the message every config mistake ends in. A RunError, so that
+ * `pulumi up` prints just the message, not the program's stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(message: string) {
         super(message);
         this.name = "ConfigError";
@@ -309,7 +313,10 @@ export function loadConfig(): PlatformConfig {
         const value = config.getSecret(key);
         if (value !== undefined) secrets[key] = value;
     }
-    return parsePlatformConfig(raw, pulumi.getStack(), secrets);
+    const parsed = parsePlatformConfig(raw, pulumi.getStack(), secrets);
+    const receivers = missingReceivers(parsed.monitoring, parsed.environment, Object.keys(secrets), pulumi.runtime.isDryRun());
+    if (receivers.error) throw new ConfigError(`${project}:${receivers.error}`);
+    return parsed;
 }
 
 function readStructured(config: pulumi.Config, key: string): unknown {

@@ -106,11 +106,12 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     const { project, values, secretKeys, region } = readStackConfig(stack, options);
     const registrations: Registration[] = [];
 
+    // As a preview: the plan, like `pulumi preview`, cannot read the stack's secrets.
     await pulumi.runtime.setMocks(
         { newResource: (args) => mockOutputs(args, region), call: (args) => mockCall(args, region) },
         project,
         stack,
-        false,
+        true,
     );
     const config = Object.fromEntries(
         Object.entries(values).map(([key, value]) => [`${project}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
