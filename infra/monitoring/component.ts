@@ -164,6 +164,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     grafanaAdminSecret: grafanaAdmin,
                     storageClassName: snapshots?.storageClass.metadata.name,
                     nodeExporterNamespace: nodeExporterNamespace.metadata.name,
+                    monitoringNamespace: args.namespace,
                 }),
             },
             { parent: this, dependsOn: [grafanaSecret, alertmanagerSecret, ...(snapshots ? [snapshots.storageClass] : [])] },
