@@ -116,6 +116,24 @@ export function describeFailure(e: unknown): { line: string; code: number } {
 }
 
 /**
+ * The command in-process, for tests and callers that keep the process: parses argv (a usage
+ * mistake throws UsageError), answers --help through `out`, and resolves to `run`'s exit code.
+ */
+export async function invokeCommand<O extends Record<string, OptionSpec>>(
+    spec: CommandSpec<O>,
+    argv: string[],
+    run: (args: ParsedArgs<O>) => Promise<number> | number,
+    out: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<number> {
+    const args = parseCommandArgs(spec, argv);
+    if (args === "help") {
+        out(helpText(spec));
+        return exitCodes.ok;
+    }
+    return run(args);
+}
+
+/**
  * Runs a command: parses argv, answers --help, calls `run`, and exits with its code once stdout
  * has drained (a large JSON document to a pipe is written asynchronously).
  */
