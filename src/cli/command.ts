@@ -168,9 +168,10 @@ export function runCommand<O extends Record<string, OptionSpec>>(
 
 /**
  * Fails with one line naming a missing tool and how to get it, instead of a spawn error's
- * `code: -2` further down. `install` says how, e.g. "https://www.pulumi.com/docs/install/ or run npx pulumi".
+ * `code: -2` further down. `install` says how, e.g. "https://www.pulumi.com/docs/install/ or run npx pulumi";
+ * `what` is how the message names it (default: the command).
  */
-export function requireTool(tool: string, install: string): void {
+export function requireTool(tool: string, install: string, what: string = tool): void {
     const found = spawnSync("sh", ["-c", `command -v "$0"`, tool], { stdio: "ignore" }).status === 0;
-    if (!found) throw new UsageError(`${tool} not found on PATH: install it (${install})`);
+    if (!found) throw new UsageError(`${what} not found on PATH: install it (${install})`);
 }

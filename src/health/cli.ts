@@ -4,7 +4,7 @@
 // flags, else DETECTOR_URL / MLFLOW_URL / PROMETHEUS_URL / ALERTMANAGER_URL, else the stack's
 // outputs: in-cluster URLs, reached through `kubectl port-forward` with --port-forward (the
 // stack's kubeconfig context), as they are from inside the cluster otherwise. Exit 1 when a line fails.
-import { invokeCommand, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
+import { invokeCommand, requireTool, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
 import { openAutomationStack, type OpenStack } from "../release/stack";
 import { readStackFile } from "../release/stack-file";
 import { portForward, type ClusterAccess, type Forward } from "./port-forward";
@@ -127,6 +127,7 @@ async function check({ values: flags, positionals: [stack] }: ParsedArgs<typeof 
         throw new HealthUsageError((e as Error).message);
     }
     const access: ClusterAccess = { kubectl: deps.kubectl ?? (deps.env.KUBECTL ?? "kubectl").split(" "), ...stackConfig.cluster };
+    if (values["port-forward"]) requireTool(access.kubectl[0]!, "https://kubernetes.io/docs/tasks/tools/", "kubectl");
     const forwards: Forward[] = [];
     let lines: CheckLine[];
     try {
@@ -143,5 +144,10 @@ async function check({ values: flags, positionals: [stack] }: ParsedArgs<typeof 
 }
 
 if (require.main === module) {
-    runCommand(healthCommand, (args) => check(args, { open: openAutomationStack, env: process.env, out: (t) => console.log(t) }));
+    // The Automation API runs the pulumi CLI; without it, say so plainly instead of a spawn error.
+    const open: OpenStack = (stack) => {
+        requireTool("pulumi", "https://www.pulumi.com/docs/install/, or run through npm, which puts the pinned npx pulumi on PATH", "pulumi CLI");
+        return openAutomationStack(stack);
+    };
+    runCommand(healthCommand, (args) => check(args, { open, env: process.env, out: (t) => console.log(t) }));
 }

@@ -78,6 +78,16 @@ describe("npm run health", () => {
         await assert.rejects(main([], { open: refuse, env, out: () => undefined }), /^UsageError: missing argument: <stack>$/);
     });
 
+    it("says plainly that the pulumi CLI is missing, never a spawn error code (child process)", async () => {
+        // Only node's own directory on PATH: no pulumi, so the stack's outputs cannot be read.
+        const { code, stdout, stderr } = await runCli(["staging"], { PATH: path.dirname(process.execPath) });
+        assert.equal(code, 2);
+        assert.equal(stdout, "");
+        assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+        assert.match(stderr, /^error: stack staging: cannot read its outputs \(pulumi CLI not found on PATH: install it \(https:\/\/www\.pulumi\.com\/docs\/install\//);
+        assert.doesNotMatch(stderr, /code: -2|ENOENT/);
+    });
+
     it("exits 2 with a one-line message on a usage error (child process)", async () => {
         const { code, stdout, stderr } = await runCli(["staging", "--bogus"], env);
         assert.equal(code, 2);
