@@ -5,12 +5,14 @@ import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
 import { drillDefaults, drillIssues, drillSchema } from "./drill";
 import { loggingConfigSchema, loggingDefaults } from "./logging/config";
+import { environments, type Environment } from "./environment";
+import { scalingTriggers } from "./manual";
+import { missingReceivers } from "./monitoring/alertmanager";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
 
-export const environments = ["local", "staging", "production"] as const;
-export type Environment = (typeof environments)[number];
+export { environments, type Environment } from "./environment";
 
 /** Secret config keys, always read with `getSecret` so they stay secrets end to end. */
 export const secretKeys = [
@@ -24,8 +26,11 @@ export const secretKeys = [
 export type SecretKey = (typeof secretKeys)[number];
 export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
 
-/** One line, naming the key: the message every config mistake ends in. */
-export class ConfigError extends Error {
+/**
+ * One line, naming the key: the message every config mistake ends in. A RunError, so that
+ * `pulumi up` prints just the message, not the program's stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(message: string) {
         super(message);
         this.name = "ConfigError";
@@ -193,7 +198,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         detector: {
             replicas: production ? 3 : local ? 1 : 2,
             maxReplicas: production ? 10 : local ? 2 : 4,
-            cpuTargetPercent: 70,
+            cpuTargetPercent: scalingTriggers.cpu.percent,
             resources: local ? commonResources("250m", "512Mi", "1", "1Gi") : commonResources("1", "2Gi", "2", "4Gi"),
         },
         mlflow: {
@@ -244,8 +249,67 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     return { ...result.data, stack, secrets };
 }
 
+/** Every top-level key the project namespace may hold: the schema's sections and the secret keys. */
+export function knownConfigKeys(): string[] {
+    return [...Object.keys(platformSchema.shape), ...secretKeys];
+}
+
+/**
+ * Rejects, before anything is declared, what the program would otherwise ignore: a key of the
+ * project namespace it does not know (a typo, a nested key written flat) and a secret key stored
+ * in plain text. `keys` are the namespace's keys without the `project:` prefix.
+ */
+export function checkConfigKeys(project: string, keys: { key: string; secret: boolean }[]): void {
+    const known = knownConfigKeys();
+    for (const { key, secret } of keys) {
+        const full = `${project}:${key}`;
+        if ((secretKeys as readonly string[]).includes(key)) {
+            if (!secret) throw new ConfigError(`${full}: a secret key in plain text; store it encrypted: pulumi config set --secret ${key} <value>`);
+            continue;
+        }
+        if (known.includes(key)) continue;
+        const [section, ...rest] = key.split(".");
+        if (rest.length > 0 && known.includes(section!)) {
+            throw new ConfigError(`${full}: unknown key; a nested key is set with --path: pulumi config set --path ${key} <value>`);
+        }
+        const close = closestKey(key, known);
+        throw new ConfigError(`${full}: unknown key${close ? ` (did you mean ${project}:${close}?)` : ""}`);
+    }
+}
+
+/** The known key a typo most likely meant: at most a third of its letters off (Levenshtein). */
+function closestKey(key: string, known: string[]): string | undefined {
+    const distance = (a: string, b: string) => {
+        let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+        for (let i = 1; i <= a.length; i++) {
+            const next = [i];
+            for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+            row = next;
+        }
+        return row[b.length]!;
+    };
+    const [best] = known
+        .map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) }))
+        .filter(({ k, d }) => d <= Math.max(1, Math.floor(Math.max(k.length, key.length) / 3)))
+        .sort((a, b) => a.d - b.d);
+    return best?.k;
+}
+
+/** SDK members that are public in its JavaScript but not in its typings. */
+interface ConfigInternals {
+    isConfigSecret(key: string): boolean;
+}
+
 /** Reads the running stack's config. The only place in the program that touches `pulumi.Config`. */
 export function loadConfig(): PlatformConfig {
+    const project = pulumi.getProject();
+    const prefix = `${project}:`;
+    checkConfigKeys(
+        project,
+        Object.keys(pulumi.runtime.allConfig())
+            .filter((full) => full.startsWith(prefix))
+            .map((full) => ({ key: full.slice(prefix.length), secret: (pulumi.runtime as unknown as ConfigInternals).isConfigSecret(full) })),
+    );
     const config = new pulumi.Config();
     const raw: Record<string, unknown> = {};
     for (const key of Object.keys(platformSchema.shape)) {
@@ -257,7 +321,10 @@ export function loadConfig(): PlatformConfig {
         const value = config.getSecret(key);
         if (value !== undefined) secrets[key] = value;
     }
-    return parsePlatformConfig(raw, pulumi.getStack(), secrets);
+    const parsed = parsePlatformConfig(raw, pulumi.getStack(), secrets);
+    const receivers = missingReceivers(parsed.monitoring, parsed.environment, Object.keys(secrets), pulumi.runtime.isDryRun());
+    if (receivers.error) throw new ConfigError(`${project}:${receivers.error}`);
+    return parsed;
 }
 
 function readStructured(config: pulumi.Config, key: string): unknown {

@@ -14,6 +14,7 @@ import { s3BucketTlsOnly } from "./aws/s3-bucket-tls-only";
 import { s3BucketVersioning } from "./aws/s3-bucket-versioning";
 import { kubernetesDropAllCapabilities } from "./kubernetes/drop-all-capabilities";
 import { kubernetesHelmChartPinned } from "./kubernetes/helm-chart-pinned";
+import { kubernetesHelmImagesByDigest } from "./kubernetes/helm-images-by-digest";
 import { kubernetesImagePinned } from "./kubernetes/image-pinned";
 import { kubernetesJobLifecycle } from "./kubernetes/job-lifecycle";
 import { kubernetesMinReplicas } from "./kubernetes/min-replicas";
@@ -79,6 +80,7 @@ export const policies: PlatformPolicy[] = [
     kubernetesJobLifecycle,
     kubernetesNamespacePodSecurity,
     kubernetesHelmChartPinned,
+    kubernetesHelmImagesByDigest,
     stackDataStoreBackups,
     stackMonitoring,
     stackServiceAndMonitor,

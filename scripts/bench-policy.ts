@@ -3,21 +3,15 @@
 // pack's modules and config are loaded and the stack evaluated once (cold), then N more times.
 // A ×10 copy of the stack shows how evaluation grows. Exits 1 when the cold run exceeds 2 s.
 import * as os from "node:os";
-import { parseArgs } from "node:util";
+import { runCommand, UsageError } from "../src/cli/command";
 import { planStack } from "../src/plan/run";
 
 const budgetSeconds = 2;
-const { values } = parseArgs({ options: { runs: { type: "string", default: "20" } } });
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) {
-    process.stderr.write(`error: --runs: expected an integer >= 1, got ${JSON.stringify(values.runs)}\n`);
-    process.exit(2);
-}
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 const fmt = (s: number) => `${(s * 1000).toFixed(0)} ms`;
 
-async function main(): Promise<number> {
+async function main(runs: number): Promise<number> {
     let start = process.hrtime.bigint();
     const plan = await planStack("production");
     const planTime = seconds(start);
@@ -65,10 +59,18 @@ async function main(): Promise<number> {
     return cold <= budgetSeconds ? 0 : 1;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: Error) => {
-        process.stderr.write(`error: ${e.message}\n`);
-        process.exit(2);
+runCommand(
+    {
+        invocation: "npm run --silent bench:policy --",
+        summary: `Times the policy evaluation of the production stack beyond its plan: cold (loading the pack) and warm runs, and a x10 stack. Budget ${budgetSeconds} s cold.`,
+        options: { runs: { type: "string", value: "N", description: "warm runs (default 20)" } },
+        maxPositionals: 0,
+        examples: ["npm run --silent bench:policy -- --runs 10"],
+        notes: [`Exit codes: 0 within budget, 1 the cold run exceeded ${budgetSeconds} s, 2 usage error.`],
+    },
+    ({ values }) => {
+        const runs = Number(values.runs ?? "20");
+        if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: expected an integer >= 1, got ${JSON.stringify(values.runs)}`);
+        return main(runs);
     },
 );

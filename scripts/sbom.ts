@@ -4,8 +4,8 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { CheckFailedError, invokeCommand, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../src/cli/command";
 
 const purl = z.string().regex(/^pkg:[a-z]+\/.+@.+$/, "a package URL such as pkg:npm/name@1.0.0");
 
@@ -29,55 +29,79 @@ export const cycloneDxSchema = z.object({
 });
 export type CycloneDx = z.infer<typeof cycloneDxSchema>;
 
-/** Throws one line naming the first problem: the path in the document and what was expected. */
+/** Throws one line naming the first problem (a failed check, exit 1): the path in the document and what was expected. */
 export function validateCycloneDx(document: unknown): CycloneDx {
     const result = cycloneDxSchema.safeParse(document);
     if (!result.success) {
         const issue = result.error.issues[0];
-        throw new Error(`not a valid CycloneDX SBOM: ${issue.path.join(".") || "(document)"}: ${issue.message}`);
+        throw new CheckFailedError(`not a valid CycloneDX SBOM: ${issue.path.join(".") || "(document)"}: ${issue.message}`);
     }
     const refs = new Set(result.data.components.map((c) => c["bom-ref"]));
     refs.add(result.data.metadata.component["bom-ref"]);
     const dangling = result.data.dependencies?.flatMap((d) => [d.ref, ...(d.dependsOn ?? [])]).find((ref) => !refs.has(ref));
-    if (dangling !== undefined) throw new Error(`not a valid CycloneDX SBOM: dependencies: "${dangling}" is not a component`);
+    if (dangling !== undefined) throw new CheckFailedError(`not a valid CycloneDX SBOM: dependencies: "${dangling}" is not a component`);
     return result.data;
+}
+
+/**
+ * Names the SBOM's subject after package.json: `npm sbom` takes the component's name from the
+ * checkout folder (its purl and bom-ref already carry the package name), so a clone in another
+ * folder would describe another product.
+ */
+export function nameAfterPackage<D extends Pick<CycloneDx, "metadata">>(document: D, pkg: { name: string; version: string }): D {
+    document.metadata.component.name = pkg.name;
+    document.metadata.component.version = pkg.version;
+    return document;
 }
 
 export function runNpmSbom(cwd: string, includeDev: boolean): Promise<string> {
     const args = ["sbom", "--sbom-format", "cyclonedx", "--sbom-type", "application", ...(includeDev ? [] : ["--omit", "dev"])];
     return new Promise((resolve, reject) => {
         execFile("npm", args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-            if (error) reject(new Error(`npm sbom failed: ${stderr.split("\n").find((l) => l.trim() !== "") ?? error.message}`));
+            if (error) reject(new UsageError(`npm sbom failed: ${stderr.split("\n").find((l) => l.trim() !== "") ?? error.message}`));
             else resolve(stdout);
         });
     });
 }
 
-export async function main(argv: string[], cwd: string, out: (s: string) => void): Promise<number> {
-    const { values } = parseArgs({ args: argv, options: { out: { type: "string", default: "sbom.cdx.json" }, "include-dev": { type: "boolean", default: false } } });
-    const text = await runNpmSbom(cwd, values["include-dev"]);
+export const sbomCommand = {
+    invocation: "npm run --silent sbom --",
+    summary: "Writes the CycloneDX SBOM of what the platform ships (production dependencies), made by npm sbom from the lockfile: no network.",
+    options: {
+        out: { type: "string", value: "FILE", description: "where to write it (default sbom.cdx.json)" },
+        "include-dev": { type: "boolean", description: "list the dev dependencies too" },
+    },
+    maxPositionals: 0,
+    examples: ["npm run --silent sbom -- --out reports/sbom.cdx.json"],
+    notes: ["Exit codes: 0 written, 1 npm's document is not a valid CycloneDX SBOM, 2 npm sbom could not run."],
+} satisfies CommandSpec<Record<string, OptionSpec>>;
+
+export function main(argv: string[], cwd: string, out: (s: string) => void): Promise<number> {
+    return invokeCommand(sbomCommand, argv, (args) => writeSbom(args, cwd, out), out);
+}
+
+async function writeSbom({ values }: ParsedArgs<typeof sbomCommand.options>, cwd: string, out: (s: string) => void): Promise<number> {
+    const file = values.out ?? "sbom.cdx.json";
+    const text = await runNpmSbom(cwd, values["include-dev"] ?? false);
     let document: unknown;
     try {
         document = JSON.parse(text);
     } catch {
-        throw new Error("npm sbom printed something other than JSON");
+        throw new UsageError("npm sbom printed something other than JSON");
     }
+    const pkg = JSON.parse(fs.readFileSync(path.join(cwd, "package.json"), "utf8")) as { name: string; version: string };
     const sbom = validateCycloneDx(document);
-    const target = path.resolve(cwd, values.out);
+    // The document as npm wrote it (validation keeps only the fields it checks), renamed.
+    nameAfterPackage(document as CycloneDx, pkg);
+    const target = path.resolve(cwd, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     // Validated first and renamed into place: the file is a whole SBOM or is not there.
     fs.writeFileSync(`${target}.tmp`, `${JSON.stringify(document, null, 2)}\n`);
     fs.renameSync(`${target}.tmp`, target);
-    out(`sbom: CycloneDX ${sbom.specVersion}, ${sbom.components.length} components -> ${values.out}`);
+    out(`sbom: CycloneDX ${sbom.specVersion}, ${sbom.components.length} components of ${pkg.name}@${pkg.version} -> ${file}`);
     return 0;
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), process.cwd(), (s) => console.log(s)).then(
-        (code) => process.exit(code),
-        (e: Error) => {
-            console.error(`sbom: ${e.message.split("\n")[0]}`);
-            process.exit(1);
-        },
-    );
+    runCommand(sbomCommand, (args) => writeSbom(args, process.cwd(), (s) => console.log(s)));
 }

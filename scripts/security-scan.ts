@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { invokeCommand, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../src/cli/command";
 
 export const severities = ["info", "low", "moderate", "high", "critical"] as const;
 export type Severity = (typeof severities)[number];
@@ -38,8 +38,8 @@ export interface AuditVerdict {
     failing: Finding[];
 }
 
-/** npm could not produce a report at all: the scan did not happen, which is not the same as "clean". */
-export class AuditUnavailableError extends Error {
+/** npm could not produce a report at all: the scan did not happen, which is not the same as "clean" (exit 2). */
+export class AuditUnavailableError extends UsageError {
     constructor(message: string) {
         super(message);
         this.name = "AuditUnavailableError";
@@ -111,10 +111,27 @@ export function runNpmAudit(cwd: string): Promise<AuditRun> {
     });
 }
 
-export async function main(argv: string[], env: Record<string, string | undefined>, audit: () => Promise<AuditRun>, out: (s: string) => void): Promise<number> {
-    const { values } = parseArgs({ args: argv, options: { out: { type: "string" } } });
+export const securityScanCommand = {
+    invocation: "npm run --silent security-scan --",
+    summary: "npm audit of the production dependencies: fails on high and critical advisories, and on moderate ones with FAIL_ON_MEDIUM=true.",
+    options: { out: { type: "string", value: "FILE", description: "also write npm's JSON report there (whole or not at all)" } },
+    maxPositionals: 0,
+    examples: ["npm run --silent security-scan -- --out reports/npm-audit.json", "FAIL_ON_MEDIUM=true npm run --silent security-scan"],
+    notes: ["Exit codes: 0 clean, 1 vulnerable, 2 the scan could not run (registry unreachable, npm error)."],
+} satisfies CommandSpec<Record<string, OptionSpec>>;
+
+export function main(argv: string[], env: Record<string, string | undefined>, audit: () => Promise<AuditRun>, out: (s: string) => void): Promise<number> {
+    return invokeCommand(securityScanCommand, argv, (args) => scan(args, env, audit, out), out);
+}
+
+async function scan(
+    { values }: ParsedArgs<typeof securityScanCommand.options>,
+    env: Record<string, string | undefined>,
+    audit: () => Promise<AuditRun>,
+    out: (s: string) => void,
+): Promise<number> {
     const failOnMedium = env.FAIL_ON_MEDIUM ?? "false";
-    if (!["true", "false"].includes(failOnMedium)) throw new Error(`FAIL_ON_MEDIUM: expected true or false, got "${failOnMedium}"`);
+    if (!["true", "false"].includes(failOnMedium)) throw new UsageError(`FAIL_ON_MEDIUM: expected true or false, got "${failOnMedium}"`);
     const run = await audit();
     let json: unknown;
     try {
@@ -136,11 +153,5 @@ export async function main(argv: string[], env: Record<string, string | undefine
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), process.env, () => runNpmAudit(process.cwd()), (s) => console.log(s)).then(
-        (code) => process.exit(code),
-        (e: Error) => {
-            console.error(`security-scan: ${e.message.split("\n")[0]}`);
-            process.exit(2);
-        },
-    );
+    runCommand(securityScanCommand, (args) => scan(args, process.env, () => runNpmAudit(process.cwd()), (s) => console.log(s)));
 }

@@ -10,6 +10,39 @@ import type { StorageAccess } from "./storage";
 export const mlflowPort = 5000;
 export const mlflowServiceAccount = "mlflow";
 
+/** IPv4 addresses under `prefix` as fnmatch patterns: each free octet one to three digits, nothing else. */
+function addresses(prefix: string, freeOctets: number): string[] {
+    if (freeOctets === 0) return [prefix];
+    return ["[0-9]", "[0-9][0-9]", "[0-9][0-9][0-9]"].flatMap((octet) => addresses(`${prefix}.${octet}`, freeOctets - 1));
+}
+
+/**
+ * The Host headers MLflow 3's DNS-rebinding protection (`--allowed-hosts`) admits: every caller the
+ * platform has, and nothing a rebinding domain can spell. MLflow compares a pattern containing `*`
+ * with Python's fnmatch and any other pattern with ==, against the whole header (host and port).
+ *  - in-cluster clients (the detector, the smoke check) by the Service's names, with the port;
+ *  - Prometheus, which scrapes a pod as `<pod IP>:<port>`: IPv4 addresses of the private ranges
+ *    (RFC 1918, MLflow's own default), written digit by digit. MLflow's default `10.*` would also
+ *    admit `10.attacker.example`; these patterns admit only addresses;
+ *  - `kubectl port-forward` (operators, the health check, the DR check) on localhost, 127.0.0.1 or
+ *    [::1] with any local port.
+ */
+export function mlflowAllowedHosts(namespace: string, port: number = mlflowPort): string[] {
+    const names = ["mlflow", `mlflow.${namespace}`, `mlflow.${namespace}.svc`, `mlflow.${namespace}.svc.cluster.local`];
+    // 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16
+    const podAddresses = [...addresses("10", 3), ...["172.1[6-9]", "172.2[0-9]", "172.3[01]"].flatMap((p) => addresses(p, 2)), ...addresses("192.168", 2)];
+    return [
+        ...names.flatMap((name) => [name, `${name}:${port}`]),
+        ...podAddresses.map((address) => `${address}:*`),
+        "localhost",
+        "localhost:*",
+        "127.0.0.1",
+        "127.0.0.1:*",
+        // fnmatch reads "[" as a character class: "[[]" is a literal bracket.
+        "[[]::1]:*",
+    ];
+}
+
 export interface MlflowArgs {
     config: MlflowConfig;
     /** The configured image, or the digest of its ECR mirror. */
@@ -45,9 +78,8 @@ export class Mlflow extends pulumi.ComponentResource {
         const metadata = { name: "mlflow", namespace: args.namespace, labels };
         const podLabels = { ...labels, ...databaseClientLabel, ...args.storage.podLabels };
         const scratch = scratchVolumes({ tmp: "/tmp" });
-        // MLflow 3 rejects Host headers it does not know (DNS-rebinding protection): name every way
-        // in-cluster clients address the Service, and send probes as localhost.
-        const allowedHosts = ["localhost", "mlflow", pulumi.interpolate`mlflow.${args.namespace}`, pulumi.interpolate`mlflow.${args.namespace}.svc`, pulumi.interpolate`mlflow.${args.namespace}.svc.cluster.local`];
+        // MLflow 3 rejects Host headers it does not know (DNS-rebinding protection); probes send localhost.
+        const allowedHosts = pulumi.output(args.namespace).apply((namespace) => mlflowAllowedHosts(namespace).join(","));
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             name,
@@ -87,7 +119,7 @@ export class Mlflow extends pulumi.ComponentResource {
                                         "--serve-artifacts",
                                         "--expose-prometheus=/tmp/prometheus",
                                         "--workers=2",
-                                        pulumi.all(allowedHosts).apply((hosts) => `--allowed-hosts=${hosts.flatMap((h) => [h, `${h}:${mlflowPort}`]).join(",")}`),
+                                        pulumi.interpolate`--allowed-hosts=${allowedHosts}`,
                                     ],
                                     env: [
                                         {

@@ -9,6 +9,27 @@ export const receiverSecretKeys = ["pagerdutyRoutingKey", "slackWebhookUrl", "ti
 export type ReceiverSecretKey = (typeof receiverSecretKeys)[number];
 export type ReceiverSecrets = Partial<Record<ReceiverSecretKey, string>>;
 
+/**
+ * What a stack lacking receiver secrets is told. A paged stack (monitoring.paged) cannot page
+ * without them, so `pulumi up` stops before anything is declared; a preview and the offline plan
+ * cannot read secrets and only warn. An unpaged cloud stack warns that those alerts are dropped;
+ * `local` pages nobody and says nothing. `present` are the secret keys the stack config holds.
+ */
+export function missingReceivers(
+    config: Pick<MonitoringConfig, "paged">,
+    environment: string,
+    present: readonly string[],
+    dryRun: boolean,
+): { error?: string; warning?: string } {
+    const missing = receiverSecretKeys.filter((key) => !present.includes(key));
+    if (missing.length === 0) return {};
+    const command = `pulumi config set --secret ${missing[0]} <value>${missing.length > 1 ? ` (and likewise ${missing.slice(1).join(", ")})` : ""}`;
+    if (config.paged && !dryRun) return { error: `${missing.join(", ")}: required, the stack pages (monitoring.paged): ${command}` };
+    if (config.paged) return { warning: `no ${missing.join(", ")} in the stack config: pulumi up will refuse to run until set: ${command}` };
+    if (environment === "local") return {};
+    return { warning: `no ${missing.join(", ")} in the stack config: alerts routed there are dropped` };
+}
+
 /** Stand-ins for the rendered artifact: the right shape for amtool, obviously not real. */
 export const secretPlaceholders: Record<ReceiverSecretKey, string> = {
     pagerdutyRoutingKey: "<secret:pagerdutyRoutingKey>",

@@ -1,6 +1,8 @@
 // The alerts: one typed definition per alert rule, the single source of truth for the
 // PrometheusRule objects, the promtool tests, the runbooks and the alert table in the docs.
-// Thresholds are the operations manual's numbers (docs/monitoring.md cites each one).
+// Thresholds, scaling triggers and severities are the operations manual's numbers, imported from
+// infra/manual.ts; the promtool cases sit just above and just under them.
+import { objectives, recoveryTimeObjectives, scalingTriggers, severityClasses, type Severity } from "../manual";
 import { loggingPipelineAlerts } from "../logging/alerts";
 import type { MonitoringConfig } from "./config";
 import { latencyObjectiveSeconds, selector } from "./recording";
@@ -15,16 +17,11 @@ import {
     type TrafficPhase,
 } from "./series";
 
-export const severities = ["critical", "high", "medium", "low"] as const;
-export type Severity = (typeof severities)[number];
+// Alert modules and the routing import the severities from here, next to the definitions.
+export { severities, severityClasses, type Severity } from "../manual";
 
-/** The manual's incident classes and response targets, by the `severity` label. */
-export const severityClasses: Record<Severity, { sev: string; response: string }> = {
-    critical: { sev: "SEV-1", response: "15 minutes" },
-    high: { sev: "SEV-2", response: "1 hour" },
-    medium: { sev: "SEV-3", response: "4 hours" },
-    low: { sev: "SEV-4", response: "next business day" },
-};
+/** A share as the manual writes it: 0.999 is "99.9 %". */
+export const percent = (ratio: number) => `${Number((ratio * 100).toPrecision(12))} %`;
 
 export type Service = "detector" | "mlflow" | "postgres" | "backups" | "node" | "logging";
 
@@ -74,10 +71,12 @@ export interface AlertDefinition {
     tests: AlertCase[];
 }
 
-const slo = {
-    /** Uptime > 99.9 %: the share of inference requests that must succeed. */
-    availability: 0.999,
-    /** Of inference requests, the share that must finish within the 2 s objective. */
+export const slo = {
+    availability: objectives.availability,
+    /**
+     * Of inference requests, the share that must finish within the latency objective. The manual
+     * bounds the average; a share of requests is what a burn rate can be computed on.
+     */
     latency: 0.99,
 };
 
@@ -88,12 +87,12 @@ const burnTiers = [
     { severity: "medium", factor: 3, long: "1d", short: "2h", for: "1h", budgetSpent: "10 % of the 30-day budget goes in a day" },
 ] as const;
 
+const { critical: sev1, high: sev2, medium: sev3, low: sev4 } = severityClasses;
 const escalate = {
-    critical:
-        "SEV-1: acknowledge within 15 minutes. If the detector is not serving again within 30 minutes (the manual's model service RTO), page the senior engineer, notify stakeholders, and prepare a rollback or hotfix deployment with senior approval.",
-    high: "SEV-2: respond within 1 hour. Escalate to SEV-1 (page the senior engineer) if users see failed or slow predictions for more than 1 hour or a SEV-1 alert joins it.",
-    medium: "SEV-3: handle within 4 hours, in working hours. Escalate to SEV-2 if it worsens to the paging threshold or blocks a deployment.",
-    low: "SEV-4: capacity planning, next business day. Raise it in the weekly performance review and the monthly capacity planning assessment; plan scaling before the manual's hard limits (CPU 80 %, memory 85 %, latency 2 s, errors 1 %) are reached.",
+    critical: `${sev1.sev}: acknowledge within ${sev1.response}. If the detector is not serving again within ${recoveryTimeObjectives.modelService / 60} minutes (the manual's model service RTO), page the senior engineer, notify stakeholders, and prepare a rollback or hotfix deployment with senior approval.`,
+    high: `${sev2.sev}: respond within ${sev2.response}. Escalate to ${sev1.sev} (page the senior engineer) if users see failed or slow predictions for more than ${sev2.response} or a ${sev1.sev} alert joins it.`,
+    medium: `${sev3.sev}: handle within ${sev3.response}, in working hours. Escalate to ${sev2.sev} if it worsens to the paging threshold or blocks a deployment.`,
+    low: `${sev4.sev}: capacity planning, ${sev4.response}. Raise it in the weekly performance review and the monthly capacity planning assessment; plan scaling before the manual's hard limits (CPU ${objectives.cpuPercent} %, memory ${objectives.memoryPercent} %, latency ${objectives.latencySeconds} s, errors ${percent(objectives.errorRate)}) are reached.`,
 };
 
 const kubectlApp = "kubectl -n pneumonia";
@@ -102,7 +101,7 @@ const kubectlMonitoring = "kubectl -n monitoring";
 const runbooks = {
     detectorDown: {
         meaning:
-            "No detector pod is up: Prometheus scrapes no healthy detector target, so /predict is unavailable. Uptime objective (> 99.9 %) is burning at full speed.",
+            `No detector pod is up: Prometheus scrapes no healthy detector target, so /predict is unavailable. Uptime objective (> ${percent(objectives.availability)}) is burning at full speed.`,
         firstCommands: [
             `${kubectlApp} get deploy,pods,endpoints -l app.kubernetes.io/name=detector`,
             `${kubectlApp} describe pods -l app.kubernetes.io/name=detector | tail -n 40`,
@@ -132,7 +131,7 @@ const runbooks = {
     },
     errorRate: {
         meaning:
-            "More than 1 % of inference requests fail (the manual's error-rate limit; inference success rate below 99 %).",
+            `More than ${percent(objectives.errorRate)} of inference requests fail (the manual's error-rate limit; inference success rate below ${percent(objectives.inferenceSuccessRate)}).`,
         firstCommands: [
             `${kubectlApp} logs deploy/detector --since=15m | grep -iE "error|exception" | tail -n 50`,
             `${kubectlApp} rollout history deploy/detector`,
@@ -147,7 +146,7 @@ const runbooks = {
     },
     errorBudget: {
         meaning:
-            "Failed inference requests are consuming the 99.9 % availability SLO's error budget faster than it can last 30 days. The tier says how fast: critical (14.4x) and high (6x) page, medium (3x) tickets.",
+            `Failed inference requests are consuming the ${percent(objectives.availability)} availability SLO's error budget faster than it can last 30 days. The tier says how fast: critical (14.4x) and high (6x) page, medium (3x) tickets.`,
         firstCommands: [
             `${kubectlApp} logs deploy/detector --since=1h | grep -iE "error|exception" | tail -n 50`,
             `${kubectlApp} get pods -l app.kubernetes.io/name=detector -o wide`,
@@ -162,7 +161,7 @@ const runbooks = {
     },
     latencyBudget: {
         meaning:
-            "Too many inference requests take longer than the 2 s objective: the latency SLO (99 % within 2 s) budget burns faster than it can last 30 days.",
+            `Too many inference requests take longer than the ${objectives.latencySeconds} s objective: the latency SLO (${percent(slo.latency)} within ${objectives.latencySeconds} s) budget burns faster than it can last 30 days.`,
         firstCommands: [
             `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
             `${kubectlApp} get hpa detector`,
@@ -176,7 +175,7 @@ const runbooks = {
         escalation: [escalate.critical, escalate.high, escalate.medium].join(" "),
     },
     latencyHigh: {
-        meaning: "Average inference latency is above the manual's 2 second limit.",
+        meaning: `Average inference latency is above the manual's ${objectives.latencySeconds} second limit.`,
         firstCommands: [
             `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
             `${kubectlApp} get hpa detector`,
@@ -190,16 +189,16 @@ const runbooks = {
         escalation: escalate.high,
     },
     cpuHigh: {
-        meaning: "A detector pod reports CPU above the manual's 80 % limit for 15 minutes.",
+        meaning: `A detector pod reports CPU above the manual's ${objectives.cpuPercent} % limit for 15 minutes.`,
         firstCommands: [`${kubectlApp} top pods -l app.kubernetes.io/name=detector`, `${kubectlApp} get hpa detector`],
         mitigation: [
-            "Check the HPA is scaling (target 70 % CPU) and not at maxReplicas; raise maxReplicas if it is.",
+            `Check the HPA is scaling (target ${scalingTriggers.cpu.percent} % CPU) and not at maxReplicas; raise maxReplicas if it is.`,
             "If one pod is hot, delete it so the Deployment replaces it.",
         ],
         escalation: escalate.medium,
     },
     memoryHigh: {
-        meaning: "A detector pod reports memory above the manual's 85 % limit: the next step is an OOM kill.",
+        meaning: `A detector pod reports memory above the manual's ${objectives.memoryPercent} % limit: the next step is an OOM kill.`,
         firstCommands: [
             `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
             `${kubectlApp} get pods -l app.kubernetes.io/name=detector -o jsonpath='{range .items[*]}{.metadata.name} {.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].lastState.terminated.reason}{"\\n"}{end}'`,
@@ -211,7 +210,7 @@ const runbooks = {
         escalation: escalate.high,
     },
     diskLow: {
-        meaning: "A node filesystem has less than the manual's 20 % free space.",
+        meaning: `A node filesystem has less than the manual's ${objectives.diskFreePercent} % free space.`,
         firstCommands: [
             "kubectl get nodes",
             `${kubectlMonitoring} exec -it sts/prometheus-kube-prometheus-stack-prometheus -c prometheus -- df -h /prometheus`,
@@ -310,10 +309,13 @@ const runbooks = {
     }),
 } satisfies Record<string, Runbook | ((what: string) => Runbook)>;
 
-const cpuCapacityRunbook = runbooks.capacity("detector CPU above 70 % on average over a week");
-const memoryCapacityRunbook = runbooks.capacity("detector memory above 75 % on average over a week");
-const latencyCapacityRunbook = runbooks.capacity("average response time above 1.5 s over a day");
-const errorCapacityRunbook = runbooks.capacity("error rate above 0.5 % over a day");
+/** The manual's trigger windows in words, as the runbooks and descriptions say them. */
+const windowWords = { "1w": "a week", "1d": "a day" } as const;
+const { cpu, memory, latency, errorRate } = scalingTriggers;
+const cpuCapacityRunbook = runbooks.capacity(`detector CPU above ${cpu.percent} % on average over ${windowWords[cpu.window]}`);
+const memoryCapacityRunbook = runbooks.capacity(`detector memory above ${memory.percent} % on average over ${windowWords[memory.window]}`);
+const latencyCapacityRunbook = runbooks.capacity(`average response time above ${latency.seconds} s over ${windowWords[latency.window]}`);
+const errorCapacityRunbook = runbooks.capacity(`error rate above ${percent(errorRate.ratio)} over ${windowWords[errorRate.window]}`);
 
 export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
     const m = config.detector;
@@ -464,14 +466,14 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             name: "DetectorErrorRateHigh",
             severity: "high",
             service: "detector",
-            expr: `job:inference_errors:ratio_rate5m${det} > 0.01`,
+            expr: `job:inference_errors:ratio_rate5m${det} > ${objectives.errorRate}`,
             for: "5m",
-            summary: "More than 1 % of inference requests fail",
-            description: "The detector's error rate over 5 minutes is above the manual's 1 % limit (inference success rate below 99 %).",
+            summary: `More than ${percent(objectives.errorRate)} of inference requests fail`,
+            description: `The detector's error rate over 5 minutes is above the manual's ${percent(objectives.errorRate)} limit (inference success rate below ${percent(objectives.inferenceSuccessRate)}).`,
             runbook: runbooks.errorRate,
             tests: [
-                { title: "3 % errors for 15 minutes", interval: "1m", series: steady(16, 0.03), at: "15m", firing: ["high"], labels: detectorLabels },
-                { title: "0.9 % errors", interval: "1m", series: steady(16, 0.009), at: "15m", firing: [], labels: detectorLabels },
+                { title: "3x the limit for 15 minutes", interval: "1m", series: steady(16, objectives.errorRate * 3), at: "15m", firing: ["high"], labels: detectorLabels },
+                { title: "just under the limit", interval: "1m", series: steady(16, objectives.errorRate * 0.9), at: "15m", firing: [], labels: detectorLabels },
             ],
         },
         ...burn("DetectorErrorBudgetBurn", "inference_errors", slo.availability, "errors", runbooks.errorBudget, (steps, share) => steady(steps, share)),
@@ -482,64 +484,64 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             service: "detector",
             expr: `job:${m.inferenceDuration}:avg5m${det} > ${latencyObjectiveSeconds}`,
             for: "10m",
-            summary: "Average inference latency is above 2 seconds",
-            description: "The detector's average inference latency over 5 minutes is above the manual's 2 s limit.",
+            summary: `Average inference latency is above ${latencyObjectiveSeconds} seconds`,
+            description: `The detector's average inference latency over 5 minutes is above the manual's ${latencyObjectiveSeconds} s limit.`,
             runbook: runbooks.latencyHigh,
             tests: [
-                { title: "2.5 s on average for 20 minutes", interval: "1m", series: withLatency(21, 2.5), at: "20m", firing: ["high"], labels: detectorLabels },
-                { title: "1.9 s on average", interval: "1m", series: withLatency(21, 1.9), at: "20m", firing: [], labels: detectorLabels },
+                { title: "0.5 s over the limit for 20 minutes", interval: "1m", series: withLatency(21, latencyObjectiveSeconds + 0.5), at: "20m", firing: ["high"], labels: detectorLabels },
+                { title: "0.1 s under the limit", interval: "1m", series: withLatency(21, latencyObjectiveSeconds - 0.1), at: "20m", firing: [], labels: detectorLabels },
             ],
         },
         {
             name: "DetectorCpuHigh",
             severity: "medium",
             service: "detector",
-            expr: `job:${m.cpuPercent}:max${det} > 80`,
+            expr: `job:${m.cpuPercent}:max${det} > ${objectives.cpuPercent}`,
             for: "15m",
-            summary: "A detector pod uses more than 80 % CPU",
-            description: "A detector pod has reported CPU above the manual's 80 % limit for 15 minutes.",
+            summary: `A detector pod uses more than ${objectives.cpuPercent} % CPU`,
+            description: `A detector pod has reported CPU above the manual's ${objectives.cpuPercent} % limit for 15 minutes.`,
             runbook: runbooks.cpuHigh,
             tests: [
-                { title: "85 % CPU", interval: "1m", series: detectorGauge(m.cpuPercent, 21, 85), at: "20m", firing: ["medium"], labels: detectorLabels },
-                { title: "79 % CPU", interval: "1m", series: detectorGauge(m.cpuPercent, 21, 79), at: "20m", firing: [], labels: detectorLabels },
+                { title: "5 points over the limit", interval: "1m", series: detectorGauge(m.cpuPercent, 21, objectives.cpuPercent + 5), at: "20m", firing: ["medium"], labels: detectorLabels },
+                { title: "1 point under the limit", interval: "1m", series: detectorGauge(m.cpuPercent, 21, objectives.cpuPercent - 1), at: "20m", firing: [], labels: detectorLabels },
             ],
         },
         {
             name: "DetectorMemoryHigh",
             severity: "high",
             service: "detector",
-            expr: `job:${m.memoryPercent}:max${det} > 85`,
+            expr: `job:${m.memoryPercent}:max${det} > ${objectives.memoryPercent}`,
             for: "10m",
-            summary: "A detector pod uses more than 85 % memory",
-            description: "A detector pod has reported memory above the manual's 85 % limit for 10 minutes; an OOM kill is next.",
+            summary: `A detector pod uses more than ${objectives.memoryPercent} % memory`,
+            description: `A detector pod has reported memory above the manual's ${objectives.memoryPercent} % limit for 10 minutes; an OOM kill is next.`,
             runbook: runbooks.memoryHigh,
             tests: [
-                { title: "90 % memory", interval: "1m", series: detectorGauge(m.memoryPercent, 16, 90), at: "15m", firing: ["high"], labels: detectorLabels },
-                { title: "84 % memory", interval: "1m", series: detectorGauge(m.memoryPercent, 16, 84), at: "15m", firing: [], labels: detectorLabels },
+                { title: "5 points over the limit", interval: "1m", series: detectorGauge(m.memoryPercent, 16, objectives.memoryPercent + 5), at: "15m", firing: ["high"], labels: detectorLabels },
+                { title: "1 point under the limit", interval: "1m", series: detectorGauge(m.memoryPercent, 16, objectives.memoryPercent - 1), at: "15m", firing: [], labels: detectorLabels },
             ],
         },
         {
             name: "NodeDiskSpaceLow",
             severity: "medium",
             service: "node",
-            expr: "instance_mountpoint:node_filesystem_avail:ratio < 0.20",
+            expr: `instance_mountpoint:node_filesystem_avail:ratio < ${objectives.diskFreePercent / 100}`,
             for: "15m",
-            summary: "Less than 20 % disk space free on {{ $labels.instance }} {{ $labels.mountpoint }}",
-            description: "A node filesystem has had less than the manual's 20 % free space for 15 minutes.",
+            summary: `Less than ${objectives.diskFreePercent} % disk space free on {{ $labels.instance }} {{ $labels.mountpoint }}`,
+            description: `A node filesystem has had less than the manual's ${objectives.diskFreePercent} % free space for 15 minutes.`,
             runbook: runbooks.diskLow,
             tests: [
                 {
-                    title: "10 % free",
+                    title: "half the required free space",
                     interval: "1m",
-                    series: diskSeries(config, [{ steps: 21, freeRatio: 0.1 }]),
+                    series: diskSeries(config, [{ steps: 21, freeRatio: objectives.diskFreePercent / 200 }]),
                     at: "20m",
                     firing: ["medium"],
                     labels: { instance: "node-a", mountpoint: "/" },
                 },
                 {
-                    title: "21 % free",
+                    title: "1 point more free than required",
                     interval: "1m",
-                    series: diskSeries(config, [{ steps: 21, freeRatio: 0.21 }]),
+                    series: diskSeries(config, [{ steps: 21, freeRatio: (objectives.diskFreePercent + 1) / 100 }]),
                     at: "20m",
                     firing: [],
                     labels: { instance: "node-a", mountpoint: "/" },
@@ -704,47 +706,47 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
         },
         capacity(
             "DetectorCpuCapacity",
-            `avg_over_time(job:${m.cpuPercent}:avg${det}[1w])`,
-            70,
+            `avg_over_time(job:${m.cpuPercent}:avg${det}[${cpu.window}])`,
+            cpu.percent,
             cpuCapacityRunbook,
-            "Detector CPU averages above 70 % over a week: plan scaling",
-            "The manual's CPU scaling trigger (> 70 % average over 1 week) is reached.",
+            `Detector CPU averages above ${cpu.percent} % over ${windowWords[cpu.window]}: plan scaling`,
+            `The manual's CPU scaling trigger (> ${cpu.percent} % average over ${windowWords[cpu.window]}) is reached.`,
             "30m",
             (v) => detectorGauge(m.cpuPercent, 7, v),
-            [72, 69],
+            [cpu.percent + 2, cpu.percent - 1],
         ),
         capacity(
             "DetectorMemoryCapacity",
-            `avg_over_time(job:${m.memoryPercent}:avg${det}[1w])`,
-            75,
+            `avg_over_time(job:${m.memoryPercent}:avg${det}[${memory.window}])`,
+            memory.percent,
             memoryCapacityRunbook,
-            "Detector memory averages above 75 % over a week: plan scaling",
-            "The manual's memory scaling trigger (> 75 % average over 1 week) is reached.",
+            `Detector memory averages above ${memory.percent} % over ${windowWords[memory.window]}: plan scaling`,
+            `The manual's memory scaling trigger (> ${memory.percent} % average over ${windowWords[memory.window]}) is reached.`,
             "30m",
             (v) => detectorGauge(m.memoryPercent, 7, v),
-            [77, 74],
+            [memory.percent + 2, memory.percent - 1],
         ),
         capacity(
             "DetectorLatencyCapacity",
-            `job:${m.inferenceDuration}:avg1d${det}`,
-            1.5,
+            `job:${m.inferenceDuration}:avg${latency.window}${det}`,
+            latency.seconds,
             latencyCapacityRunbook,
-            "Detector response time averages above 1.5 s over a day: plan scaling",
-            "The manual's response-time scaling trigger (> 1.5 s average over 1 day) is reached.",
+            `Detector response time averages above ${latency.seconds} s over ${windowWords[latency.window]}: plan scaling`,
+            `The manual's response-time scaling trigger (> ${latency.seconds} s average over ${windowWords[latency.window]}) is reached.`,
             "5m",
             (v) => withLatency(15, v),
-            [1.6, 1.4],
+            [latency.seconds + 0.1, latency.seconds - 0.1],
         ),
         capacity(
             "DetectorErrorRateCapacity",
-            `job:inference_errors:ratio_rate1d${det}`,
-            0.005,
+            `job:inference_errors:ratio_rate${errorRate.window}${det}`,
+            errorRate.ratio,
             errorCapacityRunbook,
-            "Detector error rate above 0.5 % over a day: plan remediation",
-            "The manual's error-rate scaling trigger (> 0.5 % over 1 day) is reached.",
+            `Detector error rate above ${percent(errorRate.ratio)} over ${windowWords[errorRate.window]}: plan remediation`,
+            `The manual's error-rate scaling trigger (> ${percent(errorRate.ratio)} over ${windowWords[errorRate.window]}) is reached.`,
             "5m",
             (v) => steady(15, v),
-            [0.0055, 0.0045],
+            [errorRate.ratio * 1.1, errorRate.ratio * 0.9],
         ),
         ...loggingPipelineAlerts(),
     ];

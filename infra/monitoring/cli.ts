@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { requireTool, runCommand, UsageError } from "../../src/cli/command";
 import { docsConfig, runbookFiles, withAlertTable } from "./docs";
 import { promtoolTestRules, shardedTestFiles } from "./promtool";
 import { rulesYaml } from "./rules";
@@ -33,7 +34,7 @@ async function bench(runs: number): Promise<void> {
             const results = await promtoolTestRules(dir, files.map((f) => f.path));
             times.push(Number(process.hrtime.bigint() - start) / 1e9);
             const failed = results.filter((r) => r.code !== 0);
-            if (failed.length > 0) throw new Error(`promtool test rules failed:\n${failed.map((r) => r.output).join("\n")}`);
+            if (failed.length > 0) throw new Error(`promtool test rules failed in ${failed.length} file(s): ${failed[0]!.output.split("\n").find((l) => l.trim()) ?? ""}`);
         }
         const cases = [...tests.values()].reduce((n, group) => n + group.length, 0);
         times.sort((a, b) => a - b);
@@ -46,29 +47,29 @@ async function bench(runs: number): Promise<void> {
     }
 }
 
-async function main(argv: string[]): Promise<number> {
-    const [command, ...rest] = argv;
-    if (command === "docs" && rest.length === 0) {
-        writeDocs();
-        return 0;
-    }
-    if (command === "bench" && rest.length <= 1) {
-        const runs = rest.length === 1 ? Number(rest[0]) : 3;
-        if (!Number.isInteger(runs) || runs < 1) {
-            process.stderr.write(`error: runs: expected an integer >= 1, got ${JSON.stringify(rest[0])}\n`);
-            return 2;
+runCommand(
+    {
+        invocation: "tsx infra/monitoring/cli.ts",
+        positionals: "docs | bench [runs]",
+        summary: "docs: rewrites docs/runbooks/*.md and the alert table of docs/monitoring.md from the alert definitions. bench: times promtool's test of every rule (docs/benchmarks.md).",
+        options: {},
+        minPositionals: 1,
+        maxPositionals: 2,
+        examples: ["npm run --silent monitoring:docs", "npm run --silent bench:monitoring -- 5"],
+        notes: ["Exit codes: 0 done, 2 usage error or promtool missing or failing."],
+    },
+    async ({ positionals: [command, runsArg] }) => {
+        if (command === "docs" && runsArg === undefined) {
+            writeDocs();
+            return 0;
         }
-        await bench(runs);
-        return 0;
-    }
-    process.stderr.write("usage: tsx infra/monitoring/cli.ts docs | bench [runs]\n");
-    return 2;
-}
-
-main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: Error) => {
-        process.stderr.write(`error: ${e.message}\n`);
-        process.exit(1);
+        if (command === "bench") {
+            const runs = runsArg === undefined ? 3 : Number(runsArg);
+            if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`runs: expected an integer >= 1, got ${JSON.stringify(runsArg)}`);
+            requireTool("promtool", "Debian: apt-get install prometheus");
+            await bench(runs);
+            return 0;
+        }
+        throw new UsageError(`expected docs or bench [runs], got ${[command, runsArg].filter(Boolean).join(" ")}`);
     },
 );

@@ -8,7 +8,7 @@ import { stackScopedName } from "../components/names";
 import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../components/network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../components/security";
 import { disruptionBudget } from "../components/workload";
-import { alertmanagerYaml, receiverSecretKeys, type ReceiverSecretKey, type ReceiverSecrets } from "./alertmanager";
+import { alertmanagerYaml, missingReceivers, receiverSecretKeys, type ReceiverSecretKey, type ReceiverSecrets } from "./alertmanager";
 import type { MonitoringConfig } from "./config";
 import { dashboards } from "./dashboards";
 import { prometheusRuleSpecs } from "./rules";
@@ -74,10 +74,10 @@ export class Monitoring extends pulumi.ComponentResource {
         super("pneumonia:monitoring:Monitoring", name, {}, opts);
         const { config, stack } = args;
         if (args.database.egress.port !== 5432) throw new Error(`${name}: database.egress must open the Postgres port 5432, got ${args.database.egress.port}`);
-        const missing = receiverSecretKeys.filter((key) => !args.secrets[key]);
-        if (missing.length > 0) {
-            pulumi.log.warn(`${name}: no ${missing.join(", ")} in the stack config: alerts routed there are dropped`, this);
-        }
+        // The error case (a paged stack's `pulumi up`) stopped loadConfig before anything was declared.
+        const present = receiverSecretKeys.filter((key) => args.secrets[key]);
+        const receivers = missingReceivers(config, args.environment, present, pulumi.runtime.isDryRun());
+        if (receivers.warning) pulumi.log.warn(`${name}: ${receivers.warning}`, this);
         const child = { parent: this };
         const labels = platformLabels("monitoring", "monitoring", stack);
         const inMonitoring = (objectName: string, extra: Record<string, string> = {}) => ({
@@ -165,6 +165,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     grafanaAdminSecret: grafanaAdmin,
                     storageClassName: snapshots?.storageClass.metadata.name,
                     nodeExporterNamespace: nodeExporterNamespace.metadata.name,
+                    monitoringNamespace: args.namespace,
                 }),
             },
             { parent: this, dependsOn: [grafanaSecret, alertmanagerSecret, ...(snapshots ? [snapshots.storageClass] : [])] },

@@ -2,7 +2,7 @@
 // the sizing of kube-prometheus-stack. Thresholds are not here: they are the manual's numbers and
 // live with the alert definitions (infra/monitoring/alerts.ts).
 import { z } from "zod";
-import type { Environment } from "../config";
+import type { Environment } from "../environment";
 import { int, storageQuantity } from "../util/schema";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");
@@ -52,6 +52,11 @@ export const monitoringConfigSchema = z
          * `<base>/docs/runbooks/<AlertName>.md`. Unset, the link is that path relative to the repository.
          */
         runbookBaseUrl: z.string().regex(/^https:\/\/\S+[^/]$/, "an https URL without a trailing slash").optional(),
+        /**
+         * The stack pages people: `pulumi up` refuses to run without every Alertmanager receiver
+         * secret (pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl). Production by default.
+         */
+        paged: z.boolean({ error: "true or false" }),
         /** When SEV-4 (low) notifications go out: the next business day's working hours. */
         businessHours: z
             .object({
@@ -101,6 +106,7 @@ export type DetectorMetrics = MonitoringConfig["detector"];
 export function monitoringDefaults(env: Environment): MonitoringConfig {
     return {
         retention: env === "production" ? "30d" : "7d",
+        paged: env === "production",
         storageSize: env === "local" ? "5Gi" : "50Gi",
         detector: {
             job: "pneumonia-detector",

@@ -2,8 +2,15 @@
 // platform (MLflow, Postgres, backups). Queries read our recording rules, the metric contract and
 // kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
 import { podLogsLink } from "../logging/dashboard";
+import { objectives } from "../manual";
+import { percent, slo } from "./alerts";
 import type { MonitoringConfig } from "./config";
 import { latencyObjectiveSeconds, selector } from "./recording";
+
+/** The manual's limits as the fractions percent-unit panels draw. */
+const cpuLimit = objectives.cpuPercent / 100;
+const memoryLimit = objectives.memoryPercent / 100;
+const diskFreeLimit = objectives.diskFreePercent / 100;
 
 interface Target {
     expr: string;
@@ -133,14 +140,14 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                 kind: "timeseries",
                 unit: "percentunit",
                 targets: [{ expr: `1 - job:inference_errors:ratio_rate5m${det}`, legend: "success" }],
-                limit: { value: 0.99, below: true },
+                limit: { value: objectives.inferenceSuccessRate, below: true },
             },
             {
                 title: "Error rate",
                 kind: "timeseries",
                 unit: "percentunit",
                 targets: [{ expr: `job:inference_errors:ratio_rate5m${det}`, legend: "errors" }],
-                limit: { value: 0.01 },
+                limit: { value: objectives.errorRate },
             },
         ],
         [
@@ -161,8 +168,14 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                 kind: "stat",
                 unit: "percentunit",
                 targets: [
-                    { expr: `1 - avg_over_time(job:inference_errors:ratio_rate1h${det}[30d]) / 0.001`, legend: "availability 99.9 %" },
-                    { expr: `1 - avg_over_time(job:inference_slow:ratio_rate1h${det}[30d]) / 0.01`, legend: "latency 99 % < 2 s" },
+                    {
+                        expr: `1 - avg_over_time(job:inference_errors:ratio_rate1h${det}[30d]) / ${Number((1 - slo.availability).toPrecision(12))}`,
+                        legend: `availability ${percent(slo.availability)}`,
+                    },
+                    {
+                        expr: `1 - avg_over_time(job:inference_slow:ratio_rate1h${det}[30d]) / ${Number((1 - slo.latency).toPrecision(12))}`,
+                        legend: `latency ${percent(slo.latency)} < ${latencyObjectiveSeconds} s`,
+                    },
                 ],
                 limit: { value: 0, below: true },
             },
@@ -176,7 +189,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                     { expr: againstLimit(appNamespace, "detector", "cpu"), legend: "{{pod}}" },
                     { expr: `max by (instance) (${m.cpuPercent}${det}) / 100`, legend: "reported {{instance}}" },
                 ],
-                limit: { value: 0.8 },
+                limit: { value: cpuLimit },
                 links: [podLogsLink(appNamespace, "detector")],
             },
             {
@@ -187,7 +200,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                     { expr: againstLimit(appNamespace, "detector", "memory"), legend: "{{pod}}" },
                     { expr: `max by (instance) (${m.memoryPercent}${det}) / 100`, legend: "reported {{instance}}" },
                 ],
-                limit: { value: 0.85 },
+                limit: { value: memoryLimit },
                 links: [podLogsLink(appNamespace, "detector")],
             },
             {
@@ -213,7 +226,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
                 kind: "timeseries",
                 unit: "percentunit",
                 targets: [{ expr: "instance_mountpoint:node_filesystem_avail:ratio", legend: "{{instance}} {{mountpoint}}" }],
-                limit: { value: 0.2, below: true },
+                limit: { value: diskFreeLimit, below: true },
             },
             backupPanels(config)[0],
         ],
@@ -226,13 +239,13 @@ export function platformDashboard(config: MonitoringConfig, appNamespace: string
     return dashboard("pneumonia-platform", "Pneumonia platform: MLflow, Postgres, backups", [
         [
             { title: "MLflow up", kind: "stat", unit: "short", targets: [{ expr: `job:up:sum${selector({ job: config.jobs.mlflow })}`, legend: "pods up" }], limit: { value: 1, below: true } },
-            { title: "MLflow CPU against limit", kind: "timeseries", unit: "percentunit", targets: [{ expr: againstLimit(appNamespace, "mlflow", "cpu"), legend: "{{pod}}" }], limit: { value: 0.8 } },
+            { title: "MLflow CPU against limit", kind: "timeseries", unit: "percentunit", targets: [{ expr: againstLimit(appNamespace, "mlflow", "cpu"), legend: "{{pod}}" }], limit: { value: cpuLimit } },
             {
                 title: "MLflow memory against limit",
                 kind: "timeseries",
                 unit: "percentunit",
                 targets: [{ expr: againstLimit(appNamespace, "mlflow", "memory"), legend: "{{pod}}" }],
-                limit: { value: 0.85 },
+                limit: { value: memoryLimit },
             },
             { title: "MLflow restarts (1 h)", kind: "timeseries", unit: "short", targets: [{ expr: restarts("mlflow"), legend: "{{pod}}" }] },
         ],
@@ -248,7 +261,7 @@ export function platformDashboard(config: MonitoringConfig, appNamespace: string
                         legend: "{{persistentvolumeclaim}}",
                     },
                 ],
-                limit: { value: 0.2, below: true },
+                limit: { value: diskFreeLimit, below: true },
             },
             { title: "Postgres restarts (1 h)", kind: "timeseries", unit: "short", targets: [{ expr: restarts("postgres"), legend: "{{pod}}" }] },
         ],

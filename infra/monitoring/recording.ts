@@ -1,5 +1,6 @@
 // Recording rules: every alert and dashboard reads these pre-aggregated series, so an alert
 // evaluation never scans raw per-pod samples over long windows more than once per interval.
+import { objectives, scalingTriggers } from "../manual";
 import type { MonitoringConfig } from "./config";
 
 export interface RecordingRule {
@@ -16,7 +17,7 @@ export interface RuleGroup<R> {
 export const sloWindows = ["5m", "30m", "1h", "2h", "6h", "1d"] as const;
 
 /** The manual's latency objective, as a histogram bucket bound. */
-export const latencyObjectiveSeconds = 2;
+export const latencyObjectiveSeconds = objectives.latencySeconds;
 
 export function selector(labels: Record<string, string>): string {
     return `{${Object.entries(labels)
@@ -58,7 +59,8 @@ export function recordingGroups(config: MonitoringConfig): RuleGroup<RecordingRu
         },
     ]);
     const latency: RecordingRule[] = [
-        ...(["5m", "1d"] as const).map((w) => ({
+        // 5m for the latency alert, the manual's response-time scaling trigger window for capacity.
+        ...(["5m", scalingTriggers.latency.window] as const).map((w) => ({
             record: `job:${m.inferenceDuration}:avg${w}`,
             expr: `${rate(`${m.inferenceDuration}_sum`, w)}\n/\n${rate(`${m.inferenceDuration}_count`, w)}`,
         })),

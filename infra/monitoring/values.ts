@@ -47,7 +47,9 @@ export interface KubePrometheusStackValues {
         enabled: boolean;
         defaultDashboardsEnabled: boolean;
         admin: { existingSecret: string; userKey: string; passwordKey: string };
-        sidecar: { dashboards: { enabled: boolean; label: string; labelValue: string; searchNamespace: string } };
+        /** grafana chart (the dependency, 12.11.1) values.yaml: namespaced creates a Role, not a ClusterRole. */
+        rbac: { namespaced: boolean };
+        sidecar: { dashboards: { enabled: boolean; label: string; labelValue: string; searchNamespace: pulumi.Input<string>[] } };
         additionalDataSources: typeof lokiDataSources;
     };
     prometheus: {
@@ -87,6 +89,8 @@ export interface ValuesArgs {
     storageClassName?: pulumi.Input<string>;
     /** node-exporter needs host access that Pod Security "restricted" forbids, so it runs apart. */
     nodeExporterNamespace: pulumi.Input<string>;
+    /** The release's namespace, where Grafana and every dashboard ConfigMap live. */
+    monitoringNamespace: pulumi.Input<string>;
 }
 
 export function kubePrometheusStackValues(args: ValuesArgs): KubePrometheusStackValues {
@@ -108,7 +112,10 @@ export function kubePrometheusStackValues(args: ValuesArgs): KubePrometheusStack
             enabled: true,
             defaultDashboardsEnabled: true,
             admin: { existingSecret: args.grafanaAdminSecret.name, userKey: args.grafanaAdminSecret.userKey, passwordKey: args.grafanaAdminSecret.passwordKey },
-            sidecar: { dashboards: { enabled: true, ...labelPair(dashboardLabel), searchNamespace: "ALL" } },
+            // Every dashboard ConfigMap is in Grafana's own namespace: the sidecars read only there,
+            // through a Role. Searching ALL would need a ClusterRole reading every Secret in the cluster.
+            rbac: { namespaced: true },
+            sidecar: { dashboards: { enabled: true, ...labelPair(dashboardLabel), searchNamespace: [args.monitoringNamespace] } },
             additionalDataSources: lokiDataSources,
         },
         prometheus: {

@@ -116,6 +116,24 @@ export function describeFailure(e: unknown): { line: string; code: number } {
 }
 
 /**
+ * The command in-process, for tests and callers that keep the process: parses argv (a usage
+ * mistake throws UsageError), answers --help through `out`, and resolves to `run`'s exit code.
+ */
+export async function invokeCommand<O extends Record<string, OptionSpec>>(
+    spec: CommandSpec<O>,
+    argv: string[],
+    run: (args: ParsedArgs<O>) => Promise<number> | number,
+    out: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<number> {
+    const args = parseCommandArgs(spec, argv);
+    if (args === "help") {
+        out(helpText(spec));
+        return exitCodes.ok;
+    }
+    return run(args);
+}
+
+/**
  * Runs a command: parses argv, answers --help, calls `run`, and exits with its code once stdout
  * has drained (a large JSON document to a pipe is written asynchronously).
  */
@@ -150,9 +168,10 @@ export function runCommand<O extends Record<string, OptionSpec>>(
 
 /**
  * Fails with one line naming a missing tool and how to get it, instead of a spawn error's
- * `code: -2` further down. `install` says how, e.g. "https://www.pulumi.com/docs/install/ or run npx pulumi".
+ * `code: -2` further down. `install` says how, e.g. "https://www.pulumi.com/docs/install/ or run npx pulumi";
+ * `what` is how the message names it (default: the command).
  */
-export function requireTool(tool: string, install: string): void {
+export function requireTool(tool: string, install: string, what: string = tool): void {
     const found = spawnSync("sh", ["-c", `command -v "$0"`, tool], { stdio: "ignore" }).status === 0;
-    if (!found) throw new UsageError(`${tool} not found on PATH: install it (${install})`);
+    if (!found) throw new UsageError(`${what} not found on PATH: install it (${install})`);
 }

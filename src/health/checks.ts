@@ -1,6 +1,7 @@
 // The manual's morning health check as data: every line is a name, what it measured, what it
 // must be, and pass or fail. Endpoints are plain HTTP (port-forwarded or in-cluster), so the same
 // checks run against a deployed stack and against the fake services of the tests.
+import { objectives } from "../../infra/manual";
 import type { DetectorMetrics } from "../../infra/monitoring/config";
 
 export interface HealthEndpoints {
@@ -36,13 +37,13 @@ export interface HttpResponse {
 }
 export type HttpGet = (url: string) => Promise<HttpResponse>;
 
-/** The manual's numbers (Monitoring and Alerting, Daily Checklist). */
+/** The manual's numbers (Monitoring and Alerting, Daily Checklist), from infra/manual.ts. */
 export const thresholds = {
-    errorRate: 0.01,
-    latencySeconds: 2,
-    cpuPercent: 80,
-    memoryPercent: 85,
-    diskFreePercent: 20,
+    errorRate: objectives.errorRate,
+    latencySeconds: objectives.latencySeconds,
+    cpuPercent: objectives.cpuPercent,
+    memoryPercent: objectives.memoryPercent,
+    diskFreePercent: objectives.diskFreePercent,
     backupAgeHours: 26,
 } as const;
 

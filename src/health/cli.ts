@@ -4,17 +4,34 @@
 // flags, else DETECTOR_URL / MLFLOW_URL / PROMETHEUS_URL / ALERTMANAGER_URL, else the stack's
 // outputs: in-cluster URLs, reached through `kubectl port-forward` with --port-forward (the
 // stack's kubeconfig context), as they are from inside the cluster otherwise. Exit 1 when a line fails.
-import { parseArgs } from "node:util";
+import { invokeCommand, requireTool, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
 import { openAutomationStack, type OpenStack } from "../release/stack";
 import { readStackFile } from "../release/stack-file";
 import { portForward, type ClusterAccess, type Forward } from "./port-forward";
 import { fetchHttp, formatTable, runHealthCheck, type CheckLine, type HealthEndpoints, type HealthSettings } from "./checks";
 
-const usage =
-    "usage: npm run health -- <stack> [--port-forward] [--detector-url URL] [--mlflow-url URL] [--prometheus-url URL] [--alertmanager-url URL] [--loki-url URL] [--window 1h] [--timeout-seconds 5]";
+export const healthCommand = {
+    invocation: "npm run --silent health --",
+    positionals: "<stack>",
+    summary: "The manual's morning health check of a deployed stack: one line per check, pass or fail; exit 1 names the failed lines.",
+    options: {
+        "port-forward": { type: "boolean", description: "reach the stack's in-cluster URLs through kubectl port-forward (its kubeconfig context)" },
+        "detector-url": { type: "string", value: "URL", description: "the detector (else $DETECTOR_URL, else the stack output detectorUrl)" },
+        "mlflow-url": { type: "string", value: "URL", description: "MLflow (else $MLFLOW_URL, else mlflowUrl)" },
+        "prometheus-url": { type: "string", value: "URL", description: "Prometheus (else $PROMETHEUS_URL, else prometheusUrl)" },
+        "alertmanager-url": { type: "string", value: "URL", description: "Alertmanager (else $ALERTMANAGER_URL, else alertmanagerUrl)" },
+        "loki-url": { type: "string", value: "URL", description: "Loki, for the log-ingestion line (else $LOKI_URL, else lokiUrl; none: no line)" },
+        window: { type: "string", value: "DURATION", description: "rate window for error rate and latency (default 1h)" },
+        "timeout-seconds": { type: "string", value: "N", description: "per-request timeout, 1 to 60 (default 5)" },
+    },
+    minPositionals: 1,
+    maxPositionals: 1,
+    examples: ["npm run --silent health -- production --port-forward", "npm run --silent health -- staging --prometheus-url http://127.0.0.1:9090"],
+    notes: ["Exit codes: 0 every line passes, 1 some line failed, 2 the check could not start."],
+} satisfies CommandSpec<Record<string, OptionSpec>>;
 
 /** A usage or set-up problem (not an unhealthy service): one line, exit 2. */
-export class HealthUsageError extends Error {}
+export class HealthUsageError extends UsageError {}
 
 const endpointSources: Record<keyof HealthEndpoints, { flag: string; env: string; output: string }> = {
     detector: { flag: "detector-url", env: "DETECTOR_URL", output: "detectorUrl" },
@@ -118,41 +135,31 @@ export interface HealthDeps {
     out: (text: string) => void;
 }
 
-/** Returns the exit code: 0 all lines pass, 1 some line failed, 2 the check could not start. */
-export async function main(argv: string[], deps: HealthDeps): Promise<number> {
-    const { values, positionals } = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-            "detector-url": { type: "string" },
-            "mlflow-url": { type: "string" },
-            "prometheus-url": { type: "string" },
-            "alertmanager-url": { type: "string" },
-            "loki-url": { type: "string" },
-            window: { type: "string", default: "1h" },
-            "timeout-seconds": { type: "string", default: "5" },
-            "port-forward": { type: "boolean", default: false },
-        },
-    });
-    if (positionals.length !== 1) throw new HealthUsageError(usage);
-    const [stack] = positionals;
+/** Returns the exit code: 0 all lines pass, 1 some line failed; throws a UsageError when the check cannot start. */
+export function main(argv: string[], deps: HealthDeps): Promise<number> {
+    return invokeCommand(healthCommand, argv, (args) => check(args, deps), deps.out);
+}
+
+async function check({ values: flags, positionals: [stack] }: ParsedArgs<typeof healthCommand.options>, deps: HealthDeps): Promise<number> {
+    const values = { ...flags, window: flags.window ?? "1h", "timeout-seconds": flags["timeout-seconds"] ?? "5" };
     if (!/^\d+[smhd]$/.test(values.window)) throw new HealthUsageError(`--window: expected a Prometheus duration such as 1h, got "${values.window}"`);
     const timeout = Number(values["timeout-seconds"]);
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 60) throw new HealthUsageError(`--timeout-seconds: expected an integer from 1 to 60, got "${values["timeout-seconds"]}"`);
 
     let stackConfig: ReturnType<typeof stackSettings>;
     try {
-        stackConfig = stackSettings(stack, values.window);
+        stackConfig = stackSettings(stack!, values.window);
     } catch (e) {
         throw new HealthUsageError((e as Error).message);
     }
     const access: ClusterAccess = { kubectl: deps.kubectl ?? (deps.env.KUBECTL ?? "kubectl").split(" "), ...stackConfig.cluster };
+    if (values["port-forward"]) requireTool(access.kubectl[0]!, "https://kubernetes.io/docs/tasks/tools/", "kubectl");
     const forwards: Forward[] = [];
     let lines: CheckLine[];
     try {
         const forward = values["port-forward"] ? (url: string) => portForward(access, url) : undefined;
-        const endpoints = await resolveEndpoints(stack, values, deps.env, deps.open, forward, forwards);
-        const lokiUrl = await resolveLokiUrl(stack, values["loki-url"] ?? deps.env.LOKI_URL, deps.open, forward, forwards);
+        const endpoints = await resolveEndpoints(stack!, values, deps.env, deps.open, forward, forwards);
+        const lokiUrl = await resolveLokiUrl(stack!, values["loki-url"] ?? deps.env.LOKI_URL, deps.open, forward, forwards);
         lines = await runHealthCheck(stackConfig.settings, endpoints, fetchHttp(timeout * 1000), lokiUrl);
     } finally {
         await Promise.all(forwards.map((f) => f.stop()));
@@ -164,11 +171,10 @@ export async function main(argv: string[], deps: HealthDeps): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), { open: openAutomationStack, env: process.env, out: (t) => console.log(t) }).then(
-        (code) => process.exit(code),
-        (e: Error) => {
-            console.error(`health: ${e.message.split("\n")[0]}`);
-            process.exit(2);
-        },
-    );
+    // The Automation API runs the pulumi CLI; without it, say so plainly instead of a spawn error.
+    const open: OpenStack = (stack) => {
+        requireTool("pulumi", "https://www.pulumi.com/docs/install/, or run through npm, which puts the pinned npx pulumi on PATH", "pulumi CLI");
+        return openAutomationStack(stack);
+    };
+    runCommand(healthCommand, (args) => check(args, { open, env: process.env, out: (t) => console.log(t) }));
 }

@@ -1,39 +1,29 @@
-// npm run --silent plan -- <stack> [--json] [--out DIR]
-import { parseArgs } from "node:util";
-import { planStack } from "./run";
+// npm run --silent plan -- [<stack>] [--json] [--out DIR]
+import { runCommand, type CommandSpec, type OptionSpec } from "../cli/command";
+import { replaceOutputDir } from "./output-dir";
 import { planJson, planTree, writeArtifacts } from "./render";
+import { planStack } from "./run";
 
-const usage = "usage: npm run --silent plan -- [<stack>] [--json] [--out DIR]   (stack defaults to production)";
 /** With no stack named, plan the whole production system: what a newcomer wants to see first. */
 const defaultStack = "production";
 
-async function main(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-        parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" }, out: { type: "string" } } });
-    } catch (e) {
-        process.stderr.write(`error: ${(e as Error).message}\n${usage}\n`);
-        return 2;
-    }
-    const [stack = defaultStack, ...extra] = parsed.positionals;
-    if (extra.length > 0) {
-        process.stderr.write(`error: expected one stack name, got ${parsed.positionals.length}\n${usage}\n`);
-        return 2;
-    }
+export const planCommand = {
+    invocation: "npm run --silent plan --",
+    positionals: "[<stack>]",
+    summary: "Runs the real program for a stack offline, under the Pulumi SDK's mock runtime, and prints its resource tree.",
+    options: {
+        json: { type: "boolean", description: "print one JSON document {stack, resources} instead of the tree" },
+        out: { type: "string", value: "DIR", description: "also write every Kubernetes object and the monitoring artifacts under DIR (replaced whole)" },
+    },
+    maxPositionals: 1,
+    examples: ["npm run --silent plan", "npm run --silent plan -- staging --json", "npm run --silent plan -- staging --out out/staging"],
+    notes: [`The stack defaults to ${defaultStack}. Exit codes: 0 planned, 2 a config or stack-file mistake (one line naming the key).`],
+} satisfies CommandSpec<Record<string, OptionSpec>>;
+
+runCommand(planCommand, async ({ values, positionals: [stack = defaultStack] }) => {
     // Like the Pulumi CLI, the project is the working directory (npm run puts it at the repository root).
     const plan = await planStack(stack, { root: process.cwd() });
-    if (parsed.values.out) writeArtifacts(plan, parsed.values.out);
-    process.stdout.write(`${parsed.values.json ? planJson(plan) : planTree(plan)}\n`);
+    if (values.out) replaceOutputDir(values.out, stack, (tmp) => writeArtifacts(plan, tmp));
+    process.stdout.write(`${values.json ? planJson(plan) : planTree(plan)}\n`);
     return 0;
-}
-
-// Exit only once stdout has drained: a large --json document to a pipe is written asynchronously.
-main(process.argv.slice(2)).then(
-    (code) => process.stdout.write("", () => process.exit(code)),
-    (e: Error) => {
-        // Config and stack-file errors are already one line naming the key; anything else is a bug worth its stack.
-        const known = e.name === "ConfigError" || e.name === "PlanError";
-        process.stderr.write(`error: ${known ? e.message : (e.stack ?? e.message)}\n`);
-        process.exit(2);
-    },
-);
+});

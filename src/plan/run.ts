@@ -115,11 +115,12 @@ export async function planStack(stackFile: string, options: PlanOptions = {}): P
     const stack = options.stackName ?? stackFile;
     const registrations: Registration[] = [];
 
+    // As a preview: the plan, like `pulumi preview`, cannot read the stack's secrets.
     await pulumi.runtime.setMocks(
         { newResource: (args) => mockOutputs(args, region), call: (args) => mockCall(args, region) },
         project,
         stack,
-        false,
+        true,
     );
     const config = Object.fromEntries(
         Object.entries(values).map(([key, value]) => [`${project}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),

@@ -113,7 +113,10 @@ export function loadStackConfig(stack: string, policies: Policy[], dir: string =
     const source = path.relative(process.cwd(), file) || file;
     if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(file)) {
         const known = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)) : [];
-        throw new PolicyConfigError(`${source}: no policy config for stack "${stack}" (configs: ${known.join(", ") || "none"})`);
+        // The closest existing config is the one to start from: production's for anything paged.
+        const template = known.includes("production") ? "production" : known[0];
+        const how = template ? `create it from another stack's, e.g. cp ${path.relative(process.cwd(), path.join(dir, `${template}.json`)) || template} ${source}` : `create ${source}`;
+        throw new PolicyConfigError(`${source}: no policy config for stack "${stack}": ${how} (configs: ${known.join(", ") || "none"})`);
     }
     let document: unknown;
     try {

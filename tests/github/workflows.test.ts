@@ -104,7 +104,7 @@ describe("delivery workflow", () => {
         assert.match(check.run!, /PULUMI_ACCESS_TOKEN/);
         assert.match(check.run!, /AWS_ROLE_ARN/);
         for (const step of job.steps.slice(1)) assert.equal(step.if, "steps.credentials.outputs.configured == 'true'", `${step.name ?? step.uses} must be skipped without credentials`);
-        stepIndex(job, /pulumi preview --policy-pack policies --stack \$\{\{ matrix\.stack \}\}/);
+        stepIndex(job, /pulumi preview --stack \$\{\{ matrix\.stack \}\} .*--policy-pack policies --policy-pack-config policies\/config\/\$\{\{ matrix\.stack \}\}\.json/);
     });
 
     it("scans dependencies and writes the SBOM, keeping both reports", () => {
@@ -117,11 +117,11 @@ describe("delivery workflow", () => {
     it("deploys staging from main after tests, plans and the scan, then smoke-checks it", () => {
         const job = delivery.jobs["deploy-staging"];
         assert.equal(job.if, "github.event_name == 'push' && github.ref == 'refs/heads/main'");
-        assert.deepEqual(needs(job).sort(), ["plan", "security", "test"]);
+        assert.deepEqual(needs(job).sort(), ["image-scan", "plan", "security", "test"]);
         const up = stepIndex(job, /pulumi up --stack staging --yes/);
         const smoke = smokeCheckIndex(job, "staging");
         assert.ok(smoke > up, "smoke checks follow the update");
-        assert.ok(/--policy-pack policies/.test(job.steps[up].run!), "the policy pack also gates the real update");
+        assert.ok(/--policy-pack policies --policy-pack-config policies\/config\/staging\.json/.test(job.steps[up].run!), "the policy pack, with staging's config, also gates the real update");
         assert.equal(job.outputs?.["detector-image"], "${{ steps.release.outputs.detector-image }}");
         const release = job.steps.find((s) => s.id === "release");
         assert.match(release!.run!, /pulumi stack output detectorImage --stack staging/);
@@ -155,13 +155,42 @@ describe("operations workflow", () => {
         stepIndex(job, /^npm run --silent health -- \$\{\{ matrix\.stack \}\} --port-forward$/);
     });
 
-    it("runs the Friday security review with FAIL_ON_MEDIUM=true and the SBOM", () => {
-        assert.ok(operations.on.schedule.some((s: { cron: string }) => s.cron === "0 6 * * 5"));
+    it("runs the security scan on Mondays and Fridays (the manual's weekly maintenance and security review) with FAIL_ON_MEDIUM=true and the SBOM", () => {
+        // cron day-of-week: 1 is Monday, 5 is Friday (crontab(5); GitHub's schedule syntax is POSIX cron).
+        assert.ok(operations.on.schedule.some((s: { cron: string }) => s.cron === "0 6 * * 1,5"));
+        assert.equal(operations.jobs.security.if, "github.event.schedule == '0 6 * * 1,5' || inputs.task == 'security'");
+        assert.equal(operations.jobs["image-scan"].if, operations.jobs.security.if);
         const job = operations.jobs.security;
         const scan = job.steps[stepIndex(job, /^npm run --silent security-scan\b/)];
         assert.equal(scan.env?.FAIL_ON_MEDIUM, "true");
         stepIndex(job, /^npm run --silent sbom\b/);
     });
+});
+
+describe("container image scan", () => {
+    /** The images the AWS stacks build and run (infra/index.ts: the backup runner and the MLflow mirror). */
+    const images = ["backup", "mlflow"];
+
+    for (const [name, workflow, severity] of [["delivery", delivery, "HIGH,CRITICAL"], ["operations", operations, "MEDIUM,HIGH,CRITICAL"]] as const) {
+        it(`${name}: builds the backup and MLflow images and scans each with Trivy, failing at ${severity}`, () => {
+            const job = workflow.jobs["image-scan"];
+            const include = (job.strategy!.matrix as unknown as { include: { image: string; dockerfile: string; context: string }[] }).include;
+            assert.deepEqual(include.map((i) => i.image).sort(), images);
+            for (const i of include) {
+                assert.equal(i.dockerfile, `images/${i.image}/Dockerfile`);
+                assert.ok(fs.existsSync(path.join(root, i.context)), i.context);
+            }
+            const build = job.steps.findIndex((s) => s.run?.startsWith("docker build"));
+            const scan = job.steps.findIndex((s) => s.uses?.startsWith("aquasecurity/trivy-action@"));
+            assert.ok(build >= 0 && scan > build, "the built image is scanned");
+            assert.equal(job.steps[build]!.env!.IMAGE, job.steps[scan]!.with!["image-ref"]);
+            // trivy-action inputs (action.yaml at v0.36.0): exit-code makes findings fail the job.
+            assert.deepEqual(
+                { ...job.steps[scan]!.with, "image-ref": undefined },
+                { "image-ref": undefined, "scan-type": "image", "vuln-type": "os,library", severity, "ignore-unfixed": true, "exit-code": "1", format: "table" },
+            );
+        });
+    }
 });
 
 describe("workflows and actions", () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, environmentDefaults, parsePlatformConfig } from "../../infra/config";
+import { checkConfigKeys, ConfigError, environmentDefaults, knownConfigKeys, parsePlatformConfig, secretKeys } from "../../infra/config";
 import { plan } from "../helpers/plan";
 
 const image = "registry.example/pneumonia-detector:1.4.2";
@@ -98,7 +98,50 @@ describe("infra/config", () => {
         it("requires Multi-AZ", () => rejects({ ...production, database: { multiAz: false } }, "database.multiAz: expected true in production, got false"));
     });
 
+    describe("keys of the project namespace (pulumi config set writes them as pneumonia-platform:<key>)", () => {
+        const check = (key: string, secret = false) => () => checkConfigKeys("pneumonia-platform", [{ key, secret }]);
+        const oneLine = (message: string) => (e: Error) => e instanceof ConfigError && e.message === message;
+
+        it("knows every section the schema has, and the secret keys", () => {
+            // Derived from the schema: a section another module adds (monitoring, backups) is known without a list to edit.
+            for (const section of Object.keys(environmentDefaults("production"))) assert.ok(knownConfigKeys().includes(section), section);
+            for (const key of [...secretKeys, "environment", "aws", "cluster"]) assert.ok(knownConfigKeys().includes(key), key);
+            assert.doesNotThrow(check("detector"));
+            assert.doesNotThrow(check("pagerdutyRoutingKey", true));
+        });
+        it("rejects an unknown key, with the key it probably meant", () => {
+            assert.throws(check("detectr"), oneLine("pneumonia-platform:detectr: unknown key (did you mean pneumonia-platform:detector?)"));
+            assert.throws(check("Monitoring"), oneLine("pneumonia-platform:Monitoring: unknown key (did you mean pneumonia-platform:monitoring?)"));
+            assert.throws(check("pagerdutyRouteKey", true), oneLine("pneumonia-platform:pagerdutyRouteKey: unknown key (did you mean pneumonia-platform:pagerdutyRoutingKey?)"));
+            assert.throws(check("tracing"), oneLine("pneumonia-platform:tracing: unknown key"));
+        });
+        it("rejects a nested key written flat, showing --path", () => {
+            assert.throws(check("detector.replicas"), oneLine("pneumonia-platform:detector.replicas: unknown key; a nested key is set with --path: pulumi config set --path detector.replicas <value>"));
+        });
+        it("rejects a secret key stored in plain text, showing the --secret command", () => {
+            for (const key of secretKeys) {
+                assert.throws(check(key), oneLine(`pneumonia-platform:${key}: a secret key in plain text; store it encrypted: pulumi config set --secret ${key} <value>`));
+            }
+        });
+    });
+
     describe("in the program", () => {
+        for (const [what, options, message] of [
+            ["an unknown key", { overrides: { detectr: { replicas: 3 } } }, "pneumonia-platform:detectr: unknown key (did you mean pneumonia-platform:detector?)"],
+            ["a flat nested key", { overrides: { "detector.replicas": 4 } }, "pneumonia-platform:detector.replicas: unknown key; a nested key is set with --path: pulumi config set --path detector.replicas <value>"],
+            ["a plain-text secret", { overrides: { slackWebhookUrl: "https://hooks.slack.test/services/T0/B0/PLAIN" } }, "pneumonia-platform:slackWebhookUrl: a secret key in plain text; store it encrypted: pulumi config set --secret slackWebhookUrl <value>"],
+        ] as const) {
+            it(`rejects ${what} before any resource is registered`, async () => {
+                await assert.rejects(plan("staging", options), (e: Error) => e.name === "ConfigError" && e.message === message && !e.message.includes("PLAIN"));
+                const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+                assert.deepEqual([...monitor.resources.keys()].filter((urn) => !urn.includes("::pulumi:pulumi:Stack::")), []);
+            });
+        }
+        it("accepts the same secret when it is stored as a secret", async () => {
+            const p = await plan("staging", { secrets: { slackWebhookUrl: "https://hooks.slack.test/services/T0/B0/SECRET" } });
+            assert.ok(p.resources.length > 0);
+        });
+
         it("stops before any resource is registered", async () => {
             await assert.rejects(plan("production", { overrides: { detector: { replicas: "three" } } }), (e: Error) => {
                 assert.equal(e.name, "ConfigError");

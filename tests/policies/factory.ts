@@ -194,7 +194,19 @@ export function prometheusRule(alerts: string[]): InputResource {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: { name: "platform-alerts", namespace: "monitoring" },
-        spec: { groups: [{ name: "detector", rules: alerts.map((alert) => ({ alert, expr: "vector(1) > 2", for: "5m" })) }] },
+        spec: {
+            groups: [
+                {
+                    name: "detector",
+                    rules: alerts.map((alert) => ({
+                        alert,
+                        expr: "vector(1) > 2",
+                        for: "5m",
+                        annotations: { runbook_url: `https://github.example/org/repo/blob/main/docs/runbooks/${alert}.md` },
+                    })),
+                },
+            ],
+        },
     });
 }
 

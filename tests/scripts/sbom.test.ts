@@ -14,7 +14,7 @@ describe("npm run sbom", () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbom-"));
         const out: string[] = [];
         assert.equal(await main(["--out", path.join(dir, "sbom.cdx.json")], root, (s) => out.push(s)), 0);
-        assert.match(out[0], /^sbom: CycloneDX 1\.\d, \d+ components -> /);
+        assert.match(out[0], /^sbom: CycloneDX 1\.\d, \d+ components of pneumonia-detector-platform@0\.1\.0 -> /);
         sbom = JSON.parse(fs.readFileSync(path.join(dir, "sbom.cdx.json"), "utf8"));
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -23,6 +23,10 @@ describe("npm run sbom", () => {
         validateCycloneDx(sbom);
         assert.equal(sbom.bomFormat, "CycloneDX");
         assert.equal(sbom.metadata.component.purl, "pkg:npm/pneumonia-detector-platform@0.1.0");
+        // npm sbom names the component after the checkout folder; the SBOM names the product.
+        assert.equal(sbom.metadata.component.name, "pneumonia-detector-platform");
+        assert.equal(sbom.metadata.component.version, "0.1.0");
+        assert.ok(Array.isArray(sbom.metadata.component.licenses), "npm's other fields are kept");
     });
 
     it("lists every production dependency with its locked version and purl, and no dev dependency", () => {

@@ -128,7 +128,7 @@ describe("security scan", () => {
             await registry.stop();
             const { code, stdout, stderr } = await scan(url);
             assert.equal(code, 2, stdout + stderr);
-            assert.match(stderr, /^security-scan: npm audit could not get advisories from the registry \(.*ECONNREFUSED.*\); the dependencies were NOT scanned$/m);
+            assert.match(stderr, /^error: npm audit could not get advisories from the registry \(.*ECONNREFUSED.*\); the dependencies were NOT scanned$/m);
         });
     });
 });

@@ -69,7 +69,7 @@ describe("monitoring: Prometheus rules", () => {
         assert.match(result.output, /DetectorErrorRateHigh/);
     });
 
-    it("every alert has severity, service, summary, description and a runbook_url under docs/runbooks", () => {
+    it("every alert has severity, service, summary, description and a runbook_url to docs/runbooks", () => {
         const groups = (parse(rulesYaml(stackConfig("production").monitoring)) as { groups: Array<{ rules: Array<Record<string, any>> }> }).groups;
         const alerts = groups.flatMap((g) => g.rules).filter((r) => "alert" in r);
         assert.ok(alerts.length >= 20);
@@ -77,7 +77,8 @@ describe("monitoring: Prometheus rules", () => {
             assert.match(a.labels.severity, /^(critical|high|medium|low)$/, a.alert);
             assert.ok(a.labels.service, a.alert);
             assert.ok(a.annotations.summary && a.annotations.description, a.alert);
-            assert.equal(a.annotations.runbook_url, `docs/runbooks/${a.alert}.md`);
+            // Production links the repository's web address (Pulumi.production.yaml), which a pager can open.
+            assert.equal(a.annotations.runbook_url, `${stackConfig("production").monitoring.runbookBaseUrl}/docs/runbooks/${a.alert}.md`);
         }
     });
 
@@ -91,7 +92,7 @@ describe("monitoring: Prometheus rules", () => {
         expect("DetectorLatencyHigh/high", /avg5m\{[^}]*\} > 2$/);
         expect("DetectorCpuHigh/medium", /> 80$/);
         expect("DetectorMemoryHigh/high", /> 85$/);
-        expect("NodeDiskSpaceLow/medium", /< 0\.20$/);
+        expect("NodeDiskSpaceLow/medium", /< 0\.2$/);
         expect("DetectorCpuCapacity/low", /\[1w\]\) > 70$/);
         expect("DetectorMemoryCapacity/low", /\[1w\]\) > 75$/);
         expect("DetectorLatencyCapacity/low", /avg1d\{[^}]*\} > 1\.5$/);

@@ -13,7 +13,12 @@ describe("monitoring: runbooks and docs", () => {
             const groups = (parse(rulesYaml(stackConfig(stack).monitoring)) as { groups: Array<{ rules: Array<{ alert?: string; annotations?: { runbook_url: string } }> }> }).groups;
             const urls = groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => r.annotations!.runbook_url);
             assert.ok(urls.length > 0);
-            const missing = urls.filter((url) => !existsSync(join(repoRoot, url)));
+            // Staging and production link the repository's web address (a pager opens it); local keeps paths.
+            const base = stackConfig(stack).monitoring.runbookBaseUrl;
+            assert.equal(base === undefined, stack === "local", `${stack}: monitoring.runbookBaseUrl`);
+            const prefix = base ? `${base}/` : "";
+            for (const url of urls) assert.ok(url.startsWith(prefix), url);
+            const missing = urls.filter((url) => !existsSync(join(repoRoot, url.slice(prefix.length))));
             assert.deepEqual(missing, []);
         });
     }

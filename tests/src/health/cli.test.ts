@@ -75,15 +75,25 @@ describe("npm run health", () => {
         await assert.rejects(main(["qa"], { open: refuse, env, out: () => undefined }), /stack "qa": no Pulumi\.qa\.yaml/);
         await assert.rejects(main(["staging", "--prometheus-url", "localhost:9090"], { open: refuse, env, out: () => undefined }), /--prometheus-url: expected an http\(s\) URL/);
         await assert.rejects(main(["staging", "--window", "an hour"], { open: refuse, env, out: () => undefined }), /--window: expected a Prometheus duration/);
-        await assert.rejects(main([], { open: refuse, env, out: () => undefined }), /usage: npm run health -- <stack>/);
+        await assert.rejects(main([], { open: refuse, env, out: () => undefined }), /^UsageError: missing argument: <stack>$/);
+    });
+
+    it("says plainly that the pulumi CLI is missing, never a spawn error code (child process)", async () => {
+        // Only node's own directory on PATH: no pulumi, so the stack's outputs cannot be read.
+        const { code, stdout, stderr } = await runCli(["staging"], { PATH: path.dirname(process.execPath) });
+        assert.equal(code, 2);
+        assert.equal(stdout, "");
+        assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+        assert.match(stderr, /^error: stack staging: cannot read its outputs \(pulumi CLI not found on PATH: install it \(https:\/\/www\.pulumi\.com\/docs\/install\//);
+        assert.doesNotMatch(stderr, /code: -2|ENOENT/);
     });
 
     it("exits 2 with a one-line message on a usage error (child process)", async () => {
         const { code, stdout, stderr } = await runCli(["staging", "--bogus"], env);
         assert.equal(code, 2);
         assert.equal(stdout, "");
-        assert.equal(stderr.trim().split("\n").length, 1);
-        assert.match(stderr, /^health: .*--bogus/);
+        // One line naming the problem, then the usage hint (src/cli/command.ts).
+        assert.deepEqual(stderr.trim().split("\n"), ["error: Unknown option '--bogus'", "usage: npm run --silent health -- <stack> [options]   (--help for more)"]);
     });
 });
 

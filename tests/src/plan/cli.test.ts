@@ -61,15 +61,78 @@ describe("npm run plan", () => {
             assert.equal(stdout, "");
             assert.equal(stderr, 'error: database.kind: expected one of "rds", "in-cluster", got "mysql"\n');
         });
+        it("exits 2 naming an unknown key of the project namespace", () => {
+            fs.appendFileSync(path.join(root, "Pulumi.local.yaml"), "  pneumonia-platform:detectr:\n    replicas: 2\n");
+            const { code, stdout, stderr } = plan(["local"], root);
+            assert.equal(code, 2);
+            assert.equal(stdout, "");
+            assert.equal(stderr, "error: pneumonia-platform:detectr: unknown key (did you mean pneumonia-platform:detector?)\n");
+        });
         it("exits 2 for an unknown stack", () => {
             const { code, stderr } = plan(["qa"], root);
             assert.equal(code, 2);
             assert.equal(stderr, 'error: stack "qa": no Pulumi.qa.yaml (stacks: local)\n');
         });
-        it("exits 2 for more than one stack", () => {
-            const { code, stderr } = plan(["local", "staging"]);
+        it("exits 2 for more than one stack or an unknown option, with the usage hint", () => {
+            for (const [args, line] of [
+                [["local", "staging"], 'error: unexpected argument "staging"'],
+                [["local", "--jsn"], "error: Unknown option '--jsn'"],
+            ] as const) {
+                const { code, stdout, stderr } = plan([...args]);
+                assert.equal(code, 2);
+                assert.equal(stdout, "");
+                assert.deepEqual(stderr.trimEnd().split("\n"), [line, "usage: npm run --silent plan -- [<stack>] [options]   (--help for more)"]);
+            }
+        });
+        it("answers --help with usage, options and an example", () => {
+            const { code, stdout } = plan(["--help"]);
+            assert.equal(code, 0);
+            assert.match(stdout, /^usage: npm run --silent plan -- \[<stack>\] \[options\]\n/);
+            assert.match(stdout, /--out DIR/);
+            assert.match(stdout, /examples:\n {2}npm run --silent plan\n/);
+        });
+    });
+
+    describe("--out writes a clean tree", () => {
+        let base: string;
+        beforeEach(() => (base = fs.mkdtempSync(path.join(os.tmpdir(), "plan-out-"))));
+        afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+        const kubernetesFiles = (dir: string) => fs.readdirSync(path.join(dir, "kubernetes"));
+
+        it("replaces what it wrote before: no manifest of another stack survives", () => {
+            const dir = path.join(base, "out");
+            const fresh = path.join(base, "fresh");
+            assert.equal(plan(["production", "--out", dir]).code, 0);
+            assert.equal(plan(["local", "--out", fresh]).code, 0);
+            const productionOnly = kubernetesFiles(dir).filter((f) => !kubernetesFiles(fresh).includes(f));
+            assert.ok(productionOnly.length > 0, "production writes objects local does not");
+            assert.equal(plan(["local", "--out", dir]).code, 0);
+            assert.deepEqual(kubernetesFiles(dir).sort(), kubernetesFiles(fresh).sort());
+            assert.deepEqual(fs.readdirSync(base).sort(), ["fresh", "out"], "no temporary directory left behind");
+        });
+
+        it("refuses a non-empty directory it did not write, deleting nothing", () => {
+            const dir = path.join(base, "mine");
+            fs.mkdirSync(dir);
+            fs.writeFileSync(path.join(dir, "notes.txt"), "keep me");
+            const { code, stdout, stderr } = plan(["local", "--out", dir]);
             assert.equal(code, 2);
-            assert.match(stderr, /^error: expected one stack name, got 2\n/);
+            assert.equal(stdout, "");
+            assert.equal(stderr, `error: --out ${dir}: not empty and not written by plan (no .pneumonia-plan); give an empty or new directory\n`);
+            assert.deepEqual(fs.readdirSync(dir), ["notes.txt"]);
+        });
+
+        it("says in one line, without a stack trace, when the path cannot be created", () => {
+            const file = path.join(base, "a-file");
+            fs.writeFileSync(file, "");
+            for (const [dir, line] of [
+                [file, `error: --out ${file}: exists and is not a directory`],
+                [path.join(file, "below", "out"), `error: --out ${path.join(file, "below", "out")}: cannot create ${path.join(file, "below")} (ENOTDIR)`],
+            ]) {
+                const { code, stderr } = plan(["local", "--out", dir!]);
+                assert.equal(code, 2);
+                assert.equal(stderr, `${line}\n`);
+            }
         });
     });
 });

@@ -37,7 +37,7 @@ describe("policy CLI", () => {
         const [header, ...rows] = result.stdout.split("\n");
         assert.match(header, /^POLICY\s+RESOURCE\s+LEVEL\s+MESSAGE$/);
         assert.ok(rows.some((r) => /^kubernetes-no-privileged\s+kubernetes:apps\/v1:Deployment::privileged-latest\s+mandatory\s+Deployment pneumonia\/privileged-latest: container "app" runs privileged$/.test(r)));
-        assert.match(result.stdout, /\d+ mandatory, 0 advisory violation\(s\) \(41 policies, 4 resources\)/);
+        assert.match(result.stdout, /\d+ mandatory, 0 advisory violation\(s\) \(42 policies, 4 resources\)/);
     });
 
     it("exits 0 on compliant resources", () => {
@@ -58,6 +58,17 @@ describe("policy CLI", () => {
             assert.equal(result.code, 2, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
             assert.equal(result.stdout, "");
             assert.match(result.stderr.split("\n")[0], message);
+            assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace");
         }
+    });
+
+    it("answers --help, and an unknown option with one line and the usage hint", () => {
+        const help = runCli(cli, ["--help"]);
+        assert.equal(help.code, 0);
+        assert.match(help.stdout, /^usage: npm run --silent policy -- <stack> \| --resources FILE \[options\]\n/);
+        assert.match(help.stdout, /examples:\n {2}npm run --silent policy -- production\n/);
+        const bad = runCli(cli, ["production", "--jsno"]);
+        assert.equal(bad.code, 2);
+        assert.deepEqual(bad.stderr.trimEnd().split("\n"), ["error: Unknown option '--jsno'", "usage: npm run --silent policy -- <stack> | --resources FILE [options]   (--help for more)"]);
     });
 });

@@ -56,7 +56,12 @@ describe("src/policy/config", () => {
                 (e: Error) => e instanceof PolicyConfigError && message.test(e.message) && !e.message.includes("\n"),
             );
         }
-        assert.throws(() => loadStackConfig("qa", pack.policies), /no policy config for stack "qa" \(configs: local, production, staging\)/);
+        assert.throws(
+            () => loadStackConfig("qa", pack.policies),
+            (e: Error) =>
+                e instanceof PolicyConfigError &&
+                e.message === "policies/config/qa.json: no policy config for stack \"qa\": create it from another stack's, e.g. cp policies/config/production.json policies/config/qa.json (configs: local, production, staging)",
+        );
     });
 
     it("does not let config change one policy's defaults for another", () => {

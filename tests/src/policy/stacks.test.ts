@@ -24,6 +24,14 @@ describe("policies on the stacks", () => {
         });
     }
 
+    it("staging without monitoring.runbookBaseUrl fails the monitoring check: its runbook links would be bare paths", async () => {
+        const { violations } = await check("staging", planResources(await plan("staging", { overrides: { monitoring: { runbookBaseUrl: undefined } } })));
+        const monitoring = violations.filter((v) => v.policy === "stack-monitoring");
+        assert.equal(monitoring.length, 1);
+        assert.match(monitoring[0]!.message, /alerting rule\(s\) have no https runbook_url \(DetectorDown: "docs\/runbooks\/DetectorDown\.md"\): set monitoring\.runbookBaseUrl/);
+        assert.equal(monitoring[0]!.level, "mandatory");
+    });
+
     it("a broken copy of production fails: privileged detector on latest, public RDS without backups, bucket without public-access block", async () => {
         const production = await plan("production");
         // The redacted inputs, as `npm run plan -- production --json` writes them: no secret reaches the file.
