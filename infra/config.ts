@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
+import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
@@ -138,6 +139,7 @@ const platformSchema = z
         objectStore: objectStoreSchema,
         monitoring: monitoringConfigSchema,
         backups: backupsConfigSchema,
+        edge: edgeConfigSchema,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -157,7 +159,10 @@ const platformSchema = z
             if (!c.database.multiAz) issue(["database", "multiAz"], "true in production");
             if (!c.database.deletionProtection) issue(["database", "deletionProtection"], "true in production");
             if (c.database.backupRetentionDays < 7) issue(["database", "backupRetentionDays"], "an integer >= 7 in production");
+            if (!c.edge.waf.enabled) issue(["edge", "waf", "enabled"], "true in production");
+            if (c.edge.loadBalancer !== "alb") issue(["edge", "loadBalancer"], '"alb" in production');
         }
+        for (const [path, expected] of edgeIssues(c.edge, Boolean(c.aws && c.cluster))) issue(["edge", ...path], expected);
     });
 
 export type PlatformSettings = z.infer<typeof platformSchema>;
@@ -167,7 +172,8 @@ export type DatabaseConfig = PlatformSettings["database"];
 export type ObjectStoreConfig = PlatformSettings["objectStore"];
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 
-export interface PlatformConfig extends PlatformSettings {
+export interface PlatformConfig extends Omit<PlatformSettings, "edge"> {
+    edge: EdgeSettings;
     /** The Pulumi stack name; equals `environment` except for DR drill stacks. */
     stack: string;
     secrets: PlatformSecrets;
@@ -221,6 +227,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         },
         monitoring: monitoringDefaults(env),
         backups: backupsDefaults(env),
+        edge: edgeDefaults(env),
     };
 }
 
@@ -233,7 +240,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     const merged = deepMerge(environmentDefaults(env as Environment) as Record<string, unknown>, raw);
     const result = platformSchema.safeParse(merged);
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
-    return { ...result.data, stack, secrets };
+    // The refinements above guarantee the edge host is set.
+    return { ...result.data, edge: result.data.edge as EdgeSettings, stack, secrets };
 }
 
 /** Reads the running stack's config. The only place in the program that touches `pulumi.Config`. */

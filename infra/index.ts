@@ -9,6 +9,7 @@ import { RestoreJob, restoreServiceAccount, restoreSourceStatements } from "./ba
 import { loadConfig } from "./config";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
+import { Edge } from "./edge";
 import { workloadImage } from "./components/image";
 import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
@@ -167,6 +168,22 @@ export = async () => {
         { provider: kubernetes },
     );
 
+    // The front door: the only way in from outside the cluster, for callers holding a key.
+    const edge = new Edge(
+        "edge",
+        {
+            config: config.edge,
+            environment,
+            stack,
+            appNamespace: cluster.appNamespace,
+            monitoringNamespace: monitoringNs.name,
+            detector: { service: "detector", port: detectorPorts.http, pods: selectorLabels("detector", stack) },
+            aws: config.aws && config.cluster ? { cluster: config.cluster, region: config.aws.region, tags } : undefined,
+            protect: production,
+        },
+        { providers, dependsOn: [app, detector] },
+    );
+
     const monitoring = new Monitoring(
         "monitoring",
         {
@@ -229,6 +246,10 @@ export = async () => {
     return {
         environment,
         detectorUrl: detector.url,
+        edgeUrl: edge.url,
+        edgeClientKeys: edge.clientKeys,
+        edgeCertificate: edge.certificate,
+        ...(edge.accessLogBucket ? { edgeAccessLogBucket: edge.accessLogBucket } : {}),
         detectorImage: detector.image,
         mlflowUrl: mlflow.url,
         artifactBucket: storage.artifactBucket,
