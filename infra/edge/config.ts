@@ -15,7 +15,7 @@ export function isDnsName(value: string): boolean {
     );
 }
 
-/** An IPv4 or IPv6 network in CIDR notation whose address has no bits set beyond the prefix. */
+/** An IPv4 or IPv6 address with a prefix length in range: what Go's net.ParseCIDR (the load balancer controller) accepts. */
 export function isCidr(value: string): boolean {
     const [address, prefix, ...rest] = value.split("/");
     if (rest.length > 0 || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;

@@ -1,0 +1,63 @@
+// The Helm values of the edge's two charts, checked against each pinned chart version's own values.yaml.
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { envoyGatewayChart, envoyGatewayValues } from "../../../infra/edge/gateway";
+import { loadBalancerControllerChart, loadBalancerControllerValues } from "../../../infra/edge/load-balancer";
+
+interface KeyList {
+    version: string;
+    paths: Record<string, "map" | "free-map" | "value" | "list">;
+}
+const keyList = (file: string) => JSON.parse(readFileSync(join(__dirname, "fixtures", file), "utf8")) as KeyList;
+
+function leafPaths(value: unknown, prefix = ""): string[] {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        return Object.entries(value).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+    }
+    return [prefix];
+}
+
+/**
+ * A path is known if the chart has it, sits below one of its free-form maps, or below a key the
+ * chart renders whole with toYaml as a Kubernetes object (`passThrough`, each checked in the templates).
+ */
+function unknownPaths(keys: KeyList, paths: string[], passThrough: string[] = []): string[] {
+    return paths.filter((path) => {
+        if (keys.paths[path]) return false;
+        const parts = path.split(".");
+        return !parts.some((_, i) => {
+            const head = parts.slice(0, i + 1).join(".");
+            return keys.paths[head] === "free-map" || (passThrough.includes(head) && i + 1 < parts.length);
+        });
+    });
+}
+
+describe("infra/edge Helm values", () => {
+    describe("gateway-helm (Envoy Gateway)", () => {
+        const keys = keyList("gateway-helm-values-keys.json");
+        it("are checked against the pinned chart version's key list", () => assert.equal(keys.version, envoyGatewayChart.version));
+        it("use only keys of the chart's values.yaml", () => assert.deepEqual(unknownPaths(keys, leafPaths(envoyGatewayValues())), []));
+    });
+
+    describe("aws-load-balancer-controller", () => {
+        const keys = keyList("aws-load-balancer-controller-values-keys.json");
+        // templates/deployment.yaml renders both with `toYaml` into the pod and container securityContext.
+        const passThrough = ["podSecurityContext", "securityContext"];
+        const values = loadBalancerControllerValues({ clusterName: "c", region: "eu-west-1", vpcId: "vpc-0abc", roleArn: "arn:aws:iam::1:role/r" });
+        it("are checked against the pinned chart version's key list", () => assert.equal(keys.version, loadBalancerControllerChart.version));
+        it("use only keys of the chart's values.yaml", () => assert.deepEqual(unknownPaths(keys, leafPaths(values), passThrough), []));
+        it("catch a key the chart does not have", () =>
+            assert.deepEqual(unknownPaths(keys, ["enableServiceMutatorWebhooks", "serviceAccount.annotation", "securityContext.runAsNonRoot"], passThrough), [
+                "enableServiceMutatorWebhooks",
+                "serviceAccount.annotation",
+            ]));
+        it("turn off the Service mutator webhook, so no other LoadBalancer Service becomes an NLB", () => assert.equal(values.enableServiceMutatorWebhook, false));
+        it("bind the service account to the IRSA role", () =>
+            assert.deepEqual(values.serviceAccount, {
+                create: true,
+                name: "aws-load-balancer-controller",
+                annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/r" },
+            }));
+    });
+});
