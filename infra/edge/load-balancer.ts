@@ -225,23 +225,31 @@ export function loadBalancerControllerValues(args: { clusterName: string; region
     };
 }
 
-/** The Ingress annotations of the public load balancer (kubernetes-sigs/aws-load-balancer-controller docs/guide/ingress/annotations.md, v2.17.1). */
+/**
+ * The Ingress annotations of the public load balancer (kubernetes-sigs/aws-load-balancer-controller
+ * docs/guide/ingress/annotations.md, v2.17.1). Every key is known at preview, even where a value
+ * (a new certificate's ARN) is not yet, so the policies can see what the load balancer will be.
+ */
 export function albAnnotations(args: {
     config: EdgeSettings;
-    certificateArn: string;
-    webAclArn?: string;
-    accessLogBucket: string;
+    certificateArn: pulumi.Input<string>;
+    webAclArn?: pulumi.Input<string>;
+    accessLogBucket: pulumi.Input<string>;
     deletionProtection: boolean;
-}): Record<string, string> {
-    const attributes = [
-        "routing.http2.enabled=true",
-        `idle_timeout.timeout_seconds=${edgeTimeouts.loadBalancerIdleSeconds}`,
-        "routing.http.drop_invalid_header_fields.enabled=true",
-        "access_logs.s3.enabled=true",
-        `access_logs.s3.bucket=${args.accessLogBucket}`,
-        `access_logs.s3.prefix=${accessLogPrefix}`,
-        `deletion_protection.enabled=${args.deletionProtection}`,
-    ];
+}): Record<string, pulumi.Input<string>> {
+    const attributes = pulumi
+        .output(args.accessLogBucket)
+        .apply((bucket) =>
+            [
+                "routing.http2.enabled=true",
+                `idle_timeout.timeout_seconds=${edgeTimeouts.loadBalancerIdleSeconds}`,
+                "routing.http.drop_invalid_header_fields.enabled=true",
+                "access_logs.s3.enabled=true",
+                `access_logs.s3.bucket=${bucket}`,
+                `access_logs.s3.prefix=${accessLogPrefix}`,
+                `deletion_protection.enabled=${args.deletionProtection}`,
+            ].join(","),
+        );
     return {
         "alb.ingress.kubernetes.io/scheme": "internet-facing",
         "alb.ingress.kubernetes.io/target-type": "ip",
@@ -254,7 +262,7 @@ export function albAnnotations(args: {
         "alb.ingress.kubernetes.io/healthcheck-protocol": "HTTPS",
         "alb.ingress.kubernetes.io/healthcheck-path": "/health",
         "alb.ingress.kubernetes.io/success-codes": "200",
-        "alb.ingress.kubernetes.io/load-balancer-attributes": attributes.join(","),
+        "alb.ingress.kubernetes.io/load-balancer-attributes": attributes,
         ...(args.webAclArn ? { "alb.ingress.kubernetes.io/wafv2-acl-arn": args.webAclArn } : {}),
     };
 }
@@ -363,11 +371,13 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
                     name: "edge",
                     namespace: args.namespace,
                     labels,
-                    annotations: pulumi
-                        .all([validated.certificateArn, webAcl?.arn, logs.bucket])
-                        .apply(([certificateArn, webAclArn, accessLogBucket]) =>
-                            albAnnotations({ config, certificateArn, webAclArn, accessLogBucket, deletionProtection: args.protect }),
-                        ),
+                    annotations: albAnnotations({
+                        config,
+                        certificateArn: validated.certificateArn,
+                        webAclArn: webAcl?.arn,
+                        accessLogBucket: logs.bucket,
+                        deletionProtection: args.protect,
+                    }),
                 },
                 spec: {
                     ingressClassName: loadBalancerControllerChart.ingressClass,
@@ -411,14 +421,19 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
     private accessLogBucket_(name: string, args: PublicLoadBalancerArgs): { bucket: pulumi.Output<string>; ready: pulumi.Resource[] } {
         const logName = `${name}-access-logs`;
         const child = { parent: this };
-        const bucket = new aws.s3.Bucket(logName, { bucketPrefix: "edge-access-logs-", forceDestroy: false, tags: args.tags }, { ...child, protect: args.protect });
+        const account = aws.getCallerIdentityOutput({}, child).accountId;
+        // Named, not prefixed: the name is known at preview, so the load balancer's access-log attribute is too.
+        const bucket = new aws.s3.Bucket(
+            logName,
+            { bucket: pulumi.interpolate`edge-access-logs-${account}-${args.stack}`, forceDestroy: false, tags: args.tags },
+            { ...child, protect: args.protect },
+        );
         const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             logName,
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             child,
         );
         const { versioning, publicAccess, ownership } = bucketBaseline(logName, bucket.id, this);
-        const account = aws.getCallerIdentityOutput({}, child).accountId;
         // Regions opened before August 2022 deliver as the region's ELB account; newer ones as the log-delivery service.
         const elbAccount = aws.elb.getServiceAccountOutput({ region: args.region }, child).arn;
         const logObjects = pulumi.interpolate`${bucket.arn}/${accessLogPrefix}/AWSLogs/${account}/*`;

@@ -3,6 +3,9 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { accessLogPrefix, loadBalancerControllerChart, tlsPolicy } from "../../../infra/edge/load-balancer";
+import { loadStackConfig } from "../../../src/policy/config";
+import { pack } from "../../../src/policy/pack";
+import { checkResources, planResources } from "../../../src/policy/run";
 import { at, plan, resource, resourcesOf, stacks } from "../../helpers/plan";
 
 const documented = JSON.parse(readFileSync(join(__dirname, "fixtures", "alb-ingress-annotations.json"), "utf8")) as { annotations: string[] };
@@ -152,5 +155,17 @@ describe("infra/edge in the stacks", () => {
             for (const s of writers) assert.match(s.Resource, new RegExp(`/${accessLogPrefix}/AWSLogs/\\d{12}/\\*$`));
             assert.ok(policy.Statement.some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false"));
         });
+    });
+});
+
+describe("infra/edge against the policy pack", () => {
+    it("staging with WAF turned off fails stack-edge-protection; as configured it passes", async () => {
+        const config = loadStackConfig("staging", pack.policies);
+        const edgeViolations = async (p: Awaited<ReturnType<typeof plan>>) =>
+            (await checkResources(planResources(p), config)).violations.filter((v) => v.policy === "stack-edge-protection").map((v) => v.message);
+        assert.deepEqual(await edgeViolations(await plan("staging")), []);
+        assert.deepEqual(await edgeViolations(await plan("staging", { overrides: { edge: { waf: { enabled: false } } } })), [
+            "Ingress edge/edge is internet-facing without a WAF web ACL (wafv2-acl-arn)",
+        ]);
     });
 });
