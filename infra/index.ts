@@ -10,6 +10,7 @@ import { loadConfig } from "./config";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
 import { Edge } from "./edge";
+import { blackboxPodLabels } from "./edge/monitoring";
 import { workloadImage } from "./components/image";
 import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
@@ -144,7 +145,7 @@ export = async () => {
                 { bucket: "artifacts", prefix: "mlflow", access: "read-write" },
             ]),
             s3Endpoint: storage.endpoint,
-            clients: [{ pods: selectorLabels("detector", stack) }, { pods: smokeCheckPodLabels(stack) }],
+            clients: [{ pods: selectorLabels("detector", stack) }, { pods: smokeCheckPodLabels(stack) }, { namespace: cluster.monitoringNamespace, pods: blackboxPodLabels }],
         },
         { providers, dependsOn: [...storage.ready, ...database.ready, ...(restore ? [restore.job] : [])] },
     );
@@ -168,22 +169,6 @@ export = async () => {
         { provider: kubernetes },
     );
 
-    // The front door: the only way in from outside the cluster, for callers holding a key.
-    const edge = new Edge(
-        "edge",
-        {
-            config: config.edge,
-            environment,
-            stack,
-            appNamespace: cluster.appNamespace,
-            monitoringNamespace: monitoringNs.name,
-            detector: { service: "detector", port: detectorPorts.http, pods: selectorLabels("detector", stack) },
-            aws: config.aws && config.cluster ? { cluster: config.cluster, region: config.aws.region, tags } : undefined,
-            protect: production,
-        },
-        { providers, dependsOn: [app, detector] },
-    );
-
     const monitoring = new Monitoring(
         "monitoring",
         {
@@ -197,6 +182,26 @@ export = async () => {
             aws: config.cluster ? { tags } : undefined,
         },
         { providers, dependsOn: [app, ...database.ready] },
+    );
+
+    // The front door: the only way in from outside the cluster, for callers holding a key.
+    const edge = new Edge(
+        "edge",
+        {
+            config: config.edge,
+            environment,
+            stack,
+            appNamespace: cluster.appNamespace,
+            monitoringNamespace: cluster.monitoringNamespace,
+            detector: { service: "detector", port: detectorPorts.http, pods: selectorLabels("detector", stack) },
+            dependencies: {
+                mlflow: { url: `http://mlflow.${cluster.appNamespace}.svc:${mlflowPort}`, port: mlflowPort, pods: selectorLabels("mlflow", stack) },
+                s3Region: config.objectStore.kind === "s3" ? config.aws?.region : undefined,
+            },
+            aws: config.aws && config.cluster ? { cluster: config.cluster, region: config.aws.region, tags } : undefined,
+            protect: production,
+        },
+        { providers, dependsOn: [app, detector, monitoring] },
     );
 
     new BackupJobs(

@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, Environment } from "../config";
 import { PlatformNamespace } from "../components/namespace";
 import type { EdgeSettings } from "./config";
-import { ApiGateway } from "./gateway";
+import { probeTargets } from "./alerts";
+import { ApiGateway, edgeNames, envoyPorts, envoyProxyPodLabels } from "./gateway";
 import { PublicLoadBalancer } from "./load-balancer";
+import { EdgeMonitoring, type ProbeTarget } from "./monitoring";
 
 export { edgeConfigSchema, edgeDefaults, type EdgeConfig, type EdgeSettings } from "./config";
 
@@ -16,12 +18,14 @@ export interface EdgeArgs {
     environment: Environment;
     stack: string;
     appNamespace: string;
-    monitoringNamespace: pulumi.Input<string>;
+    monitoringNamespace: string;
     /** The detector's Service, its HTTP port and its pods' labels. */
     detector: { service: string; port: number; pods: Record<string, string> };
     /** The EKS cluster and region (AWS stacks); required when `config.loadBalancer` is `alb`. */
     aws?: { cluster: ClusterConfig; region: string; tags: Record<string, string> };
     protect: boolean;
+    /** External dependencies the prober checks besides the public endpoint. */
+    dependencies: { mlflow: { url: string; port: number; pods: Record<string, string> }; s3Region?: string };
 }
 
 /**
@@ -65,6 +69,34 @@ export class Edge extends pulumi.ComponentResource {
             );
             this.accessLogBucket = loadBalancer.accessLogBucket;
         }
+
+        // The prober checks the public /health as callers do: through DNS and the load balancer where there is
+        // one; locally the gateway's Service, whose self-signed certificate it reads without trusting.
+        const publicHealth: ProbeTarget =
+            config.loadBalancer === "alb"
+                ? { name: "public-health", module: "https_health", url: `https://${config.host}/health`, target: probeTargets.publicHealth }
+                : { name: "public-health", module: "https_health", url: `https://${edgeNames.envoyService}.${edgeNamespace}.svc/health`, target: probeTargets.publicHealth };
+        const { mlflow, s3Region } = args.dependencies;
+        new EdgeMonitoring(
+            `${name}-monitoring`,
+            {
+                stack: args.stack,
+                monitoringNamespace: args.monitoringNamespace,
+                edgeNamespace,
+                verifyPublicCertificate: config.loadBalancer === "alb",
+                targets: [
+                    publicHealth,
+                    { name: "mlflow", module: "http_health", url: `${mlflow.url}/health`, target: probeTargets.mlflow },
+                    ...(s3Region ? [{ name: "object-store", module: "tls_connect" as const, url: `s3.${s3Region}.amazonaws.com:443`, target: probeTargets.objectStore }] : []),
+                ],
+                egress: [
+                    config.loadBalancer === "alb" ? { port: 443 } : { port: envoyPorts.httpsContainer, peers: [{ namespace: edgeNamespace, pods: envoyProxyPodLabels }] },
+                    { port: mlflow.port, peers: [{ namespace: args.appNamespace, pods: mlflow.pods }] },
+                    ...(s3Region ? [{ port: 443 }] : []),
+                ],
+            },
+            { parent: this, dependsOn: [gateway] },
+        );
 
         this.url = `https://${config.host}`;
         this.clientKeys = gateway.clientKeys;

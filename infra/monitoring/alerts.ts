@@ -1,6 +1,7 @@
 // The alerts: one typed definition per alert rule, the single source of truth for the
 // PrometheusRule objects, the promtool tests, the runbooks and the alert table in the docs.
 // Thresholds are the operations manual's numbers (docs/monitoring.md cites each one).
+import { edgeAlerts } from "../edge/alerts";
 import type { MonitoringConfig } from "./config";
 import { latencyObjectiveSeconds, selector } from "./recording";
 import {
@@ -25,7 +26,7 @@ export const severityClasses: Record<Severity, { sev: string; response: string }
     low: { sev: "SEV-4", response: "next business day" },
 };
 
-export type Service = "detector" | "mlflow" | "postgres" | "backups" | "node";
+export type Service = "detector" | "mlflow" | "postgres" | "backups" | "node" | "edge";
 
 /** A Prometheus duration such as 90s, 15m, 2h, 1d. */
 export type Duration = `${number}${"s" | "m" | "h" | "d" | "w"}`;
@@ -745,5 +746,6 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             (v) => steady(15, v),
             [0.0055, 0.0045],
         ),
+        ...edgeAlerts(),
     ];
 }

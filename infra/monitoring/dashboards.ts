@@ -9,7 +9,7 @@ interface Target {
     legend: string;
 }
 
-interface PanelSpec {
+export interface PanelSpec {
     title: string;
     kind: "timeseries" | "stat";
     unit: string;
@@ -63,7 +63,7 @@ function layout(rows: PanelSpec[][]): Record<string, unknown>[] {
     );
 }
 
-function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dashboard {
+export function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dashboard {
     return {
         uid,
         title,

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { envoyGatewayChart, envoyGatewayValues } from "../../../infra/edge/gateway";
 import { loadBalancerControllerChart, loadBalancerControllerValues } from "../../../infra/edge/load-balancer";
+import { blackboxChart, blackboxValues } from "../../../infra/edge/monitoring";
 
 interface KeyList {
     version: string;
@@ -59,5 +60,19 @@ describe("infra/edge Helm values", () => {
                 name: "aws-load-balancer-controller",
                 annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/r" },
             }));
+    });
+
+    describe("prometheus-blackbox-exporter", () => {
+        const keys = keyList("prometheus-blackbox-exporter-values-keys.json");
+        // templates/_helpers.tpl renders securityContext with toYaml into the container; templates/configmap.yaml
+        // renders config.modules as blackbox.yaml, whose module names and fields are blackbox_exporter's own.
+        const passThrough = ["securityContext", "config.modules"];
+        it("are checked against the pinned chart version's key list", () => assert.equal(keys.version, blackboxChart.version));
+        it("use only keys of the chart's values.yaml", () => assert.deepEqual(unknownPaths(keys, leafPaths(blackboxValues(true)), passThrough), []));
+        it("verify the public certificate only where it is a public one", () => {
+            assert.equal(blackboxValues(true).config.modules.https_health.http.tls_config.insecure_skip_verify, false);
+            assert.equal(blackboxValues(false).config.modules.https_health.http.tls_config.insecure_skip_verify, true);
+            assert.equal(blackboxValues(true).config.modules.https_health.http.fail_if_not_ssl, true);
+        });
     });
 });
