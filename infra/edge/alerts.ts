@@ -25,8 +25,9 @@ const runbooks = {
         meaning:
             "The certificate the public endpoint presents expires soon. In AWS it is the ACM certificate, renewed automatically 60 days before expiry as long as its DNS validation record is in place: an alert means renewal is failing. Locally it is the stack's self-signed listener certificate.",
         firstCommands: [
-            "aws acm describe-certificate --certificate-arn $(pulumi stack output -s production --json | jq -r .edgeCertificateArn) --query 'Certificate.[Status,RenewalSummary,NotAfter]'",
-            "dig +short CNAME $(aws acm describe-certificate --certificate-arn <arn> --query 'Certificate.DomainValidationOptions[0].ResourceRecord.Name' --output text)",
+            "aws acm list-certificates --query \"CertificateSummaryList[?DomainName=='<edge.host>'].CertificateArn\" --output text",
+            "aws acm describe-certificate --certificate-arn <arn> --query 'Certificate.[Status,RenewalSummary,NotAfter,DomainValidationOptions[0].ResourceRecord]'",
+            "dig +short CNAME <ResourceRecord.Name from the previous command>",
             "echo | openssl s_client -connect <edge.host>:443 -servername <edge.host> 2>/dev/null | openssl x509 -noout -enddate",
         ],
         mitigation: [
@@ -42,7 +43,7 @@ const runbooks = {
         firstCommands: [
             "curl -sv https://<edge.host>/health",
             `${kubectlEdge} get gateway,httproute,securitypolicy,pods`,
-            `${kubectlEdge} logs -l app.kubernetes.io/name=envoy --since=15m --tail=100`,
+            `${kubectlEdge} logs -l app.kubernetes.io/name=envoy -c envoy --since=15m --tail=100`,
             `${kubectlEdge} describe ingress edge | tail -n 20`,
             "kubectl -n pneumonia get pods -l app.kubernetes.io/name=detector",
         ],
@@ -59,7 +60,7 @@ const runbooks = {
         meaning:
             "The gateway itself refuses more than 1 request per second for 10 minutes (401/403: missing or wrong API key; 404: no such route; 413: body over the limit): someone is trying keys or paths, or a client's key was revoked or rotated without the client switching.",
         firstCommands: [
-            `${kubectlEdge} logs -l app.kubernetes.io/name=envoy --since=30m | jq -c 'select(.status == "401" or .status == "403") | {client_ip, client, path, user_agent}' | sort | uniq -c | sort -rn | head`,
+            `${kubectlEdge} logs -l app.kubernetes.io/name=envoy -c envoy --since=30m | jq -c 'select((.status | tostring) | test("^4")) | {status, client_ip, client, path}' | sort | uniq -c | sort -rn | head`,
             `${kubectlEdge} get secret edge-client-keys -o jsonpath='{.data}' | jq 'keys'`,
         ],
         mitigation: [
