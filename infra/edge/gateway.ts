@@ -127,7 +127,8 @@ export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
                             replicas: args.proxyReplicas,
                             container: { resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } } },
                         },
-                        envoyPDB: { minAvailable: 1 },
+                        // With one proxy (local) a PDB would block every node drain.
+                        ...(args.proxyReplicas > 1 ? { envoyPDB: { minAvailable: 1 } } : {}),
                     },
                 },
                 telemetry: {
@@ -420,6 +421,9 @@ export function envoyGatewayValues() {
             envoyGateway: { resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1024Mi" } } },
         },
         podDisruptionBudget: { minAvailable: 1 },
+        // Off: its admission webhook (zone hints for topology-aware routing) would need the API server to reach
+        // the controller through the namespace's default deny, and a single-zone laptop gains nothing from it.
+        topologyInjector: { enabled: false },
         config: { envoyGateway: { logging: { level: { default: "info" } } } },
     };
 }
