@@ -6,7 +6,12 @@ import { selector } from "../monitoring/recording";
 import { gauge, series } from "../monitoring/series";
 
 /** The Probe objects' job (Probe spec.jobName) and the PodMonitor's job (prometheus-operator: `<namespace>/<name>`). */
-export const edgeJobs = { probes: "edge-blackbox", proxies: "edge/envoy-proxy" } as const;
+export const edgeJobs = {
+    probes: "edge-blackbox",
+    proxies: "edge/envoy-proxy",
+    /** The exporter's ServiceMonitor job: its Service, named <release>-<chart> (templates/_helpers.tpl fullname). */
+    waf: "edge-waf-metrics-prometheus-cloudwatch-exporter",
+} as const;
 
 /** The `target` label of each Probe target. */
 export const probeTargets = { publicHealth: "public-health", mlflow: "mlflow", objectStore: "object-store" } as const;
@@ -16,6 +21,9 @@ export const certificateExpiryDays = { medium: 21, high: 7 } as const;
 
 /** Requests per second the gateway itself refuses (401/403 bad or missing key, 404, 413), above which someone is probing. */
 export const rejectedPerSecondBaseline = 1;
+
+/** Requests AWS WAF blocks per minute (all rules) above which it is an attack or a false positive worth a look. */
+export const wafBlockedPerMinuteBaseline = 100;
 
 const day = 86400;
 const kubectlEdge = "kubectl -n edge";
@@ -70,6 +78,20 @@ const runbooks = {
         ],
         escalation: "SEV-3: handle within 4 hours. Escalate to SEV-2 and inform security if keys appear to be guessed or a valid key is used from an unknown address.",
     },
+    wafBlocked: {
+        meaning:
+            "AWS WAF blocks more than 100 requests a minute at the load balancer for 15 minutes: a flood from a few addresses (the per-IP rate rule), an attack matching the managed rules, or a managed rule blocking legitimate callers (a false positive).",
+        firstCommands: [
+            "aws wafv2 list-web-acls --scope REGIONAL --query \"WebACLs[?starts_with(Name, 'edge-load-balancer')]\"",
+            "aws wafv2 get-sampled-requests --scope REGIONAL --web-acl-arn <arn> --rule-metric-name <rule metric from the dashboard> --time-window StartTime=$(date -u -d '-30 min' +%s),EndTime=$(date -u +%s) --max-items 100",
+        ],
+        mitigation: [
+            "Flood from a few addresses: the rate rule is working; if they are a known client, raise edge.waf.requestsPerIpPer5Min or narrow edge.allowedCidrs.",
+            "A managed rule blocking real X-ray uploads (a false positive): override that rule to count in managedRuleGroups (infra/edge/load-balancer.ts), as for SizeRestrictions_BODY, and `pulumi up`.",
+            "An attack: keep the block, inform security, review the ALB access logs for the source addresses.",
+        ],
+        escalation: "SEV-3: handle within 4 hours. Escalate to SEV-2 if legitimate callers are blocked (EdgeRejectedRequestsSpike or client reports) or the attack degrades the service.",
+    },
 } satisfies Record<string, Runbook>;
 
 export function edgeAlerts(): AlertDefinition[] {
@@ -86,6 +108,11 @@ export function edgeAlerts(): AlertDefinition[] {
             series("envoy_cluster_upstream_rq_xx", { ...labels, envoy_cluster_name: "httproute/edge/detector-predict/rule/0", envoy_response_code_class: "4" }, counter(upstreamPerStep)),
         ];
     };
+    // cloudwatch_exporter's gauges: the Sum over each 60 s period, one series per rule.
+    const blocked = (perRule: number[]) =>
+        perRule.map((value, i) =>
+            gauge("aws_wafv2_blocked_requests_sum", { job: edgeJobs.waf, instance: "10.0.2.7:9106", web_acl: "edge-load-balancer", region: "eu-west-1", rule: `rule-${i}` }, [{ steps: 25, value }]),
+        );
     return [
         {
             name: "EdgeCertificateExpiry",
@@ -153,6 +180,20 @@ export function edgeAlerts(): AlertDefinition[] {
                 // 1-minute samples: 120 refused per minute = 2/s; the detector's own 4xx are not counted.
                 { title: "2 refused per second for 15 minutes", interval: "1m", series: rejected(120, 600), at: "16m", firing: ["medium"], labels: {} },
                 { title: "0.5 refused per second, many 4xx from the detector", interval: "1m", series: rejected(30, 600), at: "16m", firing: [], labels: {} },
+            ],
+        },
+        {
+            name: "EdgeWafBlockedSpike",
+            severity: "medium",
+            service: "edge",
+            expr: `sum(aws_wafv2_blocked_requests_sum${selector({ job: edgeJobs.waf })}) > ${wafBlockedPerMinuteBaseline}`,
+            for: "15m",
+            summary: "AWS WAF blocks more than 100 requests a minute",
+            description: "For 15 minutes the edge's web ACL has blocked more than 100 requests a minute (CloudWatch BlockedRequests, all rules).",
+            runbook: runbooks.wafBlocked,
+            tests: [
+                { title: "150 a minute for 20 minutes", interval: "1m", series: blocked([100, 50]), at: "20m", firing: ["medium"], labels: {} },
+                { title: "90 a minute", interval: "1m", series: blocked([60, 30]), at: "20m", firing: [], labels: {} },
             ],
         },
     ];

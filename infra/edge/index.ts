@@ -61,6 +61,7 @@ export class Edge extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [namespace] },
         );
+        let webAclName: pulumi.Output<string> | undefined;
         if (config.loadBalancer === "alb" && args.aws) {
             const loadBalancer = new PublicLoadBalancer(
                 `${name}-load-balancer`,
@@ -68,6 +69,7 @@ export class Edge extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [namespace, gateway] },
             );
             this.accessLogBucket = loadBalancer.accessLogBucket;
+            webAclName = loadBalancer.webAclName;
         }
 
         // The prober checks the public /health as callers do: through DNS and the load balancer where there is
@@ -94,6 +96,7 @@ export class Edge extends pulumi.ComponentResource {
                     { port: mlflow.port, peers: [{ namespace: args.appNamespace, pods: mlflow.pods }] },
                     ...(s3Region ? [{ port: 443 }] : []),
                 ],
+                waf: webAclName && args.aws ? { webAclName, region: args.aws.region, cluster: args.aws.cluster, tags: args.aws.tags } : undefined,
             },
             { parent: this, dependsOn: [gateway] },
         );

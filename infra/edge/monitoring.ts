@@ -3,12 +3,15 @@
 // store; the Envoy proxies' own metrics; the edge dashboard. The alerts are in ./alerts.ts.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import type { ClusterConfig } from "../config";
+import { ServiceAccountRole } from "../components/irsa";
 import { platformLabels } from "../components/labels";
 import { prometheusPeer, trafficPolicy, type Peer } from "../components/network";
 import { dashboard, type Dashboard } from "../monitoring/dashboards";
 import { selector } from "../monitoring/recording";
 import { dashboardLabel } from "../monitoring/values";
-import { certificateExpiryDays, edgeJobs, probeTargets, rejectedPerSecondBaseline } from "./alerts";
+import { certificateExpiryDays, edgeJobs, probeTargets, rejectedPerSecondBaseline, wafBlockedPerMinuteBaseline } from "./alerts";
 import { envoyPorts, envoyProxyPodLabels } from "./gateway";
 
 /** prometheus-community/helm-charts, charts/prometheus-blackbox-exporter (tag prometheus-blackbox-exporter-11.17.2, app v0.28.0). */
@@ -19,6 +22,59 @@ export const blackboxChart = {
     repo: "https://prometheus-community.github.io/helm-charts",
     port: 9115,
 } as const;
+
+/**
+ * AWS WAF's counts live in CloudWatch (namespace AWS/WAFV2): prometheus-community/helm-charts,
+ * charts/prometheus-cloudwatch-exporter (tag prometheus-cloudwatch-exporter-0.28.1, app 0.16.0)
+ * brings BlockedRequests into Prometheus as aws_wafv2_blocked_requests_sum.
+ */
+export const wafMetricsChart = {
+    releaseName: "edge-waf-metrics",
+    chart: "prometheus-cloudwatch-exporter",
+    version: "0.28.1",
+    repo: "https://prometheus-community.github.io/helm-charts",
+    serviceAccount: "edge-waf-metrics",
+    port: 9106,
+} as const;
+
+/** The chart's pod labels (templates/deployment.yaml: app = chart name, release = release name). */
+export const wafMetricsPodLabels = { app: wafMetricsChart.chart, release: wafMetricsChart.releaseName } as const;
+
+/** cloudwatch_exporter's config (its README, "Configuration"): BlockedRequests of the edge's web ACL, per rule, each minute. */
+export function wafMetricsConfig(region: string, webAclName: string): string {
+    return stringify({
+        region,
+        period_seconds: 60,
+        metrics: [
+            {
+                aws_namespace: "AWS/WAFV2",
+                aws_metric_name: "BlockedRequests",
+                aws_dimensions: ["WebACL", "Region", "Rule"],
+                aws_dimension_select: { WebACL: [webAclName] },
+                aws_statistics: ["Sum"],
+            },
+        ],
+    });
+}
+
+/** Values for prometheus-cloudwatch-exporter; tests/infra/edge/values.test.ts checks the keys against its values.yaml. */
+export function wafMetricsValues<C extends pulumi.Input<string>>(config: C, roleArn: pulumi.Input<string>) {
+    return {
+        config,
+        serviceAccount: {
+            create: true,
+            name: wafMetricsChart.serviceAccount,
+            // Commented in values.yaml, read by templates/serviceaccount.yaml.
+            annotations: { "eks.amazonaws.com/role-arn": roleArn },
+        },
+        aws: { stsRegional: { enabled: true } },
+        rbac: { create: false },
+        serviceMonitor: { enabled: true },
+        securityContext: { runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+        containerSecurityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+        resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+    };
+}
 
 /** Pod labels the chart gives the exporter (templates/_helpers.tpl selectorLabels: chart name and release). */
 export const blackboxPodLabels = { "app.kubernetes.io/name": blackboxChart.chart, "app.kubernetes.io/instance": blackboxChart.releaseName } as const;
@@ -104,6 +160,7 @@ export function proxyMonitorObject(namespace: string) {
 /** The edge dashboard: traffic and refusals at the gateway, latency at the edge, the prober's view. */
 export function edgeDashboard(): Dashboard {
     const proxies = selector({ job: edgeJobs.proxies });
+    const edgeWafBlocked = `aws_wafv2_blocked_requests_sum${selector({ job: edgeJobs.waf })}`;
     const local4xx = [
         `sum(rate(envoy_http_downstream_rq_xx${selector({ job: edgeJobs.proxies, envoy_response_code_class: "4" })}[5m]))`,
         `- sum(rate(envoy_cluster_upstream_rq_xx${selector({ job: edgeJobs.proxies, envoy_response_code_class: "4" })}[5m]))`,
@@ -148,6 +205,14 @@ export function edgeDashboard(): Dashboard {
                 limit: { value: 1, below: true },
             },
             {
+                title: "Blocked by WAF (per minute)",
+                kind: "timeseries",
+                unit: "none",
+                targets: [{ expr: `sum by (rule) (${edgeWafBlocked})`, legend: "{{rule}}" }],
+                limit: { value: wafBlockedPerMinuteBaseline },
+                description: "AWS WAF BlockedRequests per rule from CloudWatch (AWS stacks; about 10 minutes behind).",
+            },
+            {
                 title: "Certificate expires in",
                 kind: "stat",
                 unit: "d",
@@ -167,6 +232,8 @@ export interface EdgeMonitoringArgs {
     verifyPublicCertificate: boolean;
     /** Where the targets are, for the prober's egress. */
     egress: { port: number; peers?: Peer[] }[];
+    /** The web ACL whose blocked requests are brought in from CloudWatch (AWS stacks with WAF). */
+    waf?: { webAclName: pulumi.Output<string>; region: string; cluster: ClusterConfig; tags: Record<string, string> };
 }
 
 /** The prober, its Probe objects, the proxies' PodMonitor and the edge dashboard. */
@@ -230,10 +297,57 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
                 egress: [
                     { port: blackboxChart.port, peers: [{ pods: blackboxPodLabels }] },
                     { port: envoyPorts.metrics, peers: [{ namespace: args.edgeNamespace, pods: envoyProxyPodLabels }] },
+                    ...(args.waf ? [{ port: wafMetricsChart.port, peers: [{ pods: wafMetricsPodLabels }] }] : []),
                 ],
             },
             child,
         );
+        if (args.waf) this.wafMetrics(name, args, args.waf, labels);
         this.registerOutputs({});
+    }
+
+    private wafMetrics(name: string, args: EdgeMonitoringArgs, waf: NonNullable<EdgeMonitoringArgs["waf"]>, labels: Record<string, string>): void {
+        const child = { parent: this };
+        const role = new ServiceAccountRole(
+            `${name}-waf-metrics`,
+            {
+                cluster: waf.cluster,
+                namespace: args.monitoringNamespace,
+                serviceAccount: wafMetricsChart.serviceAccount,
+                // What cloudwatch_exporter calls (its README, "Credentials and permissions"); read-only, account-wide by design of CloudWatch.
+                statements: [{ Effect: "Allow", Action: ["cloudwatch:ListMetrics", "cloudwatch:GetMetricStatistics", "cloudwatch:GetMetricData"], Resource: "*" }],
+                tags: waf.tags,
+            },
+            child,
+        );
+        new k8s.helm.v3.Release(
+            `${name}-waf-metrics`,
+            {
+                name: wafMetricsChart.releaseName,
+                chart: wafMetricsChart.chart,
+                version: wafMetricsChart.version,
+                repositoryOpts: { repo: wafMetricsChart.repo },
+                namespace: args.monitoringNamespace,
+                createNamespace: false,
+                timeout: 300,
+                cleanupOnFail: true,
+                values: wafMetricsValues(
+                    waf.webAclName.apply((acl) => wafMetricsConfig(waf.region, acl)),
+                    role.arn,
+                ),
+            },
+            child,
+        );
+        trafficPolicy(
+            "edge-waf-metrics",
+            {
+                namespace: args.monitoringNamespace,
+                labels,
+                podSelector: wafMetricsPodLabels,
+                ingress: [{ port: wafMetricsChart.port, peers: [prometheusPeer(args.monitoringNamespace)] }],
+                egress: [{ port: 443 }], // CloudWatch and STS
+            },
+            child,
+        );
     }
 }

@@ -140,6 +140,18 @@ describe("infra/edge in the stacks", () => {
             assert.equal(new Set(acl.rules.map((r: any) => r.priority)).size, acl.rules.length, "priorities are unique");
         });
 
+        it("brings WAF's blocked requests from CloudWatch with a read-only role trusted only by the exporter's service account", async () => {
+            const p = await plan("production");
+            const release = resource(p, "kubernetes:helm.sh/v3:Release", "edge-monitoring-waf-metrics").inputs as any;
+            assert.equal(release.version, "0.28.1");
+            assert.match(release.values.config, /WebACL:\n\s+- edge-load-balancer/);
+            const trust = JSON.parse(String(resource(p, "aws:iam/role:Role", "edge-monitoring-waf-metrics").inputs.assumeRolePolicy));
+            assert.equal(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/0DDBA110DDBA110DDBA110DDBA110DDB:sub"], "system:serviceaccount:monitoring:edge-waf-metrics");
+            const policy = JSON.parse(String(resource(p, "aws:iam/rolePolicy:RolePolicy", "edge-monitoring-waf-metrics").inputs.policy));
+            assert.deepEqual(policy.Statement.flatMap((s: any) => s.Action).filter((a: string) => !/^cloudwatch:(Get|List)/.test(a)), []);
+            assert.equal(resourcesOf(await plan("local"), "kubernetes:helm.sh/v3:Release").some((r) => r.name === "edge-monitoring-waf-metrics"), false);
+        });
+
         it("keeps access logs in a private, SSE-S3, TLS-only bucket for at least a year, writable only by ELB log delivery", async () => {
             const p = await plan("production");
             const name = "edge-load-balancer-access-logs";

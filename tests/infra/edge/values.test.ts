@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { envoyGatewayChart, envoyGatewayValues } from "../../../infra/edge/gateway";
 import { loadBalancerControllerChart, loadBalancerControllerValues } from "../../../infra/edge/load-balancer";
-import { blackboxChart, blackboxValues } from "../../../infra/edge/monitoring";
+import { blackboxChart, blackboxValues, wafMetricsChart, wafMetricsConfig, wafMetricsValues } from "../../../infra/edge/monitoring";
 
 interface KeyList {
     version: string;
@@ -73,6 +73,22 @@ describe("infra/edge Helm values", () => {
             assert.equal(blackboxValues(true).config.modules.https_health.http.tls_config.insecure_skip_verify, false);
             assert.equal(blackboxValues(false).config.modules.https_health.http.tls_config.insecure_skip_verify, true);
             assert.equal(blackboxValues(true).config.modules.https_health.http.fail_if_not_ssl, true);
+        });
+    });
+
+    describe("prometheus-cloudwatch-exporter (WAF metrics)", () => {
+        const keys = keyList("prometheus-cloudwatch-exporter-values-keys.json");
+        // serviceAccount.annotations is commented in values.yaml and read by templates/serviceaccount.yaml; containerSecurityContext
+        // (a free map) and securityContext are rendered with toYaml by templates/deployment.yaml.
+        const commented = new Set(["serviceAccount.annotations.eks.amazonaws.com/role-arn"]);
+        const values = wafMetricsValues(wafMetricsConfig("eu-west-1", "edge-acl"), "arn:aws:iam::1:role/r");
+        it("are checked against the pinned chart version's key list", () => assert.equal(keys.version, wafMetricsChart.version));
+        it("use only keys of the chart's values.yaml", () =>
+            assert.deepEqual(unknownPaths(keys, leafPaths(values).filter((p) => !commented.has(p)), ["securityContext"]), []));
+        it("ask CloudWatch for the edge web ACL's BlockedRequests only", () => {
+            assert.match(values.config, /aws_namespace: AWS\/WAFV2/);
+            assert.match(values.config, /aws_metric_name: BlockedRequests/);
+            assert.match(values.config, /WebACL:\n\s+- edge-acl/);
         });
     });
 });
