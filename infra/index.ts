@@ -10,7 +10,6 @@ import { loadConfig } from "./config";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
 import { Edge } from "./edge";
-import { blackboxPodLabels } from "./edge/monitoring";
 import { workloadImage } from "./components/image";
 import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
@@ -145,7 +144,7 @@ export = async () => {
                 { bucket: "artifacts", prefix: "mlflow", access: "read-write" },
             ]),
             s3Endpoint: storage.endpoint,
-            clients: [{ pods: selectorLabels("detector", stack) }, { pods: smokeCheckPodLabels(stack) }, { namespace: cluster.monitoringNamespace, pods: blackboxPodLabels }],
+            clients: [{ pods: selectorLabels("detector", stack) }, { pods: smokeCheckPodLabels(stack) }],
         },
         { providers, dependsOn: [...storage.ready, ...database.ready, ...(restore ? [restore.job] : [])] },
     );

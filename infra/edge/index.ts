@@ -96,6 +96,7 @@ export class Edge extends pulumi.ComponentResource {
                     { port: mlflow.port, peers: [{ namespace: args.appNamespace, pods: mlflow.pods }] },
                     ...(s3Region ? [{ port: 443 }] : []),
                 ],
+                admitProber: [{ name: "mlflow", namespace: args.appNamespace, port: mlflow.port, pods: mlflow.pods }],
                 waf: webAclName && args.aws ? { webAclName, region: args.aws.region, cluster: args.aws.cluster, tags: args.aws.tags } : undefined,
             },
             { parent: this, dependsOn: [gateway] },

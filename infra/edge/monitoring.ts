@@ -232,6 +232,8 @@ export interface EdgeMonitoringArgs {
     verifyPublicCertificate: boolean;
     /** Where the targets are, for the prober's egress. */
     egress: { port: number; peers?: Peer[] }[];
+    /** In-cluster targets that admit only listed clients: the prober is let in on their port. */
+    admitProber: { name: string; namespace: string; port: number; pods: Record<string, string> }[];
     /** The web ACL whose blocked requests are brought in from CloudWatch (AWS stacks with WAF). */
     waf?: { webAclName: pulumi.Output<string>; region: string; cluster: ClusterConfig; tags: Record<string, string> };
 }
@@ -302,6 +304,18 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
             },
             child,
         );
+        for (const target of args.admitProber) {
+            trafficPolicy(
+                `${target.name}-from-edge-blackbox`,
+                {
+                    namespace: target.namespace,
+                    labels,
+                    podSelector: target.pods,
+                    ingress: [{ port: target.port, peers: [{ namespace: args.monitoringNamespace, pods: blackboxPodLabels }] }],
+                },
+                child,
+            );
+        }
         if (args.waf) this.wafMetrics(name, args, args.waf, labels);
         this.registerOutputs({});
     }

@@ -51,6 +51,26 @@ describe("infra/edge monitoring", () => {
     });
 
     // Debian's prometheus-blackbox-exporter (0.23) parses the config as the chart's 0.28 does; --config.check exits non-zero on an unknown field.
+    it("lets the prober through the default-deny policies to MLflow, and Prometheus to the prober and the proxies", async () => {
+        const p = await plan("production");
+        const policy = (name: string) => resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => r.name === name)!.inputs as any;
+        const admit = policy("mlflow-from-edge-blackbox");
+        assert.equal(admit.metadata.namespace, "pneumonia");
+        assert.deepEqual(admit.spec.ingress, [
+            {
+                ports: [{ port: 5000, protocol: "TCP" }],
+                from: [
+                    {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+                        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus-blackbox-exporter", "app.kubernetes.io/instance": "edge-blackbox" } },
+                    },
+                ],
+            },
+        ]);
+        const prometheus = policy("prometheus-to-edge");
+        assert.deepEqual(prometheus.spec.egress.map((r: any) => r.ports[0].port), [9115, 19001, 9106]);
+    });
+
     it("the blackbox modules pass blackbox_exporter's --config.check; a misspelt field does not", async () => {
         const check = (modules: unknown) => runTool("prometheus-blackbox-exporter", [`--config.file=${write("blackbox.yaml", stringify({ modules }))}`, "--config.check"], dir.path);
         for (const verify of [true, false]) {
