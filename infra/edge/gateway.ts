@@ -108,7 +108,8 @@ export interface GatewayObjectsArgs {
 /** The Gateway API and Envoy Gateway objects of the front door, in apply order. */
 export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
     const { config, namespace } = args;
-    const meta = (name: string, ns: string | undefined = namespace) => ({ name, ...(ns ? { namespace: ns } : {}) });
+    /** `clusterScoped` for kinds without a namespace (GatewayClass). */
+    const meta = (name: string, ns: string | "clusterScoped" = namespace) => ({ name, ...(ns === "clusterScoped" ? {} : { namespace: ns }) });
     const gatewayRef = (sectionName: string) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", name: edgeNames.gateway, sectionName });
     const detector = { group: "", kind: "Service", name: args.detectorService, namespace: args.appNamespace, port: args.detectorPort };
     const route = (name: string) => ({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name });
@@ -141,7 +142,7 @@ export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
         {
             apiVersion: "gateway.networking.k8s.io/v1",
             kind: "GatewayClass",
-            metadata: meta(edgeNames.gatewayClass, undefined),
+            metadata: meta(edgeNames.gatewayClass, "clusterScoped"),
             spec: {
                 controllerName: "gateway.envoyproxy.io/gatewayclass-controller",
                 parametersRef: { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: edgeNames.proxyConfig, namespace },

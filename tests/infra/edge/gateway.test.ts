@@ -39,6 +39,16 @@ describe("infra/edge gateway objects", () => {
         for (const o of objects) validateCustomResource(o as unknown as Record<string, unknown>);
     });
 
+    it("puts every object in the edge namespace but the cluster-scoped GatewayClass and the ReferenceGrant (beside the detector)", () => {
+        assert.deepEqual(
+            objects.map((o) => [o.kind, o.metadata.namespace]).filter(([, ns]) => ns !== "edge"),
+            [
+                ["GatewayClass", undefined],
+                ["ReferenceGrant", "pneumonia"],
+            ],
+        );
+    });
+
     it("the schema check refuses a misspelt field and a wrong type", () => {
         const policy = structuredClone(named("SecurityPolicy", edgeNames.callerPolicy));
         policy.spec.apiKeyAuth.forwardClientIdHeader = policy.spec.apiKeyAuth.forwardClientIDHeader;
