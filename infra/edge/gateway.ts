@@ -44,12 +44,13 @@ export const credentialHeaders = { apiKey: "x-api-key", clientId: "x-client-id" 
 export const envoyPorts = { https: 443, http: 80, httpsContainer: 10443, httpContainer: 10080, metrics: 19001, xds: 18000 } as const;
 
 /**
- * Timeouts derived from the manual's 2 s latency target. A caller gets its answer or an error
- * within `request`: the upload of a 20 MiB image over a slow link (`upload`), then the detector's
- * answer (`backend`). `backend` is a multiple of the target so an inference that is merely slow
- * under load is still answered (and counted by the latency alerts) instead of becoming a 504,
- * while a hung pod frees the caller in seconds. The load balancer's idle timeout is longer than
- * `request`, so the gateway, which logs the caller, always ends a request first.
+ * Timeouts derived from the manual's 2 s latency target. A caller has `upload` to send a 20 MiB
+ * image over a slow link; then the detector has `backend` per try, a multiple of the target so an
+ * inference that is merely slow under load is still answered (and counted by the latency alerts)
+ * instead of becoming a 504, while a hung pod frees the caller in seconds. `request` bounds the
+ * whole exchange as Gateway API defines it (Envoy starts its route timeout once the body is in,
+ * so it is generous there). The load balancer's idle timeout is longer than all of them, so the
+ * gateway, which logs the caller, always ends a request first.
  */
 export const edgeTimeouts = {
     uploadSeconds: 30,
