@@ -8,8 +8,6 @@ import { ApiGateway, edgeNames, envoyPorts, envoyProxyPodLabels } from "./gatewa
 import { PublicLoadBalancer } from "./load-balancer";
 import { EdgeMonitoring, type ProbeTarget } from "./monitoring";
 
-export { edgeConfigSchema, edgeDefaults, type EdgeConfig, type EdgeSettings } from "./config";
-
 /** Namespace of the gateway, its proxies and the load balancer controller. */
 export const edgeNamespace = "edge";
 
