@@ -8,6 +8,7 @@ import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { environments, type Environment } from "./environment";
 import { scalingTriggers } from "./manual";
 import { missingReceivers } from "./monitoring/alertmanager";
+import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
@@ -148,6 +149,7 @@ const platformSchema = z
         logging: loggingConfigSchema,
         /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
         drill: drillSchema.optional(),
+        edge: edgeConfigSchema,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -167,8 +169,11 @@ const platformSchema = z
             if (!c.database.multiAz) issue(["database", "multiAz"], "true in production");
             if (!c.database.deletionProtection && !c.drill) issue(["database", "deletionProtection"], "true in production");
             if (c.database.backupRetentionDays < 7) issue(["database", "backupRetentionDays"], "an integer >= 7 in production");
+            if (!c.edge.waf.enabled) issue(["edge", "waf", "enabled"], "true in production");
+            if (c.edge.loadBalancer !== "alb") issue(["edge", "loadBalancer"], '"alb" in production');
         }
         for (const [path, message] of drillIssues(c)) issue(path, message);
+        for (const [path, expected] of edgeIssues(c.edge, Boolean(c.aws && c.cluster))) issue(["edge", ...path], expected);
     });
 
 export type PlatformSettings = z.infer<typeof platformSchema>;
@@ -178,7 +183,8 @@ export type DatabaseConfig = PlatformSettings["database"];
 export type ObjectStoreConfig = PlatformSettings["objectStore"];
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 
-export interface PlatformConfig extends PlatformSettings {
+export interface PlatformConfig extends Omit<PlatformSettings, "edge"> {
+    edge: EdgeSettings;
     /** The Pulumi stack name; equals `environment` except for DR drill stacks. */
     stack: string;
     secrets: PlatformSecrets;
@@ -233,6 +239,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         monitoring: monitoringDefaults(env),
         backups: backupsDefaults(env),
         logging: loggingDefaults(env),
+        edge: edgeDefaults(env),
     };
 }
 
@@ -246,7 +253,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     const merged = deepMerge((raw.drill ? drillDefaults(defaults) : defaults) as Record<string, unknown>, raw);
     const result = platformSchema.safeParse(merged);
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
-    return { ...result.data, stack, secrets };
+    // The refinements above guarantee the edge host is set.
+    return { ...result.data, edge: result.data.edge as EdgeSettings, stack, secrets };
 }
 
 /** Every top-level key the project namespace may hold: the schema's sections and the secret keys. */

@@ -9,6 +9,7 @@ import { RestoreJob, restoreServiceAccount, restoreSourceStatements } from "./ba
 import { loadConfig } from "./config";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
+import { Edge } from "./edge";
 import { workloadImage } from "./components/image";
 import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
@@ -216,6 +217,27 @@ export = async () => {
         { providers, dependsOn: [monitoringNs, monitoring.release, ...storage.ready] },
     ) : undefined;
 
+    // The front door: the only way in from outside the cluster, for callers holding a key. Its
+    // controllers are cluster-wide and its host name public: a drill stack is checked in-cluster.
+    const edge = drill ? undefined : new Edge(
+        "edge",
+        {
+            config: config.edge,
+            environment,
+            stack,
+            appNamespace: cluster.appNamespace,
+            monitoringNamespace: cluster.monitoringNamespace,
+            detector: { service: "detector", port: detectorPorts.http, pods: selectorLabels("detector", stack) },
+            dependencies: {
+                mlflow: { url: `http://mlflow.${cluster.appNamespace}.svc:${mlflowPort}`, port: mlflowPort, pods: selectorLabels("mlflow", stack) },
+                s3Region: config.objectStore.kind === "s3" ? config.aws?.region : undefined,
+            },
+            aws: config.aws && config.cluster ? { cluster: config.cluster, region: config.aws.region, tags } : undefined,
+            protect: production,
+        },
+        { providers, dependsOn: [app, detector, ...(monitoring ? [monitoring] : [])] },
+    );
+
     if (monitoring) new BackupJobs(
         "backups",
         {
@@ -263,6 +285,8 @@ export = async () => {
     return {
         environment,
         detectorUrl: detector.url,
+        ...(edge ? { edgeUrl: edge.url, edgeClientKeys: edge.clientKeys, edgeCertificate: edge.certificate } : {}),
+        ...(edge?.accessLogBucket ? { edgeAccessLogBucket: edge.accessLogBucket } : {}),
         detectorImage: detector.image,
         mlflowUrl: mlflow.url,
         artifactBucket: storage.artifactBucket,

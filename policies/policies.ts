@@ -26,6 +26,7 @@ import { kubernetesNoHostPorts } from "./kubernetes/no-host-ports";
 import { kubernetesNoPrivilegeEscalation } from "./kubernetes/no-privilege-escalation";
 import { kubernetesNoPrivileged } from "./kubernetes/no-privileged";
 import { kubernetesNoPublicLoadBalancer } from "./kubernetes/no-public-load-balancer";
+import { kubernetesPublicListenerTls } from "./kubernetes/public-listener-tls";
 import { kubernetesPodDisruptionBudget } from "./kubernetes/pod-disruption-budget";
 import { kubernetesProbes } from "./kubernetes/probes";
 import { kubernetesReadOnlyRootFilesystem } from "./kubernetes/read-only-root-filesystem";
@@ -35,6 +36,7 @@ import { kubernetesSecretsInEnv } from "./kubernetes/secrets-in-env";
 import { kubernetesSeccomp } from "./kubernetes/seccomp";
 import type { PlatformPolicy } from "./lib/definitions";
 import { stackDataStoreBackups } from "./stack/data-store-backups";
+import { stackEdgeProtection } from "./stack/edge-protection";
 import { stackMonitoring } from "./stack/monitoring";
 import { stackServiceAndMonitor } from "./stack/service-and-monitor";
 
@@ -76,6 +78,7 @@ export const policies: PlatformPolicy[] = [
     kubernetesPodDisruptionBudget,
     kubernetesNetworkPolicy,
     kubernetesNoPublicLoadBalancer,
+    kubernetesPublicListenerTls,
     kubernetesSecretsInEnv,
     kubernetesJobLifecycle,
     kubernetesNamespacePodSecurity,
@@ -84,4 +87,5 @@ export const policies: PlatformPolicy[] = [
     stackDataStoreBackups,
     stackMonitoring,
     stackServiceAndMonitor,
+    stackEdgeProtection,
 ];

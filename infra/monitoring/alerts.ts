@@ -3,6 +3,7 @@
 // Thresholds, scaling triggers and severities are the operations manual's numbers, imported from
 // infra/manual.ts; the promtool cases sit just above and just under them.
 import { objectives, recoveryTimeObjectives, scalingTriggers, severityClasses, type Severity } from "../manual";
+import { edgeAlerts } from "../edge/alerts";
 import { loggingPipelineAlerts } from "../logging/alerts";
 import type { MonitoringConfig } from "./config";
 import { latencyObjectiveSeconds, selector } from "./recording";
@@ -23,7 +24,7 @@ export { severities, severityClasses, type Severity } from "../manual";
 /** A share as the manual writes it: 0.999 is "99.9 %". */
 export const percent = (ratio: number) => `${Number((ratio * 100).toPrecision(12))} %`;
 
-export type Service = "detector" | "mlflow" | "postgres" | "backups" | "node" | "logging";
+export type Service = "detector" | "mlflow" | "postgres" | "backups" | "node" | "logging" | "edge";
 
 /** A Prometheus duration such as 90s, 15m, 2h, 1d. */
 export type Duration = `${number}${"s" | "m" | "h" | "d" | "w"}`;
@@ -749,5 +750,6 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             [errorRate.ratio * 1.1, errorRate.ratio * 0.9],
         ),
         ...loggingPipelineAlerts(),
+        ...edgeAlerts(),
     ];
 }

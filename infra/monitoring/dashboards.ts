@@ -17,7 +17,7 @@ interface Target {
     legend: string;
 }
 
-interface PanelSpec {
+export interface PanelSpec {
     title: string;
     kind: "timeseries" | "stat";
     unit: string;
@@ -74,7 +74,7 @@ function layout(rows: PanelSpec[][]): Record<string, unknown>[] {
     );
 }
 
-function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dashboard {
+export function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dashboard {
     return {
         uid,
         title,

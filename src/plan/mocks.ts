@@ -26,6 +26,19 @@ const computed: Record<string, (name: string, inputs: State, region: string) => 
         repoDigest: `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"0".repeat(64)}`,
     }),
     "random:index/randomPassword:RandomPassword": (name) => ({ result: `plan-placeholder-${name}` }),
+    "aws:acm/certificate:Certificate": (name, inputs, region) => ({
+        arn: `arn:aws:acm:${region}:${account}:certificate/${name}`,
+        domainValidationOptions: [
+            {
+                domainName: inputs.domainName,
+                resourceRecordName: `_plan0001.${inputs.domainName}.`,
+                resourceRecordType: "CNAME",
+                resourceRecordValue: "_plan0001.acm-validations.aws.",
+            },
+        ],
+    }),
+    "tls:index/privateKey:PrivateKey": (name) => ({ privateKeyPem: `plan-placeholder-${name}` }),
+    "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ certPem: `-----BEGIN CERTIFICATE-----\nplan-placeholder-${name}\n-----END CERTIFICATE-----\n` }),
 };
 
 export function mockOutputs(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: State } {
@@ -42,6 +55,8 @@ export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Rec
             return { userName: "AWS", password: "plan-placeholder-token", proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com` };
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: account, arn: `arn:aws:iam::${account}:user/plan`, userId: "plan" };
+        case "aws:elb/getServiceAccount:getServiceAccount":
+            return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
         case "aws:index/getRegion:getRegion":
             return { name: region, region };
         default:

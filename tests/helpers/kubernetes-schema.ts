@@ -1,6 +1,7 @@
 // Validates rendered Kubernetes objects against the OpenAPI schemas shipped by kubernetes-models
 // (and @kubernetes-models/prometheus-operator for the monitoring CRs): what an API server's
 // schema validation would reject, caught without a cluster.
+import { crdSchemaGroups, validateCustomResource } from "./crd-schema";
 
 interface Validatable {
     validate(): void;
@@ -19,6 +20,8 @@ export async function validateKubernetesObject(object: Record<string, unknown>):
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
     const label = `${kind}/${metadata.namespace ?? "-"}/${metadata.name}`;
     if (!apiVersion || !kind) throw new Error(`${label}: apiVersion and kind are required`);
+    // The edge's Gateway API and Envoy Gateway kinds: against the CRDs of the pinned gateway-helm chart.
+    if (crdSchemaGroups.includes(apiVersion.split("/")[0])) return validateCustomResource(object);
     let Model: ModelClass;
     try {
         const module = (await import(modulePath(apiVersion, kind))) as Record<string, ModelClass>;

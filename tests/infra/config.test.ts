@@ -13,7 +13,8 @@ const cluster = {
     privateSubnetIds: ["subnet-0a", "subnet-0b"],
     nodeSecurityGroupId: "sg-0abc",
 };
-const production = { environment: "production", aws: { region: "eu-west-1" }, cluster, detector: { image: digest } };
+const edge = { host: "api.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" };
+const production = { environment: "production", aws: { region: "eu-west-1" }, cluster, detector: { image: digest }, edge };
 
 function rejects(raw: Record<string, unknown>, message: string) {
     assert.throws(() => parsePlatformConfig(raw, "test"), (e: Error) => {
@@ -33,7 +34,7 @@ describe("infra/config", () => {
             assert.equal(c.objectStore.kind, "in-cluster");
         });
         it("gives staging two replicas, S3 and in-cluster Postgres", () => {
-            const c = parsePlatformConfig({ environment: "staging", aws: { region: "eu-west-1" }, cluster, detector: { image } }, "staging");
+            const c = parsePlatformConfig({ environment: "staging", aws: { region: "eu-west-1" }, cluster, detector: { image }, edge }, "staging");
             assert.equal(c.detector.replicas, 2);
             assert.equal(c.database.kind, "in-cluster");
             assert.equal(c.objectStore.kind, "s3");
