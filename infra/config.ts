@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
+import { releaseConfigSchema, releaseDefaults } from "./release/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
 
@@ -18,6 +19,7 @@ export const secretKeys = [
     "pagerdutyRoutingKey",
     "slackWebhookUrl",
     "ticketWebhookUrl",
+    "heartbeatUrl",
 ] as const;
 export type SecretKey = (typeof secretKeys)[number];
 export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
@@ -138,6 +140,7 @@ const platformSchema = z
         objectStore: objectStoreSchema,
         monitoring: monitoringConfigSchema,
         backups: backupsConfigSchema,
+        release: releaseConfigSchema,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -221,6 +224,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         },
         monitoring: monitoringDefaults(env),
         backups: backupsDefaults(env),
+        release: releaseDefaults(env),
     };
 }
 

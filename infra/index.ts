@@ -16,6 +16,7 @@ import { PlatformNamespace } from "./components/namespace";
 import { SmokeCheck, smokeCheckPodLabels } from "./components/smoke-check";
 import { ObjectStorage } from "./components/storage";
 import { Monitoring } from "./monitoring";
+import { RolloutController } from "./release/controller";
 import { chartNames } from "./monitoring/values";
 
 export = async () => {
@@ -148,6 +149,14 @@ export = async () => {
         { providers, dependsOn: [...storage.ready, ...database.ready, ...(restore ? [restore.job] : [])] },
     );
 
+    // The controller that releases the detector as a canary (its CRDs must exist before the Rollout).
+    const rollouts = new RolloutController(
+        "argo-rollouts",
+        { environment, stack, namespace: "argo-rollouts", monitoringNamespace: monitoringNs.name },
+        { provider: kubernetes },
+    );
+    const prometheusUrl = pulumi.interpolate`http://${chartNames.prometheusService}.${monitoringNs.name}.svc:9090`;
+
     const detectorImage = workloadImage(
         "detector-image",
         { image: config.detector.image, build: config.detector.build ?? undefined, repository: "pneumonia-detector", tags },
@@ -163,8 +172,9 @@ export = async () => {
             monitoringNamespace: monitoringNs.name,
             image: detectorImage,
             mlflowUrl: mlflow.url,
+            release: { canary: config.release.canary, hotfix: config.release.hotfix, prometheusUrl, metrics: config.monitoring.detector },
         },
-        { provider: kubernetes },
+        { provider: kubernetes, dependsOn: [rollouts] },
     );
 
     const monitoring = new Monitoring(
@@ -221,7 +231,7 @@ export = async () => {
                 { name: "mlflow", service: mlflow.serviceName, port: mlflowPort, pods: selectorLabels("mlflow", stack) },
             ],
             // Any rollout of either (a new image, new settings) re-runs the check.
-            triggers: [detector.deployment.spec.template, mlflow.deployment.spec.template],
+            triggers: [detector.podTemplate, mlflow.deployment.spec.template],
         },
         { provider: kubernetes, dependsOn: [detector, mlflow] },
     );
@@ -234,7 +244,7 @@ export = async () => {
         artifactBucket: storage.artifactBucket,
         backupBucket: storage.backupBucket,
         databaseEndpoint: database.endpoint,
-        prometheusUrl: pulumi.interpolate`http://${chartNames.prometheusService}.${monitoringNs.name}.svc:9090`,
+        prometheusUrl,
         alertmanagerUrl: pulumi.interpolate`http://${chartNames.alertmanagerService}.${monitoringNs.name}.svc:9093`,
         grafanaService: monitoring.grafanaService,
         pushgatewayUrl: monitoring.pushgatewayUrl,
