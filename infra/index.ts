@@ -17,6 +17,7 @@ import { SmokeCheck, smokeCheckPodLabels } from "./components/smoke-check";
 import { ObjectStorage } from "./components/storage";
 import { Monitoring } from "./monitoring";
 import { RolloutController } from "./release/controller";
+import { LoadTest } from "./release/load-test";
 import { chartNames } from "./monitoring/values";
 
 export = async () => {
@@ -235,6 +236,23 @@ export = async () => {
         },
         { provider: kubernetes, dependsOn: [detector, mlflow] },
     );
+
+    // Staging: the load test that gates promotion, against the new version's pods.
+    if (config.release.loadTest.enabled) {
+        new LoadTest(
+            "load-test",
+            {
+                config: config.release.loadTest,
+                stack,
+                namespace: app.name,
+                monitoringNamespace: monitoringNs.name,
+                targetUrl: detector.canaryUrl,
+                image: detector.image,
+                pushgatewayUrl: monitoring.pushgatewayUrl,
+            },
+            { provider: kubernetes, dependsOn: [detector, monitoring] },
+        );
+    }
 
     return {
         environment,

@@ -50,6 +50,8 @@ export function canarySteps(canary: CanaryConfig, hotfix: boolean): Array<Record
 export class Detector extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
     public readonly url: pulumi.Output<string>;
+    /** The newest version's pods only (the canary while a release runs, every pod after): what the load test calls. */
+    public readonly canaryUrl: pulumi.Output<string>;
     public readonly image: pulumi.Output<string>;
     public readonly rollout: k8s.apiextensions.CustomResource;
     /** The pod template: a change to it is a new release (the smoke check re-runs on it). */
@@ -73,6 +75,7 @@ export class Detector extends pulumi.ComponentResource {
         );
 
         const analysisName = "detector-canary";
+        const canaryServiceName = "detector-canary";
         // Queries and thresholds from one definition (infra/release/analysis.ts), the manual's numbers.
         const analysisSpec = pulumi.all([args.namespace, args.release.prometheusUrl]).apply(
             ([namespace, prometheusUrl]) =>
@@ -138,6 +141,22 @@ export class Detector extends pulumi.ComponentResource {
                 volumes: scratch.volumes,
             },
         };
+        const serviceSpec = {
+            type: "ClusterIP",
+            selector,
+            ports: [
+                { name: "http", port: detectorPorts.http, targetPort: "http" },
+                { name: "metrics", port: detectorPorts.metrics, targetPort: "metrics" },
+            ],
+        };
+        const service = new k8s.core.v1.Service(name, { metadata, spec: serviceSpec }, { parent: this });
+        // Not scraped (ServiceMonitor selects `detector` by its name label): its pods are scraped through `detector`.
+        const canaryService = new k8s.core.v1.Service(
+            `${name}-canary`,
+            { metadata: { ...metadata, name: canaryServiceName, labels: { ...labels, "app.kubernetes.io/name": canaryServiceName } }, spec: serviceSpec },
+            { parent: this },
+        );
+
         this.rollout = new k8s.apiextensions.CustomResource(
             name,
             {
@@ -154,6 +173,8 @@ export class Detector extends pulumi.ComponentResource {
                             // Never below serving capacity: canary pods are added before stable ones go.
                             maxUnavailable: 0,
                             maxSurge: 1,
+                            // Argo points this Service's selector at the newest ReplicaSet; `detector` keeps selecting both.
+                            canaryService: canaryServiceName,
                             analysis: {
                                 templates: [{ templateName: analysisName }],
                                 args: [{ name: canaryHashArg, valueFrom: { podTemplateHashValue: "Latest" } }],
@@ -165,25 +186,9 @@ export class Detector extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: [analysis] },
+            { parent: this, dependsOn: [analysis, canaryService] },
         );
         this.podTemplate = pulumi.output(template);
-
-        const service = new k8s.core.v1.Service(
-            name,
-            {
-                metadata,
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [
-                        { name: "http", port: detectorPorts.http, targetPort: "http" },
-                        { name: "metrics", port: detectorPorts.metrics, targetPort: "metrics" },
-                    ],
-                },
-            },
-            { parent: this },
-        );
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(
             name,
@@ -223,6 +228,7 @@ export class Detector extends pulumi.ComponentResource {
 
         this.serviceName = service.metadata.name;
         this.url = pulumi.interpolate`http://${service.metadata.name}.${args.namespace}.svc.cluster.local:${detectorPorts.http}`;
+        this.canaryUrl = pulumi.interpolate`http://${canaryService.metadata.name}.${args.namespace}.svc.cluster.local:${detectorPorts.http}`;
         this.image = pulumi.output(args.image);
         this.registerOutputs({ serviceName: this.serviceName, url: this.url, image: this.image });
     }
