@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { objectives, releaseWatch } from "../../../infra/manual";
 import { releaseDefaults } from "../../../infra/release/config";
 import { loadTestDir, loadTestEnvironment, loadTestPayloads, loadTestScript } from "../../../infra/release/load-test";
+import { chestPng, payloads } from "../../../scripts/load-test-payloads";
 import { at, plan, resource } from "../../helpers/plan";
 import { scratchDir } from "../monitoring/helpers";
 
@@ -132,7 +133,6 @@ describe("release: the staging load-test Job", () => {
 
 describe("release: the load test's payloads", () => {
     it("are the generator's PNGs, byte for byte (npm run load-test:payloads rewrites them)", async () => {
-        const { chestPng, payloads } = await import("../../../scripts/load-test-payloads");
         assert.deepEqual(payloads.map((p) => p.name), loadTestPayloads);
         for (const p of payloads) assert.ok(readFileSync(join(loadTestDir, "payloads", p.name)).equals(chestPng(p.size, p.seed)), p.name);
     });
