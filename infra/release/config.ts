@@ -37,7 +37,8 @@ export const releaseConfigSchema = z
     .object({
         canary: canarySchema,
         /** Set by `npm run promote -- <stack> --hotfix` (and reset by a normal promote): watch for hotfixMinutes. */
-        hotfix: bool,
+        // `pulumi config set --path` may store the flag as the string "true" or "false".
+        hotfix: z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), bool),
         loadTest: loadTestSchema,
     })
     .strict()

@@ -16,7 +16,7 @@
 //                           spec.paused is an operator's `kubectl argo rollouts pause`
 // `kubectl argo rollouts status` documents the same outcome: it waits "until the rollout is
 // Healthy or Degraded" (https://argo-rollouts.readthedocs.io/en/stable/generated/kubectl-argo-rollouts/kubectl-argo-rollouts_status/).
-import { ReleaseError } from "./image";
+import { CheckFailedError } from "../cli/command";
 
 export interface RolloutObject {
     metadata?: { generation?: number };
@@ -136,10 +136,10 @@ export async function waitForRollout(reader: RolloutReader, options: WaitOptions
             // The pipeline's log carries the analysis result; the error line says what failed.
             const run = state.analysisRun ? await reader.analysisRun(state.analysisRun) : undefined;
             for (const l of analysisSummary(run)) options.log(l);
-            throw new ReleaseError(`rollout aborted, traffic is back on the stable version: ${state.message}`);
+            throw new CheckFailedError(`rollout aborted, traffic is back on the stable version: ${state.message}`);
         }
         if (now() >= deadline) {
-            throw new ReleaseError(`rollout not finished after ${options.timeoutSeconds} s (${line}); watch it with kubectl argo rollouts get rollout detector -n pneumonia`);
+            throw new CheckFailedError(`rollout not finished after ${options.timeoutSeconds} s (${line}); watch it with kubectl argo rollouts get rollout detector -n pneumonia`);
         }
         await sleep(options.pollSeconds);
     }
