@@ -2,6 +2,7 @@
 // PrometheusRule objects, the promtool tests, the runbooks and the alert table in the docs.
 // Thresholds are the operations manual's numbers (docs/monitoring.md cites each one).
 import type { MonitoringConfig } from "./config";
+import { modelQualityAlerts } from "./model-quality";
 import { latencyObjectiveSeconds, selector } from "./recording";
 import {
     backupSeries,
@@ -745,5 +746,6 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             (v) => steady(15, v),
             [0.0055, 0.0045],
         ),
+        ...modelQualityAlerts(config),
     ];
 }
