@@ -104,13 +104,13 @@ const runbooks = {
         meaning:
             "No detector pod is up: Prometheus scrapes no healthy detector target, so /predict is unavailable. Uptime objective (> 99.9 %) is burning at full speed.",
         firstCommands: [
-            `${kubectlApp} get deploy,pods,endpoints -l app.kubernetes.io/name=detector`,
+            `${kubectlApp} get rollout,pods,endpoints -l app.kubernetes.io/name=detector`,
             `${kubectlApp} describe pods -l app.kubernetes.io/name=detector | tail -n 40`,
-            `${kubectlApp} logs deploy/detector --since=15m --tail=200`,
+            `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=15m --tail=200`,
             `${kubectlApp} get events --sort-by=.lastTimestamp | tail -n 20`,
         ],
         mitigation: [
-            "If the last deployment caused it, roll back: `kubectl -n pneumonia rollout undo deploy/detector` and watch `/health`.",
+            "If the last deployment caused it, roll back: `npm run rollback -- production` (a canary still in progress: `kubectl argo rollouts abort detector -n pneumonia`) and watch `/health`.",
             "If pods are Pending, check node capacity and the HPA (`kubectl -n pneumonia get hpa detector`).",
             "If pods crash while loading the model, check MLflow (MlflowDown) and the model registry.",
             "If pods run but are not scraped, check the ServiceMonitor `detector` and the NetworkPolicy allowing Prometheus on port 9090.",
@@ -122,7 +122,7 @@ const runbooks = {
             "The detector is scraped but its contract metrics (inference_total and friends) are missing: every SLO alert is blind. Usually a metrics change in a new detector release.",
         firstCommands: [
             `${kubectlApp} port-forward svc/detector 9090:9090 & curl -s localhost:9090/metrics | grep -E "(inference_total|error_total|inference_duration_seconds|cpu_percent|memory_percent)"`,
-            `${kubectlApp} get deploy detector -o jsonpath='{.spec.template.spec.containers[0].image}'`,
+            `${kubectlApp} get rollout detector -o jsonpath='{.spec.template.spec.containers[0].image}'`,
         ],
         mitigation: [
             "If the release renamed metrics, roll back the detector or update the metric contract in the stack config (`monitoring.detector`) and redeploy monitoring.",
@@ -134,12 +134,12 @@ const runbooks = {
         meaning:
             "More than 1 % of inference requests fail (the manual's error-rate limit; inference success rate below 99 %).",
         firstCommands: [
-            `${kubectlApp} logs deploy/detector --since=15m | grep -iE "error|exception" | tail -n 50`,
-            `${kubectlApp} rollout history deploy/detector`,
+            `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=15m | grep -iE "error|exception" | tail -n 50`,
+            "npm run rollback -- production --list",
             "curl -f http://detector.pneumonia.svc:8000/health",
         ],
         mitigation: [
-            "If errors started with a deployment, roll back (`kubectl -n pneumonia rollout undo deploy/detector`).",
+            "If errors started with a deployment, roll back (`npm run rollback -- production`; a canary still in progress: `kubectl argo rollouts abort detector -n pneumonia`).",
             "If errors come from model loading, check MLflow and Postgres alerts.",
             "If bad inputs cause them, confirm with the logs and open a ticket for input validation.",
         ],
@@ -149,9 +149,9 @@ const runbooks = {
         meaning:
             "Failed inference requests are consuming the 99.9 % availability SLO's error budget faster than it can last 30 days. The tier says how fast: critical (14.4x) and high (6x) page, medium (3x) tickets.",
         firstCommands: [
-            `${kubectlApp} logs deploy/detector --since=1h | grep -iE "error|exception" | tail -n 50`,
+            `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=1h | grep -iE "error|exception" | tail -n 50`,
             `${kubectlApp} get pods -l app.kubernetes.io/name=detector -o wide`,
-            `${kubectlApp} rollout history deploy/detector`,
+            "npm run rollback -- production --list",
         ],
         mitigation: [
             "Roll back a recent deployment first; investigate after the burn stops.",
@@ -166,7 +166,7 @@ const runbooks = {
         firstCommands: [
             `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
             `${kubectlApp} get hpa detector`,
-            `${kubectlApp} logs deploy/detector --since=30m | tail -n 100`,
+            `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=30m | tail -n 100`,
         ],
         mitigation: [
             "Scale out: raise the HPA minimum (`detector.replicas`) or `maxReplicas` if it is pinned at the maximum.",
