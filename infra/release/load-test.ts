@@ -35,14 +35,18 @@ export function loadTestEnvironment(config: LoadTestConfig, target: string, imag
         STEADY_RATE_PER_SECOND: String(config.steadyRatePerSecond),
         P95_LIMIT_SECONDS: String(objectives.latencySeconds),
         ERROR_RATE_LIMIT: String(objectives.errorRate),
+        READY_TIMEOUT_SECONDS: String(readyTimeoutSeconds),
         PAYLOAD_DIR: mountPath,
         PAYLOADS: loadTestPayloads.join(","),
     };
 }
 
-/** Seconds the run may take: the manual's part (at most 2 min in the script) plus the steady run, plus start-up. */
+/** How long the script waits for the new version's pods to answer /health (a model load can take minutes). */
+const readyTimeoutSeconds = 600;
+
+/** Seconds the run may take: waiting for readiness, the manual's part (at most 2 min in the script), the steady run, start-up. */
 export function loadTestDeadlineSeconds(config: LoadTestConfig): number {
-    return 120 + config.steadyMinutes * 60 + 120;
+    return readyTimeoutSeconds + 120 + config.steadyMinutes * 60 + 120;
 }
 
 export interface LoadTestArgs {

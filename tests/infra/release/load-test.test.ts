@@ -36,12 +36,12 @@ async function loadScript(env: Record<string, string>): Promise<{ script: K6Scri
     g.__k6requests = requests;
     mkdirSync(join(dir.path, "node_modules", "k6"), { recursive: true });
     writeFileSync(join(dir.path, "node_modules", "k6", "package.json"), JSON.stringify({ name: "k6", type: "module", exports: { ".": "./index.js", "./http": "./http.js" } }));
-    writeFileSync(join(dir.path, "node_modules", "k6", "index.js"), "export function check() { return true; }\n");
+    writeFileSync(join(dir.path, "node_modules", "k6", "index.js"), "export function check() { return true; }\nexport function sleep() {}\n");
     writeFileSync(
         join(dir.path, "node_modules", "k6", "http.js"),
         [
-            "const record = (method) => (url, body) => { globalThis.__k6requests.push({ method, url, body }); return { status: 200, json: () => 'NORMAL' }; };",
-            "export default { post: record('POST'), put: record('PUT'), file: (data, filename, contentType) => ({ data, filename, contentType }) };",
+            "const record = (method) => (url, body, params) => { globalThis.__k6requests.push({ method, url, body, params }); return { status: 200, json: () => 'NORMAL' }; };",
+            "export default { get: record('GET'), post: record('POST'), put: record('PUT'), expectedStatuses: (...codes) => codes, file: (data, filename, contentType) => ({ data, filename, contentType }) };",
         ].join("\n"),
     );
     writeFileSync(join(dir.path, "package.json"), JSON.stringify({ type: "module" }));
@@ -60,10 +60,10 @@ describe("release: the staging load test (k6 script)", () => {
     it("parses as an ES module and sets the manual's thresholds: p95 < 2 s, errors < 1 %", async () => {
         const { script } = await loadScript(env);
         assert.deepEqual(script.options.thresholds, {
-            http_req_duration: [`p(95)<${objectives.latencySeconds * 1000}`],
-            http_req_failed: [`rate<${objectives.errorRate}`],
+            "http_req_duration{name:predict}": [`p(95)<${objectives.latencySeconds * 1000}`],
+            "http_req_failed{name:predict}": [`rate<${objectives.errorRate}`],
         });
-        assert.deepEqual(script.options.thresholds, { http_req_duration: ["p(95)<2000"], http_req_failed: ["rate<0.01"] });
+        assert.deepEqual(script.options.thresholds, { "http_req_duration{name:predict}": ["p(95)<2000"], "http_req_failed{name:predict}": ["rate<0.01"] });
     });
 
     it("runs the manual's 100 requests at concurrency 5, then the steady run", async () => {
@@ -82,10 +82,17 @@ describe("release: the staging load test (k6 script)", () => {
         const { script, requests } = await loadScript(env);
         script.default();
         assert.equal(requests[0]!.url, `${env.DETECTOR_URL}/predict`);
+        assert.deepEqual((requests[0] as unknown as { params: unknown }).params, { tags: { name: "predict" } });
         const file = (requests[0]!.body as { file: { data: Buffer; contentType: string; filename: string } }).file;
         assert.equal(file.contentType, "image/png");
         assert.ok(loadTestPayloads.includes(file.filename));
         assert.deepEqual([...file.data.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    });
+
+    it("waits for the new version's /health before loading it", async () => {
+        const { script, requests } = await loadScript(env);
+        (script as unknown as { setup: () => void }).setup();
+        assert.deepEqual(requests.map((r) => `${r.method} ${r.url}`), [`GET ${env.DETECTOR_URL}/health`]);
     });
 
     it("refuses to start without its settings", async () => {
@@ -95,9 +102,9 @@ describe("release: the staging load test (k6 script)", () => {
 
     const summary = (p95Ms: number, failedRate: number) => ({
         metrics: {
-            http_req_duration: { values: { "p(95)": p95Ms }, thresholds: { "p(95)<2000": { ok: p95Ms < 2000 } } },
-            http_req_failed: { values: { rate: failedRate }, thresholds: { "rate<0.01": { ok: failedRate < 0.01 } } },
-            http_reqs: { values: { count: 700 } },
+            http_req_duration: { values: { "p(95)": 9000 } },
+            "http_req_duration{name:predict}": { values: { "p(95)": p95Ms, count: 700 }, thresholds: { "p(95)<2000": { ok: p95Ms < 2000 } } },
+            "http_req_failed{name:predict}": { values: { rate: failedRate }, thresholds: { "rate<0.01": { ok: failedRate < 0.01 } } },
         },
     });
 
@@ -106,6 +113,7 @@ describe("release: the staging load test (k6 script)", () => {
         const good = script.resultMetrics(summary(450, 0.002), env.DETECTOR_IMAGE!, 1_800_000_000);
         assert.match(good, new RegExp(`^pneumonia_load_test_passed\\{image="${env.DETECTOR_IMAGE!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\} 1$`, "m"));
         assert.match(good, /^pneumonia_load_test_p95_seconds\{.*\} 0\.45$/m);
+        assert.match(good, /^pneumonia_load_test_requests\{.*\} 700$/m);
         assert.match(script.resultMetrics(summary(2500, 0.002), env.DETECTOR_IMAGE!, 1), /^pneumonia_load_test_passed\{.*\} 0$/m);
         assert.match(script.resultMetrics(summary(450, 0.03), env.DETECTOR_IMAGE!, 1), /^pneumonia_load_test_passed\{.*\} 0$/m);
         script.handleSummary(summary(450, 0.002));
