@@ -173,7 +173,7 @@ describe("dr-drill", function () {
         assert.equal(types.has("docker:index/image:Image"), false, "no image build");
         assert.equal(types.has("aws:ecr/repository:Repository"), false, "no ECR repository of its own");
         const images = plan.resources
-            .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
+            .filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:argoproj.io/v1alpha1:Rollout")
             .map((r) => (r.inputs as any).spec.template.spec.containers[0].image);
         assert.ok(images.includes(sourceOutputs.mlflowImage) && images.includes(sourceOutputs.detectorImage));
     });
