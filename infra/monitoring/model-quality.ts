@@ -9,6 +9,8 @@ import type { AlertDefinition, Runbook } from "./alerts";
 import type { MonitoringConfig } from "./config";
 import type { Dashboard, PanelSpec } from "./dashboards";
 import { dashboard } from "./dashboards";
+import { objectives } from "../manual";
+import { loadTestJobLabel, loadTestMetrics } from "../release/load-test";
 import { selector } from "./recording";
 import { counterValues, series, type InputSeries } from "./series";
 
@@ -50,7 +52,7 @@ export function modelQualityDefaults(): ModelQualityConfig {
 /** Metric names the model dashboard and alerts read (the dashboard test's allow-list). */
 export function modelQualityMetrics(config: MonitoringConfig): string[] {
     const q = config.modelQuality;
-    return [q.predictionTotal, q.modelInfo, ...["bucket", "sum", "count"].map((s) => `${q.predictionConfidence}_${s}`)];
+    return [q.predictionTotal, q.modelInfo, ...["bucket", "sum", "count"].map((s) => `${q.predictionConfidence}_${s}`), ...Object.values(loadTestMetrics)];
 }
 
 const kubectlApp = "kubectl -n pneumonia";
@@ -159,6 +161,7 @@ export function modelDashboard(config: MonitoringConfig): Dashboard {
     const q = config.modelQuality;
     const all = selector({ job: config.detector.job });
     const positive = selector({ job: config.detector.job, class: q.positiveClass });
+    const loadTest = selector({ job: loadTestJobLabel });
     const panels: PanelSpec[][] = [
         [
             { title: "Daily inference volume", kind: "timeseries", unit: "short", targets: [{ expr: `sum(increase(${q.predictionTotal}${all}[1d]))`, legend: "predictions per day" }] },
@@ -193,6 +196,13 @@ export function modelDashboard(config: MonitoringConfig): Dashboard {
             },
         ],
         [{ title: "Model version", kind: "timeseries", unit: "short", targets: [{ expr: `count by (version) (${q.modelInfo}${all} == 1)`, legend: "{{version}}" }], description: "Pods serving each model version." }],
+        // The staging load test of each release (the Pushgateway keeps the latest; image in the legend).
+        [
+            { title: "Load test p95 (staging)", kind: "stat", unit: "s", targets: [{ expr: `max by (image) (${loadTestMetrics.p95Seconds}${loadTest})`, legend: "{{image}}" }], limit: { value: objectives.latencySeconds } },
+            { title: "Load test errors (staging)", kind: "stat", unit: "percentunit", targets: [{ expr: `max by (image) (${loadTestMetrics.errorRatio}${loadTest})`, legend: "{{image}}" }], limit: { value: objectives.errorRate } },
+            { title: "Load test passed (staging)", kind: "stat", unit: "short", targets: [{ expr: `max by (image) (${loadTestMetrics.passed}${loadTest})`, legend: "{{image}}" }], limit: { value: 1, below: true } },
+            { title: "Load test requests (staging)", kind: "stat", unit: "short", targets: [{ expr: `max by (image) (${loadTestMetrics.requests}${loadTest})`, legend: "{{image}}" }] },
+        ],
     ];
     return dashboard("pneumonia-model", "Pneumonia detector: model quality", panels);
 }

@@ -2,7 +2,7 @@
 // (infra/release/load-test.ts) pushes its result to staging's Pushgateway, labelled with the image
 // it tested; Prometheus scrapes it (honorLabels keeps job and image), and this reads it back
 // through Prometheus' HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries).
-import { loadTestJobLabel } from "../../infra/release/load-test";
+import { loadTestJobLabel, loadTestMetrics } from "../../infra/release/load-test";
 import { objectives } from "../../infra/manual";
 import { CheckFailedError } from "../cli/command";
 
@@ -42,20 +42,20 @@ export interface LoadTestResult {
 
 /** The latest staging load test as Prometheus has it (the Pushgateway keeps only the latest push). */
 export async function latestLoadTest(query: InstantQuery): Promise<LoadTestResult | undefined> {
-    const samples = await query(`{job=${JSON.stringify(loadTestJobLabel)}, __name__=~"pneumonia_load_test_.+"}`);
+    const samples = await query(`{job=${JSON.stringify(loadTestJobLabel)}, __name__=~"${Object.values(loadTestMetrics).join("|")}"}`);
     const value = (name: string) => {
         const s = samples.find((x) => x.metric.__name__ === name);
         return s ? Number(s.value[1]) : undefined;
     };
-    const passed = samples.find((x) => x.metric.__name__ === "pneumonia_load_test_passed");
+    const passed = samples.find((x) => x.metric.__name__ === loadTestMetrics.passed);
     if (!passed?.metric.image) return undefined;
-    const at = value("pneumonia_load_test_timestamp_seconds");
+    const at = value(loadTestMetrics.timestamp);
     return {
         image: passed.metric.image,
         passed: Number(passed.value[1]) === 1,
-        p95Seconds: value("pneumonia_load_test_p95_seconds"),
-        errorRatio: value("pneumonia_load_test_error_ratio"),
-        requests: value("pneumonia_load_test_requests"),
+        p95Seconds: value(loadTestMetrics.p95Seconds),
+        errorRatio: value(loadTestMetrics.errorRatio),
+        requests: value(loadTestMetrics.requests),
         ...(at !== undefined ? { at: new Date(at * 1000) } : {}),
     };
 }

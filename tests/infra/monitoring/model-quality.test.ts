@@ -28,8 +28,8 @@ describe("monitoring: model quality", () => {
         );
     });
 
-    it("has a model dashboard with daily volume, positive rate, confidence distribution and model version", () => {
+    it("has a model dashboard with daily volume, positive rate, confidence distribution, model version and the staging load test", () => {
         const titles = (modelDashboard(config).json.panels as Array<{ title: string }>).map((p) => p.title);
-        for (const title of ["Daily inference volume", "Positive (pneumonia) rate", "Confidence distribution", "Mean confidence", "Model version"]) assert.ok(titles.includes(title), title);
+        for (const title of ["Daily inference volume", "Positive (pneumonia) rate", "Confidence distribution", "Mean confidence", "Model version", "Load test p95 (staging)", "Load test errors (staging)"]) assert.ok(titles.includes(title), title);
     });
 });

@@ -61,6 +61,22 @@ describe("release: the detector's canary", () => {
         });
     });
 
+    it("keeps scraping stable and canary pods through one Service, and gives the load test the newest version's", async () => {
+        const p = await plan("production");
+        const rollout = resource(p, rolloutType, "detector").inputs;
+        const selectorOfPods = at(rollout, "spec.selector.matchLabels");
+        const service = resource(p, "kubernetes:core/v1:Service", "detector").inputs;
+        const canaryService = resource(p, "kubernetes:core/v1:Service", "detector-canary").inputs;
+        // Argo adds rollouts-pod-template-hash only to the canaryService's selector; `detector` selects every version.
+        assert.deepEqual(at(service, "spec.selector"), selectorOfPods);
+        assert.deepEqual(at(canaryService, "spec.selector"), selectorOfPods);
+        assert.equal(at(rollout, "spec.strategy.canary.canaryService"), "detector-canary");
+        const monitor = p.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" && (r.inputs as any).metadata.name === "detector")!.inputs as any;
+        const selects = (labels: Record<string, string>) => Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => labels[k] === v);
+        assert.ok(selects(at(service, "metadata.labels")), "the ServiceMonitor scrapes through detector");
+        assert.ok(!selects(at(canaryService, "metadata.labels")), "and not a second time through detector-canary");
+    });
+
     it("takes its thresholds from the manual and queries the stack's Prometheus", async () => {
         const template = resource(await plan("production"), templateType, "detector-canary-analysis").inputs;
         const metrics = at(template, "spec.metrics") as Array<{ name: string; successCondition: string; provider: { prometheus: { address: string } } }>;

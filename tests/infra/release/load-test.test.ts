@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { objectives, releaseWatch } from "../../../infra/manual";
 import { releaseDefaults } from "../../../infra/release/config";
-import { loadTestDir, loadTestEnvironment, loadTestPayloads, loadTestScript } from "../../../infra/release/load-test";
+import { loadTestDir, loadTestEnvironment, loadTestMetrics, loadTestPayloads, loadTestScript } from "../../../infra/release/load-test";
 import { chestPng, payloads } from "../../../scripts/load-test-payloads";
 import { at, plan, resource } from "../../helpers/plan";
 import { scratchDir } from "../monitoring/helpers";
@@ -116,6 +116,8 @@ describe("release: the staging load test (k6 script)", () => {
         assert.match(good, /^pneumonia_load_test_requests\{.*\} 700$/m);
         assert.match(script.resultMetrics(summary(2500, 0.002), env.DETECTOR_IMAGE!, 1), /^pneumonia_load_test_passed\{.*\} 0$/m);
         assert.match(script.resultMetrics(summary(450, 0.03), env.DETECTOR_IMAGE!, 1), /^pneumonia_load_test_passed\{.*\} 0$/m);
+        const pushedNames = [...good.matchAll(/^(\w+)\{/gm)].map((m) => m[1]);
+        assert.deepEqual(pushedNames.sort(), Object.values(loadTestMetrics).sort(), "the names promote and the dashboard read");
         script.handleSummary(summary(450, 0.002));
         const push = requests.find((r) => r.method === "PUT")!;
         assert.equal(push.url, `${env.PUSHGATEWAY_URL}/metrics/job/pneumonia-load-test`);
