@@ -4,8 +4,9 @@
 // severity must reach (infra/monitoring/alertmanager.ts, receiverFor).
 import { severities, type Severity } from "../../infra/manual";
 import { timings } from "../../infra/monitoring/alertmanager";
-import { CheckFailedError, parseCommandArgs, runCommand, UsageError, type CommandSpec, type ParsedArgs } from "../cli/command";
+import { CheckFailedError, parseCommandArgs, requireTool, runCommand, UsageError, type CommandSpec, type ParsedArgs } from "../cli/command";
 import { portForward, type Forward } from "../health/port-forward";
+import { kubectlInstall } from "../release/kubectl";
 import { openAutomationStack, type OpenStack } from "../release/stack";
 import { readStackFile } from "../release/stack-file";
 import { sendTestAlert } from "./alert-test";
@@ -44,6 +45,7 @@ export async function run(args: ParsedArgs<typeof options>, deps: AlertTestDeps)
         let url = args.values["alertmanager-url"];
         if (url === undefined) {
             const config = readStackFile(stack);
+            requireTool(deps.kubectl[0]!, kubectlInstall);
             const output = (await (await deps.open(stack)).outputs()).alertmanagerUrl;
             if (typeof output !== "string") throw new UsageError(`stack ${stack}: no output alertmanagerUrl; pass --alertmanager-url`);
             const forward = await portForward({ kubectl: deps.kubectl, context: config.kubernetes.context, kubeconfig: config.kubernetes.kubeconfig }, output);
@@ -72,5 +74,9 @@ export async function main(argv: string[], deps: AlertTestDeps): Promise<number>
 }
 
 if (require.main === module) {
-    runCommand(spec, (args) => run(args, { open: openAutomationStack, kubectl: (process.env.KUBECTL ?? "kubectl").split(" "), out: (l) => console.log(l) }));
+    const open: OpenStack = (stack) => {
+        requireTool("pulumi", "npm ci installs the pinned CLI; run through npm run");
+        return openAutomationStack(stack);
+    };
+    runCommand(spec, (args) => run(args, { open, kubectl: (process.env.KUBECTL ?? "kubectl").split(" "), out: (l) => console.log(l) }));
 }

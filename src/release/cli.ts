@@ -1,9 +1,10 @@
 // npm run promote -- [<stack>] [--hotfix] [--from staging] [--image repo@sha256:…] [--dry-run]
 // npm run rollback -- <stack> [--to repo@sha256:…] [--list] [--dry-run]
 // tsx src/release/cli.ts cluster <stack>   (region= and cluster= lines for $GITHUB_OUTPUT)
-import { parseCommandArgs, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
+import { releaseWatch } from "../../infra/manual";
+import { parseCommandArgs, requireTool, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
 import { portForward, type ClusterAccess, type Forward } from "../health/port-forward";
-import { kubectlRolloutReader } from "./kubectl";
+import { kubectlInstall, kubectlRolloutReader } from "./kubectl";
 import { prometheusQuery, requirePassedLoadTest, type InstantQuery } from "./load-test-gate";
 import { promote } from "./promote";
 import { releases, rollback } from "./rollback";
@@ -12,7 +13,10 @@ import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
 
 const promoteOptions = {
-    hotfix: { type: "boolean", description: "a hotfix: the canary's analysis watches 30 minutes instead of 15 (the manual's enhanced monitoring)" },
+    hotfix: {
+        type: "boolean",
+        description: `a hotfix: the canary's analysis watches ${releaseWatch.hotfixMinutes} minutes instead of ${releaseWatch.normalMinutes} in production (the manual's enhanced monitoring)`,
+    },
     from: { type: "string", value: "STACK", description: "the stack whose tested image is promoted (default staging)" },
     to: { type: "string", value: "STACK", description: "same as <stack>" },
     image: { type: "string", value: "REF", description: "the digest to promote (default: the source stack's detectorImage output)" },
@@ -96,6 +100,10 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
     const from = values.from ?? "staging";
     const hotfix = values.hotfix ?? false;
     const target = clusterAccess(to, deps.kubectl);
+    const kubectlReader = (stack: string) => {
+        requireTool(deps.kubectl[0]!, kubectlInstall);
+        return kubectlRolloutReader(clusterAccess(stack, deps.kubectl).access, target.namespace);
+    };
     const forwards: Forward[] = [];
     try {
         const checkLoadTest = async (image: string) => {
@@ -103,6 +111,7 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
             if (url === undefined) {
                 const output = (await (await deps.open(from)).outputs()).prometheusUrl;
                 if (typeof output !== "string") throw new UsageError(`stack ${from}: no output prometheusUrl; pass --prometheus-url`);
+                requireTool(deps.kubectl[0]!, kubectlInstall);
                 const forward = await portForward(clusterAccess(from, deps.kubectl).access, output);
                 forwards.push(forward);
                 url = forward.url;
@@ -118,7 +127,7 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
             dryRun: values["dry-run"] ?? false,
             checkLoadTest,
             rollout: {
-                reader: () => (deps.rollouts ?? ((stack) => kubectlRolloutReader(clusterAccess(stack, deps.kubectl).access, target.namespace)))(to),
+                reader: () => (deps.rollouts ?? kubectlReader)(to),
                 timeoutSeconds: minutes * 60 + rolloutMarginSeconds,
                 pollSeconds: deps.pollSeconds ?? 15,
             },
@@ -177,7 +186,12 @@ export async function main(argv: string[], deps: ReleaseDeps): Promise<number> {
 }
 
 if (require.main === module) {
-    const deps: ReleaseDeps = { open: openAutomationStack, out: (line) => console.log(line), kubectl: (process.env.KUBECTL ?? "kubectl").split(" ") };
+    const open: OpenStack = (stack) => {
+        // The Automation API drives the pulumi CLI; `npm run` puts the pinned one (node_modules/.bin) on the PATH.
+        requireTool("pulumi", "npm ci installs the pinned CLI; run through npm run");
+        return openAutomationStack(stack);
+    };
+    const deps: ReleaseDeps = { open, out: (line) => console.log(line), kubectl: (process.env.KUBECTL ?? "kubectl").split(" ") };
     const [name, ...rest] = process.argv.slice(2);
     let command: Command;
     try {

@@ -4,6 +4,9 @@ import { execFile } from "node:child_process";
 import type { ClusterAccess } from "../health/port-forward";
 import type { AnalysisRunObject, RolloutObject, RolloutReader } from "./rollout";
 
+/** How to get kubectl, for requireTool's message. */
+export const kubectlInstall = "https://kubernetes.io/docs/tasks/tools/, or set KUBECTL";
+
 function kubectlJson(access: ClusterAccess, args: string[]): Promise<{ found: boolean; object?: unknown }> {
     const [command, ...leading] = access.kubectl;
     const full = [
