@@ -1,7 +1,7 @@
 // Promotion: production runs exactly the detector image that staging deployed, smoke-checked and
 // load-tested, pinned by digest in its stack config (Pulumi.production.yaml, `detector.image`).
 // Then `pulumi up` applies the new Rollout template and the release waits for Argo Rollouts'
-// verdict: fully promoted after the canary's watch (15 min, a hotfix 30), or aborted by the
+// verdict: fully promoted after the canary's watch (the manual's release watch; longer for a hotfix), or aborted by the
 // analysis, with traffic back on the stable version and the analysis result in the log.
 import { CheckFailedError, UsageError } from "../cli/command";
 import { detectorImageKey, requireDigest } from "./image";
