@@ -10,7 +10,7 @@ import type { MonitoringConfig } from "./config";
 import type { Dashboard, PanelSpec } from "./dashboards";
 import { dashboard } from "./dashboards";
 import { objectives } from "../manual";
-import { loadTestJobLabel, loadTestMetrics } from "../release/load-test";
+import { loadTestJobLabel, loadTestMetrics } from "../release/load-test-result";
 import { selector } from "./recording";
 import { counterValues, series, type InputSeries } from "./series";
 

@@ -15,20 +15,11 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scrat
 import { finishedJobTtlSeconds } from "../components/smoke-check";
 import { objectives } from "../manual";
 import type { LoadTestConfig } from "./config";
+import { loadTestJobLabel } from "./load-test-result";
 
 export const loadTestDir = join(__dirname, "load-test");
 export const loadTestScript = "script.js";
 export const loadTestPayloads = ["chest-a.png", "chest-b.png", "chest-c.png"];
-/** The Pushgateway group (job label) the result is pushed to; promote queries it. */
-export const loadTestJobLabel = "pneumonia-load-test";
-/** The gauges the script pushes (labelled with `image`); promote and the model dashboard read them. */
-export const loadTestMetrics = {
-    passed: "pneumonia_load_test_passed",
-    p95Seconds: "pneumonia_load_test_p95_seconds",
-    errorRatio: "pneumonia_load_test_error_ratio",
-    requests: "pneumonia_load_test_requests",
-    timestamp: "pneumonia_load_test_timestamp_seconds",
-} as const;
 const mountPath = "/load-test";
 
 /** The k6 run's environment: the target, the image under test, the run's shape and the manual's limits. */
@@ -37,6 +28,7 @@ export function loadTestEnvironment(config: LoadTestConfig, target: string, imag
         DETECTOR_URL: target,
         DETECTOR_IMAGE: image,
         PUSHGATEWAY_URL: pushgatewayUrl,
+        PUSHGATEWAY_JOB: loadTestJobLabel,
         REQUESTS: String(config.requests),
         CONCURRENCY: String(config.concurrency),
         STEADY_MINUTES: String(config.steadyMinutes),

@@ -2,7 +2,7 @@
 // (infra/release/load-test.ts) pushes its result to staging's Pushgateway, labelled with the image
 // it tested; Prometheus scrapes it (honorLabels keeps job and image), and this reads it back
 // through Prometheus' HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries).
-import { loadTestJobLabel, loadTestMetrics } from "../../infra/release/load-test";
+import { loadTestJobLabel, loadTestMetrics } from "../../infra/release/load-test-result";
 import { objectives } from "../../infra/manual";
 import { CheckFailedError } from "../cli/command";
 

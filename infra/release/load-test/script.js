@@ -16,6 +16,7 @@ const env = (name) => {
 const target = env("DETECTOR_URL");
 const image = env("DETECTOR_IMAGE");
 const pushgateway = env("PUSHGATEWAY_URL");
+const pushJob = env("PUSHGATEWAY_JOB");
 const requests = Number(env("REQUESTS"));
 const concurrency = Number(env("CONCURRENCY"));
 const steadyMinutes = Number(env("STEADY_MINUTES"));
@@ -101,7 +102,7 @@ export function resultMetrics(data, testedImage, nowSeconds) {
 
 export function handleSummary(data) {
     // PUT replaces the group's metrics: the Pushgateway keeps the latest staging load test only.
-    const push = http.put(`${pushgateway}/metrics/job/pneumonia-load-test`, resultMetrics(data, image, Math.floor(Date.now() / 1000)), {
+    const push = http.put(`${pushgateway}/metrics/job/${pushJob}`, resultMetrics(data, image, Math.floor(Date.now() / 1000)), {
         headers: { "Content-Type": "text/plain; version=0.0.4" },
     });
     const line = `load test of ${image}: ${thresholdsPassed(data) ? "PASSED" : "FAILED"}; result push: HTTP ${push.status}\n`;

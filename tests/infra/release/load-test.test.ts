@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { objectives, releaseWatch } from "../../../infra/manual";
 import { releaseDefaults } from "../../../infra/release/config";
-import { loadTestDir, loadTestEnvironment, loadTestMetrics, loadTestPayloads, loadTestScript } from "../../../infra/release/load-test";
+import { loadTestDir, loadTestEnvironment, loadTestPayloads, loadTestScript } from "../../../infra/release/load-test";
+import { loadTestJobLabel, loadTestMetrics } from "../../../infra/release/load-test-result";
 import { chestPng, payloads } from "../../../scripts/load-test-payloads";
 import { at, plan, resource } from "../../helpers/plan";
 import { scratchDir } from "../monitoring/helpers";
@@ -120,7 +121,8 @@ describe("release: the staging load test (k6 script)", () => {
         assert.deepEqual(pushedNames.sort(), Object.values(loadTestMetrics).sort(), "the names promote and the dashboard read");
         script.handleSummary(summary(450, 0.002));
         const push = requests.find((r) => r.method === "PUT")!;
-        assert.equal(push.url, `${env.PUSHGATEWAY_URL}/metrics/job/pneumonia-load-test`);
+        // The Pushgateway's push API: PUT /metrics/job/<job> replaces the group (https://github.com/prometheus/pushgateway#api).
+        assert.equal(push.url, `${env.PUSHGATEWAY_URL}/metrics/job/${loadTestJobLabel}`);
     });
 });
 
