@@ -83,7 +83,7 @@ export class Detector extends pulumi.ComponentResource {
                     name: analysisName,
                     namespace,
                     labels,
-                    rollout: "detector",
+                    rollout: metadata.name,
                     metrics: canaryMetrics(args.release.metrics, namespace),
                     prometheusUrl,
                 }).spec,
@@ -230,6 +230,6 @@ export class Detector extends pulumi.ComponentResource {
         this.url = pulumi.interpolate`http://${service.metadata.name}.${args.namespace}.svc.cluster.local:${detectorPorts.http}`;
         this.canaryUrl = pulumi.interpolate`http://${canaryService.metadata.name}.${args.namespace}.svc.cluster.local:${detectorPorts.http}`;
         this.image = pulumi.output(args.image);
-        this.registerOutputs({ serviceName: this.serviceName, url: this.url, image: this.image });
+        this.registerOutputs({ serviceName: this.serviceName, url: this.url, canaryUrl: this.canaryUrl, image: this.image });
     }
 }

@@ -79,7 +79,6 @@ export class RolloutController extends pulumi.ComponentResource {
                     namespace: namespace.name,
                     labels: platformLabels("argo-rollouts", "release", args.stack),
                     podSelector: controllerPodLabels,
-                    ingress: [],
                     // The analysis queries Prometheus; everything else is the API server.
                     egress: [{ port: 9090, peers: [prometheus] }, ...kubernetesApi],
                 },
