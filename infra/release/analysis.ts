@@ -79,7 +79,8 @@ export function canaryMetrics(m: DetectorMetrics, namespace: string): CanaryMetr
 }
 
 /**
- * Argo's success condition: a vector query's result is an array, its first sample `result[0]`. A
+ * Argo's success condition (expr-lang, with `isNaN` and `isInf` in its environment: argo-rollouts
+ * v1.9.0 utils/evaluate/evaluate.go): a vector query's result is an array, its first sample `result[0]`. A
  * ratio over a window without requests is NaN (0/0): no traffic is no evidence against the canary,
  * so it passes; an empty result (the canary's pods not scraped at all) fails.
  */

@@ -15,7 +15,11 @@
 //   status.pauseConditions[].reason  CanaryPauseStep (a timed step) | InconclusiveAnalysisRun | ...;
 //                           spec.paused is an operator's `kubectl argo rollouts pause`
 // `kubectl argo rollouts status` documents the same outcome: it waits "until the rollout is
-// Healthy or Degraded" (https://argo-rollouts.readthedocs.io/en/stable/generated/kubectl-argo-rollouts/kubectl-argo-rollouts_status/).
+// Healthy or Degraded" (https://argo-rollouts.readthedocs.io/en/stable/generated/kubectl-argo-rollouts/kubectl-argo-rollouts_status/),
+// reading the phase as utils/rollout/rolloututil.go GetRolloutPhase does (v1.9.0): Progressing until
+// status.observedGeneration equals metadata.generation, then status.phase and status.message. The
+// abort message is conditions.RolloutAbortedReason + RolloutAbortedMessage ("RolloutAborted: Rollout
+// aborted update to revision N: <analysis message>"); pause reasons are v1alpha1.PauseReason.
 import { CheckFailedError } from "../cli/command";
 
 export interface RolloutObject {
