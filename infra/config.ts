@@ -10,6 +10,7 @@ import { scalingTriggers } from "./manual";
 import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
 import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
+import { releaseConfigSchema, releaseDefaults } from "./release/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
 
@@ -23,6 +24,7 @@ export const secretKeys = [
     "pagerdutyRoutingKey",
     "slackWebhookUrl",
     "ticketWebhookUrl",
+    "heartbeatUrl",
 ] as const;
 export type SecretKey = (typeof secretKeys)[number];
 export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
@@ -150,6 +152,7 @@ const platformSchema = z
         /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
         drill: drillSchema.optional(),
         edge: edgeConfigSchema,
+        release: releaseConfigSchema,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -240,6 +243,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         backups: backupsDefaults(env),
         logging: loggingDefaults(env),
         edge: edgeDefaults(env),
+        release: releaseDefaults(env),
     };
 }
 

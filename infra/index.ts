@@ -18,6 +18,8 @@ import { SmokeCheck, smokeCheckPodLabels } from "./components/smoke-check";
 import { inClusterLogBucket, ObjectStorage, objectStorePort } from "./components/storage";
 import { Logging } from "./logging";
 import { Monitoring } from "./monitoring";
+import { RolloutController } from "./release/controller";
+import { LoadTest } from "./release/load-test";
 import { chartNames } from "./monitoring/values";
 
 export = async () => {
@@ -159,6 +161,17 @@ export = async () => {
         { providers, dependsOn: [...storage.ready, ...database.ready, ...(restore ? [restore.job] : [])] },
     );
 
+    // The controller that releases the detector as a canary (its CRDs must exist before the Rollout).
+    // It is cluster-wide: a drill stack's Rollout is run by its source's controller.
+    const rollouts = drill
+        ? undefined
+        : new RolloutController(
+              "argo-rollouts",
+              { environment, stack, namespace: "argo-rollouts", monitoringNamespace },
+              { provider: kubernetes },
+          );
+    const prometheusUrl = pulumi.interpolate`http://${chartNames.prometheusService}.${monitoringNamespace}.svc:9090`;
+
     const detectorImage = workloadImage(
         "detector-image",
         { image: config.detector.image, build: config.detector.build ?? undefined, repository: "pneumonia-detector", tags },
@@ -174,8 +187,9 @@ export = async () => {
             monitoringNamespace,
             image: detectorImage,
             mlflowUrl: mlflow.url,
+            release: { canary: config.release.canary, hotfix: config.release.hotfix, prometheusUrl, metrics: config.monitoring.detector },
         },
-        { provider: kubernetes },
+        { provider: kubernetes, dependsOn: rollouts ? [rollouts] : [] },
     );
 
     const monitoring = drill ? undefined : new Monitoring(
@@ -277,10 +291,27 @@ export = async () => {
                 { name: "mlflow", service: mlflow.serviceName, port: mlflowPort, pods: selectorLabels("mlflow", stack) },
             ],
             // Any rollout of either (a new image, new settings) re-runs the check.
-            triggers: [detector.deployment.spec.template, mlflow.deployment.spec.template],
+            triggers: [detector.podTemplate, mlflow.deployment.spec.template],
         },
         { provider: kubernetes, dependsOn: [detector, mlflow] },
     );
+
+    // Staging: the load test that gates promotion, against the new version's pods.
+    if (config.release.loadTest.enabled && monitoring) {
+        new LoadTest(
+            "load-test",
+            {
+                config: config.release.loadTest,
+                stack,
+                namespace: app.name,
+                monitoringNamespace,
+                targetUrl: detector.canaryUrl,
+                image: detector.image,
+                pushgatewayUrl: monitoring.pushgatewayUrl,
+            },
+            { provider: kubernetes, dependsOn: [detector, monitoring] },
+        );
+    }
 
     return {
         environment,
@@ -292,7 +323,7 @@ export = async () => {
         artifactBucket: storage.artifactBucket,
         backupBucket: storage.backupBucket,
         databaseEndpoint: database.endpoint,
-        prometheusUrl: pulumi.interpolate`http://${chartNames.prometheusService}.${monitoringNamespace}.svc:9090`,
+        prometheusUrl,
         alertmanagerUrl: pulumi.interpolate`http://${chartNames.alertmanagerService}.${monitoringNamespace}.svc:9093`,
         ...(monitoring ? { grafanaService: monitoring.grafanaService, pushgatewayUrl: monitoring.pushgatewayUrl } : {}),
         ...(logging ? { lokiUrl: logging.queryUrl } : {}),

@@ -15,7 +15,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 export const smokeCheckImage = "curlimages/curl:8.20.0@sha256:b3f1fb2a51d923260350d21b8654bbc607164a987e2f7c84a0ac199a67df812a";
 
 /** Finished Jobs stay a week for their logs; a later update recreates a Job that is gone. */
-const finishedJobTtlSeconds = 7 * 24 * 3600;
+export const finishedJobTtlSeconds = 7 * 24 * 3600;
 
 /** The label set of the smoke-check pods: the detector's and MLflow's NetworkPolicies must admit it. */
 export function smokeCheckPodLabels(stack: string): Record<string, string> {

@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import { severities, severityClasses, type Severity } from "./alerts";
 import type { MonitoringConfig } from "./config";
 
-export const receiverSecretKeys = ["pagerdutyRoutingKey", "slackWebhookUrl", "ticketWebhookUrl"] as const;
+export const receiverSecretKeys = ["pagerdutyRoutingKey", "slackWebhookUrl", "ticketWebhookUrl", "heartbeatUrl"] as const;
 export type ReceiverSecretKey = (typeof receiverSecretKeys)[number];
 export type ReceiverSecrets = Partial<Record<ReceiverSecretKey, string>>;
 
@@ -35,6 +35,7 @@ export const secretPlaceholders: Record<ReceiverSecretKey, string> = {
     pagerdutyRoutingKey: "<secret:pagerdutyRoutingKey>",
     slackWebhookUrl: "https://secret.invalid/slackWebhookUrl",
     ticketWebhookUrl: "https://secret.invalid/ticketWebhookUrl",
+    heartbeatUrl: "https://secret.invalid/heartbeatUrl",
 };
 
 /** Which receiver each severity reaches; docs/monitoring.md and the amtool tests read this. */
@@ -64,6 +65,14 @@ export const timings: Record<Severity, Timing> = {
 };
 
 const businessHours = "business-hours";
+
+/**
+ * The dead man's switch of a paged stack (one with a heartbeat URL: staging and production). The
+ * chart's always-firing Watchdog is sent to it every `repeat_interval`; the heartbeat service
+ * (PagerDuty heartbeat, Healthchecks or similar, expecting a ping every 5 minutes) pages when the
+ * pings stop, so a broken Prometheus -> Alertmanager -> pager path is itself noticed.
+ */
+export const heartbeat = { receiver: "heartbeat", group_wait: "0s", group_interval: "1m", repeat_interval: "5m" } as const;
 
 const slackText =
     '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
@@ -96,6 +105,7 @@ export function alertmanagerConfig(config: MonitoringConfig, secrets: ReceiverSe
             slack_configs: slack(secrets.slackWebhookUrl, "medium"),
         },
         { name: receiverFor.low, slack_configs: slack(secrets.slackWebhookUrl, "low") },
+        ...(secrets.heartbeatUrl ? [{ name: heartbeat.receiver, webhook_configs: [{ url: secrets.heartbeatUrl, send_resolved: false }] }] : []),
     ].map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => !Array.isArray(v) || v.length > 0)));
 
     const severityRoute = (severity: Severity) => ({
@@ -112,6 +122,9 @@ export function alertmanagerConfig(config: MonitoringConfig, secrets: ReceiverSe
             group_by: ["alertname", "service"],
             ...timings.medium,
             routes: [
+                ...(secrets.heartbeatUrl
+                    ? [{ ...heartbeat, matchers: ['alertname="Watchdog"'], group_by: ["alertname"] }]
+                    : []),
                 // The chart's always-firing Watchdog and its info inhibitor are plumbing, not incidents.
                 { receiver: "null", matchers: ['alertname=~"Watchdog|InfoInhibitor"'] },
                 ...severities.map(severityRoute),

@@ -6,6 +6,7 @@ import { objectives, recoveryTimeObjectives, scalingTriggers, severityClasses, t
 import { edgeAlerts } from "../edge/alerts";
 import { loggingPipelineAlerts } from "../logging/alerts";
 import type { MonitoringConfig } from "./config";
+import { modelQualityAlerts } from "./model-quality";
 import { latencyObjectiveSeconds, selector } from "./recording";
 import {
     backupSeries,
@@ -104,13 +105,13 @@ const runbooks = {
         meaning:
             `No detector pod is up: Prometheus scrapes no healthy detector target, so /predict is unavailable. Uptime objective (> ${percent(objectives.availability)}) is burning at full speed.`,
         firstCommands: [
-            `${kubectlApp} get deploy,pods,endpoints -l app.kubernetes.io/name=detector`,
+            `${kubectlApp} get rollout,pods,endpoints -l app.kubernetes.io/name=detector`,
             `${kubectlApp} describe pods -l app.kubernetes.io/name=detector | tail -n 40`,
-            `${kubectlApp} logs deploy/detector --since=15m --tail=200`,
+            `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=15m --tail=200`,
             `${kubectlApp} get events --sort-by=.lastTimestamp | tail -n 20`,
         ],
         mitigation: [
-            "If the last deployment caused it, roll back: `kubectl -n pneumonia rollout undo deploy/detector` and watch `/health`.",
+            "If the last deployment caused it, roll back: `npm run rollback -- production` (a canary still in progress: `kubectl argo rollouts abort detector -n pneumonia`) and watch `/health`.",
             "If pods are Pending, check node capacity and the HPA (`kubectl -n pneumonia get hpa detector`).",
             "If pods crash while loading the model, check MLflow (MlflowDown) and the model registry.",
             "If pods run but are not scraped, check the ServiceMonitor `detector` and the NetworkPolicy allowing Prometheus on port 9090.",
@@ -122,7 +123,7 @@ const runbooks = {
             "The detector is scraped but its contract metrics (inference_total and friends) are missing: every SLO alert is blind. Usually a metrics change in a new detector release.",
         firstCommands: [
             `${kubectlApp} port-forward svc/detector 9090:9090 & curl -s localhost:9090/metrics | grep -E "(inference_total|error_total|inference_duration_seconds|cpu_percent|memory_percent)"`,
-            `${kubectlApp} get deploy detector -o jsonpath='{.spec.template.spec.containers[0].image}'`,
+            `${kubectlApp} get rollout detector -o jsonpath='{.spec.template.spec.containers[0].image}'`,
         ],
         mitigation: [
             "If the release renamed metrics, roll back the detector or update the metric contract in the stack config (`monitoring.detector`) and redeploy monitoring.",
@@ -134,12 +135,12 @@ const runbooks = {
         meaning:
             `More than ${percent(objectives.errorRate)} of inference requests fail (the manual's error-rate limit; inference success rate below ${percent(objectives.inferenceSuccessRate)}).`,
         firstCommands: [
-            `${kubectlApp} logs deploy/detector --since=15m | grep -iE "error|exception" | tail -n 50`,
-            `${kubectlApp} rollout history deploy/detector`,
+            `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=15m | grep -iE "error|exception" | tail -n 50`,
+            "npm run rollback -- production --list",
             "curl -f http://detector.pneumonia.svc:8000/health",
         ],
         mitigation: [
-            "If errors started with a deployment, roll back (`kubectl -n pneumonia rollout undo deploy/detector`).",
+            "If errors started with a deployment, roll back (`npm run rollback -- production`; a canary still in progress: `kubectl argo rollouts abort detector -n pneumonia`).",
             "If errors come from model loading, check MLflow and Postgres alerts.",
             "If bad inputs cause them, confirm with the logs and open a ticket for input validation.",
         ],
@@ -149,9 +150,9 @@ const runbooks = {
         meaning:
             `Failed inference requests are consuming the ${percent(objectives.availability)} availability SLO's error budget faster than it can last 30 days. The tier says how fast: critical (14.4x) and high (6x) page, medium (3x) tickets.`,
         firstCommands: [
-            `${kubectlApp} logs deploy/detector --since=1h | grep -iE "error|exception" | tail -n 50`,
+            `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=1h | grep -iE "error|exception" | tail -n 50`,
             `${kubectlApp} get pods -l app.kubernetes.io/name=detector -o wide`,
-            `${kubectlApp} rollout history deploy/detector`,
+            "npm run rollback -- production --list",
         ],
         mitigation: [
             "Roll back a recent deployment first; investigate after the burn stops.",
@@ -166,7 +167,7 @@ const runbooks = {
         firstCommands: [
             `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
             `${kubectlApp} get hpa detector`,
-            `${kubectlApp} logs deploy/detector --since=30m | tail -n 100`,
+            `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=30m | tail -n 100`,
         ],
         mitigation: [
             "Scale out: raise the HPA minimum (`detector.replicas`) or `maxReplicas` if it is pinned at the maximum.",
@@ -751,5 +752,6 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
         ),
         ...loggingPipelineAlerts(),
         ...edgeAlerts(),
+        ...modelQualityAlerts(config),
     ];
 }

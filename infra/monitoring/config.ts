@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { Environment } from "../environment";
 import { int, storageQuantity } from "../util/schema";
+import { modelQualityConfigSchema, modelQualityDefaults } from "./model-quality";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");
 const jobName = z.string().regex(/^[a-zA-Z0-9_.-]{1,63}$/, "a Prometheus job name such as pneumonia-detector");
@@ -46,6 +47,7 @@ export const monitoringConfigSchema = z
         retention: z.string().regex(/^\d+[dhw]$/, "a duration such as 15d"),
         storageSize: storageQuantity,
         detector: detectorMetricsSchema,
+        modelQuality: modelQualityConfigSchema,
         jobs: jobsSchema,
         /**
          * Where the repository is browsed, e.g. https://github.com/org/repo/blob/main: alerts link
@@ -116,6 +118,7 @@ export function monitoringDefaults(env: Environment): MonitoringConfig {
             cpuPercent: "cpu_percent",
             memoryPercent: "memory_percent",
         },
+        modelQuality: modelQualityDefaults(),
         jobs: { mlflow: "mlflow", postgres: "postgres-exporter", backups: "pneumonia-backup", nodeExporter: "node-exporter" },
         businessHours: { location: "UTC", start: "09:00", end: "17:00" },
         backupKinds: [...backupKinds],

@@ -5,6 +5,7 @@ import { podLogsLink } from "../logging/dashboard";
 import { objectives } from "../manual";
 import { percent, slo } from "./alerts";
 import type { MonitoringConfig } from "./config";
+import { modelDashboard } from "./model-quality";
 import { latencyObjectiveSeconds, selector } from "./recording";
 
 /** The manual's limits as the fractions percent-unit panels draw. */
@@ -284,7 +285,7 @@ export function platformDashboard(config: MonitoringConfig, appNamespace: string
 }
 
 export function dashboards(config: MonitoringConfig, appNamespace: string): Dashboard[] {
-    return [detectorDashboard(config, appNamespace), platformDashboard(config, appNamespace)];
+    return [detectorDashboard(config, appNamespace), platformDashboard(config, appNamespace), modelDashboard(config)];
 }
 
 /** Every PromQL expression of a dashboard, for parsing and metric checks. */

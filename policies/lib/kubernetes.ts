@@ -27,7 +27,10 @@ const workloadKinds = [
     { kind: "Pod", resourceClass: k8s.core.v1.Pod, template: [], longRunning: true },
 ] as const;
 
-export type WorkloadKind = (typeof workloadKinds)[number]["kind"];
+/** Argo Rollouts' Rollout (a custom resource, so recognised by apiVersion and kind): a Deployment with a canary strategy. */
+const rolloutKind = { kind: "Rollout", template: ["spec", "template"], longRunning: true } as const;
+
+export type WorkloadKind = (typeof workloadKinds)[number]["kind"] | typeof rolloutKind.kind;
 
 export interface Workload {
     kind: WorkloadKind;
@@ -40,7 +43,8 @@ export interface Workload {
 
 /** The workload view of a resource, or undefined for anything without a pod template. */
 export function workloadOf(resource: Typed & { props: Record<string, any> }): Workload | undefined {
-    const found = workloadKinds.find((w) => resource.isType(w.resourceClass));
+    const isRollout = resource.props?.apiVersion === "argoproj.io/v1alpha1" && resource.props?.kind === rolloutKind.kind;
+    const found = isRollout ? rolloutKind : workloadKinds.find((w) => resource.isType(w.resourceClass));
     if (!found) return undefined;
     const template = found.template.reduce<any>((value, key) => value?.[key], resource.props) ?? {};
     return {
@@ -118,10 +122,10 @@ export function objectsOf<R extends Typed>(resources: R[], resourceClass: { new 
     return resources.filter((r) => r.isType(resourceClass));
 }
 
-/** Deployments and StatefulSets: the workloads that keep replicas running. */
+/** Deployments, Rollouts and StatefulSets: the workloads that keep replicas running. */
 export function replicatedWorkloads<R extends Typed & { props: Record<string, any> }>(resources: R[]): { resource: R; workload: Workload }[] {
     return resources.flatMap((resource) => {
         const workload = workloadOf(resource);
-        return workload && (workload.kind === "Deployment" || workload.kind === "StatefulSet") ? [{ resource, workload }] : [];
+        return workload && (workload.kind === "Deployment" || workload.kind === "Rollout" || workload.kind === "StatefulSet") ? [{ resource, workload }] : [];
     });
 }

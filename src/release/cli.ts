@@ -1,67 +1,204 @@
-// npm run promote -- [--from staging] [--to production] [--image repo@sha256:…] [--dry-run]
+// npm run promote -- [<stack>] [--hotfix] [--from staging] [--image repo@sha256:…] [--dry-run]
 // npm run rollback -- <stack> [--to repo@sha256:…] [--list] [--dry-run]
 // tsx src/release/cli.ts cluster <stack>   (region= and cluster= lines for $GITHUB_OUTPUT)
-import { parseArgs } from "node:util";
-import { ReleaseError } from "./image";
+import { releaseWatch } from "../../infra/manual";
+import { parseCommandArgs, requireTool, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
+import { portForward, type ClusterAccess, type Forward } from "../health/port-forward";
+import { kubectlInstall, kubectlRolloutReader } from "./kubectl";
+import { prometheusQuery, requirePassedLoadTest, type InstantQuery } from "./load-test-gate";
 import { promote } from "./promote";
 import { releases, rollback } from "./rollback";
+import type { RolloutReader } from "./rollout";
 import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
 
-const usage = {
-    promote: "usage: npm run promote -- [--from staging] [--to production] [--image repo@sha256:<digest>] [--dry-run]",
-    rollback: "usage: npm run rollback -- <stack> [--to repo@sha256:<digest>] [--list] [--dry-run]",
-    cluster: "usage: tsx src/release/cli.ts cluster <stack>",
-};
+const promoteOptions = {
+    hotfix: {
+        type: "boolean",
+        description: `a hotfix: the canary's analysis watches ${releaseWatch.hotfixMinutes} minutes instead of ${releaseWatch.normalMinutes} in production (the manual's enhanced monitoring)`,
+    },
+    from: { type: "string", value: "STACK", description: "the stack whose tested image is promoted (default staging)" },
+    to: { type: "string", value: "STACK", description: "same as <stack>" },
+    image: { type: "string", value: "REF", description: "the digest to promote (default: the source stack's detectorImage output)" },
+    "prometheus-url": { type: "string", value: "URL", description: "the source stack's Prometheus (default: a kubectl port-forward to its prometheusUrl output)" },
+    "dry-run": { type: "boolean", description: "check the load-test gate and print the change; write nothing, deploy nothing" },
+} satisfies Record<string, OptionSpec>;
 
-export async function main(argv: string[], open: OpenStack, out: (line: string) => void): Promise<number> {
-    const [command, ...rest] = argv;
-    if (command === "promote") {
-        const { values } = parseArgs({
-            args: rest,
-            options: { from: { type: "string", default: "staging" }, to: { type: "string", default: "production" }, image: { type: "string" }, "dry-run": { type: "boolean", default: false } },
-        });
-        const result = await promote(open, { from: values.from, to: values.to, image: values.image, dryRun: values["dry-run"] });
-        if (!result.changed) out(`${values.to}: detector.image is already ${result.image}`);
-        else out(`${values.to}: detector.image ${result.previous ?? "(unset)"} -> ${result.image}${values["dry-run"] ? " (dry run, nothing written)" : ""}`);
-        return 0;
+const rollbackOptions = {
+    to: { type: "string", value: "REF", description: "roll back to this digest instead of the previous release" },
+    list: { type: "boolean", description: "list the stack's releases, newest first, and change nothing" },
+    "dry-run": { type: "boolean", description: "print what would change; change nothing" },
+} satisfies Record<string, OptionSpec>;
+
+export const specs = {
+    promote: {
+        invocation: "npm run --silent promote --",
+        positionals: "[<stack>]",
+        maxPositionals: 1,
+        summary:
+            "Releases the image the source stack tested to <stack> (default production): refuses an image whose staging load test did not pass, pins it in the stack config, runs pulumi up, then follows the Argo Rollouts canary until it is fully promoted (exit 0) or aborted by its analysis (exit 1, traffic back on the stable version, the analysis result printed).",
+        options: promoteOptions,
+        examples: [
+            "npm run --silent promote -- production",
+            "npm run --silent promote -- production --hotfix",
+            "npm run --silent promote -- production --image 111122223333.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-detector@sha256:<digest> --dry-run",
+        ],
+        notes: ["Needs the Pulumi CLI and kubectl with the target stack's context (kubernetes.context), like pulumi up. KUBECTL overrides the kubectl command."],
+    } satisfies CommandSpec<typeof promoteOptions>,
+    rollback: {
+        invocation: "npm run --silent rollback --",
+        positionals: "<stack>",
+        minPositionals: 1,
+        maxPositionals: 1,
+        summary: "Pins the detector image the stack ran before the current one (from its update history) and runs pulumi up.",
+        options: rollbackOptions,
+        examples: ["npm run --silent rollback -- production --list", "npm run --silent rollback -- production --dry-run"],
+    } satisfies CommandSpec<typeof rollbackOptions>,
+    cluster: {
+        invocation: "tsx src/release/cli.ts cluster",
+        positionals: "<stack>",
+        minPositionals: 1,
+        maxPositionals: 1,
+        summary: "Prints the stack's AWS region and EKS cluster as region= and cluster= lines (for $GITHUB_OUTPUT), from its stack file.",
+        options: {},
+        examples: ["tsx src/release/cli.ts cluster production >> \"$GITHUB_OUTPUT\""],
+    } satisfies CommandSpec<Record<string, never>>,
+};
+type Command = keyof typeof specs;
+
+export interface ReleaseDeps {
+    open: OpenStack;
+    out: (line: string) => void;
+    /** The kubectl command (tests substitute a fake); default `kubectl` or $KUBECTL. */
+    kubectl: string[];
+    /** Follows the detector's Rollout in a stack; default: kubectl in the stack file's cluster. */
+    rollouts?: (stack: string) => RolloutReader;
+    /** Queries a Prometheus; default: its HTTP API. */
+    prometheus?: (url: string) => InstantQuery;
+    /** Seconds between two looks at the Rollout. */
+    pollSeconds?: number;
+}
+
+function clusterAccess(stack: string, kubectl: string[]): { access: ClusterAccess; namespace: string; watchMinutes: { normal: number; hotfix: number } } {
+    const config = readStackFile(stack);
+    return {
+        access: { kubectl, context: config.kubernetes.context, kubeconfig: config.kubernetes.kubeconfig },
+        namespace: config.kubernetes.appNamespace,
+        watchMinutes: { normal: config.release.canary.normalMinutes, hotfix: config.release.canary.hotfixMinutes },
+    };
+}
+
+/** Room on top of the analysis watch for pulling images, starting pods and the last scale-down. */
+const rolloutMarginSeconds = 600;
+
+async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: ReleaseDeps): Promise<number> {
+    const { values, positionals } = args;
+    if (positionals[0] !== undefined && values.to !== undefined && positionals[0] !== values.to) {
+        throw new UsageError(`<stack> is "${positionals[0]}" but --to is "${values.to}"`);
     }
-    if (command === "rollback") {
-        const { values, positionals } = parseArgs({
-            args: rest,
-            allowPositionals: true,
-            options: { to: { type: "string" }, list: { type: "boolean", default: false }, "dry-run": { type: "boolean", default: false } },
+    const to = positionals[0] ?? values.to ?? "production";
+    const from = values.from ?? "staging";
+    const hotfix = values.hotfix ?? false;
+    const target = clusterAccess(to, deps.kubectl);
+    const kubectlReader = (stack: string) => {
+        requireTool(deps.kubectl[0]!, kubectlInstall);
+        return kubectlRolloutReader(clusterAccess(stack, deps.kubectl).access, target.namespace);
+    };
+    const forwards: Forward[] = [];
+    try {
+        const checkLoadTest = async (image: string) => {
+            let url = values["prometheus-url"];
+            if (url === undefined) {
+                const output = (await (await deps.open(from)).outputs()).prometheusUrl;
+                if (typeof output !== "string") throw new UsageError(`stack ${from}: no output prometheusUrl; pass --prometheus-url`);
+                requireTool(deps.kubectl[0]!, kubectlInstall);
+                const forward = await portForward(clusterAccess(from, deps.kubectl).access, output);
+                forwards.push(forward);
+                url = forward.url;
+            }
+            return requirePassedLoadTest((deps.prometheus ?? prometheusQuery)(url), image, from);
+        };
+        const minutes = hotfix ? target.watchMinutes.hotfix : target.watchMinutes.normal;
+        const result = await promote(deps.open, {
+            from,
+            to,
+            image: values.image,
+            hotfix,
+            dryRun: values["dry-run"] ?? false,
+            checkLoadTest,
+            rollout: {
+                reader: () => (deps.rollouts ?? kubectlReader)(to),
+                timeoutSeconds: minutes * 60 + rolloutMarginSeconds,
+                pollSeconds: deps.pollSeconds ?? 15,
+            },
+            log: deps.out,
         });
-        if (positionals.length !== 1) throw new ReleaseError(usage.rollback);
-        const stack = await open(positionals[0]);
-        if (values.list) {
-            for (const r of releases(await stack.history())) out(`${r.deployedAt.toISOString()}  update ${r.version}  ${r.image}`);
-            return 0;
+        if (values["dry-run"]) {
+            deps.out(`${to}: detector.image ${result.changed ? `${result.previous ?? "(unset)"} -> ${result.image}` : `is already ${result.image}`} (dry run, nothing written)`);
+        } else {
+            deps.out(`${to}: detector ${result.image} released${hotfix ? " (hotfix)" : ""}: canary fully promoted`);
         }
-        const result = await rollback(stack, { to: values.to, dryRun: values["dry-run"], log: out });
-        out(`${stack.name}: detector ${result.from} -> ${result.to}${values["dry-run"] ? " (dry run, nothing changed)" : ""}`);
+        return 0;
+    } finally {
+        await Promise.all(forwards.map((f) => f.stop()));
+    }
+}
+
+async function runRollback(args: ParsedArgs<typeof rollbackOptions>, deps: ReleaseDeps): Promise<number> {
+    const stack = await deps.open(args.positionals[0]!);
+    if (args.values.list) {
+        for (const r of releases(await stack.history())) deps.out(`${r.deployedAt.toISOString()}  update ${r.version}  ${r.image}`);
         return 0;
     }
-    if (command === "cluster") {
-        // The pipeline logs into AWS and the cluster before it can reach any Pulumi backend: read the stack file.
-        const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-        if (positionals.length !== 1) throw new ReleaseError(usage.cluster);
-        const config = readStackFile(positionals[0]);
-        if (!config.aws || !config.cluster) throw new ReleaseError(`stack ${positionals[0]}: no aws and cluster sections: not an EKS stack`);
-        out(`region=${config.aws.region}`);
-        out(`cluster=${config.cluster.name}`);
-        return 0;
-    }
-    throw new ReleaseError(`${usage.promote}\n${usage.rollback}\n${usage.cluster}`);
+    const dryRun = args.values["dry-run"] ?? false;
+    const result = await rollback(stack, { to: args.values.to, dryRun, log: deps.out });
+    deps.out(`${stack.name}: detector ${result.from} -> ${result.to}${dryRun ? " (dry run, nothing changed)" : ""}`);
+    return 0;
+}
+
+function runCluster(args: ParsedArgs<Record<string, never>>, deps: ReleaseDeps): number {
+    // The pipeline logs into AWS and the cluster before it can reach any Pulumi backend: read the stack file.
+    const stack = args.positionals[0]!;
+    const config = readStackFile(stack);
+    if (!config.aws || !config.cluster) throw new UsageError(`stack ${stack}: no aws and cluster sections: not an EKS stack`);
+    deps.out(`region=${config.aws.region}`);
+    deps.out(`cluster=${config.cluster.name}`);
+    return 0;
+}
+
+function commandOf(name: string | undefined): Command {
+    if (name === "promote" || name === "rollback" || name === "cluster") return name;
+    throw new UsageError(`expected a command: promote, rollback or cluster, got ${name === undefined ? "nothing" : `"${name}"`}`);
+}
+
+function run(command: Command, args: ParsedArgs<Record<string, OptionSpec>>, deps: ReleaseDeps): Promise<number> | number {
+    if (command === "promote") return runPromote(args as ParsedArgs<typeof promoteOptions>, deps);
+    if (command === "rollback") return runRollback(args as ParsedArgs<typeof rollbackOptions>, deps);
+    return runCluster(args as ParsedArgs<Record<string, never>>, deps);
+}
+
+/** Parses and runs one command; throws UsageError/CheckFailedError as runCommand maps them (tests call this). */
+export async function main(argv: string[], deps: ReleaseDeps): Promise<number> {
+    const command = commandOf(argv[0]);
+    const parsed = parseCommandArgs(specs[command] as CommandSpec<Record<string, OptionSpec>>, argv.slice(1));
+    if (parsed === "help") return 0;
+    return run(command, parsed, deps);
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), openAutomationStack, (line) => console.log(line)).then(
-        (code) => process.exit(code),
-        (e: Error) => {
-            // Argument errors and ReleaseErrors are already one line; anything else is the CLI's or the Automation API's.
-            console.error(e instanceof ReleaseError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? e.message : `release: ${e.message.split("\n")[0]}`);
-            process.exit(1);
-        },
-    );
+    const open: OpenStack = (stack) => {
+        // The Automation API drives the pulumi CLI; `npm run` puts the pinned one (node_modules/.bin) on the PATH.
+        requireTool("pulumi", "npm ci installs the pinned CLI; run through npm run");
+        return openAutomationStack(stack);
+    };
+    const deps: ReleaseDeps = { open, out: (line) => console.log(line), kubectl: (process.env.KUBECTL ?? "kubectl").split(" ") };
+    const [name, ...rest] = process.argv.slice(2);
+    let command: Command;
+    try {
+        command = commandOf(name);
+    } catch (e) {
+        process.stderr.write(`error: ${(e as Error).message}\n`);
+        process.exit(2);
+    }
+    runCommand(specs[command] as CommandSpec<Record<string, OptionSpec>>, (args) => run(command, args, deps), rest);
 }

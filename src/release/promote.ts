@@ -1,14 +1,28 @@
-// Promotion: production runs exactly the detector image that staging deployed and smoke-checked,
-// pinned by digest in production's stack config (Pulumi.production.yaml, `detector.image`).
-import { detectorImageKey, requireDigest, ReleaseError } from "./image";
+// Promotion: production runs exactly the detector image that staging deployed, smoke-checked and
+// load-tested, pinned by digest in its stack config (Pulumi.production.yaml, `detector.image`).
+// Then `pulumi up` applies the new Rollout template and the release waits for Argo Rollouts'
+// verdict: fully promoted after the canary's watch (the manual's release watch; longer for a hotfix), or aborted by the
+// analysis, with traffic back on the stable version and the analysis result in the log.
+import { CheckFailedError, UsageError } from "../cli/command";
+import { detectorImageKey, requireDigest } from "./image";
+import { waitForRollout, type RolloutReader } from "./rollout";
 import type { OpenStack } from "./stack";
+
+/** The stack config path `promote --hotfix` sets (and a normal promote resets): the Rollout watches 30 min. */
+export const hotfixKey = "release.hotfix";
 
 export interface PromoteOptions {
     from: string;
     to: string;
     /** The digest to promote, as recorded by the pipeline's staging job; default: `from`'s `detectorImage` output. */
     image?: string;
-    dryRun?: boolean;
+    hotfix: boolean;
+    dryRun: boolean;
+    /** The gate: resolves with a summary line when the image passed `from`'s load test, throws otherwise. */
+    checkLoadTest: (image: string) => Promise<string>;
+    /** How to follow the rollout in `to`, and for how long at most. */
+    rollout: { reader: () => RolloutReader; timeoutSeconds: number; pollSeconds: number };
+    log: (line: string) => void;
 }
 
 export interface Promotion {
@@ -18,20 +32,33 @@ export interface Promotion {
 }
 
 export async function promote(open: OpenStack, options: PromoteOptions): Promise<Promotion> {
-    if (options.from === options.to) throw new ReleaseError(`promote: --from and --to are both "${options.to}"`);
+    if (options.from === options.to) throw new UsageError(`promote: the source and target stacks are both "${options.to}"`);
     let image: string;
     if (options.image !== undefined) {
         image = requireDigest(options.image, "--image");
     } else {
         const outputs = await (await open(options.from)).outputs();
-        if (!("detectorImage" in outputs)) {
-            throw new ReleaseError(`stack ${options.from}: no output detectorImage (has it been deployed?)`);
-        }
+        if (!("detectorImage" in outputs)) throw new CheckFailedError(`stack ${options.from}: no output detectorImage (has it been deployed?)`);
         image = requireDigest(outputs.detectorImage, `stack ${options.from} output detectorImage`);
     }
+    options.log(await options.checkLoadTest(image));
+
     const target = await open(options.to);
     const previous = await target.getConfig(detectorImageKey);
     const changed = previous !== image;
-    if (changed && !options.dryRun) await target.setConfig(detectorImageKey, image);
+    if (options.dryRun) return { image, previous, changed };
+
+    await target.setConfig(detectorImageKey, image);
+    await target.setConfig(hotfixKey, String(options.hotfix));
+    if (!changed) options.log(`${options.to}: detector.image is already ${image}; pulumi up applies any other change`);
+    const kind = options.hotfix ? "hotfix" : "release";
+    await target.up(`${kind} detector ${image}`, options.log);
+    options.log(`${options.to}: watching the ${kind} canary (at most ${Math.round(options.rollout.timeoutSeconds / 60)} min)`);
+    await waitForRollout(options.rollout.reader(), {
+        image,
+        timeoutSeconds: options.rollout.timeoutSeconds,
+        pollSeconds: options.rollout.pollSeconds,
+        log: options.log,
+    });
     return { image, previous, changed };
 }

@@ -1,6 +1,7 @@
 // The few stack operations delivery needs (outputs, config, history, up), behind an interface so
 // promotion, rollback and the health check are tested against fakes. The real one is the Pulumi
 // Automation API over this repository's project, which drives the `pulumi` CLI on the PATH.
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 
@@ -62,7 +63,15 @@ export const openAutomationStack: OpenStack = async (name) => {
                 config: Object.fromEntries(Object.entries(u.config ?? {}).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }])),
             })),
         up: async (message, log) => {
-            await stack.up({ message, onOutput: (out) => log(out.replace(/\n$/, "")), color: "never" });
+            // Like the pipeline's `pulumi up --policy-pack policies`: a promotion or rollback is held to the same policies.
+            const policyConfig = path.join(repoRoot, "policies", "config", `${name}.json`);
+            await stack.up({
+                message,
+                onOutput: (out) => log(out.replace(/\n$/, "")),
+                color: "never",
+                policyPacks: [path.join(repoRoot, "policies")],
+                ...(existsSync(policyConfig) ? { policyPackConfigs: [policyConfig] } : {}),
+            });
         },
     };
 };

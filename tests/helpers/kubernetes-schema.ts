@@ -11,6 +11,7 @@ type ModelClass = new (data: Record<string, unknown>) => Validatable;
 function modulePath(apiVersion: string, kind: string): string {
     const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
     if (group === "monitoring.coreos.com") return `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`;
+    if (group === "argoproj.io") return `@kubernetes-models/argo-rollouts/${group}/${version}/${kind}`;
     return group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
 }
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { at, plan, resource, stacks } from "../../helpers/plan";
 
-const deploymentOf = async (stack: string) => resource(await plan(stack), "kubernetes:apps/v1:Deployment", "detector").inputs;
+const deploymentOf = async (stack: string) => resource(await plan(stack), "kubernetes:argoproj.io/v1alpha1:Rollout", "detector").inputs;
 
 describe("infra/components/detector", () => {
     for (const stack of stacks) {
@@ -31,7 +31,9 @@ describe("infra/components/detector", () => {
                 for (const kind of ["requests", "limits"]) for (const r of ["cpu", "memory"]) assert.ok(resources[kind][r], `${kind}.${r}`);
             });
             it("rolls out without ever dropping below serving capacity", async () => {
-                assert.deepEqual(at(await deploymentOf(stack), "spec.strategy"), { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+                const canary = at(await deploymentOf(stack), "spec.strategy.canary");
+                assert.equal(canary.maxUnavailable, 0);
+                assert.equal(canary.maxSurge, 1);
             });
             it("scales on 70% CPU between the configured bounds, and the HPA owns the replica count", async () => {
                 const p = await plan(stack);
@@ -40,7 +42,7 @@ describe("infra/components/detector", () => {
                 assert.equal(at(hpa, "spec.minReplicas"), expectedMin);
                 assert.ok(at(hpa, "spec.maxReplicas") >= expectedMin);
                 assert.equal(at(hpa, "spec.metrics.0.resource.target.averageUtilization"), 70);
-                assert.equal(at(hpa, "spec.scaleTargetRef.name"), "detector");
+                assert.deepEqual(at(hpa, "spec.scaleTargetRef"), { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "detector" });
                 assert.equal(at(await deploymentOf(stack), "spec.replicas"), undefined);
             });
             it("has a PodDisruptionBudget that still lets a node drain", async () => {
@@ -83,7 +85,7 @@ describe("infra/components/detector", () => {
         const image = resource(p, "docker:index/image:Image", "detector-image").inputs;
         assert.match(String(image.imageName), /pneumonia-detector:1\.5\.0$/);
         assert.match(
-            at(resource(p, "kubernetes:apps/v1:Deployment", "detector").inputs, "spec.template.spec.containers.0.image"),
+            at(resource(p, "kubernetes:argoproj.io/v1alpha1:Rollout", "detector").inputs, "spec.template.spec.containers.0.image"),
             /pneumonia-detector@sha256:/,
         );
         assert.equal(at(image, "registry.password"), "[secret]");

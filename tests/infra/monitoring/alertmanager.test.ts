@@ -51,7 +51,7 @@ describe("monitoring: Alertmanager config", () => {
         const cases: Array<[Record<string, string>, string]> = [
             ...severities.map((severity): [Record<string, string>, string] => [{ severity, alertname: "DetectorErrorBudgetBurn", service: "detector" }, receiverFor[severity]]),
             [{ severity: "warning", alertname: "KubePodCrashLooping", namespace: "pneumonia" }, "ticket"],
-            [{ severity: "none", alertname: "Watchdog" }, "null"],
+            [{ severity: "none", alertname: "Watchdog" }, "heartbeat"],
             [{ severity: "info", alertname: "CPUThrottlingHigh" }, "null"],
             [{ alertname: "SomethingWithoutSeverity" }, "ticket"],
         ];

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { monitoringArtifacts } from "../../../infra/monitoring/artifacts";
 import { dashboardExpressions, dashboards } from "../../../infra/monitoring/dashboards";
+import { modelQualityMetrics } from "../../../infra/monitoring/model-quality";
 import { runTool } from "../../../infra/monitoring/promtool";
 import { recordingGroups } from "../../../infra/monitoring/recording";
 import type { MonitoringConfig } from "../../../infra/monitoring/config";
@@ -35,6 +36,7 @@ function allowedMetrics(config: MonitoringConfig): Set<string> {
         // The backup freshness contract (platform contracts, backups section).
         "pneumonia_backup_last_duration_seconds",
         "pneumonia_backup_last_size_bytes",
+        ...modelQualityMetrics(config),
     ]);
 }
 
@@ -98,7 +100,7 @@ describe("monitoring: Grafana dashboards", () => {
 
     it("monitoringArtifacts writes rules, the Alertmanager config and one JSON file per dashboard", () => {
         const paths = monitoringArtifacts(stackConfig("staging")).map((a) => a.path);
-        assert.deepEqual(paths, ["prometheus/rules.yaml", "alertmanager/alertmanager.yaml", "grafana/pneumonia-detector.json", "grafana/pneumonia-platform.json"]);
+        assert.deepEqual(paths, ["prometheus/rules.yaml", "alertmanager/alertmanager.yaml", "grafana/pneumonia-detector.json", "grafana/pneumonia-platform.json", "grafana/pneumonia-model.json"]);
         for (const artifact of monitoringArtifacts(stackConfig("staging")).filter((a) => a.path.endsWith(".json"))) JSON.parse(artifact.content);
     });
 });

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { minimumReplicas, selectorMatches, serviceSelects } from "../../../policies/lib/kubernetes";
+import { minimumReplicas, selectorMatches, serviceSelects, workloadOf } from "../../../policies/lib/kubernetes";
 
 describe("lib/kubernetes", () => {
     const labels = { "app.kubernetes.io/name": "detector", tier: "api" };
@@ -24,5 +24,15 @@ describe("lib/kubernetes", () => {
         const hpa = (namespace: string) => ({ props: { metadata: { name: "detector", namespace }, spec: { scaleTargetRef: { kind: "Deployment", name: "detector" }, minReplicas: 3 } } });
         assert.deepEqual(minimumReplicas(workload, [hpa("pneumonia")]), { replicas: 3, from: "HorizontalPodAutoscaler detector minReplicas" });
         assert.deepEqual(minimumReplicas(workload, [hpa("other")]), { replicas: 5, from: "spec.replicas" });
+    });
+
+    it("reads an Argo Rollout's pod template like a Deployment's, and no other custom resource's", () => {
+        // argoproj.io/v1alpha1 Rollout: spec.template is a PodTemplateSpec (https://argo-rollouts.readthedocs.io/en/stable/features/specification/).
+        const pod = { containers: [{ name: "detector", image: "detector:1.0.0" }] };
+        const notAClass = { isType: () => false };
+        const rollout = workloadOf({ ...notAClass, props: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "detector" }, spec: { template: { spec: pod } } } });
+        assert.equal(rollout?.kind, "Rollout");
+        assert.deepEqual(rollout?.pod, pod);
+        assert.equal(workloadOf({ ...notAClass, props: { apiVersion: "argoproj.io/v1alpha1", kind: "AnalysisTemplate", spec: { template: { spec: pod } } } }), undefined);
     });
 });

@@ -179,7 +179,7 @@ describe("dr-drill", function () {
             kmsKeyArn: production.outputs.backupKmsKeyArn,
         });
         const images = drill.resources
-            .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
+            .filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:argoproj.io/v1alpha1:Rollout")
             .map((r) => (r.inputs as any).spec.template.spec.containers[0].image);
         assert.ok(images.includes(production.outputs.detectorImage) && images.includes(production.outputs.mlflowImage));
         assert.equal(drill.resources.some((r) => r.type === "docker:index/image:Image" || r.type === "aws:ecr/repository:Repository"), false, "builds nothing");

@@ -33,10 +33,10 @@ describe("npm run plan", () => {
         for (const r of doc.resources) assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "protect", "retainOnDelete", "inputs"]);
 
         const files = fs.readdirSync(path.join(out, "kubernetes"));
-        assert.ok(files.includes("deployment-pneumonia-detector.yaml"));
+        assert.ok(files.includes("rollout-pneumonia-detector.yaml"));
         assert.ok(files.includes("namespace-cluster-pneumonia.yaml"));
-        const deployment = parse(fs.readFileSync(path.join(out, "kubernetes", "deployment-pneumonia-detector.yaml"), "utf8"));
-        assert.equal(deployment.kind, "Deployment");
+        const deployment = parse(fs.readFileSync(path.join(out, "kubernetes", "rollout-pneumonia-detector.yaml"), "utf8"));
+        assert.equal(deployment.kind, "Rollout");
         for (const artifact of ["prometheus/rules.yaml", "alertmanager/alertmanager.yaml", "grafana/pneumonia-detector.json", "grafana/pneumonia-platform.json"]) {
             assert.ok(fs.existsSync(path.join(out, artifact)), artifact);
         }

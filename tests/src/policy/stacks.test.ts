@@ -39,7 +39,7 @@ describe("policies on the stacks", () => {
             .filter((r) => r.type !== "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
             .map(({ urn, type, name, parent, inputs }) => {
                 const props = structuredClone(inputs) as Record<string, any>;
-                if (type === "kubernetes:apps/v1:Deployment" && name === "detector") {
+                if (type === "kubernetes:argoproj.io/v1alpha1:Rollout" && name === "detector") {
                     props.spec.template.spec.containers[0].image = "ghcr.io/pneumonia-detector/api:latest";
                     props.spec.template.spec.containers[0].securityContext.privileged = true;
                 }
