@@ -3,8 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
+import { capacityConfigSchema, capacityDefaults, costConfigSchema, costDefaults } from "./capacity/config";
 import { drillDefaults, drillIssues, drillSchema } from "./drill";
-import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
+import { monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
 
@@ -139,6 +140,9 @@ const platformSchema = z
         objectStore: objectStoreSchema,
         monitoring: monitoringConfigSchema,
         backups: backupsConfigSchema,
+        capacity: capacityConfigSchema,
+        /** AWS environments: the monthly budget and where its notifications go (infra/capacity/config.ts). */
+        cost: costConfigSchema.optional(),
         /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
         drill: drillSchema.optional(),
     })
@@ -175,6 +179,7 @@ export interface PlatformConfig extends PlatformSettings {
     /** The Pulumi stack name; equals `environment` except for DR drill stacks. */
     stack: string;
     secrets: PlatformSecrets;
+    monitoring: MonitoringConfig;
 }
 
 const commonResources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
@@ -225,6 +230,8 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         },
         monitoring: monitoringDefaults(env),
         backups: backupsDefaults(env),
+        capacity: capacityDefaults(),
+        cost: costDefaults(env),
     };
 }
 
@@ -238,7 +245,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     const merged = deepMerge((raw.drill ? drillDefaults(defaults) : defaults) as Record<string, unknown>, raw);
     const result = platformSchema.safeParse(merged);
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
-    return { ...result.data, stack, secrets };
+    // The forecast alerts are monitoring rules and read the horizon from the monitoring slice.
+    return { ...result.data, monitoring: { ...result.data.monitoring, capacity: result.data.capacity }, stack, secrets };
 }
 
 /** Reads the running stack's config. The only place in the program that touches `pulumi.Config`. */

@@ -1,6 +1,7 @@
 // The alerts: one typed definition per alert rule, the single source of truth for the
 // PrometheusRule objects, the promtool tests, the runbooks and the alert table in the docs.
 // Thresholds are the operations manual's numbers (docs/monitoring.md cites each one).
+import { capacityForecastAlerts } from "../capacity/forecasts";
 import type { MonitoringConfig } from "./config";
 import { latencyObjectiveSeconds, selector } from "./recording";
 import {
@@ -745,5 +746,6 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             (v) => steady(15, v),
             [0.0055, 0.0045],
         ),
+        ...capacityForecastAlerts(config),
     ];
 }

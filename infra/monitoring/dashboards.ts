@@ -1,6 +1,7 @@
 // Grafana dashboards as data: the detector (the manual's business and technical metrics) and the
 // platform (MLflow, Postgres, backups). Queries read our recording rules, the metric contract and
 // kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
+import { capacityDashboard } from "../capacity/dashboard";
 import type { MonitoringConfig } from "./config";
 import { latencyObjectiveSeconds, selector } from "./recording";
 
@@ -9,7 +10,7 @@ interface Target {
     legend: string;
 }
 
-interface PanelSpec {
+export interface PanelSpec {
     title: string;
     kind: "timeseries" | "stat";
     unit: string;
@@ -63,7 +64,7 @@ function layout(rows: PanelSpec[][]): Record<string, unknown>[] {
     );
 }
 
-function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dashboard {
+export function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dashboard {
     return {
         uid,
         title,
@@ -265,7 +266,7 @@ export function platformDashboard(config: MonitoringConfig, appNamespace: string
 }
 
 export function dashboards(config: MonitoringConfig, appNamespace: string): Dashboard[] {
-    return [detectorDashboard(config, appNamespace), platformDashboard(config, appNamespace)];
+    return [detectorDashboard(config, appNamespace), platformDashboard(config, appNamespace), capacityDashboard(config, appNamespace)];
 }
 
 /** Every PromQL expression of a dashboard, for parsing and metric checks. */

@@ -1,5 +1,6 @@
 // Recording rules: every alert and dashboard reads these pre-aggregated series, so an alert
 // evaluation never scans raw per-pod samples over long windows more than once per interval.
+import { capacityRecordingGroups } from "../capacity/forecasts";
 import type { MonitoringConfig } from "./config";
 
 export interface RecordingRule {
@@ -105,5 +106,6 @@ export function recordingGroups(config: MonitoringConfig): RuleGroup<RecordingRu
         { name: "pneumonia-detector", rules: [...latency, ...resources] },
         { name: "pneumonia-node", rules: disk },
         { name: "pneumonia-backups", rules: backups },
+        ...capacityRecordingGroups(config),
     ];
 }
