@@ -7,6 +7,7 @@ import { BackupBucket, backupBucketProtection } from "./backups/bucket";
 import { BackupJobs } from "./backups/jobs";
 import { RestoreJob, restoreServiceAccount, restoreSourceStatements } from "./backups/restore";
 import { loadConfig } from "./config";
+import { RightSizing, sizedWorkloads } from "./capacity/right-sizing";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
 import { workloadImage } from "./components/image";
@@ -218,6 +219,10 @@ export = async () => {
         },
         { providers, dependsOn: [app, ...(monitoringNs ? [monitoringNs] : []), ...storage.ready, ...database.ready] },
     );
+
+    // VPA recommendations for the monthly capacity review; its CRDs and ClusterRoles are cluster-wide,
+    // so a drill stack installs none and its source's recommender serves the cluster.
+    if (!drill) new RightSizing("right-sizing", { stack, namespace: monitoringNamespace, appNamespace: cluster.appNamespace, workloads: sizedWorkloads }, { provider: kubernetes, dependsOn: [app, detector, mlflow, ...(monitoringNs ? [monitoringNs] : [])] });
 
     // After `pulumi up` has rolled both out, the stack checks from inside the cluster that they answer.
     new SmokeCheck(
