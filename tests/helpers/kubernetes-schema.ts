@@ -1,6 +1,7 @@
 // Validates rendered Kubernetes objects against the OpenAPI schemas shipped by kubernetes-models
 // (and @kubernetes-models/prometheus-operator for the monitoring CRs): what an API server's
 // schema validation would reject, caught without a cluster.
+import { validateVerticalPodAutoscaler, vpaApiVersion } from "../infra/capacity/vpa-schema";
 
 interface Validatable {
     validate(): void;
@@ -19,6 +20,7 @@ export async function validateKubernetesObject(object: Record<string, unknown>):
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
     const label = `${kind}/${metadata.namespace ?? "-"}/${metadata.name}`;
     if (!apiVersion || !kind) throw new Error(`${label}: apiVersion and kind are required`);
+    if (apiVersion === vpaApiVersion) return validateVerticalPodAutoscaler(object);
     let Model: ModelClass;
     try {
         const module = (await import(modulePath(apiVersion, kind))) as Record<string, ModelClass>;
