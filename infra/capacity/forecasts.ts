@@ -170,7 +170,9 @@ export function capacityRecordingGroups(config: MonitoringConfig): RuleGroup<Rec
         {
             name: "pneumonia-capacity",
             rules: [
-                ...forecastTargets(config).map((t) => ({ record: crossingRecord, expr: labelled(t) })),
+                // One rule for every trigger: their series differ by `trigger`, and one record name
+                // defined twice would be a duplicate rule to promtool's linter.
+                { record: crossingRecord, expr: forecastTargets(config).map(labelled).join("\nor\n") },
                 {
                     record: backupSizeForecastRecord,
                     expr: `max by (job, kind) (\n  predict_linear(pneumonia_backup_last_size_bytes${backups}[${forecastRange}], ${forecastDays(config)} * ${day})\n)`,

@@ -106,9 +106,9 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
         assert.equal(ofType(production, "random:index/randomPassword:RandomPassword").length, 0);
     });
 
-    it("provisions both dashboards as sidecar ConfigMaps", () => {
+    it("provisions the dashboards as sidecar ConfigMaps", () => {
         const maps = ofType(production, "kubernetes:core/v1:ConfigMap").filter((c) => c.inputs.metadata.labels.grafana_dashboard === "1");
-        assert.deepEqual(maps.map((m) => Object.keys(m.inputs.data)[0]).sort(), ["pneumonia-detector.json", "pneumonia-platform.json"]);
+        assert.deepEqual(maps.map((m) => Object.keys(m.inputs.data)[0]).sort(), ["pneumonia-capacity.json", "pneumonia-detector.json", "pneumonia-platform.json"]);
         for (const m of maps) JSON.parse(Object.values(m.inputs.data)[0] as string);
     });
 
