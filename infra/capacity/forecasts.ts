@@ -18,7 +18,6 @@ import { defaultForecastDays } from "./config";
 export const forecastRange = "4w";
 const day = 86400;
 
-
 /** Seconds until a trigger's windowed value crosses its threshold, at the 4-week trend; absent when not rising. */
 export const crossingRecord = "trigger:capacity_crossing_seconds:predict_linear4w";
 /** Each backup kind's size `capacity.forecastDays` ahead: the daily growth of the backup bucket. */
@@ -43,7 +42,7 @@ export interface ForecastTarget {
     labels: Record<string, string>;
     /** How a history of the trigger's windowed value is exposed as raw metrics, one sample per `historyStep`. */
     history: (windowedValueAt: (tDays: number) => number) => InputSeries[];
-    /** A rise per day that crosses within the horizon when started 14 days short of the threshold. */
+    /** The daily rise of the test histories' trends, in the threshold's unit. */
     slopePerDay: number;
 }
 
@@ -55,7 +54,7 @@ function windowSeconds(w: string): number {
 /** Test histories: 28 days of 4 h samples, "now" being the last one. */
 export const historyStep: Duration = "4h";
 const stepDays = 4 / 24;
-export const historySteps = 28 / stepDays + 1;
+const historySteps = 28 / stepDays + 1;
 const times = Array.from({ length: historySteps }, (_, i) => i * stepDays);
 
 const number = (n: number) => String(Math.round(n * 1e6) / 1e6);
