@@ -6,7 +6,7 @@ import type { MonitoringConfig } from "../monitoring/config";
 import { dashboard, type Dashboard, type PanelSpec } from "../monitoring/dashboards";
 import { selector } from "../monitoring/recording";
 import { backupSizeForecastRecord, crossingRecord, forecastDays } from "./forecasts";
-import { p95UsageQuery, requestQuery, sizedContainers, type ResourceName } from "./usage";
+import { p95UsageQuery, recommendationMargin, requestQuery, sizedContainers, type ResourceName } from "./usage";
 
 export function capacityDashboard(config: MonitoringConfig, appNamespace: string): Dashboard {
     const m = config.detector;
@@ -14,12 +14,13 @@ export function capacityDashboard(config: MonitoringConfig, appNamespace: string
     const horizon = forecastDays(config);
     const { cpu, memory, latency, errorRate } = scalingTriggers;
     const sizing = (resource: ResourceName): PanelSpec => ({
-        title: `${resource === "cpu" ? "CPU" : "Memory"}: request against p95 usage (4 weeks)`,
+        title: `${resource === "cpu" ? "CPU" : "Memory"}: request, p95 usage (4 weeks) and recommendation`,
         kind: "timeseries",
         unit: resource === "cpu" ? "short" : "bytes",
         targets: sizedContainers.flatMap((c) => [
             { expr: requestQuery(appNamespace, c, resource), legend: `${c} request` },
             { expr: p95UsageQuery(appNamespace, c, resource), legend: `${c} p95 usage` },
+            { expr: `${p95UsageQuery(appNamespace, c, resource)} * ${1 + recommendationMargin}`, legend: `${c} recommended (p95 + ${recommendationMargin * 100} %)` },
         ]),
     });
     const daysUntil = (filter: Record<string, string>, legend: string, title: string): PanelSpec => ({

@@ -30,10 +30,10 @@ describe("capacity: Grafana dashboard", () => {
         assert.deepEqual(limit("Error rate"), [null, scalingTriggers.errorRate.ratio]);
     });
 
-    it("sets request against p95 usage for the detector, MLflow and the backup jobs, in the app namespace", () => {
+    it("sets request against p95 usage and the recommendation for the detector, MLflow and the backup jobs, in the app namespace", () => {
         for (const resource of ["CPU", "Memory"]) {
             const legends = panels.find((p) => p.title.startsWith(`${resource}: request`))!.targets.map((t) => t.legendFormat);
-            assert.deepEqual(legends, sizedContainers.flatMap((c) => [`${c} request`, `${c} p95 usage`]));
+            assert.deepEqual(legends, sizedContainers.flatMap((c) => [`${c} request`, `${c} p95 usage`, `${c} recommended (p95 + 15 %)`]));
         }
         const exprs = panels.flatMap((p) => p.targets.map((t) => t.expr)).filter((e) => e.includes("container="));
         assert.ok(exprs.length > 0);
