@@ -1,6 +1,6 @@
 // The environment's monthly AWS Budget, with notifications at 80 % of actual spend and 100 % of
 // forecast spend to a KMS-encrypted SNS topic that delivers to the ticket system (`cost.notify`):
-// the queue SEV-4 tickets land in. The topic admits AWS Budgets the way its docs ask
+// where SEV-4 (next business day) work is taken from. The topic admits AWS Budgets the way its docs ask
 // (https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html): service
 // principal budgets.amazonaws.com, sns:Publish, only for this account (aws:SourceAccount) and its
 // budgets (aws:SourceArn); and the key lets that service encrypt to the topic

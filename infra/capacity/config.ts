@@ -6,7 +6,7 @@ import { int } from "../util/schema";
 
 export const capacityConfigSchema = z
     .object({
-        /** A forecast scaling trigger or volume fill within this many days raises a SEV-4 ticket. */
+        /** A forecast scaling trigger or volume fill within this many days raises a SEV-4 alert. */
         forecastDays: int(1, 365),
     })
     .strict();
@@ -20,7 +20,7 @@ export const costConfigSchema = z
             .positive({ error: "a positive number of US dollars such as 500" }),
         /**
          * Where the budget's SNS topic delivers: the ticket system's e-mail intake (`mailto:`) or
-         * HTTPS webhook (`https://`), the same queue SEV-4 alerts land in. Unset: the topic has no
+         * HTTPS webhook (`https://`), worked with SEV-4's next-business-day target. Unset: the topic has no
          * subscriber yet (the plan warns).
          */
         notify: z

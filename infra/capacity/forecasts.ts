@@ -1,6 +1,6 @@
 // Capacity forecasts: from the last 4 weeks, when each of the manual's scaling triggers (and the
 // disk-free limit on every persistent volume) will be crossed, as recording rules the capacity
-// dashboard and `npm run capacity-report` read, and SEV-4 ticket alerts when a crossing is due
+// dashboard and `npm run capacity-report` read, and SEV-4 alerts when a crossing is due
 // within `capacity.forecastDays`.
 //
 // The projection is Prometheus' simple linear regression: `predict_linear(v[4w], t)` is the value

@@ -16,6 +16,7 @@ import {
     trendHistory,
 } from "../../../infra/capacity/forecasts";
 import { scalingTriggers } from "../../../infra/manual";
+import { alertmanagerArtifact, receiverFor } from "../../../infra/monitoring/alertmanager";
 import type { MonitoringConfig } from "../../../infra/monitoring/config";
 import { definitionTests, promtoolTestFile, runTool } from "../../../infra/monitoring/promtool";
 import { rulesYaml } from "../../../infra/monitoring/rules";
@@ -109,6 +110,19 @@ describe("capacity: forecast rules (promtool)", () => {
         writeFileSync(join(dir.path, "short.yaml"), promtoolTestFile("short-rules.yaml", historyStep, tests));
         const result = await runTool("promtool", ["test", "rules", "short.yaml"], dir.path);
         assert.equal(result.code, 0, result.output);
+    });
+
+    // Alertmanager's own routing (amtool config routes test, prometheus/alertmanager docs) decides
+    // where the forecasts go: the SEV-4 receiver in business hours, never a pager.
+    it("Alertmanager routes every forecast alert to the SEV-4 receiver and pages nobody (amtool)", async () => {
+        writeFileSync(join(dir.path, "alertmanager.yaml"), alertmanagerArtifact(config));
+        for (const a of capacityForecastAlerts(config)) {
+            const labels = [`alertname=${a.name}`, `severity=${a.severity}`, `service=${a.service}`];
+            const routed = await runTool("amtool", ["config", "routes", "test", "--config.file=alertmanager.yaml", `--verify.receivers=${receiverFor.low}`, ...labels], dir.path);
+            assert.equal(routed.code, 0, routed.output);
+            const paged = await runTool("amtool", ["config", "routes", "test", "--config.file=alertmanager.yaml", `--verify.receivers=${receiverFor.critical}`, ...labels], dir.path);
+            assert.notEqual(paged.code, 0, `${a.name} must not page`);
+        }
     });
 
     it("one SEV-4 forecast alert per scaling trigger of the manual, plus volume fill", () => {
