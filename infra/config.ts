@@ -3,13 +3,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
+import { capacityConfigSchema, capacityDefaults, costConfigSchema, costDefaults } from "./capacity/config";
 import { drillDefaults, drillIssues, drillSchema } from "./drill";
 import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { environments, type Environment } from "./environment";
 import { scalingTriggers } from "./manual";
 import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
-import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
+import { monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
 import { releaseConfigSchema, releaseDefaults } from "./release/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
@@ -149,6 +150,9 @@ const platformSchema = z
         monitoring: monitoringConfigSchema,
         backups: backupsConfigSchema,
         logging: loggingConfigSchema,
+        capacity: capacityConfigSchema,
+        /** AWS environments: the monthly budget and where its notifications go (infra/capacity/config.ts). */
+        cost: costConfigSchema.optional(),
         /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
         drill: drillSchema.optional(),
         edge: edgeConfigSchema,
@@ -191,6 +195,7 @@ export interface PlatformConfig extends Omit<PlatformSettings, "edge"> {
     /** The Pulumi stack name; equals `environment` except for DR drill stacks. */
     stack: string;
     secrets: PlatformSecrets;
+    monitoring: MonitoringConfig;
 }
 
 const commonResources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
@@ -244,6 +249,8 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         logging: loggingDefaults(env),
         edge: edgeDefaults(env),
         release: releaseDefaults(env),
+        capacity: capacityDefaults(),
+        cost: costDefaults(env),
     };
 }
 
@@ -258,7 +265,14 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     const result = platformSchema.safeParse(merged);
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
     // The refinements above guarantee the edge host is set.
-    return { ...result.data, edge: result.data.edge as EdgeSettings, stack, secrets };
+    // The forecast alerts are monitoring rules and read the horizon from the monitoring slice.
+    return {
+        ...result.data,
+        edge: result.data.edge as EdgeSettings,
+        monitoring: { ...result.data.monitoring, capacity: result.data.capacity },
+        stack,
+        secrets,
+    };
 }
 
 /** Every top-level key the project namespace may hold: the schema's sections and the secret keys. */

@@ -7,6 +7,8 @@ import { BackupBucket, backupBucketProtection } from "./backups/bucket";
 import { BackupJobs } from "./backups/jobs";
 import { RestoreJob, restoreServiceAccount, restoreSourceStatements } from "./backups/restore";
 import { loadConfig } from "./config";
+import { CostBudget } from "./capacity/budget";
+import { RightSizing, sizedWorkloads } from "./capacity/right-sizing";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
 import { Edge } from "./edge";
@@ -31,6 +33,8 @@ export = async () => {
     const drill = config.drill !== undefined;
     const protect = production && !drill;
     const tags = { project: "pneumonia-platform", environment, stack, "managed-by": "pulumi" };
+    // Cost allocation: every AWS resource also says which component it belongs to (policies/aws/cost-allocation-tags.ts).
+    const tagsFor = (component: string) => ({ ...tags, component });
 
     const kubernetes = new k8s.Provider("kubernetes", {
         context: cluster.context,
@@ -53,7 +57,7 @@ export = async () => {
             config: config.objectStore,
             stack,
             namespace: app.name,
-            tags,
+            tags: tagsFor("storage"),
             cluster: config.cluster,
             region: config.aws?.region,
             secretKey: config.secrets.objectStoreSecretKey,
@@ -66,7 +70,7 @@ export = async () => {
     if (storage.backupSecureBucket) {
         new BackupBucket(
             "backups",
-            { bucket: storage.backupSecureBucket, config: config.backups, stack, region: config.aws!.region, tags, protect, forceDestroy: drill },
+            { bucket: storage.backupSecureBucket, config: config.backups, stack, region: config.aws!.region, tags: tagsFor("backups"), protect, forceDestroy: drill },
             { providers },
         );
     }
@@ -81,7 +85,7 @@ export = async () => {
             stack,
             namespace: app.name,
             password: databasePassword,
-            tags,
+            tags: tagsFor("database"),
             cluster: config.cluster,
             protect,
             skipFinalSnapshot: drill,
@@ -95,7 +99,7 @@ export = async () => {
             image: config.backups.image,
             build: config.backups.build ? { context: ".", dockerfile: "images/backup/Dockerfile", tag: config.backups.build.tag } : undefined,
             repository: "pneumonia-backup",
-            tags,
+            tags: tagsFor("backups"),
         },
         { providers },
     );
@@ -112,7 +116,7 @@ export = async () => {
                   }
                 : undefined,
             repository: "pneumonia-mlflow",
-            tags,
+            tags: tagsFor("mlflow"),
         },
         { providers },
     );
@@ -174,7 +178,7 @@ export = async () => {
 
     const detectorImage = workloadImage(
         "detector-image",
-        { image: config.detector.image, build: config.detector.build ?? undefined, repository: "pneumonia-detector", tags },
+        { image: config.detector.image, build: config.detector.build ?? undefined, repository: "pneumonia-detector", tags: tagsFor("detector") },
         { providers },
     );
     const detector = new Detector(
@@ -202,7 +206,7 @@ export = async () => {
             appNamespace: cluster.appNamespace,
             secrets: config.secrets,
             database: { connectionSecretName: database.connectionSecretName, egress: database.clientEgress },
-            aws: config.cluster ? { tags } : undefined,
+            aws: config.cluster ? { tags: tagsFor("monitoring") } : undefined,
         },
         { providers, dependsOn: [app, ...database.ready] },
     );
@@ -226,7 +230,7 @@ export = async () => {
                       ...storage.inClusterCredentials,
                       server: { namespace: cluster.appNamespace, pods: selectorLabels("object-store", stack), port: objectStorePort },
                   }
-                : { kind: "s3", cluster: config.cluster!, region: config.aws!.region, tags, protect: production },
+                : { kind: "s3", cluster: config.cluster!, region: config.aws!.region, tags: tagsFor("logging"), protect: production },
         },
         { providers, dependsOn: [monitoringNs, monitoring.release, ...storage.ready] },
     ) : undefined;
@@ -246,7 +250,7 @@ export = async () => {
                 mlflow: { url: `http://mlflow.${cluster.appNamespace}.svc:${mlflowPort}`, port: mlflowPort, pods: selectorLabels("mlflow", stack) },
                 s3Region: config.objectStore.kind === "s3" ? config.aws?.region : undefined,
             },
-            aws: config.aws && config.cluster ? { cluster: config.cluster, region: config.aws.region, tags } : undefined,
+            aws: config.aws && config.cluster ? { cluster: config.cluster, region: config.aws.region, tags: tagsFor("edge") } : undefined,
             protect: production,
         },
         { providers, dependsOn: [app, detector, ...(monitoring ? [monitoring] : [])] },
@@ -279,6 +283,14 @@ export = async () => {
         },
         { providers, dependsOn: [app, ...(monitoringNs ? [monitoringNs] : []), ...storage.ready, ...database.ready] },
     );
+
+    // VPA recommendations for the monthly capacity review; its CRDs and ClusterRoles are cluster-wide,
+    // so a drill stack installs none and its source's recommender serves the cluster.
+    if (!drill) new RightSizing("right-sizing", { stack, namespace: monitoringNamespace, appNamespace: cluster.appNamespace, workloads: sizedWorkloads }, { provider: kubernetes, dependsOn: [app, detector, mlflow, ...(monitoringNs ? [monitoringNs] : [])] });
+
+    // The environment's monthly AWS Budget, alerting the ticket queue; a drill stack runs in its
+    // source's account and month, which the source's budget already covers.
+    if (config.cost && awsProvider && !drill) new CostBudget("budget", { cost: config.cost, stack, tags: tagsFor("cost") }, { provider: awsProvider });
 
     // After `pulumi up` has rolled both out, the stack checks from inside the cluster that they answer.
     new SmokeCheck(

@@ -1,5 +1,6 @@
 // The pack's policies, in one list that index.ts (the engine's entry point) and the in-process
 // evaluator (src/policy) both use. Importing this module starts nothing.
+import { costAllocationTags } from "./aws/cost-allocation-tags";
 import { ec2NoPublicIngress } from "./aws/ec2-no-public-ingress";
 import { ecrImmutableTags, ecrScanOnPush } from "./aws/ecr";
 import { iamNoWildcardDataResources, iamNoWildcardWriteActions } from "./aws/iam";
@@ -52,6 +53,7 @@ export const policies: PlatformPolicy[] = [
     s3BackupBucketLifecycle,
     s3BackupBucketObjectLock,
     kmsKeyRotation,
+    costAllocationTags,
     rdsStorageEncrypted,
     rdsBackupRetention,
     rdsMultiAz,

@@ -5,6 +5,7 @@
 import { objectives, recoveryTimeObjectives, scalingTriggers, severityClasses, type Severity } from "../manual";
 import { edgeAlerts } from "../edge/alerts";
 import { loggingPipelineAlerts } from "../logging/alerts";
+import { capacityForecastAlerts } from "../capacity/forecasts";
 import type { MonitoringConfig } from "./config";
 import { modelQualityAlerts } from "./model-quality";
 import { latencyObjectiveSeconds, selector } from "./recording";
@@ -753,5 +754,6 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
         ...loggingPipelineAlerts(),
         ...edgeAlerts(),
         ...modelQualityAlerts(config),
+        ...capacityForecastAlerts(config),
     ];
 }

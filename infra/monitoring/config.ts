@@ -2,6 +2,7 @@
 // the sizing of kube-prometheus-stack. Thresholds are not here: they are the manual's numbers and
 // live with the alert definitions (infra/monitoring/alerts.ts).
 import { z } from "zod";
+import type { CapacityConfig } from "../capacity/config";
 import type { Environment } from "../environment";
 import { int, storageQuantity } from "../util/schema";
 import { modelQualityConfigSchema, modelQualityDefaults } from "./model-quality";
@@ -102,7 +103,8 @@ export const monitoringConfigSchema = z
             ctx.addIssue({ code: "custom", path: ["backupKinds"], message: "each kind once" });
         }
     });
-export type MonitoringConfig = z.infer<typeof monitoringConfigSchema>;
+/** `capacity` is the stack's capacity section (infra/capacity/config.ts), handed over by infra/config.ts. */
+export type MonitoringConfig = z.infer<typeof monitoringConfigSchema> & { capacity?: CapacityConfig };
 export type DetectorMetrics = MonitoringConfig["detector"];
 
 export function monitoringDefaults(env: Environment): MonitoringConfig {

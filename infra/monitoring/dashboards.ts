@@ -1,6 +1,7 @@
 // Grafana dashboards as data: the detector (the manual's business and technical metrics) and the
 // platform (MLflow, Postgres, backups). Queries read our recording rules, the metric contract and
 // kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
+import { capacityDashboard } from "../capacity/dashboard";
 import { podLogsLink } from "../logging/dashboard";
 import { objectives } from "../manual";
 import { percent, slo } from "./alerts";
@@ -285,7 +286,12 @@ export function platformDashboard(config: MonitoringConfig, appNamespace: string
 }
 
 export function dashboards(config: MonitoringConfig, appNamespace: string): Dashboard[] {
-    return [detectorDashboard(config, appNamespace), platformDashboard(config, appNamespace), modelDashboard(config)];
+    return [
+        detectorDashboard(config, appNamespace),
+        platformDashboard(config, appNamespace),
+        modelDashboard(config),
+        capacityDashboard(config, appNamespace),
+    ];
 }
 
 /** Every PromQL expression of a dashboard, for parsing and metric checks. */

@@ -1,5 +1,6 @@
 // Recording rules: every alert and dashboard reads these pre-aggregated series, so an alert
 // evaluation never scans raw per-pod samples over long windows more than once per interval.
+import { capacityRecordingGroups } from "../capacity/forecasts";
 import { objectives, scalingTriggers } from "../manual";
 import type { MonitoringConfig } from "./config";
 
@@ -107,5 +108,6 @@ export function recordingGroups(config: MonitoringConfig): RuleGroup<RecordingRu
         { name: "pneumonia-detector", rules: [...latency, ...resources] },
         { name: "pneumonia-node", rules: disk },
         { name: "pneumonia-backups", rules: backups },
+        ...capacityRecordingGroups(config),
     ];
 }

@@ -2,6 +2,7 @@
 // (and @kubernetes-models/prometheus-operator for the monitoring CRs): what an API server's
 // schema validation would reject, caught without a cluster.
 import { crdSchemaGroups, validateCustomResource } from "./crd-schema";
+import { validateVerticalPodAutoscaler, vpaApiVersion } from "../infra/capacity/vpa-schema";
 
 interface Validatable {
     validate(): void;
@@ -23,6 +24,7 @@ export async function validateKubernetesObject(object: Record<string, unknown>):
     if (!apiVersion || !kind) throw new Error(`${label}: apiVersion and kind are required`);
     // The edge's Gateway API and Envoy Gateway kinds: against the CRDs of the pinned gateway-helm chart.
     if (crdSchemaGroups.includes(apiVersion.split("/")[0])) return validateCustomResource(object);
+    if (apiVersion === vpaApiVersion) return validateVerticalPodAutoscaler(object);
     let Model: ModelClass;
     try {
         const module = (await import(modulePath(apiVersion, kind))) as Record<string, ModelClass>;

@@ -1,5 +1,6 @@
 // Resource factory for policy tests: each builder returns a compliant resource (as the platform
 // renders it); tests break one property at a time with `edit`.
+import { taggableTypes } from "../../policies/aws/cost-allocation-tags";
 import type { InputResource } from "../../src/policy/evaluate";
 
 type Props = Record<string, any>;
@@ -298,6 +299,12 @@ export function securityGroup(name: string, ingress: Props[]): InputResource {
 }
 
 /** A whole production-like stack on which every policy of the pack passes. */
+/** A taggable AWS resource with the cost allocation tags the platform gives it (infra/index.ts tagsFor). */
+export function withCostTags(r: InputResource): InputResource {
+    if (!taggableTypes.includes(r.type)) return r;
+    return edit(r, (p) => (p.tags = { project, environment: "production", stack, component: r.name, ...p.tags }));
+}
+
 export function compliantPlatform(): InputResource[] {
     return [
         namespace(appNamespace),
@@ -320,5 +327,5 @@ export function compliantPlatform(): InputResource[] {
         ecrRepository(),
         rolePolicy("backup", leastPrivilege),
         securityGroup("database", [{ protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: ["sg-0abc"] }]),
-    ];
+    ].map(withCostTags);
 }

@@ -108,7 +108,7 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
 
     it("provisions every dashboard as a sidecar ConfigMap", () => {
         const maps = ofType(production, "kubernetes:core/v1:ConfigMap").filter((c) => c.inputs.metadata.labels.grafana_dashboard === "1");
-        assert.deepEqual(maps.map((m) => Object.keys(m.inputs.data)[0]).sort(), ["pneumonia-detector.json", "pneumonia-model.json", "pneumonia-platform.json"]);
+        assert.deepEqual(maps.map((m) => Object.keys(m.inputs.data)[0]).sort(), ["pneumonia-capacity.json", "pneumonia-detector.json", "pneumonia-model.json", "pneumonia-platform.json"]);
         for (const m of maps) JSON.parse(Object.values(m.inputs.data)[0] as string);
     });
 

@@ -15,6 +15,7 @@ const kubePrometheusStackMetrics = [
     "container_cpu_usage_seconds_total",
     "container_memory_working_set_bytes",
     "kube_pod_container_resource_limits",
+    "kube_pod_container_resource_requests",
     "kube_pod_container_status_restarts_total",
     "kube_deployment_status_replicas_available",
     "kube_horizontalpodautoscaler_status_desired_replicas",
@@ -100,7 +101,7 @@ describe("monitoring: Grafana dashboards", () => {
 
     it("monitoringArtifacts writes rules, the Alertmanager config and one JSON file per dashboard", () => {
         const paths = monitoringArtifacts(stackConfig("staging")).map((a) => a.path);
-        assert.deepEqual(paths, ["prometheus/rules.yaml", "alertmanager/alertmanager.yaml", "grafana/pneumonia-detector.json", "grafana/pneumonia-platform.json", "grafana/pneumonia-model.json"]);
+        assert.deepEqual(paths, ["prometheus/rules.yaml", "alertmanager/alertmanager.yaml", "grafana/pneumonia-detector.json", "grafana/pneumonia-platform.json", "grafana/pneumonia-model.json", "grafana/pneumonia-capacity.json"]);
         for (const artifact of monitoringArtifacts(stackConfig("staging")).filter((a) => a.path.endsWith(".json"))) JSON.parse(artifact.content);
     });
 });
