@@ -61,7 +61,7 @@ describe("MLflow --allowed-hosts, against MLflow's host matching", () => {
 
             it("admits the detector at its MLFLOW_TRACKING_URI and the smoke check at its URL", async () => {
                 const { p, allowed } = await rendered();
-                const detectorEnv = at(resource(p, "kubernetes:apps/v1:Deployment", "detector").inputs, "spec.template.spec.containers.0.env");
+                const detectorEnv = at(resource(p, "kubernetes:argoproj.io/v1alpha1:Rollout", "detector").inputs, "spec.template.spec.containers.0.env");
                 const trackingUri = detectorEnv.find((e: { name: string }) => e.name === "MLFLOW_TRACKING_URI").value;
                 const smoke = resourcesOf(p, "kubernetes:batch/v1:Job").find((j) => j.name === "smoke-check")!;
                 const smokeUrl = at(smoke.inputs, "spec.template.spec.containers")

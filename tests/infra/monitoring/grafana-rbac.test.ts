@@ -68,7 +68,7 @@ describe("monitoring: Grafana RBAC as the grafana chart renders it", () => {
     for (const stack of stacks) {
         it(`${stack}: Grafana reads ConfigMaps and Secrets only in the monitoring namespace, where every dashboard is`, async () => {
             const p = await plan(stack);
-            const [release] = resourcesOf(p, "kubernetes:helm.sh/v3:Release");
+            const release = resourcesOf(p, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "kube-prometheus-stack");
             const grafana = (release!.inputs.values as any).grafana;
             const namespace = release!.inputs.namespace as string;
             const rendered = renderGrafanaRbac(grafana, namespace);

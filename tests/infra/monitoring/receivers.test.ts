@@ -21,9 +21,9 @@ describe("monitoring: receiver secrets", () => {
 
     it("a paged stack's update fails with one line naming the keys and the command", () => {
         assert.deepEqual(missingReceivers({ paged: true }, "production", ["slackWebhookUrl"], false), {
-            error: "pagerdutyRoutingKey, ticketWebhookUrl: required, the stack pages (monitoring.paged): pulumi config set --secret pagerdutyRoutingKey <value> (and likewise ticketWebhookUrl)",
+            error: "pagerdutyRoutingKey, ticketWebhookUrl, heartbeatUrl: required, the stack pages (monitoring.paged): pulumi config set --secret pagerdutyRoutingKey <value> (and likewise ticketWebhookUrl, heartbeatUrl)",
         });
-        assert.deepEqual(missingReceivers({ paged: true }, "staging", ["pagerdutyRoutingKey", "slackWebhookUrl"], false), {
+        assert.deepEqual(missingReceivers({ paged: true }, "staging", ["pagerdutyRoutingKey", "slackWebhookUrl", "heartbeatUrl"], false), {
             error: "ticketWebhookUrl: required, the stack pages (monitoring.paged): pulumi config set --secret ticketWebhookUrl <value>",
         });
     });
@@ -31,12 +31,12 @@ describe("monitoring: receiver secrets", () => {
     it("a paged stack's preview warns, saying the update will refuse", () => {
         const { error, warning } = missingReceivers({ paged: true }, "production", [], true);
         assert.equal(error, undefined);
-        assert.match(warning!, /^no pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl in the stack config: pulumi up will refuse to run until set: pulumi config set --secret pagerdutyRoutingKey <value>/);
+        assert.match(warning!, /^no pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl, heartbeatUrl in the stack config: pulumi up will refuse to run until set: pulumi config set --secret pagerdutyRoutingKey <value>/);
     });
 
     it("an unpaged cloud stack warns that alerts are dropped; local says nothing; a complete stack nothing", () => {
         assert.deepEqual(missingReceivers({ paged: false }, "staging", [], false), {
-            warning: "no pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl in the stack config: alerts routed there are dropped",
+            warning: "no pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl, heartbeatUrl in the stack config: alerts routed there are dropped",
         });
         assert.deepEqual(missingReceivers({ paged: false }, "local", [], false), {});
         assert.deepEqual(missingReceivers({ paged: true }, "production", all, false), {});
@@ -57,14 +57,14 @@ describe("monitoring: receiver secrets", () => {
                 assert.ok(e instanceof ConfigError && pulumi.RunError.isInstance(e));
                 assert.equal(
                     e.message,
-                    "pneumonia-platform:pagerdutyRoutingKey, ticketWebhookUrl: required, the stack pages (monitoring.paged): pulumi config set --secret pagerdutyRoutingKey <value> (and likewise ticketWebhookUrl)",
+                    "pneumonia-platform:pagerdutyRoutingKey, ticketWebhookUrl, heartbeatUrl: required, the stack pages (monitoring.paged): pulumi config set --secret pagerdutyRoutingKey <value> (and likewise ticketWebhookUrl, heartbeatUrl)",
                 );
                 return true;
             });
         });
 
         it("pulumi up: loadConfig accepts the stack once every receiver secret is set", async () => {
-            await production(false, { pagerdutyRoutingKey: "R0UT1NG", slackWebhookUrl: "https://hooks.slack.test/x", ticketWebhookUrl: "https://tickets.test/x" });
+            await production(false, { pagerdutyRoutingKey: "R0UT1NG", slackWebhookUrl: "https://hooks.slack.test/x", ticketWebhookUrl: "https://tickets.test/x", heartbeatUrl: "https://heartbeat.test/x" });
             assert.equal(loadConfig().monitoring.paged, true);
         });
 

@@ -55,9 +55,9 @@ describe("dr-drill plan", function () {
         assert.equal(rds.inputs.deletionProtection, false);
         assert.equal(rds.inputs.skipFinalSnapshot, true);
         assert.equal(rds.inputs.identifierPrefix, `mlflow-${drStack}-`);
-        const detector = drill.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata.name === "detector")!;
+        const detector = drill.resources.find((r) => r.type === "kubernetes:argoproj.io/v1alpha1:Rollout" && (r.inputs as any).metadata.name === "detector")!;
         assert.equal((detector.inputs as any).spec.replicas ?? 3, 3);
-        for (const deployment of drill.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
+        for (const deployment of drill.resources.filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:argoproj.io/v1alpha1:Rollout"].includes(r.type))) {
             assert.match((deployment.inputs as any).spec.template.spec.containers[0].image, /@sha256:[0-9a-f]{64}$/, deployment.urn);
         }
     });
