@@ -20,6 +20,8 @@ export interface HealthSettings {
     backupKinds: readonly string[];
     /** Deployments that must have every desired replica available. */
     deployments: readonly string[];
+    /** Argo Rollouts that must have every desired replica ready. */
+    rollouts: readonly string[];
     /** Rate window for error rate and latency, a Prometheus duration. */
     window: string;
 }
@@ -222,13 +224,25 @@ async function firingAlerts(endpoints: HealthEndpoints, http: HttpGet): Promise<
     }
 }
 
-async function replicaLines(settings: HealthSettings, endpoints: HealthEndpoints, http: HttpGet): Promise<CheckLine[]> {
+/**
+ * kube-state-metrics has no metric for an Argo Rollout, but it has one for every ReplicaSet and its
+ * owner (docs/metrics/workload/replicaset-metrics.md): a Rollout's replicas are those of the
+ * ReplicaSets it owns (stable, canary, and old ones scaled to 0), summed per owner.
+ */
+export function rolloutReplicasQuery(metric: "kube_replicaset_spec_replicas" | "kube_replicaset_status_ready_replicas", namespace: string): string {
+    const ns = `namespace="${namespace}"`;
+    return `sum by (owner_name) (${metric}{${ns}} * on (namespace, replicaset) group_left (owner_name) kube_replicaset_owner{${ns}, owner_kind="Rollout"})`;
+}
+
+export async function replicaLines(settings: HealthSettings, endpoints: Pick<HealthEndpoints, "prometheus">, http: HttpGet): Promise<CheckLine[]> {
     const ns = `namespace="${settings.appNamespace}"`;
     const byName = (samples: Sample[], label: string) => new Map(samples.map((s) => [s.labels[label], s.value]));
     try {
-        const [desired, available, stsDesired, stsReady] = await Promise.all([
+        const [desired, available, rolloutDesired, rolloutReady, stsDesired, stsReady] = await Promise.all([
             query(http, endpoints.prometheus, `kube_deployment_spec_replicas{${ns}}`),
             query(http, endpoints.prometheus, `kube_deployment_status_replicas_available{${ns}}`),
+            query(http, endpoints.prometheus, rolloutReplicasQuery("kube_replicaset_spec_replicas", settings.appNamespace)),
+            query(http, endpoints.prometheus, rolloutReplicasQuery("kube_replicaset_status_ready_replicas", settings.appNamespace)),
             query(http, endpoints.prometheus, `kube_statefulset_replicas{${ns}}`),
             query(http, endpoints.prometheus, `kube_statefulset_status_replicas_ready{${ns}}`),
         ]);
@@ -238,13 +252,12 @@ async function replicaLines(settings: HealthSettings, endpoints: HealthEndpoints
             if (want === undefined) lines.push({ check, ok: false, value: "not found in kube-state-metrics", expected: "present" });
             else lines.push({ check, ok: want >= 1 && (have ?? 0) >= want, value: `${have ?? 0}/${want}`, expected: `${want}/${want}` });
         };
-        const deployments = byName(desired, "deployment");
-        const deploymentsAvailable = byName(available, "deployment");
-        const names = [...new Set([...settings.deployments, ...deployments.keys()])].sort();
-        for (const name of names) add("deployment", name, deployments.get(name), deploymentsAvailable.get(name));
-        const statefulSets = byName(stsDesired, "statefulset");
-        const statefulSetsReady = byName(stsReady, "statefulset");
-        for (const name of [...statefulSets.keys()].sort()) add("statefulset", name, statefulSets.get(name), statefulSetsReady.get(name));
+        const addKind = (kind: string, expected: readonly string[], want: Map<string, number>, have: Map<string, number>) => {
+            for (const name of [...new Set([...expected, ...want.keys()])].sort()) add(kind, name, want.get(name), have.get(name));
+        };
+        addKind("deployment", settings.deployments, byName(desired, "deployment"), byName(available, "deployment"));
+        addKind("rollout", settings.rollouts, byName(rolloutDesired, "owner_name"), byName(rolloutReady, "owner_name"));
+        addKind("statefulset", [], byName(stsDesired, "statefulset"), byName(stsReady, "statefulset"));
         return lines;
     } catch (e) {
         if (e instanceof QueryError) return [{ check: "replicas ready", ok: false, value: e.message, expected: "all desired replicas" }];

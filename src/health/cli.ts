@@ -48,7 +48,9 @@ export function stackSettings(stack: string, window: string): { settings: Health
             metrics: config.monitoring.detector,
             backupsJob: config.monitoring.jobs.backups,
             backupKinds: config.monitoring.backupKinds,
-            deployments: ["detector", "mlflow"],
+            deployments: ["mlflow"],
+            // The detector is an Argo Rollout (infra/components/detector.ts).
+            rollouts: ["detector"],
             window,
         },
         cluster: { context: config.kubernetes.context, kubeconfig: config.kubernetes.kubeconfig },

@@ -8,10 +8,16 @@
 //                                     of the corresponding "--policy-pack" flag
 // i.e. the n-th config belongs to the n-th pack; a pack without one runs with its policies'
 // default enforcement, which is not what `npm run policy -- <stack>` checks.
+//
+// Production is deployed by `npm run promote`, whose `pulumi up` is the Automation API's
+// (src/release/stack.ts): its command line is captured from a stand-in `pulumi` on the PATH and
+// checked like the workflows' own.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { openAutomationStack } from "../../src/release/stack";
+import { scratchDir } from "../infra/monitoring/helpers";
 import { configDir, loadStackConfig } from "../../src/policy/config";
 import { pack } from "../../src/policy/pack";
 
@@ -91,16 +97,66 @@ function docCommands(): PulumiCommand[] {
     });
 }
 
+/**
+ * The `pulumi up` that `npm run promote -- production` runs: openAutomationStack's up, with a
+ * stand-in `pulumi` first on the PATH that records its arguments and answers the Automation API's
+ * other calls (version, stack select, stack output, stack history) as the CLI does when empty.
+ */
+async function promoteUpCommand(stack: string): Promise<PulumiCommand> {
+    const dir = scratchDir("fake-pulumi");
+    const log = path.join(dir.path, "calls.jsonl");
+    fs.writeFileSync(
+        path.join(dir.path, "pulumi"),
+        `#!${process.execPath}
+const args = process.argv.slice(2);
+require("node:fs").appendFileSync(${JSON.stringify(log)}, JSON.stringify(args) + "\\n");
+if (args[0] === "version") process.stdout.write("v3.248.0\\n");
+else if (args[0] === "stack" && args[1] === "output") process.stdout.write("{}");
+else if (args[0] === "stack" && args[1] === "history") process.stdout.write("[]");
+`,
+        { mode: 0o755 },
+    );
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${dir.path}${path.delimiter}${savedPath}`;
+    try {
+        await (await openAutomationStack(stack)).up("release detector", () => undefined);
+        const calls = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+        const up = calls.filter((c) => c[0] === "up");
+        assert.equal(up.length, 1, `one pulumi up, got: ${JSON.stringify(calls)}`);
+        // Paths relative to the repository, as the workflows write them; `--exec-kind` is the
+        // Automation API's own hidden flag (node_modules/@pulumi/pulumi/automation/stack.js), not a deploy option.
+        const args = up[0]!.map((a) => (a.startsWith(`${root}/`) ? path.relative(root, a) : a));
+        const kind = args.indexOf("--exec-kind");
+        if (kind >= 0) args.splice(kind, 2);
+        return parseCommand(`npm run promote -- ${stack} (src/release/stack.ts)`, `pulumi ${args.map((a) => `"${a}"`).join(" ")}`);
+    } finally {
+        process.env.PATH = savedPath;
+        dir.remove();
+    }
+}
+
 const values = (c: PulumiCommand, ...names: string[]) => c.flags.filter(([f]) => names.includes(f)).map(([, v]) => v!);
 
-describe("pulumi up and preview, as the Pulumi CLI documents them", () => {
-    const fromWorkflows = workflowCommands();
+describe("pulumi up and preview, as the Pulumi CLI documents them", function () {
+    this.timeout(30_000);
     const fromDocs = docCommands();
+    /** The workflows' own commands, and the production deploy that the workflow's `npm run promote` runs. */
+    let fromWorkflows: PulumiCommand[];
+    before(async () => {
+        fromWorkflows = [...workflowCommands(), await promoteUpCommand("production")];
+    });
 
-    it("finds the workflows' preview and both deploys", () => {
+    it("finds the workflows' previews and both deploys, production's through promote", () => {
         const stacks = fromWorkflows.map((c) => `${c.subcommand} ${values(c, "--stack", "-s")[0]}`).sort();
         assert.deepEqual(stacks, ["preview production", "preview staging", "up production", "up staging"]);
+        assert.match(fromWorkflows.find((c) => values(c, "--stack")[0] === "production" && c.subcommand === "up")!.where, /^npm run promote/);
         assert.ok(fromDocs.some((c) => values(c, "--policy-pack").length > 0), "the docs show a policy-checked preview");
+    });
+
+    it("promote's pulumi up carries the policy pack and production's policy config", () => {
+        const up = fromWorkflows.find((c) => c.where.startsWith("npm run promote"))!;
+        assert.deepEqual(values(up, "--policy-pack"), ["policies"], up.text);
+        assert.deepEqual(values(up, "--policy-pack-config"), ["policies/config/production.json"], up.text);
     });
 
     for (const [kind, commands] of [["workflows", () => fromWorkflows], ["docs", () => fromDocs]] as const) {

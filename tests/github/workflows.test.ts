@@ -128,15 +128,35 @@ describe("delivery workflow", () => {
         assert.match(release!.run!, /npm run --silent promote -- .*--dry-run/);
     });
 
-    it("deploys production behind the approval environment with the digest staging ran", () => {
+    it("deploys production once, by promote, behind the approval environment with the digest staging ran", () => {
         const job = delivery.jobs["deploy-production"];
         assert.deepEqual(needs(job), ["deploy-staging"]);
         assert.equal(job.environment, "production");
-        const promote = stepIndex(job, /^npm run --silent promote -- --from staging --to production --image "\$DETECTOR_IMAGE"$/);
+        // promote pins the digest, runs pulumi up itself (src/release/promote.ts) and follows the canary:
+        // a second `pulumi up` would be a second deploy. Its policy pack is checked in pulumi-commands.test.ts.
+        assert.deepEqual(runs(job).filter((r) => /pulumi up\b/.test(r)), [], "no separate pulumi up in the production job");
+        const deploys = job.steps.filter((s) => /npm run --silent promote\b/.test(s.run ?? "") && !/--dry-run/.test(s.run!));
+        assert.equal(deploys.length, 1, "exactly one deploy");
+        const promote = stepIndex(job, /^npm run --silent promote -- --from staging --to production --image "\$DETECTOR_IMAGE" --prometheus-url "\$STAGING_PROMETHEUS_URL"$/m);
         assert.equal(job.steps[promote].env?.DETECTOR_IMAGE, "${{ needs.deploy-staging.outputs.detector-image }}");
-        const up = stepIndex(job, /pulumi up --stack production --yes/);
-        assert.ok(up > promote, "production is updated after the digest is pinned");
-        assert.ok(smokeCheckIndex(job, "production") > up, "smoke checks follow the update");
+        // The load-test gate reads staging's Prometheus, which the production job cannot port-forward to.
+        assert.equal(job.steps[promote].env?.STAGING_PROMETHEUS_URL, "${{ secrets.STAGING_PROMETHEUS_URL }}");
+        assert.match(job.steps[promote].run!, /if \[ -z "\$STAGING_PROMETHEUS_URL" \]; then[\s\S]*exit 2\n\s*fi\n\s*npm run/, "an unset URL stops the job before the deploy");
+        assert.ok(smokeCheckIndex(job, "production") > promote, "smoke checks follow the deploy");
+    });
+
+    it("documents every secret and variable the workflows read in docs/operations.md", () => {
+        const table = read("docs/operations.md").split("### Secrets and variables the workflows expect")[1]!.split("\n## ")[0]!;
+        const used = new Set(
+            [...workflowFiles, ...actionFiles].flatMap((file) => [...read(file).matchAll(/\$\{\{\s*(secrets|vars)\.([A-Z0-9_]+)/g)].map((m) => `${m[1]}.${m[2]}`)),
+        );
+        assert.ok(used.has("secrets.STAGING_PROMETHEUS_URL"));
+        for (const ref of used) {
+            const [kind, name] = ref.split(".") as [string, string];
+            const row = table.split("\n").find((l) => l.startsWith("|") && l.includes(`\`${name}\``));
+            assert.ok(row, `${ref} is not in the table`);
+            assert.match(row, kind === "secrets" ? /\| secrets? \|/ : /\| variables? \|/, `${ref}: listed as the wrong kind`);
+        }
     });
 
     it("grants id-token only to jobs that log into AWS", () => {

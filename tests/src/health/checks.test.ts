@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { fetchHttp, runHealthCheck, type CheckLine, type HealthSettings } from "../../../src/health/checks";
-import { healthyScenario, startFakeServices, type FakeServices, type Scenario } from "./fake-services";
+import { healthyScenario, replicaSet, startFakeServices, type FakeServices, type RawSeries, type Scenario } from "./fake-services";
 
 const settings: HealthSettings = {
     appNamespace: "pneumonia",
@@ -14,11 +14,21 @@ const settings: HealthSettings = {
     },
     backupsJob: "pneumonia-backup",
     backupKinds: ["db", "models", "config", "verify"],
-    deployments: ["detector", "mlflow"],
+    deployments: ["mlflow"],
+    rollouts: ["detector"],
     window: "1h",
 };
 
 const hour = 3600;
+
+/** Sets one kube-state-metrics series' value, found by metric name and a label. */
+function setSeries(s: Scenario, name: string, label: [string, string], value: number): void {
+    const found = s.kubeStateMetrics.find((m) => m.name === name && m.labels[label[0]] === label[1]);
+    assert.ok(found, `no ${name}{${label[0]}="${label[1]}"} in the scenario`);
+    found.value = value;
+}
+
+const dropSeries = (s: Scenario, keep: (m: RawSeries) => boolean) => void (s.kubeStateMetrics = s.kubeStateMetrics.filter(keep));
 
 function failing(lines: CheckLine[]): string[] {
     return lines.filter((l) => !l.ok).map((l) => l.check);
@@ -54,8 +64,8 @@ describe("health check", () => {
             [
                 "detector /health",
                 "mlflow /health",
-                "replicas ready: deployment/detector",
                 "replicas ready: deployment/mlflow",
+                "replicas ready: rollout/detector",
                 "replicas ready: statefulset/postgres",
                 "firing alerts",
                 "error rate",
@@ -72,13 +82,19 @@ describe("health check", () => {
             ],
         );
         assert.equal(line(lines, "error rate").value, "0.2 %");
-        assert.equal(line(lines, "replicas ready: deployment/detector").value, "3/3");
+        // The stable ReplicaSet's 3 and the old revision's 0.
+        assert.equal(line(lines, "replicas ready: rollout/detector").value, "3/3");
     });
 
     it("asks Prometheus with the stack's metric names, namespace and window", async () => {
         services.queries.length = 0;
         await check();
         assert.ok(services.queries.includes('kube_deployment_spec_replicas{namespace="pneumonia"}'));
+        assert.ok(
+            services.queries.includes(
+                'sum by (owner_name) (kube_replicaset_status_ready_replicas{namespace="pneumonia"} * on (namespace, replicaset) group_left (owner_name) kube_replicaset_owner{namespace="pneumonia", owner_kind="Rollout"})',
+            ),
+        );
         assert.ok(
             services.queries.includes(
                 'sum(rate(error_total{job="pneumonia-detector"}[1h])) / sum(rate(inference_total{job="pneumonia-detector"}[1h]))',
@@ -91,20 +107,41 @@ describe("health check", () => {
         ["the detector answers 503", (s) => void (s.detectorStatus = 503), "detector /health", /HTTP 503/],
         ["MLflow answers 500", (s) => void (s.mlflowStatus = 500), "mlflow /health", /HTTP 500/],
         [
-            "a detector replica is unavailable",
-            (s) => void (s.prometheus.deploymentsAvailable[0].value = 2),
-            "replicas ready: deployment/detector",
+            "a detector replica is not ready",
+            (s) => setSeries(s, "kube_replicaset_status_ready_replicas", ["replicaset", "detector-5f6b7c8d9"], 2),
+            "replicas ready: rollout/detector",
             /^2\/3$/,
         ],
         [
+            "the detector's canary pod is not ready yet",
+            (s) => void s.kubeStateMetrics.push(...replicaSet("pneumonia", "detector-9a1b2c3d4", { kind: "Rollout", name: "detector" }, 1, 0)),
+            "replicas ready: rollout/detector",
+            /^3\/4$/,
+        ],
+        [
+            "kube-state-metrics has no ReplicaSet owned by the detector Rollout",
+            (s) => dropSeries(s, (m) => !(m.name === "kube_replicaset_owner" && m.labels.owner_name === "detector")),
+            "replicas ready: rollout/detector",
+            /not found/,
+        ],
+        [
+            "an MLflow replica is unavailable",
+            (s) => setSeries(s, "kube_deployment_status_replicas_available", ["deployment", "mlflow"], 0),
+            "replicas ready: deployment/mlflow",
+            /^0\/1$/,
+        ],
+        [
             "kube-state-metrics does not know the mlflow deployment",
-            (s) => {
-                s.prometheus.deploymentsDesired = s.prometheus.deploymentsDesired.filter((d) => d.labels?.deployment !== "mlflow");
-            },
+            (s) => dropSeries(s, (m) => !(m.name === "kube_deployment_spec_replicas" && m.labels.deployment === "mlflow")),
             "replicas ready: deployment/mlflow",
             /not found/,
         ],
-        ["Postgres is not ready", (s) => void (s.prometheus.statefulSetsReady[0].value = 0), "replicas ready: statefulset/postgres", /^0\/1$/],
+        [
+            "Postgres is not ready",
+            (s) => setSeries(s, "kube_statefulset_status_replicas_ready", ["statefulset", "postgres"], 0),
+            "replicas ready: statefulset/postgres",
+            /^0\/1$/,
+        ],
         [
             "a critical alert is firing",
             (s) => void s.alerts.push({ labels: { alertname: "DetectorDown", severity: "critical" } }),
@@ -142,6 +179,28 @@ describe("health check", () => {
             if (value) assert.match(line(lines, expected).value, value);
         });
     }
+
+    it("counts a Rollout's canary and stable ReplicaSets together, and never a Deployment's", async () => {
+        const lines = await check((s) => {
+            s.kubeStateMetrics.push(...replicaSet("pneumonia", "detector-9a1b2c3d4", { kind: "Rollout", name: "detector" }, 1, 1));
+            // A ReplicaSet of a Deployment in the namespace: its replicas are the Deployment's line, not a rollout's.
+            s.kubeStateMetrics.push(...replicaSet("pneumonia", "mlflow-0e1f2a3b4", { kind: "Deployment", name: "mlflow" }, 2, 0));
+        });
+        assert.deepEqual(failing(lines), []);
+        assert.equal(line(lines, "replicas ready: rollout/detector").value, "4/4");
+        assert.deepEqual(
+            lines.filter((l) => l.check.startsWith("replicas ready: rollout/")).map((l) => l.check),
+            ["replicas ready: rollout/detector"],
+        );
+    });
+
+    it("the fake Prometheus refuses a query it cannot evaluate instead of answering empty", async () => {
+        for (const promql of ['kube_rollout_spec_replicas{namespace="pneumonia"}', 'kube_deployment_spec_replicas{namespace=~"pneumonia"}', "up"]) {
+            const response = await fetch(`${services.endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`);
+            assert.equal(response.status, 400, promql);
+            assert.equal(((await response.json()) as { errorType: string }).errorType, "bad_data");
+        }
+    });
 
     it("passes a low-severity alert but lists it, and ignores the Watchdog", async () => {
         const lines = await check((s) => void s.alerts.push({ labels: { alertname: "DetectorCpuTrend", severity: "low" } }));
