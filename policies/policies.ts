@@ -19,6 +19,7 @@ import { kubernetesJobLifecycle } from "./kubernetes/job-lifecycle";
 import { kubernetesMinReplicas } from "./kubernetes/min-replicas";
 import { kubernetesNamespacePodSecurity } from "./kubernetes/namespace-pod-security";
 import { kubernetesNetworkPolicy } from "./kubernetes/network-policy";
+import { kubernetesNoDetectorStandin } from "./kubernetes/no-detector-standin";
 import { kubernetesNoHostNamespaces } from "./kubernetes/no-host-namespaces";
 import { kubernetesNoHostPath } from "./kubernetes/no-host-path";
 import { kubernetesNoHostPorts } from "./kubernetes/no-host-ports";
@@ -79,6 +80,7 @@ export const policies: PlatformPolicy[] = [
     kubernetesJobLifecycle,
     kubernetesNamespacePodSecurity,
     kubernetesHelmChartPinned,
+    kubernetesNoDetectorStandin,
     stackDataStoreBackups,
     stackMonitoring,
     stackServiceAndMonitor,
