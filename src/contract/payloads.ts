@@ -1,7 +1,8 @@
 // Small, valid chest-X-ray-like images in the three formats the detector contract accepts, made in
 // code so the contract check carries no binary files: a grey-gradient PNG (RFC 2083 / PNG spec),
 // a baseline JPEG of one uniform block (ITU-T T.81), and a DICOM Part 10 Digital X-Ray file
-// (PS3.10 file meta, explicit VR little endian, 8-bit MONOCHROME2 pixels).
+// (PS3.10 file meta, explicit VR little endian, 8-bit MONOCHROME2 pixels). Checked once by hand
+// with real decoders: libjpeg-turbo's djpeg decodes the JPEG, DCMTK's dcmdump and dcm2pnm read the DICOM file.
 import { crc32, deflateSync } from "node:zlib";
 
 export interface Payload {
