@@ -70,7 +70,7 @@ function main(): void {
 
     const registry = new Registry();
     const inferences = registry.register(new Counter("inference_total", "Inference requests (every /predict)."));
-    const errors = registry.register(new Counter("error_total", "Failed inference requests (every /predict not answered 200)."));
+    const errors = registry.register(new Counter("error_total", "Failed inference requests: /predict answered 5xx (a client's bad request is not a failure)."));
     const duration = registry.register(
         new Histogram("inference_duration_seconds", "Time to answer /predict.", [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 5, 10]),
     );
@@ -127,7 +127,8 @@ function main(): void {
                 .catch((e: unknown) => ({ status: 500, body: { error: `inference failed: ${(e as Error).message}` } }))
                 .then((answer) => {
                     inferences.inc();
-                    if (answer.status !== 200) errors.inc();
+                    // The SLO counts the detector's failures, not clients' bad requests (400, 413, 415).
+                    if (answer.status >= 500) errors.inc();
                     duration.observe(Number(process.hrtime.bigint() - start) / 1e9);
                     reply(res, answer);
                 });
