@@ -175,10 +175,9 @@ function main(): void {
             log("stopped", { clean: true });
             process.exit(0);
         };
-        for (const server of [api, metrics, admin]) {
-            server.close(closed);
-            server.closeIdleConnections();
-        }
+        for (const server of [api, metrics, admin]) server.close(closed);
+        // A keep-alive connection whose request finishes after close() becomes idle later: close those too.
+        setInterval(() => [api, metrics, admin].forEach((server) => server.closeIdleConnections()), 100).unref();
     });
 }
 
