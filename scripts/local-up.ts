@@ -119,7 +119,8 @@ runCommand(
             {
                 title: `platform health (npm run health -- ${stackName} --port-forward)`,
                 run: async () => {
-                    await run("npm", ["run", "--silent", "health", "--", stackName, "--port-forward"]);
+                    // The health check reads the stack's outputs through the Automation API: same state and passphrase.
+                    await run("npm", ["run", "--silent", "health", "--", stackName, "--port-forward"], { env });
                     return "every line passed";
                 },
             },

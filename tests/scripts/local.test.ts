@@ -26,7 +26,7 @@ case "$tool $1 $2" in
   "kind create cluster") echo pneumonia >> "$FAKE_DIR/clusters" ;;
   "kind delete cluster") : > "$FAKE_DIR/clusters" ;;
   "pulumi stack ls") cat "$FAKE_DIR/stacks" 2>/dev/null || echo '[]' ;;
-  "pulumi up "*) echo "PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PASSPHRASE_FILE=$PULUMI_CONFIG_PASSPHRASE_FILE" >> "$FAKE_DIR/pulumi-env" ;;
+  "pulumi up "*|"npm run --silent") echo "$tool: PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PASSPHRASE_FILE=$PULUMI_CONFIG_PASSPHRASE_FILE" >> "$FAKE_DIR/pulumi-env" ;;
 esac
 if [ "$tool" = kubectl ]; then
   for a in "$@"; do case "$a" in
@@ -128,9 +128,11 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
             "kubectl --context kind-pneumonia --namespace pneumonia port-forward --address 127.0.0.1 service/detector :9090",
             "npm run --silent health -- local --port-forward",
         ]);
-        // Pulumi ran against the state folder, with a generated passphrase only its owner can read.
+        // Pulumi, and the health check reading the stack's outputs, ran against the state folder, with a
+        // generated passphrase only its owner can read.
         const state = path.join(dir, "state");
-        assert.equal(readFileSync(path.join(dir, "pulumi-env"), "utf8").trim(), `PULUMI_BACKEND_URL=file://${state} PASSPHRASE_FILE=${path.join(state, "passphrase")}`);
+        const pulumiEnv = `PULUMI_BACKEND_URL=file://${state} PASSPHRASE_FILE=${path.join(state, "passphrase")}`;
+        assert.deepEqual(readFileSync(path.join(dir, "pulumi-env"), "utf8").trim().split("\n"), [`pulumi: ${pulumiEnv}`, `npm: ${pulumiEnv}`]);
         assert.equal(statSync(path.join(state, "passphrase")).mode & 0o777, 0o600);
         assert.match(run.stdout, /^\[1\/11\] docker daemon$/m);
         assert.match(run.stdout, /^\[9\/11\] detector contract \(docs\/detector-contract\.md\)\n {6}ok: 21 clauses passed/m);
