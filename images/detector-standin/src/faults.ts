@@ -82,14 +82,17 @@ export class FaultState {
     }
 
     set(faults: Faults): void {
+        // Counting restarts with a new ratio, so "the 20th request after setting 0.05 fails" holds.
+        if (faults.errorRatio !== this.faults.errorRatio) this.predictions = 0;
         this.faults = faults;
         // Filled, not just allocated, so the pages are resident and count in memory_percent.
         this.ballast = Array.from({ length: faults.ballastMiB }, () => Buffer.alloc(1 << 20, 0xa5));
     }
 
     /**
-     * Whether this /predict fails: request n fails when floor(n * ratio) steps up, so any run of
-     * 1/ratio consecutive requests has exactly one failure and a test can count on it.
+     * Whether this /predict fails: the n-th request since the ratio was set fails when
+     * floor(n * ratio) steps up, so any run of 1/ratio consecutive requests has exactly one failure
+     * and a test can count on it.
      */
     nextPredictionFails(): boolean {
         this.predictions += 1;

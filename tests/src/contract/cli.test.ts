@@ -49,7 +49,8 @@ describe("npm run contract (src/contract/cli.ts) against the detector stand-in",
 
     before(async () => {
         // MEMORY_LIMIT_MIB: outside a container there is no cgroup limit to measure the ballast against.
-        standIn = await startStandIn({ env: { MEMORY_LIMIT_MIB: "256" } });
+        // 512 MiB leaves room for the transient copies of the check's 20 MiB upload (the heap does not shrink at once).
+        standIn = await startStandIn({ env: { MEMORY_LIMIT_MIB: "512" } });
     });
     afterEach(async () => {
         await standIn.setFaults({ errorRatio: 0, latencyMs: 0, ballastMiB: 0, readinessOff: false });
@@ -89,7 +90,8 @@ describe("npm run contract (src/contract/cli.ts) against the detector stand-in",
         await standIn.setFaults({ errorRatio: 0.05 });
         const run = await contract(target(standIn, "--requests", "20"));
         assert.equal(run.code, 1);
-        // The stand-in fails request n when floor(n * 0.05) steps up: the 20th of 23 predictions here.
+        // The stand-in fails the n-th request since the knob was set when floor(n * 0.05) steps up:
+        // the 20th of the 23 predictions here, the 17th of the success run.
         assert.deepEqual(failing(run), ["predict-success"]);
         assert.match(run.clauses.get("predict-success")!.line, /^1 of 20 POST \/predict failed, first: 500 \{"error":"inference failed \(stand-in fault: errorRatio\)"/);
         assert.match(run.clauses.get("metric-counting")!.line, /error_total \+1 \(answered 5xx: 1\)$/, "the failure is counted in error_total");
@@ -105,7 +107,7 @@ describe("npm run contract (src/contract/cli.ts) against the detector stand-in",
     });
 
     it("memory ballast: memory-headroom fails at the manual's 85 % limit", async () => {
-        await standIn.setFaults({ ballastMiB: 240 });
+        await standIn.setFaults({ ballastMiB: 480 });
         const run = await contract(target(standIn, "--requests", "1"));
         assert.equal(run.code, 1);
         assert.deepEqual(failing(run), ["memory-headroom"]);
