@@ -185,7 +185,7 @@ interface Healthy {
 /** Once every target is scraped: 10 evaluations with no alert but Watchdog pending or firing. */
 async function healthyWindow(p: Pipeline): Promise<Healthy> {
     const start = Date.now();
-    await poll(`${p.name}: every target up`, 30_000, async () => {
+    await poll(`${p.name}: every target up`, 60_000, async () => {
         const up = await query(p.prometheus, "job:up:sum");
         return up.length >= 3 && up.every((s) => Number(s.value[1]) >= 1) ? true : undefined;
     });
