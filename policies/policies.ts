@@ -21,6 +21,7 @@ import { kubernetesJobLifecycle } from "./kubernetes/job-lifecycle";
 import { kubernetesMinReplicas } from "./kubernetes/min-replicas";
 import { kubernetesNamespacePodSecurity } from "./kubernetes/namespace-pod-security";
 import { kubernetesNetworkPolicy } from "./kubernetes/network-policy";
+import { kubernetesNoDetectorStandin } from "./kubernetes/no-detector-standin";
 import { kubernetesNoHostNamespaces } from "./kubernetes/no-host-namespaces";
 import { kubernetesNoHostPath } from "./kubernetes/no-host-path";
 import { kubernetesNoHostPorts } from "./kubernetes/no-host-ports";
@@ -86,6 +87,7 @@ export const policies: PlatformPolicy[] = [
     kubernetesNamespacePodSecurity,
     kubernetesHelmChartPinned,
     kubernetesHelmImagesByDigest,
+    kubernetesNoDetectorStandin,
     stackDataStoreBackups,
     stackMonitoring,
     stackServiceAndMonitor,
