@@ -22,8 +22,11 @@ export const secretKeys = [
 export type SecretKey = (typeof secretKeys)[number];
 export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
 
-/** One line, naming the key: the message every config mistake ends in. */
-export class ConfigError extends Error {
+/**
+ * One line, naming the key: the message every config mistake ends in. A RunError, so that the
+ * SDK's runner (`pulumi preview`/`up`) prints the message alone, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(message: string) {
         super(message);
         this.name = "ConfigError";
