@@ -9,6 +9,8 @@
 //   ("could not find parent resource") and a URN registered twice ("Duplicate resource URN");
 // - source_eval.go getProviderReference: a provider reference must name a registered provider;
 // - source_eval.go RegisterResource: output values are downgraded before a provider sees them.
+// It cannot run a provider, so it refuses a remote component (whose children a provider's
+// Construct would register) rather than register it empty.
 // Preview semantics: a custom resource's outputs are what its provider would echo in a preview
 // (its inputs) and its ID is unknown; invokes are answered as the offline plan's mocks answer
 // them (src/plan/mocks.ts), so both runs see the same provider data.
@@ -18,15 +20,10 @@ import * as engineProto from "@pulumi/pulumi/proto/engine_pb";
 import * as providerProto from "@pulumi/pulumi/proto/provider_pb";
 import * as resourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resourceProto from "@pulumi/pulumi/proto/resource_pb";
+import { specialOutputValueSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { mockCall } from "../../src/plan/mocks";
-
-/** The engine's sentinels in serialized properties (sdk/go/common/resource/plugin/rpc.go, sdk/nodejs/runtime/rpc.ts). */
-const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const specialSigKey = "4dabf18193072939515e22adb298388d";
-const secretSig = "1b47061264138c4ac30d75fd1eb44270";
-const outputValueSig = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 
 const stackType = "pulumi:pulumi:Stack";
 const providerTypePrefix = "pulumi:providers:";
@@ -87,9 +84,9 @@ export function downgradeOutputValues(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(downgradeOutputValues);
     if (value === null || typeof value !== "object") return value;
     const object = value as Record<string, unknown>;
-    if (object[specialSigKey] === outputValueSig) {
+    if (object[specialSigKey] === specialOutputValueSig) {
         const plain = "value" in object ? downgradeOutputValues(object.value) : unknownValue;
-        return object.secret ? { [specialSigKey]: secretSig, value: plain } : plain;
+        return object.secret ? { [specialSigKey]: specialSecretSig, value: plain } : plain;
     }
     return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, downgradeOutputValues(v)]));
 }
@@ -196,6 +193,8 @@ export class StandInEngine {
 
     private registerResource(r: resourceProto.RegisterResourceRequest, cb: Callback<resourceProto.RegisterResourceResponse>): void {
         const at = this.elapsed();
+        // The engine would run the provider's Construct for a remote component; a stand-in cannot, so it says so.
+        if (r.getRemote()) return refuse(cb, `remote component ${r.getType()} ${r.getName()}: the stand-in engine runs no provider's Construct`);
         const providers = [r.getProvider(), ...r.getProvidersMap().toArray().map(([, ref]) => ref as string)].filter(Boolean);
         const refused = this.refusal(r.getType(), r.getName(), r.getParent(), providers);
         if (refused) return refuse(cb, refused);

@@ -9,9 +9,10 @@ import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { ResourceMonitorClient } from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resourceProto from "@pulumi/pulumi/proto/resource_pb";
+import { specialOutputValueSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import * as ts from "typescript";
 import { parse, stringify } from "yaml";
-import { StandInEngine, type Registration } from "../../scripts/program-run/engine";
+import { downgradeOutputValues, StandInEngine, type Registration } from "../../scripts/program-run/engine";
 import { nodeRuntimeOptions, previewUnderLanguageHost, programLocation, readProject } from "../../scripts/program-run/language-host";
 import type { Plan } from "../../src/plan/run";
 import { plan, stacks } from "../helpers/plan";
@@ -103,9 +104,9 @@ describe("the program under @pulumi/pulumi/cmd/run, as a preview", function () {
 describe("the stand-in resource monitor refuses what the engine refuses", () => {
     let engine: StandInEngine;
     let client: ResourceMonitorClient;
-    const register = (type: string, name: string, fields: { parent?: string; provider?: string; custom?: boolean } = {}) =>
+    const register = (type: string, name: string, fields: { parent?: string; provider?: string; custom?: boolean; remote?: boolean } = {}) =>
         new Promise<resourceProto.RegisterResourceResponse>((resolve, reject) => {
-            const req = new resourceProto.RegisterResourceRequest().setType(type).setName(name).setCustom(fields.custom ?? true);
+            const req = new resourceProto.RegisterResourceRequest().setType(type).setName(name).setCustom(fields.custom ?? true).setRemote(fields.remote ?? false);
             if (fields.parent) req.setParent(fields.parent);
             if (fields.provider) req.setProvider(fields.provider);
             client.registerResource(req, (e, r) => (e ? reject(e) : resolve(r)));
@@ -129,12 +130,21 @@ describe("the stand-in resource monitor refuses what the engine refuses", () => 
         assert.equal(child.getId(), "", "a resource to be created has no ID in a preview");
     });
 
-    it("refuses a duplicate URN, an unregistered parent and an unknown provider", async () => {
+    it("refuses a duplicate URN, an unregistered parent, an unknown provider and a remote component it cannot construct", async () => {
         await register("random:index/randomPassword:RandomPassword", "pw");
         await assert.rejects(register("random:index/randomPassword:RandomPassword", "pw"), /Duplicate resource URN/);
         await assert.rejects(register("random:index/randomPassword:RandomPassword", "other", { parent: "urn:pulumi:s::p::x:y:Z::missing" }), /could not find parent resource/);
         await assert.rejects(register("aws:s3/bucket:Bucket", "b", { provider: "urn:pulumi:s::p::pulumi:providers:aws::nowhere::id" }), /unknown provider/);
         const provider = await register("pulumi:providers:aws", "aws");
         await register("aws:s3/bucket:Bucket", "b", { provider: `${provider.getUrn()}::04da6b54-80e4-46f7-96ec-b56ff0331ba9` });
+        await assert.rejects(register("kubernetes:helm.sh/v4:Chart", "c", { custom: false, remote: true }), /remote component/);
+    });
+
+    it("hands a provider plain values for output values, unknown when they have none (source_eval.go downgradeOutputValues)", () => {
+        const output = (fields: object) => ({ [specialSigKey]: specialOutputValueSig, ...fields });
+        assert.deepEqual(
+            downgradeOutputValues({ a: output({ value: "x", dependencies: ["urn:a"] }), b: [output({})], c: output({ value: 1, secret: true }) }),
+            { a: "x", b: [unknownValue], c: { [specialSigKey]: specialSecretSig, value: 1 } },
+        );
     });
 });
