@@ -66,8 +66,6 @@ export interface PreviewRunOptions {
     root?: string;
     /** ts-node's compile cache; a fresh directory gives a cold start. Default: ts-node's own (in the OS temp dir). */
     tsNodeCacheDirectory?: string;
-    /** Extra environment for the program (e.g. to point ts-node elsewhere in a test). */
-    env?: Record<string, string>;
     timeoutMs?: number;
 }
 
@@ -96,10 +94,10 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
     const { pwd, entryPoint } = programLocation(root, project);
     const config = readStackConfig(options.stack, { root });
 
-    const engine = new StandInEngine({ project: config.project, stack: options.stack, region: config.region });
-    const address = await engine.start();
     // The host resolves the runner from the program directory (locateModule), like `require.resolve`.
     const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [pwd] });
+    const engine = new StandInEngine({ project: config.project, stack: options.stack, region: config.region });
+    const address = await engine.start();
     const args = [
         ...runtime.nodeargs,
         runPath,
@@ -125,7 +123,6 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
         ...(runtime.typescript ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
         ...(runtime.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: runtime.tsconfig } : {}),
         ...(options.tsNodeCacheDirectory ? { TS_NODE_CACHE_DIRECTORY: options.tsNodeCacheDirectory } : {}),
-        ...options.env,
     };
     // Nothing of the caller's own TypeScript loader (tsx under mocha or npm scripts) may leak in.
     delete env.NODE_OPTIONS;
