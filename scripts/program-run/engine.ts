@@ -105,7 +105,7 @@ export class StandInEngine {
     readonly invokes: string[] = [];
     private readonly server = new grpc.Server();
     private readonly created = process.hrtime.bigint();
-    private readonly urns = new Set<string>();
+    /** Type of every registered URN. */
     private readonly types = new Map<string, string>();
     private rootResource = "";
     private port = 0;
@@ -117,7 +117,7 @@ export class StandInEngine {
             registerResource: (call: Call<resourceProto.RegisterResourceRequest>, cb: Callback<resourceProto.RegisterResourceResponse>) =>
                 this.registerResource(call.request, cb),
             registerResourceOutputs: (call: Call<resourceProto.RegisterResourceOutputsRequest>, cb: Callback<Empty>) =>
-                this.urns.has(call.request.getUrn()) ? cb(null, new Empty()) : refuse(cb, `unknown resource ${call.request.getUrn()}`),
+                this.types.has(call.request.getUrn()) ? cb(null, new Empty()) : refuse(cb, `unknown resource ${call.request.getUrn()}`),
             readResource: (call: Call<resourceProto.ReadResourceRequest>, cb: Callback<resourceProto.ReadResourceResponse>) =>
                 this.readResource(call.request, cb),
             invoke: (call: Call<resourceProto.ResourceInvokeRequest>, cb: Callback<providerProto.InvokeResponse>) => this.invoke(call.request, cb),
@@ -173,19 +173,18 @@ export class StandInEngine {
     private refusal(type: string, name: string, parent: string, providers: string[]): string | undefined {
         if (!/^[^:]+:[^:]*:[^:]+$/.test(type)) return `invalid resource type "${type}"`;
         if (!name) return `resource of type ${type} has no name`;
-        if (parent && !this.urns.has(parent)) return `could not find parent resource ${parent}`;
+        if (parent && !this.types.has(parent)) return `could not find parent resource ${parent}`;
         for (const ref of providers) {
             const providerUrn = ref.split("::").slice(0, -1).join("::");
-            if (!this.urns.has(providerUrn) || !this.types.get(providerUrn)?.startsWith(providerTypePrefix)) return `unknown provider '${ref}'`;
+            if (!this.types.has(providerUrn) || !this.types.get(providerUrn)?.startsWith(providerTypePrefix)) return `unknown provider '${ref}'`;
         }
         const urn = this.urnOf(parent, type, name);
-        if (this.urns.has(urn)) return `Duplicate resource URN '${urn}'; try giving it a unique name`;
+        if (this.types.has(urn)) return `Duplicate resource URN '${urn}'; try giving it a unique name`;
         return undefined;
     }
 
     private record(type: string, name: string, parent: string, custom: boolean, at: number): string {
         const urn = this.urnOf(parent, type, name);
-        this.urns.add(urn);
         this.types.set(urn, type);
         this.registrations.push({ urn, type, name, parent, custom, at });
         return urn;
@@ -220,7 +219,7 @@ export class StandInEngine {
         const token = r.getTok();
         this.invokes.push(token);
         const provider = r.getProvider();
-        if (provider && !this.urns.has(provider.split("::").slice(0, -1).join("::"))) return refuse(cb, `unknown provider '${provider}'`);
+        if (provider && !this.types.has(provider.split("::").slice(0, -1).join("::"))) return refuse(cb, `unknown provider '${provider}'`);
         const inputs = (r.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown>;
         const result = mockCall({ token, inputs, provider }, this.options.region);
         cb(null, new providerProto.InvokeResponse().setReturn(Struct.fromJavaScript(result as Record<string, never>)));
