@@ -54,6 +54,8 @@ export interface Registration {
     custom: boolean;
     /** Milliseconds since the engine was created, when the request arrived. */
     at: number;
+    /** CPU time (user + system, ms) the program had used when the request arrived, if sampled. */
+    programCpuMs?: number;
 }
 
 export interface LogEntry {
@@ -108,6 +110,8 @@ export class StandInEngine {
     /** Type of every registered URN. */
     private readonly types = new Map<string, string>();
     private rootResource = "";
+    /** Set by whoever started the program: its CPU time so far, sampled at each registration. */
+    sampleProgramCpu?: () => number | undefined;
     private port = 0;
 
     constructor(private readonly options: StandInEngineOptions) {
@@ -186,7 +190,7 @@ export class StandInEngine {
     private record(type: string, name: string, parent: string, custom: boolean, at: number): string {
         const urn = this.urnOf(parent, type, name);
         this.types.set(urn, type);
-        this.registrations.push({ urn, type, name, parent, custom, at });
+        this.registrations.push({ urn, type, name, parent, custom, at, programCpuMs: this.sampleProgramCpu?.() });
         return urn;
     }
 

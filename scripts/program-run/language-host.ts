@@ -20,6 +20,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { readStackConfig } from "../../src/plan/run";
+import { processCpuMs } from "./cpu";
 import { StandInEngine, type LogEntry, type Registration } from "./engine";
 
 /** What `pulumi` passes as --organization with a DIY (S3 or local) backend. */
@@ -82,6 +83,11 @@ export interface PreviewRun {
     lastRegistrationMs: number;
     /** Milliseconds from spawning node to its exit. */
     exitMs: number;
+    /**
+     * CPU time (user + system, all threads) the program had used at its last registration: the
+     * start's cost independent of what else the machine runs; on idle cores the wall time is close.
+     */
+    lastRegistrationCpuMs?: number;
 }
 
 const repoRoot = path.resolve(__dirname, "../..");
@@ -130,6 +136,7 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
     const started = process.hrtime.bigint();
     const startedAtEngineMs = engine.elapsed();
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    engine.sampleProgramCpu = () => (child.pid ? processCpuMs(child.pid) : undefined);
     let stderr = "";
     child.stdout.resume();
     child.stderr.on("data", (chunk) => (stderr += chunk));
@@ -150,6 +157,7 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
             invokes: engine.invokes,
             stderr,
             lastRegistrationMs: last - startedAtEngineMs,
+            lastRegistrationCpuMs: engine.registrations.at(-1)?.programCpuMs,
             exitMs,
         };
     } finally {

@@ -13,6 +13,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { readStackConfig } from "../../src/plan/run";
+import { processCpuMs } from "./cpu";
 
 export const policyPackDir = path.resolve(__dirname, "../../policies");
 
@@ -34,6 +35,8 @@ export interface RunningPolicyPack {
     pid: number;
     /** Milliseconds from spawning node to the port on stdout. */
     startMs: number;
+    /** CPU time (user + system, ms) the pack had used when it printed its port; undefined off Linux. */
+    startCpuMs?: number;
     stop(): void;
 }
 
@@ -94,7 +97,8 @@ export async function startPolicyPack(options: PolicyPackOptions): Promise<Runni
             child.once("error", reject);
             child.once("exit", (code) => reject(new Error(`the policy pack exited ${code} before serving: ${stderr.trim().split("\n")[0] ?? ""}`)));
         });
-        return { address: `127.0.0.1:${port}`, pid: child.pid!, startMs: Number(process.hrtime.bigint() - started) / 1e6, stop };
+        const startMs = Number(process.hrtime.bigint() - started) / 1e6;
+        return { address: `127.0.0.1:${port}`, pid: child.pid!, startMs, startCpuMs: processCpuMs(child.pid!), stop };
     } catch (e) {
         stop();
         throw e;
