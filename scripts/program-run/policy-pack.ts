@@ -32,11 +32,11 @@ export function buildPolicyPack(dir = policyPackDir): void {
 export interface RunningPolicyPack {
     /** 127.0.0.1:<port> of the pack's gRPC analyzer. */
     address: string;
-    pid: number;
     /** Milliseconds from spawning node to the port on stdout. */
     startMs: number;
     /** CPU time (user + system, ms) the pack had used when it printed its port; undefined off Linux. */
     startCpuMs?: number;
+    /** Stops the pack's process (by its PID, through the child handle). */
     stop(): void;
 }
 
@@ -98,7 +98,7 @@ export async function startPolicyPack(options: PolicyPackOptions): Promise<Runni
             child.once("exit", (code) => reject(new Error(`the policy pack exited ${code} before serving: ${stderr.trim().split("\n")[0] ?? ""}`)));
         });
         const startMs = Number(process.hrtime.bigint() - started) / 1e6;
-        return { address: `127.0.0.1:${port}`, pid: child.pid!, startMs, startCpuMs: processCpuMs(child.pid!), stop };
+        return { address: `127.0.0.1:${port}`, startMs, startCpuMs: processCpuMs(child.pid!), stop };
     } catch (e) {
         stop();
         throw e;
