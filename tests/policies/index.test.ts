@@ -1,8 +1,7 @@
-// policies/index.ts served the way `pulumi preview --policy-pack policies` runs it: a child
-// process whose gRPC analyzer the test drives like the engine (GetAnalyzerInfo, Configure,
-// Analyze, AnalyzeStack). Its answers must be the in-process evaluator's, violation for violation.
+// policies/index.ts served the way `pulumi preview --policy-pack policies` runs it (built, then
+// under @pulumi/pulumi/cmd/run-policy-pack): a child process whose gRPC analyzer the test drives
+// like the engine (GetAnalyzerInfo, Configure, Analyze, AnalyzeStack). Its answers must be the in-process evaluator's, violation for violation.
 import * as assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -14,6 +13,7 @@ import { loadStackConfig, type PackConfig } from "../../src/policy/config";
 import { evaluate, type InputResource, type Violation } from "../../src/policy/evaluate";
 import { pack } from "../../src/policy/pack";
 import { readResources } from "../../src/policy/resources";
+import { buildPolicyPack, startPolicyPack, type RunningPolicyPack } from "../../scripts/program-run/policy-pack";
 import { compliantPlatform, edit } from "./factory";
 
 const root = path.resolve(__dirname, "../..");
@@ -43,25 +43,16 @@ const byKey = (a: Violation, b: Violation) => JSON.stringify(a).localeCompare(JS
 
 describe("policies/index.ts under the engine's analyzer protocol", function () {
     this.timeout(120000);
-    let child: ChildProcess;
+    let server: RunningPolicyPack;
     let client: AnalyzerClient;
     let config: PackConfig;
 
     before(async () => {
-        // One process (tsx as a loader, not a wrapper), so its PID is the server's.
-        child = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: path.join(root, "policies"), stdio: ["ignore", "pipe", "pipe"] });
-        let stderr = "";
-        child.stderr!.on("data", (chunk) => (stderr += chunk));
-        const port = await new Promise<string>((resolve, reject) => {
-            let out = "";
-            child.stdout!.on("data", (chunk) => {
-                out += chunk;
-                const match = /^(\d+)\s*$/m.exec(out);
-                if (match) resolve(match[1]);
-            });
-            child.on("exit", (code) => reject(new Error(`the pack exited ${code} before serving: ${stderr}`)));
-        });
-        client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        // Started as `pulumi preview --policy-pack policies` starts it: the pack's build, then
+        // @pulumi/pulumi/cmd/run-policy-pack on its package.json "main" (see scripts/program-run/policy-pack.ts).
+        buildPolicyPack();
+        server = await startPolicyPack({ stack: "production" });
+        client = new AnalyzerClient(server.address, grpc.credentials.createInsecure());
         config = loadStackConfig("production", pack.policies);
         const request = new proto.ConfigureAnalyzerRequest();
         for (const [name, settings] of config) {
@@ -75,7 +66,7 @@ describe("policies/index.ts under the engine's analyzer protocol", function () {
 
     after(() => {
         client?.close();
-        if (child?.pid) process.kill(child.pid);
+        server?.stop();
     });
 
     it("serves the pack with every policy, its severity and config schema", async () => {
