@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
-import { monitoringConfigSchema, monitoringDefaults } from "./monitoring/config";
+import { monitoringConfig, monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
 
@@ -171,6 +171,7 @@ export interface PlatformConfig extends PlatformSettings {
     /** The Pulumi stack name; equals `environment` except for DR drill stacks. */
     stack: string;
     secrets: PlatformSecrets;
+    monitoring: MonitoringConfig;
 }
 
 const commonResources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
@@ -233,7 +234,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     const merged = deepMerge(environmentDefaults(env as Environment) as Record<string, unknown>, raw);
     const result = platformSchema.safeParse(merged);
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
-    return { ...result.data, stack, secrets };
+    return { ...result.data, monitoring: monitoringConfig(result.data.monitoring, result.data.backups.schedules), stack, secrets };
 }
 
 /** Reads the running stack's config. The only place in the program that touches `pulumi.Config`. */

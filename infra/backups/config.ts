@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { Environment } from "../config";
 import { awsRegion, imageReference, imageTag, int } from "../util/schema";
+import { backupJobNames, scheduleProblem } from "./schedule";
 
 
 /** Five-field cron (minute hour day-of-month month day-of-week), as CronJob.spec.schedule takes it. */
@@ -44,6 +45,12 @@ export const backupsConfigSchema = z
     })
     .strict()
     .superRefine((c, ctx) => {
+        // The staleness alerts are derived from the schedules: a schedule they cannot read, or one
+        // that cannot keep its RPO, is a config error here rather than a wrong alert later.
+        for (const kind of backupJobNames) {
+            const problem = scheduleProblem(kind, c.schedules[kind]);
+            if (problem) ctx.addIssue({ code: "custom", path: ["schedules", kind], message: problem });
+        }
         if (c.objectLockDays > c.retentionDays) {
             ctx.addIssue({ code: "custom", path: ["objectLockDays"], message: `an integer <= backups.retentionDays (${c.retentionDays})` });
         }

@@ -30,7 +30,7 @@ export function stackSettings(stack: string, window: string): { settings: Health
             appNamespace: config.kubernetes.appNamespace,
             metrics: config.monitoring.detector,
             backupsJob: config.monitoring.jobs.backups,
-            backupKinds: config.monitoring.backupKinds,
+            backupFreshness: config.monitoring.backupFreshness,
             deployments: ["detector", "mlflow"],
             window,
         },

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket, backupBucketProtection, lifecycleRules } from "../../../infra/backups/bucket";
 import { backupsDefaults, backupsConfigSchema, type BackupsConfig } from "../../../infra/backups/config";
 import { BackupJobs, backupJobNames, type BackupJobsArgs } from "../../../infra/backups/jobs";
+import { backupDeadlineSeconds } from "../../../infra/backups/schedule";
 import { RestoreJob, restoreSourceStatements } from "../../../infra/backups/restore";
 import type { BucketGrant, StorageAccess } from "../../../infra/components/storage";
 
@@ -209,6 +210,9 @@ describe("infra/backups", () => {
                 assert.ok(spec.startingDeadlineSeconds > 0);
                 assert.ok(spec.successfulJobsHistoryLimit <= 3 && spec.failedJobsHistoryLimit <= 3);
                 assert.ok(spec.jobTemplate.spec.activeDeadlineSeconds > 0 && spec.jobTemplate.spec.activeDeadlineSeconds <= 4 * 3600);
+                // The staleness limits assume a run ends by this deadline (infra/backups/schedule.ts).
+                const kind = c.inputs.metadata.name.replace(/^backup-/, "") as keyof typeof backupDeadlineSeconds;
+                assert.equal(spec.jobTemplate.spec.activeDeadlineSeconds, backupDeadlineSeconds[kind]);
                 assert.ok(spec.jobTemplate.spec.backoffLimit <= 3);
                 assert.ok(spec.jobTemplate.spec.ttlSecondsAfterFinished > 0);
             }
