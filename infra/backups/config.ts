@@ -10,11 +10,20 @@ import { backupJobNames, scheduleProblem } from "./schedule";
 /** Five-field cron (minute hour day-of-month month day-of-week), as CronJob.spec.schedule takes it. */
 const cron = z.string().regex(/^(\S+\s+){4}\S+$/, "a five-field cron schedule such as 15 1 * * *");
 
+const backupRef = z.string({ error: "latest or a backup id" }).regex(/^(latest|[0-9A-Za-z][0-9A-Za-z._-]*)$/, "latest or a backup id");
+const restoreFromError = "{ db, models }, each latest or a backup id of that kind (ids differ per kind)";
+
 /** Which backup a new stack restores, and from where (the source stack's bucket and prefix). */
 const restoreSchema = z
     .object({
-        /** `latest` or a backup id. */
-        from: z.string().regex(/^(latest|[0-9A-Za-z][0-9A-Za-z._-]*)$/, 'latest or a backup id'),
+        /**
+         * Per kind, `latest` or a backup id: a db dump and a models archive never share an id. The
+         * string `latest` is short for both latest; any other string is refused.
+         */
+        from: z.preprocess(
+            (v) => (v === "latest" ? { db: "latest", models: "latest" } : v),
+            z.object({ db: backupRef, models: backupRef }, { error: restoreFromError }).strict(),
+        ),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name"),
         /** The source stack's prefix inside that bucket (its stack name). */
         prefix: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a stack name"),

@@ -1,5 +1,5 @@
-// The restore a fresh stack (DR drill) runs before MLflow starts: the latest database dump into its
-// new database, then the archived models into its new artifact store.
+// The restore a fresh stack (DR drill) runs before MLflow starts: a database dump into its new
+// database, then a models archive into its new artifact store, each chosen by its own id (or latest).
 import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -80,14 +80,14 @@ export class RestoreJob extends pulumi.ComponentResource {
                             initContainers: [
                                 {
                                     name: "db-restore",
-                                    args: ["db-restore", "--from", args.restore.from],
+                                    args: ["db-restore", "--from", args.restore.from.db],
                                     env: [...source, databaseUrlEnv(args.connectionSecretName, "TARGET_DATABASE_URL"), ...args.storage.env],
                                 },
                             ],
                             containers: [
                                 {
                                     name: "models-restore",
-                                    args: ["models-restore", "--from", args.restore.from],
+                                    args: ["models-restore", "--from", args.restore.from.models],
                                     env: [...source, { name: "MODELS_BUCKET", value: args.artifactBucket }, { name: "MODELS_PREFIX", value: "mlflow" }, ...args.storage.env],
                                 },
                             ],

@@ -3,7 +3,7 @@ import { ListObjectsV2Command, GetObjectCommand, type S3Client } from "@aws-sdk/
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
 import { extractArchive, publishArchive } from "./archive";
-import { step } from "./errors";
+import { BackupError, step } from "./errors";
 import { BackupStore, partSize, type Manifest } from "./store";
 
 export interface ArtifactLocation {
@@ -29,7 +29,11 @@ function relative(location: ArtifactLocation, key: string): string {
     return location.prefix ? key.slice(location.prefix.length + 1) : key;
 }
 
-export async function modelsBackup(store: BackupStore, source: ArtifactLocation): Promise<Manifest> {
+/**
+ * Archives every object under the source prefix. An empty source is a failure (a wrong
+ * MODELS_PREFIX or bucket would otherwise move `latest` onto an empty archive) unless `allowEmpty`.
+ */
+export async function modelsBackup(store: BackupStore, source: ArtifactLocation, options: { allowEmpty?: boolean } = {}): Promise<Manifest> {
     return publishArchive(store, "models", async (archive) => {
         let objects = 0;
         let bytes = 0;
@@ -42,6 +46,11 @@ export async function modelsBackup(store: BackupStore, source: ArtifactLocation)
             await step(`models: archiving ${url}`, () => archive.add(relative(source, object.key), object.size, body));
             objects++;
             bytes += object.size;
+        }
+        if (objects === 0 && !options.allowEmpty) {
+            throw new BackupError(
+                `models: s3://${source.bucket}/${source.prefix} holds no objects: nothing backed up, latest unchanged (check MODELS_BUCKET and MODELS_PREFIX; --allow-empty records an empty backup)`,
+            );
         }
         return { source: `s3://${source.bucket}/${source.prefix}`, objects, bytes };
     });

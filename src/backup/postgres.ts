@@ -1,7 +1,7 @@
 // What the runner does with PostgreSQL: connect, count rows in one snapshot, run pg_dump/pg_restore.
 import { join } from "node:path";
 import { Client, type ClientConfig } from "pg";
-import { BackupError, describeError } from "./errors";
+import { BackupError, describeError, SettingsError } from "./errors";
 import { run, type Program } from "./streams";
 
 /** Row count of every user table, keyed by `schema.table`. */
@@ -68,9 +68,20 @@ function libpqTarget(url: string, env: NodeJS.ProcessEnv): { dbname: string; env
     return { dbname: parsed.toString(), env: { ...env, ...(password ? { PGPASSWORD: password } : {}) } };
 }
 
+/**
+ * How long pg_dump waits for a table's share lock before it fails (a migration holding an
+ * exclusive lock): minutes, not the Job's 2 h deadline. Any value SET lock_timeout takes.
+ */
+export function lockWaitTimeout(env: NodeJS.ProcessEnv): string {
+    const value = env.PG_LOCK_WAIT_TIMEOUT?.trim() || "5min";
+    if (!/^\d+(ms|s|min)?$/.test(value)) throw new SettingsError(`PG_LOCK_WAIT_TIMEOUT: expected a duration such as 5min, 30s or 500ms, got "${value}"`);
+    return value;
+}
+
 export function pgDump(url: string, snapshot: string, env: NodeJS.ProcessEnv = process.env): Program {
     const target = libpqTarget(url, env);
-    return run("pg_dump", pgProgram("pg_dump", env), ["--format=custom", `--snapshot=${snapshot}`, "--no-password", `--dbname=${target.dbname}`], {
+    const args = ["--format=custom", `--snapshot=${snapshot}`, `--lock-wait-timeout=${lockWaitTimeout(env)}`, "--no-password", `--dbname=${target.dbname}`];
+    return run("pg_dump", pgProgram("pg_dump", env), args, {
         env: target.env,
         stdio: "ignore",
     });

@@ -300,7 +300,8 @@ describe("infra/backups", () => {
     });
 
     describe("RestoreJob", () => {
-        const restore = { from: "latest", bucket: "backups-src0001", prefix: "production", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/src" };
+        // Ids are per kind: the dump and the archive of one night have different ids.
+        const restore = { from: { db: "20261126T011500Z-3f2a", models: "20261125T014500Z-9c1d" }, bucket: "backups-src0001", prefix: "production", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/src" };
         let resources: Registered[];
         before(async () => {
             resources = await render(
@@ -322,11 +323,11 @@ describe("infra/backups", () => {
             assert.equal(await validateKubernetes(resources), 3);
         });
 
-        it("restores the database first (init container), then the models, from the source stack's backups", () => {
+        it("restores the database first (init container), then the models, each from its own backup id", () => {
             const job = find(resources, "kubernetes:batch/v1:Job", "restore").inputs;
             const pod = job.spec.template.spec;
-            assert.deepEqual(pod.initContainers.map((c: any) => c.args), [["db-restore", "--from", "latest"]]);
-            assert.deepEqual(pod.containers.map((c: any) => c.args), [["models-restore", "--from", "latest"]]);
+            assert.deepEqual(pod.initContainers.map((c: any) => c.args), [["db-restore", "--from", "20261126T011500Z-3f2a"]]);
+            assert.deepEqual(pod.containers.map((c: any) => c.args), [["models-restore", "--from", "20261125T014500Z-9c1d"]]);
             const env = Object.fromEntries(pod.initContainers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
             assert.equal(env.BACKUP_BUCKET, "backups-src0001");
             assert.equal(env.BACKUP_PREFIX, "production");

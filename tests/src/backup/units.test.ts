@@ -36,7 +36,7 @@ describe("backup runner units", () => {
             kmsKeyId: undefined,
             pushgatewayUrl: undefined,
         });
-        assert.throws(() => readSettings({ AWS_REGION: "eu-west-1" }), /^BackupError: BACKUP_BUCKET: not set/);
+        assert.throws(() => readSettings({ AWS_REGION: "eu-west-1" }), /^SettingsError: BACKUP_BUCKET: not set/);
         assert.throws(() => readSettings({ BACKUP_BUCKET: "backups-abc" }), /AWS_REGION: not set/);
         assert.throws(() => readSettings({ ...base, BACKUP_BUCKET: "Bad_Bucket" }), /BACKUP_BUCKET: "Bad_Bucket" is not a valid bucket name/);
         assert.throws(() => readSettings({ ...base, PUSHGATEWAY_URL: "pushgateway:9091" }), /PUSHGATEWAY_URL: expected an http\(s\) URL/);
