@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bucketBaseline, denyInsecureTransport, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
+import { serviceTrustPolicy } from "../components/service-trust";
 import type { BackupsConfig } from "./config";
 
 /** The backup kinds, each under `<stack>/<kind>/` (BACKUP_PREFIX is the stack name): one lifecycle rule each. */
@@ -211,10 +212,8 @@ export class BackupBucket extends pulumi.ComponentResource {
             `${name}-replication`,
             {
                 description: "S3 replication of the backup bucket to its replica region",
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                // S3 assumes it for the source bucket only (aws:SourceArn is the bucket's ARN).
+                assumeRolePolicy: serviceTrustPolicy("s3.amazonaws.com", () => args.bucket.arn, this),
                 tags: args.tags,
             },
             child,

@@ -69,7 +69,7 @@ export type BackupSchedules = BackupsConfig["schedules"];
 export type RestoreConfig = NonNullable<BackupsConfig["restore"]>;
 
 /** The runner's version; bump it with any change under src/backup or images/backup (ECR tags are immutable). */
-export const runnerVersion = "0.1.0";
+export const runnerVersion = "0.2.0";
 
 export function backupsDefaults(env: Environment): BackupsConfig {
     const production = env === "production";

@@ -1,4 +1,5 @@
 // What the runner does with PostgreSQL: connect, count rows in one snapshot, run pg_dump/pg_restore.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client, type ClientConfig } from "pg";
 import { BackupError, describeError, SettingsError } from "./errors";
@@ -7,12 +8,36 @@ import { run, type Program } from "./streams";
 /** Row count of every user table, keyed by `schema.table`. */
 export type RowCounts = Record<string, number>;
 
-/** node-postgres settings for a libpq-style URL: `sslmode` keeps libpq's meaning (require = encrypt, no CA check). */
-export function clientConfig(url: string): ClientConfig {
+/** The sslmode values that ask for TLS; with a root certificate configured they are all verified in full. */
+const tlsModes = ["require", "verify-ca", "verify-full"];
+
+/**
+ * The CA bundle server certificates are checked against: PGSSLROOTCERT, libpq's own variable (the
+ * runner image sets it to the RDS CA bundle it ships). Unset: libpq's defaults.
+ */
+export function rootCertificate(env: NodeJS.ProcessEnv): { path: string; pem: string } | undefined {
+    const path = env.PGSSLROOTCERT?.trim();
+    if (!path) return undefined;
+    try {
+        return { path, pem: readFileSync(path, "utf8") };
+    } catch (error) {
+        throw new SettingsError(`PGSSLROOTCERT: cannot read ${path}: ${describeError(error)}`);
+    }
+}
+
+/**
+ * node-postgres settings for a libpq-style URL. With a root certificate (PGSSLROOTCERT), any TLS
+ * sslmode is verify-full: the chain against that bundle and the host name against the
+ * certificate (Node's default check), as RDS connections must be. Without one, `require` keeps
+ * libpq's meaning (encrypted, not verified), for a laptop's server.
+ */
+export function clientConfig(url: string, env: NodeJS.ProcessEnv = process.env): ClientConfig {
     const parsed = new URL(url);
     const sslmode = parsed.searchParams.get("sslmode") ?? "prefer";
     parsed.searchParams.delete("sslmode");
-    const ssl = sslmode === "disable" || sslmode === "prefer" || sslmode === "allow" ? false : sslmode === "require" ? { rejectUnauthorized: false } : true;
+    parsed.searchParams.delete("sslrootcert");
+    const root = tlsModes.includes(sslmode) ? rootCertificate(env) : undefined;
+    const ssl = root ? { ca: root.pem, rejectUnauthorized: true } : !tlsModes.includes(sslmode) ? false : sslmode === "require" ? { rejectUnauthorized: false } : true;
     return { connectionString: parsed.toString(), ssl, connectionTimeoutMillis: 15_000, application_name: "pneumonia-backup" };
 }
 
@@ -60,11 +85,19 @@ function pgProgram(name: string, env: NodeJS.ProcessEnv): string {
     return env.PG_BIN_DIR ? join(env.PG_BIN_DIR, name) : name;
 }
 
-/** libpq reads the password from PGPASSWORD, so it never shows in the process list. */
+/**
+ * libpq reads the password from PGPASSWORD, so it never shows in the process list. With a root
+ * certificate, pg_dump and pg_restore verify the server as clientConfig does (sslmode=verify-full).
+ */
 function libpqTarget(url: string, env: NodeJS.ProcessEnv): { dbname: string; env: NodeJS.ProcessEnv } {
     const parsed = new URL(url);
     const password = decodeURIComponent(parsed.password);
     parsed.password = "";
+    const root = tlsModes.includes(parsed.searchParams.get("sslmode") ?? "") ? rootCertificate(env) : undefined;
+    if (root) {
+        parsed.searchParams.set("sslmode", "verify-full");
+        parsed.searchParams.set("sslrootcert", root.path);
+    }
     return { dbname: parsed.toString(), env: { ...env, ...(password ? { PGPASSWORD: password } : {}) } };
 }
 

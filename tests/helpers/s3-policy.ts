@@ -20,7 +20,8 @@ export interface PolicyStatement {
     Effect: "Allow" | "Deny";
     Principal?: unknown;
     Action: string | string[];
-    Resource: string | string[];
+    /** Absent in a role's trust policy, where the role itself is the resource. */
+    Resource?: string | string[];
     Condition?: Record<string, Record<string, string | string[] | boolean>>;
     [other: string]: unknown;
 }
@@ -81,7 +82,7 @@ export function statementMatches(statement: PolicyStatement, request: PolicyRequ
         if (field in statement) throw new Error(`the evaluator does not handle ${field} (statement ${statement.Sid ?? "?"})`);
     }
     if (!list(statement.Action).some((a) => wildcard(a, request.action, true))) return false;
-    if (!list(statement.Resource).some((r) => wildcard(r, request.resource, false))) return false;
+    if (statement.Resource !== undefined && !list(statement.Resource).some((r) => wildcard(r, request.resource, false))) return false;
     return Object.entries(statement.Condition ?? {}).every(([operator, keys]) =>
         Object.entries(keys).every(([key, values]) => operatorHolds(operator, key, list(values).map(String), request.context)),
     );

@@ -7,6 +7,7 @@ import { BackupBucket, backupBucketProtection, lifecycleRules } from "../../../i
 import { backupsDefaults, backupsConfigSchema, type BackupsConfig } from "../../../infra/backups/config";
 import { BackupJobs, backupJobNames, type BackupJobsArgs } from "../../../infra/backups/jobs";
 import { backupDeadlineSeconds } from "../../../infra/backups/schedule";
+import { statementMatches } from "../../helpers/s3-policy";
 import { RestoreJob, restoreSourceStatements } from "../../../infra/backups/restore";
 import type { BucketGrant, StorageAccess } from "../../../infra/components/storage";
 
@@ -82,6 +83,13 @@ describe("infra/backups", () => {
         it("gives the replication role read on the source, replicate on the replica, and exactly the two keys", () => {
             const trust = JSON.parse(find(resources, "aws:iam/role:Role", "backups-replication").inputs.assumeRolePolicy);
             assert.deepEqual(trust.Statement[0].Principal, { Service: "s3.amazonaws.com" });
+            // S3 assumes the role with the source bucket as aws:SourceArn and its owner as aws:SourceAccount
+            // (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html): only ours may.
+            const assumes = (context: Record<string, string>) => statementMatches(trust.Statement[0], { action: "sts:AssumeRole", resource: "", context });
+            assert.equal(assumes({ "aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:s3:::backups-src0001" }), true);
+            assert.equal(assumes({ "aws:SourceAccount": "999999999999", "aws:SourceArn": "arn:aws:s3:::another-accounts-bucket" }), false);
+            assert.equal(assumes({ "aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:s3:::another-bucket-of-ours" }), false);
+            assert.equal(assumes({}), false, "a request that names no source is refused");
             const policy = JSON.parse(find(resources, "aws:iam/rolePolicy:RolePolicy", "backups-replication").inputs.policy);
             const actions = policy.Statement.flatMap((s: any) => s.Action);
             for (const action of ["s3:GetReplicationConfiguration", "s3:GetObjectVersionForReplication", "s3:GetObjectRetention", "s3:GetObjectLegalHold", "s3:ReplicateObject", "kms:Decrypt", "kms:Encrypt"]) {

@@ -3,7 +3,7 @@ import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } fr
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { startMoto, type MotoServer } from "../../helpers/moto";
-import { pgBinDir, startPostgres, type PostgresServer } from "../../helpers/postgres";
+import { pgBinDir, startPostgres, type PostgresServer, type PostgresTls } from "../../helpers/postgres";
 
 export const repoRoot = resolve(__dirname, "../../..");
 export const cliPath = resolve(repoRoot, "src/backup/cli.ts");
@@ -59,8 +59,8 @@ export interface Servers {
     stop(): Promise<void>;
 }
 
-export async function startServers(dbname = "mlflow"): Promise<Servers> {
-    const started = await Promise.allSettled([startPostgres(), startMoto()]);
+export async function startServers(dbname = "mlflow", options: { tls?: PostgresTls } = {}): Promise<Servers> {
+    const started = await Promise.allSettled([startPostgres(options), startMoto()]);
     if (started.some((s) => s.status === "rejected")) {
         // Stop whichever did start, so a failed set-up leaves no server behind.
         await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));

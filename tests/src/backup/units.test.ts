@@ -1,5 +1,8 @@
 // In-process checks of the runner's small pieces: masking, ids, settings, the exposition text.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseConfigObjects } from "../../../src/backup/cluster-config";
@@ -42,11 +45,25 @@ describe("backup runner units", () => {
         assert.throws(() => readSettings({ ...base, PUSHGATEWAY_URL: "pushgateway:9091" }), /PUSHGATEWAY_URL: expected an http\(s\) URL/);
     });
 
-    it("keeps libpq's meaning of sslmode for node-postgres", () => {
-        assert.deepEqual(clientConfig("postgresql://u:p@h:5432/d?sslmode=require").ssl, { rejectUnauthorized: false });
-        assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=verify-full").ssl, true);
-        assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=disable").ssl, false);
-        assert.doesNotMatch(clientConfig("postgresql://u:p@h:5432/d?sslmode=require").connectionString!, /sslmode/);
+    it("keeps libpq's meaning of sslmode for node-postgres without a root certificate", () => {
+        assert.deepEqual(clientConfig("postgresql://u:p@h:5432/d?sslmode=require", {}).ssl, { rejectUnauthorized: false });
+        assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=verify-full", {}).ssl, true);
+        assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=disable", {}).ssl, false);
+        assert.doesNotMatch(clientConfig("postgresql://u:p@h:5432/d?sslmode=require", {}).connectionString!, /sslmode/);
+    });
+
+    it("verifies in full against PGSSLROOTCERT when one is set, and names it when it cannot be read", () => {
+        const dir = mkdtempSync(join(tmpdir(), "rootcert-"));
+        try {
+            const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+            writeFileSync(join(dir, "ca.pem"), pem);
+            const env = { PGSSLROOTCERT: join(dir, "ca.pem") };
+            assert.deepEqual(clientConfig("postgresql://u:p@h:5432/d?sslmode=require", env).ssl, { ca: pem, rejectUnauthorized: true });
+            assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=disable", env).ssl, false, "no TLS asked, none forced");
+            assert.throws(() => clientConfig("postgresql://u:p@h:5432/d?sslmode=require", { PGSSLROOTCERT: join(dir, "missing.pem") }), /^SettingsError: PGSSLROOTCERT: cannot read .*missing\.pem/);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("parses CONFIG_OBJECTS and rejects anything but secrets and configmaps", () => {
