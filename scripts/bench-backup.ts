@@ -7,7 +7,8 @@ import { mkdtempSync, openSync, closeSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fillDatabase, pgBinDir, type PostgresServer } from "../tests/helpers/postgres";
-import { runCli, startServers, type CliResult } from "../tests/src/backup/harness";
+import { buildSync } from "esbuild";
+import { collect, repoRoot, spawnWithEnv, startServers, type CliResult } from "../tests/src/backup/harness";
 
 const sizeMiB = Number(process.argv[2] ?? 256);
 if (!Number.isInteger(sizeMiB) || sizeMiB < 16) {
@@ -25,9 +26,21 @@ function timed(program: string, args: string[], password: string, stdoutFd: numb
     });
 }
 
+/**
+ * The runner as the image runs it: src/backup/cli.ts bundled by esbuild into one CommonJS file (the
+ * Dockerfile's command), run by plain node, not through tsx.
+ */
+function bundleRunner(dir: string): string {
+    const outfile = join(dir, "backup.js");
+    buildSync({ entryPoints: [join(repoRoot, "src/backup/cli.ts")], bundle: true, platform: "node", target: "node24", outfile, logLevel: "error" });
+    return outfile;
+}
+
+let runner: string;
+
 async function timedCli(args: string[], env: Record<string, string>): Promise<{ seconds: number; result: CliResult }> {
     const started = process.hrtime.bigint();
-    const result = await runCli(args, env, { measure: true });
+    const result = await collect(spawnWithEnv(["/usr/bin/time", "-f", "MAXRSS=%M", process.execPath, runner, ...args], env));
     if (result.code !== 0) throw new Error(`backup ${args.join(" ")} failed: ${result.stderr.trim()}`);
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, result };
 }
@@ -40,6 +53,7 @@ async function main(): Promise<void> {
     const servers = await startServers("bench");
     const scratch = mkdtempSync(join(tmpdir(), "bench-backup-"));
     try {
+        runner = bundleRunner(scratch);
         process.stderr.write(`generating a ${sizeMiB} MiB database...\n`);
         const bytes = await fillDatabase(servers.pg, "bench", sizeMiB * 1024 * 1024);
         const mib = bytes / 1048576;

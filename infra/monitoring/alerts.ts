@@ -283,7 +283,8 @@ const runbooks = {
         ],
         mitigation: [
             "Run the backup by hand: `kubectl -n pneumonia create job --from=cronjob/backup-<kind> backup-<kind>-manual`.",
-            "Fix the cause from the job logs (credentials, bucket policy, database reachability).",
+            "Fix the cause from the job logs (credentials, bucket policy, database reachability); BackupFailed's runbook lists the runner's failure lines.",
+            "If the schedule was changed on purpose, the limit moved with it (docs/backups.md, Schedules and staleness); a schedule longer than the RPO is refused by the config.",
         ],
         escalation: escalate.high,
     },
@@ -305,7 +306,11 @@ const runbooks = {
         meaning: "The most recent backup run of this kind failed (its failure timestamp is newer than its last success).",
         firstCommands: [`${kubectlApp} get jobs -l app.kubernetes.io/name=backup --sort-by=.status.startTime`, `${kubectlApp} logs job/<failed job> --tail=100`],
         mitigation: [
-            "Fix the cause from the logs and rerun the job by hand.",
+            "Fix the cause from the logs and rerun the job by hand: `kubectl -n pneumonia create job --from=cronjob/backup-<kind> backup-<kind>-manual`.",
+            "`interrupted by SIGTERM`: the Job hit its deadline or the pod was evicted; the upload was aborted and `latest.json` did not move. Check `kubectl -n pneumonia describe job <failed job>` (DeadlineExceeded) and node events.",
+            "`lock timeout` (db): a migration or long transaction held an exclusive lock for longer than `PG_LOCK_WAIT_TIMEOUT`; rerun once it has finished.",
+            "`holds no objects` (models): `MODELS_BUCKET`/`MODELS_PREFIX` point at an empty place; fix the CronJob's settings. Only if the artifact store is empty on purpose, run once with `--allow-empty`.",
+            "`certificate` errors (db, RDS): the image's RDS CA bundle (`PGSSLROOTCERT`) does not cover the server's certificate (CA rotation); rebuild the runner image.",
             "A `verify` failure means a restore test failed: treat the latest backup of that data as unusable until a verify passes.",
         ],
         escalation: escalate.medium,
