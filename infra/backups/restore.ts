@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { databaseClientLabel, platformLabels } from "../components/labels";
 import { trafficPolicy, type PortRule } from "../components/network";
 import type { StorageAccess } from "../components/storage";
+import { recoveryTimeObjectives } from "../manual";
 import type { RestoreConfig } from "./config";
 import { databaseUrlEnv, runnerPodSpec } from "./jobs";
 
@@ -70,7 +71,7 @@ export class RestoreJob extends pulumi.ComponentResource {
                 spec: {
                     backoffLimit: 1,
                     // The data RTO: a restore that cannot finish in 4 h has failed the drill anyway.
-                    activeDeadlineSeconds: 4 * 3600,
+                    activeDeadlineSeconds: recoveryTimeObjectives.dataRecovery,
                     template: {
                         metadata: { labels: { ...labels, ...databaseClientLabel, ...args.storage.podLabels } },
                         spec: runnerPodSpec({

@@ -3,7 +3,7 @@
 // lines all read these limits (through the parsed config), so moving a schedule moves them all.
 // Free of Pulumi and of infra/config.ts: the health check and the config schema import it.
 import { Cron } from "croner";
-import { recoveryPointObjectives } from "../manual";
+import { recoveryPointObjectives, recoveryTimeObjectives } from "../manual";
 
 export const backupJobNames = ["db", "models", "config", "verify"] as const;
 export type BackupJobName = (typeof backupJobNames)[number];
@@ -17,7 +17,7 @@ export const backupDeadlineSeconds: Record<BackupJobName, number> = {
     db: 2 * 3600,
     models: 2 * 3600,
     config: 15 * 60,
-    verify: 4 * 3600,
+    verify: recoveryTimeObjectives.dataRecovery,
 };
 
 /** The manual's RPO each daily kind's schedule must keep; verify restores db backups and has none of its own. */
