@@ -4,6 +4,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
 import { extractArchive, publishArchive } from "./archive";
 import { BackupError, step } from "./errors";
+import { throwIfStopped } from "./stop";
 import { BackupStore, partSize, type Manifest } from "./store";
 
 export interface ArtifactLocation {
@@ -60,6 +61,8 @@ export async function modelsBackup(store: BackupStore, source: ArtifactLocation,
 export async function modelsRestore(store: BackupStore, from: string, target: ArtifactLocation): Promise<{ manifest: Manifest; objects: number }> {
     const manifest = await store.manifest("models", from);
     const objects = await extractArchive(store, manifest, async (name, size, body) => {
+        // A stop ends the restore between objects; the object being written completes or fails whole.
+        throwIfStopped();
         const key = target.prefix ? `${target.prefix}/${name}` : name;
         await step(`models-restore: writing s3://${target.bucket}/${key}`, () =>
             new Upload({ client: store.client, partSize, queueSize: 2, params: { Bucket: target.bucket, Key: key, Body: body, ContentLength: size } }).done(),
