@@ -1,6 +1,6 @@
 // npm run bench:backup -- [size in MiB, default 256]
 // Generates a database of that size on a throw-away PostgreSQL 15, then measures the runner (bundled
-// by esbuild and run by node, as the image runs it) doing db-dump (to moto_server) against plain
+// by esbuild and run by node with the image's NODE_OPTIONS, as the image runs it) doing db-dump (to moto_server) against plain
 // `pg_dump -Fc`, and db-restore against plain `pg_restore` from a local file, each plain tool timed
 // before and after the runner, with the runner's peak RSS and the load average. Prints a Markdown table.
 import { spawn } from "node:child_process";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fillDatabase, pgBinDir, type PostgresServer } from "../tests/helpers/postgres";
 import { buildSync } from "esbuild";
 import { recoveryTimeObjectives } from "../infra/manual";
+import { runnerNodeOptions } from "../src/backup/settings";
 import { collect, repoRoot, spawnWithEnv, startServers, type CliResult } from "../tests/src/backup/harness";
 
 const sizeMiB = Number(process.argv[2] ?? 256);
@@ -42,7 +43,7 @@ let runner: string;
 
 async function timedCli(args: string[], env: Record<string, string>): Promise<{ seconds: number; result: CliResult }> {
     const started = process.hrtime.bigint();
-    const result = await collect(spawnWithEnv(["/usr/bin/time", "-f", "MAXRSS=%M", process.execPath, runner, ...args], env));
+    const result = await collect(spawnWithEnv(["/usr/bin/time", "-f", "MAXRSS=%M", process.execPath, runner, ...args], { ...env, NODE_OPTIONS: runnerNodeOptions }));
     if (result.code !== 0) throw new Error(`backup ${args.join(" ")} failed: ${result.stderr.trim()}`);
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, result };
 }

@@ -19,6 +19,13 @@ export interface Settings {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Node options the runner runs with (images/backup/Dockerfile sets them as NODE_OPTIONS; a test
+ * checks the two agree). The runner streams short-lived chunks; with V8's default young generation
+ * (semi-spaces growing to 16 MiB) the restore peaked at 146 MiB, with 2 MiB at 117 MiB (docs/benchmarks.md).
+ */
+export const runnerNodeOptions = "--max-semi-space-size=2";
+
 function value(env: Env, name: string): string | undefined {
     const v = env[name]?.trim();
     return v ? v : undefined;

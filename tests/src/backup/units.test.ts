@@ -1,6 +1,6 @@
 // In-process checks of the runner's small pieces: masking, ids, settings, the exposition text.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
@@ -9,7 +9,7 @@ import { parseConfigObjects } from "../../../src/backup/cluster-config";
 import { describeError, maskSecrets } from "../../../src/backup/errors";
 import { exposition } from "../../../src/backup/metrics";
 import { clientConfig } from "../../../src/backup/postgres";
-import { readSettings } from "../../../src/backup/settings";
+import { readSettings, runnerNodeOptions } from "../../../src/backup/settings";
 import { newBackupId } from "../../../src/backup/store";
 import { digestOf, VerifiedStream } from "../../../src/backup/streams";
 
@@ -64,6 +64,11 @@ describe("backup runner units", () => {
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    it("the image runs the runner with the Node options the benchmark measured", () => {
+        const dockerfile = readFileSync(join(__dirname, "../../../images/backup/Dockerfile"), "utf8");
+        assert.match(dockerfile, new RegExp(`^\\s*NODE_OPTIONS=${runnerNodeOptions} \\\\$`, "m"));
     });
 
     it("parses CONFIG_OBJECTS and rejects anything but secrets and configmaps", () => {
