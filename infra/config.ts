@@ -10,7 +10,7 @@ import { environments, type Environment } from "./environment";
 import { scalingTriggers } from "./manual";
 import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
-import { monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
+import { monitoringConfig, monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
 import { releaseConfigSchema, releaseDefaults } from "./release/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
@@ -264,12 +264,12 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     const merged = deepMerge((raw.drill ? drillDefaults(defaults) : defaults) as Record<string, unknown>, raw);
     const result = platformSchema.safeParse(merged);
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
-    // The refinements above guarantee the edge host is set.
-    // The forecast alerts are monitoring rules and read the horizon from the monitoring slice.
+    // The refinements above guarantee the edge host is set. The alerts read the backup limits
+    // (from the backup schedules) and the forecast horizon from the monitoring slice.
     return {
         ...result.data,
         edge: result.data.edge as EdgeSettings,
-        monitoring: { ...result.data.monitoring, capacity: result.data.capacity },
+        monitoring: { ...monitoringConfig(result.data.monitoring, result.data.backups.schedules), capacity: result.data.capacity },
         stack,
         secrets,
     };

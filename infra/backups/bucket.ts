@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bucketBaseline, denyInsecureTransport, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
+import { serviceTrustPolicy } from "../components/service-trust";
 import type { BackupsConfig } from "./config";
 
 /** The backup kinds, each under `<stack>/<kind>/` (BACKUP_PREFIX is the stack name): one lifecycle rule each. */
@@ -18,25 +19,35 @@ export interface BucketRef {
 }
 
 /**
- * Bucket policy statements for the backup bucket: an upload must ask for SSE-KMS (header present
- * and equal to aws:kms), so nothing is written unencrypted or with a weaker key by mistake.
+ * Bucket policy statements for the backup bucket. Encryption itself is the bucket default (SSE-KMS
+ * with the bucket's key and the bucket key on), which S3 applies to every request that names
+ * none. The denies only refuse an upload that asks for something else: each applies when its
+ * header is present (Null false) AND names another algorithm or key. A deny on a missing header
+ * would refuse UploadPart and CompleteMultipartUpload, which S3 authorises as s3:PutObject but
+ * which carry no encryption header, so every dump larger than one part.
  */
 export const backupBucketStatements: PolicyStatementFactory[] = [
     (arn) => ({
-        Sid: "DenyUploadsWithoutSseKms",
+        Sid: "DenyUploadsAskingForAnotherEncryption",
         Effect: "Deny",
         Principal: "*",
         Action: "s3:PutObject",
         Resource: pulumi.interpolate`${arn}/*`,
-        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+        Condition: {
+            Null: { "s3:x-amz-server-side-encryption": "false" },
+            StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+        },
     }),
-    (arn) => ({
-        Sid: "DenyUnencryptedUploads",
+    (arn, kmsKeyArn) => ({
+        Sid: "DenyUploadsNamingAnotherKey",
         Effect: "Deny",
         Principal: "*",
         Action: "s3:PutObject",
         Resource: pulumi.interpolate`${arn}/*`,
-        Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } },
+        Condition: {
+            Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+            StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": kmsKeyArn },
+        },
     }),
 ];
 
@@ -204,10 +215,8 @@ export class BackupBucket extends pulumi.ComponentResource {
             `${name}-replication`,
             {
                 description: "S3 replication of the backup bucket to its replica region",
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                // S3 assumes it for the source bucket only (aws:SourceArn is the bucket's ARN).
+                assumeRolePolicy: serviceTrustPolicy("s3.amazonaws.com", () => args.bucket.arn, this),
                 tags: args.tags,
             },
             child,

@@ -4,16 +4,26 @@
 import { z } from "zod";
 import type { Environment } from "../environment";
 import { awsRegion, imageReference, imageTag, int } from "../util/schema";
+import { backupJobNames, scheduleProblem } from "./schedule";
 
 
 /** Five-field cron (minute hour day-of-month month day-of-week), as CronJob.spec.schedule takes it. */
 const cron = z.string().regex(/^(\S+\s+){4}\S+$/, "a five-field cron schedule such as 15 1 * * *");
 
+const backupRef = z.string({ error: "latest or a backup id" }).regex(/^(latest|[0-9A-Za-z][0-9A-Za-z._-]*)$/, "latest or a backup id");
+const restoreFromError = "{ db, models }, each latest or a backup id of that kind (ids differ per kind)";
+
 /** Which backup a new stack restores, and from where (the source stack's bucket and prefix). */
 const restoreSchema = z
     .object({
-        /** `latest` or a backup id. */
-        from: z.string().regex(/^(latest|[0-9A-Za-z][0-9A-Za-z._-]*)$/, 'latest or a backup id'),
+        /**
+         * Per kind, `latest` or a backup id: a db dump and a models archive never share an id. The
+         * string `latest` is short for both latest; any other string is refused.
+         */
+        from: z.preprocess(
+            (v) => (v === "latest" ? { db: "latest", models: "latest" } : v),
+            z.object({ db: backupRef, models: backupRef }, { error: restoreFromError }).strict(),
+        ),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name"),
         /** The source stack's prefix inside that bucket (its stack name). */
         prefix: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a stack name"),
@@ -44,6 +54,12 @@ export const backupsConfigSchema = z
     })
     .strict()
     .superRefine((c, ctx) => {
+        // The staleness alerts are derived from the schedules: a schedule they cannot read, or one
+        // that cannot keep its RPO, is a config error here rather than a wrong alert later.
+        for (const kind of backupJobNames) {
+            const problem = scheduleProblem(kind, c.schedules[kind]);
+            if (problem) ctx.addIssue({ code: "custom", path: ["schedules", kind], message: problem });
+        }
         if (c.objectLockDays > c.retentionDays) {
             ctx.addIssue({ code: "custom", path: ["objectLockDays"], message: `an integer <= backups.retentionDays (${c.retentionDays})` });
         }
@@ -53,7 +69,7 @@ export type BackupSchedules = BackupsConfig["schedules"];
 export type RestoreConfig = NonNullable<BackupsConfig["restore"]>;
 
 /** The runner's version; bump it with any change under src/backup or images/backup (ECR tags are immutable). */
-export const runnerVersion = "0.1.0";
+export const runnerVersion = "0.2.0";
 
 export function backupsDefaults(env: Environment): BackupsConfig {
     const production = env === "production";

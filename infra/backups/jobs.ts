@@ -7,9 +7,9 @@ import { trafficPolicy, type PortRule } from "../components/network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../components/security";
 import type { BucketGrant, StorageAccess } from "../components/storage";
 import type { BackupSchedules } from "./config";
+import { backupDeadlineSeconds, backupJobNames, type BackupJobName } from "./schedule";
 
-export const backupJobNames = ["db", "models", "config", "verify"] as const;
-export type BackupJobName = (typeof backupJobNames)[number];
+export { backupJobNames, type BackupJobName };
 
 /** The runner image's user (images/backup/Dockerfile). */
 export const runnerUid = 10001;
@@ -43,8 +43,6 @@ export interface BackupJobsArgs {
 
 interface JobSpec {
     command: string;
-    /** Wall-clock limit of one run; the CronJob retries within backoffLimit. */
-    deadlineSeconds: number;
     grants: BucketGrant[];
     usesDatabase: boolean;
     env: k8s.types.input.core.v1.EnvVar[];
@@ -106,14 +104,12 @@ export class BackupJobs extends pulumi.ComponentResource {
         const specs: Record<BackupJobName, JobSpec> = {
             db: {
                 command: "db-dump",
-                deadlineSeconds: 3 * 3600,
                 grants: [{ bucket: "backups", prefix: prefix("db"), access: "write-no-delete" }],
                 usesDatabase: true,
                 env: [],
             },
             models: {
                 command: "models",
-                deadlineSeconds: 2 * 3600,
                 grants: [
                     { bucket: "artifacts", prefix: "mlflow", access: "read" },
                     { bucket: "backups", prefix: prefix("models"), access: "write-no-delete" },
@@ -126,15 +122,12 @@ export class BackupJobs extends pulumi.ComponentResource {
             },
             config: {
                 command: "config",
-                deadlineSeconds: 15 * 60,
                 grants: [{ bucket: "backups", prefix: prefix("config"), access: "write-no-delete" }],
                 usesDatabase: false,
                 env: [{ name: "CONFIG_OBJECTS", value: args.configObjects.map((o) => `${o.namespace}/${o.kind}/${o.name}`).join(",") }],
             },
             verify: {
                 command: "verify",
-                // A restore of the whole database: the data RTO is 4 h, the test must fit in it.
-                deadlineSeconds: 4 * 3600,
                 grants: [{ bucket: "backups", prefix: prefix("db"), access: "read" }],
                 usesDatabase: true,
                 env: [],
@@ -187,7 +180,8 @@ export class BackupJobs extends pulumi.ComponentResource {
                         metadata: { labels },
                         spec: {
                             backoffLimit: 2,
-                            activeDeadlineSeconds: spec.deadlineSeconds,
+                            // The staleness limits (schedule.ts) count on it: a run ends by then, retries included.
+                            activeDeadlineSeconds: backupDeadlineSeconds[job],
                             ttlSecondsAfterFinished: 3 * 24 * 3600,
                             template: {
                                 metadata: { labels: podLabels },

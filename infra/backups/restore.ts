@@ -1,11 +1,12 @@
-// The restore a fresh stack (DR drill) runs before MLflow starts: the latest database dump into its
-// new database, then the archived models into its new artifact store.
+// The restore a fresh stack (DR drill) runs before MLflow starts: a database dump into its new
+// database, then a models archive into its new artifact store, each chosen by its own id (or latest).
 import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { databaseClientLabel, platformLabels } from "../components/labels";
 import { trafficPolicy, type PortRule } from "../components/network";
 import type { StorageAccess } from "../components/storage";
+import { recoveryTimeObjectives } from "../manual";
 import type { RestoreConfig } from "./config";
 import { databaseUrlEnv, runnerPodSpec } from "./jobs";
 
@@ -70,7 +71,7 @@ export class RestoreJob extends pulumi.ComponentResource {
                 spec: {
                     backoffLimit: 1,
                     // The data RTO: a restore that cannot finish in 4 h has failed the drill anyway.
-                    activeDeadlineSeconds: 4 * 3600,
+                    activeDeadlineSeconds: recoveryTimeObjectives.dataRecovery,
                     template: {
                         metadata: { labels: { ...labels, ...databaseClientLabel, ...args.storage.podLabels } },
                         spec: runnerPodSpec({
@@ -80,14 +81,14 @@ export class RestoreJob extends pulumi.ComponentResource {
                             initContainers: [
                                 {
                                     name: "db-restore",
-                                    args: ["db-restore", "--from", args.restore.from],
+                                    args: ["db-restore", "--from", args.restore.from.db],
                                     env: [...source, databaseUrlEnv(args.connectionSecretName, "TARGET_DATABASE_URL"), ...args.storage.env],
                                 },
                             ],
                             containers: [
                                 {
                                     name: "models-restore",
-                                    args: ["models-restore", "--from", args.restore.from],
+                                    args: ["models-restore", "--from", args.restore.from.models],
                                     env: [...source, { name: "MODELS_BUCKET", value: args.artifactBucket }, { name: "MODELS_PREFIX", value: "mlflow" }, ...args.storage.env],
                                 },
                             ],

@@ -31,8 +31,8 @@ export function bucketBaseline(name: string, bucketId: pulumi.Input<string>, par
     };
 }
 
-/** One statement of an S3 bucket policy, given the bucket's ARN. */
-export type PolicyStatementFactory = (bucketArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>;
+/** One statement of an S3 bucket policy, given the bucket's ARN and its KMS key's ARN. */
+export type PolicyStatementFactory = (bucketArn: pulumi.Output<string>, kmsKeyArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>;
 
 export interface SecureBucketArgs {
     /** What the bucket holds, in the platform's words (mlflow-artifacts, backups). */
@@ -113,7 +113,7 @@ export class SecureBucket extends pulumi.ComponentResource {
                     Version: "2012-10-17",
                     Statement: [
                         denyInsecureTransport(bucket.arn),
-                        ...(args.extraPolicyStatements ?? []).map((statement) => statement(bucket.arn)),
+                        ...(args.extraPolicyStatements ?? []).map((statement) => statement(bucket.arn, key.arn)),
                     ],
                 }),
             },

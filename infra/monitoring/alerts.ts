@@ -6,7 +6,7 @@ import { objectives, recoveryTimeObjectives, scalingTriggers, severityClasses, t
 import { edgeAlerts } from "../edge/alerts";
 import { loggingPipelineAlerts } from "../logging/alerts";
 import { capacityForecastAlerts } from "../capacity/forecasts";
-import type { MonitoringConfig } from "./config";
+import type { BackupKind, MonitoringConfig } from "./config";
 import { modelQualityAlerts } from "./model-quality";
 import { latencyObjectiveSeconds, selector } from "./recording";
 import {
@@ -72,6 +72,18 @@ export interface AlertDefinition {
     runbook: Runbook;
     /** At least one case where this alert fires after its `for` and one just under its threshold where it does not. */
     tests: AlertCase[];
+    /**
+     * Labels of the only series this rule covers, when one alert needs a rule per series with its
+     * own `for` (BackupMissing: one per backup kind, each waiting out that kind's schedule).
+     */
+    variant?: Record<string, string>;
+}
+
+/** A duration in the largest unit that states it exactly (87300 s is 1455m). */
+export function durationOf(seconds: number): Duration {
+    if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+    if (seconds % 60 === 0) return `${seconds / 60}m`;
+    return `${seconds}s`;
 }
 
 export const slo = {
@@ -266,7 +278,7 @@ const runbooks = {
     },
     backupStale: {
         meaning:
-            "The last successful backup of this kind is older than 26 hours: the manual's 24-hour RPO for configuration and model artifacts (and the daily database backup) is no longer met.",
+            "The last successful backup of this kind is older than its limit: the schedule's longest gap plus the job's deadline (the table above), the latest an on-time run can finish. For the daily kinds the manual's 24-hour RPO (configuration, model artifacts, and the daily database dump) is missed by more than a run takes; for `verify`, the weekly restore test has not passed.",
         firstCommands: [
             `${kubectlApp} get cronjobs,jobs -l app.kubernetes.io/name=backup`,
             `${kubectlApp} logs job/<latest backup job> --tail=100`,
@@ -274,13 +286,14 @@ const runbooks = {
         ],
         mitigation: [
             "Run the backup by hand: `kubectl -n pneumonia create job --from=cronjob/backup-<kind> backup-<kind>-manual`.",
-            "Fix the cause from the job logs (credentials, bucket policy, database reachability).",
+            "Fix the cause from the job logs (credentials, bucket policy, database reachability); BackupFailed's runbook lists the runner's failure lines.",
+            "If the schedule was changed on purpose, the limit moved with it (docs/backups.md, Schedules and staleness); a schedule longer than the RPO is refused by the config.",
         ],
         escalation: escalate.high,
     },
     backupMissing: {
         meaning:
-            "Prometheus has had no backup result of this kind for 26 hours: the backup never reported, or the Pushgateway lost its data.",
+            "Prometheus has had no successful backup of this kind on record for longer than its limit (the schedule's longest gap plus the job's deadline: the table above): the backup never reported, or the Pushgateway lost its data. A new stack stays quiet until each kind's first run was due, so the weekly verify does not page in the stack's first week.",
         firstCommands: [
             `${kubectlApp} get cronjobs -l app.kubernetes.io/name=backup`,
             `${kubectlMonitoring} get pods -l app.kubernetes.io/name=pushgateway`,
@@ -296,7 +309,11 @@ const runbooks = {
         meaning: "The most recent backup run of this kind failed (its failure timestamp is newer than its last success).",
         firstCommands: [`${kubectlApp} get jobs -l app.kubernetes.io/name=backup --sort-by=.status.startTime`, `${kubectlApp} logs job/<failed job> --tail=100`],
         mitigation: [
-            "Fix the cause from the logs and rerun the job by hand.",
+            "Fix the cause from the logs and rerun the job by hand: `kubectl -n pneumonia create job --from=cronjob/backup-<kind> backup-<kind>-manual`.",
+            "`interrupted by SIGTERM`: the Job hit its deadline or the pod was evicted; the upload was aborted and `latest.json` did not move. Check `kubectl -n pneumonia describe job <failed job>` (DeadlineExceeded) and node events.",
+            "`lock timeout` (db): a migration or long transaction held an exclusive lock for longer than `PG_LOCK_WAIT_TIMEOUT`; rerun once it has finished.",
+            "`holds no objects` (models): `MODELS_BUCKET`/`MODELS_PREFIX` point at an empty place; fix the CronJob's settings. Only if the artifact store is empty on purpose, run once with `--allow-empty`.",
+            "`certificate` errors (db, RDS): the image's RDS CA bundle (`PGSSLROOTCERT`) does not cover the server's certificate (CA rotation); rebuild the runner image.",
             "A `verify` failure means a restore test failed: treat the latest backup of that data as unusable until a verify passes.",
         ],
         escalation: escalate.medium,
@@ -389,9 +406,42 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
     };
 
     const backupKind = config.backupKinds[0];
-    const allKinds = (outcome: "success" | "failure", steps: number, value: number) =>
-        config.backupKinds.map((kind) => backupSeries(config, kind, outcome, [{ steps, value }]));
     const backupLabels = { job: config.jobs.backups, kind: backupKind };
+    const freshness = (kind: BackupKind) => {
+        const f = config.backupFreshness[kind];
+        if (!f) throw new Error(`monitoring.backupFreshness has no ${kind}`);
+        return f;
+    };
+    const hours = (seconds: number) => `${Math.round((seconds / 3600) * 100) / 100} h`;
+    const backupLimits = config.backupKinds.map((kind) => `${kind} ${hours(freshness(kind).maxAgeSeconds)}`).join(", ");
+    /**
+     * Successes of every kind on its schedule, sampled every `stepSeconds` for `steps` samples:
+     * each sample holds the start of the kind's latest run; `stopped` kinds ran once, at 0, and
+     * `missing` kinds never report.
+     */
+    const backupHistory = (stepSeconds: number, steps: number, stopped: BackupKind[] = [], missing: BackupKind[] = []) =>
+        config.backupKinds
+            .filter((kind) => !missing.includes(kind))
+            .map((kind) => {
+                const every = stopped.includes(kind) ? Infinity : freshness(kind).intervalSeconds;
+                const phases: Array<{ steps: number; value: number }> = [];
+                for (let i = 0; i < steps; i++) {
+                    const value = Number.isFinite(every) ? Math.floor((i * stepSeconds) / every) * every : 0;
+                    const last = phases[phases.length - 1];
+                    if (last && last.value === value) last.steps++;
+                    else phases.push({ steps: 1, value });
+                }
+                return backupSeries(config, kind, "success", phases);
+            });
+    /** Every kind's last success `belowLimit` seconds short of its limit at `atSeconds`. */
+    const backupAgesAt = (atSeconds: number, belowLimit: number, stepSeconds: number) =>
+        config.backupKinds.map((kind) =>
+            backupSeries(config, kind, "success", [{ steps: atSeconds / stepSeconds + 1, value: atSeconds - freshness(kind).maxAgeSeconds + belowLimit }]),
+        );
+    const longestLimit = Math.max(...config.backupKinds.map((kind) => freshness(kind).maxAgeSeconds));
+    const quarterHour = 900;
+    /** The first quarter hour after `seconds`: the evaluation step the backup cases use. */
+    const quarterAfter = (seconds: number) => (Math.floor(seconds / quarterHour) + 1) * quarterHour;
 
     const capacity = (
         name: string,
@@ -626,53 +676,77 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
             name: "BackupStale",
             severity: "high",
             service: "backups",
-            expr: "job_kind:pneumonia_backup_age_seconds:max > 26 * 3600",
-            for: "10m",
-            summary: "No successful {{ $labels.kind }} backup for more than 26 hours",
-            description: "The last successful {{ $labels.kind }} backup is older than 26 hours: the daily backup missed its run and the 24-hour RPO is at risk.",
+            // One limit per kind, from its schedule (infra/backups/schedule.ts). No `for`: the age only
+            // grows until a success resets it, and the limit already includes the run's deadline.
+            expr: config.backupKinds
+                .map((kind) => `job_kind:pneumonia_backup_age_seconds:max${selector({ kind })} > ${freshness(kind).maxAgeSeconds}`)
+                .join("\nor\n"),
+            for: "0m",
+            summary: "No successful {{ $labels.kind }} backup within its schedule and deadline",
+            description: `The last successful {{ $labels.kind }} backup is older than the kind's schedule plus its job's deadline (${backupLimits}): the run that should have succeeded by now has not, and for a daily kind the 24-hour RPO is missed.`,
             runbook: runbooks.backupStale,
             tests: [
                 {
-                    title: "last success 27 hours ago",
-                    interval: "30m",
-                    series: [backupSeries(config, backupKind, "success", [{ steps: 56, value: 0 }])],
-                    at: "27h",
-                    firing: ["high"],
+                    title: "daily kinds fresh every day and verify weekly, for 8 days",
+                    interval: "1h",
+                    series: backupHistory(3600, 193),
+                    at: "192h",
+                    firing: [],
                     labels: backupLabels,
                 },
+                ...config.backupKinds.map(
+                    (kind): AlertCase => ({
+                        title: `the last ${kind} backup ${hours(Math.max(27 * 3600, quarterAfter(freshness(kind).maxAgeSeconds)))} ago, the others on schedule`,
+                        interval: "15m",
+                        series: backupHistory(quarterHour, Math.max(27 * 3600, quarterAfter(freshness(kind).maxAgeSeconds)) / quarterHour + 1, [kind]),
+                        at: durationOf(Math.max(27 * 3600, quarterAfter(freshness(kind).maxAgeSeconds))),
+                        firing: ["high"],
+                        labels: { job: config.jobs.backups, kind },
+                    }),
+                ),
                 {
-                    title: "last success just under 26 hours ago",
-                    interval: "30m",
-                    series: [backupSeries(config, backupKind, "success", [{ steps: 56, value: 27 * 3600 - 26 * 3600 + 400 }])],
-                    at: "27h",
+                    title: "every kind's last success one step under its limit",
+                    interval: "15m",
+                    series: backupAgesAt(quarterAfter(longestLimit), quarterHour, quarterHour),
+                    at: durationOf(quarterAfter(longestLimit)),
                     firing: [],
                     labels: backupLabels,
                 },
             ],
         },
-        {
-            name: "BackupMissing",
-            severity: "medium",
-            service: "backups",
-            expr: config.backupKinds
-                .map((kind) => `absent(pneumonia_backup_last_success_timestamp_seconds${selector({ job: config.jobs.backups, kind })})`)
-                .join("\nor\n"),
-            for: "26h",
-            summary: "No {{ $labels.kind }} backup has reported for 26 hours",
-            description: "Prometheus has no successful {{ $labels.kind }} backup on record for 26 hours: it never ran, or the Pushgateway lost its data.",
-            runbook: runbooks.backupMissing,
-            tests: [
-                {
-                    title: "one kind never reported",
-                    interval: "30m",
-                    series: allKinds("success", 56, 0).filter((s) => !s.series.includes(`kind="${backupKind}"`)),
-                    at: "27h",
-                    firing: ["medium"],
-                    labels: backupLabels,
-                },
-                { title: "every kind reported", interval: "30m", series: allKinds("success", 56, 0), at: "27h", firing: [], labels: backupLabels },
-            ],
-        },
+        // One rule per kind: `for` is per rule, and each kind waits out its own schedule, so a new
+        // stack is quiet until the kind's first run was due (a week for verify).
+        ...config.backupKinds.map(
+            (kind): AlertDefinition => ({
+                name: "BackupMissing",
+                severity: "medium",
+                service: "backups",
+                variant: { kind },
+                expr: `absent(pneumonia_backup_last_success_timestamp_seconds${selector({ job: config.jobs.backups, kind })})`,
+                for: durationOf(freshness(kind).maxAgeSeconds),
+                summary: "No successful {{ $labels.kind }} backup on record",
+                description: `Prometheus has no successful ${kind} backup on record for ${hours(freshness(kind).maxAgeSeconds)} (its schedule's longest gap plus its job's deadline): it never ran, or the Pushgateway lost its data.`,
+                runbook: runbooks.backupMissing,
+                tests: [
+                    {
+                        title: `${kind} never reported, past its limit`,
+                        interval: "15m",
+                        series: backupHistory(quarterHour, quarterAfter(freshness(kind).maxAgeSeconds) / quarterHour + 1, [], [kind]),
+                        at: durationOf(quarterAfter(freshness(kind).maxAgeSeconds)),
+                        firing: ["medium"],
+                        labels: { job: config.jobs.backups, kind },
+                    },
+                    {
+                        title: `a new stack before ${kind}'s first run was due`,
+                        interval: "15m",
+                        series: backupHistory(quarterHour, quarterAfter(freshness(kind).maxAgeSeconds) / quarterHour - 1, [], [kind]),
+                        at: durationOf(quarterAfter(freshness(kind).maxAgeSeconds) - 2 * quarterHour),
+                        firing: [],
+                        labels: { job: config.jobs.backups, kind },
+                    },
+                ],
+            }),
+        ),
         {
             name: "BackupFailed",
             severity: "medium",

@@ -6,6 +6,7 @@ import type { Environment, PlatformSecrets } from "../config";
 import { databaseClientLabel, platformLabels, selectorLabels } from "../components/labels";
 import { stackScopedName } from "../components/names";
 import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../components/network";
+import { serviceTrustPolicy } from "../components/service-trust";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../components/security";
 import { disruptionBudget } from "../components/workload";
 import { alertmanagerYaml, missingReceivers, receiverSecretKeys, type ReceiverSecretKey, type ReceiverSecrets } from "./alertmanager";
@@ -225,10 +226,8 @@ export class Monitoring extends pulumi.ComponentResource {
             `${name}-dlm`,
             {
                 description: "Data Lifecycle Manager: hourly snapshots of the Prometheus volume",
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "dlm.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                // DLM assumes it for this account's lifecycle policies in this region only.
+                assumeRolePolicy: serviceTrustPolicy("dlm.amazonaws.com", (account, region) => `arn:aws:dlm:${region}:${account}:policy/*`, this),
                 tags,
             },
             child,

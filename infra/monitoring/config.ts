@@ -6,6 +6,7 @@ import type { CapacityConfig } from "../capacity/config";
 import type { Environment } from "../environment";
 import { int, storageQuantity } from "../util/schema";
 import { modelQualityConfigSchema, modelQualityDefaults } from "./model-quality";
+import { backupFreshness, type BackupFreshness } from "../backups/schedule";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");
 const jobName = z.string().regex(/^[a-zA-Z0-9_.-]{1,63}$/, "a Prometheus job name such as pneumonia-detector");
@@ -103,11 +104,24 @@ export const monitoringConfigSchema = z
             ctx.addIssue({ code: "custom", path: ["backupKinds"], message: "each kind once" });
         }
     });
-/** `capacity` is the stack's capacity section (infra/capacity/config.ts), handed over by infra/config.ts. */
-export type MonitoringConfig = z.infer<typeof monitoringConfigSchema> & { capacity?: CapacityConfig };
-export type DetectorMetrics = MonitoringConfig["detector"];
+export type MonitoringSettings = z.infer<typeof monitoringConfigSchema>;
+export type DetectorMetrics = MonitoringSettings["detector"];
+export type BackupKind = (typeof backupKinds)[number];
 
-export function monitoringDefaults(env: Environment): MonitoringConfig {
+/** The monitoring section as the alerts read it: the settings plus what other sections decide. */
+export interface MonitoringConfig extends MonitoringSettings {
+    /** Per alerted backup kind, how often it runs and how old its last success may get (from backups.schedules). */
+    backupFreshness: Partial<Record<BackupKind, BackupFreshness>>;
+    /** The stack's capacity section (infra/capacity/config.ts): the forecast horizon. */
+    capacity?: CapacityConfig;
+}
+
+/** Completes the monitoring settings with the backup limits derived from the backup schedules. */
+export function monitoringConfig(settings: MonitoringSettings, backupSchedules: Record<BackupKind, string>): MonitoringConfig {
+    return { ...settings, backupFreshness: backupFreshness(backupSchedules, settings.backupKinds) };
+}
+
+export function monitoringDefaults(env: Environment): MonitoringSettings {
     return {
         retention: env === "production" ? "30d" : "7d",
         paged: env === "production",

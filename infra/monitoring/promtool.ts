@@ -40,7 +40,8 @@ export function expectedAlerts(
     labels: Record<string, string>,
 ): ExpectedAlert[] {
     return firing.map((severity) => {
-        const def = definitions.find((d) => d.name === alertname && d.severity === severity);
+        const covers = (d: AlertDefinition) => !d.variant || Object.entries(d.variant).every(([k, v]) => labels[k] === v);
+        const def = definitions.find((d) => d.name === alertname && d.severity === severity && covers(d));
         if (!def) throw new Error(`no alert ${alertname} with severity ${severity}`);
         const rule = alertRule(config, def);
         const expLabels = { ...labels, ...rule.labels };

@@ -31,7 +31,9 @@ export function checkDefinitions(definitions: AlertDefinition[]): void {
         if (!/^[A-Z][A-Za-z0-9]+$/.test(def.name)) throw new Error(`alert ${id}: name must be UpperCamelCase`);
         const sibling = seen.get(def.name);
         if (sibling) {
-            if (definitions.some((d) => d !== def && d.name === def.name && d.severity === def.severity)) {
+            const same = (d: AlertDefinition) => d.name === def.name && d.severity === def.severity;
+            const sameScope = (d: AlertDefinition) => !d.variant || !def.variant || JSON.stringify(d.variant) === JSON.stringify(def.variant);
+            if (definitions.some((d) => d !== def && same(d) && sameScope(d))) {
                 throw new Error(`alert ${id}: defined twice with the same severity`);
             }
             if (sibling.runbook !== def.runbook || sibling.service !== def.service) {
@@ -54,7 +56,8 @@ export function alertRule(config: MonitoringConfig, def: AlertDefinition): Alert
         alert: def.name,
         expr: def.expr,
         for: def.for,
-        labels: { severity: def.severity, service: def.service },
+        // A variant's labels tell its rule apart from its siblings' (promtool rejects two rules of one name and labels).
+        labels: { severity: def.severity, service: def.service, ...def.variant },
         annotations: { summary: def.summary, description: def.description, runbook_url: runbookUrl(config, def.name) },
     };
 }

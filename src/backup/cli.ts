@@ -1,31 +1,54 @@
 // npm run --silent backup -- <command>: the backup runner the CronJobs run. One line on stdout on
-// success; one line on stderr naming what failed and exit code 1 on failure (2 for bad usage).
-import { parseArgs } from "node:util";
+// success; one line on stderr naming what failed and exit 1 on failure; exit 2 for bad usage or a
+// missing setting (src/cli/command.ts). SIGTERM/SIGINT stop the run in order (stop.ts).
+import { runCommand, UsageError, type CommandSpec, type OptionSpec } from "../cli/command";
 import { configBackup, kubernetesApi, parseConfigObjects } from "./cluster-config";
 import { dbDump, dbRestore, verify } from "./db";
-import { describeError } from "./errors";
+import { describeError, SettingsError } from "./errors";
 import { pushResult, type MetricsKind } from "./metrics";
 import { modelsBackup, modelsRestore, type ArtifactLocation } from "./models";
 import { checkDatabaseUrl, databaseUrl, readSettings, required } from "./settings";
+import { handleStopSignals, stopSignal } from "./stop";
 import { BackupStore, type Manifest } from "./store";
 
-export const usage = `usage: backup <command> [options]
-  db-dump                                    pg_dump of DATABASE_URL streamed to s3://BACKUP_BUCKET/BACKUP_PREFIX/db/<id>/
-  db-restore --from <latest|id> --target-url <postgresql://...>
-                                             restore a dump into an existing (empty) database (URL also from TARGET_DATABASE_URL)
-  verify [--from <latest|id>]                restore into a scratch database on DATABASE_URL's server, compare row counts
-  models                                     archive s3://MODELS_BUCKET/MODELS_PREFIX to .../models/<id>/
-  models-restore --from <latest|id> [--target-bucket B] [--target-prefix P]
-                                             write archived artifacts back (default: MODELS_BUCKET/MODELS_PREFIX)
-  config                                     archive the Kubernetes objects named in CONFIG_OBJECTS to .../config/<id>/
-environment: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or IRSA), AWS_ENDPOINT_URL_S3, BACKUP_BUCKET,
-  BACKUP_PREFIX, BACKUP_KMS_KEY_ID, DATABASE_URL, VERIFY_DATABASE_URL, TARGET_DATABASE_URL, MODELS_BUCKET, MODELS_PREFIX, CONFIG_OBJECTS, PUSHGATEWAY_URL, PG_BIN_DIR`;
-
-class UsageError extends Error {}
+export const spec = {
+    invocation: "npm run --silent backup --",
+    positionals: "<command>",
+    summary: [
+        "The backup runner. Commands:",
+        "  db-dump          pg_dump of DATABASE_URL streamed to s3://BACKUP_BUCKET/BACKUP_PREFIX/db/<id>/",
+        "  db-restore       restore a dump (--from) into an existing, empty database (--target-url or TARGET_DATABASE_URL)",
+        "  verify           restore a dump into a scratch database on DATABASE_URL's server and compare row counts",
+        "  models           archive s3://MODELS_BUCKET/MODELS_PREFIX to .../models/<id>/ (an empty source fails unless --allow-empty)",
+        "  models-restore   write an archive (--from) back to MODELS_BUCKET/MODELS_PREFIX or --target-bucket/--target-prefix",
+        "  config           archive the Kubernetes objects named in CONFIG_OBJECTS to .../config/<id>/",
+    ].join("\n"),
+    minPositionals: 1,
+    maxPositionals: 1,
+    options: {
+        from: { type: "string", value: "latest|ID", description: "the backup to read (db-restore, verify, models-restore); default latest" },
+        "target-url": { type: "string", value: "URL", description: "db-restore: postgresql:// URL of the target database (in a pod: TARGET_DATABASE_URL)" },
+        "target-bucket": { type: "string", value: "BUCKET", description: "models-restore: bucket to write to (default MODELS_BUCKET)" },
+        "target-prefix": { type: "string", value: "PREFIX", description: "models-restore: key prefix to write under (default MODELS_PREFIX)" },
+        "allow-empty": { type: "boolean", description: "models: record an empty artifact store as a backup instead of failing" },
+    },
+    notes: [
+        "environment: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or IRSA), AWS_ENDPOINT_URL_S3, BACKUP_BUCKET,",
+        "  BACKUP_PREFIX, BACKUP_KMS_KEY_ID, DATABASE_URL, VERIFY_DATABASE_URL, TARGET_DATABASE_URL, MODELS_BUCKET, MODELS_PREFIX,",
+        "  CONFIG_OBJECTS, PUSHGATEWAY_URL, PG_BIN_DIR, PG_LOCK_WAIT_TIMEOUT (pg_dump --lock-wait-timeout, default 5min)",
+        "exit codes: 0 done, 1 the backup or restore failed (or was interrupted by SIGTERM/SIGINT), 2 bad usage",
+    ],
+    examples: [
+        "npm run --silent backup -- db-dump",
+        "npm run --silent backup -- db-restore --from 20261127T011500Z-3f2a --target-url postgresql://mlflow@db:5432/mlflow",
+        "npm run --silent backup -- models-restore --from latest --target-bucket pneumonia-dr-artifacts",
+    ],
+} satisfies CommandSpec<Record<string, OptionSpec>>;
 
 type Env = NodeJS.ProcessEnv;
 const commands = ["db-dump", "db-restore", "verify", "models", "models-restore", "config"] as const;
 type Command = (typeof commands)[number];
+type Options = { from?: string; "target-url"?: string; "target-bucket"?: string; "target-prefix"?: string; "allow-empty"?: boolean };
 
 function artifactLocation(env: Env, bucket?: string, prefix?: string): ArtifactLocation {
     return {
@@ -38,7 +61,7 @@ function describe(store: BackupStore, manifest: Manifest): string {
     return `${store.url(manifest.key)} (${manifest.size} bytes, sha256 ${manifest.sha256})`;
 }
 
-async function execute(command: Command, options: Record<string, string | undefined>, env: Env): Promise<{ line: string; size?: number }> {
+async function execute(command: Command, options: Options, env: Env): Promise<{ line: string; size?: number }> {
     const store = new BackupStore(readSettings(env));
     const from = options.from ?? "latest";
     switch (command) {
@@ -61,7 +84,7 @@ async function execute(command: Command, options: Record<string, string | undefi
             return { line: `verify: db/${report.manifest.id} OK: sha256 checked, ${report.tables} tables and ${report.rows} rows match the manifest` };
         }
         case "models": {
-            const manifest = await modelsBackup(store, artifactLocation(env));
+            const manifest = await modelsBackup(store, artifactLocation(env), { allowEmpty: options["allow-empty"] === true });
             return { line: `models: ${describe(store, manifest)}, ${manifest.details.objects} objects; latest -> ${manifest.id}`, size: manifest.size };
         }
         case "models-restore": {
@@ -77,35 +100,15 @@ async function execute(command: Command, options: Record<string, string | undefi
 
 const metricsKind: Partial<Record<Command, MetricsKind>> = { "db-dump": "db", verify: "verify", models: "models", config: "config" };
 
-export async function main(argv: string[], env: Env, write: { out: (line: string) => void; err: (line: string) => void }): Promise<number> {
-    let command: Command;
-    let options: Record<string, string | undefined>;
-    try {
-        const parsed = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            strict: true,
-            options: {
-                from: { type: "string" },
-                "target-url": { type: "string" },
-                "target-bucket": { type: "string" },
-                "target-prefix": { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-        if (parsed.values.help) {
-            write.out(usage);
-            return 0;
-        }
-        const [name, ...extra] = parsed.positionals;
-        if (!name || !(commands as readonly string[]).includes(name)) throw new UsageError(name ? `unknown command "${name}"` : "no command given");
-        if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-        command = name as Command;
-        options = parsed.values as Record<string, string | undefined>;
-    } catch (error) {
-        write.err(`error: ${describeError(error).replace(/^TypeError \[ERR_PARSE_ARGS_\w+\]: /, "")}\n${usage}`);
-        return 2;
-    }
+/**
+ * Runs one command and pushes its result; returns the exit code. Usage mistakes throw UsageError
+ * (exit 2) before anything runs; a failed backup is one line on stderr and exit 1.
+ */
+export async function main(positionals: string[], options: Options, env: Env, write: { out: (line: string) => void; err: (line: string) => void }): Promise<number> {
+    const name = positionals[0];
+    if (!(commands as readonly string[]).includes(name)) throw new UsageError(`unknown command "${name}"`);
+    const command = name as Command;
+    if (options["allow-empty"] && command !== "models") throw new UsageError(`--allow-empty: only for models, not ${command}`);
 
     const startedAt = new Date();
     let code = 0;
@@ -115,13 +118,10 @@ export async function main(argv: string[], env: Env, write: { out: (line: string
         size = result.size;
         write.out(result.line);
     } catch (error) {
-        if (error instanceof UsageError) {
-            write.err(`error: ${error.message}\n${usage}`);
-            return 2;
-        }
-        const message = describeError(error);
+        if (error instanceof UsageError) throw error;
+        const message = describeError(stopSignal.aborted ? stopSignal.reason : error);
         write.err(`error: ${message.startsWith(`${command}:`) ? message : `${command}: ${message}`}`);
-        code = 1;
+        code = error instanceof SettingsError ? 2 : 1;
     }
     const kind = metricsKind[command];
     if (kind && env.PUSHGATEWAY_URL) {
@@ -133,11 +133,8 @@ export async function main(argv: string[], env: Env, write: { out: (line: string
 if (require.main === module) {
     // The runner's own Node version is the image's business; the SDK's upgrade notice is noise in its one-line output.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    main(process.argv.slice(2), process.env, { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }).then(
-        (code) => process.exit(code),
-        (error: unknown) => {
-            process.stderr.write(`error: ${describeError(error)}\n`);
-            process.exit(1);
-        },
+    handleStopSignals();
+    runCommand(spec, ({ positionals, values }) =>
+        main(positionals, values, process.env, { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }),
     );
 }

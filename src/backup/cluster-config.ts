@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { publishArchive } from "./archive";
-import { BackupError, describeError } from "./errors";
+import { BackupError, describeError, SettingsError } from "./errors";
 import type { BackupStore, Manifest } from "./store";
 
 export const configKinds = ["secrets", "configmaps"] as const;
@@ -23,11 +23,11 @@ const dnsLabel = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 /** Parses CONFIG_OBJECTS: comma-separated `namespace/secrets|configmaps/name`. */
 export function parseConfigObjects(text: string | undefined): ConfigObject[] {
     const items = (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    if (items.length === 0) throw new BackupError("CONFIG_OBJECTS: not set (comma-separated namespace/secrets|configmaps/name)");
+    if (items.length === 0) throw new SettingsError("CONFIG_OBJECTS: not set (comma-separated namespace/secrets|configmaps/name)");
     return items.map((item) => {
         const [namespace, kind, name, ...rest] = item.split("/");
         if (rest.length > 0 || !dnsLabel.test(namespace ?? "") || !(configKinds as readonly string[]).includes(kind ?? "") || !dnsLabel.test(name ?? "")) {
-            throw new BackupError(`CONFIG_OBJECTS: expected namespace/secrets|configmaps/name, got "${item}"`);
+            throw new SettingsError(`CONFIG_OBJECTS: expected namespace/secrets|configmaps/name, got "${item}"`);
         }
         return { namespace, kind: kind as ConfigKind, name };
     });

@@ -2,7 +2,8 @@
 import { pipeline as pipelineStreams } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { BackupError, describeError, step } from "./errors";
-import { connect, describeDatabase, pgDump, pgRestore, rowCounts, withDatabase, type RowCounts } from "./postgres";
+import { connect, describeDatabase, lockWaitTimeout, pgDump, pgRestore, rowCounts, withDatabase, type RowCounts } from "./postgres";
+import { throwIfStopped } from "./stop";
 import { BackupStore, completedManifest, newBackupId, type Manifest } from "./store";
 import { checksumError, Digest, digestOf, outputOf, VerifiedStream } from "./streams";
 
@@ -15,11 +16,14 @@ export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJ
     const startedAt = new Date();
     const id = newBackupId(startedAt);
     const key = store.key("db", id, "mlflow.dump");
+    const lockTimeout = lockWaitTimeout(env);
     const client = await connect(databaseUrl, "db-dump");
     try {
         // pg_dump joins this transaction's snapshot, so the row counts describe exactly the dump.
         const { serverVersion, snapshot } = await step(`db-dump: reading ${describeDatabase(databaseUrl)}`, async () => {
             await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            // The row counts wait for locks no longer than pg_dump does (--lock-wait-timeout).
+            await client.query(`SET LOCAL lock_timeout = '${lockTimeout}'`);
             const snapshot = (await client.query<{ id: string }>("SELECT pg_export_snapshot() AS id")).rows[0].id;
             const serverVersion = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0].server_version;
             return { serverVersion, snapshot };
@@ -62,6 +66,8 @@ export async function restoreInto(store: BackupStore, manifest: Manifest, target
         // EPIPE means pg_restore stopped reading: its own exit status says why.
         if ((error as { code?: string }).code !== "EPIPE") restore.child.kill("SIGKILL");
         const restoreError = await restore.finished.then(() => undefined, (e: unknown) => e);
+        // Stopped: pg_restore's one transaction rolled back; there is no time to re-read the backup.
+        throwIfStopped();
         if (error instanceof BackupError && error.message.startsWith("checksum mismatch")) throw error;
         const actual = await digestOf(await store.open(manifest.key, manifest.versionId)).catch(() => undefined);
         if (actual && (actual.sha256 !== manifest.sha256 || actual.size !== manifest.size)) throw checksumError(what, manifest, actual);

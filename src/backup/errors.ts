@@ -8,6 +8,14 @@ export class BackupError extends Error {
     }
 }
 
+/** A missing or malformed setting (environment variable): exit 2, after the failure is pushed. */
+export class SettingsError extends BackupError {
+    constructor(message: string) {
+        super(message);
+        this.name = "SettingsError";
+    }
+}
+
 /** Replaces the password of every `scheme://user:password@host` URL in `text` with `***`. */
 export function maskSecrets(text: string): string {
     return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)@/gi, "$1***@");

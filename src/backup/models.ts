@@ -3,7 +3,8 @@ import { ListObjectsV2Command, GetObjectCommand, type S3Client } from "@aws-sdk/
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
 import { extractArchive, publishArchive } from "./archive";
-import { step } from "./errors";
+import { BackupError, step } from "./errors";
+import { throwIfStopped } from "./stop";
 import { BackupStore, partSize, type Manifest } from "./store";
 
 export interface ArtifactLocation {
@@ -29,7 +30,11 @@ function relative(location: ArtifactLocation, key: string): string {
     return location.prefix ? key.slice(location.prefix.length + 1) : key;
 }
 
-export async function modelsBackup(store: BackupStore, source: ArtifactLocation): Promise<Manifest> {
+/**
+ * Archives every object under the source prefix. An empty source is a failure (a wrong
+ * MODELS_PREFIX or bucket would otherwise move `latest` onto an empty archive) unless `allowEmpty`.
+ */
+export async function modelsBackup(store: BackupStore, source: ArtifactLocation, options: { allowEmpty?: boolean } = {}): Promise<Manifest> {
     return publishArchive(store, "models", async (archive) => {
         let objects = 0;
         let bytes = 0;
@@ -43,6 +48,11 @@ export async function modelsBackup(store: BackupStore, source: ArtifactLocation)
             objects++;
             bytes += object.size;
         }
+        if (objects === 0 && !options.allowEmpty) {
+            throw new BackupError(
+                `models: s3://${source.bucket}/${source.prefix} holds no objects: nothing backed up, latest unchanged (check MODELS_BUCKET and MODELS_PREFIX; --allow-empty records an empty backup)`,
+            );
+        }
         return { source: `s3://${source.bucket}/${source.prefix}`, objects, bytes };
     });
 }
@@ -51,6 +61,8 @@ export async function modelsBackup(store: BackupStore, source: ArtifactLocation)
 export async function modelsRestore(store: BackupStore, from: string, target: ArtifactLocation): Promise<{ manifest: Manifest; objects: number }> {
     const manifest = await store.manifest("models", from);
     const objects = await extractArchive(store, manifest, async (name, size, body) => {
+        // A stop ends the restore between objects; the object being written completes or fails whole.
+        throwIfStopped();
         const key = target.prefix ? `${target.prefix}/${name}` : name;
         await step(`models-restore: writing s3://${target.bucket}/${key}`, () =>
             new Upload({ client: store.client, partSize, queueSize: 2, params: { Bucket: target.bucket, Key: key, Body: body, ContentLength: size } }).done(),

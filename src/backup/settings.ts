@@ -1,5 +1,5 @@
 // The runner's configuration: environment variables only (the AWS SDK's standard names plus ours).
-import { BackupError } from "./errors";
+import { SettingsError } from "./errors";
 
 export interface Settings {
     region: string;
@@ -19,6 +19,13 @@ export interface Settings {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Node options the runner runs with (images/backup/Dockerfile sets them as NODE_OPTIONS; a test
+ * checks the two agree). The runner streams short-lived chunks; with V8's default young generation
+ * (semi-spaces growing to 16 MiB) the restore peaked at 146 MiB, with 2 MiB at 117 MiB (docs/benchmarks.md).
+ */
+export const runnerNodeOptions = "--max-semi-space-size=2";
+
 function value(env: Env, name: string): string | undefined {
     const v = env[name]?.trim();
     return v ? v : undefined;
@@ -26,7 +33,7 @@ function value(env: Env, name: string): string | undefined {
 
 export function required(env: Env, name: string, purpose: string): string {
     const v = value(env, name);
-    if (!v) throw new BackupError(`${name}: not set (${purpose})`);
+    if (!v) throw new SettingsError(`${name}: not set (${purpose})`);
     return v;
 }
 
@@ -37,15 +44,15 @@ function url(env: Env, name: string): string | undefined {
     try {
         parsed = new URL(v);
     } catch {
-        throw new BackupError(`${name}: expected an http(s) URL, got "${v}"`);
+        throw new SettingsError(`${name}: expected an http(s) URL, got "${v}"`);
     }
-    if (!/^https?:$/.test(parsed.protocol)) throw new BackupError(`${name}: expected an http(s) URL, got "${v}"`);
+    if (!/^https?:$/.test(parsed.protocol)) throw new SettingsError(`${name}: expected an http(s) URL, got "${v}"`);
     return v.replace(/\/+$/, "");
 }
 
 export function readSettings(env: Env = process.env): Settings {
     const bucket = required(env, "BACKUP_BUCKET", "the bucket that holds the backups");
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new BackupError(`BACKUP_BUCKET: "${bucket}" is not a valid bucket name`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new SettingsError(`BACKUP_BUCKET: "${bucket}" is not a valid bucket name`);
     const prefix = (value(env, "BACKUP_PREFIX") ?? "").replace(/^\/+|\/+$/g, "");
     return {
         region: required(env, "AWS_REGION", "the bucket's AWS region"),
@@ -68,10 +75,10 @@ export function checkDatabaseUrl(what: string, v: string): string {
     try {
         parsed = new URL(v);
     } catch {
-        throw new BackupError(`${what}: expected a postgresql:// URL`);
+        throw new SettingsError(`${what}: expected a postgresql:// URL`);
     }
     if (!/^postgres(ql)?:$/.test(parsed.protocol) || !parsed.hostname || parsed.pathname.length < 2) {
-        throw new BackupError(`${what}: expected postgresql://user:password@host:port/dbname`);
+        throw new SettingsError(`${what}: expected postgresql://user:password@host:port/dbname`);
     }
     return v;
 }

@@ -5,6 +5,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
 import { BackupError, describeError, step } from "./errors";
 import type { Settings } from "./settings";
+import { stopSignal, throwIfStopped, untilStopped } from "./stop";
 
 export const kinds = ["db", "models", "config"] as const;
 export type Kind = (typeof kinds)[number];
@@ -109,9 +110,11 @@ export class BackupStore {
             params: { Bucket: this.settings.bucket, Key: key, Body: body, ContentType: contentType, ...this.encryption() },
         });
         try {
-            // done() rejects when `body` errors and has aborted the multipart upload by then.
-            await upload.done();
+            // done() rejects when `body` errors and has aborted the multipart upload by then; a stop
+            // fails `body` (not upload.abort(), whose done() rejects before the abort is sent).
+            await untilStopped(upload.done(), (reason) => body.destroy(reason));
         } catch (error) {
+            if (stopSignal.aborted) throw stopSignal.reason;
             if (error instanceof BackupError) throw error;
             throw new BackupError(`upload to ${this.url(key)} failed: ${describeError(error)}`, { cause: error });
         }
@@ -123,6 +126,8 @@ export class BackupStore {
     }
 
     async putJson(key: string, value: unknown): Promise<void> {
+        // Manifests and pointers are the steps that cannot be undone: none is written after a stop.
+        throwIfStopped();
         await step(`writing ${this.url(key)}`, () =>
             this.client.send(
                 new PutObjectCommand({
@@ -132,6 +137,7 @@ export class BackupStore {
                     ContentType: "application/json",
                     ...this.encryption(),
                 }),
+                { abortSignal: stopSignal },
             ),
         );
     }

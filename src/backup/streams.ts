@@ -4,6 +4,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 import { createHash } from "node:crypto";
 import { PassThrough, Transform, type Readable, type TransformCallback } from "node:stream";
 import { BackupError, maskSecrets } from "./errors";
+import { stopSignal } from "./stop";
 
 /** Passes bytes through, counting them and computing their SHA-256. */
 export class Digest extends Transform {
@@ -80,6 +81,11 @@ export interface Program {
 /** Runs a program with stderr captured (last 4 KiB, secrets masked) for the error message. */
 export function run(what: string, command: string, args: string[], options: SpawnOptions = {}): Program {
     const child = spawn(command, args, { ...options, stdio: [options.stdio === "ignore" ? "ignore" : "pipe", "pipe", "pipe"] });
+    // A stop ends the program too (pg_dump and pg_restore exit on SIGTERM); its failure then fails the run.
+    const stop = () => child.kill("SIGTERM");
+    if (stopSignal.aborted) stop();
+    else stopSignal.addEventListener("abort", stop, { once: true });
+    child.once("close", () => stopSignal.removeEventListener("abort", stop));
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => {
         stderr = (stderr + chunk.toString("utf8")).slice(-4096);

@@ -2,7 +2,7 @@
 // must be, and pass or fail. Endpoints are plain HTTP (port-forwarded or in-cluster), so the same
 // checks run against a deployed stack and against the fake services of the tests.
 import { objectives } from "../../infra/manual";
-import type { DetectorMetrics } from "../../infra/monitoring/config";
+import type { DetectorMetrics, MonitoringConfig } from "../../infra/monitoring/config";
 
 export interface HealthEndpoints {
     detector: string;
@@ -15,9 +15,10 @@ export interface HealthEndpoints {
 export interface HealthSettings {
     appNamespace: string;
     metrics: DetectorMetrics;
-    /** The backup runner's Pushgateway job label, and the kinds it pushes. */
+    /** The backup runner's Pushgateway job label. */
     backupsJob: string;
-    backupKinds: readonly string[];
+    /** Each kind it pushes and how old its last success may be: the limits BackupStale alerts on. */
+    backupFreshness: MonitoringConfig["backupFreshness"];
     /** Deployments that must have every desired replica available. */
     deployments: readonly string[];
     /** Argo Rollouts that must have every desired replica ready. */
@@ -46,7 +47,6 @@ export const thresholds = {
     cpuPercent: objectives.cpuPercent,
     memoryPercent: objectives.memoryPercent,
     diskFreePercent: objectives.diskFreePercent,
-    backupAgeHours: 26,
 } as const;
 
 /** Alerts that fail the check: the manual's SEV-1 and SEV-2. */
@@ -267,7 +267,8 @@ export async function replicaLines(settings: HealthSettings, endpoints: Pick<Hea
 
 async function backupLines(settings: HealthSettings, endpoints: HealthEndpoints, http: HttpGet): Promise<CheckLine[]> {
     const selector = `{job="${settings.backupsJob}"}`;
-    const expected = `< ${thresholds.backupAgeHours} h`;
+    const kinds = Object.entries(settings.backupFreshness).map(([kind, f]) => ({ kind, maxAgeHours: f.maxAgeSeconds / 3600 }));
+    const expected = (maxAgeHours: number) => `< ${Math.round(maxAgeHours * 100) / 100} h`;
     try {
         const [ages, failedSince] = await Promise.all([
             query(http, endpoints.prometheus, `time() - max by (kind) (pneumonia_backup_last_success_timestamp_seconds${selector})`),
@@ -279,16 +280,16 @@ async function backupLines(settings: HealthSettings, endpoints: HealthEndpoints,
         ]);
         const age = new Map(ages.map((s) => [s.labels.kind, s.value]));
         const failed = new Set(failedSince.map((s) => s.labels.kind));
-        return settings.backupKinds.map((kind) => {
+        return kinds.map(({ kind, maxAgeHours }) => {
             const check = `backup age: ${kind}`;
             const seconds = age.get(kind);
-            if (seconds === undefined) return { check, ok: false, value: "no successful backup recorded", expected };
+            if (seconds === undefined) return { check, ok: false, value: "no successful backup recorded", expected: expected(maxAgeHours) };
             const hours = seconds / 3600;
             const value = `${hours.toFixed(1)} h${failed.has(kind) ? ", last run failed" : ""}`;
-            return { check, ok: hours < thresholds.backupAgeHours && !failed.has(kind), value, expected };
+            return { check, ok: hours <= maxAgeHours && !failed.has(kind), value, expected: expected(maxAgeHours) };
         });
     } catch (e) {
-        if (e instanceof QueryError) return [{ check: "backup age", ok: false, value: e.message, expected }];
+        if (e instanceof QueryError) return [{ check: "backup age", ok: false, value: e.message, expected: "each kind within its limit" }];
         throw e;
     }
 }

@@ -47,7 +47,7 @@ export function stackSettings(stack: string, window: string): { settings: Health
             appNamespace: config.kubernetes.appNamespace,
             metrics: config.monitoring.detector,
             backupsJob: config.monitoring.jobs.backups,
-            backupKinds: config.monitoring.backupKinds,
+            backupFreshness: config.monitoring.backupFreshness,
             deployments: ["mlflow"],
             // The detector is an Argo Rollout (infra/components/detector.ts).
             rollouts: ["detector"],

@@ -51,7 +51,13 @@ export interface PostgresServer {
     stop(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/** Server TLS for startPostgres: PEM files the server reads (copied into its own directory). */
+export interface PostgresTls {
+    certFile: string;
+    keyFile: string;
+}
+
+export async function startPostgres(options: { tls?: PostgresTls } = {}): Promise<PostgresServer> {
     const dir = mkdtempSync(join(tmpdir(), "pg-test-"));
     const owner = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
     const group = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
@@ -66,9 +72,18 @@ export async function startPostgres(): Promise<PostgresServer> {
     asPostgres("initdb", ["-D", data, "-U", "postgres", "--auth-host=scram-sha-256", "--auth-local=trust", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"]);
     rmSync(pwfile);
     const port = await freePort();
+    const tls: string[] = [];
+    if (options.tls) {
+        // The server refuses a key readable by others; it must belong to the postgres user.
+        for (const [from, name] of [[options.tls.certFile, "server.crt"], [options.tls.keyFile, "server.key"]] as const) {
+            writeFileSync(join(dir, name), readFileSync(from), { mode: 0o600 });
+            chownSync(join(dir, name), owner, group);
+        }
+        tls.push(`-c ssl=on -c ssl_cert_file=${join(dir, "server.crt")} -c ssl_key_file=${join(dir, "server.key")}`);
+    }
     asPostgres("pg_ctl", [
         "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60",
-        "-o", `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+        "-o", `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${tls.join(" ")}`.trim(),
         "start",
     ]);
     const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);

@@ -7,11 +7,11 @@ import * as path from "node:path";
 import { environmentDefaults } from "../../infra/config";
 import { objectives, scalingTriggers, severities, severityClasses } from "../../infra/manual";
 import * as alerts from "../../infra/monitoring/alerts";
-import { monitoringDefaults } from "../../infra/monitoring/config";
+import { docsConfig } from "../../infra/monitoring/docs";
 import { dashboards } from "../../infra/monitoring/dashboards";
 import { thresholds } from "../../src/health/checks";
 
-const config = monitoringDefaults("production");
+const config = docsConfig;
 const definitions = alerts.alertDefinitions(config);
 const byName = (name: string) => definitions.find((d) => d.name === name)!;
 /** The number an alert compares against: the last literal of its expression. */

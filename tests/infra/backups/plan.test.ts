@@ -45,7 +45,7 @@ describe("infra/backups in the stacks", () => {
     });
 
     it("a DR stack restores before MLflow starts", async () => {
-        const restore = { from: "production", bucket: "backups-source", prefix: "production" };
+        const restore = { from: { db: "latest", models: "20261125T014500Z-9c1d" }, bucket: "backups-source", prefix: "production" };
         const p = await plan("staging", { overrides: { backups: { restore } } });
         const job = resourcesOf(p, "kubernetes:batch/v1:Job").find((j) => String(at(j.inputs, "metadata.name")).includes("restore"));
         assert.ok(job, "a restore Job");

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { statementMatches } from "../../helpers/s3-policy";
 import * as pulumi from "@pulumi/pulumi";
 import { alertDefinitions } from "../../../infra/monitoring/alerts";
 import { Monitoring, podSecurityExemption, snapshotTagKey, type MonitoringArgs } from "../../../infra/monitoring/component";
@@ -170,7 +171,12 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
         assert.equal(schedule.createRule.intervalUnit, "HOURS");
         assert.equal(schedule.retainRule.count, 48);
         const [role] = ofType(production, "aws:iam/role:Role");
-        assert.equal(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, "dlm.amazonaws.com");
+        const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
+        assert.equal(trust.Principal.Service, "dlm.amazonaws.com");
+        // Only for this account's DLM policies (confused-deputy prevention: aws:SourceAccount and aws:SourceArn).
+        const assumes = (context: Record<string, string>) => statementMatches(trust, { action: "sts:AssumeRole", resource: "", context });
+        assert.equal(assumes({ "aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:dlm:eu-west-1:123456789012:policy/policy-0abc" }), true);
+        assert.equal(assumes({ "aws:SourceAccount": "999999999999", "aws:SourceArn": "arn:aws:dlm:eu-west-1:999999999999:policy/policy-0abc" }), false);
         assert.equal(ofType(local, "aws:dlm/lifecyclePolicy:LifecyclePolicy").length, 0);
         assert.equal(ofType(local, "kubernetes:storage.k8s.io/v1:StorageClass").length, 0);
     });

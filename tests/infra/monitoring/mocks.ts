@@ -1,6 +1,7 @@
 // A minimal Pulumi mock runtime for one component: every resource it declares, with inputs
 // resolved and a flag for each input that stays a secret Output.
 import * as pulumi from "@pulumi/pulumi";
+import { mockCall } from "../../../src/plan/mocks";
 
 export interface Declared {
     type: string;
@@ -45,7 +46,8 @@ export async function declare(stack: string, build: () => void): Promise<Declare
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...(args.type === "random:index/randomPassword:RandomPassword" ? { result: "mock-generated" } : {}) } }),
-            call: (args) => args.inputs,
+            // The program's own answers to AWS data sources (account, region); anything else echoes its inputs.
+            call: (args) => mockCall(args, "eu-west-1"),
         },
         "pneumonia-platform",
         stack,

@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { backupDeadlineSeconds } from "../../../infra/backups/schedule";
+import { recoveryPointObjectives } from "../../../infra/manual";
 import { alertDefinitions } from "../../../infra/monitoring/alerts";
 import {
     definitionTests,
@@ -97,7 +99,10 @@ describe("monitoring: Prometheus rules", () => {
         expect("DetectorMemoryCapacity/low", /\[1w\]\) > 75$/);
         expect("DetectorLatencyCapacity/low", /avg1d\{[^}]*\} > 1\.5$/);
         expect("DetectorErrorRateCapacity/low", /ratio_rate1d\{[^}]*\} > 0\.005$/);
-        expect("BackupStale/high", /> 26 \* 3600$/);
+        // Daily kinds: the 24 h RPO plus the job's deadline; the weekly verify: 7 days plus its deadline.
+        const dbLimit = recoveryPointObjectives.database + backupDeadlineSeconds.db;
+        expect("BackupStale/high", new RegExp(`\\{kind="db"\\} > ${dbLimit}\n`));
+        expect("BackupStale/high", new RegExp(`\\{kind="verify"\\} > ${7 * 86400 + backupDeadlineSeconds.verify}$`));
     });
 
     it("rejects a definition without a quiet case, naming the alert", () => {

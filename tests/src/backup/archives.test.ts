@@ -102,8 +102,43 @@ describe("backup runner: models and config (moto_server)", function () {
         it("MODELS_BUCKET unset is named", async () => {
             const { MODELS_BUCKET: _omitted, ...rest } = env;
             const result = await runCli(["models"], rest);
-            assert.equal(result.code, 1);
+            assert.equal(result.code, 2, "a setting error is exit 2");
             assert.match(result.stderr, /^error: models: MODELS_BUCKET: not set/);
+        });
+
+        it("an empty source (a MODELS_PREFIX that matches nothing) fails naming bucket and prefix; nothing written, latest unchanged", async () => {
+            const before = await readText(servers.s3, servers.bucket, "test/models/latest.json");
+            const keysBefore = await listKeys(servers, servers.bucket, "test/models/");
+            const result = await runCli(["models"], { ...env, MODELS_PREFIX: "mlfow" });
+            assert.equal(result.code, 1);
+            assert.equal(result.stdout, "");
+            assert.match(result.stderr, /^error: models: s3:\/\/mlflow-artifacts-test\/mlfow holds no objects: nothing backed up, latest unchanged .*--allow-empty.*\n$/);
+            assert.equal(await readText(servers.s3, servers.bucket, "test/models/latest.json"), before);
+            assert.deepEqual(await listKeys(servers, servers.bucket, "test/models/"), keysBefore);
+            const uploads = await servers.s3.send(new ListMultipartUploadsCommand({ Bucket: servers.bucket }));
+            assert.deepEqual(uploads.Uploads ?? [], []);
+        });
+
+        it("--allow-empty records the empty source as a backup (the flag is the only way)", async () => {
+            const result = await runCli(["models", "--allow-empty"], { ...env, MODELS_PREFIX: "mlfow" });
+            assert.equal(result.code, 0, result.stderr);
+            assert.match(result.stdout, /, 0 objects; latest -> \S+\n$/);
+            const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/models/latest.json")) as { id: string };
+            assert.notEqual(latest.id, manifest.id);
+        });
+
+        it("models-restore of an id that is not the latest restores that backup", async () => {
+            const good = await runCli(["models"], env);
+            assert.equal(good.code, 0, good.stderr);
+            const id = /latest -> (\S+)\n$/.exec(good.stdout)![1];
+            const empty = await runCli(["models", "--allow-empty"], { ...env, MODELS_PREFIX: "mlfow" });
+            assert.equal(empty.code, 0, empty.stderr);
+            const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/models/latest.json")) as { id: string };
+            assert.notEqual(latest.id, id, "the good backup is no longer the latest");
+            const result = await runCli(["models-restore", "--from", id, "--target-bucket", restoredBucket, "--target-prefix", "by-id"], env);
+            assert.equal(result.code, 0, result.stderr);
+            assert.equal(result.stdout, `models-restore: restored 4 objects from models/${id} (sha256 checked)\n`);
+            assert.deepEqual(await listKeys(servers, restoredBucket, "by-id/"), Object.keys(files).map((k) => `by-id/${k}`).sort());
         });
     });
 
@@ -217,7 +252,7 @@ describe("backup runner: models and config (moto_server)", function () {
 
         it("a malformed CONFIG_OBJECTS entry is named", async () => {
             const result = await runCli(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/pods/detector" });
-            assert.equal(result.code, 1);
+            assert.equal(result.code, 2, "a setting error is exit 2");
             assert.equal(result.stderr, 'error: config: CONFIG_OBJECTS: expected namespace/secrets|configmaps/name, got "pneumonia/pods/detector"\n');
         });
     });

@@ -2,6 +2,7 @@
 // every failure the issue names, each leaving latest.json where it was.
 import { ListMultipartUploadsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
+import { Client } from "pg";
 import { createHash } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,8 +21,8 @@ interface Manifest {
     details: { serverVersion: string; tables: Record<string, number> };
 }
 
-function assertOneLineFailure(result: CliResult, pattern: RegExp): void {
-    assert.equal(result.code, 1, `expected exit 1, got ${result.code}: ${result.stderr}`);
+function assertOneLineFailure(result: CliResult, pattern: RegExp, code = 1): void {
+    assert.equal(result.code, code, `expected exit ${code}, got ${result.code}: ${result.stderr}`);
     assert.equal(result.stdout, "");
     const lines = result.stderr.trim().split("\n");
     assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
@@ -152,6 +153,30 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
             assert.doesNotMatch(result.stderr, /S3cret-Pa55/);
         });
 
+        it("a table locked by another session: pg_dump gives up after --lock-wait-timeout, not at the Job's deadline", async () => {
+            // https://www.postgresql.org/docs/15/app-pgdump.html: --lock-wait-timeout "Do not wait forever to
+            // acquire shared table locks at the beginning of the dump. Instead fail if unable to lock a table within the specified timeout."
+            const migration = new Client({ connectionString: servers.pg.url("mlflow") });
+            await migration.connect();
+            try {
+                await migration.query("BEGIN; LOCK TABLE runs IN ACCESS EXCLUSIVE MODE");
+                const started = Date.now();
+                const result = await runCli(["db-dump"], { ...env, PG_LOCK_WAIT_TIMEOUT: "1s" });
+                assertOneLineFailure(result, /^error: db-dump: .*(canceling statement due to lock timeout|could not obtain lock)/);
+                assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+            } finally {
+                await migration.query("ROLLBACK").catch(() => undefined);
+                await migration.end();
+            }
+            const uploads = await servers.s3.send(new ListMultipartUploadsCommand({ Bucket: servers.bucket }));
+            assert.deepEqual(uploads.Uploads ?? [], []);
+        });
+
+        it("a malformed PG_LOCK_WAIT_TIMEOUT is a setting error (exit 2)", async () => {
+            const result = await runCli(["db-dump"], { ...env, PG_LOCK_WAIT_TIMEOUT: "five minutes" });
+            assertOneLineFailure(result, /^error: db-dump: PG_LOCK_WAIT_TIMEOUT: expected a duration such as 5min/, 2);
+        });
+
         it("wrong password: the server's refusal, masked", async () => {
             const url = servers.pg.url("mlflow").replace(servers.pg.password, "wrong-password");
             const result = await runCli(["db-dump"], { ...env, DATABASE_URL: url });
@@ -210,17 +235,28 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         it("BACKUP_BUCKET unset", async () => {
             const { BACKUP_BUCKET: _omitted, ...rest } = env;
             const result = await runCli(["db-dump"], rest);
-            assertOneLineFailure(result, /^error: db-dump: BACKUP_BUCKET: not set/);
+            // A missing setting is an environment error: exit 2 (src/cli/command.ts), still one line.
+            assertOneLineFailure(result, /^error: db-dump: BACKUP_BUCKET: not set/, 2);
         });
     });
 
-    it("bad usage exits 2 with the usage text", async () => {
+    it("bad usage exits 2 with one line and the usage line; --help prints usage, options and an example", async () => {
         const result = await runCli(["db-restore", "--from", "latest"], env);
         assert.equal(result.code, 2);
-        assert.match(result.stderr, /^error: db-restore: --target-url \(or TARGET_DATABASE_URL\) is required\nusage: backup <command>/);
+        assert.match(result.stderr, /^error: db-restore: --target-url \(or TARGET_DATABASE_URL\) is required\n$/);
         const unknown = await runCli(["dump-everything"], env);
         assert.equal(unknown.code, 2);
-        assert.match(unknown.stderr, /^error: unknown command "dump-everything"/);
+        assert.match(unknown.stderr, /^error: unknown command "dump-everything"\n$/);
+        const option = await runCli(["db-dump", "--form", "latest"], env);
+        assert.equal(option.code, 2);
+        assert.match(option.stderr, /^error: Unknown option '--form'\nusage: npm run --silent backup -- <command> \[options\]/);
+        const misplaced = await runCli(["db-dump", "--allow-empty"], env);
+        assert.equal(misplaced.code, 2);
+        assert.match(misplaced.stderr, /^error: --allow-empty: only for models, not db-dump\n$/);
+        const help = await runCli(["--help"], {});
+        assert.equal(help.code, 0);
+        assert.match(help.stdout, /^usage: npm run --silent backup -- <command> \[options\]\n/);
+        for (const text of ["db-dump", "models-restore", "--from latest|ID", "--allow-empty", "examples:", "exit codes:"]) assert.ok(help.stdout.includes(text), text);
     });
 
     it("leaves no object outside the documented layout", async () => {

@@ -1,9 +1,9 @@
 // Shared by the runner's tests: real PostgreSQL 15 and moto_server, and the CLI run as a child process.
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { startMoto, type MotoServer } from "../../helpers/moto";
-import { pgBinDir, startPostgres, type PostgresServer } from "../../helpers/postgres";
+import { pgBinDir, startPostgres, type PostgresServer, type PostgresTls } from "../../helpers/postgres";
 
 export const repoRoot = resolve(__dirname, "../../..");
 export const cliPath = resolve(repoRoot, "src/backup/cli.ts");
@@ -16,16 +16,18 @@ export interface CliResult {
     maxRssKiB?: number;
 }
 
-/** Runs the backup CLI in a fresh Node process, as the CronJob does (through tsx, like `npm run backup`). */
-export function runCli(args: string[], env: Record<string, string>, options: { measure?: boolean } = {}): Promise<CliResult> {
-    const node = [process.execPath, "--require", "tsx/cjs", cliPath, ...args];
-    const [command, ...rest] = options.measure ? ["/usr/bin/time", "-f", "MAXRSS=%M", ...node] : node;
+/** The runner's command line: Node with tsx on src/backup/cli.ts (like `npm run backup`). */
+export function cliCommand(args: string[]): string[] {
+    return [process.execPath, "--require", "tsx/cjs", cliPath, ...args];
+}
+
+/** Collects a child's output and resolves with it when it exits. */
+export function collect(child: ChildProcess): Promise<CliResult> {
     return new Promise((done, fail) => {
-        const child = spawn(command, rest, { cwd: repoRoot, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env } });
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
         child.on("error", fail);
         child.on("close", (code) => {
             const rss = /MAXRSS=(\d+)/.exec(stderr);
@@ -33,6 +35,18 @@ export function runCli(args: string[], env: Record<string, string>, options: { m
             done({ code, stdout, stderr, ...(rss ? { maxRssKiB: Number(rss[1]) } : {}) });
         });
     });
+}
+
+/** Starts `command` with only the runner's environment (PATH, HOME and `env`), as a pod would. */
+export function spawnWithEnv(command: string[], env: Record<string, string>): ChildProcess {
+    const [program, ...rest] = command;
+    return spawn(program, rest, { cwd: repoRoot, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env } });
+}
+
+/** Runs the backup CLI in a fresh Node process, as the CronJob does. */
+export function runCli(args: string[], env: Record<string, string>, options: { measure?: boolean } = {}): Promise<CliResult> {
+    const node = cliCommand(args);
+    return collect(spawnWithEnv(options.measure ? ["/usr/bin/time", "-f", "MAXRSS=%M", ...node] : node, env));
 }
 
 export interface Servers {
@@ -45,8 +59,8 @@ export interface Servers {
     stop(): Promise<void>;
 }
 
-export async function startServers(dbname = "mlflow"): Promise<Servers> {
-    const started = await Promise.allSettled([startPostgres(), startMoto()]);
+export async function startServers(dbname = "mlflow", options: { tls?: PostgresTls } = {}): Promise<Servers> {
+    const started = await Promise.allSettled([startPostgres(options), startMoto()]);
     if (started.some((s) => s.status === "rejected")) {
         // Stop whichever did start, so a failed set-up leaves no server behind.
         await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));

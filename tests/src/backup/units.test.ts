@@ -1,12 +1,15 @@
 // In-process checks of the runner's small pieces: masking, ids, settings, the exposition text.
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseConfigObjects } from "../../../src/backup/cluster-config";
 import { describeError, maskSecrets } from "../../../src/backup/errors";
 import { exposition } from "../../../src/backup/metrics";
 import { clientConfig } from "../../../src/backup/postgres";
-import { readSettings } from "../../../src/backup/settings";
+import { readSettings, runnerNodeOptions } from "../../../src/backup/settings";
 import { newBackupId } from "../../../src/backup/store";
 import { digestOf, VerifiedStream } from "../../../src/backup/streams";
 
@@ -36,17 +39,36 @@ describe("backup runner units", () => {
             kmsKeyId: undefined,
             pushgatewayUrl: undefined,
         });
-        assert.throws(() => readSettings({ AWS_REGION: "eu-west-1" }), /^BackupError: BACKUP_BUCKET: not set/);
+        assert.throws(() => readSettings({ AWS_REGION: "eu-west-1" }), /^SettingsError: BACKUP_BUCKET: not set/);
         assert.throws(() => readSettings({ BACKUP_BUCKET: "backups-abc" }), /AWS_REGION: not set/);
         assert.throws(() => readSettings({ ...base, BACKUP_BUCKET: "Bad_Bucket" }), /BACKUP_BUCKET: "Bad_Bucket" is not a valid bucket name/);
         assert.throws(() => readSettings({ ...base, PUSHGATEWAY_URL: "pushgateway:9091" }), /PUSHGATEWAY_URL: expected an http\(s\) URL/);
     });
 
-    it("keeps libpq's meaning of sslmode for node-postgres", () => {
-        assert.deepEqual(clientConfig("postgresql://u:p@h:5432/d?sslmode=require").ssl, { rejectUnauthorized: false });
-        assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=verify-full").ssl, true);
-        assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=disable").ssl, false);
-        assert.doesNotMatch(clientConfig("postgresql://u:p@h:5432/d?sslmode=require").connectionString!, /sslmode/);
+    it("keeps libpq's meaning of sslmode for node-postgres without a root certificate", () => {
+        assert.deepEqual(clientConfig("postgresql://u:p@h:5432/d?sslmode=require", {}).ssl, { rejectUnauthorized: false });
+        assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=verify-full", {}).ssl, true);
+        assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=disable", {}).ssl, false);
+        assert.doesNotMatch(clientConfig("postgresql://u:p@h:5432/d?sslmode=require", {}).connectionString!, /sslmode/);
+    });
+
+    it("verifies in full against PGSSLROOTCERT when one is set, and names it when it cannot be read", () => {
+        const dir = mkdtempSync(join(tmpdir(), "rootcert-"));
+        try {
+            const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+            writeFileSync(join(dir, "ca.pem"), pem);
+            const env = { PGSSLROOTCERT: join(dir, "ca.pem") };
+            assert.deepEqual(clientConfig("postgresql://u:p@h:5432/d?sslmode=require", env).ssl, { ca: pem, rejectUnauthorized: true });
+            assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=disable", env).ssl, false, "no TLS asked, none forced");
+            assert.throws(() => clientConfig("postgresql://u:p@h:5432/d?sslmode=require", { PGSSLROOTCERT: join(dir, "missing.pem") }), /^SettingsError: PGSSLROOTCERT: cannot read .*missing\.pem/);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("the image runs the runner with the Node options the benchmark measured", () => {
+        const dockerfile = readFileSync(join(__dirname, "../../../images/backup/Dockerfile"), "utf8");
+        assert.match(dockerfile, new RegExp(`^\\s*NODE_OPTIONS=${runnerNodeOptions} \\\\$`, "m"));
     });
 
     it("parses CONFIG_OBJECTS and rejects anything but secrets and configmaps", () => {

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { fetchHttp, runHealthCheck, type CheckLine, type HealthSettings } from "../../../src/health/checks";
+import { docsConfig } from "../../../infra/monitoring/docs";
 import { healthyScenario, replicaSet, startFakeServices, type FakeServices, type RawSeries, type Scenario } from "./fake-services";
 
 const settings: HealthSettings = {
@@ -13,7 +14,8 @@ const settings: HealthSettings = {
         memoryPercent: "memory_percent",
     },
     backupsJob: "pneumonia-backup",
-    backupKinds: ["db", "models", "config", "verify"],
+    // The production limits, derived from the default schedules as the alerts' are.
+    backupFreshness: docsConfig.backupFreshness,
     deployments: ["mlflow"],
     rollouts: ["detector"],
     window: "1h",
@@ -157,6 +159,7 @@ describe("health check", () => {
         ["a volume has 15 % free", (s) => void (s.prometheus.diskVolumes[0].value = 15), "disk free (volumes)"],
         ["a critical alert fired overnight", (s) => void (s.prometheus.alerts24h = [{ value: 1 }]), "paging alerts in last 24 h"],
         ["the last db backup is 30 h old", (s) => void (s.prometheus.backupAges[0].value = 30 * hour), "backup age: db", /^30\.0 h$/],
+        ["the last db backup is 27 h old (its limit is 26 h)", (s) => void (s.prometheus.backupAges[0].value = 27 * hour), "backup age: db", /^27\.0 h$/],
         [
             "no models backup ever succeeded",
             (s) => {
@@ -200,6 +203,13 @@ describe("health check", () => {
             assert.equal(response.status, 400, promql);
             assert.equal(((await response.json()) as { errorType: string }).errorType, "bad_data");
         }
+    });
+
+    it("passes a weekly verify 6 days old: each kind has its own limit, the same the alerts use", async () => {
+        const lines = await check((s) => void (s.prometheus.backupAges.find((b) => b.labels?.kind === "verify")!.value = 6 * 24 * hour));
+        assert.deepEqual(failing(lines), []);
+        assert.equal(line(lines, "backup age: verify").expected, "< 172 h");
+        assert.equal(line(lines, "backup age: db").expected, "< 26 h");
     });
 
     it("passes a low-severity alert but lists it, and ignores the Watchdog", async () => {

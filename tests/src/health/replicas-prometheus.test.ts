@@ -19,7 +19,7 @@ const settings: HealthSettings = {
     appNamespace: "pneumonia",
     metrics: { job: "pneumonia-detector", inferenceTotal: "i", errorTotal: "e", inferenceDuration: "d", cpuPercent: "c", memoryPercent: "m" },
     backupsJob: "pneumonia-backup",
-    backupKinds: [],
+    backupFreshness: {},
     deployments: ["mlflow"],
     rollouts: ["detector"],
     window: "1h",
