@@ -10,6 +10,7 @@ import { resourcePolicy } from "../lib/definitions";
  * own type declarations for every type the three stacks plan.
  */
 export const taggableTypes = [
+    "aws:acm/certificate:Certificate",
     "aws:budgets/budget:Budget",
     "aws:dlm/lifecyclePolicy:LifecyclePolicy",
     "aws:ec2/securityGroup:SecurityGroup",
@@ -21,6 +22,7 @@ export const taggableTypes = [
     "aws:rds/subnetGroup:SubnetGroup",
     "aws:s3/bucket:Bucket",
     "aws:sns/topic:Topic",
+    "aws:wafv2/webAcl:WebAcl",
 ];
 
 export const costAllocationTags = resourcePolicy<{ requiredTags: string[] }>(

@@ -10,7 +10,7 @@ const cluster = {
     privateSubnetIds: ["subnet-0a", "subnet-0b"],
     nodeSecurityGroupId: "sg-0abc",
 };
-const staging = { environment: "staging", aws: { region: "eu-west-1" }, cluster, detector: { image: digest } };
+const staging = { environment: "staging", aws: { region: "eu-west-1" }, cluster, detector: { image: digest }, edge: { host: "api.staging.example.org", hostedZoneId: "Z0EXAMPLE" } };
 
 function rejects(raw: Record<string, unknown>, message: string) {
     assert.throws(() => parsePlatformConfig(raw, "test"), (e: Error) => {
