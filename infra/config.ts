@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
 import { drillDefaults, drillIssues, drillSchema } from "./drill";
+import { imagesConfigSchema, imagesDefaults, imagesIssues } from "./images/config";
 import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { environments, type Environment } from "./environment";
 import { scalingTriggers } from "./manual";
@@ -146,6 +147,7 @@ const platformSchema = z
         monitoring: monitoringConfigSchema,
         backups: backupsConfigSchema,
         logging: loggingConfigSchema,
+        images: imagesConfigSchema,
         /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
         drill: drillSchema.optional(),
     })
@@ -169,6 +171,12 @@ const platformSchema = z
             if (c.database.backupRetentionDays < 7) issue(["database", "backupRetentionDays"], "an integer >= 7 in production");
         }
         for (const [path, message] of drillIssues(c)) issue(path, message);
+        const builds = [
+            { path: ["detector", "build"], set: Boolean(c.detector.build) },
+            { path: ["mlflow", "build"], set: Boolean(c.mlflow.build) },
+            { path: ["backups", "build"], set: Boolean(c.backups.build) },
+        ];
+        for (const [path, message] of imagesIssues({ ...c, builds })) issue(path, message);
     });
 
 export type PlatformSettings = z.infer<typeof platformSchema>;
@@ -233,6 +241,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         monitoring: monitoringDefaults(env),
         backups: backupsDefaults(env),
         logging: loggingDefaults(env),
+        images: imagesDefaults(env),
     };
 }
 

@@ -10,6 +10,8 @@ import { loadConfig } from "./config";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
 import { workloadImage } from "./components/image";
+import { registryAccountId, stackAccountId } from "./images/config";
+import { ImageRepositories } from "./images/repositories";
 import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
 import { PlatformNamespace } from "./components/namespace";
@@ -86,13 +88,16 @@ export = async () => {
         { providers },
     );
 
+    // The registry account's stack owns every platform repository; a drill stack runs its source's images.
+    const ownsRegistry = !drill && config.cluster !== undefined && stackAccountId(config.cluster) === registryAccountId(config);
+    const registry = ownsRegistry ? new ImageRepositories("images", { images: config.images, tags, protect }, { providers }).repositories : undefined;
+
     const backupImage = workloadImage(
         "backup-image",
         {
             image: config.backups.image,
             build: config.backups.build ? { context: ".", dockerfile: "images/backup/Dockerfile", tag: config.backups.build.tag } : undefined,
-            repository: "pneumonia-backup",
-            tags,
+            repository: registry?.backup,
         },
         { providers },
     );
@@ -108,8 +113,7 @@ export = async () => {
                       buildArgs: { MLFLOW_IMAGE: config.mlflow.image },
                   }
                 : undefined,
-            repository: "pneumonia-mlflow",
-            tags,
+            repository: registry?.mlflow,
         },
         { providers },
     );
@@ -160,7 +164,7 @@ export = async () => {
 
     const detectorImage = workloadImage(
         "detector-image",
-        { image: config.detector.image, build: config.detector.build ?? undefined, repository: "pneumonia-detector", tags },
+        { image: config.detector.image, build: config.detector.build ?? undefined, repository: registry?.detector },
         { providers },
     );
     const detector = new Detector(

@@ -13,7 +13,8 @@ const cluster = {
     privateSubnetIds: ["subnet-0a", "subnet-0b"],
     nodeSecurityGroupId: "sg-0abc",
 };
-const production = { environment: "production", aws: { region: "eu-west-1" }, cluster, detector: { image: digest } };
+// The registry's account is this cluster's own here, so production may build (mirror MLflow) as the defaults do.
+const production = { environment: "production", aws: { region: "eu-west-1" }, cluster, detector: { image: digest }, images: { registryAccountId: "111122223333" } };
 
 function rejects(raw: Record<string, unknown>, message: string) {
     assert.throws(() => parsePlatformConfig(raw, "test"), (e: Error) => {
