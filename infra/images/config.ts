@@ -25,6 +25,8 @@ export const imagesConfigSchema = z
         registryAccountId: accountId.optional(),
         /** Node roles of other accounts that may pull (production's nodes); only the registry's stack reads it. */
         pullers: z.array(roleArn),
+        /** A role of this stack's account that `promote` assumes to prove this environment can pull the digest; it is among the registry's pullers. */
+        promoteRoleArn: roleArn.optional(),
         /** Tags that mark a digest a stack runs or ran (promote adds `promoted-…`): never expired. */
         keepTagPrefixes: z.array(z.string().regex(/^[a-z][a-z0-9-]*-$/, "a tag prefix ending in - such as promoted-")).min(1),
         /** Days an untagged image (a superseded layer set, a failed push) is kept. */
@@ -80,6 +82,8 @@ export function imagesIssues(c: ImagesContext): [string[], string][] {
     for (const build of c.builds.filter((b) => b.set)) {
         if (registry !== own) issues.push([build.path, `null: only the registry's account (${registry}) builds images; run its digest (this stack is account ${own})`]);
     }
+    const promoteRole = c.images.promoteRoleArn;
+    if (promoteRole && promoteRole.split(":")[4] !== own) issues.push([["images", "promoteRoleArn"], `a role of this stack's account (${own})`]);
     c.images.pullers.forEach((arn, i) => {
         if (arn.split(":")[4] === registry) issues.push([["images", "pullers", String(i)], `a role of another account than the registry's (${registry}): its own roles need no grant`]);
     });

@@ -7,6 +7,7 @@ import { promote } from "./promote";
 import { releases, rollback } from "./rollback";
 import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
+import { releaseVerifier } from "./verify";
 
 const usage = {
     promote: "usage: npm run promote -- [--from staging] [--to production] [--image repo@sha256:<digest>] [--dry-run]",
@@ -14,14 +15,14 @@ const usage = {
     cluster: "usage: tsx src/release/cli.ts cluster <stack>",
 };
 
-export async function main(argv: string[], open: OpenStack, out: (line: string) => void): Promise<number> {
+export async function main(argv: string[], open: OpenStack, out: (line: string) => void, verifier?: typeof releaseVerifier): Promise<number> {
     const [command, ...rest] = argv;
     if (command === "promote") {
         const { values } = parseArgs({
             args: rest,
             options: { from: { type: "string", default: "staging" }, to: { type: "string", default: "production" }, image: { type: "string" }, "dry-run": { type: "boolean", default: false } },
         });
-        const result = await promote(open, { from: values.from, to: values.to, image: values.image, dryRun: values["dry-run"] });
+        const result = await promote(open, { from: values.from, to: values.to, image: values.image, dryRun: values["dry-run"], verify: verifier?.(open, { from: values.from, to: values.to, dryRun: values["dry-run"] }) });
         if (!result.changed) out(`${values.to}: detector.image is already ${result.image}`);
         else out(`${values.to}: detector.image ${result.previous ?? "(unset)"} -> ${result.image}${values["dry-run"] ? " (dry run, nothing written)" : ""}`);
         return 0;
@@ -56,7 +57,7 @@ export async function main(argv: string[], open: OpenStack, out: (line: string) 
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), openAutomationStack, (line) => console.log(line)).then(
+    main(process.argv.slice(2), openAutomationStack, (line) => console.log(line), releaseVerifier).then(
         (code) => process.exit(code),
         (e: Error) => {
             // Argument errors and ReleaseErrors are already one line; anything else is the CLI's or the Automation API's.

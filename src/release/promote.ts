@@ -9,6 +9,8 @@ export interface PromoteOptions {
     /** The digest to promote, as recorded by the pipeline's staging job; default: `from`'s `detectorImage` output. */
     image?: string;
     dryRun?: boolean;
+    /** The pre-checks (src/release/verify.ts): throw one line when the image may not be promoted. */
+    verify?: (image: string) => Promise<void>;
 }
 
 export interface Promotion {
@@ -29,6 +31,7 @@ export async function promote(open: OpenStack, options: PromoteOptions): Promise
         }
         image = requireDigest(outputs.detectorImage, `stack ${options.from} output detectorImage`);
     }
+    await options.verify?.(image);
     const target = await open(options.to);
     const previous = await target.getConfig(detectorImageKey);
     const changed = previous !== image;
