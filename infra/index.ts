@@ -11,6 +11,7 @@ import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
 import { workloadImage } from "./components/image";
 import { registryAccountId, stackAccountId } from "./images/config";
+import { ImageAdmission } from "./images/admission";
 import { ImageRepositories } from "./images/repositories";
 import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
@@ -91,6 +92,22 @@ export = async () => {
     // The registry account's stack owns every platform repository; a drill stack runs its source's images.
     const ownsRegistry = !drill && config.cluster !== undefined && stackAccountId(config.cluster) === registryAccountId(config);
     const registry = ownsRegistry ? new ImageRepositories("images", { images: config.images, tags, protect }, { providers }).repositories : undefined;
+
+    // Signed-image admission is cluster-wide (a webhook, a CRD): the source's covers a drill stack.
+    const signingRegistry = registryAccountId(config);
+    if (!drill && config.aws && signingRegistry) {
+        new ImageAdmission(
+            "image-admission",
+            {
+                environment,
+                namespaces: [cluster.appNamespace, cluster.monitoringNamespace],
+                registryAccountId: signingRegistry,
+                region: config.aws.region,
+                signing: config.images.signing,
+            },
+            { provider: kubernetes },
+        );
+    }
 
     const backupImage = workloadImage(
         "backup-image",
