@@ -35,6 +35,7 @@ import { kubernetesSecretsInEnv } from "./kubernetes/secrets-in-env";
 import { kubernetesSeccomp } from "./kubernetes/seccomp";
 import type { PlatformPolicy } from "./lib/definitions";
 import { stackDataStoreBackups } from "./stack/data-store-backups";
+import { stackImageAdmission } from "./stack/image-admission";
 import { stackMonitoring } from "./stack/monitoring";
 import { stackServiceAndMonitor } from "./stack/service-and-monitor";
 
@@ -83,5 +84,6 @@ export const policies: PlatformPolicy[] = [
     kubernetesHelmImagesByDigest,
     stackDataStoreBackups,
     stackMonitoring,
+    stackImageAdmission,
     stackServiceAndMonitor,
 ];

@@ -2,6 +2,8 @@
 // (and @kubernetes-models/prometheus-operator for the monitoring CRs): what an API server's
 // schema validation would reject, caught without a cluster.
 
+import { crdValidators } from "./crd-schema";
+
 interface Validatable {
     validate(): void;
 }
@@ -19,6 +21,11 @@ export async function validateKubernetesObject(object: Record<string, unknown>):
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
     const label = `${kind}/${metadata.namespace ?? "-"}/${metadata.name}`;
     if (!apiVersion || !kind) throw new Error(`${label}: apiVersion and kind are required`);
+    const crd = crdValidators[`${apiVersion} ${kind}`];
+    if (crd) {
+        if (!crd(object)) throw new Error(`${label}: ${crd.errors!.map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}`);
+        return;
+    }
     let Model: ModelClass;
     try {
         const module = (await import(modulePath(apiVersion, kind))) as Record<string, ModelClass>;

@@ -4,9 +4,10 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Ajv from "ajv";
 import { imagesDefaults } from "../../../infra/images/config";
 import { policyController, policyControllerValues, signedImagesPolicy } from "../../../infra/images/admission";
+import { crdValidators } from "../../helpers/crd-schema";
+import { validateKubernetesObject } from "../../helpers/kubernetes-schema";
 import { at, plan, resourcesOf } from "../../helpers/plan";
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, "fixtures", name), "utf8"));
@@ -23,19 +24,7 @@ const unknownPaths = (paths: string[]) =>
         return !parts.some((_, i) => keys.paths[parts.slice(0, i + 1).join(".")] === "free-map");
     });
 
-/**
- * The API server prunes fields a structural schema does not declare
- * (https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#field-pruning):
- * a misspelt field would vanish silently, so the test treats an undeclared field as an error.
- */
-function closed(schema: any): any {
-    if (schema === null || typeof schema !== "object") return schema;
-    const out: any = Array.isArray(schema) ? schema.map(closed) : Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, closed(v)]));
-    if (!Array.isArray(schema) && schema.type === "object" && schema.properties && schema["x-kubernetes-preserve-unknown-fields"] !== true) out.additionalProperties = false;
-    return out;
-}
-const crd = fixture("clusterimagepolicy-v1beta1-schema.json").schema;
-const validate = new Ajv({ strict: false, allErrors: true }).compile(closed({ ...crd, properties: { ...crd.properties, apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } } }));
+const validate = crdValidators["policy.sigstore.dev/v1beta1 ClusterImagePolicy"]!;
 
 const signing = imagesDefaults("production").signing;
 const policyFor = (environment: "staging" | "production") => signedImagesPolicy({ environment, registryAccountId: "111122223333", region: "eu-west-1", signing });
@@ -54,6 +43,7 @@ describe("images: signed-image admission (Sigstore policy-controller)", function
 
     it("the ClusterImagePolicy passes the CRD's schema in both modes", () => {
         for (const environment of ["staging", "production"] as const) assert.ok(validate(policyFor(environment)), JSON.stringify(validate.errors));
+        return validateKubernetesObject(policyFor("production"));
     });
 
     it("the schema check refuses a misspelt field and a wrong type", () => {
