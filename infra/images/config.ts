@@ -44,7 +44,8 @@ export type ImagesConfig = z.infer<typeof imagesConfigSchema>;
 export function imagesDefaults(_env: Environment): Omit<ImagesConfig, "registryAccountId"> {
     return {
         pullers: [],
-        keepTagPrefixes: ["promoted-", "released-"],
+        // sha256-: cosign's signature tags (sha256-<digest>.sig): a promoted digest without its signature fails admission.
+        keepTagPrefixes: ["promoted-", "released-", "sha256-"],
         untaggedExpireDays: 7,
         keepImages: 100,
         blockingSeverity: "HIGH",

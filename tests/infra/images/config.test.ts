@@ -33,10 +33,10 @@ function rejects(raw: Record<string, unknown>, message: string) {
 }
 
 describe("infra/images config", () => {
-    it("makes staging's own account the registry by default, keeping promoted- and released- tags", () => {
+    it("makes staging's own account the registry by default, keeping promoted-, released- and signature tags", () => {
         const c = parsePlatformConfig(staging, "staging");
         assert.equal(registryAccountId(c), "111122223333");
-        assert.deepEqual(c.images.keepTagPrefixes, ["promoted-", "released-"]);
+        assert.deepEqual(c.images.keepTagPrefixes, ["promoted-", "released-", "sha256-"]);
         assert.equal(c.images.signing.issuer, "https://token.actions.githubusercontent.com");
     });
     it("accepts production running the registry account's digests", () => {

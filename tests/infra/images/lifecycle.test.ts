@@ -24,11 +24,14 @@ describe("images: ECR lifecycle policy", () => {
     it("keeps a promoted digest far older than every count and age limit, and expires an old untagged one", () => {
         const promoted = { digest: digest(1), tags: ["1.0.0", "promoted-production-20250101T000000Z"], pushedAt: daysAgo(700) };
         const released = { digest: digest(2), tags: ["released-1.1.0"], pushedAt: daysAgo(650) };
+        // cosign's signature of the promoted digest, a tagged artifact of its own in the repository.
+        const signature = { digest: digest(5), tags: [`${promoted.digest.replace(":", "-")}.sig`], pushedAt: daysAgo(700) };
         const oldUntagged = { digest: digest(3), tags: [], pushedAt: daysAgo(settings.untaggedExpireDays + 1) };
         const freshUntagged = { digest: digest(4), tags: [], pushedAt: daysAgo(settings.untaggedExpireDays - 1) };
-        const expired = expiredImages(rules, [promoted, released, oldUntagged, freshUntagged, ...builds(settings.keepImages + 20, 1)], now);
+        const expired = expiredImages(rules, [promoted, released, signature, oldUntagged, freshUntagged, ...builds(settings.keepImages + 20, 1)], now);
         assert.ok(!expired.includes(promoted.digest), "the promoted digest is kept");
         assert.ok(!expired.includes(released.digest), "the released digest is kept");
+        assert.ok(!expired.includes(signature.digest), "its signature is kept: admission needs it");
         assert.ok(expired.includes(oldUntagged.digest), "the old untagged image expires");
         assert.ok(!expired.includes(freshUntagged.digest), "a fresh untagged image is kept");
     });
