@@ -4,7 +4,8 @@ import { strict as assert } from "node:assert";
 import { pullPolicy } from "../../../infra/images/pull-policy";
 import { ReleaseError } from "../../../src/release/image";
 import { promote } from "../../../src/release/promote";
-import { promotedTag, verifyRelease, type LoadTestRecord, type VerifyReleaseArgs } from "../../../src/release/verify";
+import { main } from "../../../src/release/cli";
+import { promotedTag, releaseVerifier, verifyRelease, type LoadTestRecord, type VerifyReleaseArgs } from "../../../src/release/verify";
 import { readStackFile } from "../../../src/release/stack-file";
 import { ecrFullAccessPolicy, ecrReadOnlyManagedPolicy } from "../../helpers/iam-policy";
 import { fakeEcr, fakeSts, type FakeImage, type FakeRegistry, type Principal } from "./fake-ecr";
@@ -104,6 +105,27 @@ describe("release: promote's pre-checks (verify)", () => {
         const stagingStack = fakeStack("staging", { outputs: { detectorImage: image } });
         const registry = registryWith([{ ...clean(), scan: undefined }]);
         await assert.rejects(promote(opener(stagingStack, productionStack), { from: "staging", to: "production", verify: (img) => verifyRelease(args(registry, { image: img })) }), /never scanned/);
+        assert.equal(productionStack.config.get("detector.image"), digest("a"));
+    });
+
+    it("the CLI's verifier refuses, before any AWS call, a target without images.promoteRoleArn or a missing Prometheus address", async () => {
+        const stacks = opener(fakeStack("staging", { outputs: { detectorImage: image } }), fakeStack("production"));
+        await assert.rejects(releaseVerifier(stacks, { from: "production", to: "staging" })(image), /stack staging: images.promoteRoleArn is unset/);
+        const saved = process.env.STAGING_PROMETHEUS_URL;
+        delete process.env.STAGING_PROMETHEUS_URL;
+        try {
+            await assert.rejects(releaseVerifier(stacks, { from: "staging", to: "production" })(image), /STAGING_PROMETHEUS_URL is unset/);
+        } finally {
+            if (saved !== undefined) process.env.STAGING_PROMETHEUS_URL = saved;
+        }
+    });
+
+    it("npm run promote runs the verifier and writes nothing when it refuses", async () => {
+        const productionStack = fakeStack("production", { config: { "detector.image": digest("a") } });
+        const refuse = () => async () => {
+            throw new ReleaseError(`${image}: never scanned (scan on push did not run)`);
+        };
+        await assert.rejects(main(["promote"], opener(fakeStack("staging", { outputs: { detectorImage: image } }), productionStack), () => undefined, refuse), /never scanned/);
         assert.equal(productionStack.config.get("detector.image"), digest("a"));
     });
 });
