@@ -161,19 +161,23 @@ export async function verifyRelease(args: VerifyReleaseArgs): Promise<void> {
     );
 }
 
-/** AWS clients for the checks: the ambient credentials for the registry, an assumed role for the target. */
-export async function awsClients(region: string, targetRoleArn: string): Promise<{ registry: ECRClient; target: { ecr: ECRClient; sts: STSClient } }> {
-    const assumed = await new STSClient({ region }).send(new AssumeRoleCommand({ RoleArn: targetRoleArn, RoleSessionName: "pneumonia-promote-verify" }));
+/** ECR and STS clients as `roleArn` (assumed with the ambient credentials), or as the ambient credentials when no role is given. */
+export async function clientsAs(region: string, roleArn: string | undefined): Promise<{ ecr: ECRClient; sts: STSClient }> {
+    if (!roleArn) return { ecr: new ECRClient({ region }), sts: new STSClient({ region }) };
+    const assumed = await new STSClient({ region }).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "pneumonia-promote-verify" }));
     const c = assumed.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new ReleaseError(`pull check: assuming ${targetRoleArn} returned no credentials`);
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new ReleaseError(`promote: assuming ${roleArn} returned no credentials`);
     const credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
-    return { registry: new ECRClient({ region }), target: { ecr: new ECRClient({ region, credentials }), sts: new STSClient({ region, credentials }) } };
+    return { ecr: new ECRClient({ region, credentials }), sts: new STSClient({ region, credentials }) };
 }
 
 /**
- * The checks as `npm run promote` runs them: accounts, severity and the target's role from the
- * stack files, staging's history from its stack, the load test from staging's Prometheus
- * (STAGING_PROMETHEUS_URL, e.g. a port-forward of the monitoring stack's Prometheus).
+ * The checks as `npm run promote` runs them: accounts, severity and roles from the stack files,
+ * staging's history from its stack, the load test from staging's Prometheus (STAGING_PROMETHEUS_URL,
+ * e.g. a port-forward of the monitoring stack's Prometheus). Registry calls run as the source's
+ * images.promoteRoleArn (a role of the registry's account) when set, else as the ambient
+ * credentials; the pull check always as the target's. So the same command works from the staging
+ * job and the production job, given sts:AssumeRole on both roles.
  */
 export function releaseVerifier(open: OpenStack, options: { from: string; to: string; dryRun?: boolean }): (image: string) => Promise<void> {
     return async (image) => {
@@ -185,7 +189,9 @@ export function releaseVerifier(open: OpenStack, options: { from: string; to: st
         if (!role) throw new ReleaseError(`stack ${options.to}: images.promoteRoleArn is unset: promote cannot prove ${options.to} can pull`);
         const prometheusUrl = process.env.STAGING_PROMETHEUS_URL;
         if (!prometheusUrl) throw new ReleaseError(`STAGING_PROMETHEUS_URL is unset: promote reads ${options.from}'s load test from its Prometheus`);
-        const clients = await awsClients(target.aws.region, role);
+        const source = readStackFile(options.from);
+        const registryClients = await clientsAs(target.aws.region, source.images.promoteRoleArn);
+        const targetClients = await clientsAs(target.aws.region, role);
         await verifyRelease({
             image,
             from: options.from,
@@ -193,7 +199,8 @@ export function releaseVerifier(open: OpenStack, options: { from: string; to: st
             registryAccountId: registry,
             targetAccountId,
             blockingSeverity: target.images.blockingSeverity,
-            ...clients,
+            registry: registryClients.ecr,
+            target: targetClients,
             sourceHistory: await (await open(options.from)).history(),
             loadTest: prometheusLoadTestRecord(prometheusUrl),
             dryRun: options.dryRun,

@@ -108,9 +108,9 @@ describe("release: promote's pre-checks (verify)", () => {
         assert.equal(productionStack.config.get("detector.image"), digest("a"));
     });
 
-    it("the CLI's verifier refuses, before any AWS call, a target without images.promoteRoleArn or a missing Prometheus address", async () => {
+    it("the CLI's verifier refuses, before any AWS call, a target outside AWS or a missing Prometheus address", async () => {
         const stacks = opener(fakeStack("staging", { outputs: { detectorImage: image } }), fakeStack("production"));
-        await assert.rejects(releaseVerifier(stacks, { from: "production", to: "staging" })(image), /stack staging: images.promoteRoleArn is unset/);
+        await assert.rejects(releaseVerifier(stacks, { from: "staging", to: "local" })(image), /stack local: no aws and cluster sections/);
         const saved = process.env.STAGING_PROMETHEUS_URL;
         delete process.env.STAGING_PROMETHEUS_URL;
         try {
