@@ -100,6 +100,7 @@ export = async () => {
             "image-admission",
             {
                 environment,
+                stack,
                 namespaces: [cluster.appNamespace, cluster.monitoringNamespace],
                 registryAccountId: signingRegistry,
                 region: config.aws.region,

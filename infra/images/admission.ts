@@ -5,6 +5,7 @@
 // promotion. Cluster-scoped (a webhook and a CRD): never declared by a drill stack.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { platformLabels } from "../components/labels";
 import type { Environment } from "../environment";
 import type { ImagesConfig } from "./config";
 
@@ -69,7 +70,9 @@ export function signedImagesPolicy(args: SignedImagesPolicyArgs) {
     };
 }
 
-export interface ImageAdmissionArgs extends AdmissionValuesArgs, SignedImagesPolicyArgs {}
+export interface ImageAdmissionArgs extends AdmissionValuesArgs, SignedImagesPolicyArgs {
+    stack: string;
+}
 
 export class ImageAdmission extends pulumi.ComponentResource {
     constructor(name: string, args: ImageAdmissionArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -92,7 +95,7 @@ export class ImageAdmission extends pulumi.ComponentResource {
         const policy = signedImagesPolicy(args);
         new k8s.apiextensions.CustomResource(
             `${name}-signed-images`,
-            { apiVersion: policy.apiVersion, kind: policy.kind, metadata: policy.metadata, spec: policy.spec },
+            { apiVersion: policy.apiVersion, kind: policy.kind, metadata: { ...policy.metadata, labels: platformLabels("image-admission", "admission", args.stack) }, spec: policy.spec },
             { parent: this, dependsOn: [release] },
         );
         this.registerOutputs({});
