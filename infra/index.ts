@@ -93,23 +93,6 @@ export = async () => {
     const ownsRegistry = !drill && config.cluster !== undefined && stackAccountId(config.cluster) === registryAccountId(config);
     const registry = ownsRegistry ? new ImageRepositories("images", { images: config.images, tags, protect }, { providers }).repositories : undefined;
 
-    // Signed-image admission is cluster-wide (a webhook, a CRD): the source's covers a drill stack.
-    const signingRegistry = registryAccountId(config);
-    if (!drill && config.aws && signingRegistry) {
-        new ImageAdmission(
-            "image-admission",
-            {
-                environment,
-                stack,
-                namespaces: [cluster.appNamespace, cluster.monitoringNamespace],
-                registryAccountId: signingRegistry,
-                region: config.aws.region,
-                signing: config.images.signing,
-            },
-            { provider: kubernetes },
-        );
-    }
-
     const backupImage = workloadImage(
         "backup-image",
         {
@@ -281,6 +264,23 @@ export = async () => {
         },
         { provider: kubernetes, dependsOn: [detector, mlflow] },
     );
+
+    // Signed-image admission is cluster-wide (a webhook, a CRD): the source's covers a drill stack.
+    const signingRegistry = registryAccountId(config);
+    if (!drill && config.aws && signingRegistry) {
+        new ImageAdmission(
+            "image-admission",
+            {
+                environment,
+                stack,
+                namespaces: [cluster.appNamespace, cluster.monitoringNamespace],
+                registryAccountId: signingRegistry,
+                region: config.aws.region,
+                signing: config.images.signing,
+            },
+            { provider: kubernetes },
+        );
+    }
 
     return {
         environment,

@@ -37,7 +37,7 @@ describe("policy CLI", () => {
         const [header, ...rows] = result.stdout.split("\n");
         assert.match(header, /^POLICY\s+RESOURCE\s+LEVEL\s+MESSAGE$/);
         assert.ok(rows.some((r) => /^kubernetes-no-privileged\s+kubernetes:apps\/v1:Deployment::privileged-latest\s+mandatory\s+Deployment pneumonia\/privileged-latest: container "app" runs privileged$/.test(r)));
-        assert.match(result.stdout, /\d+ mandatory, 0 advisory violation\(s\) \(42 policies, 4 resources\)/);
+        assert.match(result.stdout, /\d+ mandatory, 0 advisory violation\(s\) \(43 policies, 4 resources\)/);
     });
 
     it("exits 0 on compliant resources", () => {
