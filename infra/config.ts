@@ -5,6 +5,7 @@ import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
 import { capacityConfigSchema, capacityDefaults, costConfigSchema, costDefaults } from "./capacity/config";
 import { drillDefaults, drillIssues, drillSchema } from "./drill";
+import { imagesConfigSchema, imagesDefaults, imagesIssues } from "./images/config";
 import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { environments, type Environment } from "./environment";
 import { scalingTriggers } from "./manual";
@@ -153,6 +154,7 @@ const platformSchema = z
         capacity: capacityConfigSchema,
         /** AWS environments: the monthly budget and where its notifications go (infra/capacity/config.ts). */
         cost: costConfigSchema.optional(),
+        images: imagesConfigSchema,
         /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
         drill: drillSchema.optional(),
         edge: edgeConfigSchema,
@@ -181,6 +183,12 @@ const platformSchema = z
         }
         for (const [path, message] of drillIssues(c)) issue(path, message);
         for (const [path, expected] of edgeIssues(c.edge, Boolean(c.aws && c.cluster))) issue(["edge", ...path], expected);
+        const builds = [
+            { path: ["detector", "build"], set: Boolean(c.detector.build) },
+            { path: ["mlflow", "build"], set: Boolean(c.mlflow.build) },
+            { path: ["backups", "build"], set: Boolean(c.backups.build) },
+        ];
+        for (const [path, message] of imagesIssues({ ...c, builds })) issue(path, message);
     });
 
 export type PlatformSettings = z.infer<typeof platformSchema>;
@@ -251,6 +259,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         release: releaseDefaults(env),
         capacity: capacityDefaults(),
         cost: costDefaults(env),
+        images: imagesDefaults(env),
     };
 }
 

@@ -13,6 +13,9 @@ import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
 import { Edge } from "./edge";
 import { workloadImage } from "./components/image";
+import { registryAccountId, stackAccountId } from "./images/config";
+import { ImageAdmission } from "./images/admission";
+import { ImageRepositories } from "./images/repositories";
 import { selectorLabels } from "./components/labels";
 import { Mlflow, mlflowPort, mlflowServiceAccount } from "./components/mlflow";
 import { PlatformNamespace } from "./components/namespace";
@@ -93,13 +96,16 @@ export = async () => {
         { providers },
     );
 
+    // The registry account's stack owns every platform repository; a drill stack runs its source's images.
+    const ownsRegistry = !drill && config.cluster !== undefined && stackAccountId(config.cluster) === registryAccountId(config);
+    const registry = ownsRegistry ? new ImageRepositories("images", { images: config.images, tags: tagsFor("images"), protect }, { providers }).repositories : undefined;
+
     const backupImage = workloadImage(
         "backup-image",
         {
             image: config.backups.image,
             build: config.backups.build ? { context: ".", dockerfile: "images/backup/Dockerfile", tag: config.backups.build.tag } : undefined,
-            repository: "pneumonia-backup",
-            tags: tagsFor("backups"),
+            repository: registry?.backup,
         },
         { providers },
     );
@@ -115,8 +121,7 @@ export = async () => {
                       buildArgs: { MLFLOW_IMAGE: config.mlflow.image },
                   }
                 : undefined,
-            repository: "pneumonia-mlflow",
-            tags: tagsFor("mlflow"),
+            repository: registry?.mlflow,
         },
         { providers },
     );
@@ -178,7 +183,7 @@ export = async () => {
 
     const detectorImage = workloadImage(
         "detector-image",
-        { image: config.detector.image, build: config.detector.build ?? undefined, repository: "pneumonia-detector", tags: tagsFor("detector") },
+        { image: config.detector.image, build: config.detector.build ?? undefined, repository: registry?.detector },
         { providers },
     );
     const detector = new Detector(
@@ -322,6 +327,23 @@ export = async () => {
                 pushgatewayUrl: monitoring.pushgatewayUrl,
             },
             { provider: kubernetes, dependsOn: [detector, monitoring] },
+        );
+    }
+
+    // Signed-image admission is cluster-wide (a webhook, a CRD): the source's covers a drill stack.
+    const signingRegistry = registryAccountId(config);
+    if (!drill && config.aws && signingRegistry) {
+        new ImageAdmission(
+            "image-admission",
+            {
+                environment,
+                stack,
+                namespaces: [cluster.appNamespace, cluster.monitoringNamespace],
+                registryAccountId: signingRegistry,
+                region: config.aws.region,
+                signing: config.images.signing,
+            },
+            { provider: kubernetes },
         );
     }
 

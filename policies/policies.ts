@@ -39,6 +39,7 @@ import { kubernetesSeccomp } from "./kubernetes/seccomp";
 import type { PlatformPolicy } from "./lib/definitions";
 import { stackDataStoreBackups } from "./stack/data-store-backups";
 import { stackEdgeProtection } from "./stack/edge-protection";
+import { stackImageAdmission } from "./stack/image-admission";
 import { stackMonitoring } from "./stack/monitoring";
 import { stackServiceAndMonitor } from "./stack/service-and-monitor";
 
@@ -90,6 +91,7 @@ export const policies: PlatformPolicy[] = [
     kubernetesNoDetectorStandin,
     stackDataStoreBackups,
     stackMonitoring,
+    stackImageAdmission,
     stackServiceAndMonitor,
     stackEdgeProtection,
 ];

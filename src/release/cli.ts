@@ -11,6 +11,7 @@ import { releases, rollback } from "./rollback";
 import type { RolloutReader } from "./rollout";
 import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
+import { releaseVerifier } from "./verify";
 
 const promoteOptions = {
     hotfix: {
@@ -77,6 +78,8 @@ export interface ReleaseDeps {
     prometheus?: (url: string) => InstantQuery;
     /** Seconds between two looks at the Rollout. */
     pollSeconds?: number;
+    /** The image checks before anything changes (src/release/verify.ts); the CLI passes releaseVerifier. */
+    verify?: typeof releaseVerifier;
 }
 
 function clusterAccess(stack: string, kubectl: string[]): { access: ClusterAccess; namespace: string; watchMinutes: { normal: number; hotfix: number } } {
@@ -126,6 +129,7 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
             hotfix,
             dryRun: values["dry-run"] ?? false,
             checkLoadTest,
+            verify: deps.verify?.(deps.open, { from, to, dryRun: values["dry-run"] ?? false }),
             rollout: {
                 reader: () => (deps.rollouts ?? kubectlReader)(to),
                 timeoutSeconds: minutes * 60 + rolloutMarginSeconds,
@@ -191,7 +195,7 @@ if (require.main === module) {
         requireTool("pulumi", "npm ci installs the pinned CLI; run through npm run");
         return openAutomationStack(stack);
     };
-    const deps: ReleaseDeps = { open, out: (line) => console.log(line), kubectl: (process.env.KUBECTL ?? "kubectl").split(" ") };
+    const deps: ReleaseDeps = { open, out: (line) => console.log(line), kubectl: (process.env.KUBECTL ?? "kubectl").split(" "), verify: releaseVerifier };
     const [name, ...rest] = process.argv.slice(2);
     let command: Command;
     try {

@@ -1,15 +1,13 @@
 // What a release is, for promotion and rollback: the detector image, always by digest.
 import { hasDigest, imageReference } from "../../infra/util/schema";
+import { CheckFailedError } from "../cli/command";
 
 /** The stack config path of the detector image (`pneumonia-platform:detector` → `image`). */
 export const detectorImageKey = "detector.image";
 
-/** A release problem in one line (no digest, no history, no such output); the CLI exits non-zero with it. */
-export class ReleaseError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "ReleaseError";
-    }
+/** A release problem in one line (no digest, no history, a check that refuses the image): the CLI exits 1 with it. */
+export class ReleaseError extends CheckFailedError {
+    override name = "ReleaseError";
 }
 
 /** Throws unless `image` is a valid reference pinned by digest; `source` names where it came from. */

@@ -23,6 +23,8 @@ export interface PromoteOptions {
     /** How to follow the rollout in `to`, and for how long at most. */
     rollout: { reader: () => RolloutReader; timeoutSeconds: number; pollSeconds: number };
     log: (line: string) => void;
+    /** The image checks (src/release/verify.ts): throw one line when the image may not be promoted. */
+    verify?: (image: string) => Promise<void>;
 }
 
 export interface Promotion {
@@ -42,6 +44,7 @@ export async function promote(open: OpenStack, options: PromoteOptions): Promise
         image = requireDigest(outputs.detectorImage, `stack ${options.from} output detectorImage`);
     }
     options.log(await options.checkLoadTest(image));
+    await options.verify?.(image);
 
     const target = await open(options.to);
     const previous = await target.getConfig(detectorImageKey);

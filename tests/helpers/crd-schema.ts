@@ -54,3 +54,20 @@ export function validateCustomResource(object: Record<string, unknown>): void {
         throw new Error(`${label}: ${errors.join("; ")}`);
     }
 }
+
+/**
+ * Custom resources whose CRD fixture holds one schema (`{ schema }`), by "apiVersion kind"; the same
+ * strictness as above: the API server prunes undeclared fields
+ * (https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#field-pruning),
+ * so a misspelt field would vanish silently.
+ */
+function compileFixture(file: string): ValidateFunction {
+    const { schema } = JSON.parse(readFileSync(file, "utf8"));
+    const root = { ...schema, properties: { ...schema.properties, apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } } };
+    return ajv.compile(strictFields(root) as object);
+}
+
+export const crdValidators: Record<string, ValidateFunction> = {
+    // sigstore/helm-charts policy-controller-0.10.6, templates/crds/clusterimagepolicy.yaml (v1beta1).
+    "policy.sigstore.dev/v1beta1 ClusterImagePolicy": compileFixture(join(__dirname, "../infra/images/fixtures/clusterimagepolicy-v1beta1-schema.json")),
+};

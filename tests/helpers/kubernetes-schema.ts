@@ -4,6 +4,8 @@
 import { crdSchemaGroups, validateCustomResource } from "./crd-schema";
 import { validateVerticalPodAutoscaler, vpaApiVersion } from "../infra/capacity/vpa-schema";
 
+import { crdValidators } from "./crd-schema";
+
 interface Validatable {
     validate(): void;
 }
@@ -25,6 +27,11 @@ export async function validateKubernetesObject(object: Record<string, unknown>):
     // The edge's Gateway API and Envoy Gateway kinds: against the CRDs of the pinned gateway-helm chart.
     if (crdSchemaGroups.includes(apiVersion.split("/")[0])) return validateCustomResource(object);
     if (apiVersion === vpaApiVersion) return validateVerticalPodAutoscaler(object);
+    const crd = crdValidators[`${apiVersion} ${kind}`];
+    if (crd) {
+        if (!crd(object)) throw new Error(`${label}: ${crd.errors!.map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}`);
+        return;
+    }
     let Model: ModelClass;
     try {
         const module = (await import(modulePath(apiVersion, kind))) as Record<string, ModelClass>;

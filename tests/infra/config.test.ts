@@ -14,7 +14,8 @@ const cluster = {
     nodeSecurityGroupId: "sg-0abc",
 };
 const edge = { host: "api.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" };
-const production = { environment: "production", aws: { region: "eu-west-1" }, cluster, detector: { image: digest }, edge };
+// The registry's account is this cluster's own here, so production may build (mirror MLflow) as the defaults do.
+const production = { environment: "production", aws: { region: "eu-west-1" }, cluster, detector: { image: digest }, edge, images: { registryAccountId: "111122223333" } };
 
 function rejects(raw: Record<string, unknown>, message: string) {
     assert.throws(() => parsePlatformConfig(raw, "test"), (e: Error) => {

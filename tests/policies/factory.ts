@@ -298,6 +298,37 @@ export function securityGroup(name: string, ingress: Props[]): InputResource {
     return resource("aws:ec2/securityGroup:SecurityGroup", name, { description: name, vpcId: "vpc-0abc", ingress });
 }
 
+/** The Sigstore policy-controller release (infra/images/admission.ts). */
+export function imageAdmissionRelease(): InputResource {
+    return resource("kubernetes:helm.sh/v3:Release", "image-admission", {
+        chart: "policy-controller",
+        version: "0.10.6",
+        namespace: "cosign-system",
+        repositoryOpts: { repo: "https://sigstore.github.io/helm-charts" },
+    });
+}
+
+/** A ClusterImagePolicy requiring CI's keyless signature on the registry's images; `mode` unset is the CRD's default, enforce. */
+export function clusterImagePolicy(mode?: string): InputResource {
+    return resource("kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy", "image-admission-signed-images", {
+        apiVersion: "policy.sigstore.dev/v1beta1",
+        kind: "ClusterImagePolicy",
+        metadata: { name: "platform-images-signed-by-ci" },
+        spec: {
+            ...(mode ? { mode } : {}),
+            images: [{ glob: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/**" }],
+            authorities: [
+                {
+                    keyless: {
+                        url: "https://fulcio.sigstore.dev",
+                        identities: [{ issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/o/r/.github/workflows/delivery.yml@refs/heads/main" }],
+                    },
+                },
+            ],
+        },
+    });
+}
+
 /** A whole production-like stack on which every policy of the pack passes. */
 /** A taggable AWS resource with the cost allocation tags the platform gives it (infra/index.ts tagsFor). */
 export function withCostTags(r: InputResource): InputResource {
@@ -320,6 +351,8 @@ export function compliantPlatform(): InputResource[] {
         backupCronJob("models"),
         monitoringRelease(),
         prometheusRule(["DetectorDown", "BackupStale"]),
+        imageAdmissionRelease(),
+        clusterImagePolicy("enforce"),
         rdsInstance(),
         kmsKey("database-key"),
         ...secureBucket("artifacts"),

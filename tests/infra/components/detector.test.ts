@@ -79,7 +79,8 @@ describe("infra/components/detector", () => {
 
     it("builds and pushes the image to an immutable, scanned ECR repository when asked to", async () => {
         const p = await plan("staging", { overrides: { detector: { build: { context: "../detector", dockerfile: "../detector/Dockerfile", tag: "1.5.0" } } } });
-        const repo = resource(p, "aws:ecr/repository:Repository", "detector-image").inputs;
+        // The repository is the registry stack's (infra/images), the build pushes into it.
+        const repo = resource(p, "aws:ecr/repository:Repository", "images-detector").inputs;
         assert.equal(repo.imageTagMutability, "IMMUTABLE");
         assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
         const image = resource(p, "docker:index/image:Image", "detector-image").inputs;

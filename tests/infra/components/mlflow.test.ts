@@ -41,9 +41,9 @@ describe("infra/components/mlflow", () => {
         });
     }
 
-    it("mirrors the upstream image into an immutable, scanned ECR repository in AWS stacks", async () => {
-        const p = await plan("production");
-        const repo = resource(p, "aws:ecr/repository:Repository", "mlflow-image").inputs;
+    it("mirrors the upstream image into an immutable, scanned ECR repository in the registry's stack (staging; production runs its digest)", async () => {
+        const p = await plan("staging");
+        const repo = resource(p, "aws:ecr/repository:Repository", "images-mlflow").inputs;
         assert.equal(repo.name, "pneumonia-mlflow");
         assert.equal(repo.imageTagMutability, "IMMUTABLE");
         const image = resource(p, "docker:index/image:Image", "mlflow-image").inputs;

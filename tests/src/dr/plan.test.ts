@@ -87,7 +87,8 @@ describe("dr-drill plan", function () {
         config[`${project}:kubernetes`] = { value: JSON.stringify({ ...kubernetes, appNamespace: drStack, monitoringNamespace: `${drStack}-monitoring` }), secret: false };
         const old = await planStackConfig("production", drStack, config);
         const shared = sharedNames(source, old).map((n) => `${n.kind} ${n.name}`);
-        for (const name of ["helm release (cluster-wide objects) kube-prometheus-stack", "helm chart CRDs kube-prometheus-stack", "host port 9100", "ecr repository pneumonia-mlflow", "ecr repository pneumonia-backup"]) {
+        // No ECR repository: production builds nothing, the registry's account (staging's) owns them (infra/images).
+        for (const name of ["helm release (cluster-wide objects) kube-prometheus-stack", "helm chart CRDs kube-prometheus-stack", "host port 9100"]) {
             assert.ok(shared.includes(name), `${name} in ${shared.join(", ")}`);
         }
         assert.ok(undeletable(old).some((u) => u.reason.startsWith("protected")));

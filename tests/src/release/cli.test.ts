@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { main, type ReleaseDeps } from "../../../src/release/cli";
+import { ReleaseError } from "../../../src/release/image";
 import type { InstantQuery } from "../../../src/release/load-test-gate";
 import type { OpenStack } from "../../../src/release/stack";
 import { digest, fakeStack, opener, update } from "./fake-stack";
@@ -16,6 +17,20 @@ function deps(open: OpenStack, out: (line: string) => void, extra: Partial<Relea
 }
 
 describe("release CLI", () => {
+    it("promote runs the image checks (src/release/verify.ts) after the load-test gate and writes nothing when they refuse", async () => {
+        const production = fakeStack("production", { config: { "detector.image": digest("a") } });
+        const open = opener(fakeStack("staging", { outputs: { detectorImage: digest("b") } }), production);
+        const refuse = () => async (image: string) => {
+            throw new ReleaseError(`${image}: never scanned (scan on push did not run)`);
+        };
+        await assert.rejects(
+            main(["promote", "production", "--prometheus-url", "http://127.0.0.1:9"], deps(open, () => undefined, { prometheus: () => passedLoadTest(digest("b")), verify: refuse })),
+            (e: Error) => e instanceof ReleaseError && /never scanned/.test(e.message),
+        );
+        assert.equal(production.config.get("detector.image"), digest("a"));
+        assert.deepEqual(production.ups, []);
+    });
+
     it("promote --dry-run checks the gate and prints the change it would make", async () => {
         const lines: string[] = [];
         const production = fakeStack("production", { config: { "detector.image": digest("a") } });
