@@ -19,7 +19,7 @@ const kubectlApp = "kubectl -n pneumonia";
 export const logAlertThresholds = {
     /** Error lines from the detector in 5 minutes. */
     detectorErrors: 20,
-    /** 401/403 answers of the front door to one caller in 10 minutes. */
+    /** 401/403 answers of the front door to one caller (or, without a key, one source address) in 10 minutes. */
     authFailures: 10,
 };
 
@@ -55,16 +55,17 @@ export function logAlertDefinitions(): LogAlertDefinition[] {
             name: "RepeatedAuthenticationFailures",
             severity: "high",
             service: "logging",
-            expr: `sum by (caller) (count_over_time({log_class="access"} | status=~"401|403" [10m])) > ${logAlertThresholds.authFailures}`,
+            // Per caller and source: a request without a key has no client id, so its address names it.
+            expr: `sum by (client, client_ip) (count_over_time({log_class="access"} | status=~"401|403" [10m])) > ${logAlertThresholds.authFailures}`,
             for: "5m",
-            summary: "Repeated authentication failures from {{ $labels.caller }}",
-            description: `The front door refused {{ $labels.caller }} (401/403) more than ${logAlertThresholds.authFailures} times in 10 minutes: a misconfigured client or someone guessing credentials.`,
+            summary: "Repeated authentication failures from {{ $labels.client }} at {{ $labels.client_ip }}",
+            description: `The front door refused client {{ $labels.client }} from {{ $labels.client_ip }} (401/403) more than ${logAlertThresholds.authFailures} times in 10 minutes: a misconfigured client or someone guessing credentials.`,
             runbook: {
                 meaning:
                     "The manual's weekly review of access and authentication logs, as an alert: one caller keeps failing authentication at the front door. Either a client's credentials expired or were rotated, or someone is trying credentials.",
                 firstCommands: [
-                    'Grafana Explore, data source Loki: {log_class="access"} | status=~"401|403" | caller="<caller>" over the last hour',
-                    'Grafana, logs dashboard: "access by caller" panel',
+                    'Grafana Explore, data source Loki: {log_class="access"} | status=~"401|403" | client_ip="<client_ip>" over the last hour',
+                    'Grafana, logs dashboard: "Authentication failures by caller and source" panel',
                 ],
                 mitigation: [
                     "If the caller is a known client, tell its owner to renew its credentials.",

@@ -3,6 +3,7 @@
 import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../../infra/config";
 import { loggingArtifacts } from "../../../infra/logging";
+import { edgeNamespace } from "../../../infra/edge";
 import { agentNamespaceSuffix, alloyChart, lokiChart } from "../../../infra/logging/values";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,6 +44,13 @@ describe("logging: the planned stacks", () => {
                 // The chart's Service for pushes: the distributor in Distributed mode, the single binary otherwise.
                 const push = stack === "production" ? "loki-distributor" : "loki";
                 assert.ok(artifact.content.includes(`url = "http://${push}.monitoring.svc.cluster.local:3100/loki/api/v1/push"`), artifact.content);
+            });
+
+            it("collects the edge's namespace, where the front door's Envoy proxies write the access log", () => {
+                const agent = resource(p, "kubernetes:helm.sh/v3:Release", "logging-agent").inputs as any;
+                assert.ok(agent.values.alloy.configMap.content.includes(`names = ["pneumonia", "monitoring", ${JSON.stringify(edgeNamespace)}]`), agent.values.alloy.configMap.content);
+                const edge = resourcesOf(p, "kubernetes:core/v1:Namespace").find((r) => at(r.inputs, "metadata.name") === edgeNamespace);
+                assert.ok(edge, "the collected edge namespace is the one the edge creates");
             });
 
             it("plan --out writes the Loki rules and the agent configuration for review", () => {

@@ -11,6 +11,7 @@ import { RE2JS } from "re2js";
 import { parse } from "yaml";
 import { severities } from "../../../infra/monitoring/alerts";
 import { metadataFields, streamLabels } from "../../../infra/logging/alloy";
+import { accessLogFormat } from "../../../infra/edge/gateway";
 import { logsDashboardPanels } from "../../../infra/logging/dashboard";
 import { logAlertDefinitions, logRunbookFiles, lokiRulesYaml } from "../../../infra/logging/rules";
 import { dashboards } from "../../../infra/monitoring/dashboards";
@@ -81,6 +82,16 @@ describe("logging: Loki rules and LogQL", () => {
             assert.equal(expr.children[0].name, "BinOpExpr", "an alert compares with a threshold");
         });
     }
+
+    it("groups the access class only by fields Envoy's access log carries or the agent attaches", () => {
+        const accessQueries = [...logAlertDefinitions().map((d) => d.expr), ...logsDashboardPanels.flat().map((p) => p.expr)].filter((e) => e.includes('log_class="access"'));
+        assert.ok(accessQueries.length > 0);
+        for (const expr of accessQueries) {
+            for (const g of all(tree(expr)).filter((n) => n.name === "Grouping")) {
+                for (const id of all(g).filter((n) => n.name === "Identifier")) assert.ok(id.text in accessLogFormat || (streamLabels as readonly string[]).includes(id.text), `${id.text} in ${expr}`);
+            }
+        }
+    });
 
     it("the LogQL check catches a syntax error, a label the agent never sets, a grouping no stream has and a regex RE2 rejects", () => {
         assert.ok(logqlProblems('sum(count_over_time({app="detector"}[5m]) >', known).some((p) => p.startsWith("syntax error")));
