@@ -223,6 +223,7 @@ export = async () => {
             // The edge namespace too: its Envoy proxies write the front door's access log (retained as the access class).
             collectedNamespaces: [cluster.appNamespace, cluster.monitoringNamespace, edgeNamespace],
             alertmanagerUrl: `http://${chartNames.alertmanagerService}.${cluster.monitoringNamespace}.svc.cluster.local:9093`,
+            prometheusRemoteWriteUrl: `http://${chartNames.prometheusService}.${cluster.monitoringNamespace}.svc.cluster.local:9090/api/v1/write`,
             store: storage.inClusterCredentials
                 ? {
                       kind: "in-cluster",

@@ -100,12 +100,25 @@ export function logAlertDefinitions(): LogAlertDefinition[] {
     ];
 }
 
+/**
+ * Series Loki's ruler records from the front door's access log and writes to Prometheus (ruler
+ * remote_write): Envoy's own stats have no caller, its access line does. Requests per second by
+ * caller id (`client`, empty for a request without a valid key) and status; the source address is
+ * left out, as every address on the internet would be a series (it is in the logs and in
+ * RepeatedAuthenticationFailures).
+ */
+export const accessRecordingRules = [
+    { record: "edge_client:requests:rate5m", expr: 'sum by (client, status) (rate({log_class="access"}[5m]))' },
+] as const;
+export const edgeClientRequestsRate = accessRecordingRules[0].record;
+
 /** The rule groups Loki's ruler loads, one per service, with the labels Alertmanager routes on. */
 export function lokiRuleGroups(monitoring: Pick<MonitoringConfig, "runbookBaseUrl">) {
     const definitions = logAlertDefinitions();
     const runbookUrl = (name: string) => (monitoring.runbookBaseUrl ? `${monitoring.runbookBaseUrl}/${logRunbookPath(name)}` : logRunbookPath(name));
     const services = [...new Set(definitions.map((d) => d.service))];
-    return services.map((service) => ({
+    const recording = { name: "pneumonia-logs-edge-access", interval: "1m", rules: accessRecordingRules.map((r) => ({ ...r })) };
+    return [recording, ...services.map((service) => ({
         name: `pneumonia-logs-${service}`,
         rules: definitions
             .filter((d) => d.service === service)
@@ -116,7 +129,7 @@ export function lokiRuleGroups(monitoring: Pick<MonitoringConfig, "runbookBaseUr
                 labels: { severity: d.severity, service: d.service },
                 annotations: { summary: d.summary, description: d.description, runbook_url: runbookUrl(d.name) },
             })),
-    }));
+    }))];
 }
 
 export function lokiRulesYaml(monitoring: Pick<MonitoringConfig, "runbookBaseUrl">): string {
