@@ -11,7 +11,7 @@ import { CostBudget } from "./capacity/budget";
 import { RightSizing, sizedWorkloads } from "./capacity/right-sizing";
 import { Database } from "./components/database";
 import { Detector, detectorPorts } from "./components/detector";
-import { Edge } from "./edge";
+import { Edge, edgeNamespace } from "./edge";
 import { workloadImage } from "./components/image";
 import { registryAccountId, stackAccountId } from "./images/config";
 import { ImageAdmission } from "./images/admission";
@@ -225,8 +225,10 @@ export = async () => {
             monitoring: config.monitoring,
             stack,
             namespace: cluster.monitoringNamespace,
-            collectedNamespaces: [cluster.appNamespace, cluster.monitoringNamespace],
+            // The edge namespace too: its Envoy proxies write the front door's access log (retained as the access class).
+            collectedNamespaces: [cluster.appNamespace, cluster.monitoringNamespace, edgeNamespace],
             alertmanagerUrl: `http://${chartNames.alertmanagerService}.${cluster.monitoringNamespace}.svc.cluster.local:9093`,
+            prometheusRemoteWriteUrl: `http://${chartNames.prometheusService}.${cluster.monitoringNamespace}.svc.cluster.local:9090/api/v1/write`,
             store: storage.inClusterCredentials
                 ? {
                       kind: "in-cluster",

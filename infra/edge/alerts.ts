@@ -3,7 +3,8 @@
 // infra/monitoring/alerts.ts (runbook, promtool cases both ways) and join its list there.
 import type { AlertDefinition, Runbook } from "../monitoring/alerts";
 import { selector } from "../monitoring/recording";
-import { gauge, series } from "../monitoring/series";
+import { gauge } from "../monitoring/series";
+import { edgeClientRequestsRate } from "../logging/rules";
 
 /** The Probe objects' job (Probe spec.jobName) and the PodMonitor's job (prometheus-operator: `<namespace>/<name>`). */
 export const edgeJobs = {
@@ -19,7 +20,7 @@ export const probeTargets = { publicHealth: "public-health", mlflow: "mlflow", o
 /** Days before the edge certificate expires at which each tier fires (ACM renews 60 days ahead; these mean renewal failed). */
 export const certificateExpiryDays = { medium: 21, high: 7 } as const;
 
-/** Requests per second the gateway itself refuses (401/403 bad or missing key, 404, 413), above which someone is probing. */
+/** 401/403 answers per second to one caller id (or to requests without a valid key, client ""), above which someone is trying keys. */
 export const rejectedPerSecondBaseline = 1;
 
 /** Requests AWS WAF blocks per minute (all rules) above which it is an attack or a false positive worth a look. */
@@ -66,15 +67,15 @@ const runbooks = {
     },
     rejected: {
         meaning:
-            "The gateway itself refuses more than 1 request per second for 10 minutes (401/403: missing or wrong API key; 404: no such route; 413: body over the limit): someone is trying keys or paths, or a client's key was revoked or rotated without the client switching.",
+            "The gateway answers one caller 401/403 (missing or wrong API key) more than once per second for 10 minutes. The `client` label is the caller id its request carried; empty means no valid key at all, and the Loki alert RepeatedAuthenticationFailures and the access log name the source addresses. Someone is trying keys, or a client's key was revoked or rotated without the client switching. The series is recorded by Loki's ruler from Envoy's access log (edge_client:requests:rate5m): if the log pipeline is down this alert is silent, see the logging alerts.",
         firstCommands: [
+            `Grafana Explore, data source Loki: sum by (client, client_ip) (count_over_time({log_class="access"} | status=~"401|403" [30m]))`,
             `${kubectlEdge} logs -l app.kubernetes.io/name=envoy -c envoy --since=30m | jq -c 'select((.status | tostring) | test("^4")) | {status, client_ip, client, path}' | sort | uniq -c | sort -rn | head`,
             `${kubectlEdge} get secret edge-client-keys -o jsonpath='{.data}' | jq 'keys'`,
         ],
         mitigation: [
             "One client IP with many 401s: an attacker or a misconfigured client. Block it with edge.allowedCidrs, or rely on the WAF's per-IP rate rule.",
             "A known client after a rotation: it still sends the revoked key; hand it the current key (`pulumi stack output edgeClientKeys --show-secrets`) or restore the old key name in edge.clients until it has switched.",
-            "Many 413s: a client sends images above edge.maxRequestSize.",
         ],
         escalation: "SEV-3: handle within 4 hours. Escalate to SEV-2 and inform security if keys appear to be guessed or a valid key is used from an unknown address.",
     },
@@ -99,15 +100,10 @@ export function edgeAlerts(): AlertDefinition[] {
     const probeLabels = { job: edgeJobs.probes, target: probeTargets.publicHealth, instance: "https://detector.example.org/health" };
     const expiresIn = (days: number, at: number) => [gauge("probe_ssl_earliest_cert_expiry", probeLabels, [{ steps: 10, value: at + days * day }])];
     const tierExpr = (days: number) => `probe_ssl_earliest_cert_expiry${probe} - time() < ${days} * 86400`;
-    // Envoy's stats in Prometheus form (envoy_http_downstream_rq_xx by response class; the cluster's upstream responses).
-    const rejected = (localPerStep: number, upstreamPerStep: number) => {
-        const labels = { job: edgeJobs.proxies, instance: "10.0.1.5:19001" };
-        const counter = (perStep: number) => `0+${perStep}x20`;
-        return [
-            series("envoy_http_downstream_rq_xx", { ...labels, envoy_http_conn_manager_prefix: "https-10443", envoy_response_code_class: "4" }, counter(localPerStep + upstreamPerStep)),
-            series("envoy_cluster_upstream_rq_xx", { ...labels, envoy_cluster_name: "httproute/edge/detector-predict/rule/0", envoy_response_code_class: "4" }, counter(upstreamPerStep)),
-        ];
-    };
+    // The series Loki's ruler writes (infra/logging/rules.ts): requests per second by caller id and
+    // status, and the ruler's external labels. Each entry: [client, status, requests per second].
+    const callers = (rates: Array<[string, string, number]>) =>
+        rates.map(([client, status, perSecond]) => gauge(edgeClientRequestsRate, { client, status, stack: "production", environment: "production" }, [{ steps: 20, value: perSecond }]));
     // cloudwatch_exporter's gauges: the Sum over each 60 s period, one series per rule.
     const blocked = (perRule: number[]) =>
         perRule.map((value, i) =>
@@ -167,19 +163,30 @@ export function edgeAlerts(): AlertDefinition[] {
             name: "EdgeRejectedRequestsSpike",
             severity: "medium",
             service: "edge",
-            expr: [
-                `sum(rate(envoy_http_downstream_rq_xx${selector({ job: edgeJobs.proxies, envoy_response_code_class: "4" })}[5m]))`,
-                `- sum(rate(envoy_cluster_upstream_rq_xx${selector({ job: edgeJobs.proxies, envoy_response_code_class: "4" })}[5m]))`,
-                `> ${rejectedPerSecondBaseline}`,
-            ].join("\n"),
+            // Per caller: one client's refusals, not the sum over everyone, are what a baseline can judge.
+            expr: `sum by (client) (${edgeClientRequestsRate}{status=~"401|403"}) > ${rejectedPerSecondBaseline}`,
             for: "10m",
-            summary: "The gateway refuses more than 1 request per second (bad keys, unknown paths, oversized bodies)",
-            description: "For 10 minutes more than 1 request per second has been refused at the edge without reaching the detector; the access log names the client addresses and ids.",
+            summary: "The gateway refuses caller {{ $labels.client }} more than 1 request per second (401/403)",
+            description: "For 10 minutes the edge has answered 401/403 to caller id \"{{ $labels.client }}\" (empty: requests without a valid key) more than once per second; the access log names the source addresses.",
             runbook: runbooks.rejected,
             tests: [
-                // 1-minute samples: 120 refused per minute = 2/s; the detector's own 4xx are not counted.
-                { title: "2 refused per second for 15 minutes", interval: "1m", series: rejected(120, 600), at: "16m", firing: ["medium"], labels: {} },
-                { title: "0.5 refused per second, many 4xx from the detector", interval: "1m", series: rejected(30, 600), at: "16m", firing: [], labels: {} },
+                {
+                    title: "one caller refused 2 per second for 15 minutes",
+                    interval: "1m",
+                    series: callers([["radiology-pacs.primary", "401", 1.5], ["radiology-pacs.primary", "403", 0.5], ["radiology-pacs.primary", "200", 5]]),
+                    at: "16m",
+                    firing: ["medium"],
+                    labels: { client: "radiology-pacs.primary" },
+                },
+                {
+                    // 1.8/s refused in all, but under the baseline for each caller; successes are not counted.
+                    title: "two callers refused 0.9 per second each, many successes",
+                    interval: "1m",
+                    series: callers([["radiology-pacs.primary", "401", 0.9], ["", "401", 0.9], ["radiology-pacs.primary", "200", 50]]),
+                    at: "16m",
+                    firing: [],
+                    labels: {},
+                },
             ],
         },
         {

@@ -13,6 +13,7 @@ import { selector } from "../monitoring/recording";
 import { dashboardLabel } from "../monitoring/values";
 import { certificateExpiryDays, edgeJobs, probeTargets, rejectedPerSecondBaseline, wafBlockedPerMinuteBaseline } from "./alerts";
 import { envoyPorts, envoyProxyPodLabels } from "./gateway";
+import { edgeClientRequestsRate } from "../logging/rules";
 
 /** prometheus-community/helm-charts, charts/prometheus-blackbox-exporter (tag prometheus-blackbox-exporter-11.17.2, app v0.28.0). */
 export const blackboxChart = {
@@ -180,8 +181,25 @@ export function edgeDashboard(): Dashboard {
                 kind: "timeseries",
                 unit: "reqps",
                 targets: [{ expr: local4xx, legend: "refused" }],
+                description: "4xx the gateway answered itself, all callers (Envoy's stats). Per caller: the row below; per address: the access log.",
+            },
+        ],
+        // Recorded by Loki's ruler from Envoy's access log and written to Prometheus (infra/logging/rules.ts).
+        [
+            {
+                title: "Requests per caller and status",
+                kind: "timeseries",
+                unit: "reqps",
+                targets: [{ expr: `sum by (client, status) (${edgeClientRequestsRate})`, legend: "{{client}} {{status}}" }],
+                description: "From the access log: the caller id (<client>.<key>) and status of every request; an empty id is a request without a valid key.",
+            },
+            {
+                title: "Refused per caller (401/403)",
+                kind: "timeseries",
+                unit: "reqps",
+                targets: [{ expr: `sum by (client) (${edgeClientRequestsRate}{status=~"401|403"})`, legend: "{{client}}" }],
                 limit: { value: rejectedPerSecondBaseline },
-                description: "4xx the gateway answered itself; EdgeRejectedRequestsSpike fires above the line for 10 minutes. Per caller and address: the access log.",
+                description: "EdgeRejectedRequestsSpike fires for a caller above the line for 10 minutes.",
             },
         ],
         [

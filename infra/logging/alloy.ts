@@ -30,8 +30,12 @@ export const podLogsPath = "/var/log/pods";
  * `stream` (stdout or stderr) is set by stage.cri (Alloy stages/cri.go), `job` by the events source.
  */
 export const streamLabels = ["namespace", "app", "pod", "container", "log_class", "stack", "level", "stream", "job"] as const;
-/** JSON fields kept as structured metadata: searchable without becoming stream labels. */
-export const metadataFields = ["caller", "status"] as const;
+/**
+ * JSON fields kept as structured metadata: searchable without becoming stream labels. `caller` is
+ * where an app logged from; `client` and `client_ip` are the front door's caller and its address,
+ * as Envoy's access log names them (infra/edge/gateway.ts, accessLogFormat).
+ */
+export const metadataFields = ["caller", "status", "client", "client_ip"] as const;
 
 export interface AgentArgs {
     config: LoggingConfig;
@@ -121,7 +125,7 @@ export function agentPipeline(args: AgentArgs): AlloyBlock[] {
                 { name: "stage.cri" },
                 // Secrets go before anything is parsed out of the line, so no field can carry one.
                 ...redactionStages(config),
-                { name: "stage.json", attributes: { expressions: { level: "level", caller: "caller", status: "status" } } },
+                { name: "stage.json", attributes: { expressions: Object.fromEntries(["level", ...metadataFields].map((f) => [f, f])) } },
                 { name: "stage.labels", attributes: { values: { level: "" } } },
                 { name: "stage.structured_metadata", attributes: { values: Object.fromEntries(metadataFields.map((f) => [f, ""])) } },
             ],

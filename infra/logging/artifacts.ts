@@ -5,6 +5,7 @@ import type { Artifact } from "../monitoring/artifacts";
 import { agentConfig } from "./alloy";
 import { lokiRulesYaml } from "./rules";
 import { lokiPushUrl } from "./values";
+import { edgeNamespace } from "../edge";
 
 export function loggingArtifacts(config: Pick<PlatformConfig, "logging" | "monitoring" | "kubernetes" | "stack">): Artifact[] {
     const ns = config.kubernetes.monitoringNamespace;
@@ -15,7 +16,8 @@ export function loggingArtifacts(config: Pick<PlatformConfig, "logging" | "monit
             content: agentConfig({
                 config: config.logging,
                 stack: config.stack,
-                namespaces: [config.kubernetes.appNamespace, ns],
+                // As infra/index.ts collects them (tests/infra/logging/component.test.ts compares the two).
+                namespaces: [config.kubernetes.appNamespace, ns, edgeNamespace],
                 pushUrl: lokiPushUrl(config.logging.mode, ns),
             }),
         },

@@ -55,11 +55,15 @@ export interface LoggingArgs {
     collectedNamespaces: string[];
     /** Alertmanager's URL inside the cluster, for Loki's ruler. */
     alertmanagerUrl: pulumi.Input<string>;
+    /** Prometheus' remote-write endpoint, for the ruler's recording rules. */
+    prometheusRemoteWriteUrl: pulumi.Input<string>;
     store: LogStore;
 }
 
 /** The Loki service account (chart default name: the release's fullname). */
 const lokiServiceAccount = lokiChart.releaseName;
+/** Prometheus' web port, where its remote-write receiver listens (/api/v1/write). */
+const prometheusPort = 9090;
 const kubernetesApi: PortRule[] = [{ port: 443 }, { port: 6443 }];
 
 /**
@@ -215,6 +219,7 @@ export class Logging extends pulumi.ComponentResource {
                     config,
                     storage,
                     alertmanagerUrl: args.alertmanagerUrl,
+                    prometheusRemoteWriteUrl: args.prometheusRemoteWriteUrl,
                     externalLabels: { stack, environment: args.environment },
                     serviceAccountAnnotations,
                 }),
@@ -287,6 +292,7 @@ export class Logging extends pulumi.ComponentResource {
                 egress: [
                     storeEgress,
                     { port: 9093, peers: [{ pods: { "app.kubernetes.io/name": "alertmanager" } }] },
+                    { port: prometheusPort, peers: [prometheus] },
                     { port: lokiPorts.http, peers: [loki] },
                     { port: lokiPorts.grpc, peers: [loki] },
                     { port: lokiPorts.memberlist, peers: [loki] },
@@ -301,6 +307,12 @@ export class Logging extends pulumi.ComponentResource {
         trafficPolicy(
             "alertmanager-from-loki",
             { namespace: ns, labels: labels("alertmanager"), podSelector: { "app.kubernetes.io/name": "alertmanager" }, ingress: [{ port: 9093, peers: [loki] }] },
+            child,
+        );
+        // The ruler's recording rules reach Prometheus' remote-write receiver, whose own policy admits only Grafana and Prometheus.
+        trafficPolicy(
+            "prometheus-from-loki",
+            { namespace: ns, labels: labels("prometheus"), podSelector: prometheus.pods!, ingress: [{ port: prometheusPort, peers: [loki] }] },
             child,
         );
         trafficPolicy("grafana-to-loki", { namespace: ns, labels: labels("grafana"), podSelector: grafana.pods!, egress: [{ port: lokiPorts.http, peers: [loki] }] }, child);

@@ -4,6 +4,7 @@ import { RE2JS } from "re2js";
 import { z } from "zod";
 import type { Environment } from "../config";
 import { int, oneOf, storageQuantity } from "../util/schema";
+import { envoyProxyPodLabels } from "../edge/gateway";
 
 /** The retention classes; each stream belongs to exactly one (the agent's `log_class` label). */
 export const logClasses = ["application", "events", "access", "backup"] as const;
@@ -85,7 +86,9 @@ export function loggingDefaults(env: Environment): LoggingConfig {
         mode: production ? "distributed" : "monolithic",
         retentionDays: { application: env === "staging" ? 7 : 30, events: env === "staging" ? 7 : 30, access: 365, backup: 90 },
         bucketExpirationDays: 366,
-        accessApps: ["front-door"],
+        // The front door's access log is what its Envoy proxies print: their app label, as Envoy
+        // Gateway sets it on every proxy pod (see infra/edge/gateway.ts, envoyProxyPodLabels).
+        accessApps: [envoyProxyPodLabels["app.kubernetes.io/name"]],
         backupApps: ["backup"],
         secretPatterns: defaultSecretPatterns,
         ingestionRateMb: production ? 16 : 4,

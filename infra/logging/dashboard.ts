@@ -53,8 +53,13 @@ export const logsDashboardPanels: LogPanel[][] = [
         { title: "Detector errors", type: "logs", expr: '{app="detector", level=~"(?i)(error|critical|fatal)"}' },
     ],
     [
-        { title: "Access by caller", type: "timeseries", expr: 'sum by (caller) (count_over_time({log_class="access"}[5m]))', legend: "{{caller}}" },
-        { title: "Authentication failures by caller", type: "timeseries", expr: 'sum by (caller) (count_over_time({log_class="access"} | status=~"401|403" [5m]))', legend: "{{caller}}" },
+        { title: "Access by caller and status", type: "timeseries", expr: 'sum by (client, status) (count_over_time({log_class="access"}[5m]))', legend: "{{client}} {{status}}" },
+        {
+            title: "Authentication failures by caller and source",
+            type: "timeseries",
+            expr: 'sum by (client, client_ip) (count_over_time({log_class="access"} | status=~"401|403" [5m]))',
+            legend: "{{client}} {{client_ip}}",
+        },
         { title: "Backup job output", type: "logs", expr: '{log_class="backup"}' },
     ],
 ];

@@ -19,7 +19,7 @@ const kubectlApp = "kubectl -n pneumonia";
 export const logAlertThresholds = {
     /** Error lines from the detector in 5 minutes. */
     detectorErrors: 20,
-    /** 401/403 answers of the front door to one caller in 10 minutes. */
+    /** 401/403 answers of the front door to one caller (or, without a key, one source address) in 10 minutes. */
     authFailures: 10,
 };
 
@@ -55,16 +55,17 @@ export function logAlertDefinitions(): LogAlertDefinition[] {
             name: "RepeatedAuthenticationFailures",
             severity: "high",
             service: "logging",
-            expr: `sum by (caller) (count_over_time({log_class="access"} | status=~"401|403" [10m])) > ${logAlertThresholds.authFailures}`,
+            // Per caller and source: a request without a key has no client id, so its address names it.
+            expr: `sum by (client, client_ip) (count_over_time({log_class="access"} | status=~"401|403" [10m])) > ${logAlertThresholds.authFailures}`,
             for: "5m",
-            summary: "Repeated authentication failures from {{ $labels.caller }}",
-            description: `The front door refused {{ $labels.caller }} (401/403) more than ${logAlertThresholds.authFailures} times in 10 minutes: a misconfigured client or someone guessing credentials.`,
+            summary: "Repeated authentication failures from {{ $labels.client }} at {{ $labels.client_ip }}",
+            description: `The front door refused client {{ $labels.client }} from {{ $labels.client_ip }} (401/403) more than ${logAlertThresholds.authFailures} times in 10 minutes: a misconfigured client or someone guessing credentials.`,
             runbook: {
                 meaning:
                     "The manual's weekly review of access and authentication logs, as an alert: one caller keeps failing authentication at the front door. Either a client's credentials expired or were rotated, or someone is trying credentials.",
                 firstCommands: [
-                    'Grafana Explore, data source Loki: {log_class="access"} | status=~"401|403" | caller="<caller>" over the last hour',
-                    'Grafana, logs dashboard: "access by caller" panel',
+                    'Grafana Explore, data source Loki: {log_class="access"} | status=~"401|403" | client_ip="<client_ip>" over the last hour',
+                    'Grafana, logs dashboard: "Authentication failures by caller and source" panel',
                 ],
                 mitigation: [
                     "If the caller is a known client, tell its owner to renew its credentials.",
@@ -99,12 +100,25 @@ export function logAlertDefinitions(): LogAlertDefinition[] {
     ];
 }
 
+/**
+ * Series Loki's ruler records from the front door's access log and writes to Prometheus (ruler
+ * remote_write): Envoy's own stats have no caller, its access line does. Requests per second by
+ * caller id (`client`, empty for a request without a valid key) and status; the source address is
+ * left out, as every address on the internet would be a series (it is in the logs and in
+ * RepeatedAuthenticationFailures).
+ */
+export const accessRecordingRules = [
+    { record: "edge_client:requests:rate5m", expr: 'sum by (client, status) (rate({log_class="access"}[5m]))' },
+] as const;
+export const edgeClientRequestsRate = accessRecordingRules[0].record;
+
 /** The rule groups Loki's ruler loads, one per service, with the labels Alertmanager routes on. */
 export function lokiRuleGroups(monitoring: Pick<MonitoringConfig, "runbookBaseUrl">) {
     const definitions = logAlertDefinitions();
     const runbookUrl = (name: string) => (monitoring.runbookBaseUrl ? `${monitoring.runbookBaseUrl}/${logRunbookPath(name)}` : logRunbookPath(name));
     const services = [...new Set(definitions.map((d) => d.service))];
-    return services.map((service) => ({
+    const recording = { name: "pneumonia-logs-edge-access", interval: "1m", rules: accessRecordingRules.map((r) => ({ ...r })) };
+    return [recording, ...services.map((service) => ({
         name: `pneumonia-logs-${service}`,
         rules: definitions
             .filter((d) => d.service === service)
@@ -115,7 +129,7 @@ export function lokiRuleGroups(monitoring: Pick<MonitoringConfig, "runbookBaseUr
                 labels: { severity: d.severity, service: d.service },
                 annotations: { summary: d.summary, description: d.description, runbook_url: runbookUrl(d.name) },
             })),
-    }));
+    }))];
 }
 
 export function lokiRulesYaml(monitoring: Pick<MonitoringConfig, "runbookBaseUrl">): string {

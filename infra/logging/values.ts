@@ -86,6 +86,8 @@ export interface LokiValuesArgs {
     config: LoggingConfig;
     storage: LokiStorage;
     alertmanagerUrl: pulumi.Input<string>;
+    /** Prometheus' remote-write receiver: the ruler's recording rules (per-caller series of the front door) land there. */
+    prometheusRemoteWriteUrl: pulumi.Input<string>;
     /** Labels every alert of the ruler carries, as Prometheus' external labels do (infra/monitoring/values.ts). */
     externalLabels: { stack: string; environment: string };
     /** AWS stacks: the IRSA role annotation of Loki's service account. */
@@ -142,6 +144,9 @@ export function lokiValues(args: LokiValuesArgs) {
                 rule_path: "/var/loki/rules-scratch",
                 storage: { type: "local", local: { directory: rulesDirectory } },
                 wal: { dir: "/var/loki/ruler-wal" },
+                // Recording rules are sent to Prometheus, where metric alerts and dashboards read them
+                // (Loki reference, ruler.remote_write; clients is a map of Prometheus remote_write configs).
+                remote_write: { enabled: true, clients: { prometheus: { url: args.prometheusRemoteWriteUrl } } },
             },
         },
         serviceAccount: { create: true, annotations: args.serviceAccountAnnotations },

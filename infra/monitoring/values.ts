@@ -66,6 +66,7 @@ export interface KubePrometheusStackValues {
                 };
             };
             ruleSelectorNilUsesHelmValues: boolean;
+            enableRemoteWriteReceiver: boolean;
             serviceMonitorSelectorNilUsesHelmValues: boolean;
             podMonitorSelectorNilUsesHelmValues: boolean;
             probeSelectorNilUsesHelmValues: boolean;
@@ -133,6 +134,8 @@ export function kubePrometheusStackValues(args: ValuesArgs): KubePrometheusStack
                 },
                 // false: empty selectors select every rule and monitor, not only those labelled with the release.
                 ruleSelectorNilUsesHelmValues: false,
+                // Loki's ruler writes the front door's per-caller series here (infra/logging/rules.ts).
+                enableRemoteWriteReceiver: true,
                 serviceMonitorSelectorNilUsesHelmValues: false,
                 podMonitorSelectorNilUsesHelmValues: false,
                 probeSelectorNilUsesHelmValues: false,

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { RE2JS } from "re2js";
 import { agentConfig, agentPipeline, alloyString, redactionMarker, streamLabels, type AlloyBlock, type AlloyValue } from "../../../infra/logging/alloy";
 import { stackConfig } from "../monitoring/helpers";
+import { accessLogFormat, envoyProxyPodLabels } from "../../../infra/edge/gateway";
 
 interface Reference {
     components: Record<string, { arguments: string[]; blocks: Record<string, string[]> }>;
@@ -188,5 +189,41 @@ describe("logging: the agent's configuration", () => {
             assert.ok(text.includes(`expression = ${alloyString(p.regex)}`), p.name);
         }
         assert.equal((text.match(/\{/g) ?? []).length, (text.match(/\}/g) ?? []).length, "balanced braces");
+    });
+});
+
+describe("logging: the front door's access log", () => {
+    // Prometheus-style relabelling as discovery.relabel applies it: the regex is anchored, rules run in order.
+    const logClassOf = (app: string): string | undefined => {
+        let logClass: string | undefined;
+        for (const rule of pipeline().find((b) => b.name === "discovery.relabel")!.blocks!) {
+            const a = rule.attributes!;
+            if (a.target_label !== "log_class") continue;
+            if (!a.source_labels) logClass = a.replacement as string;
+            else if (RE2JS.compile(`^(?:${a.regex as string})$`).matcher(app).matches()) logClass = a.replacement as string;
+        }
+        return logClass;
+    };
+
+    it("classifies Envoy Gateway's proxy pods as access logs by the app label Envoy Gateway gives them, and nothing else", () => {
+        // Envoy Gateway v1.9 labels every proxy Deployment's pods app.kubernetes.io/name=envoy,
+        // component=proxy, managed-by=envoy-gateway (internal/infrastructure/kubernetes/proxy/resource.go,
+        // and its testdata/deployments/*.yaml).
+        assert.equal(envoyProxyPodLabels["app.kubernetes.io/name"], "envoy");
+        assert.equal(logClassOf(envoyProxyPodLabels["app.kubernetes.io/name"]), "access");
+        assert.equal(logClassOf("detector"), "application");
+        assert.equal(logClassOf("backup"), "backup");
+        assert.equal(logClassOf("envoy-gateway"), "application", "the anchored regex does not take the controller's name along");
+    });
+
+    it("keeps the caller, its address and the status of Envoy's JSON access line as structured metadata", () => {
+        const stages = pipeline().find((b) => b.name === "loki.process" && b.label === "pods")!.blocks!;
+        const parsed = stages.find((b) => b.name === "stage.json")!.attributes!.expressions as Record<string, string>;
+        const metadata = Object.keys(stages.find((b) => b.name === "stage.structured_metadata")!.attributes!.values as object);
+        for (const field of ["client", "client_ip", "status"]) {
+            assert.ok(field in accessLogFormat, `Envoy's access log has ${field}`);
+            assert.equal(parsed[field], field, `stage.json extracts ${field}`);
+            assert.ok(metadata.includes(field), `${field} is structured metadata`);
+        }
     });
 });

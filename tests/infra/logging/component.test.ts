@@ -3,6 +3,8 @@
 import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../../infra/config";
 import { loggingArtifacts } from "../../../infra/logging";
+import { edgeNamespace } from "../../../infra/edge";
+import { chartNames, kubePrometheusStack } from "../../../infra/monitoring/values";
 import { agentNamespaceSuffix, alloyChart, lokiChart } from "../../../infra/logging/values";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,6 +45,30 @@ describe("logging: the planned stacks", () => {
                 // The chart's Service for pushes: the distributor in Distributed mode, the single binary otherwise.
                 const push = stack === "production" ? "loki-distributor" : "loki";
                 assert.ok(artifact.content.includes(`url = "http://${push}.monitoring.svc.cluster.local:3100/loki/api/v1/push"`), artifact.content);
+            });
+
+            it("collects the edge's namespace, where the front door's Envoy proxies write the access log", () => {
+                const agent = resource(p, "kubernetes:helm.sh/v3:Release", "logging-agent").inputs as any;
+                assert.ok(agent.values.alloy.configMap.content.includes(`names = ["pneumonia", "monitoring", ${JSON.stringify(edgeNamespace)}]`), agent.values.alloy.configMap.content);
+                const edge = resourcesOf(p, "kubernetes:core/v1:Namespace").find((r) => at(r.inputs, "metadata.name") === edgeNamespace);
+                assert.ok(edge, "the collected edge namespace is the one the edge creates");
+            });
+
+            it("writes the ruler's recorded series to the Prometheus that accepts remote write, through the network policies", () => {
+                const loki = resource(p, "kubernetes:helm.sh/v3:Release", "logging-loki").inputs as any;
+                // Prometheus serves remote write at /api/v1/write when started with --web.enable-remote-write-receiver
+                // (prometheus.io/docs/prometheus/latest/querying/api/#remote-write-receiver), which the operator
+                // sets from Prometheus spec.enableRemoteWriteReceiver (kube-prometheus-stack prometheus.prometheusSpec).
+                assert.deepEqual(loki.values.loki.rulerConfig.remote_write, {
+                    enabled: true,
+                    clients: { prometheus: { url: `http://${chartNames.prometheusService}.monitoring.svc.cluster.local:9090/api/v1/write` } },
+                });
+                const stackRelease = resourcesOf(p, "kubernetes:helm.sh/v3:Release").find((r) => (r.inputs as any).chart === kubePrometheusStack.chart)!.inputs as any;
+                assert.equal(stackRelease.values.prometheus.prometheusSpec.enableRemoteWriteReceiver, true);
+                const lokiPolicy = networkPolicy(p, "loki");
+                assert.ok(lokiPolicy.spec.egress.some((r: any) => r.ports[0].port === 9090 && r.to[0].podSelector.matchLabels["app.kubernetes.io/name"] === "prometheus"), "Loki may send to Prometheus");
+                const prometheus = networkPolicy(p, "prometheus-from-loki");
+                assert.deepEqual(prometheus.spec.ingress, [{ ports: [{ port: 9090, protocol: "TCP" }], from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } }] }]);
             });
 
             it("plan --out writes the Loki rules and the agent configuration for review", () => {

@@ -11,8 +11,9 @@ import { RE2JS } from "re2js";
 import { parse } from "yaml";
 import { severities } from "../../../infra/monitoring/alerts";
 import { metadataFields, streamLabels } from "../../../infra/logging/alloy";
+import { accessLogFormat } from "../../../infra/edge/gateway";
 import { logsDashboardPanels } from "../../../infra/logging/dashboard";
-import { logAlertDefinitions, logRunbookFiles, lokiRulesYaml } from "../../../infra/logging/rules";
+import { logAlertDefinitions, logRunbookFiles, lokiRulesYaml, accessRecordingRules } from "../../../infra/logging/rules";
 import { dashboards } from "../../../infra/monitoring/dashboards";
 import { repoRoot, stackConfig } from "../monitoring/helpers";
 
@@ -82,6 +83,25 @@ describe("logging: Loki rules and LogQL", () => {
         });
     }
 
+    it("groups the access class only by fields Envoy's access log carries or the agent attaches", () => {
+        const accessQueries = [...logAlertDefinitions().map((d) => d.expr), ...accessRecordingRules.map((r) => r.expr), ...logsDashboardPanels.flat().map((p) => p.expr)].filter((e) => e.includes('log_class="access"'));
+        assert.ok(accessQueries.length > 0);
+        for (const expr of accessQueries) {
+            for (const g of all(tree(expr)).filter((n) => n.name === "Grouping")) {
+                for (const id of all(g).filter((n) => n.name === "Identifier")) assert.ok(id.text in accessLogFormat || (streamLabels as readonly string[]).includes(id.text), `${id.text} in ${expr}`);
+            }
+        }
+    });
+
+    for (const rule of accessRecordingRules) {
+        it(`${rule.record}: a LogQL metric query on labels the agent attaches, named as Prometheus accepts a metric`, () => {
+            assert.deepEqual(logqlProblems(rule.expr, known), []);
+            assert.equal(tree(rule.expr).children[0].children[0].name, "MetricExpr");
+            // Prometheus' metric name syntax (prometheus.io/docs/concepts/data_model): recorded names may hold colons.
+            assert.match(rule.record, /^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
+        });
+    }
+
     it("the LogQL check catches a syntax error, a label the agent never sets, a grouping no stream has and a regex RE2 rejects", () => {
         assert.ok(logqlProblems('sum(count_over_time({app="detector"}[5m]) >', known).some((p) => p.startsWith("syntax error")));
         assert.deepEqual(logqlProblems('count_over_time({application="detector"}[5m])', known), ["label application is never attached by the agent"]);
@@ -100,7 +120,8 @@ describe("logging: Loki rules and LogQL", () => {
 
     it("renders the rule groups Loki's ruler reads, with the severity and service labels Alertmanager routes on", () => {
         const groups = (parse(lokiRulesYaml({})) as { groups: Array<{ name: string; rules: Array<Record<string, any>> }> }).groups;
-        const rules = groups.flatMap((g) => g.rules);
+        const rules = groups.flatMap((g) => g.rules).filter((r) => r.alert);
+        assert.deepEqual(groups.flatMap((g) => g.rules).filter((r) => r.record).map((r) => r.record), accessRecordingRules.map((r) => r.record));
         assert.deepEqual(rules.map((r) => r.alert).sort(), ["BackupRunnerErrors", "DetectorErrorLogBurst", "RepeatedAuthenticationFailures"]);
         for (const r of rules) {
             assert.ok((severities as readonly string[]).includes(r.labels.severity), r.alert);

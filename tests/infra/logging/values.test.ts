@@ -23,7 +23,8 @@ const lokiConfigKeys = fixture("loki-config-keys.json") as { blocks: Record<stri
  */
 const lokiCommentedKeys = new Set(["loki.storage.bucketNames.chunks"]);
 /** Keys of those blocks whose value is a map of free-form names (Loki reference: ruler.external_labels, "Labels to add to all alerts"). */
-const lokiFreeMaps: Record<string, string[]> = { ruler: ["external_labels"] };
+/** ruler.remote_write.clients: "Configure remote write clients. A map with remote client id as key", each a Prometheus remote_write config. */
+const lokiFreeMaps: Record<string, string[]> = { ruler: ["external_labels", "remote_write.clients"] };
 /** Loki configuration blocks the chart renders from these values with toYaml (values.yaml, loki.config). */
 const passThrough: Record<string, string> = { "loki.limits_config": "limits_config", "loki.compactor": "compactor", "loki.rulerConfig": "ruler" };
 
@@ -75,6 +76,7 @@ const loki = (stack: string, storage = s3) =>
         config: config(stack),
         storage,
         alertmanagerUrl: "http://alertmanager:9093",
+        prometheusRemoteWriteUrl: "http://prometheus:9090/api/v1/write",
         externalLabels: { stack, environment: stack },
         serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/loki" },
     });
