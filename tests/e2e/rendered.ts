@@ -34,9 +34,15 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}
  * One scrape config per ServiceMonitor endpoint whose Service has a local address, named and
  * relabelled as the Prometheus Operator generates them (job_name serviceMonitor/<ns>/<name>/<i>,
  * `relabelings` as relabel_configs: https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.RelabelConfig).
- * Returns the names of ServiceMonitors left out.
+ * `targetLabels` are what the operator's Kubernetes service discovery would attach to a ServiceMonitor's
+ * targets (`namespace`, `pod`, ...), given here as static labels. Returns the names of ServiceMonitors left out.
  */
-export function scrapeConfigs(plan: Plan, addresses: Record<string, string>, interval: string): { configs: unknown[]; skipped: string[] } {
+export function scrapeConfigs(
+    plan: Plan,
+    addresses: Record<string, string>,
+    interval: string,
+    targetLabels: Record<string, Record<string, string>> = {},
+): { configs: unknown[]; skipped: string[] } {
     const configs: unknown[] = [];
     const skipped: string[] = [];
     for (const monitor of plan.resources.filter((r: PlannedResource) => r.type === monitorType)) {
@@ -56,7 +62,7 @@ export function scrapeConfigs(plan: Plan, addresses: Record<string, string>, int
                 scrape_timeout: interval,
                 metrics_path: endpoint.path ?? "/metrics",
                 honor_labels: endpoint.honorLabels ?? false,
-                static_configs: [{ targets: [address] }],
+                static_configs: [{ targets: [address], ...(targetLabels[inputs.metadata.name] ? { labels: targetLabels[inputs.metadata.name] } : {}) }],
                 relabel_configs: (endpoint.relabelings ?? []).map((r) =>
                     Object.fromEntries(Object.entries(r).map(([k, v]) => [snake(k), k === "action" ? String(v).toLowerCase() : v])),
                 ),
