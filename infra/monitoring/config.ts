@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { CapacityConfig } from "../capacity/config";
 import type { Environment } from "../environment";
 import { int, storageQuantity } from "../util/schema";
-import { modelQualityConfigSchema, modelQualityDefaults } from "./model-quality";
+import { modelQualityConfigSchema, modelQualityDefaults } from "./model-quality-config";
 import { backupFreshness, type BackupFreshness } from "../backups/schedule";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");

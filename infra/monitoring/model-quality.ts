@@ -3,8 +3,6 @@
 // Two SEV-3 alerts, drift of the share of positive (pneumonia) predictions over a day away from the
 // 7-day baseline before it, and a drop of the mean confidence against the same baseline, and the
 // "model" dashboard (daily volume, positive rate, confidence distribution, model version).
-import { z } from "zod";
-import { int } from "../util/schema";
 import type { AlertDefinition, Runbook } from "./alerts";
 import type { MonitoringConfig } from "./config";
 import type { Dashboard, PanelSpec } from "./dashboards";
@@ -13,41 +11,6 @@ import { objectives } from "../manual";
 import { loadTestJobLabel, loadTestMetrics } from "../release/load-test-result";
 import { selector } from "./recording";
 import { counterValues, series, type InputSeries } from "./series";
-
-const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as prediction_total");
-const share = z.number({ error: "a number from 0 to 1" }).min(0, { error: "a number from 0 to 1" }).max(1, { error: "a number from 0 to 1" });
-
-export const modelQualityConfigSchema = z
-    .object({
-        /** Counter of predictions by `class` (contract: pneumonia | normal). */
-        predictionTotal: metricName,
-        /** Histogram of the returned confidence (0..1). */
-        predictionConfidence: metricName,
-        /** Gauge = 1 labelled with the serving model's `version`. */
-        modelInfo: metricName,
-        /** The `class` label value of a positive prediction. */
-        positiveClass: z.string().min(1),
-        /** Drift: alert when the day's positive share is further than this from the 7-day baseline (absolute share, 0.10 = 10 points). */
-        positiveShareBand: share,
-        /** Alert when the day's mean confidence is this much below the 7-day baseline's (absolute). */
-        confidenceDrop: share,
-        /** Fewer predictions in the day than this: too few to judge, no alert. */
-        minDailyPredictions: int(1),
-    })
-    .strict();
-export type ModelQualityConfig = z.infer<typeof modelQualityConfigSchema>;
-
-export function modelQualityDefaults(): ModelQualityConfig {
-    return {
-        predictionTotal: "prediction_total",
-        predictionConfidence: "prediction_confidence",
-        modelInfo: "model_info",
-        positiveClass: "pneumonia",
-        positiveShareBand: 0.1,
-        confidenceDrop: 0.1,
-        minDailyPredictions: 100,
-    };
-}
 
 /** Metric names the model dashboard and alerts read (the dashboard test's allow-list). */
 export function modelQualityMetrics(config: MonitoringConfig): string[] {

@@ -5,13 +5,9 @@
 // Each scenario's lines must be the same from both: the fake answers the check's queries as
 // Prometheus does, and the queries find an Argo Rollout through the ReplicaSets it owns.
 import * as assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { join } from "node:path";
-import { stringify } from "yaml";
 import { fetchHttp, replicaLines, type HealthSettings } from "../../../src/health/checks";
-import { freePort, waitUntil } from "../../helpers/postgres";
+import { waitUntil } from "../../helpers/postgres";
+import { startScrapedPrometheus, type ScrapedPrometheus } from "../../helpers/prometheus";
 import { scratchDir } from "../../infra/monitoring/helpers";
 import { exposition, healthyScenario, replicaSet, startFakeServices, type FakeServices, type Scenario } from "./fake-services";
 
@@ -28,49 +24,26 @@ const settings: HealthSettings = {
 describe("health check: replica lines against a real Prometheus", function () {
     this.timeout(60_000);
     const dir = scratchDir("health-prometheus");
-    let exposed = "";
-    let exporter: Server;
-    let prometheus: ChildProcess;
+    let prometheus: ScrapedPrometheus;
     let prometheusUrl: string;
     let fake: FakeServices;
 
     before(async () => {
         fake = await startFakeServices();
-        exporter = createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(exposed));
-        const exporterPort = await freePort();
-        await new Promise<void>((resolve) => exporter.listen(exporterPort, "127.0.0.1", resolve));
-        const port = await freePort();
-        writeFileSync(
-            join(dir.path, "prometheus.yml"),
-            stringify({
-                global: { scrape_interval: "1s" },
-                // honor_labels, as kube-prometheus-stack's kube-state-metrics ServiceMonitor sets it: the series' own namespace wins.
-                scrape_configs: [{ job_name: "kube-state-metrics", honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
-            }),
-        );
-        prometheus = spawn(
-            "prometheus",
-            [`--config.file=${join(dir.path, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir.path, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
-            { stdio: "ignore" },
-        );
-        prometheusUrl = `http://127.0.0.1:${port}`;
-        await waitUntil("Prometheus ready", async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok === true);
+        // honor_labels, as kube-prometheus-stack's kube-state-metrics ServiceMonitor sets it: the series' own namespace wins.
+        prometheus = await startScrapedPrometheus(dir.path, "kube-state-metrics", true);
+        prometheusUrl = prometheus.url;
     });
 
     after(async () => {
-        if (prometheus.exitCode === null) {
-            const exited = new Promise((r) => prometheus.once("exit", r));
-            process.kill(prometheus.pid!, "SIGTERM");
-            await exited;
-        }
-        await new Promise((r) => exporter.close(r));
+        await prometheus.stop();
         await fake.stop();
         dir.remove();
     });
 
     /** Exposes the scenario's series and waits for a scrape that holds exactly them (a removed series goes stale at once). */
     async function expose(scenario: Scenario): Promise<void> {
-        exposed = exposition(scenario.kubeStateMetrics);
+        prometheus.expose(exposition(scenario.kubeStateMetrics));
         fake.scenario = scenario;
         await waitUntil("the scrape", async () => {
             const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent('count({__name__=~"kube_.+"})')}`);

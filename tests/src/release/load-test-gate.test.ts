@@ -3,15 +3,13 @@
 // that exposes what the k6 script pushes (the Pushgateway re-exposes pushed metrics verbatim with
 // the grouping labels: https://github.com/prometheus/pushgateway#about-the-job-and-instance-labels).
 import * as assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { CheckFailedError } from "../../../src/cli/command";
 import { latestLoadTest, prometheusQuery, requirePassedLoadTest, type InstantQuery } from "../../../src/release/load-test-gate";
 import { repoRoot, runCli } from "../../helpers/cli";
-import { freePort, waitUntil } from "../../helpers/postgres";
+import { waitUntil } from "../../helpers/postgres";
+import { startScrapedPrometheus, type ScrapedPrometheus } from "../../helpers/prometheus";
 import { scratchDir } from "../../infra/monitoring/helpers";
 
 const image = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-detector@sha256:${"b".repeat(64)}`;
@@ -33,47 +31,24 @@ function pushed(tested: string, passed: number, p95: number, errors: number): st
 describe("release: load-test gate against a real Prometheus", function () {
     this.timeout(60_000);
     const dir = scratchDir("gate-prometheus");
-    let exposed = "";
-    let exporter: Server;
-    let prometheus: ChildProcess;
+    let prometheus: ScrapedPrometheus;
     let query: InstantQuery;
     let prometheusUrl: string;
 
     before(async () => {
-        exporter = createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(exposed));
-        const exporterPort = await freePort();
-        await new Promise<void>((resolve) => exporter.listen(exporterPort, "127.0.0.1", resolve));
-        const port = await freePort();
-        writeFileSync(
-            join(dir.path, "prometheus.yml"),
-            stringify({
-                global: { scrape_interval: "1s" },
-                scrape_configs: [{ job_name: "pushgateway", honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
-            }),
-        );
-        prometheus = spawn(
-            "prometheus",
-            [`--config.file=${join(dir.path, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir.path, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
-            { stdio: "ignore" },
-        );
-        prometheusUrl = `http://127.0.0.1:${port}`;
+        prometheus = await startScrapedPrometheus(dir.path, "pushgateway", true);
+        prometheusUrl = prometheus.url;
         query = prometheusQuery(prometheusUrl);
-        await waitUntil("Prometheus ready", async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok === true);
     });
 
     after(async () => {
-        if (prometheus.exitCode === null) {
-            const exited = new Promise((r) => prometheus.once("exit", r));
-            process.kill(prometheus.pid!, "SIGTERM");
-            await exited;
-        }
-        await new Promise((r) => exporter.close(r));
+        await prometheus.stop();
         dir.remove();
     });
 
     /** Exposes `text` and waits until Prometheus has scraped it (its image and p95 are what the query returns). */
     async function expose(text: string, expect?: { image: string; p95: number }): Promise<void> {
-        exposed = text;
+        prometheus.expose(text);
         await waitUntil("the scrape", async () => {
             const latest = await latestLoadTest(query);
             return expect ? latest?.image === expect.image && latest.p95Seconds === expect.p95 : latest === undefined && (await query("up"))[0]?.value[1] === "1";
