@@ -18,6 +18,8 @@ const production = (overrides: Record<string, unknown>) => ({
     cluster,
     detector: { image: digest },
     edge: { ...edge, ...overrides },
+    // The cluster's own account holds the registry, so production may mirror MLflow as the defaults do.
+    images: { registryAccountId: "111122223333" },
 });
 
 function rejects(raw: Record<string, unknown>, message: string) {

@@ -12,7 +12,8 @@ const clusterIn = (account: string) => ({
     privateSubnetIds: ["subnet-0a", "subnet-0b"],
     nodeSecurityGroupId: "sg-0abc",
 });
-const staging = { environment: "staging", aws: { region: "eu-west-1" }, cluster: clusterIn("111122223333"), detector: { image: digest("pneumonia-detector") } };
+const edge = { host: "api.example.org", hostedZoneId: "Z0EXAMPLE" };
+const staging = { environment: "staging", aws: { region: "eu-west-1" }, cluster: clusterIn("111122223333"), detector: { image: digest("pneumonia-detector") }, edge };
 // Production in its own account, running staging's digests.
 const production = {
     environment: "production",
@@ -22,6 +23,7 @@ const production = {
     mlflow: { image: digest("pneumonia-mlflow"), build: null },
     backups: { image: digest("pneumonia-backup"), build: null },
     images: { registryAccountId: "111122223333" },
+    edge,
 };
 
 function rejects(raw: Record<string, unknown>, message: string) {

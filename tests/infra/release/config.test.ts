@@ -7,7 +7,7 @@ const local = (release: Record<string, unknown>) => parsePlatformConfig({ enviro
 describe("release config", () => {
     it("defaults production to the manual's watch and staging to a faster one, the load test to staging only", () => {
         const production = parsePlatformConfig(
-            { environment: "production", detector: { image: `repo@sha256:${"a".repeat(64)}` }, mlflow: { image: `m@sha256:${"b".repeat(64)}` }, aws: { region: "eu-west-1" }, cluster: { name: "c", oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/x/y", oidcIssuer: "x/y", vpcId: "vpc-0a", privateSubnetIds: ["subnet-0a", "subnet-0b"], nodeSecurityGroupId: "sg-0a" }, edge: { host: "api.example.org", hostedZoneId: "Z0EXAMPLE" } },
+            { environment: "production", detector: { image: `repo@sha256:${"a".repeat(64)}` }, mlflow: { image: `m@sha256:${"b".repeat(64)}` }, aws: { region: "eu-west-1" }, cluster: { name: "c", oidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/x/y", oidcIssuer: "x/y", vpcId: "vpc-0a", privateSubnetIds: ["subnet-0a", "subnet-0b"], nodeSecurityGroupId: "sg-0a" }, edge: { host: "api.example.org", hostedZoneId: "Z0EXAMPLE" }, images: { registryAccountId: "111122223333" } },
             "production",
         ).release;
         assert.equal(production.canary.normalMinutes, releaseWatch.normalMinutes);
