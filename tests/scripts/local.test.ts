@@ -9,8 +9,13 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { backupsDefaults } from "../../infra/backups/config";
 import { repoRoot } from "../helpers/cli";
 import { startStandIn, type StandIn } from "../helpers/standin";
+
+/** The backup runner image the local stack names (its config default): the one local:up builds. */
+const backupImage = backupsDefaults("local").image;
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const fake = `#!/bin/sh
 # The fake's own helpers (basename, cat, sleep) come from the system; the script under test sees only the fakes.
@@ -119,9 +124,9 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
             "kind get clusters",
             `kind create cluster --name pneumonia --config ${kindConfig} --wait 180s`,
             "docker build -t pneumonia/detector-standin:0.1.0 images/detector-standin",
-            "docker build -f images/backup/Dockerfile -t pneumonia-backup:0.1.0 .",
+            `docker build -f images/backup/Dockerfile -t ${backupImage} .`,
             "docker pull ghcr.io/mlflow/mlflow:v3.11.1-full",
-            "kind load docker-image pneumonia/detector-standin:0.1.0 pneumonia-backup:0.1.0 ghcr.io/mlflow/mlflow:v3.11.1-full --name pneumonia",
+            `kind load docker-image pneumonia/detector-standin:0.1.0 ${backupImage} ghcr.io/mlflow/mlflow:v3.11.1-full --name pneumonia`,
             "pulumi stack select local --create --secrets-provider passphrase",
             "pulumi up --stack local --yes --skip-preview",
             "kubectl --context kind-pneumonia --namespace pneumonia port-forward --address 127.0.0.1 service/detector :8000",
@@ -155,9 +160,10 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
         const run = await runScript("scripts/local-up.ts", dir, { ...ports(), FAKE_FAIL: "docker build -f images/backup" });
         assert.equal(run.code, 1);
         assert.ok(!run.log.some((l) => l.startsWith("pulumi") || l.startsWith("kind load")), run.log.join("\n"));
-        assert.match(run.stdout, /^ {2}FAILED {2}image pneumonia-backup:0\.1\.0 +\d+\.\d s {2}`docker build -f images\/backup\/Dockerfile -t pneumonia-backup:0\.1\.0 \.` exited with 1$/m);
+        const build = `docker build -f images/backup/Dockerfile -t ${backupImage} .`;
+        assert.match(run.stdout, new RegExp(`^ {2}FAILED {2}image ${escaped(backupImage)} +\\d+\\.\\d s {2}\`${escaped(build)}\` exited with 1$`, "m"));
         assert.match(run.stdout, /^ {2}not run image ghcr\.io\/mlflow\/mlflow:v3\.11\.1-full/m);
-        assert.equal(run.stderr.trim().split("\n").pop(), "error: `docker build -f images/backup/Dockerfile -t pneumonia-backup:0.1.0 .` exited with 1");
+        assert.equal(run.stderr.trim().split("\n").pop(), `error: \`${build}\` exited with 1`);
     });
 
     it("fails the contract step when the detector does not keep the contract", async () => {
