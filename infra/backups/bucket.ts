@@ -2,7 +2,7 @@
 // lifecycle per prefix, access logs, and in production a replica in a second region.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketBaseline, denyInsecureTransport, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
+import { logBucketSettings, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
 import { serviceTrustPolicy } from "../components/service-trust";
 import type { BackupsConfig } from "./config";
 
@@ -134,60 +134,25 @@ export class BackupBucket extends pulumi.ComponentResource {
         this.registerOutputs({ logBucket: this.logBucket, replicaBucket: this.replicaBucket });
     }
 
-    /**
-     * S3 delivers access logs only to buckets encrypted with SSE-S3, so this bucket cannot be a
-     * SecureBucket (SSE-KMS); it gets the same baseline otherwise, and admits only the logging service.
-     */
+    /** The bucket S3 delivers the backup bucket's server access logs to (logBucketSettings: SSE-S3, as S3 requires). */
     private logBucket_(name: string, args: BackupBucketArgs): { bucket: pulumi.Output<string>; ready: pulumi.Resource[] } {
         const logName = `${name}-access-logs`;
         const child = { parent: this };
         const bucket = new aws.s3.Bucket(logName, { bucketPrefix: "backups-access-logs-", forceDestroy: args.forceDestroy ?? false, tags: args.tags }, { ...child, protect: args.protect });
-        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-            logName,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-            child,
-        );
-        // Versioned like every bucket of the platform: an overwritten or deleted log stays recoverable until it expires.
-        const { versioning, publicAccess, ownership } = bucketBaseline(logName, bucket.id, this);
-        const policy = new aws.s3.BucketPolicy(
-            logName,
-            {
-                bucket: bucket.id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "S3ServerAccessLogsFromTheBackupBucket",
-                            Effect: "Allow",
-                            Principal: { Service: "logging.s3.amazonaws.com" },
-                            Action: "s3:PutObject",
-                            Resource: pulumi.interpolate`${bucket.arn}/backups/*`,
-                            Condition: { ArnLike: { "aws:SourceArn": args.bucket.arn } },
-                        },
-                        denyInsecureTransport(bucket.arn),
-                    ],
-                }),
-            },
-            { ...child, dependsOn: [publicAccess] },
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            logName,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        id: "expire-access-logs",
-                        status: "Enabled",
-                        filter: { prefix: "" },
-                        expiration: { days: args.config.accessLogDays },
-                        noncurrentVersionExpiration: { noncurrentDays: 7 },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-                    },
-                ],
-            },
-            { ...child, dependsOn: [versioning] },
-        );
-        return { bucket: bucket.bucket, ready: [encryption, publicAccess, ownership, versioning, policy] };
+        const ready = logBucketSettings(logName, bucket, this, {
+            writers: [
+                {
+                    Sid: "S3ServerAccessLogsFromTheBackupBucket",
+                    Effect: "Allow",
+                    Principal: { Service: "logging.s3.amazonaws.com" },
+                    Action: "s3:PutObject",
+                    Resource: pulumi.interpolate`${bucket.arn}/backups/*`,
+                    Condition: { ArnLike: { "aws:SourceArn": args.bucket.arn } },
+                },
+            ],
+            expirationDays: args.config.accessLogDays,
+        });
+        return { bucket: bucket.bucket, ready };
     }
 
     private replica(name: string, args: BackupBucketArgs, region: string) {

@@ -31,6 +31,52 @@ export function bucketBaseline(name: string, bucketId: pulumi.Input<string>, par
     };
 }
 
+/**
+ * What makes a bucket a log bucket for an AWS delivery service (S3 server access logs, ALB access
+ * logs): both deliver only to buckets with SSE-S3 (AES256) default encryption, so it cannot be a
+ * SecureBucket (SSE-KMS). It gets the platform's baseline otherwise, a policy admitting only its
+ * writers over TLS, and a lifecycle that expires its logs. Named after the bucket, children of
+ * `parent`; returns what must exist before a service is pointed at the bucket.
+ */
+export function logBucketSettings(
+    name: string,
+    bucket: aws.s3.Bucket,
+    parent: pulumi.Resource,
+    args: { writers: pulumi.Input<aws.iam.PolicyStatement>[]; expirationDays: pulumi.Input<number> },
+): pulumi.Resource[] {
+    const child = { parent };
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+        name,
+        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+        child,
+    );
+    // Versioned like every bucket of the platform: an overwritten or deleted log stays recoverable until it expires.
+    const { versioning, publicAccess, ownership } = bucketBaseline(name, bucket.id, parent);
+    const policy = new aws.s3.BucketPolicy(
+        name,
+        { bucket: bucket.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [...args.writers, denyInsecureTransport(bucket.arn)] }) },
+        { ...child, dependsOn: [publicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+        name,
+        {
+            bucket: bucket.id,
+            rules: [
+                {
+                    id: "expire-access-logs",
+                    status: "Enabled",
+                    filter: { prefix: "" },
+                    expiration: { days: args.expirationDays },
+                    noncurrentVersionExpiration: { noncurrentDays: 7 },
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                },
+            ],
+        },
+        { ...child, dependsOn: [versioning] },
+    );
+    return [encryption, publicAccess, ownership, versioning, policy];
+}
+
 /** One statement of an S3 bucket policy, given the bucket's ARN and its KMS key's ARN. */
 export type PolicyStatementFactory = (bucketArn: pulumi.Output<string>, kmsKeyArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>;
 

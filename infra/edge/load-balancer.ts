@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../config";
-import { bucketBaseline, denyInsecureTransport } from "../components/bucket";
+import { logBucketSettings } from "../components/bucket";
 import { ServiceAccountRole } from "../components/irsa";
 import { platformLabels } from "../components/labels";
 import { awsApis, trafficPolicy } from "../components/network";
@@ -417,10 +417,7 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
         this.registerOutputs({ accessLogBucket: this.accessLogBucket, certificateArn: this.certificateArn, webAclArn: this.webAclArn, hostname: this.hostname });
     }
 
-    /**
-     * ALB access logs go only to a bucket with SSE-S3 (AES256) default encryption, so this is not a
-     * SecureBucket; it has the platform's baseline otherwise and admits only ELB log delivery.
-     */
+    /** The bucket the ALB delivers its access logs to (logBucketSettings: SSE-S3, as ALB requires), kept `accessLogDays`. */
     private accessLogBucket_(name: string, args: PublicLoadBalancerArgs): { bucket: pulumi.Output<string>; ready: pulumi.Resource[] } {
         const logName = `${name}-access-logs`;
         const child = { parent: this };
@@ -431,53 +428,22 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
             { bucket: pulumi.interpolate`edge-access-logs-${account}-${args.stack}`, forceDestroy: false, tags: args.tags },
             { ...child, protect: args.protect },
         );
-        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-            logName,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-            child,
-        );
-        const { versioning, publicAccess, ownership } = bucketBaseline(logName, bucket.id, this);
         // Regions opened before August 2022 deliver as the region's ELB account; newer ones as the log-delivery service.
         const elbAccount = aws.elb.getServiceAccountOutput({ region: args.region }, child).arn;
         const logObjects = pulumi.interpolate`${bucket.arn}/${accessLogPrefix}/AWSLogs/${account}/*`;
-        const policy = new aws.s3.BucketPolicy(
-            logName,
-            {
-                bucket: bucket.id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        { Sid: "AlbAccessLogsFromTheRegionsElbAccount", Effect: "Allow", Principal: { AWS: elbAccount }, Action: "s3:PutObject", Resource: logObjects },
-                        {
-                            Sid: "AlbAccessLogsFromTheLogDeliveryService",
-                            Effect: "Allow",
-                            Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
-                            Action: "s3:PutObject",
-                            Resource: logObjects,
-                        },
-                        denyInsecureTransport(bucket.arn),
-                    ],
-                }),
-            },
-            { ...child, dependsOn: [publicAccess] },
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            logName,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        id: "expire-access-logs",
-                        status: "Enabled",
-                        filter: { prefix: "" },
-                        expiration: { days: args.config.accessLogDays },
-                        noncurrentVersionExpiration: { noncurrentDays: 7 },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-                    },
-                ],
-            },
-            { ...child, dependsOn: [versioning] },
-        );
-        return { bucket: bucket.bucket, ready: [encryption, publicAccess, ownership, versioning, policy] };
+        const ready = logBucketSettings(logName, bucket, this, {
+            writers: [
+                { Sid: "AlbAccessLogsFromTheRegionsElbAccount", Effect: "Allow", Principal: { AWS: elbAccount }, Action: "s3:PutObject", Resource: logObjects },
+                {
+                    Sid: "AlbAccessLogsFromTheLogDeliveryService",
+                    Effect: "Allow",
+                    Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+                    Action: "s3:PutObject",
+                    Resource: logObjects,
+                },
+            ],
+            expirationDays: args.config.accessLogDays,
+        });
+        return { bucket: bucket.bucket, ready };
     }
 }
