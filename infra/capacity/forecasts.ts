@@ -16,6 +16,11 @@ import { defaultForecastDays } from "./config";
 
 /** The history every forecast regresses over. */
 export const forecastRange = "4w";
+/**
+ * A forecast needs its series to have existed this long: fitted over a fresh stack's first hours,
+ * `predict_linear` extrapolates scrape jitter into a "trend" and a ticket would open for nothing.
+ */
+export const minimumHistory = "1w";
 const day = 86400;
 
 /** Seconds until a trigger's windowed value crosses its threshold, at the 4-week trend; absent when not rising. */
@@ -150,13 +155,14 @@ export function forecastTargets(config: MonitoringConfig): ForecastTarget[] {
  */
 function rising(source: string, threshold: number, lagSeconds: number): string {
     const range = `${source}[${forecastRange}]`;
-    return `clamp_min(\n  (${threshold} - predict_linear(${range}, ${-lagSeconds}))\n  /\n  deriv(${range}),\n  0\n)\nand\nderiv(${range}) > 0`;
+    return `clamp_min(\n  (${threshold} - predict_linear(${range}, ${-lagSeconds}))\n  /\n  deriv(${range}),\n  0\n)\nand\nderiv(${range}) > 0\nand\n${source} offset ${minimumHistory}`;
 }
 
 /** Seconds until a PVC's free bytes fall under `freeRatio` of its capacity, per claim, from the kubelet's gauges. */
 function volumeFilling(freeRatio: number): string {
-    const range = `kubelet_volume_stats_available_bytes[${forecastRange}]`;
-    return `max by (namespace, persistentvolumeclaim) (\n  clamp_min(\n    (predict_linear(${range}, 0) - ${freeRatio} * kubelet_volume_stats_capacity_bytes)\n    /\n    -deriv(${range}),\n    0\n  )\n  and\n  deriv(${range}) < 0\n)`;
+    const source = "kubelet_volume_stats_available_bytes";
+    const range = `${source}[${forecastRange}]`;
+    return `max by (namespace, persistentvolumeclaim) (\n  clamp_min(\n    (predict_linear(${range}, 0) - ${freeRatio} * kubelet_volume_stats_capacity_bytes)\n    /\n    -deriv(${range}),\n    0\n  )\n  and\n  deriv(${range}) < 0\n  and\n  ${source} offset ${minimumHistory}\n)`;
 }
 
 function labelled(t: ForecastTarget): string {

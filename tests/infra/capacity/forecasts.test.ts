@@ -71,6 +71,20 @@ describe("capacity: forecast rules (promtool)", () => {
         assert.equal(result.code, 0, result.output);
     });
 
+    it("forecasts nothing from less than a week of history, however steep (a fresh stack opens no ticket)", async () => {
+        const days = (trigger: string) => `round(${crossingRecord}{trigger="${trigger}"} / 86400)`;
+        // The same rising histories that give a date at 28 d, read on day 5: the regression alone would
+        // extrapolate them, the rules' minimumHistory guard keeps them quiet.
+        const tests: ExprTest[] = targets.map((t) => ({
+            name: `${t.trigger}: rising, 5 days of history`,
+            interval: historyStep,
+            input_series: trendHistory(t, t.slopePerDay, 14),
+            promql_expr_test: [{ expr: days(t.trigger), eval_time: "5d", exp_samples: [] }],
+        }));
+        const result = await run(config, "young", tests);
+        assert.equal(result.code, 0, result.output);
+    });
+
     it("a wrong crossing date fails promtool (the test can fail)", async () => {
         const [cpu] = targets;
         const result = await run(config, "wrong", [
