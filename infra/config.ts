@@ -4,19 +4,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
 import { capacityConfigSchema, capacityDefaults, costConfigSchema, costDefaults } from "./capacity/config";
-import { drillDefaults, drillIssues, drillSchema } from "./drill";
+import { drillDefaults, drillIssues, drillSchema } from "./backups/drill";
 import { imagesConfigSchema, imagesDefaults, imagesIssues } from "./images/config";
 import { loggingConfigSchema, loggingDefaults } from "./logging/config";
-import { environments, type Environment } from "./environment";
-import { scalingTriggers } from "./manual";
+import { environments, type Environment } from "./platform/environment";
+import { scalingTriggers } from "./observability/objectives";
 import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
 import { monitoringConfig, monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
 import { releaseConfigSchema, releaseDefaults } from "./release/config";
-import { deepMerge, type DeepPartial } from "./util/merge";
-import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
+import { deepMerge, type DeepPartial } from "./platform/merge";
+import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./platform/schema";
 
-export { environments, type Environment } from "./environment";
+export { environments, type Environment } from "./platform/environment";
 
 /** Secret config keys, always read with `getSecret` so they stay secrets end to end. */
 export const secretKeys = [

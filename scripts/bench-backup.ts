@@ -9,7 +9,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fillDatabase, pgBinDir, type PostgresServer } from "../tests/helpers/postgres";
 import { buildSync } from "esbuild";
-import { recoveryTimeObjectives } from "../infra/manual";
+import { recoveryTimeObjectives } from "../infra/observability/objectives";
 import { runnerNodeOptions } from "../src/backup/settings";
 import { collect, repoRoot, spawnWithEnv, startServers, type CliResult } from "../tests/src/backup/harness";
 

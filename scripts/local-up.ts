@@ -2,7 +2,7 @@
 // Tools first (nothing starts if one is missing), then the cluster, the images, `pulumi up` with a
 // local state backend, and the contract, health and smoke checks, with progress and a summary.
 import { parsePlatformConfig } from "../infra/config";
-import { detectorPorts } from "../infra/components/detector";
+import { detectorPorts } from "../infra/detector/component";
 import { isStandInImage } from "../policies/kubernetes/no-detector-standin";
 import { runCommand, CheckFailedError } from "../src/cli/command";
 import { checkContract, contractDoc } from "../src/contract/clauses";

@@ -2,8 +2,8 @@
 // lifecycle per prefix, access logs, and in production a replica in a second region.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { logBucketSettings, SecureBucket, type PolicyStatementFactory } from "../components/bucket";
-import { serviceTrustPolicy } from "../components/service-trust";
+import { logBucketSettings, SecureBucket, type PolicyStatementFactory } from "../platform/bucket";
+import { serviceTrustPolicy } from "../platform/service-trust";
 import type { BackupsConfig } from "./config";
 
 /** The backup kinds, each under `<stack>/<kind>/` (BACKUP_PREFIX is the stack name): one lifecycle rule each. */

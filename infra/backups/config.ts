@@ -2,8 +2,8 @@
 // restore a DR drill stack performs before MLflow starts. Only the zod pieces are defined here;
 // infra/config.ts composes this section under `backups`; shared pieces come from infra/util/schema.ts.
 import { z } from "zod";
-import type { Environment } from "../environment";
-import { awsRegion, imageReference, imageTag, int } from "../util/schema";
+import type { Environment } from "../platform/environment";
+import { awsRegion, imageReference, imageTag, int } from "../platform/schema";
 import { backupJobNames, scheduleProblem } from "./schedule";
 
 

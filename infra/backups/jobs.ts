@@ -2,10 +2,10 @@
 // service account, S3 grant (its prefix, no delete) and NetworkPolicy.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { databaseClientLabel, platformLabels } from "../components/labels";
-import { trafficPolicy, type PortRule } from "../components/network";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../components/security";
-import type { BucketGrant, StorageAccess } from "../components/storage";
+import { databaseClientLabel, platformLabels } from "../platform/labels";
+import { trafficPolicy, type PortRule } from "../platform/network";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../platform/security";
+import type { BucketGrant, StorageAccess } from "../object-store/component";
 import type { BackupSchedules } from "./config";
 import { backupDeadlineSeconds, backupJobNames, type BackupJobName } from "./schedule";
 

@@ -3,10 +3,10 @@
 import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { databaseClientLabel, platformLabels } from "../components/labels";
-import { trafficPolicy, type PortRule } from "../components/network";
-import type { StorageAccess } from "../components/storage";
-import { recoveryTimeObjectives } from "../manual";
+import { databaseClientLabel, platformLabels } from "../platform/labels";
+import { trafficPolicy, type PortRule } from "../platform/network";
+import type { StorageAccess } from "../object-store/component";
+import { recoveryTimeObjectives } from "../observability/objectives";
 import type { RestoreConfig } from "./config";
 import { databaseUrlEnv, runnerPodSpec } from "./jobs";
 

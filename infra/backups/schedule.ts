@@ -3,7 +3,7 @@
 // lines all read these limits (through the parsed config), so moving a schedule moves them all.
 // Free of Pulumi and of infra/config.ts: the health check and the config schema import it.
 import { Cron } from "croner";
-import { recoveryPointObjectives, recoveryTimeObjectives } from "../manual";
+import { recoveryPointObjectives, recoveryTimeObjectives } from "../observability/objectives";
 
 export const backupJobNames = ["db", "models", "config", "verify"] as const;
 export type BackupJobName = (typeof backupJobNames)[number];

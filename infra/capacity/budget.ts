@@ -7,7 +7,7 @@
 // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, compatibility with AWS services).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { stackScopedName } from "../components/names";
+import { stackScopedName } from "../platform/names";
 import type { CostConfig } from "./config";
 
 /** When the ticket is raised: most of the month's money spent, or the month forecast over budget. */

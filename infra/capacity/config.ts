@@ -2,7 +2,7 @@
 // where its notifications go. infra/config.ts composes these sections under `capacity` and `cost`.
 import { z } from "zod";
 import type { Environment } from "../config";
-import { int } from "../util/schema";
+import { int } from "../platform/schema";
 
 export const capacityConfigSchema = z
     .object({

@@ -1,7 +1,7 @@
 // The "capacity" Grafana dashboard: days until each scaling trigger and each volume's disk-free limit
 // at the 4-week trend, the triggers' windowed values against the manual's thresholds, backup growth,
 // and requests against p95 usage for the workloads the monthly review sizes.
-import { objectives, scalingTriggers } from "../manual";
+import { objectives, scalingTriggers } from "../observability/objectives";
 import type { MonitoringConfig } from "../monitoring/config";
 import { dashboard, type Dashboard, type PanelSpec } from "../monitoring/dashboards";
 import { selector } from "../monitoring/recording";

@@ -9,7 +9,7 @@
 // (https://prometheus.io/docs/prometheus/latest/querying/functions/#predict_linear, #deriv).
 import type { AlertDefinition, Duration, Runbook, Service } from "../monitoring/alerts";
 import type { MonitoringConfig } from "../monitoring/config";
-import { objectives, scalingTriggers } from "../manual";
+import { objectives, scalingTriggers } from "../observability/objectives";
 import { selector, type RecordingRule, type RuleGroup } from "../monitoring/recording";
 import { gauge, series, type InputSeries } from "../monitoring/series";
 import { defaultForecastDays } from "./config";

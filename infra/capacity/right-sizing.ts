@@ -5,8 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { backupJobNames } from "../backups/jobs";
-import { platformLabels } from "../components/labels";
-import { trafficPolicy } from "../components/network";
+import { platformLabels } from "../platform/labels";
+import { trafficPolicy } from "../platform/network";
 
 /**
  * FairwindsOps' `vpa` chart: maintained, packages the upstream VPA 1.7.1 images and CRDs.

@@ -3,7 +3,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
 import type { Environment } from "../config";
-import { bool, int } from "../util/schema";
+import { bool, int } from "../platform/schema";
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, 253 characters at most. */
 export function isDnsName(value: string): boolean {

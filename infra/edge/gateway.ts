@@ -7,9 +7,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { objectives } from "../manual";
-import { platformLabels } from "../components/labels";
-import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../components/network";
+import { objectives } from "../observability/objectives";
+import { platformLabels } from "../platform/labels";
+import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../platform/network";
 import type { EdgeSettings } from "./config";
 
 /** Envoy Gateway's Helm chart, published as an OCI artifact (gateway.envoyproxy.io/docs/install/install-helm). */

@@ -1,7 +1,7 @@
 // The platform's front door: the only way into the detector API from outside the cluster.
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, Environment } from "../config";
-import { PlatformNamespace } from "../components/namespace";
+import { PlatformNamespace } from "../platform/namespace";
 import type { EdgeSettings } from "./config";
 import { probeTargets } from "./alerts";
 import { ApiGateway, edgeNames, envoyPorts, envoyProxyPodLabels } from "./gateway";

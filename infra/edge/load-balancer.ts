@@ -7,11 +7,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../config";
-import { logBucketSettings } from "../components/bucket";
-import { ServiceAccountRole } from "../components/irsa";
-import { platformLabels } from "../components/labels";
-import { awsApis, trafficPolicy } from "../components/network";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../components/security";
+import { logBucketSettings } from "../platform/bucket";
+import { ServiceAccountRole } from "../platform/irsa";
+import { platformLabels } from "../platform/labels";
+import { awsApis, trafficPolicy } from "../platform/network";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../platform/security";
 import type { EdgeSettings } from "./config";
 import { edgeNames, edgeTimeouts, envoyPorts } from "./gateway";
 

@@ -5,8 +5,8 @@
 // promotion. Cluster-scoped (a webhook and a CRD): never declared by a drill stack.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { platformLabels } from "../components/labels";
-import type { Environment } from "../environment";
+import { platformLabels } from "../platform/labels";
+import type { Environment } from "../platform/environment";
 import type { ImagesConfig } from "./config";
 
 export const policyController = {

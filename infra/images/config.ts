@@ -2,8 +2,8 @@
 // images), who else may pull from them, how long images are kept, the scan severity that blocks a
 // promotion and the CI identity that signs images. Composed under `images` by infra/config.ts.
 import { z } from "zod";
-import type { Environment } from "../environment";
-import { int, oneOf } from "../util/schema";
+import type { Environment } from "../platform/environment";
+import { int, oneOf } from "../platform/schema";
 
 const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id");
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::444455556666:role/node");

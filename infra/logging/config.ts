@@ -3,7 +3,7 @@
 import { RE2JS } from "re2js";
 import { z } from "zod";
 import type { Environment } from "../config";
-import { int, oneOf, storageQuantity } from "../util/schema";
+import { int, oneOf, storageQuantity } from "../platform/schema";
 import { envoyProxyPodLabels } from "../edge/gateway";
 
 /** The retention classes; each stream belongs to exactly one (the agent's `log_class` label). */

@@ -2,12 +2,12 @@
 // PrometheusRule objects, the promtool tests, the runbooks and the alert table in the docs.
 // Thresholds, scaling triggers and severities are the operations manual's numbers, imported from
 // infra/manual.ts; the promtool cases sit just above and just under them.
-import { objectives, recoveryTimeObjectives, scalingTriggers, severityClasses, type Severity } from "../manual";
+import { objectives, recoveryTimeObjectives, scalingTriggers, severityClasses, type Severity } from "../observability/objectives";
 import { edgeAlerts } from "../edge/alerts";
 import { loggingPipelineAlerts } from "../logging/alerts";
 import { capacityForecastAlerts } from "../capacity/forecasts";
 import type { BackupKind, MonitoringConfig } from "./config";
-import { modelQualityAlerts } from "./model-quality";
+import { modelQualityAlerts } from "../detector/model-quality";
 import { latencyObjectiveSeconds, selector } from "./recording";
 import {
     backupSeries,
@@ -21,7 +21,7 @@ import {
 } from "./series";
 
 // Alert modules and the routing import the severities from here, next to the definitions.
-export { severities, severityClasses, type Severity } from "../manual";
+export { severities, severityClasses, type Severity } from "../observability/objectives";
 
 /** A share as the manual writes it: 0.999 is "99.9 %". */
 export const percent = (ratio: number) => `${Number((ratio * 100).toPrecision(12))} %`;

@@ -3,8 +3,8 @@
 // live with the alert definitions (infra/monitoring/alerts.ts).
 import { z } from "zod";
 import type { CapacityConfig } from "../capacity/config";
-import type { Environment } from "../environment";
-import { int, storageQuantity } from "../util/schema";
+import type { Environment } from "../platform/environment";
+import { int, storageQuantity } from "../platform/schema";
 import { modelQualityConfigSchema, modelQualityDefaults } from "./model-quality-config";
 import { backupFreshness, type BackupFreshness } from "../backups/schedule";
 

@@ -3,10 +3,10 @@
 // kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
 import { capacityDashboard } from "../capacity/dashboard";
 import { podLogsLink } from "../logging/dashboard";
-import { objectives } from "../manual";
+import { objectives } from "../observability/objectives";
 import { percent, slo } from "./alerts";
 import type { MonitoringConfig } from "./config";
-import { modelDashboard } from "./model-quality";
+import { modelDashboard } from "../detector/model-quality";
 import { latencyObjectiveSeconds, selector } from "./recording";
 
 /** The manual's limits as the fractions percent-unit panels draw. */

@@ -2,7 +2,7 @@
 // contract's quality metrics and the drift bands. Apart from the alerts and dashboard in
 // model-quality.ts, so the monitoring config section imports no alert or dashboard module.
 import { z } from "zod";
-import { int } from "../util/schema";
+import { int } from "../platform/schema";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as prediction_total");
 const share = z.number({ error: "a number from 0 to 1" }).min(0, { error: "a number from 0 to 1" }).max(1, { error: "a number from 0 to 1" });

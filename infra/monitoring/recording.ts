@@ -1,7 +1,7 @@
 // Recording rules: every alert and dashboard reads these pre-aggregated series, so an alert
 // evaluation never scans raw per-pod samples over long windows more than once per interval.
 import { capacityRecordingGroups } from "../capacity/forecasts";
-import { objectives, scalingTriggers } from "../manual";
+import { objectives, scalingTriggers } from "../observability/objectives";
 import type { MonitoringConfig } from "./config";
 
 export interface RecordingRule {

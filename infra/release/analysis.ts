@@ -7,7 +7,7 @@
 // Prometheus provider: https://argo-rollouts.readthedocs.io/en/stable/analysis/prometheus/
 import type { DetectorMetrics } from "../monitoring/config";
 import { selector } from "../monitoring/recording";
-import { objectives } from "../manual";
+import { objectives } from "../observability/objectives";
 
 /** The analysis argument carrying the canary ReplicaSet's pod-template hash (valueFrom.podTemplateHashValue: Latest). */
 export const canaryHashArg = "canary-hash";

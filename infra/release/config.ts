@@ -4,8 +4,8 @@
 // run the same steps faster. infra/config.ts composes this section under `release`.
 import { z } from "zod";
 import type { Environment } from "../config";
-import { releaseWatch } from "../manual";
-import { bool, imageReference, int } from "../util/schema";
+import { releaseWatch } from "../observability/objectives";
+import { bool, imageReference, int } from "../platform/schema";
 
 const canarySchema = z
     .object({

@@ -5,9 +5,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../config";
-import { platformLabels } from "../components/labels";
-import { PlatformNamespace } from "../components/namespace";
-import { trafficPolicy, type PortRule } from "../components/network";
+import { platformLabels } from "../platform/labels";
+import { PlatformNamespace } from "../platform/namespace";
+import { trafficPolicy, type PortRule } from "../platform/network";
 
 export const argoRollouts = {
     releaseName: "argo-rollouts",

@@ -9,11 +9,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { platformLabels, selectorLabels } from "../components/labels";
-import { trafficPolicy } from "../components/network";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../components/security";
-import { finishedJobTtlSeconds } from "../components/smoke-check";
-import { objectives } from "../manual";
+import { platformLabels, selectorLabels } from "../platform/labels";
+import { trafficPolicy } from "../platform/network";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../platform/security";
+import { finishedJobTtlSeconds } from "./smoke-check";
+import { objectives } from "../observability/objectives";
 import type { LoadTestConfig } from "./config";
 import { loadTestJobLabel } from "./load-test-result";
 

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { receiverFor, timings } from "../../infra/monitoring/alertmanager";
 import { durationSeconds } from "../../infra/monitoring/alerts";
-import type { Severity } from "../../infra/manual";
+import type { Severity } from "../../infra/observability/objectives";
 import { CheckFailedError } from "../cli/command";
 
 export const testAlertName = "AlertDeliveryTest";

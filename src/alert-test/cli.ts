@@ -2,7 +2,7 @@
 // The manual's monthly "test alert delivery": posts a labelled synthetic alert to the stack's
 // Alertmanager and reports the receiver it was routed to; exit 1 when that is not the receiver the
 // severity must reach (infra/monitoring/alertmanager.ts, receiverFor).
-import { severities, type Severity } from "../../infra/manual";
+import { severities, type Severity } from "../../infra/observability/objectives";
 import { timings } from "../../infra/monitoring/alertmanager";
 import { CheckFailedError, parseCommandArgs, requireTool, runCommand, UsageError, type CommandSpec, type ParsedArgs } from "../cli/command";
 import { portForward, type Forward } from "../health/port-forward";

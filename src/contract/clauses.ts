@@ -1,6 +1,6 @@
 // The detector contract (docs/detector-contract.md), checked against a running detector: one
 // result per clause, each with the evidence a reader needs to see why it passed or failed.
-import { objectives } from "../../infra/manual";
+import { objectives } from "../../infra/observability/objectives";
 import { parseExposition, samplesOf, total, type Exposition } from "./exposition";
 import { png, samplePayloads, type Payload } from "./payloads";
 

@@ -3,7 +3,7 @@
 // destroyed.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { recoveryTimeObjectives } from "../../infra/manual";
+import { recoveryTimeObjectives } from "../../infra/observability/objectives";
 import { CheckFailedError, UsageError } from "../cli/command";
 import { expectHealthy, mlflowCounts, type Fetch } from "./checks";
 import type { ConfigMap, DrWorkspace } from "./workspace";

@@ -1,7 +1,7 @@
 // The manual's morning health check as data: every line is a name, what it measured, what it
 // must be, and pass or fail. Endpoints are plain HTTP (port-forwarded or in-cluster), so the same
 // checks run against a deployed stack and against the fake services of the tests.
-import { objectives } from "../../infra/manual";
+import { objectives } from "../../infra/observability/objectives";
 import type { DetectorMetrics, MonitoringConfig } from "../../infra/monitoring/config";
 
 export interface HealthEndpoints {

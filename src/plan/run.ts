@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { deepMerge } from "../../infra/util/merge";
+import { deepMerge } from "../../infra/platform/merge";
 import { mockCall, mockOutputs } from "./mocks";
 
 export const repoRoot = path.resolve(__dirname, "../..");

@@ -1,7 +1,7 @@
 // npm run promote -- [<stack>] [--hotfix] [--from staging] [--image repo@sha256:…] [--dry-run]
 // npm run rollback -- <stack> [--to repo@sha256:…] [--list] [--dry-run]
 // tsx src/release/cli.ts cluster <stack>   (region= and cluster= lines for $GITHUB_OUTPUT)
-import { releaseWatch } from "../../infra/manual";
+import { releaseWatch } from "../../infra/observability/objectives";
 import { parseCommandArgs, requireTool, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
 import { portForward, type ClusterAccess, type Forward } from "../health/port-forward";
 import { kubectlInstall, kubectlRolloutReader } from "./kubectl";

@@ -1,5 +1,5 @@
 // What a release is, for promotion and rollback: the detector image, always by digest.
-import { hasDigest, imageReference } from "../../infra/util/schema";
+import { hasDigest, imageReference } from "../../infra/platform/schema";
 import { CheckFailedError } from "../cli/command";
 
 /** The stack config path of the detector image (`pneumonia-platform:detector` → `image`). */

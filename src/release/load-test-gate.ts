@@ -3,7 +3,7 @@
 // it tested; Prometheus scrapes it (honorLabels keeps job and image), and this reads it back
 // through Prometheus' HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries).
 import { loadTestJobLabel, loadTestMetrics } from "../../infra/release/load-test-result";
-import { objectives } from "../../infra/manual";
+import { objectives } from "../../infra/observability/objectives";
 import { CheckFailedError } from "../cli/command";
 
 export interface Sample {

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { recoveryTimeObjectives } from "../../infra/manual";
+import { recoveryTimeObjectives } from "../../infra/observability/objectives";
 
 const root = path.resolve(__dirname, "../..");
 const workflow = parse(fs.readFileSync(path.join(root, ".github/workflows/dr-drill.yml"), "utf8")) as {

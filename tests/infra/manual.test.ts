@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { environmentDefaults } from "../../infra/config";
-import { objectives, scalingTriggers, severities, severityClasses } from "../../infra/manual";
+import { objectives, scalingTriggers, severities, severityClasses } from "../../infra/observability/objectives";
 import * as alerts from "../../infra/monitoring/alerts";
 import { docsConfig } from "../../infra/monitoring/docs";
 import { dashboards } from "../../infra/monitoring/dashboards";

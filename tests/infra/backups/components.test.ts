@@ -9,7 +9,7 @@ import { BackupJobs, backupJobNames, type BackupJobsArgs } from "../../../infra/
 import { backupDeadlineSeconds } from "../../../infra/backups/schedule";
 import { statementMatches } from "../../helpers/s3-policy";
 import { RestoreJob, restoreSourceStatements } from "../../../infra/backups/restore";
-import type { BucketGrant, StorageAccess } from "../../../infra/components/storage";
+import type { BucketGrant, StorageAccess } from "../../../infra/object-store/component";
 
 const tags = { project: "pneumonia-platform" };
 const sourceBucket = {

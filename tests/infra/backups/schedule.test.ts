@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { backupDeadlineSeconds, backupFreshness, longestGapSeconds } from "../../../infra/backups/schedule";
 import { ConfigError, parsePlatformConfig } from "../../../infra/config";
-import { recoveryPointObjectives } from "../../../infra/manual";
+import { recoveryPointObjectives } from "../../../infra/observability/objectives";
 import { alertDefinitions } from "../../../infra/monitoring/alerts";
 
 const local = (backups: Record<string, unknown> = {}) =>

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { capacityDashboard } from "../../../infra/capacity/dashboard";
 import { crossingRecord } from "../../../infra/capacity/forecasts";
 import { sizedContainers } from "../../../infra/capacity/usage";
-import { scalingTriggers } from "../../../infra/manual";
+import { scalingTriggers } from "../../../infra/observability/objectives";
 import { stackConfig } from "../monitoring/helpers";
 
 type Panel = { title: string; targets: Array<{ expr: string; legendFormat: string }>; fieldConfig: { defaults: { thresholds: { steps: Array<{ value: number | null }> } } } };

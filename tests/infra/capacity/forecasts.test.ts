@@ -15,7 +15,7 @@ import {
     historyStep,
     trendHistory,
 } from "../../../infra/capacity/forecasts";
-import { scalingTriggers } from "../../../infra/manual";
+import { scalingTriggers } from "../../../infra/observability/objectives";
 import { alertmanagerArtifact, receiverFor } from "../../../infra/monitoring/alertmanager";
 import type { MonitoringConfig } from "../../../infra/monitoring/config";
 import { definitionTests, promtoolTestFile, runTool } from "../../../infra/monitoring/promtool";

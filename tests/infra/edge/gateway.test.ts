@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../../infra/config";
 import { accessLogFormat, clientCredentials, credentialHeaders, edgeNames, edgeTimeouts, gatewayObjects } from "../../../infra/edge/gateway";
-import { objectives } from "../../../infra/manual";
+import { objectives } from "../../../infra/observability/objectives";
 import { validateCustomResource } from "../../helpers/crd-schema";
 import { stackConfig } from "../monitoring/helpers";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { monitoringArtifacts } from "../../../infra/monitoring/artifacts";
 import { dashboardExpressions, dashboards } from "../../../infra/monitoring/dashboards";
-import { modelQualityMetrics } from "../../../infra/monitoring/model-quality";
+import { modelQualityMetrics } from "../../../infra/detector/model-quality";
 import { runTool } from "../../../infra/monitoring/promtool";
 import { recordingGroups } from "../../../infra/monitoring/recording";
 import type { MonitoringConfig } from "../../../infra/monitoring/config";

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../../infra/config";
-import { modelDashboard, modelQualityAlerts } from "../../../infra/monitoring/model-quality";
+import { modelDashboard, modelQualityAlerts } from "../../../infra/detector/model-quality";
 import { stackConfig } from "./helpers";
 
 describe("monitoring: model quality", () => {

@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { backupDeadlineSeconds } from "../../../infra/backups/schedule";
-import { recoveryPointObjectives } from "../../../infra/manual";
+import { recoveryPointObjectives } from "../../../infra/observability/objectives";
 import { alertDefinitions } from "../../../infra/monitoring/alerts";
 import {
     definitionTests,

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { objectives, releaseWatch } from "../../../infra/manual";
+import { objectives, releaseWatch } from "../../../infra/observability/objectives";
 import { runTool } from "../../../infra/monitoring/promtool";
 import { counterValues, series, testBuckets, type InputSeries } from "../../../infra/monitoring/series";
 import { canaryHashArg, canaryMetrics, canaryPods, promqlCheck } from "../../../infra/release/analysis";

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../../infra/config";
-import { releaseWatch } from "../../../infra/manual";
+import { releaseWatch } from "../../../infra/observability/objectives";
 
 const local = (release: Record<string, unknown>) => parsePlatformConfig({ environment: "local", detector: { image: "repo:1.0.0" }, release }, "local");
 

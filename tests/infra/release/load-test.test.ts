@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { objectives, releaseWatch } from "../../../infra/manual";
+import { objectives, releaseWatch } from "../../../infra/observability/objectives";
 import { releaseDefaults } from "../../../infra/release/config";
 import { loadTestDir, loadTestEnvironment, loadTestPayloads, loadTestScript } from "../../../infra/release/load-test";
 import { loadTestJobLabel, loadTestMetrics } from "../../../infra/release/load-test-result";

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recoveryTimeObjectives } from "../../../infra/manual";
+import { recoveryTimeObjectives } from "../../../infra/observability/objectives";
 import { CheckFailedError, UsageError } from "../../../src/cli/command";
 import { drillConfig, drStackName, project, runDrill, type BackupFacts, type BackupReader, type DrillOptions } from "../../../src/dr/drill";
 import type { ConfigMap } from "../../../src/dr/workspace";

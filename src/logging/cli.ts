@@ -2,8 +2,8 @@
 // definitions (infra/logging/rules.ts); tests/infra/logging/rules.test.ts fails when they are stale.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { runCommand } from "../../src/cli/command";
-import { logRunbookFiles } from "./rules";
+import { runCommand } from "../cli/command";
+import { logRunbookFiles } from "../../infra/logging/rules";
 
 const root = join(__dirname, "..", "..");
 

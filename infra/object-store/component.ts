@@ -3,12 +3,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ClusterConfig, ObjectStoreConfig } from "../config";
-import { SecureBucket, type PolicyStatementFactory } from "./bucket";
-import { ServiceAccountRole } from "./irsa";
-import { platformLabels, selectorLabels } from "./labels";
-import { awsApis, type PortRule } from "./network";
-import { defaultUid, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
-import { healthProbes, singleInstanceStore } from "./workload";
+import { SecureBucket, type PolicyStatementFactory } from "../platform/bucket";
+import { ServiceAccountRole } from "../platform/irsa";
+import { platformLabels, selectorLabels } from "../platform/labels";
+import { awsApis, type PortRule } from "../platform/network";
+import { defaultUid, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../platform/security";
+import { healthProbes, singleInstanceStore } from "../platform/workload";
 
 export type BucketName = "artifacts" | "backups";
 

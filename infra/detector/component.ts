@@ -4,10 +4,10 @@ import type { DetectorConfig, Environment } from "../config";
 import type { DetectorMetrics } from "../monitoring/config";
 import { analysisTemplate, canaryHashArg, canaryMetrics } from "../release/analysis";
 import type { CanaryConfig } from "../release/config";
-import { platformLabels, selectorLabels } from "./labels";
-import { prometheusPeer, trafficPolicy, type Peer } from "./network";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
-import { disruptionBudget, healthProbes } from "./workload";
+import { platformLabels, selectorLabels } from "../platform/labels";
+import { prometheusPeer, trafficPolicy, type Peer } from "../platform/network";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../platform/security";
+import { disruptionBudget, healthProbes } from "../platform/workload";
 
 export const detectorPorts = { http: 8000, metrics: 9090 } as const;
 

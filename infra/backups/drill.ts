@@ -5,8 +5,8 @@
 // cluster. A separate `environment: dr` would need its own copy of every per-environment default
 // and rule and would drift from the stack it is meant to rehearse.
 import { z } from "zod";
-import type { PlatformSettings } from "./config";
-import type { DeepPartial } from "./util/merge";
+import type { PlatformSettings } from "../config";
+import type { DeepPartial } from "../platform/merge";
 
 export const drillSchema = z
     .object({

@@ -2,10 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, DatabaseConfig } from "../config";
-import { databaseClientLabel, platformLabels } from "./labels";
-import { stackScopedName } from "./names";
-import type { Peer, PortRule } from "./network";
-import { healthProbes, singleInstanceStore } from "./workload";
+import { databaseClientLabel, platformLabels } from "../platform/labels";
+import { stackScopedName } from "../platform/names";
+import type { Peer, PortRule } from "../platform/network";
+import { healthProbes, singleInstanceStore } from "../platform/workload";
 
 /** The Secret MLflow, the exporter and the backup jobs read; the same keys whichever database runs. */
 export const connectionSecretName = "database-connection";

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MlflowConfig } from "../config";
-import { databaseClientLabel, platformLabels, selectorLabels } from "./labels";
-import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "./network";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
-import { disruptionBudget, healthProbes } from "./workload";
-import type { StorageAccess } from "./storage";
+import { databaseClientLabel, platformLabels, selectorLabels } from "../platform/labels";
+import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../platform/network";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../platform/security";
+import { disruptionBudget, healthProbes } from "../platform/workload";
+import type { StorageAccess } from "../object-store/component";
 
 export const mlflowPort = 5000;
 export const mlflowServiceAccount = "mlflow";

@@ -3,11 +3,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { requireTool, runCommand, UsageError } from "../../src/cli/command";
-import { docsConfig, runbookFiles, withAlertTable } from "./docs";
-import { promtoolTestRules, shardedTestFiles } from "./promtool";
-import { rulesYaml } from "./rules";
-import { ruleTestSuite } from "./scenarios";
+import { requireTool, runCommand, UsageError } from "../cli/command";
+import { docsConfig, runbookFiles, withAlertTable } from "../../infra/monitoring/docs";
+import { promtoolTestRules, shardedTestFiles } from "../../infra/monitoring/promtool";
+import { rulesYaml } from "../../infra/monitoring/rules";
+import { ruleTestSuite } from "../../infra/monitoring/scenarios";
 
 const root = join(__dirname, "..", "..");
 

@@ -4,9 +4,9 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { platformLabels, selectorLabels } from "./labels";
-import { trafficPolicy } from "./network";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./security";
+import { platformLabels, selectorLabels } from "../platform/labels";
+import { trafficPolicy } from "../platform/network";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../platform/security";
 
 /**
  * curl's own image (github.com/curl/curl-container), pinned by digest as production requires; run
