@@ -3,8 +3,8 @@
 // and requests against p95 usage for the workloads the monthly review sizes.
 import { objectives, scalingTriggers } from "../observability/objectives";
 import type { MonitoringConfig } from "../monitoring/config";
-import { dashboard, type Dashboard, type PanelSpec } from "../monitoring/dashboards";
-import { selector } from "../monitoring/recording";
+import { dashboard, type Dashboard, type PanelSpec } from "../observability/dashboards";
+import { selector } from "../observability/rules";
 import { backupSizeForecastRecord, crossingRecord, forecastDays } from "./forecasts";
 import { p95UsageQuery, recommendationMargin, requestQuery, sizedContainers, type ResourceName } from "./usage";
 

@@ -7,11 +7,11 @@
 // the least-squares line through v's samples of the range takes t seconds from the evaluation time,
 // and `deriv(v[4w])` is that line's slope per second; both are meant for gauges
 // (https://prometheus.io/docs/prometheus/latest/querying/functions/#predict_linear, #deriv).
-import type { AlertDefinition, Duration, Runbook, Service } from "../monitoring/alerts";
+import type { AlertDefinition, Duration, Runbook, Service } from "../observability/alerts";
 import type { MonitoringConfig } from "../monitoring/config";
 import { objectives, scalingTriggers } from "../observability/objectives";
-import { selector, type RecordingRule, type RuleGroup } from "../monitoring/recording";
-import { gauge, series, type InputSeries } from "../monitoring/series";
+import { type RecordingRule, type RuleGroup, selector } from "../observability/rules";
+import { gauge, type InputSeries, series } from "../observability/series";
 import { defaultForecastDays } from "./config";
 
 /** The history every forecast regresses over. */

@@ -1,7 +1,7 @@
 // Right-sizing queries: each workload's current request and its p95 usage over the forecast range,
 // from kube-state-metrics and cAdvisor (both shipped by kube-prometheus-stack). The capacity
 // dashboard and `npm run capacity-report` read the same queries.
-import { selector } from "../monitoring/recording";
+import { selector } from "../observability/rules";
 import { forecastRange } from "./forecasts";
 
 export type ResourceName = "cpu" | "memory";

@@ -3,14 +3,14 @@
 // Two SEV-3 alerts, drift of the share of positive (pneumonia) predictions over a day away from the
 // 7-day baseline before it, and a drop of the mean confidence against the same baseline, and the
 // "model" dashboard (daily volume, positive rate, confidence distribution, model version).
-import type { AlertDefinition, Runbook } from "../monitoring/alerts";
+import type { AlertDefinition, Runbook } from "../observability/alerts";
 import type { MonitoringConfig } from "../monitoring/config";
-import type { Dashboard, PanelSpec } from "../monitoring/dashboards";
-import { dashboard } from "../monitoring/dashboards";
+import type { Dashboard, PanelSpec } from "../observability/dashboards";
+import { dashboard } from "../observability/dashboards";
 import { objectives } from "../observability/objectives";
 import { loadTestJobLabel, loadTestMetrics } from "../release/load-test-result";
-import { selector } from "../monitoring/recording";
-import { counterValues, series, type InputSeries } from "../monitoring/series";
+import { selector } from "../observability/rules";
+import { counterValues, type InputSeries, series } from "../observability/series";
 
 /** Metric names the model dashboard and alerts read (the dashboard test's allow-list). */
 export function modelQualityMetrics(config: MonitoringConfig): string[] {

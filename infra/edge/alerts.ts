@@ -1,9 +1,9 @@
 // The front door's alerts, as seen from outside the detector: the public endpoint probed over
 // HTTPS, the certificate it presents, and requests the gateway itself refuses. Definitions follow
 // infra/monitoring/alerts.ts (runbook, promtool cases both ways) and join its list there.
-import type { AlertDefinition, Runbook } from "../monitoring/alerts";
-import { selector } from "../monitoring/recording";
-import { gauge } from "../monitoring/series";
+import type { AlertDefinition, Runbook } from "../observability/alerts";
+import { selector } from "../observability/rules";
+import { gauge } from "../observability/series";
 import { edgeClientRequestsRate } from "../logging/rules";
 
 /** The Probe objects' job (Probe spec.jobName) and the PodMonitor's job (prometheus-operator: `<namespace>/<name>`). */

@@ -5,8 +5,8 @@
 // pkg/validation/validate.go (loki_discarded_samples_total{reason}) and
 // pkg/storage/chunk/client/aws/s3_storage_client.go (loki_s3_request_duration_seconds{operation,status_code},
 // status_code "200" or "500" by dskit's instrument.ErrorCode).
-import type { AlertDefinition, Runbook } from "../monitoring/alerts";
-import { counterValues, gauge, series } from "../monitoring/series";
+import type { AlertDefinition, Runbook } from "../observability/alerts";
+import { counterValues, gauge, series } from "../observability/series";
 import { agentNamespaceSuffix, alloyChart } from "./values";
 
 /** The agent's DaemonSet: the chart's fullname is the release name when it contains "alloy". */

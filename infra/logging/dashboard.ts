@@ -1,6 +1,6 @@
 // The "logs" Grafana dashboard: ingestion volume by app and level, the top error messages, and the
 // front door's access log by caller. Every query is LogQL against the provisioned Loki data source.
-import type { Dashboard } from "../monitoring/dashboards";
+import type { Dashboard } from "../observability/dashboards";
 
 /** The Loki data source Grafana is provisioned with (infra/monitoring/values.ts, grafana.additionalDataSources). */
 export const lokiDataSourceUid = "loki";

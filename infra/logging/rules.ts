@@ -2,7 +2,7 @@
 // with the same severity and service labels, so the same routes and inhibitions apply. Rendered
 // as the Prometheus-format rule groups Loki's ruler reads (one file per tenant directory).
 import { stringify } from "yaml";
-import type { AlertDefinition } from "../monitoring/alerts";
+import type { AlertDefinition } from "../observability/alerts";
 import { runbookMarkdown } from "../monitoring/docs";
 import type { MonitoringConfig } from "../monitoring/config";
 

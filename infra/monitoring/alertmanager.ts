@@ -2,7 +2,7 @@
 // the cluster gets this config inside a Kubernetes Secret built from secret Outputs, and the
 // rendered artifact carries placeholders in their place.
 import { stringify } from "yaml";
-import { severities, severityClasses, type Severity } from "./alerts";
+import { severities, type Severity, severityClasses } from "../observability/alerts";
 import type { MonitoringConfig } from "./config";
 
 export const receiverSecretKeys = ["pagerdutyRoutingKey", "slackWebhookUrl", "ticketWebhookUrl", "heartbeatUrl"] as const;

@@ -3,96 +3,19 @@
 // kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
 import { capacityDashboard } from "../capacity/dashboard";
 import { podLogsLink } from "../logging/dashboard";
+import { dashboard, type Dashboard, type PanelSpec } from "../observability/dashboards";
 import { objectives } from "../observability/objectives";
-import { percent, slo } from "./alerts";
+import { slo } from "./alerts";
+import { percent } from "../observability/alerts";
 import type { MonitoringConfig } from "./config";
 import { modelDashboard } from "../detector/model-quality";
-import { latencyObjectiveSeconds, selector } from "./recording";
+import { latencyObjectiveSeconds } from "./recording";
+import { selector } from "../observability/rules";
 
 /** The manual's limits as the fractions percent-unit panels draw. */
 const cpuLimit = objectives.cpuPercent / 100;
 const memoryLimit = objectives.memoryPercent / 100;
 const diskFreeLimit = objectives.diskFreePercent / 100;
-
-interface Target {
-    expr: string;
-    legend: string;
-}
-
-export interface PanelSpec {
-    title: string;
-    kind: "timeseries" | "stat";
-    unit: string;
-    targets: Target[];
-    /** Red from this value up (or down, with `below`): the manual's limit drawn on the panel. */
-    limit?: { value: number; below?: boolean };
-    description?: string;
-    /** Data links on the panel's series (e.g. to the same pod's logs). */
-    links?: Array<{ title: string; url: string }>;
-}
-
-export interface Dashboard {
-    uid: string;
-    title: string;
-    json: Record<string, unknown>;
-}
-
-/** A row is 24 grid units wide; panels of a row share it equally. */
-function layout(rows: PanelSpec[][]): Record<string, unknown>[] {
-    let id = 1;
-    return rows.flatMap((row, y) =>
-        row.map((p, i) => {
-            const width = Math.floor(24 / row.length);
-            const thresholds = p.limit
-                ? p.limit.below
-                    ? [{ color: "red", value: null }, { color: "green", value: p.limit.value }]
-                    : [{ color: "green", value: null }, { color: "red", value: p.limit.value }]
-                : [{ color: "green", value: null }];
-            return {
-                id: id++,
-                type: p.kind,
-                title: p.title,
-                ...(p.description ? { description: p.description } : {}),
-                datasource: { type: "prometheus", uid: "prometheus" },
-                gridPos: { x: i * width, y: y * 8, w: width, h: 8 },
-                fieldConfig: {
-                    defaults: {
-                        unit: p.unit,
-                        ...(p.links ? { links: p.links } : {}),
-                        thresholds: { mode: "absolute", steps: thresholds },
-                        ...(p.kind === "timeseries" ? { custom: { thresholdsStyle: { mode: p.limit ? "line" : "off" } } } : {}),
-                    },
-                    overrides: [],
-                },
-                options: p.kind === "stat" ? { reduceOptions: { calcs: ["lastNotNull"] }, colorMode: "background" } : { legend: { displayMode: "list" } },
-                targets: p.targets.map((t, n) => ({
-                    refId: String.fromCharCode(65 + n),
-                    datasource: { type: "prometheus", uid: "prometheus" },
-                    expr: t.expr,
-                    legendFormat: t.legend,
-                })),
-            };
-        }),
-    );
-}
-
-export function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dashboard {
-    return {
-        uid,
-        title,
-        json: {
-            uid,
-            title,
-            tags: ["pneumonia-platform"],
-            editable: false,
-            schemaVersion: 39,
-            time: { from: "now-6h", to: "now" },
-            refresh: "1m",
-            timezone: "utc",
-            panels: layout(rows),
-        },
-    };
-}
 
 /** Container usage against its limit, per pod, from cAdvisor and kube-state-metrics. */
 function againstLimit(namespace: string, container: string, resource: "cpu" | "memory"): string {

@@ -1,6 +1,7 @@
 // Runbooks and the alert table of docs/monitoring.md, generated from the alert definitions so the
 // docs cannot drift from the rules (a test compares the files in the repo with this output).
-import { alertDefinitions, severityClasses, type AlertDefinition } from "./alerts";
+import { alertDefinitions } from "./alerts";
+import { type AlertDefinition, severityClasses } from "../observability/alerts";
 import { receiverFor } from "./alertmanager";
 import { backupsDefaults } from "../backups/config";
 import { monitoringConfig, monitoringDefaults, type MonitoringConfig } from "./config";

@@ -3,10 +3,11 @@
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { stringify } from "yaml";
-import { alertDefinitions, durationSeconds, type AlertCase, type AlertDefinition, type Duration } from "./alerts";
+import { alertDefinitions } from "./alerts";
+import { type AlertCase, type AlertDefinition, type Duration, durationSeconds } from "../observability/alerts";
 import type { MonitoringConfig } from "./config";
 import { alertRule } from "./rules";
-import type { InputSeries } from "./series";
+import type { InputSeries } from "../observability/series";
 
 export interface ExpectedAlert {
     exp_labels: Record<string, string>;

@@ -3,28 +3,13 @@
 import { capacityRecordingGroups } from "../capacity/forecasts";
 import { objectives, scalingTriggers } from "../observability/objectives";
 import type { MonitoringConfig } from "./config";
-
-export interface RecordingRule {
-    record: string;
-    expr: string;
-}
-
-export interface RuleGroup<R> {
-    name: string;
-    rules: R[];
-}
+import { selector, type RecordingRule, type RuleGroup } from "../observability/rules";
 
 /** The windows the SLO burn-rate alerts and the scaling triggers look through. */
 export const sloWindows = ["5m", "30m", "1h", "2h", "6h", "1d"] as const;
 
 /** The manual's latency objective, as a histogram bucket bound. */
 export const latencyObjectiveSeconds = objectives.latencySeconds;
-
-export function selector(labels: Record<string, string>): string {
-    return `{${Object.entries(labels)
-        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-        .join(",")}}`;
-}
 
 /**
  * An aggregation `by (job)` that is empty when nothing is scraped, completed with a zero per job

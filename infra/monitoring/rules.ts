@@ -1,9 +1,11 @@
 // Renders the alert definitions and recording rules as Prometheus rule groups: the spec of our
 // PrometheusRule objects and the single rules.yaml that promtool loads.
 import { stringify } from "yaml";
-import { alertDefinitions, durationSeconds, severities, type AlertDefinition, type Severity } from "./alerts";
+import { alertDefinitions } from "./alerts";
+import { type AlertDefinition, durationSeconds, severities, type Severity } from "../observability/alerts";
 import type { MonitoringConfig } from "./config";
-import { recordingGroups, type RecordingRule, type RuleGroup } from "./recording";
+import { recordingGroups } from "./recording";
+import { type RecordingRule, type RuleGroup } from "../observability/rules";
 
 export interface AlertRule {
     alert: string;

@@ -1,9 +1,11 @@
 // The "done when" scenarios and a healthy system, as promtool tests over a whole platform:
 // every series a healthy stack exposes, with one thing changed at a time.
-import { alertDefinitions, severities, type Duration, type Severity } from "./alerts";
+import { alertDefinitions } from "./alerts";
+import { type Duration, severities, type Severity } from "../observability/alerts";
 import type { MonitoringConfig } from "./config";
 import { definitionTests, expectedAlerts, type AlertRuleTest, type PromtoolTest } from "./promtool";
-import { backupSeries, detectorTraffic, diskSeries, gauge, upSeries, type InputSeries, type TrafficPhase } from "./series";
+import { backupSeries, detectorTraffic, diskSeries, type TrafficPhase } from "./series";
+import { gauge, type InputSeries, upSeries } from "../observability/series";
 
 interface Phase {
     steps: number;

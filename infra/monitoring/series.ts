@@ -1,42 +1,7 @@
-// Synthetic metric histories in promtool's input_series notation, written in the platform's
-// terms (traffic, error ratio, latency, gauges) so each alert's test reads like its scenario.
+// Synthetic metric histories of the platform's own series (detector traffic, node disks, backup
+// freshness) in promtool's input_series notation, for the alert cases of monitoring's rules.
 import type { MonitoringConfig } from "./config";
-import { selector } from "./recording";
-
-export interface InputSeries {
-    series: string;
-    values: string;
-}
-
-/** A stretch of `steps` samples during which a gauge holds `value` or a counter grows by `perStep`. */
-interface Phase {
-    steps: number;
-    value: number;
-}
-
-function round(n: number): string {
-    return String(Math.round(n * 1e6) / 1e6);
-}
-
-/** `a+bxn` segments, one per phase, each continuing where the previous one stopped. */
-export function counterValues(phases: Phase[]): string {
-    let current = 0;
-    return phases
-        .map(({ steps, value }) => {
-            const segment = `${round(current)}+${round(value)}x${steps - 1}`;
-            current += value * steps;
-            return segment;
-        })
-        .join(" ");
-}
-
-export function gaugeValues(phases: Phase[]): string {
-    return phases.map(({ steps, value }) => `${round(value)}x${steps - 1}`).join(" ");
-}
-
-export function series(metric: string, labels: Record<string, string>, values: string): InputSeries {
-    return { series: `${metric}${selector(labels)}`, values };
-}
+import { counterValues, gauge, series, type InputSeries, type Phase } from "../observability/series";
 
 /** Detector traffic during one stretch: requests per step, the failed share, and how long requests take. */
 export interface TrafficPhase {
@@ -74,14 +39,6 @@ export function detectorTraffic(config: MonitoringConfig, phases: TrafficPhase[]
             ),
         ),
     ];
-}
-
-export function gauge(metric: string, labels: Record<string, string>, phases: Phase[]): InputSeries {
-    return series(metric, labels, gaugeValues(phases));
-}
-
-export function upSeries(job: string, instance: string, phases: Phase[]): InputSeries {
-    return gauge("up", { job, instance }, phases);
 }
 
 /** Node filesystem with the given free share, 100 GiB in size. */

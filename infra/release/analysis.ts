@@ -6,7 +6,7 @@
 // Argo Rollouts, analysis: https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
 // Prometheus provider: https://argo-rollouts.readthedocs.io/en/stable/analysis/prometheus/
 import type { DetectorMetrics } from "../monitoring/config";
-import { selector } from "../monitoring/recording";
+import { selector } from "../observability/rules";
 import { objectives } from "../observability/objectives";
 
 /** The analysis argument carrying the canary ReplicaSet's pod-template hash (valueFrom.podTemplateHashValue: Latest). */

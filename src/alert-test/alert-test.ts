@@ -7,7 +7,7 @@
 //   GET  /api/v2/alerts?filter=<matcher>   [gettableAlert]: ... receivers: [{name}], status: {state}
 import { randomUUID } from "node:crypto";
 import { receiverFor, timings } from "../../infra/monitoring/alertmanager";
-import { durationSeconds } from "../../infra/monitoring/alerts";
+import { durationSeconds } from "../../infra/observability/alerts";
 import type { Severity } from "../../infra/observability/objectives";
 import { CheckFailedError } from "../cli/command";
 

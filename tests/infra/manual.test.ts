@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { environmentDefaults } from "../../infra/config";
 import { objectives, scalingTriggers, severities, severityClasses } from "../../infra/observability/objectives";
 import * as alerts from "../../infra/monitoring/alerts";
+import * as vocabulary from "../../infra/observability/alerts";
 import { docsConfig } from "../../infra/monitoring/docs";
 import { dashboards } from "../../infra/monitoring/dashboards";
 import { thresholds } from "../../src/health/checks";
@@ -38,8 +39,8 @@ describe("infra/manual.ts, the one source of the manual's numbers", () => {
     });
 
     it("the severities and their classes are the manual's, re-exported where alert modules look for them", () => {
-        assert.equal(alerts.severities, severities);
-        assert.equal(alerts.severityClasses, severityClasses);
+        assert.equal(vocabulary.severities, severities);
+        assert.equal(vocabulary.severityClasses, severityClasses);
         for (const d of definitions) assert.ok(severities.includes(d.severity), d.name);
         assert.equal(alerts.slo.availability, objectives.availability);
     });

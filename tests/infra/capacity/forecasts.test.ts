@@ -20,7 +20,7 @@ import { alertmanagerArtifact, receiverFor } from "../../../infra/monitoring/ale
 import type { MonitoringConfig } from "../../../infra/monitoring/config";
 import { definitionTests, promtoolTestFile, runTool } from "../../../infra/monitoring/promtool";
 import { rulesYaml } from "../../../infra/monitoring/rules";
-import { series } from "../../../infra/monitoring/series";
+import { series } from "../../../infra/observability/series";
 import { scratchDir, stackConfig } from "../monitoring/helpers";
 
 interface ExprTest {

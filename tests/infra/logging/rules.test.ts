@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parser } from "@grafana/lezer-logql";
 import { RE2JS } from "re2js";
 import { parse } from "yaml";
-import { severities } from "../../../infra/monitoring/alerts";
+import { severities } from "../../../infra/observability/alerts";
 import { metadataFields, streamLabels } from "../../../infra/logging/alloy";
 import { accessLogFormat } from "../../../infra/edge/gateway";
 import { logsDashboardPanels } from "../../../infra/logging/dashboard";

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { severities } from "../../../infra/monitoring/alerts";
+import { severities } from "../../../infra/observability/alerts";
 import {
     alertmanagerArtifact,
     alertmanagerConfig,
