@@ -8,28 +8,20 @@ import { drillDefaults, drillIssues, drillSchema } from "./backups/drill";
 import { imagesConfigSchema, imagesDefaults, imagesIssues } from "./images/config";
 import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { environments, type Environment } from "./platform/environment";
-import { scalingTriggers } from "./observability/objectives";
 import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
 import { monitoringConfig, monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
 import { releaseConfigSchema, releaseDefaults } from "./release/config";
 import { deepMerge, type DeepPartial } from "./platform/merge";
-import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./platform/schema";
+import { awsRegion, hasDigest, oneOf } from "./platform/schema";
+import { clusterSchema } from "./platform/cluster";
+import { secretKeys, type PlatformSecrets } from "./platform/secrets";
+import { databaseDefaults, databaseSchema } from "./database/config";
+import { detectorDefaults, detectorSchema } from "./detector/config";
+import { mlflowDefaults, mlflowSchema } from "./mlflow/config";
+import { objectStoreDefaults, objectStoreSchema } from "./object-store/config";
 
 export { environments, type Environment } from "./platform/environment";
-
-/** Secret config keys, always read with `getSecret` so they stay secrets end to end. */
-export const secretKeys = [
-    "databasePassword",
-    "objectStoreSecretKey",
-    "grafanaAdminPassword",
-    "pagerdutyRoutingKey",
-    "slackWebhookUrl",
-    "ticketWebhookUrl",
-    "heartbeatUrl",
-] as const;
-export type SecretKey = (typeof secretKeys)[number];
-export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
 
 /**
  * One line, naming the key: the message every config mistake ends in. A RunError, so that
@@ -41,17 +33,6 @@ export class ConfigError extends pulumi.RunError {
         this.name = "ConfigError";
     }
 }
-
-const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "a CPU quantity such as 500m or 2");
-const memoryQuantity = z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, "a memory quantity such as 512Mi or 2Gi");
-
-const resourcesSchema = z
-    .object({
-        requests: z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict(),
-        limits: z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict(),
-    })
-    .strict();
-export type Resources = z.infer<typeof resourcesSchema>;
 
 const kubernetesSchema = z
     .object({
@@ -67,74 +48,6 @@ const kubernetesSchema = z
 const awsSchema = z
     .object({
         region: awsRegion,
-    })
-    .strict();
-
-const clusterSchema = z
-    .object({
-        name: z.string().min(1),
-        /** IAM OIDC provider of the EKS cluster, for IRSA trust policies. */
-        oidcProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:oidc-provider\/.+$/, "an IAM OIDC provider ARN"),
-        /** The issuer without scheme, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC. */
-        oidcIssuer: z.string().regex(/^[^:/]+\/.+$/, "the OIDC issuer host and path without https://"),
-        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "a VPC id such as vpc-0abc"),
-        privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "subnet ids such as subnet-0abc")).min(2),
-        /** Security group of the worker nodes: the only source allowed to reach RDS. */
-        nodeSecurityGroupId: z.string().regex(/^sg-[0-9a-f]+$/, "a security group id such as sg-0abc"),
-    })
-    .strict();
-
-const detectorSchema = z
-    .object({
-        image: imageReference,
-        replicas: int(1),
-        maxReplicas: int(1),
-        /** The manual's scaling trigger: CPU > 70 %. */
-        cpuTargetPercent: int(1, 100),
-        resources: resourcesSchema,
-        /** Build the image from this Dockerfile and push it to ECR instead of using `image` as given. */
-        build: z.object({ context: z.string().min(1), dockerfile: z.string().min(1), tag: imageTag }).strict().nullish(),
-    })
-    .strict();
-
-const mlflowSchema = z
-    .object({
-        /** Upstream image; AWS stacks mirror it into ECR (`build`) and run the pushed digest. */
-        image: imageReference,
-        /** Build images/mlflow/Dockerfile from `image` and push it to ECR under this tag; null turns the default off. */
-        build: z.object({ tag: imageTag }).strict().nullish(),
-        replicas: int(1),
-        resources: resourcesSchema,
-    })
-    .strict();
-
-const databaseSchema = z
-    .object({
-        kind: oneOf(["rds", "in-cluster"]),
-        name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
-        username: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
-        /** In-cluster only: the official Postgres image. */
-        image: imageReference,
-        storageSize: storageQuantity,
-        resources: resourcesSchema,
-        /** RDS only. */
-        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.t4g.medium"),
-        engineVersion: z.string().regex(/^\d+(\.\d+)?$/),
-        allocatedStorageGb: int(20),
-        maxAllocatedStorageGb: int(20),
-        backupRetentionDays: int(1, 35),
-        multiAz: bool,
-        deletionProtection: bool,
-    })
-    .strict();
-
-const objectStoreSchema = z
-    .object({
-        kind: oneOf(["s3", "in-cluster"]),
-        /** In-cluster only: an S3-compatible server (MinIO). */
-        image: imageReference,
-        storageSize: storageQuantity,
-        resources: resourcesSchema,
     })
     .strict();
 
@@ -192,11 +105,6 @@ const platformSchema = z
     });
 
 export type PlatformSettings = z.infer<typeof platformSchema>;
-export type DetectorConfig = PlatformSettings["detector"];
-export type MlflowConfig = PlatformSettings["mlflow"];
-export type DatabaseConfig = PlatformSettings["database"];
-export type ObjectStoreConfig = PlatformSettings["objectStore"];
-export type ClusterConfig = z.infer<typeof clusterSchema>;
 
 export interface PlatformConfig extends Omit<PlatformSettings, "edge"> {
     edge: EdgeSettings;
@@ -206,52 +114,14 @@ export interface PlatformConfig extends Omit<PlatformSettings, "edge"> {
     monitoring: MonitoringConfig;
 }
 
-const commonResources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
-    requests: { cpu, memory },
-    limits: { cpu: cpuLimit, memory: memoryLimit },
-});
-
 /** Sizing per environment; the stack file only states what differs. */
 export function environmentDefaults(env: Environment): DeepPartial<PlatformSettings> {
-    const production = env === "production";
-    const local = env === "local";
     return {
         kubernetes: { appNamespace: "pneumonia", monitoringNamespace: "monitoring" },
-        detector: {
-            replicas: production ? 3 : local ? 1 : 2,
-            maxReplicas: production ? 10 : local ? 2 : 4,
-            cpuTargetPercent: scalingTriggers.cpu.percent,
-            resources: local ? commonResources("250m", "512Mi", "1", "1Gi") : commonResources("1", "2Gi", "2", "4Gi"),
-        },
-        mlflow: {
-            // The official "-full" variant: MLflow with the Postgres drivers, boto3 and the Prometheus exporter.
-            image: "ghcr.io/mlflow/mlflow:v3.11.1-full",
-            // Mirrored into ECR where there is one: run by digest, scanned on push, no pull from ghcr.io.
-            ...(local ? {} : { build: { tag: "v3.11.1-full" } }),
-            replicas: production ? 2 : 1,
-            resources: commonResources("250m", "512Mi", "1", "1Gi"),
-        },
-        database: {
-            kind: production ? "rds" : "in-cluster",
-            name: "mlflow",
-            username: "mlflow",
-            image: "postgres:15.17-bookworm",
-            storageSize: local ? "5Gi" : "20Gi",
-            resources: commonResources("250m", "512Mi", "1", "1Gi"),
-            instanceClass: "db.t4g.medium",
-            engineVersion: "15",
-            allocatedStorageGb: 50,
-            maxAllocatedStorageGb: 200,
-            backupRetentionDays: production ? 14 : 7,
-            multiAz: production,
-            deletionProtection: production,
-        },
-        objectStore: {
-            kind: local ? "in-cluster" : "s3",
-            image: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
-            storageSize: "10Gi",
-            resources: commonResources("100m", "256Mi", "500m", "512Mi"),
-        },
+        detector: detectorDefaults(env),
+        mlflow: mlflowDefaults(env),
+        database: databaseDefaults(env),
+        objectStore: objectStoreDefaults(env),
         monitoring: monitoringDefaults(env),
         backups: backupsDefaults(env),
         logging: loggingDefaults(env),

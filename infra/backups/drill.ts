@@ -5,8 +5,6 @@
 // cluster. A separate `environment: dr` would need its own copy of every per-environment default
 // and rule and would drift from the stack it is meant to rehearse.
 import { z } from "zod";
-import type { PlatformSettings } from "../config";
-import type { DeepPartial } from "../platform/merge";
 
 export const drillSchema = z
     .object({
@@ -20,7 +18,7 @@ export type DrillConfig = z.infer<typeof drillSchema>;
  * Defaults a drill stack gets over its environment's: no deletion protection, no Object Lock and
  * no second-region replica (both would outlive `pulumi destroy`).
  */
-export function drillDefaults(defaults: DeepPartial<PlatformSettings>): DeepPartial<PlatformSettings> {
+export function drillDefaults<T extends { database?: object; backups?: { replicaRegion?: unknown } }>(defaults: T): T {
     const { replicaRegion: _replica, ...backups } = defaults.backups ?? {};
     return {
         ...defaults,
@@ -29,8 +27,17 @@ export function drillDefaults(defaults: DeepPartial<PlatformSettings>): DeepPart
     };
 }
 
+/** The sections of the stack config (infra/config.ts) a drill stack is checked on. */
+interface DrillChecked {
+    drill?: DrillConfig;
+    database: { deletionProtection: boolean };
+    backups: { objectLockDays: number; replicaRegion?: string; build?: unknown; restore?: unknown };
+    detector: { build?: unknown };
+    mlflow: { build?: unknown };
+}
+
 /** What a drill stack may not have, as [key, expectation] pairs for the config's one-line errors. */
-export function drillIssues(c: PlatformSettings): [string[], string][] {
+export function drillIssues(c: DrillChecked): [string[], string][] {
     if (!c.drill) return [];
     const issues: [string[], string][] = [];
     if (c.database.deletionProtection) issues.push([["database", "deletionProtection"], "false in a drill stack (it is destroyed at the end)"]);

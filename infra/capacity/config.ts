@@ -1,7 +1,7 @@
 // Capacity and cost settings: how far ahead the forecasts alert, and the monthly AWS budget with
 // where its notifications go. infra/config.ts composes these sections under `capacity` and `cost`.
 import { z } from "zod";
-import type { Environment } from "../config";
+import type { Environment } from "../platform/environment";
 import { int } from "../platform/schema";
 
 export const capacityConfigSchema = z

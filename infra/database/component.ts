@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig, DatabaseConfig } from "../config";
+import type { ClusterConfig } from "../platform/cluster";
+import type { DatabaseConfig } from "./config";
 import { databaseClientLabel, platformLabels } from "../platform/labels";
 import { stackScopedName } from "../platform/names";
 import type { Peer, PortRule } from "../platform/network";

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DetectorConfig, Environment } from "../config";
+import type { DetectorConfig } from "./config";
+import type { Environment } from "../platform/environment";
 import type { DetectorMetrics } from "../monitoring/config";
 import { analysisTemplate, canaryHashArg, canaryMetrics } from "../release/analysis";
 import type { CanaryConfig } from "../release/config";

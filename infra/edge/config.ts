@@ -2,7 +2,7 @@
 // hold credentials, and the request limits. infra/config.ts composes this section under `edge`.
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
-import type { Environment } from "../config";
+import type { Environment } from "../platform/environment";
 import { bool, int } from "../platform/schema";
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, 253 characters at most. */

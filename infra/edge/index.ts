@@ -1,6 +1,7 @@
 // The platform's front door: the only way into the detector API from outside the cluster.
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig, Environment } from "../config";
+import type { ClusterConfig } from "../platform/cluster";
+import type { Environment } from "../platform/environment";
 import { PlatformNamespace } from "../platform/namespace";
 import type { EdgeSettings } from "./config";
 import { probeTargets } from "./alerts";

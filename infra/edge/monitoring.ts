@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import type { ClusterConfig } from "../config";
+import type { ClusterConfig } from "../platform/cluster";
 import { ServiceAccountRole } from "../platform/irsa";
 import { platformLabels } from "../platform/labels";
 import { prometheusPeer, trafficPolicy, type Peer } from "../platform/network";

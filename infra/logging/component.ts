@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig } from "../config";
+import type { ClusterConfig } from "../platform/cluster";
 import { SecureBucket } from "../platform/bucket";
 import { ServiceAccountRole } from "../platform/irsa";
 import { platformLabels } from "../platform/labels";

@@ -2,7 +2,7 @@
 // agent redacts, and how Loki is sized. infra/config.ts composes this section under `logging`.
 import { RE2JS } from "re2js";
 import { z } from "zod";
-import type { Environment } from "../config";
+import type { Environment } from "../platform/environment";
 import { int, oneOf, storageQuantity } from "../platform/schema";
 import { envoyProxyPodLabels } from "../edge/gateway";
 

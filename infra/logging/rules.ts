@@ -3,7 +3,7 @@
 // as the Prometheus-format rule groups Loki's ruler reads (one file per tenant directory).
 import { stringify } from "yaml";
 import type { AlertDefinition } from "../observability/alerts";
-import { runbookMarkdown } from "../monitoring/docs";
+import { runbookMarkdown } from "../observability/runbook";
 import type { MonitoringConfig } from "../monitoring/config";
 
 /** An alert like the metric ones, its `expr` a LogQL metric query compared with a threshold; tested by tests/infra/logging/rules.test.ts, not promtool. */

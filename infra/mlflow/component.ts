@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { MlflowConfig } from "../config";
+import type { MlflowConfig } from "./config";
 import { databaseClientLabel, platformLabels, selectorLabels } from "../platform/labels";
 import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../platform/network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../platform/security";

@@ -3,6 +3,7 @@
 // rendered artifact carries placeholders in their place.
 import { stringify } from "yaml";
 import { severities, type Severity, severityClasses } from "../observability/alerts";
+import { receiverFor } from "../observability/runbook";
 import type { MonitoringConfig } from "./config";
 
 export const receiverSecretKeys = ["pagerdutyRoutingKey", "slackWebhookUrl", "ticketWebhookUrl", "heartbeatUrl"] as const;
@@ -36,14 +37,6 @@ export const secretPlaceholders: Record<ReceiverSecretKey, string> = {
     slackWebhookUrl: "https://secret.invalid/slackWebhookUrl",
     ticketWebhookUrl: "https://secret.invalid/ticketWebhookUrl",
     heartbeatUrl: "https://secret.invalid/heartbeatUrl",
-};
-
-/** Which receiver each severity reaches; docs/monitoring.md and the amtool tests read this. */
-export const receiverFor: Record<Severity, string> = {
-    critical: "pager-critical",
-    high: "pager-high",
-    medium: "ticket",
-    low: "chat-next-business-day",
 };
 
 interface Timing {

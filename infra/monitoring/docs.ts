@@ -2,7 +2,7 @@
 // docs cannot drift from the rules (a test compares the files in the repo with this output).
 import { alertDefinitions } from "./alerts";
 import { type AlertDefinition, severityClasses } from "../observability/alerts";
-import { receiverFor } from "./alertmanager";
+import { oneLine, runbookMarkdown } from "../observability/runbook";
 import { backupsDefaults } from "../backups/config";
 import { monitoringConfig, monitoringDefaults, type MonitoringConfig } from "./config";
 import { runbookPath } from "./rules";
@@ -17,52 +17,6 @@ function byName(definitions: AlertDefinition[]): Map<string, AlertDefinition[]> 
     const names = new Map<string, AlertDefinition[]>();
     for (const d of definitions) names.set(d.name, [...(names.get(d.name) ?? []), d]);
     return names;
-}
-
-function oneLine(text: string): string {
-    return text.replace(/\n/g, " ").replace(/\|/g, "\\|");
-}
-
-export function runbookMarkdown(
-    name: string,
-    tiers: Array<Omit<AlertDefinition, "tests">>,
-    generatedFrom = "infra/monitoring/alerts.ts by `npm run monitoring:docs`",
-): string {
-    const { runbook, service } = tiers[0];
-    const lines = [
-        `# ${name}`,
-        "",
-        `Service: \`${service}\`. Generated from ${generatedFrom}; edit the definition, not this file.`,
-        "",
-        "| Severity | Class | Respond within | Notified via | Fires when (for) |",
-        "| --- | --- | --- | --- | --- |",
-        ...tiers.map(
-            (t) =>
-                `| ${t.severity} | ${severityClasses[t.severity].sev} | ${severityClasses[t.severity].response} | ${receiverFor[t.severity]} | \`${oneLine(t.expr)}\` (${t.for}) |`,
-        ),
-        "",
-        "## What it means",
-        "",
-        runbook.meaning,
-        "",
-        ...tiers.flatMap((t) => [`- **${t.severity}**: ${t.description.replace(/\{\{ \$labels\.(\w+) \}\}/g, "<$1>")}`]),
-        "",
-        "## First commands",
-        "",
-        "```bash",
-        ...runbook.firstCommands,
-        "```",
-        "",
-        "## Mitigation",
-        "",
-        ...runbook.mitigation.map((m, i) => `${i + 1}. ${m}`),
-        "",
-        "## Escalation",
-        "",
-        runbook.escalation,
-        "",
-    ];
-    return lines.join("\n");
 }
 
 /** `{ path, content }` of every runbook, one per alert name. */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig } from "../config";
+import type { ClusterConfig } from "./cluster";
 
 export interface ServiceAccountRoleArgs {
     cluster: ClusterConfig;

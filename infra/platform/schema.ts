@@ -37,3 +37,20 @@ export const imageTag = z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag such as 0.1.0")
     .refine((t) => t !== "latest", "an immutable tag, not latest");
+
+const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "a CPU quantity such as 500m or 2");
+const memoryQuantity = z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, "a memory quantity such as 512Mi or 2Gi");
+
+export const resourcesSchema = z
+    .object({
+        requests: z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict(),
+        limits: z.object({ cpu: cpuQuantity, memory: memoryQuantity }).strict(),
+    })
+    .strict();
+export type Resources = z.infer<typeof resourcesSchema>;
+
+/** Requests and limits of one container, as the per-environment defaults state them. */
+export const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
+    requests: { cpu, memory },
+    limits: { cpu: cpuLimit, memory: memoryLimit },
+});

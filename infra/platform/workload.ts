@@ -2,7 +2,7 @@
 // in-cluster (Postgres, MinIO) the single-instance StatefulSet with its volume, Service and policy.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Resources } from "../config";
+import type { Resources } from "./schema";
 import { platformLabels, selectorLabels } from "./labels";
 import { trafficPolicy, type Peer } from "./network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";

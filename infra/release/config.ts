@@ -3,7 +3,7 @@
 // minutes and the load-test shape default to the manual's (infra/manual.ts); staging and local
 // run the same steps faster. infra/config.ts composes this section under `release`.
 import { z } from "zod";
-import type { Environment } from "../config";
+import type { Environment } from "../platform/environment";
 import { releaseWatch } from "../observability/objectives";
 import { bool, imageReference, int } from "../platform/schema";
 

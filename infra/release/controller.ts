@@ -4,7 +4,7 @@
 // each path against a key list derived from that file.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../config";
+import type { Environment } from "../platform/environment";
 import { platformLabels } from "../platform/labels";
 import { PlatformNamespace } from "../platform/namespace";
 import { trafficPolicy, type PortRule } from "../platform/network";

@@ -6,7 +6,8 @@
 //   POST /api/v2/alerts      [postableAlert]: labels, annotations, startsAt, endsAt
 //   GET  /api/v2/alerts?filter=<matcher>   [gettableAlert]: ... receivers: [{name}], status: {state}
 import { randomUUID } from "node:crypto";
-import { receiverFor, timings } from "../../infra/monitoring/alertmanager";
+import { timings } from "../../infra/monitoring/alertmanager";
+import { receiverFor } from "../../infra/observability/runbook";
 import { durationSeconds } from "../../infra/observability/alerts";
 import type { Severity } from "../../infra/observability/objectives";
 import { CheckFailedError } from "../cli/command";

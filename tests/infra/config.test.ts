@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { checkConfigKeys, ConfigError, environmentDefaults, knownConfigKeys, parsePlatformConfig, secretKeys } from "../../infra/config";
+import { checkConfigKeys, ConfigError, environmentDefaults, knownConfigKeys, parsePlatformConfig } from "../../infra/config";
+import { secretKeys } from "../../infra/platform/secrets";
 import { plan } from "../helpers/plan";
 
 const image = "registry.example/pneumonia-detector:1.4.2";

@@ -16,7 +16,8 @@ import {
     trendHistory,
 } from "../../../infra/capacity/forecasts";
 import { scalingTriggers } from "../../../infra/observability/objectives";
-import { alertmanagerArtifact, receiverFor } from "../../../infra/monitoring/alertmanager";
+import { alertmanagerArtifact } from "../../../infra/monitoring/alertmanager";
+import { receiverFor } from "../../../infra/observability/runbook";
 import type { MonitoringConfig } from "../../../infra/monitoring/config";
 import { definitionTests, promtoolTestFile, runTool } from "../../../infra/monitoring/promtool";
 import { rulesYaml } from "../../../infra/monitoring/rules";

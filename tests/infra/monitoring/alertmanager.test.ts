@@ -3,14 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { severities } from "../../../infra/observability/alerts";
-import {
-    alertmanagerArtifact,
-    alertmanagerConfig,
-    alertmanagerYaml,
-    receiverFor,
-    secretPlaceholders,
-    timings,
-} from "../../../infra/monitoring/alertmanager";
+import { alertmanagerArtifact, alertmanagerConfig, alertmanagerYaml, secretPlaceholders, timings } from "../../../infra/monitoring/alertmanager";
+import { receiverFor } from "../../../infra/observability/runbook";
 import { runTool } from "../../../infra/monitoring/promtool";
 import { scratchDir, stackConfig, stacks } from "./helpers";
 
