@@ -10,7 +10,8 @@ import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { environments, type Environment } from "./platform/environment";
 import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
-import { monitoringConfig, monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
+import { monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
+import { monitoringConfig } from "./contributions";
 import { releaseConfigSchema, releaseDefaults } from "./release/config";
 import { deepMerge, type DeepPartial } from "./platform/merge";
 import { awsRegion, hasDigest, oneOf } from "./platform/schema";
@@ -148,7 +149,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     return {
         ...result.data,
         edge: result.data.edge as EdgeSettings,
-        monitoring: { ...monitoringConfig(result.data.monitoring, result.data.backups.schedules), capacity: result.data.capacity },
+        monitoring: monitoringConfig(result.data.monitoring, result.data.backups.schedules, result.data.capacity),
         stack,
         secrets,
     };

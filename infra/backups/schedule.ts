@@ -3,6 +3,7 @@
 // lines all read these limits (through the parsed config), so moving a schedule moves them all.
 // Free of Pulumi and of infra/config.ts: the health check and the config schema import it.
 import { Cron } from "croner";
+import type { BackupFreshness } from "../monitoring/config";
 import { recoveryPointObjectives, recoveryTimeObjectives } from "../observability/objectives";
 
 export const backupJobNames = ["db", "models", "config", "verify"] as const;
@@ -58,13 +59,6 @@ export function longestGapSeconds(schedule: string): number {
 const gaps = new Map<string, number>();
 
 /** How often a kind runs and how old its last success may get. */
-export interface BackupFreshness {
-    /** The schedule's longest gap between two runs. */
-    intervalSeconds: number;
-    /** The gap plus the run's deadline: the latest an on-time run can finish. Past it, the run that should have succeeded has not. */
-    maxAgeSeconds: number;
-}
-
 export function backupFreshness<K extends BackupJobName>(schedules: Record<BackupJobName, string>, kinds: readonly K[]): Record<K, BackupFreshness> {
     return Object.fromEntries(
         kinds.map((kind) => {

@@ -1,7 +1,7 @@
 // Grafana's Loki data source, provisioned through kube-prometheus-stack's grafana.additionalDataSources
 // (Grafana's data source provisioning format). Loki runs in Grafana's namespace behind the
 // `loki-query` Service, whatever its mode, so the URL is the same in every stack.
-import { lokiDataSourceUid } from "./dashboard";
+import { lokiDataSourceUid } from "../observability/dashboards";
 import { lokiPorts, lokiQueryService } from "./values";
 
 export const lokiDataSources = [

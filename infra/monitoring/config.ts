@@ -2,11 +2,10 @@
 // the sizing of kube-prometheus-stack. Thresholds are not here: they are the manual's numbers and
 // live with the alert definitions (infra/monitoring/alerts.ts).
 import { z } from "zod";
-import type { CapacityConfig } from "../capacity/config";
 import type { Environment } from "../platform/environment";
 import { int, storageQuantity } from "../platform/schema";
 import { modelQualityConfigSchema, modelQualityDefaults } from "./model-quality-config";
-import { backupFreshness, type BackupFreshness } from "../backups/schedule";
+import type { Contribution } from "../observability/contribution";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as inference_total");
 const jobName = z.string().regex(/^[a-zA-Z0-9_.-]{1,63}$/, "a Prometheus job name such as pneumonia-detector");
@@ -108,17 +107,22 @@ export type MonitoringSettings = z.infer<typeof monitoringConfigSchema>;
 export type DetectorMetrics = MonitoringSettings["detector"];
 export type BackupKind = (typeof backupKinds)[number];
 
+/** How often a backup kind runs and how old its last success may get: the backup alerts' limits. */
+export interface BackupFreshness {
+    /** The schedule's longest gap between two runs. */
+    intervalSeconds: number;
+    /** The gap plus the run's deadline: the latest an on-time run can finish. Past it, the run that should have succeeded has not. */
+    maxAgeSeconds: number;
+}
+
 /** The monitoring section as the alerts read it: the settings plus what other sections decide. */
 export interface MonitoringConfig extends MonitoringSettings {
     /** Per alerted backup kind, how often it runs and how old its last success may get (from backups.schedules). */
     backupFreshness: Partial<Record<BackupKind, BackupFreshness>>;
     /** The stack's capacity section (infra/capacity/config.ts): the forecast horizon. */
-    capacity?: CapacityConfig;
-}
-
-/** Completes the monitoring settings with the backup limits derived from the backup schedules. */
-export function monitoringConfig(settings: MonitoringSettings, backupSchedules: Record<BackupKind, string>): MonitoringConfig {
-    return { ...settings, backupFreshness: backupFreshness(backupSchedules, settings.backupKinds) };
+    capacity?: { forecastDays: number };
+    /** What the other capabilities hand to monitoring (infra/contributions.ts), rendered after its own. */
+    contributions: Contribution<MonitoringConfig>[];
 }
 
 export function monitoringDefaults(env: Environment): MonitoringSettings {

@@ -1,14 +1,11 @@
 // Grafana dashboards as data: the detector (the manual's business and technical metrics) and the
 // platform (MLflow, Postgres, backups). Queries read our recording rules, the metric contract and
 // kube-prometheus-stack's own metrics (cAdvisor, kube-state-metrics, kubelet, node-exporter).
-import { capacityDashboard } from "../capacity/dashboard";
-import { podLogsLink } from "../logging/dashboard";
-import { dashboard, type Dashboard, type PanelSpec } from "../observability/dashboards";
+import { dashboard, podLogsLink, type Dashboard, type PanelSpec } from "../observability/dashboards";
 import { objectives } from "../observability/objectives";
 import { slo } from "./alerts";
 import { percent } from "../observability/alerts";
 import type { MonitoringConfig } from "./config";
-import { modelDashboard } from "../detector/model-quality";
 import { latencyObjectiveSeconds } from "./recording";
 import { selector } from "../observability/rules";
 
@@ -212,8 +209,7 @@ export function dashboards(config: MonitoringConfig, appNamespace: string): Dash
     return [
         detectorDashboard(config, appNamespace),
         platformDashboard(config, appNamespace),
-        modelDashboard(config),
-        capacityDashboard(config, appNamespace),
+        ...config.contributions.flatMap((c) => c.dashboards?.(config, appNamespace) ?? []),
     ];
 }
 

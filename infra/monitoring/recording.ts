@@ -1,6 +1,5 @@
 // Recording rules: every alert and dashboard reads these pre-aggregated series, so an alert
 // evaluation never scans raw per-pod samples over long windows more than once per interval.
-import { capacityRecordingGroups } from "../capacity/forecasts";
 import { objectives, scalingTriggers } from "../observability/objectives";
 import type { MonitoringConfig } from "./config";
 import { selector, type RecordingRule, type RuleGroup } from "../observability/rules";
@@ -93,6 +92,6 @@ export function recordingGroups(config: MonitoringConfig): RuleGroup<RecordingRu
         { name: "pneumonia-detector", rules: [...latency, ...resources] },
         { name: "pneumonia-node", rules: disk },
         { name: "pneumonia-backups", rules: backups },
-        ...capacityRecordingGroups(config),
+        ...config.contributions.flatMap((c) => c.recordingRules?.(config) ?? []),
     ];
 }

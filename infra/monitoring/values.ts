@@ -3,7 +3,6 @@
 // kube-prometheus-stack-88.5.3); tests/infra/monitoring/values.test.ts re-checks each path
 // against a key list derived from that file, so a chart bump that drops a key fails the tests.
 import type * as pulumi from "@pulumi/pulumi";
-import { lokiDataSources } from "../logging/datasource";
 import type { MonitoringConfig } from "./config";
 
 export const kubePrometheusStack = {
@@ -50,7 +49,7 @@ export interface KubePrometheusStackValues {
         /** grafana chart (the dependency, 12.11.1) values.yaml: namespaced creates a Role, not a ClusterRole. */
         rbac: { namespaced: boolean };
         sidecar: { dashboards: { enabled: boolean; label: string; labelValue: string; searchNamespace: pulumi.Input<string>[] } };
-        additionalDataSources: typeof lokiDataSources;
+        additionalDataSources: Record<string, unknown>[];
     };
     prometheus: {
         prometheusSpec: {
@@ -117,7 +116,7 @@ export function kubePrometheusStackValues(args: ValuesArgs): KubePrometheusStack
             // through a Role. Searching ALL would need a ClusterRole reading every Secret in the cluster.
             rbac: { namespaced: true },
             sidecar: { dashboards: { enabled: true, ...labelPair(dashboardLabel), searchNamespace: [args.monitoringNamespace] } },
-            additionalDataSources: lokiDataSources,
+            additionalDataSources: config.contributions.flatMap((c) => c.dataSources ?? []),
         },
         prometheus: {
             prometheusSpec: {

@@ -79,3 +79,27 @@ export function dashboard(uid: string, title: string, rows: PanelSpec[][]): Dash
         },
     };
 }
+
+/** The Loki data source Grafana is provisioned with (infra/monitoring/values.ts, grafana.additionalDataSources). */
+export const lokiDataSourceUid = "loki";
+
+/**
+ * A Grafana data link from a metric series with a `pod` label to that pod's logs in Explore, over
+ * the panel's time range. Grafana interpolates `${__field.labels.pod}`, `${__from}` and `${__to}`
+ * in data link URLs (Grafana docs, "Data links": field and time range variables), so they stay
+ * unencoded between the encoded parts of Explore's `panes` parameter.
+ */
+export function podLogsLink(namespace: string, app: string): { title: string; url: string } {
+    const panes = encodeURIComponent(
+        JSON.stringify({
+            a: {
+                datasource: lokiDataSourceUid,
+                queries: [{ refId: "A", expr: `{namespace="${namespace}", app="${app}", pod="__POD__"}`, datasource: { type: "loki", uid: lokiDataSourceUid } }],
+                range: { from: "__FROM__", to: "__TO__" },
+            },
+        }),
+    );
+    // The placeholders survive encoding (letters and underscores) and become Grafana's variables.
+    const url = `/explore?schemaVersion=1&orgId=1&panes=${panes}`.replace("__POD__", "${__field.labels.pod}").replace("__FROM__", "${__from}").replace("__TO__", "${__to}");
+    return { title: "Logs of this pod", url };
+}

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { requireTool, runCommand, UsageError } from "../cli/command";
-import { docsConfig, runbookFiles, withAlertTable } from "../../infra/monitoring/docs";
+import { docsConfig, runbookFiles, withAlertTable } from "./docs";
 import { promtoolTestRules, shardedTestFiles } from "../../infra/monitoring/promtool";
 import { rulesYaml } from "../../infra/monitoring/rules";
 import { ruleTestSuite } from "../../infra/monitoring/scenarios";

@@ -8,7 +8,7 @@ import { environmentDefaults } from "../../infra/config";
 import { objectives, scalingTriggers, severities, severityClasses } from "../../infra/observability/objectives";
 import * as alerts from "../../infra/monitoring/alerts";
 import * as vocabulary from "../../infra/observability/alerts";
-import { docsConfig } from "../../infra/monitoring/docs";
+import { docsConfig } from "../../src/monitoring/docs";
 import { dashboards } from "../../infra/monitoring/dashboards";
 import { thresholds } from "../../src/health/checks";
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { alertDefinitions } from "../../../infra/monitoring/alerts";
-import { runbookFiles, withAlertTable } from "../../../infra/monitoring/docs";
+import { runbookFiles, withAlertTable } from "../../../src/monitoring/docs";
 import { rulesYaml } from "../../../infra/monitoring/rules";
 import { repoRoot, stackConfig, stacks } from "./helpers";
 

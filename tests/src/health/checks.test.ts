@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { fetchHttp, runHealthCheck, type CheckLine, type HealthSettings } from "../../../src/health/checks";
-import { docsConfig } from "../../../infra/monitoring/docs";
+import { docsConfig } from "../../../src/monitoring/docs";
 import { healthyScenario, replicaSet, startFakeServices, type FakeServices, type RawSeries, type Scenario } from "./fake-services";
 
 const settings: HealthSettings = {

@@ -1,11 +1,12 @@
 // Runbooks and the alert table of docs/monitoring.md, generated from the alert definitions so the
 // docs cannot drift from the rules (a test compares the files in the repo with this output).
-import { alertDefinitions } from "./alerts";
-import { type AlertDefinition, severityClasses } from "../observability/alerts";
-import { oneLine, runbookMarkdown } from "../observability/runbook";
-import { backupsDefaults } from "../backups/config";
-import { monitoringConfig, monitoringDefaults, type MonitoringConfig } from "./config";
-import { runbookPath } from "./rules";
+import { backupsDefaults } from "../../infra/backups/config";
+import { monitoringConfig } from "../../infra/contributions";
+import { alertDefinitions } from "../../infra/monitoring/alerts";
+import { monitoringDefaults, type MonitoringConfig } from "../../infra/monitoring/config";
+import { runbookPath } from "../../infra/monitoring/rules";
+import { severityClasses, type AlertDefinition } from "../../infra/observability/alerts";
+import { oneLine, runbookMarkdown } from "../../infra/observability/runbook";
 
 /** Docs describe the default metric contract; stacks that rename metrics change only the queries. */
 export const docsConfig: MonitoringConfig = monitoringConfig(monitoringDefaults("production"), backupsDefaults("production").schedules);

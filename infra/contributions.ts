@@ -1,0 +1,26 @@
+// What each capability hands to monitoring ({ alerts, recordingRules, dashboards, dataSources }),
+// in the order monitoring renders them after its own. Monitoring imports no capability: the
+// list reaches it inside its settings (MonitoringConfig.contributions), composed here.
+import { backupsObservability } from "./backups/observability";
+import type { BackupsConfig } from "./backups/config";
+import { backupFreshness } from "./backups/schedule";
+import type { CapacityConfig } from "./capacity/config";
+import { capacityObservability } from "./capacity/observability";
+import { detectorObservability } from "./detector/observability";
+import { edgeObservability } from "./edge/observability";
+import { loggingObservability } from "./logging/observability";
+import type { MonitoringConfig, MonitoringSettings } from "./monitoring/config";
+import type { Contribution } from "./observability/contribution";
+
+export const contributions: Contribution<MonitoringConfig>[] = [
+    backupsObservability,
+    loggingObservability,
+    edgeObservability,
+    detectorObservability,
+    capacityObservability,
+];
+
+/** Completes the monitoring settings with the backup limits its schedules set, the forecast horizon and the contributions. */
+export function monitoringConfig(settings: MonitoringSettings, backupSchedules: BackupsConfig["schedules"], capacity?: CapacityConfig): MonitoringConfig {
+    return { ...settings, backupFreshness: backupFreshness(backupSchedules, settings.backupKinds), ...(capacity ? { capacity } : {}), contributions };
+}
