@@ -7,18 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { backupJobNames } from "../backups/jobs";
 import { platformLabels } from "../platform/labels";
 import { trafficPolicy } from "../platform/network";
-
-/**
- * FairwindsOps' `vpa` chart: maintained, packages the upstream VPA 1.7.1 images and CRDs.
- * Every value below is a key of its values.yaml at 5.0.0 (tests/infra/capacity/fixtures/vpa-values-keys.json).
- */
-export const vpaChart = {
-    releaseName: "vpa",
-    chart: "vpa",
-    version: "5.0.0",
-    repo: "https://charts.fairwinds.com/stable",
-    appVersion: "1.7.1",
-} as const;
+import { helmRelease, vpaChart } from "../platform/charts";
 
 export function vpaValues(): Record<string, unknown> {
     const image = { tag: vpaChart.appVersion, pullPolicy: "IfNotPresent" };
@@ -63,16 +52,11 @@ export class RightSizing extends pulumi.ComponentResource {
         super("pneumonia:capacity:RightSizing", name, {}, opts);
         if (args.workloads.length === 0) throw new Error(`${name}: no workloads to size`);
         const child = { parent: this };
-        this.release = new k8s.helm.v3.Release(
+        this.release = helmRelease(
             name,
+            vpaChart,
             {
-                name: vpaChart.releaseName,
-                chart: vpaChart.chart,
-                version: vpaChart.version,
-                repositoryOpts: { repo: vpaChart.repo },
                 namespace: args.namespace,
-                createNamespace: false,
-                cleanupOnFail: true,
                 values: vpaValues(),
             },
             child,

@@ -11,13 +11,7 @@ import { objectives } from "../observability/objectives";
 import { platformLabels } from "../platform/labels";
 import { prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../platform/network";
 import type { EdgeSettings } from "./config";
-
-/** Envoy Gateway's Helm chart, published as an OCI artifact (gateway.envoyproxy.io/docs/install/install-helm). */
-export const envoyGatewayChart = {
-    releaseName: "envoy-gateway",
-    chart: "oci://docker.io/envoyproxy/gateway-helm",
-    version: "v1.9.0",
-} as const;
+import { envoyGatewayChart, helmRelease } from "../platform/charts";
 
 /** Names the gateway's objects share, so tests, the load balancer and the docs refer to the same things. */
 export const edgeNames = {
@@ -289,16 +283,12 @@ export class ApiGateway extends pulumi.ComponentResource {
         const child = { parent: this };
         const labels = platformLabels("edge", "edge", args.stack);
 
-        const release = new k8s.helm.v3.Release(
+        const release = helmRelease(
             name,
+            envoyGatewayChart,
             {
-                name: envoyGatewayChart.releaseName,
-                chart: envoyGatewayChart.chart,
-                version: envoyGatewayChart.version,
                 namespace: args.namespace,
-                createNamespace: false,
                 timeout: 600,
-                cleanupOnFail: true,
                 values: envoyGatewayValues(),
             },
             child,

@@ -14,16 +14,7 @@ import { awsApis, trafficPolicy } from "../platform/network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../platform/security";
 import type { EdgeSettings } from "./config";
 import { edgeNames, edgeTimeouts, envoyPorts } from "./gateway";
-
-/** The controller's chart (github.com/aws/eks-charts; source kubernetes-sigs/aws-load-balancer-controller helm/, tag v2.17.1). */
-export const loadBalancerControllerChart = {
-    releaseName: "aws-load-balancer-controller",
-    chart: "aws-load-balancer-controller",
-    version: "1.17.1",
-    repo: "https://aws.github.io/eks-charts",
-    serviceAccount: "aws-load-balancer-controller",
-    ingressClass: "alb",
-} as const;
+import { helmRelease, loadBalancerControllerChart } from "../platform/charts";
 
 /** TLS 1.3 and 1.2 with forward-secret AEAD ciphers only (ELB docs, "Security policies for your Application Load Balancer"). */
 export const tlsPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -305,17 +296,12 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
             },
             child,
         );
-        const controller = new k8s.helm.v3.Release(
+        const controller = helmRelease(
             `${name}-controller`,
+            loadBalancerControllerChart,
             {
-                name: loadBalancerControllerChart.releaseName,
-                chart: loadBalancerControllerChart.chart,
-                version: loadBalancerControllerChart.version,
-                repositoryOpts: { repo: loadBalancerControllerChart.repo },
                 namespace: args.namespace,
-                createNamespace: false,
                 timeout: 600,
-                cleanupOnFail: true,
                 values: loadBalancerControllerValues({ clusterName: args.cluster.name, region: args.region, vpcId: args.cluster.vpcId, roleArn: role.arn }),
             },
             child,

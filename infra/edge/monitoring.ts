@@ -14,29 +14,7 @@ import { dashboardLabel } from "../monitoring/values";
 import { certificateExpiryDays, edgeJobs, probeTargets, rejectedPerSecondBaseline, wafBlockedPerMinuteBaseline } from "./alerts";
 import { envoyPorts, envoyProxyPodLabels } from "./gateway";
 import { edgeClientRequestsRate } from "../logging/rules";
-
-/** prometheus-community/helm-charts, charts/prometheus-blackbox-exporter (tag prometheus-blackbox-exporter-11.17.2, app v0.28.0). */
-export const blackboxChart = {
-    releaseName: "edge-blackbox",
-    chart: "prometheus-blackbox-exporter",
-    version: "11.17.2",
-    repo: "https://prometheus-community.github.io/helm-charts",
-    port: 9115,
-} as const;
-
-/**
- * AWS WAF's counts live in CloudWatch (namespace AWS/WAFV2): prometheus-community/helm-charts,
- * charts/prometheus-cloudwatch-exporter (tag prometheus-cloudwatch-exporter-0.28.1, app 0.16.0)
- * brings BlockedRequests into Prometheus as aws_wafv2_blocked_requests_sum.
- */
-export const wafMetricsChart = {
-    releaseName: "edge-waf-metrics",
-    chart: "prometheus-cloudwatch-exporter",
-    version: "0.28.1",
-    repo: "https://prometheus-community.github.io/helm-charts",
-    serviceAccount: "edge-waf-metrics",
-    port: 9106,
-} as const;
+import { blackboxChart, helmRelease, wafMetricsChart } from "../platform/charts";
 
 /** The chart's pod labels (templates/deployment.yaml: app = chart name, release = release name). */
 export const wafMetricsPodLabels = { app: wafMetricsChart.chart, release: wafMetricsChart.releaseName } as const;
@@ -264,17 +242,12 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
         const child = { parent: this };
         const labels = platformLabels("edge-monitoring", "monitoring", args.stack);
 
-        const release = new k8s.helm.v3.Release(
+        const release = helmRelease(
             name,
+            blackboxChart,
             {
-                name: blackboxChart.releaseName,
-                chart: blackboxChart.chart,
-                version: blackboxChart.version,
-                repositoryOpts: { repo: blackboxChart.repo },
                 namespace: args.monitoringNamespace,
-                createNamespace: false,
                 timeout: 300,
-                cleanupOnFail: true,
                 values: blackboxValues(args.verifyPublicCertificate),
             },
             child,
@@ -352,17 +325,12 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
             },
             child,
         );
-        new k8s.helm.v3.Release(
+        helmRelease(
             `${name}-waf-metrics`,
+            wafMetricsChart,
             {
-                name: wafMetricsChart.releaseName,
-                chart: wafMetricsChart.chart,
-                version: wafMetricsChart.version,
-                repositoryOpts: { repo: wafMetricsChart.repo },
                 namespace: args.monitoringNamespace,
-                createNamespace: false,
                 timeout: 300,
-                cleanupOnFail: true,
                 values: wafMetricsValues(
                     waf.webAclName.apply((acl) => wafMetricsConfig(waf.region, acl)),
                     role.arn,

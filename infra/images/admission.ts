@@ -8,14 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { platformLabels } from "../platform/labels";
 import type { Environment } from "../platform/environment";
 import type { ImagesConfig } from "./config";
-
-export const policyController = {
-    chart: "policy-controller",
-    version: "0.10.6",
-    repo: "https://sigstore.github.io/helm-charts",
-    releaseName: "policy-controller",
-    namespace: "cosign-system",
-} as const;
+import { helmRelease, policyController } from "../platform/charts";
 
 /** The CRD's group/version the chart 0.10.6 serves (clusterimagepolicies.policy.sigstore.dev). */
 export const clusterImagePolicyApiVersion = "policy.sigstore.dev/v1beta1";
@@ -78,16 +71,12 @@ export class ImageAdmission extends pulumi.ComponentResource {
     constructor(name: string, args: ImageAdmissionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pneumonia:images:ImageAdmission", name, {}, opts);
         if (args.namespaces.length === 0) throw new Error(`${name}: no namespaces to admit images in`);
-        const release = new k8s.helm.v3.Release(
+        const release = helmRelease(
             name,
+            policyController,
             {
-                name: policyController.releaseName,
-                chart: policyController.chart,
-                version: policyController.version,
-                repositoryOpts: { repo: policyController.repo },
                 namespace: policyController.namespace,
                 createNamespace: true,
-                cleanupOnFail: true,
                 values: policyControllerValues(args),
             },
             { parent: this },

@@ -7,7 +7,8 @@
 // status_code "200" or "500" by dskit's instrument.ErrorCode).
 import type { AlertDefinition, Runbook } from "../observability/alerts";
 import { counterValues, gauge, series } from "../observability/series";
-import { agentNamespaceSuffix, alloyChart } from "./values";
+import { agentNamespaceSuffix } from "./values";
+import { alloyChart } from "../platform/charts";
 
 /** The agent's DaemonSet: the chart's fullname is the release name when it contains "alloy". */
 export const agentDaemonSet = alloyChart.releaseName;

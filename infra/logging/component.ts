@@ -13,21 +13,8 @@ import { agentConfig } from "./alloy";
 import type { LoggingConfig } from "./config";
 import { logsDashboard } from "./dashboard";
 import { lokiRulesYaml } from "./rules";
-import {
-    agentNamespaceSuffix,
-    agentPodLabels,
-    agentPort,
-    alloyChart,
-    alloyValues,
-    lokiChart,
-    lokiPodLabels,
-    lokiPorts,
-    lokiQueryService,
-    lokiRuleLabel,
-    lokiPushUrl,
-    lokiValues,
-    type LokiStorage,
-} from "./values";
+import { agentNamespaceSuffix, agentPodLabels, agentPort, alloyValues, lokiPodLabels, lokiPorts, lokiPushUrl, lokiQueryService, lokiRuleLabel, type LokiStorage, lokiValues } from "./values";
+import { alloyChart, helmRelease, lokiChart } from "../platform/charts";
 
 /** Where Loki keeps chunks and index: its own S3 bucket (AWS), or a bucket of the in-cluster store. */
 export type LogStore =
@@ -204,17 +191,12 @@ export class Logging extends pulumi.ComponentResource {
             );
         }
 
-        const lokiRelease = new k8s.helm.v3.Release(
+        const lokiRelease = helmRelease(
             `${name}-loki`,
+            lokiChart,
             {
-                name: lokiChart.releaseName,
-                chart: lokiChart.chart,
-                version: lokiChart.version,
-                repositoryOpts: { repo: lokiChart.repo },
                 namespace: ns,
-                createNamespace: false,
                 timeout: 900,
-                cleanupOnFail: true,
                 values: lokiValues({
                     config,
                     storage,
@@ -239,17 +221,12 @@ export class Logging extends pulumi.ComponentResource {
         );
         this.queryUrl = pulumi.output(`http://${lokiQueryService}.${ns}.svc.cluster.local:${lokiPorts.http}`);
 
-        new k8s.helm.v3.Release(
+        helmRelease(
             `${name}-agent`,
+            alloyChart,
             {
-                name: alloyChart.releaseName,
-                chart: alloyChart.chart,
-                version: alloyChart.version,
-                repositoryOpts: { repo: alloyChart.repo },
                 namespace: this.agentNamespace,
-                createNamespace: false,
                 timeout: 600,
-                cleanupOnFail: true,
                 values: alloyValues({
                     configuration: agentConfig({
                         config,

@@ -5,21 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { podLogsPath } from "./alloy";
 import type { LogClass, LoggingConfig } from "./config";
-
-/** The OSS Loki chart; Grafana moved it to grafana-community/helm-charts in March 2026 (the grafana/loki 7.x chart is for Enterprise Logs only). */
-export const lokiChart = {
-    releaseName: "loki",
-    chart: "loki",
-    version: "18.11.0",
-    repo: "https://grafana-community.github.io/helm-charts",
-} as const;
-
-export const alloyChart = {
-    releaseName: "logs-alloy",
-    chart: "alloy",
-    version: "1.11.1",
-    repo: "https://grafana.github.io/helm-charts",
-} as const;
+import { alloyChart, lokiChart } from "../platform/charts";
 
 /** Loki's HTTP port (loki.server.http_listen_port) and the ports its replicas talk to each other on. */
 export const lokiPorts = { http: 3100, grpc: 9095, memberlist: 7946 } as const;

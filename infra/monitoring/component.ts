@@ -14,7 +14,8 @@ import { alertmanagerYaml, missingReceivers, receiverSecretKeys, type ReceiverSe
 import type { MonitoringConfig } from "./config";
 import { dashboards } from "./dashboards";
 import { prometheusRuleSpecs } from "./rules";
-import { chartNames, dashboardLabel, kubePrometheusStack, kubePrometheusStackValues } from "./values";
+import { chartNames, dashboardLabel, kubePrometheusStackValues } from "./values";
+import { helmRelease, kubePrometheusStack } from "../platform/charts";
 
 /** Tag and multi-arch index digest, as published (the tag's digest recorded in several public manifests). */
 export const images = {
@@ -148,17 +149,12 @@ export class Monitoring extends pulumi.ComponentResource {
             child,
         );
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = helmRelease(
             name,
+            kubePrometheusStack,
             {
-                name: kubePrometheusStack.releaseName,
-                chart: kubePrometheusStack.chart,
-                version: kubePrometheusStack.version,
-                repositoryOpts: { repo: kubePrometheusStack.repo },
                 namespace: args.namespace,
-                createNamespace: false,
                 timeout: 900,
-                cleanupOnFail: true,
                 values: kubePrometheusStackValues({
                     config,
                     stack,

@@ -3,14 +3,8 @@
 // kube-prometheus-stack-88.5.3); tests/infra/monitoring/values.test.ts re-checks each path
 // against a key list derived from that file, so a chart bump that drops a key fails the tests.
 import type * as pulumi from "@pulumi/pulumi";
+import { kubePrometheusStack } from "../platform/charts";
 import type { MonitoringConfig } from "./config";
-
-export const kubePrometheusStack = {
-    releaseName: "kube-prometheus-stack",
-    chart: "kube-prometheus-stack",
-    version: "88.5.3",
-    repo: "https://prometheus-community.github.io/helm-charts",
-} as const;
 
 /** Names the chart derives from the release name (templates/_helpers.tpl, fullname = release name). */
 export const chartNames = {

@@ -8,15 +8,7 @@ import type { Environment } from "../platform/environment";
 import { platformLabels } from "../platform/labels";
 import { PlatformNamespace } from "../platform/namespace";
 import { trafficPolicy, type PortRule } from "../platform/network";
-
-export const argoRollouts = {
-    releaseName: "argo-rollouts",
-    chart: "argo-rollouts",
-    version: "2.41.0",
-    repo: "https://argoproj.github.io/argo-helm",
-    /** The chart's appVersion, pinned explicitly so a chart bump never changes the controller silently. */
-    controllerTag: "v1.9.0",
-} as const;
+import { argoRollouts, helmRelease } from "../platform/charts";
 
 /** Pod labels of the controller (templates/controller/deployment.yaml: selectorLabels + controller.component). */
 export const controllerPodLabels = { "app.kubernetes.io/name": argoRollouts.chart, "app.kubernetes.io/component": "rollouts-controller" } as const;
@@ -97,16 +89,11 @@ export class RolloutController extends pulumi.ComponentResource {
             ),
         ];
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = helmRelease(
             name,
+            argoRollouts,
             {
-                name: argoRollouts.releaseName,
-                chart: argoRollouts.chart,
-                version: argoRollouts.version,
-                repositoryOpts: { repo: argoRollouts.repo },
                 namespace: namespace.name,
-                createNamespace: false,
-                cleanupOnFail: true,
                 values: argoRolloutsValues(args.environment),
             },
             { ...child, dependsOn: [namespace, ...policies] },

@@ -4,7 +4,8 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sizedWorkloads, vpaChart, vpaValues } from "../../../infra/capacity/right-sizing";
+import { sizedWorkloads, vpaValues } from "../../../infra/capacity/right-sizing";
+import { vpaChart } from "../../../infra/platform/charts";
 import { planDrill } from "../../../src/dr/plan";
 import type { Plan } from "../../../src/plan/run";
 import { plan, resourcesOf, stacks } from "../../helpers/plan";

@@ -2,7 +2,8 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { accessLogPrefix, loadBalancerControllerChart, tlsPolicy } from "../../../infra/edge/load-balancer";
+import { accessLogPrefix, tlsPolicy } from "../../../infra/edge/load-balancer";
+import { loadBalancerControllerChart } from "../../../infra/platform/charts";
 import { loadStackConfig } from "../../../src/policy/config";
 import { pack } from "../../../src/policy/pack";
 import { checkResources, planResources } from "../../../src/policy/run";

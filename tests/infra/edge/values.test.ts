@@ -2,9 +2,12 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { envoyGatewayChart, envoyGatewayValues } from "../../../infra/edge/gateway";
-import { loadBalancerControllerChart, loadBalancerControllerValues } from "../../../infra/edge/load-balancer";
-import { blackboxChart, blackboxValues, wafMetricsChart, wafMetricsConfig, wafMetricsValues } from "../../../infra/edge/monitoring";
+import { envoyGatewayValues } from "../../../infra/edge/gateway";
+import { envoyGatewayChart } from "../../../infra/platform/charts";
+import { loadBalancerControllerValues } from "../../../infra/edge/load-balancer";
+import { loadBalancerControllerChart } from "../../../infra/platform/charts";
+import { blackboxValues, wafMetricsConfig, wafMetricsValues } from "../../../infra/edge/monitoring";
+import { blackboxChart, wafMetricsChart } from "../../../infra/platform/charts";
 
 interface KeyList {
     version: string;

@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoggingConfig } from "../../../infra/logging/config";
-import { alloyChart, alloyValues, classSelectors, lokiChart, lokiValues, retentionLimits } from "../../../infra/logging/values";
+import { alloyValues, classSelectors, lokiValues, retentionLimits } from "../../../infra/logging/values";
+import { alloyChart, lokiChart } from "../../../infra/platform/charts";
 import { stackConfig } from "../monitoring/helpers";
 
 interface KeyList {

@@ -3,7 +3,7 @@ import { statementMatches } from "../../helpers/s3-policy";
 import * as pulumi from "@pulumi/pulumi";
 import { alertDefinitions } from "../../../infra/monitoring/alerts";
 import { Monitoring, podSecurityExemption, snapshotTagKey, type MonitoringArgs } from "../../../infra/monitoring/component";
-import { kubePrometheusStack } from "../../../infra/monitoring/values";
+import { kubePrometheusStack } from "../../../infra/platform/charts";
 import { validateKubernetesObject } from "../../helpers/kubernetes-schema";
 import { declare, type Declared } from "./mocks";
 import { stackConfig } from "./helpers";

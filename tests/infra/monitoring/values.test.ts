@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { kubePrometheusStack, kubePrometheusStackValues } from "../../../infra/monitoring/values";
+import { kubePrometheusStackValues } from "../../../infra/monitoring/values";
+import { kubePrometheusStack } from "../../../infra/platform/charts";
 import { stackConfig } from "./helpers";
 
 interface KeyList {

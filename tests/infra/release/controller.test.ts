@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { argoRollouts, argoRolloutsValues, controllerPodLabels } from "../../../infra/release/controller";
+import { argoRolloutsValues, controllerPodLabels } from "../../../infra/release/controller";
+import { argoRollouts } from "../../../infra/platform/charts";
 import { at, plan, resource } from "../../helpers/plan";
 
 interface KeyList {
