@@ -1,5 +1,5 @@
 // The whole stack configuration, parsed once. Everything the program builds comes from a
-// `PlatformConfig`; components receive their slice of it and never read `pulumi.Config`.
+// `PlatformSettings`; components receive their slice of it and never read `pulumi.Config`.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsConfigSchema, backupsDefaults } from "./backups/config";
@@ -10,8 +10,8 @@ import { loggingConfigSchema, loggingDefaults } from "./logging/config";
 import { environments, type Environment } from "./platform/environment";
 import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
-import { monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
-import { monitoringConfig } from "./contributions";
+import { monitoringConfigSchema, monitoringDefaults, type MonitoringSettings } from "./monitoring/config";
+import { monitoringSettings } from "./contributions";
 import { releaseConfigSchema, releaseDefaults } from "./release/config";
 import { deepMerge, type DeepPartial } from "./platform/merge";
 import { awsRegion, hasDigest, oneOf } from "./platform/schema";
@@ -105,18 +105,20 @@ const platformSchema = z
         for (const [path, message] of imagesIssues({ ...c, builds })) issue(path, message);
     });
 
-export type PlatformSettings = z.infer<typeof platformSchema>;
+// Names, in every section: `XConfig` is the section as parsed (its schema's type), `XSettings` what
+// the program reads: the config completed with what other sections decide.
+export type PlatformConfig = z.infer<typeof platformSchema>;
 
-export interface PlatformConfig extends Omit<PlatformSettings, "edge"> {
+export interface PlatformSettings extends Omit<PlatformConfig, "edge"> {
     edge: EdgeSettings;
     /** The Pulumi stack name; equals `environment` except for DR drill stacks. */
     stack: string;
     secrets: PlatformSecrets;
-    monitoring: MonitoringConfig;
+    monitoring: MonitoringSettings;
 }
 
 /** Sizing per environment; the stack file only states what differs. */
-export function environmentDefaults(env: Environment): DeepPartial<PlatformSettings> {
+export function environmentDefaults(env: Environment): DeepPartial<PlatformConfig> {
     return {
         kubernetes: { appNamespace: "pneumonia", monitoringNamespace: "monitoring" },
         detector: detectorDefaults(env),
@@ -134,8 +136,8 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
     };
 }
 
-/** Parses raw stack config (already JSON-decoded, secrets excluded) into a `PlatformConfig`. */
-export function parsePlatformConfig(raw: Record<string, unknown>, stack: string, secrets: PlatformSecrets = {}): PlatformConfig {
+/** Parses raw stack config (already JSON-decoded, secrets excluded) into a `PlatformSettings`. */
+export function parsePlatformConfig(raw: Record<string, unknown>, stack: string, secrets: PlatformSecrets = {}): PlatformSettings {
     const env = raw.environment;
     if (typeof env !== "string" || !(environments as readonly string[]).includes(env)) {
         throw new ConfigError(`environment: expected one of ${environments.join(", ")}, got ${describeValue(env)}`);
@@ -149,7 +151,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     return {
         ...result.data,
         edge: result.data.edge as EdgeSettings,
-        monitoring: monitoringConfig(result.data.monitoring, result.data.backups.schedules, result.data.capacity),
+        monitoring: monitoringSettings(result.data.monitoring, result.data.backups.schedules, result.data.capacity),
         stack,
         secrets,
     };
@@ -207,7 +209,7 @@ interface ConfigInternals {
 }
 
 /** Reads the running stack's config. The only place in the program that touches `pulumi.Config`. */
-export function loadConfig(): PlatformConfig {
+export function loadConfig(): PlatformSettings {
     const project = pulumi.getProject();
     const prefix = `${project}:`;
     checkConfigKeys(

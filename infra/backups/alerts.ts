@@ -4,7 +4,7 @@
 import { durationOf, type AlertCase, type AlertDefinition, type Runbook } from "../observability/alerts";
 import { selector } from "../observability/rules";
 import { escalate } from "../observability/runbook";
-import type { BackupKind, MonitoringConfig } from "../monitoring/config";
+import type { BackupKind, MonitoringSettings } from "../monitoring/config";
 import { backupSeries } from "../monitoring/series";
 
 const kubectlApp = "kubectl -n pneumonia";
@@ -55,7 +55,7 @@ backupFailed: {
 },
 } satisfies Record<string, Runbook>;
 
-export function backupAlerts(config: MonitoringConfig): AlertDefinition[] {
+export function backupAlerts(config: MonitoringSettings): AlertDefinition[] {
     const backupKind = config.backupKinds[0];
     const backupLabels = { job: config.jobs.backups, kind: backupKind };
     const freshness = (kind: BackupKind) => {

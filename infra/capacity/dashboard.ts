@@ -2,13 +2,13 @@
 // at the 4-week trend, the triggers' windowed values against the manual's thresholds, backup growth,
 // and requests against p95 usage for the workloads the monthly review sizes.
 import { objectives, scalingTriggers } from "../observability/objectives";
-import type { MonitoringConfig } from "../monitoring/config";
+import type { MonitoringSettings } from "../monitoring/config";
 import { dashboard, type Dashboard, type PanelSpec } from "../observability/dashboards";
 import { selector } from "../observability/rules";
 import { backupSizeForecastRecord, crossingRecord, forecastDays } from "./forecasts";
 import { p95UsageQuery, recommendationMargin, requestQuery, sizedContainers, type ResourceName } from "./usage";
 
-export function capacityDashboard(config: MonitoringConfig, appNamespace: string): Dashboard {
+export function capacityDashboard(config: MonitoringSettings, appNamespace: string): Dashboard {
     const m = config.detector;
     const det = selector({ job: m.job });
     const horizon = forecastDays(config);

@@ -8,7 +8,7 @@
 // and `deriv(v[4w])` is that line's slope per second; both are meant for gauges
 // (https://prometheus.io/docs/prometheus/latest/querying/functions/#predict_linear, #deriv).
 import type { AlertDefinition, Duration, Runbook, Service } from "../observability/alerts";
-import type { MonitoringConfig } from "../monitoring/config";
+import type { MonitoringSettings } from "../monitoring/config";
 import { objectives, scalingTriggers } from "../observability/objectives";
 import { type RecordingRule, type RuleGroup, selector } from "../observability/rules";
 import { gauge, type InputSeries, series } from "../observability/series";
@@ -28,7 +28,7 @@ export const crossingRecord = "trigger:capacity_crossing_seconds:predict_linear4
 /** Each backup kind's size `capacity.forecastDays` ahead: the daily growth of the backup bucket. */
 export const backupSizeForecastRecord = "job_kind:pneumonia_backup_last_size_bytes:predict_linear4w";
 
-export function forecastDays(config: MonitoringConfig): number {
+export function forecastDays(config: MonitoringSettings): number {
     return config.capacity?.forecastDays ?? defaultForecastDays;
 }
 
@@ -69,7 +69,7 @@ const cumulative = (perStep: number[]) => {
     return perStep.map((v) => (total += v));
 };
 
-export function forecastTargets(config: MonitoringConfig): ForecastTarget[] {
+export function forecastTargets(config: MonitoringSettings): ForecastTarget[] {
     const m = config.detector;
     const det = selector({ job: m.job });
     const detectorLabels = { job: m.job, instance: "10.0.0.11:9090" };
@@ -169,7 +169,7 @@ function labelled(t: ForecastTarget): string {
     return `label_replace(\n${t.crossing},\n"trigger", ${JSON.stringify(t.trigger)}, "", "")`;
 }
 
-export function capacityRecordingGroups(config: MonitoringConfig): RuleGroup<RecordingRule>[] {
+export function capacityRecordingGroups(config: MonitoringSettings): RuleGroup<RecordingRule>[] {
     const backups = selector({ job: config.jobs.backups });
     return [
         {
@@ -221,7 +221,7 @@ function forecastRunbook(t: ForecastTarget): Runbook {
     };
 }
 
-export function capacityForecastAlerts(config: MonitoringConfig): AlertDefinition[] {
+export function capacityForecastAlerts(config: MonitoringSettings): AlertDefinition[] {
     const horizon = forecastDays(config);
     return forecastTargets(config).map((t) => {
         const labels = { ...t.labels, trigger: t.trigger };

@@ -4,7 +4,7 @@
 // 7-day baseline before it, and a drop of the mean confidence against the same baseline, and the
 // "model" dashboard (daily volume, positive rate, confidence distribution, model version).
 import type { AlertDefinition, Runbook } from "../observability/alerts";
-import type { MonitoringConfig } from "../monitoring/config";
+import type { MonitoringSettings } from "../monitoring/config";
 import type { Dashboard, PanelSpec } from "../observability/dashboards";
 import { dashboard } from "../observability/dashboards";
 import { objectives } from "../observability/objectives";
@@ -13,7 +13,7 @@ import { selector } from "../observability/rules";
 import { counterValues, type InputSeries, series } from "../observability/series";
 
 /** Metric names the model dashboard and alerts read (the dashboard test's allow-list). */
-export function modelQualityMetrics(config: MonitoringConfig): string[] {
+export function modelQualityMetrics(config: MonitoringSettings): string[] {
     const q = config.modelQuality;
     return [q.predictionTotal, q.modelInfo, ...["bucket", "sum", "count"].map((s) => `${q.predictionConfidence}_${s}`), ...Object.values(loadTestMetrics)];
 }
@@ -51,7 +51,7 @@ const runbooks = {
     },
 } satisfies Record<string, Runbook>;
 
-export function modelQualityAlerts(config: MonitoringConfig): AlertDefinition[] {
+export function modelQualityAlerts(config: MonitoringSettings): AlertDefinition[] {
     const q = config.modelQuality;
     const job = config.detector.job;
     const all = selector({ job });
@@ -120,7 +120,7 @@ export function modelQualityAlerts(config: MonitoringConfig): AlertDefinition[] 
 }
 
 /** The manual's daily inference volume and accuracy trends. */
-export function modelDashboard(config: MonitoringConfig): Dashboard {
+export function modelDashboard(config: MonitoringSettings): Dashboard {
     const q = config.modelQuality;
     const all = selector({ job: config.detector.job });
     const positive = selector({ job: config.detector.job, class: q.positiveClass });

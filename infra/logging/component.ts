@@ -7,7 +7,7 @@ import { ServiceAccountRole } from "../platform/irsa";
 import { platformLabels } from "../platform/labels";
 import { awsApis, prometheusPeer, trafficPolicy, type Peer, type PortRule } from "../platform/network";
 import { podSecurityExemption } from "../monitoring/component";
-import type { MonitoringConfig } from "../monitoring/config";
+import type { MonitoringSettings } from "../monitoring/config";
 import { dashboardLabel } from "../monitoring/values";
 import { agentConfig } from "./alloy";
 import type { LoggingConfig } from "./config";
@@ -34,7 +34,7 @@ export interface LoggingArgs {
     config: LoggingConfig;
     environment: string;
     /** For runbook links of the log-based alerts. */
-    monitoring: Pick<MonitoringConfig, "runbookBaseUrl">;
+    monitoring: Pick<MonitoringSettings, "runbookBaseUrl">;
     stack: string;
     /** The monitoring namespace, where Loki runs beside Grafana and Alertmanager. */
     namespace: string;

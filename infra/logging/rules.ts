@@ -4,7 +4,7 @@
 import { stringify } from "yaml";
 import type { AlertDefinition } from "../observability/alerts";
 import { runbookMarkdown } from "../observability/runbook";
-import type { MonitoringConfig } from "../monitoring/config";
+import type { MonitoringSettings } from "../monitoring/config";
 
 /** An alert like the metric ones, its `expr` a LogQL metric query compared with a threshold; tested by tests/infra/logging/rules.test.ts, not promtool. */
 export type LogAlertDefinition = Omit<AlertDefinition, "tests">;
@@ -113,7 +113,7 @@ export const accessRecordingRules = [
 export const edgeClientRequestsRate = accessRecordingRules[0].record;
 
 /** The rule groups Loki's ruler loads, one per service, with the labels Alertmanager routes on. */
-export function lokiRuleGroups(monitoring: Pick<MonitoringConfig, "runbookBaseUrl">) {
+export function lokiRuleGroups(monitoring: Pick<MonitoringSettings, "runbookBaseUrl">) {
     const definitions = logAlertDefinitions();
     const runbookUrl = (name: string) => (monitoring.runbookBaseUrl ? `${monitoring.runbookBaseUrl}/${logRunbookPath(name)}` : logRunbookPath(name));
     const services = [...new Set(definitions.map((d) => d.service))];
@@ -132,7 +132,7 @@ export function lokiRuleGroups(monitoring: Pick<MonitoringConfig, "runbookBaseUr
     }))];
 }
 
-export function lokiRulesYaml(monitoring: Pick<MonitoringConfig, "runbookBaseUrl">): string {
+export function lokiRulesYaml(monitoring: Pick<MonitoringSettings, "runbookBaseUrl">): string {
     return stringify({ groups: lokiRuleGroups(monitoring) }, { lineWidth: 0 });
 }
 

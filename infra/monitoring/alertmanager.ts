@@ -4,7 +4,7 @@
 import { stringify } from "yaml";
 import { severities, type Severity, severityClasses } from "../observability/alerts";
 import { receiverFor } from "../observability/runbook";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 
 export const receiverSecretKeys = ["pagerdutyRoutingKey", "slackWebhookUrl", "ticketWebhookUrl", "heartbeatUrl"] as const;
 export type ReceiverSecretKey = (typeof receiverSecretKeys)[number];
@@ -17,7 +17,7 @@ export type ReceiverSecrets = Partial<Record<ReceiverSecretKey, string>>;
  * `local` pages nobody and says nothing. `present` are the secret keys the stack config holds.
  */
 export function missingReceivers(
-    config: Pick<MonitoringConfig, "paged">,
+    config: Pick<MonitoringSettings, "paged">,
     environment: string,
     present: readonly string[],
     dryRun: boolean,
@@ -76,7 +76,7 @@ function slack(url: string | undefined, severity: Severity) {
     return [{ api_url: url, send_resolved: true, title, text: slackText }];
 }
 
-export function alertmanagerConfig(config: MonitoringConfig, secrets: ReceiverSecrets): Record<string, unknown> {
+export function alertmanagerConfig(config: MonitoringSettings, secrets: ReceiverSecrets): Record<string, unknown> {
     const pagerduty = (severity: "critical" | "error") =>
         secrets.pagerdutyRoutingKey
             ? [
@@ -153,11 +153,11 @@ export function alertmanagerConfig(config: MonitoringConfig, secrets: ReceiverSe
     };
 }
 
-export function alertmanagerYaml(config: MonitoringConfig, secrets: ReceiverSecrets): string {
+export function alertmanagerYaml(config: MonitoringSettings, secrets: ReceiverSecrets): string {
     return stringify(alertmanagerConfig(config, secrets), { lineWidth: 0 });
 }
 
 /** The rendered artifact: every receiver configured, every secret a placeholder. */
-export function alertmanagerArtifact(config: MonitoringConfig): string {
+export function alertmanagerArtifact(config: MonitoringSettings): string {
     return alertmanagerYaml(config, secretPlaceholders);
 }

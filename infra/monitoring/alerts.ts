@@ -5,7 +5,7 @@
 import { percent, durationSeconds, type AlertDefinition, type Duration, type Runbook } from "../observability/alerts";
 import { objectives, scalingTriggers } from "../observability/objectives";
 import { escalate } from "../observability/runbook";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 import { latencyObjectiveSeconds } from "./recording";
 import { selector } from "../observability/rules";
 import { detectorInstance, detectorTraffic, diskSeries, type TrafficPhase } from "./series";
@@ -213,7 +213,7 @@ const memoryCapacityRunbook = runbooks.capacity(`detector memory above ${memory.
 const latencyCapacityRunbook = runbooks.capacity(`average response time above ${latency.seconds} s over ${windowWords[latency.window]}`);
 const errorCapacityRunbook = runbooks.capacity(`error rate above ${percent(errorRate.ratio)} over ${windowWords[errorRate.window]}`);
 
-export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
+export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] {
     const m = config.detector;
     const det = selector({ job: m.job });
     const detectorLabels = { job: m.job };

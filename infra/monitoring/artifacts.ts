@@ -1,6 +1,6 @@
 // The files `npm run plan -- <stack> --out DIR` writes for monitoring: what promtool, amtool and
 // Grafana load, rendered from the same code as the cluster objects (secrets as placeholders).
-import type { PlatformConfig } from "../config";
+import type { PlatformSettings } from "../config";
 import { alertmanagerArtifact } from "./alertmanager";
 import { dashboards } from "./dashboards";
 import { rulesYaml } from "./rules";
@@ -11,7 +11,7 @@ export interface Artifact {
     content: string;
 }
 
-export function monitoringArtifacts(config: Pick<PlatformConfig, "monitoring" | "kubernetes">): Artifact[] {
+export function monitoringArtifacts(config: Pick<PlatformSettings, "monitoring" | "kubernetes">): Artifact[] {
     return [
         { path: "prometheus/rules.yaml", content: rulesYaml(config.monitoring) },
         { path: "alertmanager/alertmanager.yaml", content: alertmanagerArtifact(config.monitoring) },

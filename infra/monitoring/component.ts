@@ -11,7 +11,7 @@ import { serviceTrustPolicy } from "../platform/service-trust";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../platform/security";
 import { disruptionBudget } from "../platform/workload";
 import { alertmanagerYaml, missingReceivers, receiverSecretKeys, type ReceiverSecretKey, type ReceiverSecrets } from "./alertmanager";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 import { dashboards } from "./dashboards";
 import { prometheusRuleSpecs } from "./rules";
 import { chartNames, dashboardLabel, kubePrometheusStackValues } from "./values";
@@ -40,7 +40,7 @@ export const podSecurityExemption = "pneumonia.io/pod-security-exemption";
 export const snapshotTagKey = "pneumonia.io/metrics-snapshots";
 
 export interface MonitoringArgs {
-    config: MonitoringConfig;
+    config: MonitoringSettings;
     environment: Environment;
     stack: string;
     /** The monitoring namespace (Pod Security restricted, default deny). */

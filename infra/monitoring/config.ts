@@ -103,8 +103,8 @@ export const monitoringConfigSchema = z
             ctx.addIssue({ code: "custom", path: ["backupKinds"], message: "each kind once" });
         }
     });
-export type MonitoringSettings = z.infer<typeof monitoringConfigSchema>;
-export type DetectorMetrics = MonitoringSettings["detector"];
+export type MonitoringConfig = z.infer<typeof monitoringConfigSchema>;
+export type DetectorMetrics = MonitoringConfig["detector"];
 export type BackupKind = (typeof backupKinds)[number];
 
 /** How often a backup kind runs and how old its last success may get: the backup alerts' limits. */
@@ -116,16 +116,16 @@ export interface BackupFreshness {
 }
 
 /** The monitoring section as the alerts read it: the settings plus what other sections decide. */
-export interface MonitoringConfig extends MonitoringSettings {
+export interface MonitoringSettings extends MonitoringConfig {
     /** Per alerted backup kind, how often it runs and how old its last success may get (from backups.schedules). */
     backupFreshness: Partial<Record<BackupKind, BackupFreshness>>;
     /** The stack's capacity section (infra/capacity/config.ts): the forecast horizon. */
     capacity?: { forecastDays: number };
     /** What the other capabilities hand to monitoring (infra/contributions.ts), rendered after its own. */
-    contributions: Contribution<MonitoringConfig>[];
+    contributions: Contribution<MonitoringSettings>[];
 }
 
-export function monitoringDefaults(env: Environment): MonitoringSettings {
+export function monitoringDefaults(env: Environment): MonitoringConfig {
     return {
         retention: env === "production" ? "30d" : "7d",
         paged: env === "production",

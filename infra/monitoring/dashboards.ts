@@ -5,7 +5,7 @@ import { dashboard, podLogsLink, type Dashboard, type PanelSpec } from "../obser
 import { objectives } from "../observability/objectives";
 import { slo } from "./alerts";
 import { percent } from "../observability/alerts";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 import { latencyObjectiveSeconds } from "./recording";
 import { selector } from "../observability/rules";
 
@@ -24,7 +24,7 @@ function againstLimit(namespace: string, container: string, resource: "cpu" | "m
     return `${usage}\n/\nsum by (pod) (kube_pod_container_resource_limits${selector({ namespace, container, resource })})`;
 }
 
-function backupPanels(config: MonitoringConfig): PanelSpec[] {
+function backupPanels(config: MonitoringSettings): PanelSpec[] {
     const backups = selector({ job: config.jobs.backups });
     return [
         {
@@ -50,7 +50,7 @@ function backupPanels(config: MonitoringConfig): PanelSpec[] {
     ];
 }
 
-export function detectorDashboard(config: MonitoringConfig, appNamespace: string): Dashboard {
+export function detectorDashboard(config: MonitoringSettings, appNamespace: string): Dashboard {
     const m = config.detector;
     const det = selector({ job: m.job });
     const d = m.inferenceDuration;
@@ -155,7 +155,7 @@ export function detectorDashboard(config: MonitoringConfig, appNamespace: string
     ]);
 }
 
-export function platformDashboard(config: MonitoringConfig, appNamespace: string): Dashboard {
+export function platformDashboard(config: MonitoringSettings, appNamespace: string): Dashboard {
     const restarts = (container: string) =>
         `sum by (pod) (increase(kube_pod_container_status_restarts_total${selector({ namespace: appNamespace, container })}[1h]))`;
     return dashboard("pneumonia-platform", "Pneumonia platform: MLflow, Postgres, backups", [
@@ -205,7 +205,7 @@ export function platformDashboard(config: MonitoringConfig, appNamespace: string
     ]);
 }
 
-export function dashboards(config: MonitoringConfig, appNamespace: string): Dashboard[] {
+export function dashboards(config: MonitoringSettings, appNamespace: string): Dashboard[] {
     return [
         detectorDashboard(config, appNamespace),
         platformDashboard(config, appNamespace),

@@ -1,3 +1,3 @@
 export { Monitoring, type MonitoringArgs } from "./component";
 export { monitoringArtifacts, type Artifact } from "./artifacts";
-export { monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./config";
+export { monitoringConfigSchema, monitoringDefaults, type MonitoringSettings } from "./config";

@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { stringify } from "yaml";
 import { alertDefinitions } from "./alerts";
 import { type AlertCase, type AlertDefinition, type Duration, durationSeconds } from "../observability/alerts";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 import { alertRule } from "./rules";
 import type { InputSeries } from "../observability/series";
 
@@ -34,7 +34,7 @@ function expand(template: string, labels: Record<string, string>): string {
 
 /** The alerts named `alertname` that fire with `labels`, one per severity in `firing`. */
 export function expectedAlerts(
-    config: MonitoringConfig,
+    config: MonitoringSettings,
     definitions: AlertDefinition[],
     alertname: string,
     firing: readonly string[],
@@ -51,7 +51,7 @@ export function expectedAlerts(
     });
 }
 
-function caseTest(config: MonitoringConfig, definitions: AlertDefinition[], def: AlertDefinition, c: AlertCase): PromtoolTest {
+function caseTest(config: MonitoringSettings, definitions: AlertDefinition[], def: AlertDefinition, c: AlertCase): PromtoolTest {
     return {
         name: `${def.name} (${def.severity}): ${c.title}`,
         interval: c.interval,
@@ -61,7 +61,7 @@ function caseTest(config: MonitoringConfig, definitions: AlertDefinition[], def:
 }
 
 /** Every definition's cases, grouped by interval because promtool has one evaluation interval per file. */
-export function definitionTests(config: MonitoringConfig): Map<Duration, PromtoolTest[]> {
+export function definitionTests(config: MonitoringSettings): Map<Duration, PromtoolTest[]> {
     const definitions = alertDefinitions(config);
     const byInterval = new Map<Duration, PromtoolTest[]>();
     for (const def of definitions) {

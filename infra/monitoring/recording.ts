@@ -1,7 +1,7 @@
 // Recording rules: every alert and dashboard reads these pre-aggregated series, so an alert
 // evaluation never scans raw per-pod samples over long windows more than once per interval.
 import { objectives, scalingTriggers } from "../observability/objectives";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 import { selector, type RecordingRule, type RuleGroup } from "../observability/rules";
 
 /** The windows the SLO burn-rate alerts and the scaling triggers look through. */
@@ -28,7 +28,7 @@ export function leMatcher(bound: number): string {
     return `le=~"${spellings.map((s) => s.replace(".", "\\\\.")).join("|")}"`;
 }
 
-export function recordingGroups(config: MonitoringConfig): RuleGroup<RecordingRule>[] {
+export function recordingGroups(config: MonitoringSettings): RuleGroup<RecordingRule>[] {
     const m = config.detector;
     const det = selector({ job: m.job });
     const rate = (metric: string, window: string, extra = "") =>

@@ -3,7 +3,7 @@
 import { stringify } from "yaml";
 import { alertDefinitions } from "./alerts";
 import { type AlertDefinition, durationSeconds, severities, type Severity } from "../observability/alerts";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 import { recordingGroups } from "./recording";
 import { type RecordingRule, type RuleGroup } from "../observability/rules";
 
@@ -21,7 +21,7 @@ export function runbookPath(alertName: string): string {
     return `docs/runbooks/${alertName}.md`;
 }
 
-export function runbookUrl(config: MonitoringConfig, alertName: string): string {
+export function runbookUrl(config: MonitoringSettings, alertName: string): string {
     return config.runbookBaseUrl ? `${config.runbookBaseUrl}/${runbookPath(alertName)}` : runbookPath(alertName);
 }
 
@@ -53,7 +53,7 @@ export function checkDefinitions(definitions: AlertDefinition[]): void {
     }
 }
 
-export function alertRule(config: MonitoringConfig, def: AlertDefinition): AlertRule {
+export function alertRule(config: MonitoringSettings, def: AlertDefinition): AlertRule {
     return {
         alert: def.name,
         expr: def.expr,
@@ -65,7 +65,7 @@ export function alertRule(config: MonitoringConfig, def: AlertDefinition): Alert
 }
 
 /** The group of each service: its recording rules, then its alerts, most severe first. */
-export function ruleGroups(config: MonitoringConfig): RuleGroup<Rule>[] {
+export function ruleGroups(config: MonitoringSettings): RuleGroup<Rule>[] {
     const definitions = alertDefinitions(config);
     checkDefinitions(definitions);
     const groups: RuleGroup<Rule>[] = recordingGroups(config);
@@ -83,11 +83,11 @@ export function ruleGroups(config: MonitoringConfig): RuleGroup<Rule>[] {
 }
 
 /** All rule groups as one file, as `promtool check rules` and Prometheus' rule_files load it. */
-export function rulesYaml(config: MonitoringConfig): string {
+export function rulesYaml(config: MonitoringSettings): string {
     return stringify({ groups: ruleGroups(config) }, { lineWidth: 0 });
 }
 
 /** One PrometheusRule spec per rule group, named after it. */
-export function prometheusRuleSpecs(config: MonitoringConfig): Array<{ name: string; spec: { groups: RuleGroup<Rule>[] } }> {
+export function prometheusRuleSpecs(config: MonitoringSettings): Array<{ name: string; spec: { groups: RuleGroup<Rule>[] } }> {
     return ruleGroups(config).map((group) => ({ name: group.name, spec: { groups: [group] } }));
 }

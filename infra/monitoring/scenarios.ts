@@ -2,7 +2,7 @@
 // every series a healthy stack exposes, with one thing changed at a time.
 import { alertDefinitions } from "./alerts";
 import { type Duration, severities, type Severity } from "../observability/alerts";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 import { definitionTests, expectedAlerts, type AlertRuleTest, type PromtoolTest } from "./promtool";
 import { backupSeries, detectorTraffic, diskSeries, type TrafficPhase } from "./series";
 import { gauge, type InputSeries, upSeries } from "../observability/series";
@@ -22,7 +22,7 @@ const requests = 2000;
 /** 1 failure in 2000 (0.05 %), 0.3 s per request: well inside every objective. */
 const healthyTraffic = (steps: number): TrafficPhase => ({ steps, requestsPerStep: requests, errorRatio: 0.0005 });
 
-function platformSeries(config: MonitoringConfig, h: PlatformHistory): InputSeries[] {
+function platformSeries(config: MonitoringSettings, h: PlatformHistory): InputSeries[] {
     const steps = h.detectorUp.reduce((n, p) => n + p.steps, 0);
     const constant = (value: number) => [{ steps, value }];
     return [
@@ -54,22 +54,22 @@ function healthyThen(minutes: number, changeMinutes: number, change: Partial<Pla
     };
 }
 
-function alertNames(config: MonitoringConfig, of: readonly Severity[] = severities): string[] {
+function alertNames(config: MonitoringSettings, of: readonly Severity[] = severities): string[] {
     return [...new Set(alertDefinitions(config).filter((d) => of.includes(d.severity)).map((d) => d.name))];
 }
 
-function nothingFires(config: MonitoringConfig, at: Duration[], of: readonly Severity[]): AlertRuleTest[] {
+function nothingFires(config: MonitoringSettings, at: Duration[], of: readonly Severity[]): AlertRuleTest[] {
     return at.flatMap((eval_time) => alertNames(config, of).map((alertname) => ({ eval_time, alertname, exp_alerts: [] })));
 }
 
-function fires(config: MonitoringConfig, at: Duration, alertname: string, severity: Severity, labels: Record<string, string>): AlertRuleTest {
+function fires(config: MonitoringSettings, at: Duration, alertname: string, severity: Severity, labels: Record<string, string>): AlertRuleTest {
     return { eval_time: at, alertname, exp_alerts: expectedAlerts(config, alertDefinitions(config), alertname, [severity], labels) };
 }
 
 const paging = ["critical", "high"] as const;
 
 /** The scenarios; the healthy prefix gives every window real history. Steps count samples, not minutes. */
-export function scenarioTests(config: MonitoringConfig): PromtoolTest[] {
+export function scenarioTests(config: MonitoringSettings): PromtoolTest[] {
     const detector = { job: config.detector.job };
     const test = (name: string, history: PlatformHistory, checks: AlertRuleTest[], interval: Duration = "1m"): PromtoolTest => ({
         name: `scenario: ${name}`,
@@ -110,7 +110,7 @@ export function scenarioTests(config: MonitoringConfig): PromtoolTest[] {
 }
 
 /** The whole rule test suite: every alert's own cases and the scenarios, by evaluation interval. */
-export function ruleTestSuite(config: MonitoringConfig): Map<Duration, PromtoolTest[]> {
+export function ruleTestSuite(config: MonitoringSettings): Map<Duration, PromtoolTest[]> {
     const suite = definitionTests(config);
     for (const t of scenarioTests(config)) suite.set(t.interval, [...(suite.get(t.interval) ?? []), t]);
     return suite;

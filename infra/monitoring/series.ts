@@ -1,6 +1,6 @@
 // Synthetic metric histories of the platform's own series (detector traffic, node disks, backup
 // freshness) in promtool's input_series notation, for the alert cases of monitoring's rules.
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 import { counterValues, gauge, series, type InputSeries, type Phase } from "../observability/series";
 
 /** Detector traffic during one stretch: requests per step, the failed share, and how long requests take. */
@@ -17,7 +17,7 @@ export const testBuckets = ["0.5", "1.0", "1.5", "2.0", "5.0", "+Inf"];
 
 export const detectorInstance = "10.0.0.11:9090";
 
-export function detectorTraffic(config: MonitoringConfig, phases: TrafficPhase[], instance = detectorInstance): InputSeries[] {
+export function detectorTraffic(config: MonitoringSettings, phases: TrafficPhase[], instance = detectorInstance): InputSeries[] {
     const m = config.detector;
     const labels = { job: m.job, instance };
     const latencyOf = (p: TrafficPhase) => p.latency ?? [{ seconds: 0.3, share: 1 }];
@@ -42,7 +42,7 @@ export function detectorTraffic(config: MonitoringConfig, phases: TrafficPhase[]
 }
 
 /** Node filesystem with the given free share, 100 GiB in size. */
-export function diskSeries(config: MonitoringConfig, phases: Array<{ steps: number; freeRatio: number }>): InputSeries[] {
+export function diskSeries(config: MonitoringSettings, phases: Array<{ steps: number; freeRatio: number }>): InputSeries[] {
     const size = 100 * 2 ** 30;
     const labels = { job: config.jobs.nodeExporter, instance: "node-a", mountpoint: "/", fstype: "ext4", device: "/dev/nvme0n1p1" };
     return [
@@ -53,7 +53,7 @@ export function diskSeries(config: MonitoringConfig, phases: Array<{ steps: numb
 
 /** Backup freshness gauges as the Pushgateway exposes them (honorLabels keeps job and kind). */
 export function backupSeries(
-    config: MonitoringConfig,
+    config: MonitoringSettings,
     kind: string,
     outcome: "success" | "failure",
     phases: Phase[],

@@ -4,7 +4,7 @@
 // against a key list derived from that file, so a chart bump that drops a key fails the tests.
 import type * as pulumi from "@pulumi/pulumi";
 import { kubePrometheusStack } from "../platform/charts";
-import type { MonitoringConfig } from "./config";
+import type { MonitoringSettings } from "./config";
 
 /** Names the chart derives from the release name (templates/_helpers.tpl, fullname = release name). */
 export const chartNames = {
@@ -74,7 +74,7 @@ export interface KubePrometheusStackValues {
 }
 
 export interface ValuesArgs {
-    config: MonitoringConfig;
+    config: MonitoringSettings;
     stack: string;
     environment: string;
     alertmanagerSecret: string;

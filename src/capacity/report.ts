@@ -3,7 +3,7 @@
 // 4-week trend crosses it. Queries are the capacity dashboard's and the forecast rules' own.
 import { forecastTargets, type ForecastTarget } from "../../infra/capacity/forecasts";
 import { p95UsageQuery, recommendationMargin, requestQuery, sizedContainers, type ResourceName } from "../../infra/capacity/usage";
-import type { MonitoringConfig } from "../../infra/monitoring/config";
+import type { MonitoringSettings } from "../../infra/monitoring/config";
 
 export interface Sample {
     labels: Record<string, string>;
@@ -62,7 +62,7 @@ function seriesName(t: ForecastTarget, labels: Record<string, string>): string {
     return t.trigger === "volume" ? `${labels.namespace}/${labels.persistentvolumeclaim}` : labels.job;
 }
 
-export async function capacityReport(query: Query, monitoring: MonitoringConfig, appNamespace: string, horizonDays: number, now: number): Promise<CapacityReport> {
+export async function capacityReport(query: Query, monitoring: MonitoringSettings, appNamespace: string, horizonDays: number, now: number): Promise<CapacityReport> {
     const sizing: SizingRow[] = [];
     for (const workload of sizedContainers) {
         for (const resource of ["cpu", "memory"] as const) {

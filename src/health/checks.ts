@@ -2,7 +2,7 @@
 // must be, and pass or fail. Endpoints are plain HTTP (port-forwarded or in-cluster), so the same
 // checks run against a deployed stack and against the fake services of the tests.
 import { objectives } from "../../infra/observability/objectives";
-import type { DetectorMetrics, MonitoringConfig } from "../../infra/monitoring/config";
+import type { DetectorMetrics, MonitoringSettings } from "../../infra/monitoring/config";
 
 export interface HealthEndpoints {
     detector: string;
@@ -18,7 +18,7 @@ export interface HealthSettings {
     /** The backup runner's Pushgateway job label. */
     backupsJob: string;
     /** Each kind it pushes and how old its last success may be: the limits BackupStale alerts on. */
-    backupFreshness: MonitoringConfig["backupFreshness"];
+    backupFreshness: MonitoringSettings["backupFreshness"];
     /** Deployments that must have every desired replica available. */
     deployments: readonly string[];
     /** Argo Rollouts that must have every desired replica ready. */

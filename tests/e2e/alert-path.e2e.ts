@@ -25,7 +25,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { parsePlatformConfig } from "../../infra/config";
-import type { MonitoringConfig } from "../../infra/monitoring/config";
+import type { MonitoringSettings } from "../../infra/monitoring/config";
 import { alertmanagerArtifact } from "../../infra/monitoring/alertmanager";
 import { receiverFor } from "../../infra/observability/runbook";
 import { runbookUrl } from "../../infra/monitoring/rules";
@@ -131,7 +131,7 @@ async function activeAlerts(prometheus: Daemon): Promise<Array<{ labels: Record<
  * What healthy neighbours expose: the postgres exporter's pg_up, and on the Pushgateway each backup
  * kind's last success an hour ago, with the job and kind labels the backup runner pushes.
  */
-function neighbours(monitoring: MonitoringConfig): () => string {
+function neighbours(monitoring: MonitoringSettings): () => string {
     return () =>
         [
             "# TYPE pg_up gauge",

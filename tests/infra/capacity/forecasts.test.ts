@@ -18,7 +18,7 @@ import {
 import { scalingTriggers } from "../../../infra/observability/objectives";
 import { alertmanagerArtifact } from "../../../infra/monitoring/alertmanager";
 import { receiverFor } from "../../../infra/observability/runbook";
-import type { MonitoringConfig } from "../../../infra/monitoring/config";
+import type { MonitoringSettings } from "../../../infra/monitoring/config";
 import { definitionTests, promtoolTestFile, runTool } from "../../../infra/monitoring/promtool";
 import { rulesYaml } from "../../../infra/monitoring/rules";
 import { series } from "../../../infra/observability/series";
@@ -46,7 +46,7 @@ describe("capacity: forecast rules (promtool)", () => {
     before(() => (dir = scratchDir("capacity-forecasts")));
     after(() => dir.remove());
 
-    const run = async (rulesConfig: MonitoringConfig, file: string, tests: unknown[]) => {
+    const run = async (rulesConfig: MonitoringSettings, file: string, tests: unknown[]) => {
         writeFileSync(join(dir.path, `${file}-rules.yaml`), rulesYaml(rulesConfig));
         writeFileSync(join(dir.path, `${file}.yaml`), stringify({ rule_files: [`${file}-rules.yaml`], evaluation_interval: historyStep, tests }, { lineWidth: 0 }));
         return runTool("promtool", ["test", "rules", `${file}.yaml`], dir.path);
@@ -115,7 +115,7 @@ describe("capacity: forecast rules (promtool)", () => {
     });
 
     it("the forecast alerts follow capacity.forecastDays: a crossing in 14 days is quiet with a 10-day horizon", async () => {
-        const shortHorizon: MonitoringConfig = { ...config, capacity: { forecastDays: 10 } };
+        const shortHorizon: MonitoringSettings = { ...config, capacity: { forecastDays: 10 } };
         const names = new Set(capacityForecastAlerts(shortHorizon).map((d) => d.name));
         const tests = (definitionTests(shortHorizon).get(historyStep) ?? [])
             .filter((t) => names.has(t.alert_rule_test[0].alertname) && t.name.includes("in 14 days"))

@@ -7,7 +7,7 @@ import { dashboardExpressions, dashboards } from "../../../infra/monitoring/dash
 import { modelQualityMetrics } from "../../../infra/detector/model-quality";
 import { runTool } from "../../../infra/monitoring/promtool";
 import { recordingGroups } from "../../../infra/monitoring/recording";
-import type { MonitoringConfig } from "../../../infra/monitoring/config";
+import type { MonitoringSettings } from "../../../infra/monitoring/config";
 import { scratchDir, stackConfig, stacks } from "./helpers";
 
 /** kube-prometheus-stack metrics the dashboards may use: cAdvisor, kube-state-metrics, kubelet. */
@@ -24,7 +24,7 @@ const kubePrometheusStackMetrics = [
     "kubelet_volume_stats_capacity_bytes",
 ];
 
-function allowedMetrics(config: MonitoringConfig): Set<string> {
+function allowedMetrics(config: MonitoringSettings): Set<string> {
     const m = config.detector;
     return new Set([
         ...kubePrometheusStackMetrics,

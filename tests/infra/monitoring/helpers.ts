@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { environments, parsePlatformConfig, type PlatformConfig } from "../../../infra/config";
+import { environments, parsePlatformConfig, type PlatformSettings } from "../../../infra/config";
 
 export const repoRoot = join(__dirname, "..", "..", "..");
 const project = "pneumonia-platform";
 
 /** The stack's config as the program parses it, from Pulumi.<stack>.yaml (secrets left out). */
-export function stackConfig(stack: string): PlatformConfig {
+export function stackConfig(stack: string): PlatformSettings {
     const file = parse(readFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
     const raw: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(file.config ?? {})) {
