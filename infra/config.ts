@@ -69,7 +69,7 @@ const platformSchema = z
         /** AWS environments: the monthly budget and where its notifications go (infra/capacity/config.ts). */
         cost: costConfigSchema.optional(),
         images: imagesConfigSchema,
-        /** A DR drill stack of `drill.source` (infra/drill.ts): destroyable, and beside its source. */
+        /** A DR drill stack of `drill.source` (infra/backups/drill.ts): destroyable, and beside its source. */
         drill: drillSchema.optional(),
         edge: edgeConfigSchema,
         release: releaseConfigSchema,

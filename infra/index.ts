@@ -32,7 +32,7 @@ export = async () => {
     const config = loadConfig();
     const { environment, stack, kubernetes: cluster } = config;
     const production = environment === "production";
-    // A DR drill stack (infra/drill.ts) is destroyed at its end and shares its source's cluster.
+    // A DR drill stack (infra/backups/drill.ts) is destroyed at its end and shares its source's cluster.
     const drill = config.drill !== undefined;
     const protect = production && !drill;
     const tags = { project: "pneumonia-platform", environment, stack, "managed-by": "pulumi" };

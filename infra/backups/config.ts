@@ -1,6 +1,6 @@
 // Backup settings: bucket retention and protection, job schedules, the runner image, and the
 // restore a DR drill stack performs before MLflow starts. Only the zod pieces are defined here;
-// infra/config.ts composes this section under `backups`; shared pieces come from infra/util/schema.ts.
+// infra/config.ts composes this section under `backups`; shared pieces come from infra/platform/schema.ts.
 import { z } from "zod";
 import type { Environment } from "../platform/environment";
 import { awsRegion, imageReference, imageTag, int } from "../platform/schema";

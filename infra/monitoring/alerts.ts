@@ -1,7 +1,7 @@
 // The alerts: one typed definition per alert rule, the single source of truth for the
 // PrometheusRule objects, the promtool tests, the runbooks and the alert table in the docs.
 // Thresholds, scaling triggers and severities are the operations manual's numbers, imported from
-// infra/manual.ts; the promtool cases sit just above and just under them.
+// infra/observability/objectives.ts; the promtool cases sit just above and just under them.
 import { percent, durationSeconds, type AlertDefinition, type Duration, type Runbook } from "../observability/alerts";
 import { objectives, scalingTriggers } from "../observability/objectives";
 import { escalate } from "../observability/runbook";

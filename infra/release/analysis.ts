@@ -1,5 +1,5 @@
 // The canary's analysis: what Argo Rollouts measures on the canary pods, against the manual's
-// thresholds (infra/manual.ts), while a release moves through its traffic steps. One definition per
+// thresholds (infra/observability/objectives.ts), while a release moves through its traffic steps. One definition per
 // metric gives both the AnalysisTemplate (Prometheus provider, success condition in Argo's expr
 // language) and the equivalent PromQL comparison promtool evaluates against synthetic series.
 //

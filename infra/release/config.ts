@@ -1,6 +1,6 @@
 // Release settings: the canary's traffic steps and how long its analysis watches a release, the
 // staging load test that gates promotion, and whether the next release is a hotfix. The watch
-// minutes and the load-test shape default to the manual's (infra/manual.ts); staging and local
+// minutes and the load-test shape default to the manual's (infra/observability/objectives.ts); staging and local
 // run the same steps faster. infra/config.ts composes this section under `release`.
 import { z } from "zod";
 import type { Environment } from "../platform/environment";

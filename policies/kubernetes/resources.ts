@@ -12,7 +12,7 @@ export const kubernetesResources = workloadPolicy(
         severity: "high",
         framework: kubeLinter("unset-cpu-requirements", "unset-memory-requirements"),
         remediationSteps:
-            "Set resources.requests and resources.limits for cpu and memory on every container and init container; the CPU and memory alerts (limits in infra/manual.ts) are computed against them.",
+            "Set resources.requests and resources.limits for cpu and memory on every container and init container; the CPU and memory alerts (limits in infra/observability/objectives.ts) are computed against them.",
     },
     {},
     (workload, report) => {

@@ -1,4 +1,4 @@
-// The quarterly DR test of the manual, automated: a drill stack (infra/drill.ts) from the source
+// The quarterly DR test of the manual, automated: a drill stack (infra/backups/drill.ts) from the source
 // stack's config, restored from its latest backups, checked, timed against the RTOs, reported,
 // destroyed.
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -40,7 +40,7 @@ export interface HttpResponse {
 }
 export type HttpGet = (url: string) => Promise<HttpResponse>;
 
-/** The manual's numbers (Monitoring and Alerting, Daily Checklist), from infra/manual.ts. */
+/** The manual's numbers (Monitoring and Alerting, Daily Checklist), from infra/observability/objectives.ts. */
 export const thresholds = {
     errorRate: objectives.errorRate,
     latencySeconds: objectives.latencySeconds,

@@ -49,7 +49,7 @@ export function stackSettings(stack: string, window: string): { settings: Health
             backupsJob: config.monitoring.jobs.backups,
             backupFreshness: config.monitoring.backupFreshness,
             deployments: ["mlflow"],
-            // The detector is an Argo Rollout (infra/components/detector.ts).
+            // The detector is an Argo Rollout (infra/detector/component.ts).
             rollouts: ["detector"],
             window,
         },

@@ -49,7 +49,7 @@ async function bench(runs: number): Promise<void> {
 
 runCommand(
     {
-        invocation: "tsx infra/monitoring/cli.ts",
+        invocation: "tsx src/monitoring/cli.ts",
         positionals: "docs | bench [runs]",
         summary: "docs: rewrites docs/runbooks/*.md and the alert table of docs/monitoring.md from the alert definitions. bench: times promtool's test of every rule (docs/benchmarks.md).",
         options: {},

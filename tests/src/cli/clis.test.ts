@@ -15,7 +15,7 @@ const clis: Record<string, string> = {
     sbom: "scripts/sbom.ts",
     "security-scan": "scripts/security-scan.ts",
     "docs:policies": "scripts/policy-docs.ts",
-    "monitoring:docs": "infra/monitoring/cli.ts",
+    "monitoring:docs": "src/monitoring/cli.ts",
     "bench:plan": "scripts/bench-plan.ts",
     "bench:policy": "scripts/bench-policy.ts",
 };

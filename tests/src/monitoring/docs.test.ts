@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { alertDefinitions } from "../../../infra/monitoring/alerts";
 import { runbookFiles, withAlertTable } from "../../../src/monitoring/docs";
 import { rulesYaml } from "../../../infra/monitoring/rules";
-import { repoRoot, stackConfig, stacks } from "./helpers";
+import { repoRoot, stackConfig, stacks } from "../../infra/monitoring/helpers";
 
 describe("monitoring: runbooks and docs", () => {
     for (const stack of stacks) {

@@ -3,9 +3,9 @@ import { execFile } from "node:child_process";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
-import { healthProbeArgs, SmokeCheck, smokeCheckImage, smokeCheckPodLabels, type SmokeCheckArgs } from "../../infra/release/smoke-check";
-import { validateKubernetesObject } from "../helpers/kubernetes-schema";
-import { at, plan, resourcesOf, stacks } from "../helpers/plan";
+import { healthProbeArgs, SmokeCheck, smokeCheckImage, smokeCheckPodLabels, type SmokeCheckArgs } from "../../../infra/release/smoke-check";
+import { validateKubernetesObject } from "../../helpers/kubernetes-schema";
+import { at, plan, resourcesOf, stacks } from "../../helpers/plan";
 
 interface Registered {
     type: string;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { at, plan, resource, stacks } from "../../helpers/plan";
 
-describe("infra/components/mlflow", () => {
+describe("infra/mlflow/component", () => {
     for (const stack of stacks) {
         describe(stack, () => {
             it("serves on 5000 with Postgres as backend store and proxied S3 artifacts", async () => {

@@ -1,4 +1,5 @@
 // npm run bench:backup -- [size in MiB, default 256]
+// Beside the tests because it runs on their harness (the throw-away PostgreSQL, the S3 stand-in).
 // Generates a database of that size on a throw-away PostgreSQL 15, then measures the runner (bundled
 // by esbuild and run by node with the image's NODE_OPTIONS, as the image runs it) doing db-dump (to moto_server) against plain
 // `pg_dump -Fc`, and db-restore against plain `pg_restore` from a local file, each plain tool timed
@@ -7,11 +8,11 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, closeSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fillDatabase, pgBinDir, type PostgresServer } from "../tests/helpers/postgres";
+import { fillDatabase, pgBinDir, type PostgresServer } from "../helpers/postgres";
 import { buildSync } from "esbuild";
-import { recoveryTimeObjectives } from "../infra/observability/objectives";
-import { runnerNodeOptions } from "../src/backup/settings";
-import { collect, repoRoot, spawnWithEnv, startServers, type CliResult } from "../tests/src/backup/harness";
+import { recoveryTimeObjectives } from "../../infra/observability/objectives";
+import { runnerNodeOptions } from "../../src/backup/settings";
+import { collect, repoRoot, spawnWithEnv, startServers, type CliResult } from "../src/backup/harness";
 
 const sizeMiB = Number(process.argv[2] ?? 256);
 if (!Number.isInteger(sizeMiB) || sizeMiB < 16) {

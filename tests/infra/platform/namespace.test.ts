@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { at, plan, resourcesOf, stacks } from "../../helpers/plan";
 
-describe("infra/components/namespace", () => {
+describe("infra/platform/namespace", () => {
     for (const stack of stacks) {
         it(`${stack}: both namespaces enforce Pod Security "restricted" and deny by default`, async () => {
             const p = await plan(stack);

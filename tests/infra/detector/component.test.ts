@@ -3,7 +3,7 @@ import { at, plan, resource, stacks } from "../../helpers/plan";
 
 const deploymentOf = async (stack: string) => resource(await plan(stack), "kubernetes:argoproj.io/v1alpha1:Rollout", "detector").inputs;
 
-describe("infra/components/detector", () => {
+describe("infra/detector/component", () => {
     for (const stack of stacks) {
         describe(stack, () => {
             it("serves /health probes on port 8000 and exposes metrics on 9090", async () => {

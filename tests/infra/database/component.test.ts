@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { at, plan, resource, resourcesOf } from "../../helpers/plan";
 
-describe("infra/components/database", () => {
+describe("infra/database/component", () => {
     describe("production: RDS", () => {
         it("is Multi-AZ, KMS-encrypted, backed up, protected and private", async () => {
             const db = resource(await plan("production"), "aws:rds/instance:Instance", "database").inputs;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { at, plan, resource, resourcesOf } from "../../helpers/plan";
 
-describe("infra/components/storage", () => {
+describe("infra/object-store/component", () => {
     for (const stack of ["staging", "production"]) {
         describe(`${stack}: S3`, () => {
             for (const bucket of ["artifacts", "backups"]) {

@@ -1,16 +1,16 @@
-// The manual's numbers have one home, infra/manual.ts: the alerts, the dashboards, the health
+// The manual's numbers have one home, infra/observability/objectives.ts: the alerts, the dashboards, the health
 // check and the config defaults read them from there. These cases hold each consumer to it, and
 // keep the config sections free of an import circle with infra/config.ts.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { environmentDefaults } from "../../infra/config";
-import { objectives, scalingTriggers, severities, severityClasses } from "../../infra/observability/objectives";
-import * as alerts from "../../infra/monitoring/alerts";
-import * as vocabulary from "../../infra/observability/alerts";
-import { docsConfig } from "../../src/monitoring/docs";
-import { dashboards } from "../../infra/monitoring/dashboards";
-import { thresholds } from "../../src/health/checks";
+import { environmentDefaults } from "../../../infra/config";
+import { objectives, scalingTriggers, severities, severityClasses } from "../../../infra/observability/objectives";
+import * as alerts from "../../../infra/monitoring/alerts";
+import * as vocabulary from "../../../infra/observability/alerts";
+import { docsConfig } from "../../../src/monitoring/docs";
+import { dashboards } from "../../../infra/monitoring/dashboards";
+import { thresholds } from "../../../src/health/checks";
 
 const config = docsConfig;
 const definitions = alerts.alertDefinitions(config);
@@ -18,7 +18,7 @@ const byName = (name: string) => definitions.find((d) => d.name === name)!;
 /** The number an alert compares against: the last literal of its expression. */
 const threshold = (name: string) => Number(/([\d.]+)\s*$/.exec(byName(name).expr)![1]);
 
-describe("infra/manual.ts, the one source of the manual's numbers", () => {
+describe("infra/observability/objectives.ts, the one source of the manual's numbers", () => {
     it("the alerts fire at the manual's limits", () => {
         assert.equal(threshold("DetectorErrorRateHigh"), objectives.errorRate);
         assert.equal(threshold("DetectorLatencyHigh"), objectives.latencySeconds);
@@ -72,7 +72,7 @@ describe("infra/manual.ts, the one source of the manual's numbers", () => {
 
     it("the config sections do not import infra/config.ts, which composes them", () => {
         for (const file of ["infra/monitoring/config.ts", "infra/backups/config.ts"]) {
-            const source = fs.readFileSync(path.resolve(__dirname, "../..", file), "utf8");
+            const source = fs.readFileSync(path.resolve(__dirname, "../../..", file), "utf8");
             const imports = [...source.matchAll(/from "([^"]+)"/g)].map((m) => path.resolve(path.dirname(file), m[1]!));
             assert.ok(!imports.includes(path.resolve("infra/config")), `${file} imports infra/config.ts`);
         }

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../../infra/config";
 import { modelDashboard, modelQualityAlerts } from "../../../infra/detector/model-quality";
-import { stackConfig } from "./helpers";
+import { stackConfig } from "../monitoring/helpers";
 
 describe("monitoring: model quality", () => {
     const config = stackConfig("production").monitoring;
