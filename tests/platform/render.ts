@@ -93,6 +93,8 @@ export interface RenderedPlatform {
     pods(): PodTemplate[];
     /** Whether `kind` (in `apiVersion`'s group) is namespaced, by the built-in list and the rendered CRDs' scope. */
     namespaced(apiVersion: string, kind: string): boolean;
+    /** The API versions the charts were rendered for (built-in plus the platform's CRDs). */
+    apiVersions: string[];
 }
 
 const cacheRoot = path.join(repoRoot, "node_modules", ".cache", "platform-render");
@@ -405,25 +407,53 @@ async function build(stack: string): Promise<RenderedPlatform> {
         const scope = crdScopes.get(`${apiVersion.includes("/") ? apiVersion.split("/")[0] : ""}/${kind}`);
         return scope ? scope === "Namespaced" : !clusterScopedKinds.has(kind);
     };
-    const charts: RenderedObject[] = releases.flatMap((release) =>
-        renderRelease(release, apiVersions).map((rendered) => {
-            const object = structuredClone(rendered);
-            if (!object.metadata.namespace && namespaced(object.apiVersion, object.kind)) object.metadata.namespace = release.namespace;
-            return { source: `chart:${release.name}` as const, object };
-        }),
-    );
+    const charts = releases.flatMap((release) => releaseObjects(release, apiVersions, namespaced));
     for (const { object } of project) {
         if (!object.metadata.namespace && namespaced(object.apiVersion, object.kind)) object.metadata.namespace = "default";
     }
-    const objects = [...project, ...charts];
+    return platformOf(stack, [...project, ...charts], { plan: p, releases, namespaced, apiVersions });
+}
+
+function releaseObjects(release: HelmRelease, apiVersions: string[], namespaced: RenderedPlatform["namespaced"]): RenderedObject[] {
+    return renderRelease(release, apiVersions).map((rendered) => {
+        const object = structuredClone(rendered);
+        if (!object.metadata.namespace && namespaced(object.apiVersion, object.kind)) object.metadata.namespace = release.namespace;
+        return { source: `chart:${release.name}`, object };
+    });
+}
+
+/**
+ * The platform with one release rendered from other values (`change` gets a copy of the project's):
+ * how a test shows that a check fails on what the chart renders for a known-bad value.
+ */
+export function withReleaseValues(platform: RenderedPlatform, releaseName: string, change: (values: Record<string, any>) => void): RenderedPlatform {
+    const release = platform.releases.find((r) => r.name === releaseName);
+    if (!release) throw new RenderError(`${platform.stack}: no Helm release ${releaseName}`);
+    const values = structuredClone(release.values);
+    change(values);
+    const changed = { ...release, values };
+    const objects = [
+        ...platform.objects.filter((o) => o.source !== `chart:${releaseName}`),
+        ...releaseObjects(changed, platform.apiVersions, platform.namespaced),
+    ];
+    return platformOf(platform.stack, objects, { ...platform, releases: platform.releases.map((r) => (r === release ? changed : r)) });
+}
+
+/** A platform of the given objects: what renderPlatform returns, and what tests build to prove a check fails. */
+export function platformOf(
+    stack: string,
+    objects: RenderedObject[],
+    context: Partial<Pick<RenderedPlatform, "plan" | "releases" | "namespaced" | "apiVersions">> = {},
+): RenderedPlatform {
     let pods: PodTemplate[] | undefined;
     return {
         stack,
-        plan: p,
-        releases,
+        plan: context.plan ?? { project: "", stack, resources: [], outputs: {}, config: {} },
+        releases: context.releases ?? [],
         objects,
         byKind: (kind, namespace) => objects.filter((o) => o.object.kind === kind && (namespace === undefined || o.object.metadata.namespace === namespace)),
         pods: () => (pods ??= podsOf(objects)),
-        namespaced,
+        namespaced: context.namespaced ?? ((_apiVersion, kind) => !clusterScopedKinds.has(kind)),
+        apiVersions: context.apiVersions ?? [],
     };
 }
