@@ -10,6 +10,7 @@ import { checkPodSecurity } from "./pod-security";
 import { checkReferences } from "./references";
 import { renderPlatform, RenderError, type RenderedPlatform } from "./render";
 import { checkSchemas } from "./schemas";
+import { checkWafDimensions } from "./waf-metrics";
 
 export interface CheckSection {
     name: string;
@@ -53,6 +54,10 @@ export const platformChecks: PlatformCheck[] = [
             : "no image-signature admission in this stack";
         return { name: "image signatures", summary, findings: denied };
     },
+    (platform) => {
+        const { acls, findings } = checkWafDimensions(platform);
+        return { name: "waf metrics", summary: acls.length ? `WebACL dimension ${acls.join(", ")}` : "no web ACL in this stack", findings };
+    },
 ];
 
 export interface PlatformReport {
@@ -89,7 +94,7 @@ export const checkPlatformCommand: CommandSpec<{ json: { type: "boolean"; descri
     invocation: "npm run --silent check:platform --",
     positionals: "<stack>...",
     summary:
-        "Renders the stack as a cluster would run it (the plan's objects and every Helm release from its pinned chart) and checks it whole: schemas, references, Pod Security, image signatures.",
+        "Renders the stack as a cluster would run it (the plan's objects and every Helm release from its pinned chart) and checks it whole: schemas, references, Pod Security, image signatures, WAF metrics.",
     minPositionals: 1,
     options: { json: { type: "boolean", description: "print the reports as one JSON document" } },
     notes: [`Stacks: ${stacks.join(", ")}. Chart archives are read from ../shared/charts (or PLATFORM_CHARTS_DIR); exit 1 on any finding.`],
