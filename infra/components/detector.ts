@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DetectorConfig, Environment } from "../config";
 import type { DetectorMetrics } from "../monitoring/config";
 import { analysisTemplate, canaryHashArg, canaryMetrics } from "../release/analysis";
-import type { CanaryConfig } from "../release/config";
+import { canaryMaxSurge, type CanaryConfig } from "../release/config";
 import { platformLabels, selectorLabels } from "./labels";
 import { prometheusPeer, trafficPolicy, type Peer } from "./network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "./security";
@@ -172,7 +172,7 @@ export class Detector extends pulumi.ComponentResource {
                         canary: {
                             // Never below serving capacity: canary pods are added before stable ones go.
                             maxUnavailable: 0,
-                            maxSurge: 1,
+                            maxSurge: canaryMaxSurge,
                             // Argo points this Service's selector at the newest ReplicaSet; `detector` keeps selecting both.
                             canaryService: canaryServiceName,
                             analysis: {
