@@ -30,6 +30,7 @@ export const edgeNames = {
     clientKeysSecret: "edge-client-keys",
     predictRoute: "detector-predict",
     healthRoute: "detector-health",
+    publicHealthRoute: "detector-health-public",
     redirectRoute: "https-redirect",
     callerPolicy: "detector-callers",
 } as const;
@@ -114,6 +115,26 @@ export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
     const gatewayRef = (sectionName: string) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", name: edgeNames.gateway, sectionName });
     const detector = { group: "", kind: "Service", name: args.detectorService, namespace: args.appNamespace, port: args.detectorPort };
     const route = (name: string) => ({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name });
+    // GET /health without a key, on two virtual hosts: Envoy Gateway builds one per route hostname and Envoy
+    // answers a Host from its exact virtual host only, so the public host (which holds /predict) needs its own
+    // /health for callers and the blackbox probe; the route without hostnames answers requests by address
+    // (the ALB's health checks, in-cluster probes). tests/platform/routes.test.ts checks every such call.
+    const healthRoute = (name: string, hostnames?: string[]): Manifest => ({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: meta(name),
+        spec: {
+            parentRefs: [gatewayRef("https")],
+            ...(hostnames ? { hostnames } : {}),
+            rules: [
+                {
+                    matches: [{ path: { type: "Exact", value: "/health" }, method: "GET" }],
+                    backendRefs: [detector],
+                    timeouts: { request: `${edgeTimeouts.backendSeconds}s` },
+                },
+            ],
+        },
+    });
     return [
         {
             apiVersion: "gateway.envoyproxy.io/v1alpha1",
@@ -195,21 +216,8 @@ export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
                 ],
             },
         },
-        {
-            apiVersion: "gateway.networking.k8s.io/v1",
-            kind: "HTTPRoute",
-            metadata: meta(edgeNames.healthRoute),
-            spec: {
-                parentRefs: [gatewayRef("https")],
-                rules: [
-                    {
-                        matches: [{ path: { type: "Exact", value: "/health" }, method: "GET" }],
-                        backendRefs: [detector],
-                        timeouts: { request: `${edgeTimeouts.backendSeconds}s` },
-                    },
-                ],
-            },
-        },
+        healthRoute(edgeNames.healthRoute),
+        healthRoute(edgeNames.publicHealthRoute, [config.host]),
         {
             apiVersion: "gateway.networking.k8s.io/v1",
             kind: "HTTPRoute",
