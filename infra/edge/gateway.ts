@@ -286,6 +286,16 @@ export interface ApiGatewayArgs {
  * (client, key name) and kept as secrets; changing them touches only the keys Secret, which
  * Envoy Gateway reloads, so no detector pod restarts to add, rotate or revoke a caller.
  */
+/** The Kubernetes API server as pods reach it: EKS on 443, kind on 6443 (address unknown in advance). */
+const kubernetesApi: PortRule[] = [{ port: 443 }, { port: 6443 }];
+
+/**
+ * Pod labels of gateway-helm's certgen Job (templates/certgen.yaml, v1.9.0): a pre-install/pre-upgrade
+ * hook with backoffLimit 1 that creates the control plane's TLS Secrets through the API server; the
+ * release fails if it cannot reach it.
+ */
+export const certgenPodLabels = { app: "certgen" } as const;
+
 export class ApiGateway extends pulumi.ComponentResource {
     /** Each caller's API key by client id, for handing over: `pulumi stack output edgeClientKeys --show-secrets`. */
     public readonly clientKeys: pulumi.Output<Record<string, string>>;
@@ -297,6 +307,17 @@ export class ApiGateway extends pulumi.ComponentResource {
         const child = { parent: this };
         const labels = platformLabels("edge", "edge", args.stack);
 
+        // Before the release: its pre-install hook runs in this namespace's default deny.
+        const certgenPolicy = trafficPolicy(
+            "envoy-gateway-certgen",
+            {
+                namespace: args.namespace,
+                labels,
+                podSelector: certgenPodLabels,
+                egress: kubernetesApi,
+            },
+            child,
+        );
         const release = new k8s.helm.v3.Release(
             name,
             {
@@ -309,7 +330,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                 cleanupOnFail: true,
                 values: envoyGatewayValues(),
             },
-            child,
+            { ...child, dependsOn: [certgenPolicy] },
         );
         const afterCrds = { parent: this, dependsOn: [release] };
 
@@ -378,7 +399,6 @@ export class ApiGateway extends pulumi.ComponentResource {
     private networkPolicies(args: ApiGatewayArgs): void {
         const child = { parent: this };
         const labels = platformLabels("edge", "edge", args.stack);
-        const kubernetesApi: PortRule[] = [{ port: 443 }, { port: 6443 }];
         const proxies: Peer = { pods: envoyProxyPodLabels };
         const controller: Peer = { pods: envoyGatewayPodLabels };
         trafficPolicy(
