@@ -1,15 +1,16 @@
 // Routes: every probe target and every documented client call (method, host, path, header) is
 // answered by the rule the Gateway API's matching picks as Envoy Gateway v1.9.0 programs Envoy
 // (src/platform-check/routes.ts cites the sources): /health without a key, /predict with one;
-// anything else is refused. Requests come from the stack itself: its public URL (stack output
-// edgeUrl), its blackbox Probe targets, the ALB Ingress's health-check path, and the calls the
-// README documents.
+// anything else is refused. Requests come from the rendered stack itself (tests/platform/render.ts):
+// its public URL (stack output edgeUrl), its blackbox Probe targets, the ALB Ingress's health-check
+// path, and the calls the README documents.
 import { strict as assert } from "node:assert";
 import { credentialHeaders, edgeNames, envoyPorts } from "../../infra/edge/gateway";
 import { edgeNamespace } from "../../infra/edge";
-import { planObjects, type KubernetesObject } from "../../src/platform-check/objects";
+import type { KubernetesObject } from "../../src/platform-check/objects";
 import { answer, type HttpRequest, type RouteAnswer } from "../../src/platform-check/routes";
-import { plan, stacks } from "../helpers/plan";
+import { stacks } from "../helpers/plan";
+import { renderPlatform } from "./render";
 
 const gateway = { namespace: edgeNamespace, name: edgeNames.gateway };
 const key = { [credentialHeaders.apiKey]: "k" };
@@ -124,9 +125,9 @@ describe("platform: routes at the edge gateway", () => {
 
     for (const stack of stacks) {
         it(`answers every probe and documented call, and nothing else (${stack})`, async () => {
-            const p = await plan(stack);
-            const objects = planObjects(p);
-            const publicUrl = p.outputs.edgeUrl as string;
+            const platform = await renderPlatform(stack);
+            const objects = platform.objects.map((o) => o.object as KubernetesObject);
+            const publicUrl = platform.plan.outputs.edgeUrl as string;
             assert.match(publicUrl, /^https:\/\//);
             const { needed, refused } = callsOf(stack, objects, publicUrl);
             const failures = [...needed, ...refused].flatMap((call) => check(objects, call) ?? []);
