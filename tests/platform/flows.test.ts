@@ -108,6 +108,10 @@ describe("platform: flows the architecture needs", function () {
     for (const stack of stacks) {
         it(`allows every needed flow (${stack})`, async () => {
             const network = platformNetwork(await renderPlatform(stack));
+            // The table the architecture needs; each line must have found its endpoints in the rendered stack.
+            const lines = [/^DNS$/, /^Kubernetes API$/, /^scrape /, /^probe /, /^Envoy → detector$/, /^detector → MLflow$/, /^database client → Postgres$/, /^MLflow → object store$/, /^backup → object store$/, /^backup → Pushgateway$/, /^Alloy → /, /^Grafana → .*prometheus/, /^Grafana → .*loki/, /^Loki ruler → .*prometheus/, /^Loki ruler → .*alertmanager/];
+            if (stack !== "local") lines.push(/^client → ALB → Envoy$/, /^admission webhook /, /^AWS APIs/);
+            assert.deepEqual(lines.filter((line) => !network.flows.some((f) => line.test(f.what))).map(String), []);
             const e = evaluator(network);
             const refused = network.flows.flatMap((f) => {
                 const verdict = e.evaluate(f);

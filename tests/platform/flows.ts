@@ -127,10 +127,12 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
         return { pods: selected, port: servicePort.targetPort ?? servicePort.port };
     };
     /** The pods and port behind an in-cluster URL (http://<service>.<namespace>.svc[.cluster.local]:<port>/…). */
-    const url = (text: string): { pods: Endpoint[]; port: number | string } => {
+    /** The pods and port behind an in-cluster URL: http://<service>[.<namespace>[.svc[.cluster.local]]][:port]/… */
+    const url = (text: string, defaultNamespace?: string): { pods: Endpoint[]; port: number | string } => {
         const u = new URL(text);
-        const [name, namespace] = u.hostname.split(".");
-        return service(namespace!, name!, Number(u.port || (u.protocol === "https:" ? 443 : 80)));
+        const [name, namespace = defaultNamespace] = u.hostname.split(".");
+        if (!namespace) throw new Error(`${text}: no namespace to resolve it in`);
+        return service(namespace, name!, Number(u.port || (u.protocol === "https:" ? 443 : 80)));
     };
     const byLabels = (namespace: string, labels: Record<string, string>) => pods.filter((p) => p.namespace === namespace && labelsMatch(labels, p.labels));
     const one = (what: string, found: Endpoint[]) => {
@@ -255,11 +257,16 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
             .filter((o) => (o.kind === "ConfigMap" || o.kind === "Secret") && predicate(o))
             .map((o) => JSON.stringify((o as any).data ?? (o as any).stringData ?? {}))
             .join("\n");
-    const urlsIn = (text: string) => [...new Set([...text.matchAll(/https?:\/\/[a-z0-9.-]+\.svc(?:\.cluster\.local)?:\d+/g)].map((m) => m[0]))];
+    // In-cluster URLs only: a bare Service name, <service>.<namespace>, or the .svc forms.
+    const urlsIn = (text: string) =>
+        [...new Set([...text.matchAll(/https?:\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)?(?:\.svc(?:\.cluster\.local)?)?)(?::\d+)?(?=[/"\\]|$)/g)].map((m) => m[0]))];
     const alloy = pods.filter((p) => p.labels["app.kubernetes.io/name"] === "alloy");
     for (const u of urlsIn(configText((o) => o.metadata.namespace === (alloy[0] as any)?.namespace))) add(`Alloy → ${u}`, alloy, url(u).pods, url(u).port);
     const grafana = one("Grafana", pods.filter((p) => p.labels["app.kubernetes.io/name"] === "grafana" && !p.hook));
-    for (const u of urlsIn(configText((o) => o.metadata.labels?.grafana_datasource !== undefined))) add(`Grafana → ${u}`, grafana, url(u).pods, url(u).port);
+    const grafanaNamespace = (grafana[0] as { namespace: string }).namespace;
+    const datasources = urlsIn(configText((o) => o.metadata.labels?.grafana_datasource !== undefined));
+    if (!datasources.length) throw new Error(`${stack}: no Grafana data source URL found`);
+    for (const u of datasources) add(`Grafana → ${u}`, grafana, url(u, grafanaNamespace).pods, url(u, grafanaNamespace).port);
     const ruler = pods.filter((p) => p.labels["app.kubernetes.io/name"] === "loki" && ["ruler", "single-binary", "backend"].includes(p.labels["app.kubernetes.io/component"] ?? ""));
     const lokiConfig = configText((o) => o.metadata.name === "loki" || o.metadata.name === "loki-runtime");
     for (const u of urlsIn(lokiConfig).filter((u) => /alertmanager|prometheus/.test(u))) add(`Loki ruler → ${u}`, one("Loki ruler", ruler), url(u).pods, url(u).port);
