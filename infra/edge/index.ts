@@ -59,7 +59,7 @@ export class Edge extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [namespace] },
         );
-        let webAclName: pulumi.Output<string> | undefined;
+        let webAclMetricName: pulumi.Output<string> | undefined;
         if (config.loadBalancer === "alb" && args.aws) {
             const loadBalancer = new PublicLoadBalancer(
                 `${name}-load-balancer`,
@@ -67,7 +67,7 @@ export class Edge extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [namespace, gateway] },
             );
             this.accessLogBucket = loadBalancer.accessLogBucket;
-            webAclName = loadBalancer.webAclName;
+            webAclMetricName = loadBalancer.webAclMetricName;
         }
 
         // The prober checks the public /health as callers do: through DNS and the load balancer where there is
@@ -95,7 +95,7 @@ export class Edge extends pulumi.ComponentResource {
                     ...(s3Region ? [{ port: 443 }] : []),
                 ],
                 admitProber: [{ name: "mlflow", namespace: args.appNamespace, port: mlflow.port, pods: mlflow.pods }],
-                waf: webAclName && args.aws ? { webAclName, region: args.aws.region, cluster: args.aws.cluster, tags: args.aws.tags } : undefined,
+                waf: webAclMetricName && args.aws ? { webAclMetricName, region: args.aws.region, cluster: args.aws.cluster, tags: args.aws.tags } : undefined,
             },
             { parent: this, dependsOn: [gateway] },
         );

@@ -292,8 +292,12 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
     public readonly accessLogBucket: pulumi.Output<string>;
     public readonly certificateArn: pulumi.Output<string>;
     public readonly webAclArn?: pulumi.Output<string>;
-    /** The web ACL's name: its CloudWatch WebACL dimension. */
-    public readonly webAclName?: pulumi.Output<string>;
+    /**
+     * The web ACL's VisibilityConfig.MetricName: the value of its CloudWatch `WebACL` dimension, not
+     * its name (https://docs.aws.amazon.com/waf/latest/APIReference/API_VisibilityConfig.html,
+     * https://docs.aws.amazon.com/waf/latest/developerguide/waf-metrics.html).
+     */
+    public readonly webAclMetricName?: pulumi.Output<string>;
     /** The load balancer's DNS name once the controller has created it. */
     public readonly hostname: pulumi.Output<string>;
 
@@ -423,7 +427,7 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
         this.accessLogBucket = logs.bucket;
         this.certificateArn = validated.certificateArn;
         this.webAclArn = webAcl?.arn;
-        this.webAclName = webAcl?.name;
+        this.webAclMetricName = webAcl?.visibilityConfig.metricName;
         this.registerOutputs({ accessLogBucket: this.accessLogBucket, certificateArn: this.certificateArn, webAclArn: this.webAclArn, hostname: this.hostname });
     }
 

@@ -42,7 +42,7 @@ export const wafMetricsChart = {
 export const wafMetricsPodLabels = { app: wafMetricsChart.chart, release: wafMetricsChart.releaseName } as const;
 
 /** cloudwatch_exporter's config (its README, "Configuration"): BlockedRequests of the edge's web ACL, per rule, each minute. */
-export function wafMetricsConfig(region: string, webAclName: string): string {
+export function wafMetricsConfig(region: string, webAclMetricName: string): string {
     return stringify({
         region,
         period_seconds: 60,
@@ -51,7 +51,8 @@ export function wafMetricsConfig(region: string, webAclName: string): string {
                 aws_namespace: "AWS/WAFV2",
                 aws_metric_name: "BlockedRequests",
                 aws_dimensions: ["WebACL", "Region", "Rule"],
-                aws_dimension_select: { WebACL: [webAclName] },
+                // The dimension's value is the ACL's VisibilityConfig.MetricName, not its name.
+                aws_dimension_select: { WebACL: [webAclMetricName] },
                 aws_statistics: ["Sum"],
             },
         ],
@@ -253,7 +254,7 @@ export interface EdgeMonitoringArgs {
     /** In-cluster targets that admit only listed clients: the prober is let in on their port. */
     admitProber: { name: string; namespace: string; port: number; pods: Record<string, string> }[];
     /** The web ACL whose blocked requests are brought in from CloudWatch (AWS stacks with WAF). */
-    waf?: { webAclName: pulumi.Output<string>; region: string; cluster: ClusterConfig; tags: Record<string, string> };
+    waf?: { webAclMetricName: pulumi.Output<string>; region: string; cluster: ClusterConfig; tags: Record<string, string> };
 }
 
 /** The prober, its Probe objects, the proxies' PodMonitor and the edge dashboard. */
@@ -364,7 +365,7 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
                 timeout: 300,
                 cleanupOnFail: true,
                 values: wafMetricsValues(
-                    waf.webAclName.apply((acl) => wafMetricsConfig(waf.region, acl)),
+                    waf.webAclMetricName.apply((metricName) => wafMetricsConfig(waf.region, metricName)),
                     role.arn,
                 ),
             },

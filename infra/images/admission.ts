@@ -20,6 +20,8 @@ export const policyController = {
 /** The CRD's group/version the chart 0.10.6 serves (clusterimagepolicies.policy.sigstore.dev). */
 export const clusterImagePolicyApiVersion = "policy.sigstore.dev/v1beta1";
 export const signedImagesPolicyName = "platform-images-signed-by-ci";
+/** cosign's legacy signature (a sha256-<digest>.sig tag): v0.13.1 cannot verify image signatures in the bundle format. */
+export const signatureFormat = "legacy";
 
 /** Public-good Sigstore: the Fulcio CA that issues keyless certificates and the Rekor log cosign writes to. */
 const fulcioUrl = "https://fulcio.sigstore.dev";
@@ -64,6 +66,8 @@ export function signedImagesPolicy(args: SignedImagesPolicyArgs) {
                     name: "ci-keyless",
                     keyless: { url: fulcioUrl, identities: [{ issuer: args.signing.issuer, subject: args.signing.identity }] },
                     ctlog: { url: rekorUrl },
+                    // The default, stated: what the delivery workflow's `cosign sign` writes (its comment says why).
+                    signatureFormat: signatureFormat,
                 },
             ],
         },

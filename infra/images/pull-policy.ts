@@ -13,11 +13,18 @@ export interface PolicyDocument {
         Effect: "Allow";
         Principal: { AWS: string[] };
         Action: string[];
-        Condition: { StringEquals: { "aws:PrincipalAccount": string[] } };
+        Condition: { StringEquals: { "aws:PrincipalAccount": string[]; "aws:PrincipalArn": string[] } };
     }[];
 }
 
-/** The repository policy admitting `pullers` (role ARNs) to pull; undefined when there is nobody to admit. */
+/**
+ * The repository policy admitting `pullers` (role ARNs) to pull; undefined when there is nobody to admit.
+ * The principals are the pullers' accounts and the roles are named in a condition: SetRepositoryPolicy
+ * refuses a policy whose principal is a role that does not exist ("Principal not found",
+ * hashicorp/terraform-provider-aws issue 39064), and production's roles may not exist yet when the
+ * registry's stack first deploys. aws:PrincipalArn is the role's ARN for its sessions
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+ */
 export function pullPolicy(pullers: string[]): PolicyDocument | undefined {
     if (pullers.length === 0) return undefined;
     const accounts = [...new Set(pullers.map((arn) => arn.split(":")[4]!))].sort();
@@ -27,10 +34,10 @@ export function pullPolicy(pullers: string[]): PolicyDocument | undefined {
             {
                 Sid: "OtherAccountsNodesPull",
                 Effect: "Allow",
-                Principal: { AWS: [...pullers].sort() },
+                Principal: { AWS: accounts.map((account) => `arn:aws:iam::${account}:root`) },
                 Action: [...pullActions],
-                // Pins the caller's account as well as the role: a role ARN recreated elsewhere cannot match.
-                Condition: { StringEquals: { "aws:PrincipalAccount": accounts } },
+                // Both keys: the caller's account and exactly the configured roles.
+                Condition: { StringEquals: { "aws:PrincipalAccount": accounts, "aws:PrincipalArn": [...pullers].sort() } },
             },
         ],
     };

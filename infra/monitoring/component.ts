@@ -453,6 +453,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const prometheus = pod("prometheus");
         const grafana = pod("grafana");
         const alertmanager = pod("alertmanager");
+        const operator: Peer = { pods: { app: chartNames.operatorApp } };
         const kubernetesApi: PortRule[] = [{ port: 443 }, { port: 6443 }];
         const labels = (component: string) => platformLabels(component, "monitoring", args.stack);
         const app = (name: string): Peer => ({ namespace: args.appNamespace, pods: selectorLabels(name, args.stack) });
@@ -474,10 +475,10 @@ export class Monitoring extends pulumi.ComponentResource {
                     { port: ports.pushgateway, peers: [pod("pushgateway")] },
                     { port: 9090, peers: [prometheus] },
                     { port: 9093, peers: [alertmanager] },
-                    { port: 8080, peers: [alertmanager, prometheus, pod("kube-state-metrics")] },
+                    { port: 8080, peers: [alertmanager, prometheus, pod("kube-state-metrics"), operator] },
                     { port: 8081, peers: [pod("kube-state-metrics")] },
                     { port: 3000, peers: [grafana] },
-                    { port: 10250 }, // kubelet and cAdvisor on every node; the operator's https port
+                    { port: 10250 }, // kubelet and cAdvisor on every node
                     { port: 9100 }, // node-exporter, on the host network of every node
                     { port: 9153 }, // CoreDNS metrics
                     ...kubernetesApi,
@@ -519,8 +520,8 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 namespace: ns,
                 labels: labels("prometheus-operator"),
-                podSelector: { app: chartNames.operatorApp },
-                ingress: [{ port: 10250, peers: [prometheus] }],
+                podSelector: operator.pods!,
+                ingress: [{ port: chartNames.operatorPort, peers: [prometheus] }],
                 egress: kubernetesApi,
             },
             child,

@@ -20,6 +20,8 @@ export const chartNames = {
     grafanaService: `${kubePrometheusStack.releaseName}-grafana`,
     /** Pod label of the operator: `app: <chart name>-operator` (templates/prometheus-operator/deployment.yaml). */
     operatorApp: `${kubePrometheusStack.chart}-operator`,
+    /** The operator's HTTP port with `prometheusOperator.tls.enabled: false` (templates/prometheus-operator/deployment.yaml). */
+    operatorPort: 8080,
 } as const;
 
 /** The Grafana sidecar loads ConfigMaps carrying this label (grafana.sidecar.dashboards.label/labelValue). */
@@ -31,6 +33,13 @@ export interface KubePrometheusStackValues {
     prometheusOperator: {
         /** Off: no certificate Jobs and no API-server-to-operator webhook traffic; promtool checks our rules in CI instead. */
         admissionWebhooks: { enabled: boolean };
+        /**
+         * Off with the webhooks: when on (the default), templates/prometheus-operator/deployment.yaml mounts
+         * the Secret `<release>-admission`, which only the webhooks' patch Job creates, and the operator
+         * never starts (prometheus-community/helm-charts issues 418, 1438, 2742, 6586). Off, it serves
+         * metrics and /healthz over HTTP on 8080 (`--web.enable-tls=false --web.listen-address=:8080`).
+         */
+        tls: { enabled: boolean };
     };
     alertmanager: {
         enabled: boolean;
@@ -99,7 +108,7 @@ export function kubePrometheusStackValues(args: ValuesArgs): KubePrometheusStack
     return {
         crds: { enabled: true },
         defaultRules: { create: true },
-        prometheusOperator: { admissionWebhooks: { enabled: false } },
+        prometheusOperator: { admissionWebhooks: { enabled: false }, tls: { enabled: false } },
         alertmanager: {
             enabled: true,
             alertmanagerSpec: {

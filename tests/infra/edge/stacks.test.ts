@@ -144,7 +144,8 @@ describe("infra/edge in the stacks", () => {
             const p = await plan("production");
             const release = resource(p, "kubernetes:helm.sh/v3:Release", "edge-monitoring-waf-metrics").inputs as any;
             assert.equal(release.version, "0.28.1");
-            assert.match(release.values.config, /WebACL:\n\s+- edge-load-balancer/);
+            // The WebACL dimension's value is the ACL's VisibilityConfig.MetricName, not its name (tests/platform/waf-metrics.ts).
+            assert.match(release.values.config, /WebACL:\n\s+- pneumonia-edge\n/);
             const trust = JSON.parse(String(resource(p, "aws:iam/role:Role", "edge-monitoring-waf-metrics").inputs.assumeRolePolicy));
             assert.equal(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/0DDBA110DDBA110DDBA110DDBA110DDB:sub"], "system:serviceaccount:monitoring:edge-waf-metrics");
             const policy = JSON.parse(String(resource(p, "aws:iam/rolePolicy:RolePolicy", "edge-monitoring-waf-metrics").inputs.policy));

@@ -57,6 +57,18 @@ describe("images: repositories and the cross-account pull grant", function () {
         assert.equal(allowed(request(productionNode, "ecr:BatchGetImage"), [], policy), false);
     });
 
+    it("names no role as a principal, so ECR accepts it before production's roles exist, and other roles of that account may not pull", async () => {
+        const p = await plan("staging");
+        for (const r of resourcesOf(p, "aws:ecr/repositoryPolicy:RepositoryPolicy")) {
+            const principals: string[] = JSON.parse(r.inputs.policy as string).Statement.flatMap((s: { Principal: { AWS: string[] } }) => s.Principal.AWS);
+            // SetRepositoryPolicy refuses a role principal that does not exist: "Principal not found" (hashicorp/terraform-provider-aws issue 39064).
+            assert.deepEqual(principals.filter((arn) => !/^arn:aws:iam::\d{12}:root$/.test(arn)), [], r.name);
+        }
+        const policy = JSON.parse(resource(p, "aws:ecr/repositoryPolicy:RepositoryPolicy", "images-detector").inputs.policy as string);
+        const neighbour = { principalArn: "arn:aws:iam::444455556666:role/some-other-role", principalAccount: "444455556666" };
+        assert.equal(allowed(request(neighbour, "ecr:BatchGetImage"), [ecrReadOnlyManagedPolicy], policy), false);
+    });
+
     it("without the grant, production's node role is refused: the policy is what lets production pull", () => {
         assert.equal(allowed(request(productionNode, "ecr:BatchGetImage"), [ecrReadOnlyManagedPolicy], undefined), false);
     });
