@@ -12,7 +12,8 @@ import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
 import { monitoringConfigSchema, monitoringDefaults, type MonitoringSettings } from "./monitoring/config";
 import { monitoringSettings } from "./contributions";
-import { releaseConfigSchema, releaseDefaults } from "./release/config";
+import { canaryMaxSurge, releaseConfigSchema, releaseDefaults } from "./release/config";
+import { repeatedCanarySteps } from "./release/replica-split";
 import { deepMerge, type DeepPartial } from "./platform/merge";
 import { awsRegion, hasDigest, oneOf } from "./platform/schema";
 import { clusterSchema } from "./platform/cluster";
@@ -80,6 +81,9 @@ const platformSchema = z
         if (c.detector.maxReplicas < c.detector.replicas) {
             issue(["detector", "maxReplicas"], `an integer >= detector.replicas (${c.detector.replicas})`);
         }
+        // A canary step that runs the same pods as the one before it watches nothing new (issue 21, finding 6).
+        const repeated = repeatedCanarySteps(c.release.canary.steps, c.detector.replicas, c.detector.maxReplicas, canaryMaxSurge)[0];
+        if (repeated) issue(["release", "canary", "steps"], `shares that each change the canary's pod count (${repeated})`);
         const usesAws = c.database.kind === "rds" || c.objectStore.kind === "s3" || Boolean(c.detector.build) || Boolean(c.mlflow.build);
         if (usesAws && !c.aws) issue(["aws"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
         if (usesAws && !c.cluster) issue(["cluster"], "the section, required when the database is rds, the object store is s3 or the detector image is built");

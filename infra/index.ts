@@ -12,6 +12,7 @@ import { RightSizing, sizedWorkloads } from "./capacity/right-sizing";
 import { Database } from "./database/component";
 import { Detector, detectorPorts } from "./detector/component";
 import { Edge, edgeNamespace } from "./edge";
+import { envoyProxyPodLabels } from "./edge/gateway";
 import { workloadImage } from "./platform/image";
 import { registryAccountId, stackAccountId } from "./images/config";
 import { ImageAdmission } from "./images/admission";
@@ -24,7 +25,7 @@ import { inClusterLogBucket, ObjectStorage, objectStorePort } from "./object-sto
 import { Logging } from "./logging";
 import { Monitoring } from "./monitoring";
 import { RolloutController } from "./release/controller";
-import { LoadTest } from "./release/load-test";
+import { LoadTest, loadTestPodLabels } from "./release/load-test";
 import { chartNames } from "./monitoring/values";
 
 export = async () => {
@@ -196,6 +197,9 @@ export = async () => {
             monitoringNamespace,
             image: detectorImage,
             mlflowUrl: mlflow.url,
+            // Who may call the API in the cluster: the edge's Envoy proxies, the smoke check, staging's load test
+            // (tests/platform/flows.test.ts proves every other caller refused).
+            clients: [{ namespace: edgeNamespace, pods: envoyProxyPodLabels }, { pods: smokeCheckPodLabels(stack) }, { pods: loadTestPodLabels(stack) }],
             release: { canary: config.release.canary, hotfix: config.release.hotfix, prometheusUrl, metrics: config.monitoring.detector },
         },
         { provider: kubernetes, dependsOn: rollouts ? [rollouts] : [] },

@@ -4,7 +4,7 @@ import type { DetectorConfig } from "./config";
 import type { Environment } from "../platform/environment";
 import type { DetectorMetrics } from "../monitoring/config";
 import { analysisTemplate, canaryHashArg, canaryMetrics } from "../release/analysis";
-import type { CanaryConfig } from "../release/config";
+import { canaryMaxSurge, type CanaryConfig } from "../release/config";
 import { platformLabels, selectorLabels } from "../platform/labels";
 import { prometheusPeer, trafficPolicy, type Peer } from "../platform/network";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../platform/security";
@@ -173,7 +173,7 @@ export class Detector extends pulumi.ComponentResource {
                         canary: {
                             // Never below serving capacity: canary pods are added before stable ones go.
                             maxUnavailable: 0,
-                            maxSurge: 1,
+                            maxSurge: canaryMaxSurge,
                             // Argo points this Service's selector at the newest ReplicaSet; `detector` keeps selecting both.
                             canaryService: canaryServiceName,
                             analysis: {

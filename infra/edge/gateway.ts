@@ -24,6 +24,7 @@ export const edgeNames = {
     clientKeysSecret: "edge-client-keys",
     predictRoute: "detector-predict",
     healthRoute: "detector-health",
+    publicHealthRoute: "detector-health-public",
     redirectRoute: "https-redirect",
     callerPolicy: "detector-callers",
 } as const;
@@ -108,6 +109,26 @@ export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
     const gatewayRef = (sectionName: string) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", name: edgeNames.gateway, sectionName });
     const detector = { group: "", kind: "Service", name: args.detectorService, namespace: args.appNamespace, port: args.detectorPort };
     const route = (name: string) => ({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name });
+    // GET /health without a key, on two virtual hosts: Envoy Gateway builds one per route hostname and Envoy
+    // answers a Host from its exact virtual host only, so the public host (which holds /predict) needs its own
+    // /health for callers and the blackbox probe; the route without hostnames answers requests by address
+    // (the ALB's health checks, in-cluster probes). tests/platform/routes.test.ts checks every such call.
+    const healthRoute = (name: string, hostnames?: string[]): Manifest => ({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: meta(name),
+        spec: {
+            parentRefs: [gatewayRef("https")],
+            ...(hostnames ? { hostnames } : {}),
+            rules: [
+                {
+                    matches: [{ path: { type: "Exact", value: "/health" }, method: "GET" }],
+                    backendRefs: [detector],
+                    timeouts: { request: `${edgeTimeouts.backendSeconds}s` },
+                },
+            ],
+        },
+    });
     return [
         {
             apiVersion: "gateway.envoyproxy.io/v1alpha1",
@@ -189,21 +210,8 @@ export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
                 ],
             },
         },
-        {
-            apiVersion: "gateway.networking.k8s.io/v1",
-            kind: "HTTPRoute",
-            metadata: meta(edgeNames.healthRoute),
-            spec: {
-                parentRefs: [gatewayRef("https")],
-                rules: [
-                    {
-                        matches: [{ path: { type: "Exact", value: "/health" }, method: "GET" }],
-                        backendRefs: [detector],
-                        timeouts: { request: `${edgeTimeouts.backendSeconds}s` },
-                    },
-                ],
-            },
-        },
+        healthRoute(edgeNames.healthRoute),
+        healthRoute(edgeNames.publicHealthRoute, [config.host]),
         {
             apiVersion: "gateway.networking.k8s.io/v1",
             kind: "HTTPRoute",
@@ -272,6 +280,16 @@ export interface ApiGatewayArgs {
  * (client, key name) and kept as secrets; changing them touches only the keys Secret, which
  * Envoy Gateway reloads, so no detector pod restarts to add, rotate or revoke a caller.
  */
+/** The Kubernetes API server as pods reach it: EKS on 443, kind on 6443 (address unknown in advance). */
+const kubernetesApi: PortRule[] = [{ port: 443 }, { port: 6443 }];
+
+/**
+ * Pod labels of gateway-helm's certgen Job (templates/certgen.yaml, v1.9.0): a pre-install/pre-upgrade
+ * hook with backoffLimit 1 that creates the control plane's TLS Secrets through the API server; the
+ * release fails if it cannot reach it.
+ */
+export const certgenPodLabels = { app: "certgen" } as const;
+
 export class ApiGateway extends pulumi.ComponentResource {
     /** Each caller's API key by client id, for handing over: `pulumi stack output edgeClientKeys --show-secrets`. */
     public readonly clientKeys: pulumi.Output<Record<string, string>>;
@@ -283,6 +301,17 @@ export class ApiGateway extends pulumi.ComponentResource {
         const child = { parent: this };
         const labels = platformLabels("edge", "edge", args.stack);
 
+        // Before the release: its pre-install hook runs in this namespace's default deny.
+        const certgenPolicy = trafficPolicy(
+            "envoy-gateway-certgen",
+            {
+                namespace: args.namespace,
+                labels,
+                podSelector: certgenPodLabels,
+                egress: kubernetesApi,
+            },
+            child,
+        );
         const release = helmRelease(
             name,
             envoyGatewayChart,
@@ -291,7 +320,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                 timeout: 600,
                 values: envoyGatewayValues(),
             },
-            child,
+            { ...child, dependsOn: [certgenPolicy] },
         );
         const afterCrds = { parent: this, dependsOn: [release] };
 
@@ -360,7 +389,6 @@ export class ApiGateway extends pulumi.ComponentResource {
     private networkPolicies(args: ApiGatewayArgs): void {
         const child = { parent: this };
         const labels = platformLabels("edge", "edge", args.stack);
-        const kubernetesApi: PortRule[] = [{ port: 443 }, { port: 6443 }];
         const proxies: Peer = { pods: envoyProxyPodLabels };
         const controller: Peer = { pods: envoyGatewayPodLabels };
         trafficPolicy(

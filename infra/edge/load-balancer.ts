@@ -66,7 +66,9 @@ export function webAclRules(requestsPerIpPer5Min: number): aws.types.input.wafv2
  * The controller's permissions, narrowed from its published policy (docs/install/iam_policy.json at
  * v2.17.1) to what an ALB Ingress with ACM, WAFv2 and IP targets needs: no Cognito, WAF Classic,
  * Shield, IAM server certificates, customer-owned IP or IPAM pools. Everything it creates or
- * changes carries the `elbv2.k8s.aws/cluster` tag, and the conditions hold it to those resources.
+ * changes carries the `elbv2.k8s.aws/cluster` tag, and the conditions hold it to those resources,
+ * except the ingress rules of the targets' security groups. tests/platform/iam.test.ts checks it
+ * against the published policy.
  */
 export function loadBalancerControllerStatements(): aws.iam.PolicyStatement[] {
     const clusterTagOnRequest = { Null: { "aws:RequestTag/elbv2.k8s.aws/cluster": "false" } };
@@ -123,8 +125,16 @@ export function loadBalancerControllerStatements(): aws.iam.PolicyStatement[] {
             Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, ...clusterTagOnRequest },
         },
         {
+            // On any group, as upstream grants it: the controller opens the IP targets' ENI security group to the
+            // ALB (pkg/networking/networking_manager.go), which with the VPC CNI is the node or cluster group, not
+            // one it created and tagged. Without it: AccessDenied, targets never healthy, callers get 502/504.
             Effect: "Allow",
-            Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags"],
+            Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+            Resource: "*",
+        },
+        {
+            Effect: "Allow",
+            Action: ["ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags"],
             Resource: "*",
             Condition: clusterTagOnResource,
         },

@@ -7,7 +7,7 @@ import type { ObjectStoreConfig } from "./config";
 import { SecureBucket, type PolicyStatementFactory } from "../platform/bucket";
 import { ServiceAccountRole } from "../platform/irsa";
 import { platformLabels, selectorLabels } from "../platform/labels";
-import { awsApis, type PortRule } from "../platform/network";
+import { awsApis, trafficPolicy, type PortRule } from "../platform/network";
 import { defaultUid, restrictedContainerSecurityContext, restrictedPodSecurityContext, scratchVolumes } from "../platform/security";
 import { healthProbes, singleInstanceStore } from "../platform/workload";
 
@@ -211,6 +211,17 @@ export class ObjectStorage extends pulumi.ComponentResource {
         const buckets = [...Object.values(inClusterBuckets), inClusterLogBucket]
             .map((bucket) => `mc mb --ignore-existing store/${bucket}`)
             .join(" && ");
+        // The Job's own way to the store through the namespace's default deny (the store admits object-store clients).
+        const setupEgress = trafficPolicy(
+            "object-store-buckets",
+            {
+                namespace: args.namespace,
+                labels: platformLabels("object-store-setup", "object-storage", args.stack),
+                podSelector: selectorLabels("object-store-setup", args.stack),
+                egress: [{ port: objectStorePort, peers: [{ pods: selectorLabels("object-store", args.stack) }] }],
+            },
+            child,
+        );
         const setup = new k8s.batch.v1.Job(
             `${name}-buckets`,
             {
@@ -246,9 +257,9 @@ export class ObjectStorage extends pulumi.ComponentResource {
                     },
                 },
             },
-            { ...child, dependsOn: [server, service] },
+            { ...child, dependsOn: [server, service, setupEgress] },
         );
-        return [credentials, server, service, setup];
+        return [credentials, server, service, setupEgress, setup];
     }
 }
 

@@ -54,16 +54,23 @@ export type ReleaseConfig = z.infer<typeof releaseConfigSchema>;
 export type CanaryConfig = ReleaseConfig["canary"];
 export type LoadTestConfig = ReleaseConfig["loadTest"];
 
+/** Pods a canary step may add above the count while it settles: never below serving capacity (maxUnavailable 0). */
+export const canaryMaxSurge = 1;
+
 /** grafana/k6 release the load-test Job runs (Docker Hub tag; the script uses only k6's stable modules). */
 export const k6Image = "grafana/k6:1.4.2";
 
 export function releaseDefaults(env: Environment): ReleaseConfig {
     const production = env === "production";
     return {
-        // Production watches the manual's 15 (hotfix 30) minutes; staging and local the same steps, faster.
-        canary: production
-            ? { steps: [10, 25, 50], normalMinutes: releaseWatch.normalMinutes, hotfixMinutes: releaseWatch.hotfixMinutes }
-            : { steps: [10, 25, 50], normalMinutes: 3, hotfixMinutes: 6 },
+        // Production watches the manual's 15 (hotfix 30) minutes; staging and local the same way, faster.
+        // Shares are pod shares (no traffic router): with 3 replicas and a surge of 1 the smallest canary is
+        // 1 of 4 pods, so 10 % would run the same 1 + 3 pods as 25 % (infra/release/replica-split.ts). From
+        // 25 %, each step moves one pod at 2-3 replicas. One local pod can only run 1 canary + 1 stable.
+        canary: {
+            steps: env === "local" ? [50] : [25, 50, 75],
+            ...(production ? { normalMinutes: releaseWatch.normalMinutes, hotfixMinutes: releaseWatch.hotfixMinutes } : { normalMinutes: 3, hotfixMinutes: 6 }),
+        },
         hotfix: false,
         loadTest: {
             enabled: env === "staging",

@@ -61,6 +61,11 @@ export interface LoadTestArgs {
     pushgatewayUrl: pulumi.Input<string>;
 }
 
+/** The load test's pods: the detector's NetworkPolicy admits them. */
+export function loadTestPodLabels(stack: string): Record<string, string> {
+    return selectorLabels("load-test", stack);
+}
+
 export class LoadTest extends pulumi.ComponentResource {
     public readonly jobName: pulumi.Output<string>;
 
@@ -68,7 +73,7 @@ export class LoadTest extends pulumi.ComponentResource {
         super("pneumonia:release:LoadTest", name, {}, opts);
         const child = { parent: this };
         const labels = platformLabels("load-test", "release", args.stack);
-        const pods = selectorLabels("load-test", args.stack);
+        const pods = loadTestPodLabels(args.stack);
 
         const files = new k8s.core.v1.ConfigMap(
             name,

@@ -5,6 +5,7 @@
 // - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
 //   (across accounts, the principal's identity policy AND the resource policy must both allow)
 // - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+// - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
 //   (an account id or arn:aws:iam::<id>:root names every principal of that account)
 // Only the condition operators the platform uses are known; any other makes the evaluator throw,
 // so a document using one cannot pass by being misread.
@@ -36,6 +37,8 @@ function conditionHolds(condition: Statement["Condition"], request: Request): bo
             const values = list(expected as string | string[]);
             if (operator === "StringEquals") return actual !== undefined && values.includes(actual);
             if (operator === "StringLike") return actual !== undefined && values.some((v) => wildcardMatches(v, actual));
+            // "Null": "true" holds when the key is absent from the request, "false" when it is present.
+            if (operator === "Null") return values.length === 1 && (values[0] === "true" ? actual === undefined : values[0] === "false" && actual !== undefined);
             throw new Error(`condition operator ${operator} is not modelled`);
         }),
     );

@@ -50,11 +50,18 @@ describe("infra/detector/component", () => {
                 assert.equal(at(pdb, "spec.maxUnavailable"), 1);
                 assert.deepEqual(at(pdb, "spec.selector.matchLabels"), at(await deploymentOf(stack), "spec.selector.matchLabels"));
             });
-            it("admits API traffic on 8000 and only Prometheus on 9090", async () => {
+            it("admits the Envoy proxies, the smoke check and the load test on 8000 and only Prometheus on 9090", async () => {
                 const policy = resource(await plan(stack), "kubernetes:networking.k8s.io/v1:NetworkPolicy", "detector").inputs;
                 const [api, metrics] = at(policy, "spec.ingress");
                 assert.deepEqual(api.ports, [{ port: 8000, protocol: "TCP" }]);
-                assert.equal(api.from, undefined);
+                assert.deepEqual(api.from, [
+                    {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } },
+                        podSelector: { matchLabels: { "app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway" } },
+                    },
+                    { podSelector: { matchLabels: { "app.kubernetes.io/name": "smoke-check", "app.kubernetes.io/instance": stack } } },
+                    { podSelector: { matchLabels: { "app.kubernetes.io/name": "load-test", "app.kubernetes.io/instance": stack } } },
+                ]);
                 assert.deepEqual(metrics.ports, [{ port: 9090, protocol: "TCP" }]);
                 assert.deepEqual(metrics.from, [
                     {

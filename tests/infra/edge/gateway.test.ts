@@ -34,7 +34,7 @@ describe("infra/edge gateway objects", () => {
     it("pass the openAPIV3Schema of the CRDs gateway-helm v1.9.0 installs", () => {
         assert.deepEqual(
             objects.map((o) => o.kind).sort(),
-            ["BackendTrafficPolicy", "ClientTrafficPolicy", "EnvoyProxy", "Gateway", "GatewayClass", "HTTPRoute", "HTTPRoute", "HTTPRoute", "ReferenceGrant", "SecurityPolicy"],
+            ["BackendTrafficPolicy", "ClientTrafficPolicy", "EnvoyProxy", "Gateway", "GatewayClass", "HTTPRoute", "HTTPRoute", "HTTPRoute", "HTTPRoute", "ReferenceGrant", "SecurityPolicy"],
         );
         for (const o of objects) validateCustomResource(o as unknown as Record<string, unknown>);
     });

@@ -43,7 +43,7 @@ describe("infra/edge in the stacks", () => {
             const release = resource(p, "kubernetes:helm.sh/v3:Release", "edge-gateway").inputs;
             assert.equal(release.chart, "oci://docker.io/envoyproxy/gateway-helm");
             assert.equal(release.version, "v1.9.0");
-            assert.equal(resourcesOf(p, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").length, 3);
+            assert.equal(resourcesOf(p, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").length, 4);
             assert.equal(resourcesOf(p, "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy").length, 1);
             assert.equal(resourcesOf(p, "pneumonia:edge:PublicLoadBalancer").length, stack === "local" ? 0 : 1);
             assert.match(String(p.outputs.edgeUrl), /^https:\/\//);

@@ -39,9 +39,9 @@ describe("release: the detector's canary", () => {
         await assert.rejects(validateKubernetesObject(rollout), /setWeight/);
     });
 
-    it("watches a production release for the manual's 15 minutes in 10/25/50 % steps, a hotfix for 30", async () => {
+    it("watches a production release for the manual's 15 minutes in 25/50/75 % steps, a hotfix for 30", async () => {
         const normal = at(resource(await plan("production"), rolloutType, "detector").inputs, "spec.strategy.canary");
-        assert.deepEqual(normal.steps.filter((s: { setWeight?: number }) => s.setWeight).map((s: { setWeight: number }) => s.setWeight), [10, 25, 50]);
+        assert.deepEqual(normal.steps.filter((s: { setWeight?: number }) => s.setWeight).map((s: { setWeight: number }) => s.setWeight), [25, 50, 75]);
         assert.equal(watchedSeconds(normal.steps), releaseWatch.normalMinutes * 60);
         const hotfix = at(resource(await plan("production", { overrides: { release: { hotfix: true } } }), rolloutType, "detector").inputs, "spec.strategy.canary");
         assert.equal(watchedSeconds(hotfix.steps), releaseWatch.hotfixMinutes * 60);

@@ -18,6 +18,8 @@ describe("release config", () => {
 
     it("names the key of a mistake in one line", () => {
         assert.throws(() => local({ canary: { steps: [50, 25] } }), /^ConfigError: release\.canary\.steps: expected ascending percentages, each below 100, got \[50,25\]$/);
+        // Issue 21, finding 6: without a traffic router, 10 % and 25 % of 1-3 pods run the same pods.
+        assert.throws(() => local({ canary: { steps: [10, 25] } }), /^ConfigError: release\.canary\.steps: expected shares that each change the canary's pod count \(at 1 replicas, 25 % runs the same 1 canary \+ 1 stable pods as 10 %\), got \[10,25\]$/);
         assert.throws(() => local({ canary: { steps: [10, 100] } }), /^ConfigError: release\.canary\.steps\.1: expected an integer from 1 to 99, got 100$/);
         assert.throws(() => local({ canary: { normalMinutes: 20, hotfixMinutes: 10 } }), /^ConfigError: release\.canary\.hotfixMinutes: expected an integer >= release\.canary\.normalMinutes \(20\), got 10$/);
         assert.throws(() => local({ hotfix: "yes" }), /^ConfigError: release\.hotfix: expected true or false, got "yes"$/);
