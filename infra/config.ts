@@ -13,6 +13,7 @@ import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
 import { monitoringConfig, monitoringConfigSchema, monitoringDefaults, type MonitoringConfig } from "./monitoring/config";
 import { releaseConfigSchema, releaseDefaults } from "./release/config";
+import { securityConfigSchema, securityDefaults } from "./security/config";
 import { deepMerge, type DeepPartial } from "./util/merge";
 import { awsRegion, bool, hasDigest, imageReference, imageTag, int, oneOf, storageQuantity } from "./util/schema";
 
@@ -27,6 +28,9 @@ export const secretKeys = [
     "slackWebhookUrl",
     "ticketWebhookUrl",
     "heartbeatUrl",
+    // Security findings (infra/security): the pager's and the ticket system's SNS endpoints.
+    "securityPageEndpoint",
+    "securityTicketEndpoint",
 ] as const;
 export type SecretKey = (typeof secretKeys)[number];
 export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
@@ -159,6 +163,8 @@ const platformSchema = z
         drill: drillSchema.optional(),
         edge: edgeConfigSchema,
         release: releaseConfigSchema,
+        /** Security operations (infra/security/config.ts). */
+        security: securityConfigSchema,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -260,6 +266,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformSetti
         capacity: capacityDefaults(),
         cost: costDefaults(env),
         images: imagesDefaults(env),
+        security: securityDefaults(env),
     };
 }
 

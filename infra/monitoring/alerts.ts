@@ -6,6 +6,7 @@ import { objectives, recoveryTimeObjectives, scalingTriggers, severityClasses, t
 import { edgeAlerts } from "../edge/alerts";
 import { loggingPipelineAlerts } from "../logging/alerts";
 import { capacityForecastAlerts } from "../capacity/forecasts";
+import { securityAlerts } from "../security/key-age";
 import type { BackupKind, MonitoringConfig } from "./config";
 import { modelQualityAlerts } from "./model-quality";
 import { latencyObjectiveSeconds, selector } from "./recording";
@@ -827,6 +828,7 @@ export function alertDefinitions(config: MonitoringConfig): AlertDefinition[] {
         ),
         ...loggingPipelineAlerts(),
         ...edgeAlerts(),
+        ...securityAlerts(),
         ...modelQualityAlerts(config),
         ...capacityForecastAlerts(config),
     ];
