@@ -102,6 +102,7 @@ export async function preserve(target: Target, options: PreserveOptions): Promis
                 Body: body,
                 ContentType: "application/json",
                 IfNoneMatch: "*",
+                ChecksumAlgorithm: "SHA256",
                 ChecksumSHA256: digest.toString("base64"),
                 ObjectLockMode: "COMPLIANCE",
                 ObjectLockRetainUntilDate: retainUntil,

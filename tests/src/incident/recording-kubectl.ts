@@ -34,7 +34,15 @@ const overwrite = args.includes("--overwrite");
 const rest = args.filter((a) => a !== "--overwrite");
 const [verb, ...operands] = rest;
 
-const plural: Record<string, string> = { pod: "pods", networkpolicy: "networkpolicies", replicaset: "replicasets", "replicaset.apps": "replicasets", node: "nodes", events: "events" };
+const plural: Record<string, string> = {
+    pod: "pods",
+    networkpolicy: "networkpolicies",
+    replicaset: "replicasets",
+    "replicaset.apps": "replicasets",
+    "rollout.argoproj.io": "rollouts",
+    node: "nodes",
+    events: "events",
+};
 const key = (kind: string, name: string) => (kind === "nodes" ? name : `${namespace}/${name}`);
 const scope = namespace ? `in the namespace "${namespace}"` : "at the cluster scope";
 const refuse = (apiVerb: string, kind: string, name: string) => {
