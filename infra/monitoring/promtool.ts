@@ -59,6 +59,11 @@ function caseTest(config: MonitoringConfig, definitions: AlertDefinition[], def:
     };
 }
 
+/** One definition's cases as promtool tests. */
+export function caseTests(config: MonitoringConfig, definitions: AlertDefinition[], def: AlertDefinition): PromtoolTest[] {
+    return def.tests.map((c) => caseTest(config, definitions, def, c));
+}
+
 /** Every definition's cases, grouped by interval because promtool has one evaluation interval per file. */
 export function definitionTests(config: MonitoringConfig): Map<Duration, PromtoolTest[]> {
     const definitions = alertDefinitions(config);
