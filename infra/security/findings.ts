@@ -22,7 +22,7 @@ export const guardDutyTiers = [
 ] as const satisfies readonly { tier: string; severity: Severity; numeric: readonly (string | number)[] }[];
 
 /**
- * Finding classes, each with its runbook (docs/runbooks/<runbook>.md), by the resource GuardDuty
+ * Finding classes, each with its runbook (docs/security/runbooks/<runbook>.md), by the resource GuardDuty
  * reports (detail.resource.resourceType, https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-format.html).
  * The last class takes every other resource type, so no finding goes unrouted.
  */
@@ -104,7 +104,7 @@ export interface SecurityFindingsArgs {
     region: string;
     tags: Record<string, string>;
     trailRetentionDays: number;
-    /** Prefix of docs/runbooks/<name>.md ("<monitoring.runbookBaseUrl>/" or ""), as alerts link them. */
+    /** Prefix of docs/security/runbooks/<name>.md ("<monitoring.runbookBaseUrl>/" or ""), as alerts link them. */
     runbookBase: string;
     /** Secret endpoints of the pager's and the ticket system's SNS integrations (https:// or mailto:). */
     endpoints: { page?: pulumi.Output<string>; ticket?: pulumi.Output<string> };
@@ -270,7 +270,7 @@ export class SecurityFindings extends pulumi.ComponentResource {
                 `${name}-${rule.name}`,
                 {
                     name: `${stackScopedName("security", args.stack)}-${rule.name}`,
-                    description: `${sev}: ${rule.name} findings, runbook docs/runbooks/${rule.runbook}.md`,
+                    description: `${sev}: ${rule.name} findings, runbook docs/security/runbooks/${rule.runbook}.md`,
                     eventPattern: JSON.stringify(rule.pattern),
                     tags: args.tags,
                 },
@@ -285,11 +285,11 @@ export class SecurityFindings extends pulumi.ComponentResource {
                     inputTransformer: guardDuty
                         ? {
                               inputPaths: { type: "$.detail.type", severity: "$.detail.severity", account: "$.detail.accountId", region: "$.detail.region", id: "$.detail.id", title: "$.detail.title" },
-                              inputTemplate: `"${sev} GuardDuty <type> (severity <severity>) in <account> <region>: <title> Finding <id>. Runbook: ${args.runbookBase}docs/runbooks/${rule.runbook}.md"`,
+                              inputTemplate: `"${sev} GuardDuty <type> (severity <severity>) in <account> <region>: <title> Finding <id>. Runbook: ${args.runbookBase}docs/security/runbooks/${rule.runbook}.md"`,
                           }
                         : {
                               inputPaths: { title: "$.detail.findings[0].Title", control: "$.detail.findings[0].Compliance.SecurityControlId", resource: "$.detail.findings[0].Resources[0].Id" },
-                              inputTemplate: `"${sev} Security Hub control <control> failed: <title> on <resource>. Runbook: ${args.runbookBase}docs/runbooks/${rule.runbook}.md"`,
+                              inputTemplate: `"${sev} Security Hub control <control> failed: <title> on <resource>. Runbook: ${args.runbookBase}docs/security/runbooks/${rule.runbook}.md"`,
                           },
                 },
                 child,
