@@ -29,6 +29,8 @@ export const securityConfigSchema = z
             .strict(),
         /** Days CloudTrail log files are kept in the trail's bucket before they expire. */
         trailRetentionDays: int(90, 3650),
+        /** Kubernetes groups (mapped from the responders' IAM roles by EKS access entries) bound to the incident-responder ClusterRole. */
+        responderGroups: z.array(z.string().min(1), { error: "a list of Kubernetes group names" }),
         /** The only namespace a quarantined pod may be reached from (forensic tooling runs there). */
         forensicsNamespace: namespaceName,
         /** Days after which an edge API client key is due for rotation (the manual's "rotate API keys"). */
@@ -51,6 +53,7 @@ export function securityDefaults(env: Environment): SecurityConfig {
         findings: env !== "local",
         evidence: { retentionDays: production ? 365 : 30, responders: [], auditors: [] },
         trailRetentionDays: production ? 400 : 90,
+        responderGroups: [],
         forensicsNamespace: "forensics",
         keyRotationDays: defaultKeyRotationDays,
         keyIssued: {},

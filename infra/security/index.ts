@@ -32,7 +32,7 @@ export class Security extends pulumi.ComponentResource {
     constructor(name: string, args: SecurityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pneumonia:security:Security", name, {}, opts);
         const child = { parent: this };
-        const quarantine = new Quarantine(`${name}-quarantine`, { stack: args.stack, namespaces: args.namespaces, forensicsNamespace: args.config.forensicsNamespace }, child);
+        const quarantine = new Quarantine(`${name}-quarantine`, { stack: args.stack, namespaces: args.namespaces, forensicsNamespace: args.config.forensicsNamespace, responderGroups: args.config.responderGroups }, child);
         this.forensicsNamespace = quarantine.forensicsNamespace;
 
         // A laptop's keys are never rotated; everywhere else each key's due date is a recording rule.

@@ -27,8 +27,25 @@ export function quarantinePolicySpec(forensicsNamespace: string) {
     };
 }
 
+/**
+ * What `npm run incident` needs and nothing more: read a pod, its events, owners, node and the
+ * quarantine policy; relabel and annotate the pod; cordon its node; port-forward to Loki.
+ * `kubectl auth can-i` needs no grant (SelfSubjectAccessReview is every user's, system:basic-user).
+ */
+export const responderRules = [
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "patch"] },
+    { apiGroups: [""], resources: ["pods/portforward"], verbs: ["create"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["get", "list"] },
+    { apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] },
+    { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets"], verbs: ["get"] },
+    { apiGroups: ["argoproj.io"], resources: ["rollouts"], verbs: ["get"] },
+    { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get"] },
+];
+
 export interface QuarantineArgs {
     stack: string;
+    /** Groups bound to the incident-responder ClusterRole. */
+    responderGroups: string[];
     /** Namespaces whose pods `incident isolate` may quarantine. */
     namespaces: pulumi.Input<string>[];
     forensicsNamespace: string;
@@ -49,6 +66,18 @@ export class Quarantine extends pulumi.ComponentResource {
                 { parent: this },
             );
         });
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-responder`, { metadata: { name: "incident-responder", labels }, rules: responderRules }, { parent: this });
+        if (args.responderGroups.length > 0) {
+            new k8s.rbac.v1.ClusterRoleBinding(
+                `${name}-responder`,
+                {
+                    metadata: { name: "incident-responder", labels },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                    subjects: args.responderGroups.map((group) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group })),
+                },
+                { parent: this },
+            );
+        }
         this.forensicsNamespace = forensics.name;
         this.registerOutputs({ forensicsNamespace: this.forensicsNamespace });
     }

@@ -42,7 +42,7 @@ async function mayPatch(access: ClusterAccess, resource: string[]): Promise<void
     try {
         await kubectl(access, ["auth", "can-i", "patch", ...resource]);
     } catch {
-        throw new UsageError(`kubectl refuses: you may not patch ${resource.join(" ")} in this cluster; nothing changed`);
+        throw new UsageError(`kubectl refuses: you may not patch ${resource[0]}${resource[2] ? ` in namespace ${resource[2]}` : ""}; nothing changed`);
     }
 }
 

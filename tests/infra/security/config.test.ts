@@ -12,7 +12,7 @@ function rejects(security: unknown, message: string) {
 describe("security config", () => {
     it("defaults: no AWS finding services on a laptop, 90-day key rotation, the forensics namespace", () => {
         const c = parsePlatformConfig(local, "local");
-        assert.deepEqual(c.security, { findings: false, evidence: { retentionDays: 30, responders: [], auditors: [] }, trailRetentionDays: 90, forensicsNamespace: "forensics", keyRotationDays: 90, keyIssued: {} });
+        assert.deepEqual(c.security, { findings: false, evidence: { retentionDays: 30, responders: [], auditors: [] }, trailRetentionDays: 90, responderGroups: [], forensicsNamespace: "forensics", keyRotationDays: 90, keyIssued: {} });
     });
     it("takes a partial evidence section over the defaults", () => {
         const c = parsePlatformConfig({ ...local, security: { evidence: { retentionDays: 3650, responders: ["arn:aws:iam::111122223333:role/ir"] } } }, "local");

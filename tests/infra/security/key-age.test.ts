@@ -19,12 +19,9 @@ describe("security: EdgeClientKeyRotationDue (promtool)", function () {
     after(() => dir.remove());
 
     // A key issued at the epoch with a 1-day period is due at 86400 s; one stated a day later is not, yet.
-    const rules = {
-        groups: [
-            { name: "keys", rules: keyRotationRules({ "radiology-pacs": { keys: ["k1", "k2"] } }, { keyIssued: { "radiology-pacs.k1": "1970-01-01", "radiology-pacs.k2": "1970-01-02" }, keyRotationDays: 1 }) },
-            { name: "alerts", rules: [alertRule(config, alert!)] },
-        ],
-    };
+    // One group, recording rules first: promtool then evaluates them in that order at every step.
+    const keys = keyRotationRules({ "radiology-pacs": { keys: ["k1", "k2"] } }, { keyIssued: { "radiology-pacs.k1": "1970-01-01", "radiology-pacs.k2": "1970-01-02" }, keyRotationDays: 1 });
+    const rules = { groups: [{ name: "keys", rules: [...keys, alertRule(config, alert!)] }] };
     writeFileSync(join(dir.path, "rules.yaml"), stringify(rules, { lineWidth: 0 }));
     const due = { client: "radiology-pacs", key: "k1" };
     const at = (evalTime: "20h" | "26h", firing: Record<string, string>[]) => ({

@@ -4,7 +4,7 @@
 // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html,
 // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
 import { strict as assert } from "node:assert";
-import { quarantineLabel, quarantinePolicySpec } from "../../../infra/security/quarantine";
+import { quarantineLabel, quarantinePolicySpec, responderRules } from "../../../infra/security/quarantine";
 import { findingRules, guardDutyTiers } from "../../../infra/security/findings";
 import { keyRotationDueSeries, keyRotationRules } from "../../../infra/security/key-age";
 import { allowed, type Request } from "../../helpers/iam-policy";
@@ -115,6 +115,21 @@ describe("security: the stacks' plans", function () {
                 assert.deepEqual(at(dns.inputs, "spec.podSelector"), { matchExpressions: [{ key: quarantineLabel, operator: "DoesNotExist" }] }, dns.name);
             }
         }
+    });
+
+    it("production: the incident-responder ClusterRole, bound to the configured responder group only", async () => {
+        const p = await plan("production");
+        assert.deepEqual(at(resource(p, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "security-quarantine-responder").inputs, "rules"), responderRules);
+        const binding = resource(p, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "security-quarantine-responder").inputs as any;
+        assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "incident-responder" });
+        assert.deepEqual(binding.subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "pneumonia-production-incident-responders" }]);
+        // No wildcard verbs or resources, no secrets, nothing that deletes.
+        for (const rule of responderRules) {
+            assert.ok(!rule.verbs.some((v) => ["*", "delete", "deletecollection", "create", "update"].includes(v)) || (rule.resources[0] === "pods/portforward" && rule.verbs.join() === "create"), JSON.stringify(rule));
+            assert.ok(!rule.resources.some((r) => r === "*" || r === "secrets"), JSON.stringify(rule));
+        }
+        const local = await plan("local");
+        assert.equal(resourcesOf(local, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").filter((r) => r.name === "security-quarantine-responder").length, 0);
     });
 
     it("local: no AWS security services, no evidence bucket, no key-age rules (a laptop's key is never rotated)", async () => {

@@ -43,6 +43,9 @@ describe("access-review", function () {
         assert.deepEqual(review.roles.find((r) => r.name === "monitoring-dlm")!.may, ["managed policy arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole"]);
         assert.deepEqual(review.keys.map((k) => [k.id, k.ageDays, k.due]), [["radiology-pacs.k2026-11", 36, false], ["triage-app.k2026-11", 36, false]]);
         assert.match(reviewMarkdown(review), /\| radiology-pacs \| k2026-11 \| 2026-11-01 \| 36 \| 2027-01-30 \| ok \|/);
+        assert.deepEqual(review.bindings.map((b) => [b.binding, b.role, b.subjects, b.flags]), [
+            ["ClusterRoleBinding incident-responder", "ClusterRole incident-responder", ["Group pneumonia-production-incident-responders"], []],
+        ]);
     });
 
     it("flags keys past the rotation period, and keys of unknown age", () => {

@@ -1,11 +1,11 @@
-// `npm run incident -- isolate|release` against a recording kubectl that refuses what the API server
+// `npm run incident -- isolate|release`, as the incident-responder ClusterRole (infra/security/quarantine.ts), against a recording kubectl that refuses what the API server
 // refuses (tests/src/incident/recording-kubectl.ts), in the production stack's context.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { databaseClientLabel, selectorLabels } from "../../../infra/components/labels";
-import { quarantineAnnotations, quarantineLabel, quarantinePolicySpec } from "../../../infra/security/quarantine";
+import { quarantineAnnotations, quarantineLabel, quarantinePolicySpec, responderRules } from "../../../infra/security/quarantine";
 import { exitCodes, parseCommandArgs, type ParsedArgs } from "../../../src/cli/command";
 import { runIncident, spec } from "../../../src/incident/cli";
 
@@ -46,10 +46,10 @@ describe("incident isolate and release (recording kubectl)", function () {
                 nodes: { "ip-10-0-1-23": { metadata: { name: "ip-10-0-1-23" }, spec: {} } },
             }),
         );
-        Object.assign(process.env, { FAKE_KUBECTL_STATE: statePath, FAKE_KUBECTL_LOG: logPath, FAKE_KUBECTL_CONTEXT: context, FAKE_KUBECTL_FORBID: "" });
+        Object.assign(process.env, { FAKE_KUBECTL_STATE: statePath, FAKE_KUBECTL_LOG: logPath, FAKE_KUBECTL_CONTEXT: context, FAKE_KUBECTL_FORBID: "", FAKE_KUBECTL_RULES: JSON.stringify(responderRules) });
     });
     afterEach(() => {
-        for (const key of ["FAKE_KUBECTL_STATE", "FAKE_KUBECTL_LOG", "FAKE_KUBECTL_CONTEXT", "FAKE_KUBECTL_FORBID"]) delete process.env[key];
+        for (const key of ["FAKE_KUBECTL_STATE", "FAKE_KUBECTL_LOG", "FAKE_KUBECTL_CONTEXT", "FAKE_KUBECTL_FORBID", "FAKE_KUBECTL_RULES"]) delete process.env[key];
         Object.assign(process.env, saved);
         fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -110,9 +110,15 @@ describe("incident isolate and release (recording kubectl)", function () {
 
     it("a responder who may not patch nodes is refused before anything changes (Forbidden)", async () => {
         process.env.FAKE_KUBECTL_FORBID = "patch nodes";
-        await assert.rejects(run(["isolate", "production", pod, "--incident", "INC-1", "--cordon"]), /^UsageError: kubectl refuses: you may not patch nodes in this cluster; nothing changed$/);
+        await assert.rejects(run(["isolate", "production", pod, "--incident", "INC-1", "--cordon"]), /^UsageError: kubectl refuses: you may not patch nodes; nothing changed$/);
         assert.deepEqual(mutations(), []);
         assert.deepEqual(state().pods[`pneumonia/${pod}`].metadata.labels, podLabels);
+    });
+
+    it("the incident-responder role is what it takes: without patch on pods, isolation is refused before anything changes", async () => {
+        process.env.FAKE_KUBECTL_RULES = JSON.stringify(responderRules.map((r) => (r.resources.includes("pods") ? { ...r, verbs: r.verbs.filter((v) => v !== "patch") } : r)));
+        await assert.rejects(run(["isolate", "production", pod, "--incident", "INC-1"]), /^UsageError: kubectl refuses: you may not patch pods in namespace pneumonia; nothing changed$/);
+        assert.deepEqual(mutations(), []);
     });
 
     it("a forbidden verb at the API itself surfaces as kubectl's one line", async () => {

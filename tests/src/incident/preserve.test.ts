@@ -18,7 +18,7 @@ import {
     type S3Client,
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { quarantineLabel } from "../../../infra/security/quarantine";
+import { quarantineLabel, responderRules } from "../../../infra/security/quarantine";
 import { parseCommandArgs, type ParsedArgs } from "../../../src/cli/command";
 import { runIncident, spec } from "../../../src/incident/cli";
 import { sha256 } from "../../../src/incident/preserve";
@@ -90,10 +90,10 @@ describe("incident preserve (moto_server, recording kubectl, Loki stand-in)", fu
                 events: { pneumonia: [{ involvedObject: { kind: "Pod", name: pod }, reason: "Killing", message: "Stopping container" }, { involvedObject: { kind: "Pod", name: "other" }, reason: "Pulled" }] },
             }),
         );
-        Object.assign(process.env, { FAKE_KUBECTL_STATE: statePath, FAKE_KUBECTL_LOG: path.join(dir, "calls.jsonl"), FAKE_KUBECTL_CONTEXT: context });
+        Object.assign(process.env, { FAKE_KUBECTL_STATE: statePath, FAKE_KUBECTL_LOG: path.join(dir, "calls.jsonl"), FAKE_KUBECTL_CONTEXT: context, FAKE_KUBECTL_RULES: JSON.stringify(responderRules) });
     });
     afterEach(() => {
-        for (const key of ["FAKE_KUBECTL_STATE", "FAKE_KUBECTL_LOG", "FAKE_KUBECTL_CONTEXT"]) delete process.env[key];
+        for (const key of ["FAKE_KUBECTL_STATE", "FAKE_KUBECTL_LOG", "FAKE_KUBECTL_CONTEXT", "FAKE_KUBECTL_RULES"]) delete process.env[key];
         Object.assign(process.env, saved);
         fs.rmSync(dir, { recursive: true, force: true });
     });

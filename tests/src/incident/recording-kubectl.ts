@@ -3,7 +3,8 @@
 // "<namespace>/<name>" or, for nodes, "<name>"); each call is appended to FAKE_KUBECTL_LOG. Like
 // kubectl against a real API server:
 // - a missing object is `Error from server (NotFound): <kind> "<name>" not found`, exit 1;
-// - a verb in FAKE_KUBECTL_FORBID ("patch nodes") is `Error from server (Forbidden): ...`, exit 1,
+// - a verb the caller's RBAC does not grant (FAKE_KUBECTL_RULES, a ClusterRole's rules) or that
+//   FAKE_KUBECTL_FORBID takes away ("patch nodes") is `Error from server (Forbidden): ...`, exit 1,
 //   and `auth can-i` answers "no" with exit 1 for it;
 // - `label` changing an existing value without --overwrite, or a label value that is not a valid
 //   label value (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set), fails;
@@ -14,7 +15,10 @@ const args = process.argv.slice(2);
 fs.appendFileSync(process.env.FAKE_KUBECTL_LOG!, `${JSON.stringify(args)}\n`);
 const statePath = process.env.FAKE_KUBECTL_STATE!;
 const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as Record<string, Record<string, any>>;
-const forbidden = (process.env.FAKE_KUBECTL_FORBID ?? "").split(",").filter(Boolean);
+// The caller's RBAC: FAKE_KUBECTL_RULES (ClusterRole rules) grants; FAKE_KUBECTL_FORBID ("patch nodes") takes away.
+const rules = JSON.parse(process.env.FAKE_KUBECTL_RULES ?? "null") as { resources: string[]; verbs: string[] }[] | null;
+const taken = (process.env.FAKE_KUBECTL_FORBID ?? "").split(",").filter(Boolean);
+const isForbidden = (verb: string, kind: string) => taken.includes(`${verb} ${kind}`) || (rules !== null && !rules.some((r) => r.resources.includes(kind) && r.verbs.includes(verb)));
 
 function fail(message: string): never {
     process.stderr.write(`${message}\n`);
@@ -46,7 +50,7 @@ const plural: Record<string, string> = {
 const key = (kind: string, name: string) => (kind === "nodes" ? name : `${namespace}/${name}`);
 const scope = namespace ? `in the namespace "${namespace}"` : "at the cluster scope";
 const refuse = (apiVerb: string, kind: string, name: string) => {
-    if (forbidden.includes(`${apiVerb} ${kind}`)) {
+    if (isForbidden(apiVerb, kind)) {
         fail(`Error from server (Forbidden): ${kind} "${name}" is forbidden: User "responder@example.org" cannot ${apiVerb} resource "${kind}" in API group "" ${scope}`);
     }
 };
@@ -56,7 +60,7 @@ const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 if (verb === "auth" && operands[0] === "can-i") {
     const [, apiVerb, resource] = operands;
-    if (forbidden.includes(`${apiVerb} ${resource}`)) fail("no");
+    if (isForbidden(apiVerb!, resource!)) fail("no");
     process.stdout.write("yes\n");
 } else if (verb === "get") {
     const kind = plural[operands[0]!] ?? fail(`error: the server doesn't have a resource type "${operands[0]}"`);
