@@ -29,7 +29,7 @@ export function quarantinePolicySpec(forensicsNamespace: string) {
 
 /**
  * What `npm run incident` needs and nothing more: read a pod, its events, owners, node and the
- * quarantine policy; relabel and annotate the pod; cordon its node; port-forward to Loki.
+ * quarantine policy and its volumes; relabel and annotate the pod; cordon its node; port-forward to Loki.
  * `kubectl auth can-i` needs no grant (SelfSubjectAccessReview is every user's, system:basic-user).
  */
 export const responderRules = [
@@ -37,6 +37,7 @@ export const responderRules = [
     { apiGroups: [""], resources: ["pods/portforward"], verbs: ["create"] },
     { apiGroups: [""], resources: ["events"], verbs: ["get", "list"] },
     { apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] },
+    { apiGroups: [""], resources: ["persistentvolumeclaims", "persistentvolumes"], verbs: ["get"] },
     { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets"], verbs: ["get"] },
     { apiGroups: ["argoproj.io"], resources: ["rollouts"], verbs: ["get"] },
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get"] },

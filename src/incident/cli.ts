@@ -25,6 +25,7 @@ const options = {
     bucket: { type: "string", value: "NAME", description: "preserve: the evidence bucket (default: the stack output evidenceBucket)" },
     "loki-url": { type: "string", value: "URL", description: "preserve: Loki's HTTP address (default: a port-forward to the stack output lokiUrl)" },
     since: { type: "string", value: "DURATION", description: "preserve: how far back the pod's logs go, e.g. 30m, 6h (default 2h)" },
+    snapshot: { type: "boolean", description: "preserve: also take EBS snapshots of the node's and the pod's volumes (AWS CLI; AWS_CLI overrides the command)" },
 } as const;
 
 export const spec = {
@@ -33,7 +34,7 @@ export const spec = {
     minPositionals: 3,
     maxPositionals: 3,
     summary:
-        "isolate: takes a pod out of service and out of the network without deleting it (quarantine NetworkPolicy). release: undoes isolate. preserve: writes the pod's spec, status, events, owners, logs, image digests and node to the evidence bucket, locked, with a manifest of SHA-256 sums and the chain of custody.",
+        "isolate: takes a pod out of service and out of the network without deleting it (quarantine NetworkPolicy). release: undoes isolate. preserve: writes the pod's spec, status, events, owners, logs, image digests and node (and with --snapshot EBS snapshots of its volumes) to the evidence bucket, locked, with a manifest of SHA-256 sums and the chain of custody.",
     options,
     notes: [
         "Production refuses to run without --incident. kubectl runs in the stack's kubernetes.context (KUBECTL overrides the command); preserve needs AWS credentials allowed to write the evidence bucket (security.evidence.responders).",
@@ -41,13 +42,15 @@ export const spec = {
     ],
     examples: [
         "npm run --silent incident -- isolate production detector-7c9d8-abcde --incident INC-2026-0042 --cordon",
-        "npm run --silent incident -- preserve production detector-7c9d8-abcde --incident INC-2026-0042 --since 6h",
+        "npm run --silent incident -- preserve production detector-7c9d8-abcde --incident INC-2026-0042 --since 6h --snapshot",
         "npm run --silent incident -- release production detector-7c9d8-abcde --incident INC-2026-0042",
     ],
 } satisfies CommandSpec<typeof options>;
 
 export interface IncidentDeps {
     kubectl: string[];
+    /** The AWS CLI command, for --snapshot; default `aws` or $AWS_CLI. */
+    aws?: string[];
     out: (line: string) => void;
     /** Stack outputs (evidenceBucket, lokiUrl); default: the Pulumi stack. */
     open?: OpenStack;
@@ -113,6 +116,13 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
             forwards.push(forward);
             lokiUrl = forward.url;
         }
+        let snapshots: { aws: string[]; region: string } | undefined;
+        if (values.snapshot) {
+            if (!config.aws) throw new UsageError(`--snapshot: stack ${stack} has no AWS region (no aws section): its volumes are not EBS`);
+            const awsCommand = deps.aws ?? (process.env.AWS_CLI ?? "aws").split(" ");
+            requireTool(awsCommand[0]!, "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html, or set AWS_CLI");
+            snapshots = { aws: awsCommand, region: config.aws.region };
+        }
         const s3 = (deps.s3 ?? (() => new S3Client({})))();
         const awsIdentity = await (deps.awsIdentity ?? (async () => (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn ?? "unknown"))();
         const result = await preserve(target, {
@@ -122,6 +132,7 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
             lokiUrl,
             logWindowSeconds: window,
             custody: { incident: values.incident, stack, operator: os.userInfo().username, awsIdentity, commit: commit() },
+            snapshots,
             now: deps.now?.(),
         });
         for (const entry of result.manifest) deps.out(`done: wrote s3://${bucket}/${entry.key} (${entry.bytes} bytes, sha256 ${entry.sha256})`);

@@ -10,6 +10,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import { CheckFailedError } from "../cli/command";
 import { kubectlJson } from "../release/kubectl";
 import { readPod, type PodObject, type Target } from "./isolate";
+import { snapshot, volumesOf } from "./snapshots";
 
 /** Who ran it, when, from which commit of this repository: the chain-of-custody record. */
 export interface Custody {
@@ -40,6 +41,8 @@ export interface PreserveOptions {
     /** How far back the logs go, in seconds. */
     logWindowSeconds: number;
     custody: Omit<Custody, "namespace" | "pod" | "collectedAt" | "tool">;
+    /** EBS snapshots of the node's and the pod's volumes, with the AWS CLI (its command) in `region`. */
+    snapshots?: { aws: string[]; region: string };
     now?: Date;
 }
 
@@ -81,9 +84,12 @@ export async function preserve(target: Target, options: PreserveOptions): Promis
     const end = Math.floor(now.getTime() / 1000);
     const logs = options.lokiUrl ? await lokiLogs(options.lokiUrl, target, end - options.logWindowSeconds, end) : undefined;
     const images = (pod.status?.containerStatuses ?? []).map((c) => ({ container: c.name, image: c.image, digest: c.imageID }));
+    const volumes = options.snapshots ? await volumesOf(target, pod, node as { spec?: { providerID?: string } } | undefined, options.snapshots.aws, options.snapshots.region) : [];
 
     const custody: Custody = { ...options.custody, namespace: target.namespace, pod: target.pod, collectedAt: now.toISOString(), tool: "npm run incident -- preserve" };
     const prefix = `${custody.incident}/${custody.stack}/${target.namespace}/${target.pod}/${now.toISOString().replace(/[:.]/g, "-")}/`;
+    // Snapshots start last among the reads: they are the one thing that costs money and is not undone by a failure.
+    const snapshots = options.snapshots ? await snapshot(volumes, options.snapshots.aws, options.snapshots.region, custody.incident, `${custody.stack} ${target.namespace}/${target.pod}`) : undefined;
     const objects: Record<string, string> = {
         "pod.json": JSON.stringify(pod, null, 2),
         "events.json": JSON.stringify(events.object ?? { items: [] }, null, 2),
@@ -91,6 +97,7 @@ export async function preserve(target: Target, options: PreserveOptions): Promis
         "images.json": JSON.stringify(images, null, 2),
         ...(node ? { "node.json": JSON.stringify(node, null, 2) } : {}),
         "logs.json": logs ?? JSON.stringify({ notCollected: "no --loki-url and no lokiUrl stack output" }),
+        ...(snapshots ? { "snapshots.json": JSON.stringify(snapshots, null, 2) } : {}),
     };
     const retainUntil = new Date(now.getTime() + options.retentionDays * 86400_000);
     const put = async (key: string, body: string) => {

@@ -2,6 +2,7 @@
 // the recording kubectl, and a Loki query endpoint that refuses what Loki refuses (no query, or an
 // end before the start: https://grafana.com/docs/loki/latest/reference/loki-http-api/#query-logs-within-a-range-of-time).
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -93,7 +94,7 @@ describe("incident preserve (moto_server, recording kubectl, Loki stand-in)", fu
         Object.assign(process.env, { FAKE_KUBECTL_STATE: statePath, FAKE_KUBECTL_LOG: path.join(dir, "calls.jsonl"), FAKE_KUBECTL_CONTEXT: context, FAKE_KUBECTL_RULES: JSON.stringify(responderRules) });
     });
     afterEach(() => {
-        for (const key of ["FAKE_KUBECTL_STATE", "FAKE_KUBECTL_LOG", "FAKE_KUBECTL_CONTEXT", "FAKE_KUBECTL_RULES"]) delete process.env[key];
+        for (const key of ["FAKE_KUBECTL_STATE", "FAKE_KUBECTL_LOG", "FAKE_KUBECTL_CONTEXT", "FAKE_KUBECTL_RULES", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) delete process.env[key];
         Object.assign(process.env, saved);
         fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -150,6 +151,33 @@ describe("incident preserve (moto_server, recording kubectl, Loki stand-in)", fu
         assert.equal(versions.length, 1);
         await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}pod.json`, VersionId: versions[0]!.VersionId })), /Access Denied/);
         assert.equal(await text(`${prefix}pod.json`).then((t) => JSON.parse(t).metadata.name), pod);
+    });
+
+    it("--snapshot: EBS snapshots of the node's and the pod's volumes (AWS CLI against moto), tagged with the incident and listed in the evidence", async () => {
+        const env = { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing-secret" };
+        const aws = (...args: string[]) => JSON.parse(execFileSync("aws", [...args, "--region", "eu-west-1", "--output", "json"], { env, encoding: "utf8" }));
+        const ami = aws("ec2", "describe-images", "--query", "Images[0].ImageId");
+        const [instance, rootVolume] = aws("ec2", "run-instances", "--image-id", ami, "--count", "1", "--query", "Instances[0].[InstanceId,BlockDeviceMappings[0].Ebs.VolumeId]");
+        const dataVolume = aws("ec2", "create-volume", "--availability-zone", "eu-west-1a", "--size", "1", "--query", "VolumeId");
+        const state = JSON.parse(fs.readFileSync(process.env.FAKE_KUBECTL_STATE!, "utf8"));
+        state.nodes["ip-10-0-1-23"].spec.providerID = `aws:///eu-west-1a/${instance}`;
+        state.pods[`pneumonia/${pod}`].spec.volumes = [{ name: "scratch", emptyDir: {} }, { name: "data", persistentVolumeClaim: { claimName: "data-claim" } }];
+        state.persistentvolumeclaims = { "pneumonia/data-claim": { spec: { volumeName: "pv-data" } } };
+        state.persistentvolumes = { "pv-data": { spec: { csi: { driver: "ebs.csi.aws.com", volumeHandle: dataVolume } } } };
+        fs.writeFileSync(process.env.FAKE_KUBECTL_STATE!, JSON.stringify(state));
+        Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing-secret" });
+
+        await run(["preserve", "production", pod, "--incident", "INC-2026-0044", "--bucket", bucket, "--loki-url", lokiUrl, "--snapshot"]);
+        const prefix = "INC-2026-0044/production/pneumonia/detector-7c9d8-abcde/2026-12-04T03-10-00-000Z/";
+        const recorded = JSON.parse(await text(`${prefix}snapshots.json`)) as { volumeId: string; snapshotId: string; of: string }[];
+        assert.deepEqual(recorded.map((r) => [r.volumeId, r.of]), [
+            [rootVolume, `node ip-10-0-1-23 (${instance})`],
+            [dataVolume, "volume data (pv-data)"],
+        ]);
+        const snapshots = aws("ec2", "describe-snapshots", "--filters", "Name=tag:incident,Values=INC-2026-0044", "--query", "Snapshots[].[SnapshotId,VolumeId]");
+        assert.deepEqual(snapshots.sort(), recorded.map((r) => [r.snapshotId, r.volumeId]).sort());
+        const manifest = JSON.parse(await text(`${prefix}manifest.json`));
+        assert.ok(manifest.objects.some((o: { key: string }) => o.key === `${prefix}snapshots.json`));
     });
 
     it("writes nothing when a source fails (Loki refuses the query), and needs an incident id", async () => {

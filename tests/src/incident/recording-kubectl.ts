@@ -46,8 +46,10 @@ const plural: Record<string, string> = {
     "rollout.argoproj.io": "rollouts",
     node: "nodes",
     events: "events",
+    persistentvolumeclaim: "persistentvolumeclaims",
+    persistentvolume: "persistentvolumes",
 };
-const key = (kind: string, name: string) => (kind === "nodes" ? name : `${namespace}/${name}`);
+const key = (kind: string, name: string) => (["nodes", "persistentvolumes"].includes(kind) ? name : `${namespace}/${name}`);
 const scope = namespace ? `in the namespace "${namespace}"` : "at the cluster scope";
 const refuse = (apiVerb: string, kind: string, name: string) => {
     if (isForbidden(apiVerb, kind)) {
