@@ -32,7 +32,8 @@ export interface BindingReview {
 
 export interface AccessReview {
     stack: string;
-    source: "plan" | "cluster";
+    /** Where each part came from: the offline plan, the AWS account, the running cluster. */
+    sources: string[];
     generatedAt: string;
     roles: RoleReview[];
     bindings: BindingReview[];
@@ -122,7 +123,7 @@ function permissionFlags(s: Statement): string[] {
 /** The physical names a resource can be referred to by (its name, or the id the provider gave it). */
 const refersTo = (value: unknown, role: ReviewResource) => value === role.name || value === role.props.name || value === `${role.name}-id` || value === role.props.arn;
 
-export function reviewAccess(resources: ReviewResource[], config: Pick<PlatformConfig, "edge" | "security">, expect: Expectations, now: Date, stack: string, source: AccessReview["source"]): AccessReview {
+export function reviewAccess(resources: ReviewResource[], config: Pick<PlatformConfig, "edge" | "security">, expect: Expectations, now: Date, stack: string, sources: string[]): AccessReview {
     const of = (type: string) => resources.filter((r) => r.type === type);
     const roles = of("aws:iam/role:Role").map((role): RoleReview => {
         const trust = statementsOf(role.props.assumeRolePolicy ?? "{}");
@@ -163,7 +164,7 @@ export function reviewAccess(resources: ReviewResource[], config: Pick<PlatformC
         flags: k.issued === undefined ? ["issue date unknown: name it k<YYYY>-<MM> or set security.keyIssued"] : k.due ? [`older than the rotation period (${config.security.keyRotationDays} days)`] : [],
     }));
     const flagCount = [...roles, ...bindings, ...keys].reduce((n, x) => n + x.flags.length, 0);
-    return { stack, source, generatedAt: now.toISOString(), roles, bindings, keys, keyRotationDays: config.security.keyRotationDays, flagCount };
+    return { stack, sources, generatedAt: now.toISOString(), roles, bindings, keys, keyRotationDays: config.security.keyRotationDays, flagCount };
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -175,7 +176,7 @@ export function reviewMarkdown(review: AccessReview): string {
     return [
         `# Access review: ${review.stack}`,
         "",
-        `Generated ${review.generatedAt} from the ${review.source === "plan" ? "offline plan (the stack as this commit declares it)" : "running cluster"}. ${review.flagCount} flag(s).`,
+        `Generated ${review.generatedAt} from ${review.sources.join(", ")}. ${review.flagCount} flag(s).`,
         "",
         `## IAM roles (${review.roles.length})`,
         "",

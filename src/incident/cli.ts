@@ -6,6 +6,7 @@ import * as os from "node:os";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { durationSeconds } from "../../infra/monitoring/alerts";
+import { awsCliCommand } from "../cli/aws";
 import { exitCodes, requireTool, runCommand, UsageError, type CommandSpec, type ParsedArgs } from "../cli/command";
 import { portForward, type Forward } from "../health/port-forward";
 import { repoRoot } from "../plan/run";
@@ -119,9 +120,7 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
         let snapshots: { aws: string[]; region: string } | undefined;
         if (values.snapshot) {
             if (!config.aws) throw new UsageError(`--snapshot: stack ${stack} has no AWS region (no aws section): its volumes are not EBS`);
-            const awsCommand = deps.aws ?? (process.env.AWS_CLI ?? "aws").split(" ");
-            requireTool(awsCommand[0]!, "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html, or set AWS_CLI");
-            snapshots = { aws: awsCommand, region: config.aws.region };
+            snapshots = { aws: deps.aws ?? awsCliCommand(), region: config.aws.region };
         }
         const s3 = (deps.s3 ?? (() => new S3Client({})))();
         const awsIdentity = await (deps.awsIdentity ?? (async () => (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn ?? "unknown"))();

@@ -2,8 +2,7 @@
 // persistent volumes, tagged with the incident, taken with the AWS CLI (the repository has no EC2
 // client): `aws ec2 describe-instances` for the node's volumes, `aws ec2 create-snapshot` for each
 // (https://docs.aws.amazon.com/cli/latest/reference/ec2/create-snapshot.html).
-import { execFile } from "node:child_process";
-import { CheckFailedError } from "../cli/command";
+import { awsCli as aws } from "../cli/aws";
 import { kubectlJson } from "../release/kubectl";
 import type { PodObject, Target } from "./isolate";
 
@@ -11,16 +10,6 @@ export interface Snapshot {
     volumeId: string;
     of: string;
     snapshotId: string;
-}
-
-function aws(command: string[], args: string[]): Promise<unknown> {
-    const [program, ...leading] = command;
-    return new Promise((resolve, reject) => {
-        execFile(program!, [...leading, ...args, "--output", "json"], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-            if (error) return reject(new CheckFailedError(`aws ${args.slice(0, 2).join(" ")}: ${stderr.split("\n").find((l) => l.trim() !== "") ?? error.message}`));
-            resolve(JSON.parse(stdout || "null"));
-        });
-    });
 }
 
 /** The EBS volumes behind the pod: its node's (by the node's EC2 instance) and its persistent volumes'. */

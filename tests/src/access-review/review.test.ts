@@ -32,7 +32,7 @@ describe("access-review", function () {
     });
 
     it("lists every IAM role of the production plan with its trust and permissions, and every edge key with its age", () => {
-        const review = reviewAccess(resources, config, expect, new Date("2026-12-07T00:00:00Z"), "production", "plan");
+        const review = reviewAccess(resources, config, expect, new Date("2026-12-07T00:00:00Z"), "production", ["plan"]);
         const planned = resources.filter((r) => r.type === "aws:iam/role:Role").map((r) => r.name);
         assert.ok(planned.length >= 10);
         assert.deepEqual(review.roles.map((r) => r.name), planned);
@@ -49,11 +49,11 @@ describe("access-review", function () {
     });
 
     it("flags keys past the rotation period, and keys of unknown age", () => {
-        const review = reviewAccess(resources, config, expect, new Date("2027-02-01T00:00:00Z"), "production", "plan");
+        const review = reviewAccess(resources, config, expect, new Date("2027-02-01T00:00:00Z"), "production", ["plan"]);
         assert.deepEqual(review.keys.map((k) => k.flags), [["older than the rotation period (90 days)"], ["older than the rotation period (90 days)"]]);
-        const undated = reviewAccess([], { ...config, edge: { ...config.edge, clients: { laptop: { keys: ["k1"] } } } }, expect, new Date("2026-12-07T00:00:00Z"), "x", "plan");
+        const undated = reviewAccess([], { ...config, edge: { ...config.edge, clients: { laptop: { keys: ["k1"] } } } }, expect, new Date("2026-12-07T00:00:00Z"), "x", ["plan"]);
         assert.deepEqual(undated.keys[0]!.flags, ["issue date unknown: name it k<YYYY>-<MM> or set security.keyIssued"]);
-        const stated = reviewAccess([], { ...config, edge: { ...config.edge, clients: { laptop: { keys: ["k1"] } } }, security: { ...config.security, keyIssued: { "laptop.k1": "2026-12-01" } } }, expect, new Date("2026-12-07T00:00:00Z"), "x", "plan");
+        const stated = reviewAccess([], { ...config, edge: { ...config.edge, clients: { laptop: { keys: ["k1"] } } }, security: { ...config.security, keyIssued: { "laptop.k1": "2026-12-01" } } }, expect, new Date("2026-12-07T00:00:00Z"), "x", ["plan"]);
         assert.deepEqual([stated.keys[0]!.ageDays, stated.keys[0]!.flags], [6, []]);
     });
 
@@ -67,7 +67,7 @@ describe("access-review", function () {
             ...role("kube-system-pod", trust({ Principal: { Federated: oidc }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { StringEquals: { [`${issuer}:sub`]: "system:serviceaccount:kube-system:default" } } })),
             ...role("deputy", trust({ Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }), [{ Effect: "Allow", Action: ["ec2:Describe*", "ec2:TerminateInstances"], Resource: "*" }]),
         ];
-        const review = reviewAccess(bad, config, expect, new Date("2026-12-07T00:00:00Z"), "production", "plan");
+        const review = reviewAccess(bad, config, expect, new Date("2026-12-07T00:00:00Z"), "production", ["plan"]);
         const flags = Object.fromEntries(review.roles.map((r) => [r.name, r.flags]));
         assert.deepEqual(flags, {
             admin: ["wildcard action *", "wildcard resource * for * without a condition"],
@@ -98,7 +98,7 @@ describe("access-review", function () {
             expect,
             new Date("2026-12-07T00:00:00Z"),
             "production",
-            "cluster",
+            ["cluster"],
         );
         assert.deepEqual(review.bindings.map((b) => [b.binding, b.subjects, b.flags]), [
             ["ClusterRoleBinding oncall-view", ["Group pneumonia-oncall"], []],
