@@ -14,6 +14,7 @@ import { monitoringConfigSchema, monitoringDefaults, type MonitoringSettings } f
 import { monitoringSettings } from "./contributions";
 import { canaryMaxSurge, releaseConfigSchema, releaseDefaults } from "./release/config";
 import { repeatedCanarySteps } from "./release/replica-split";
+import { securityConfigSchema, securityDefaults } from "./security/config";
 import { deepMerge, type DeepPartial } from "./platform/merge";
 import { awsRegion, hasDigest, oneOf } from "./platform/schema";
 import { clusterSchema } from "./platform/cluster";
@@ -74,6 +75,8 @@ const platformSchema = z
         drill: drillSchema.optional(),
         edge: edgeConfigSchema,
         release: releaseConfigSchema,
+        /** Security operations (infra/security/config.ts). */
+        security: securityConfigSchema,
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -137,6 +140,7 @@ export function environmentDefaults(env: Environment): DeepPartial<PlatformConfi
         capacity: capacityDefaults(),
         cost: costDefaults(env),
         images: imagesDefaults(env),
+        security: securityDefaults(env),
     };
 }
 

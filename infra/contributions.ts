@@ -11,11 +11,13 @@ import { edgeObservability } from "./edge/observability";
 import { loggingObservability } from "./logging/observability";
 import type { MonitoringSettings, MonitoringConfig } from "./monitoring/config";
 import type { Contribution } from "./observability/contribution";
+import { securityObservability } from "./security/observability";
 
 export const contributions: Contribution<MonitoringSettings>[] = [
     backupsObservability,
     loggingObservability,
     edgeObservability,
+    securityObservability,
     detectorObservability,
     capacityObservability,
 ];

@@ -27,6 +27,7 @@ import { Monitoring } from "./monitoring";
 import { RolloutController } from "./release/controller";
 import { LoadTest, loadTestPodLabels } from "./release/load-test";
 import { chartNames } from "./monitoring/values";
+import { Security } from "./security";
 
 export = async () => {
     // Parsed before anything is declared: a config mistake stops the program with no resource registered.
@@ -353,6 +354,31 @@ export = async () => {
         );
     }
 
+    // --- security operations (infra/security, docs/security-operations.md) ---
+    // Cluster-wide pieces (the forensics namespace) belong to the source stack in a drill.
+    const security = drill ? undefined : new Security(
+        "security",
+        {
+            config: config.security,
+            environment,
+            stack,
+            namespaces: [app.name],
+            monitoringNamespace,
+            edgeClients: config.edge.clients,
+            aws: config.aws && config.cluster
+                ? {
+                      region: config.aws.region,
+                      tags: tagsFor("security"),
+                      runbookBaseUrl: config.monitoring.runbookBaseUrl,
+                      endpoints: { page: config.secrets.securityPageEndpoint, ticket: config.secrets.securityTicketEndpoint },
+                  }
+                : undefined,
+            protect,
+        },
+        { providers, dependsOn: [app, ...(monitoring ? [monitoring.release] : [])] },
+    );
+    // --- end security operations ---
+
     return {
         environment,
         detectorUrl: detector.url,
@@ -371,5 +397,6 @@ export = async () => {
         ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
         backupImage,
         mlflowImage,
+        ...(security?.evidenceBucket ? { evidenceBucket: security.evidenceBucket } : {}),
     };
 };

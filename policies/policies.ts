@@ -39,8 +39,10 @@ import { kubernetesSeccomp } from "./kubernetes/seccomp";
 import type { PlatformPolicy } from "./lib/definitions";
 import { stackDataStoreBackups } from "./stack/data-store-backups";
 import { stackEdgeProtection } from "./stack/edge-protection";
+import { stackEvidenceBucket } from "./stack/evidence-bucket";
 import { stackImageAdmission } from "./stack/image-admission";
 import { stackMonitoring } from "./stack/monitoring";
+import { stackSecurityFindings } from "./stack/security-findings";
 import { stackServiceAndMonitor } from "./stack/service-and-monitor";
 
 export const packName = "pneumonia-platform";
@@ -94,4 +96,6 @@ export const policies: PlatformPolicy[] = [
     stackImageAdmission,
     stackServiceAndMonitor,
     stackEdgeProtection,
+    stackSecurityFindings,
+    stackEvidenceBucket,
 ];

@@ -60,6 +60,11 @@ function caseTest(config: MonitoringSettings, definitions: AlertDefinition[], de
     };
 }
 
+/** One definition's cases as promtool tests. */
+export function caseTests(config: MonitoringSettings, definitions: AlertDefinition[], def: AlertDefinition): PromtoolTest[] {
+    return def.tests.map((c) => caseTest(config, definitions, def, c));
+}
+
 /** Every definition's cases, grouped by interval because promtool has one evaluation interval per file. */
 export function definitionTests(config: MonitoringSettings): Map<Duration, PromtoolTest[]> {
     const definitions = alertDefinitions(config);

@@ -77,6 +77,17 @@ export function logBucketSettings(
     return [encryption, publicAccess, ownership, versioning, policy];
 }
 
+/** The default key policy (the account administers the key through IAM) plus `statements`. */
+function keyPolicy(statements: NonNullable<SecureBucketArgs["keyPolicyStatements"]>, accountId: pulumi.Output<string>) {
+    return pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+            ...statements.map((statement) => statement(accountId)),
+        ],
+    });
+}
+
 /** One statement of an S3 bucket policy, given the bucket's ARN and its KMS key's ARN. */
 export type PolicyStatementFactory = (bucketArn: pulumi.Output<string>, kmsKeyArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>;
 
@@ -88,6 +99,12 @@ export interface SecureBucketArgs {
     extraPolicyStatements?: PolicyStatementFactory[];
     /** Object Lock default retention; set only on buckets created with it (it cannot be added later). */
     objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
+    /**
+     * Statements added to the key's policy after the account's own administration of it (the
+     * default key policy): a service that writes to the bucket (CloudTrail) or principals named
+     * by the bucket policy must be allowed to use the key too.
+     */
+    keyPolicyStatements?: ((accountId: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>)[];
     /** Refuse to delete the bucket from Pulumi (production data). */
     protect?: boolean;
     /** Delete the bucket with its objects on `pulumi destroy` (DR drill stacks); off, S3 refuses to delete a non-empty bucket. */
@@ -119,6 +136,7 @@ export class SecureBucket extends pulumi.ComponentResource {
                 description: `Encrypts the ${args.purpose} bucket`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
+                ...(args.keyPolicyStatements ? { policy: keyPolicy(args.keyPolicyStatements, aws.getCallerIdentityOutput({}, child).accountId) } : {}),
                 tags: args.tags,
             },
             child,

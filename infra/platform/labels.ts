@@ -18,3 +18,6 @@ export function platformLabels(name: string, component: string, stack: string): 
 
 /** Pods with this label may reach the database (see the database NetworkPolicy). */
 export const databaseClientLabel = { "pneumonia.io/database-client": "true" } as const;
+
+/** Set on a pod by `npm run incident -- isolate` (infra/security/quarantine.ts): only the quarantine NetworkPolicy then applies to it. */
+export const quarantineLabel = "pneumonia.io/quarantine";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { platformLabels } from "./labels";
+import { platformLabels, quarantineLabel } from "./labels";
 
 export interface PlatformNamespaceArgs {
     name: string;
@@ -50,7 +50,8 @@ export class PlatformNamespace extends pulumi.ComponentResource {
             {
                 metadata: metadata("allow-dns"),
                 spec: {
-                    podSelector: {},
+                    // Every pod but a quarantined one (infra/security/quarantine.ts): DNS is a way out too.
+                    podSelector: { matchExpressions: [{ key: quarantineLabel, operator: "DoesNotExist" }] },
                     policyTypes: ["Egress"],
                     egress: [
                         {

@@ -11,6 +11,9 @@ export const secretKeys = [
     "slackWebhookUrl",
     "ticketWebhookUrl",
     "heartbeatUrl",
+    // Security findings (infra/security): the pager's and the ticket system's SNS endpoints.
+    "securityPageEndpoint",
+    "securityTicketEndpoint",
 ] as const;
 export type SecretKey = (typeof secretKeys)[number];
 export type PlatformSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;

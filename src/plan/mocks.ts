@@ -2,7 +2,9 @@
 // digests) for the program to wire resources together, and nothing a real deploy would not know.
 import type * as pulumi from "@pulumi/pulumi";
 
-const account = "123456789012";
+/** The account the offline plan's provider answers for (getCallerIdentity, ARNs): the stack's own, in a plan. */
+export const planAccountId = "123456789012";
+const account = planAccountId;
 
 type State = Record<string, unknown>;
 

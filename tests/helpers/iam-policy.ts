@@ -37,8 +37,10 @@ function conditionHolds(condition: Statement["Condition"], request: Request): bo
             const values = list(expected as string | string[]);
             if (operator === "StringEquals") return actual !== undefined && values.includes(actual);
             if (operator === "StringLike") return actual !== undefined && values.some((v) => wildcardMatches(v, actual));
-            // "Null": "true" holds when the key is absent from the request, "false" when it is present.
-            if (operator === "Null") return values.length === 1 && (values[0] === "true" ? actual === undefined : values[0] === "false" && actual !== undefined);
+            // Bool compares "true"/"false"; Null "true" holds when the key is absent, "false" when present
+            // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+            if (operator === "Bool") return actual !== undefined && values.map(String).includes(actual);
+            if (operator === "Null") return values.map(String).includes(actual === undefined ? "true" : "false");
             throw new Error(`condition operator ${operator} is not modelled`);
         }),
     );

@@ -360,5 +360,46 @@ export function compliantPlatform(): InputResource[] {
         ecrRepository(),
         rolePolicy("backup", leastPrivilege),
         securityGroup("database", [{ protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: ["sg-0abc"] }]),
+        ...securityFindings(),
+        ...evidenceBucket(),
     ].map(withCostTags);
+}
+
+/** infra/security's finding services as the plan renders them: GuardDuty with EKS audit logs, Security Hub with FSBP, a validated trail, a GuardDuty rule with its target. */
+export function securityFindings(): InputResource[] {
+    const component = resource("pneumonia:security:SecurityFindings", "security-findings", {});
+    const child = (type: string, name: string, props: Props) => resource(type, name, props, component);
+    const rule = "security-test-guardduty-kubernetes-high";
+    return [
+        component,
+        child("aws:guardduty/detector:Detector", "security-findings", { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" }),
+        child("aws:guardduty/detectorFeature:DetectorFeature", "security-findings-eks-audit-logs", { detectorId: "det-1", name: "EKS_AUDIT_LOGS", status: "ENABLED" }),
+        child("aws:securityhub/account:Account", "security-findings", { enableDefaultStandards: false }),
+        child("aws:securityhub/standardsSubscription:StandardsSubscription", "security-findings-fsbp", {
+            standardsArn: "arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0",
+        }),
+        child("aws:cloudtrail/trail:Trail", "security-findings", { name: "pneumonia-platform-test", s3BucketName: "cloudtrail-plan0001", enableLogFileValidation: true, enableLogging: true, isMultiRegionTrail: true }),
+        child("aws:cloudwatch/eventRule:EventRule", "security-findings-guardduty-kubernetes-high", {
+            name: rule,
+            eventPattern: JSON.stringify({ source: ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], detail: { severity: [{ numeric: [">=", 7] }] } }),
+        }),
+        child("aws:cloudwatch/eventTarget:EventTarget", "security-findings-guardduty-kubernetes-high", { rule, arn: "arn:aws:sns:eu-west-1:123456789012:security-page-test" }),
+    ];
+}
+
+/** infra/security's evidence bucket: a SecureBucket with COMPLIANCE Object Lock and its no-delete, no-overwrite policy. */
+export function evidenceBucket(): InputResource[] {
+    const arn = "arn:aws:s3:::security-evidence-plan0001";
+    return secureBucket("security-evidence", { objectLock: true }).map((r) => {
+        if (r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") return edit(r, (p) => (p.rule.defaultRetention = { mode: "COMPLIANCE", days: 365 }));
+        if (r.type !== "aws:s3/bucketPolicy:BucketPolicy") return r;
+        return edit(r, (p) => {
+            const policy = JSON.parse(p.policy);
+            policy.Statement.push(
+                { Sid: "DenyEvidenceDeletion", Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"], Resource: [arn, `${arn}/*`] },
+                { Sid: "DenyOverwrite", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${arn}/*`, Condition: { Null: { "s3:if-none-match": "true" } } },
+            );
+            p.policy = JSON.stringify(policy);
+        });
+    });
 }

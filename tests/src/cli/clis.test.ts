@@ -18,6 +18,8 @@ const clis: Record<string, string> = {
     "monitoring:docs": "src/monitoring/cli.ts",
     "bench:plan": "scripts/bench-plan.ts",
     "bench:policy": "scripts/bench-policy.ts",
+    incident: "src/incident/cli.ts",
+    "access-review": "src/access-review/cli.ts",
 };
 
 describe("the deploy path's CLIs", () => {
