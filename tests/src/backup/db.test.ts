@@ -267,7 +267,7 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         assert.match(unknown.stderr, /^error: unknown command "dump-everything"\n$/);
         const option = await runCli(["db-dump", "--form", "latest"], env);
         assert.equal(option.code, 2);
-        assert.match(option.stderr, /^error: Unknown option '--form'\nusage: npm run --silent backup -- <command> \[options\]/);
+        assert.match(option.stderr, /^error: Unknown option '--form' \(did you mean --from\?\)\nusage: npm run --silent backup -- <command> \[options\]/);
         const misplaced = await runCli(["verify", "--allow-empty"], env);
         assert.equal(misplaced.code, 2);
         assert.match(misplaced.stderr, /^error: --allow-empty: only for db-dump and models, not verify\n$/);
