@@ -23,6 +23,7 @@ import { databaseDefaults, databaseSchema } from "./database/config";
 import { detectorDefaults, detectorSchema } from "./detector/config";
 import { mlflowDefaults, mlflowSchema } from "./mlflow/config";
 import { objectStoreDefaults, objectStoreSchema } from "./object-store/config";
+import { closestName } from "./platform/suggest";
 
 export { environments, type Environment } from "./platform/environment";
 
@@ -188,28 +189,11 @@ export function checkConfigKeys(project: string, keys: { key: string; secret: bo
         if (rest.length > 0 && known.includes(section!)) {
             throw new ConfigError(`${full}: unknown key; a nested key is set with --path: pulumi config set --path ${key} <value>`);
         }
-        const close = closestKey(key, known);
+        const close = closestName(key, known);
         throw new ConfigError(`${full}: unknown key${close ? ` (did you mean ${project}:${close}?)` : ""}`);
     }
 }
 
-/** The known key a typo most likely meant: at most a third of its letters off (Levenshtein). */
-function closestKey(key: string, known: string[]): string | undefined {
-    const distance = (a: string, b: string) => {
-        let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-        for (let i = 1; i <= a.length; i++) {
-            const next = [i];
-            for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-            row = next;
-        }
-        return row[b.length]!;
-    };
-    const [best] = known
-        .map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) }))
-        .filter(({ k, d }) => d <= Math.max(1, Math.floor(Math.max(k.length, key.length) / 3)))
-        .sort((a, b) => a.d - b.d);
-    return best?.k;
-}
 
 /** SDK members that are public in its JavaScript but not in its typings. */
 interface ConfigInternals {
@@ -261,9 +245,33 @@ function describeValue(value: unknown): string {
     return value === undefined ? "nothing" : JSON.stringify(value);
 }
 
+/** The keys the schema's object at `path` knows (through optional, default, record and array wrappers). */
+function keysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
+    const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
+        let current = s;
+        for (;;) {
+            const def = current?._zod.def as { type?: string; innerType?: z.ZodType; in?: z.ZodType } | undefined;
+            const inner = def && ["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type ?? "") ? def.innerType : def?.type === "pipe" ? def.in : undefined;
+            if (!inner) return current;
+            current = inner;
+        }
+    };
+    let current = unwrap(schema);
+    for (const segment of path) {
+        const def = current?._zod.def as { type?: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType } | undefined;
+        current = unwrap(def?.type === "object" ? def.shape?.[String(segment)] : def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : undefined);
+    }
+    const def = current?._zod.def as { type?: string; shape?: Record<string, z.ZodType> } | undefined;
+    return def?.type === "object" && def.shape ? Object.keys(def.shape) : [];
+}
+
 function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
     const key = issue.path.map(String).join(".");
-    if (issue.code === "unrecognized_keys") return `${key ? `${key}.` : ""}${issue.keys[0]}: unknown key`;
+    if (issue.code === "unrecognized_keys") {
+        const prefix = key ? `${key}.` : "";
+        const close = closestName(issue.keys[0]!, keysAt(platformSchema, issue.path));
+        return `${prefix}${issue.keys[0]}: unknown key${close ? ` (did you mean ${prefix}${close}?)` : ""}`;
+    }
     const got = describeValue(valueAt(input, issue.path));
     // Zod's own wording ("Invalid input: expected string, received number") is replaced by the
     // schema's description where the schema gives one; otherwise it is reduced to the expectation.

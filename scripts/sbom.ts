@@ -54,8 +54,36 @@ export function nameAfterPackage<D extends Pick<CycloneDx, "metadata">>(document
     return document;
 }
 
+/**
+ * Adds the policy pack (policies/, its own lockfile) to the platform's SBOM: the pack as a component
+ * the platform depends on, its dependencies as components (one entry per bom-ref: npm names them
+ * name@version, so a package both lock is listed once) and its dependency graph merged in.
+ */
+export function withPolicyPack(platform: CycloneDx, pack: CycloneDx): CycloneDx {
+    const components = new Map(platform.components.map((c) => [c["bom-ref"], c]));
+    const packRoot = { ...pack.metadata.component, type: "application" };
+    for (const c of [packRoot, ...pack.components]) if (!components.has(c["bom-ref"])) components.set(c["bom-ref"], c);
+    const dependencies = new Map((platform.dependencies ?? []).map((d) => [d.ref, new Set(d.dependsOn ?? [])]));
+    for (const d of pack.dependencies ?? []) {
+        const into = dependencies.get(d.ref) ?? new Set<string>();
+        for (const ref of d.dependsOn ?? []) into.add(ref);
+        dependencies.set(d.ref, into);
+    }
+    const root = platform.metadata.component["bom-ref"];
+    dependencies.set(root, (dependencies.get(root) ?? new Set()).add(packRoot["bom-ref"]));
+    return {
+        ...platform,
+        components: [...components.values()],
+        dependencies: [...dependencies].map(([ref, on]) => ({ ref, dependsOn: [...on] })),
+    };
+}
+
+/** The policy pack's folder, whose lockfile the SBOM also covers. */
+export const policyPackDir = "policies";
+
 export function runNpmSbom(cwd: string, includeDev: boolean): Promise<string> {
-    const args = ["sbom", "--sbom-format", "cyclonedx", "--sbom-type", "application", ...(includeDev ? [] : ["--omit", "dev"])];
+    // --package-lock-only: the pack's node_modules is installed only where the pack runs.
+    const args = ["sbom", "--sbom-format", "cyclonedx", "--sbom-type", "application", "--package-lock-only", ...(includeDev ? [] : ["--omit", "dev"])];
     return new Promise((resolve, reject) => {
         execFile("npm", args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
             if (error) reject(new UsageError(`npm sbom failed: ${stderr.split("\n").find((l) => l.trim() !== "") ?? error.message}`));
@@ -66,7 +94,8 @@ export function runNpmSbom(cwd: string, includeDev: boolean): Promise<string> {
 
 export const sbomCommand = {
     invocation: "npm run --silent sbom --",
-    summary: "Writes the CycloneDX SBOM of what the platform ships (production dependencies), made by npm sbom from the lockfile: no network.",
+    summary:
+        "Writes the CycloneDX SBOM of what the platform ships (production dependencies of package-lock.json and of the policy pack's policies/package-lock.json), made by npm sbom from the lockfiles: no network.",
     options: {
         out: { type: "string", value: "FILE", description: "where to write it (default sbom.cdx.json)" },
         "include-dev": { type: "boolean", description: "list the dev dependencies too" },
@@ -82,17 +111,21 @@ export function main(argv: string[], cwd: string, out: (s: string) => void): Pro
 
 async function writeSbom({ values }: ParsedArgs<typeof sbomCommand.options>, cwd: string, out: (s: string) => void): Promise<number> {
     const file = values.out ?? "sbom.cdx.json";
-    const text = await runNpmSbom(cwd, values["include-dev"] ?? false);
-    let document: unknown;
-    try {
-        document = JSON.parse(text);
-    } catch {
-        throw new UsageError("npm sbom printed something other than JSON");
-    }
+    const read = async (dir: string) => {
+        const text = await runNpmSbom(dir, values["include-dev"] ?? false);
+        let document: unknown;
+        try {
+            document = JSON.parse(text);
+        } catch {
+            throw new UsageError(`npm sbom in ${path.relative(cwd, dir) || "."} printed something other than JSON`);
+        }
+        validateCycloneDx(document);
+        // The document as npm wrote it (validation keeps only the fields it checks).
+        return document as CycloneDx;
+    };
     const pkg = JSON.parse(fs.readFileSync(path.join(cwd, "package.json"), "utf8")) as { name: string; version: string };
+    const document = withPolicyPack(nameAfterPackage(await read(cwd), pkg), await read(path.join(cwd, policyPackDir)));
     const sbom = validateCycloneDx(document);
-    // The document as npm wrote it (validation keeps only the fields it checks), renamed.
-    nameAfterPackage(document as CycloneDx, pkg);
     const target = path.resolve(cwd, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     // Validated first and renamed into place: the file is a whole SBOM or is not there.

@@ -89,10 +89,18 @@ export function evaluateAudit(json: unknown, failOnMedium: boolean): AuditVerdic
     return { ok: failing.length === 0, threshold, counts, failing };
 }
 
-export function formatVerdict(v: AuditVerdict): string {
-    const lines = [`npm audit (production dependencies): ${severities.map((s) => `${v.counts[s]} ${s}`).join(", ")}; failing at ${v.threshold} and above`];
+/**
+ * The lockfiles that ship: the platform's, and the policy pack's own (policies/ is installed from
+ * it by `pulumi policy publish` and in CI, so its dependencies run with the deploy's credentials).
+ */
+export const lockfiles = [
+    { dir: ".", file: "package-lock.json" },
+    { dir: "policies", file: "policies/package-lock.json" },
+] as const;
+
+export function formatVerdict(v: AuditVerdict, file = "package-lock.json"): string {
+    const lines = [`npm audit of ${file} (production dependencies): ${severities.map((s) => `${v.counts[s]} ${s}`).join(", ")}; failing at ${v.threshold} and above`];
     for (const f of v.failing) lines.push(`  ${f.severity.toUpperCase()} ${f.name}${f.direct ? " (direct)" : ""}: ${f.via.join("; ")}`);
-    lines.push(v.ok ? "security scan: clean" : `security scan: FAILED, ${v.failing.length} package(s) at ${v.threshold} or above`);
     return lines.join("\n");
 }
 
@@ -113,45 +121,59 @@ export function runNpmAudit(cwd: string): Promise<AuditRun> {
 
 export const securityScanCommand = {
     invocation: "npm run --silent security-scan --",
-    summary: "npm audit of the production dependencies: fails on high and critical advisories, and on moderate ones with FAIL_ON_MEDIUM=true.",
-    options: { out: { type: "string", value: "FILE", description: "also write npm's JSON report there (whole or not at all)" } },
+    summary:
+        "npm audit of the production dependencies of package-lock.json and policies/package-lock.json: fails on high and critical advisories, and on moderate ones with FAIL_ON_MEDIUM=true.",
+    options: { out: { type: "string", value: "FILE", description: "also write npm's JSON reports there, keyed by lockfile (whole or not at all)" } },
     maxPositionals: 0,
     examples: ["npm run --silent security-scan -- --out reports/npm-audit.json", "FAIL_ON_MEDIUM=true npm run --silent security-scan"],
     notes: ["Exit codes: 0 clean, 1 vulnerable, 2 the scan could not run (registry unreachable, npm error)."],
 } satisfies CommandSpec<Record<string, OptionSpec>>;
 
-export function main(argv: string[], env: Record<string, string | undefined>, audit: () => Promise<AuditRun>, out: (s: string) => void): Promise<number> {
+/** `audit(dir)` runs npm audit in `dir` (relative to the repository root). */
+export function main(argv: string[], env: Record<string, string | undefined>, audit: (dir: string) => Promise<AuditRun>, out: (s: string) => void): Promise<number> {
     return invokeCommand(securityScanCommand, argv, (args) => scan(args, env, audit, out), out);
 }
 
 async function scan(
     { values }: ParsedArgs<typeof securityScanCommand.options>,
     env: Record<string, string | undefined>,
-    audit: () => Promise<AuditRun>,
+    audit: (dir: string) => Promise<AuditRun>,
     out: (s: string) => void,
 ): Promise<number> {
     const failOnMedium = env.FAIL_ON_MEDIUM ?? "false";
     if (!["true", "false"].includes(failOnMedium)) throw new UsageError(`FAIL_ON_MEDIUM: expected true or false, got "${failOnMedium}"`);
-    const run = await audit();
-    let json: unknown;
-    try {
-        json = JSON.parse(run.stdout);
-    } catch {
-        const reason = run.stderr.split("\n").find((l) => l.trim() !== "") ?? "no output";
-        throw new AuditUnavailableError(`npm audit printed no JSON (${reason}); the dependencies were NOT scanned`);
+    const reports: Record<string, unknown> = {};
+    const verdicts: Array<{ file: string; verdict: AuditVerdict }> = [];
+    for (const { dir, file } of lockfiles) {
+        const run = await audit(dir);
+        let json: unknown;
+        try {
+            json = JSON.parse(run.stdout);
+        } catch {
+            const reason = run.stderr.split("\n").find((l) => l.trim() !== "") ?? "no output";
+            throw new AuditUnavailableError(`npm audit of ${file} printed no JSON (${reason}); the dependencies were NOT scanned`);
+        }
+        reports[file] = json;
+        verdicts.push({ file, verdict: evaluateAudit(json, failOnMedium === "true") });
     }
-    const verdict = evaluateAudit(json, failOnMedium === "true");
     if (values.out) {
         // Written whole or not at all: a half-written report would read as a clean one.
         const tmp = `${values.out}.tmp`;
         fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
-        fs.writeFileSync(tmp, JSON.stringify(json, null, 2));
+        fs.writeFileSync(tmp, JSON.stringify(reports, null, 2));
         fs.renameSync(tmp, values.out);
     }
-    out(formatVerdict(verdict));
-    return verdict.ok ? 0 : 1;
+    const failing = verdicts.flatMap((v) => v.verdict.failing);
+    const threshold = thresholdFor(failOnMedium === "true");
+    out(
+        [
+            ...verdicts.map((v) => formatVerdict(v.verdict, v.file)),
+            failing.length === 0 ? "security scan: clean" : `security scan: FAILED, ${failing.length} package(s) at ${threshold} or above`,
+        ].join("\n"),
+    );
+    return failing.length === 0 ? 0 : 1;
 }
 
 if (require.main === module) {
-    runCommand(securityScanCommand, (args) => scan(args, process.env, () => runNpmAudit(process.cwd()), (s) => console.log(s)));
+    runCommand(securityScanCommand, (args) => scan(args, process.env, (dir) => runNpmAudit(path.resolve(process.cwd(), dir)), (s) => console.log(s)));
 }

@@ -4,7 +4,10 @@
 // resolved one where the receiver sends those.
 // API: https://github.com/prometheus/alertmanager/blob/main/api/v2/openapi.yaml
 //   POST /api/v2/alerts      [postableAlert]: labels, annotations, startsAt, endsAt
-//   GET  /api/v2/alerts?filter=<matcher>   [gettableAlert]: ... receivers: [{name}], status: {state}
+//   GET  /api/v2/alerts?filter=<matcher>   [gettableAlert]: ... receivers: [{name}], fingerprint,
+//        status: {state: unprocessed|active|suppressed, silencedBy: [silence id], inhibitedBy: [fingerprint]}
+//   GET  /api/v2/silence/{silenceID}   [gettableSilence]: matchers, createdBy, comment, endsAt
+// A suppressed alert is routed but never sent: the test fails and names the silence or the inhibiting alert.
 import { randomUUID } from "node:crypto";
 import { timings } from "../../infra/monitoring/alertmanager";
 import { receiverFor } from "../../infra/observability/runbook";
@@ -17,7 +20,17 @@ export const testAlertName = "AlertDeliveryTest";
 interface GettableAlert {
     labels: Record<string, string>;
     receivers: Array<{ name: string }>;
-    status: { state: string };
+    fingerprint: string;
+    endsAt: string;
+    status: { state: "unprocessed" | "active" | "suppressed"; silencedBy: string[]; inhibitedBy: string[] };
+}
+
+interface GettableSilence {
+    id: string;
+    matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual?: boolean }>;
+    createdBy: string;
+    comment: string;
+    endsAt: string;
 }
 
 export interface AlertTestOptions {
@@ -34,6 +47,8 @@ export interface AlertTestResult {
     testId: string;
     receivers: string[];
     expected: string;
+    /** What keeps the alert from being sent (silences, inhibiting alerts); empty when it will be sent. */
+    suppressedBy: string[];
 }
 
 async function call(url: string, init?: RequestInit): Promise<Response> {
@@ -67,13 +82,42 @@ export async function sendTestAlert(options: AlertTestOptions): Promise<AlertTes
     options.log(`posted ${testAlertName} severity=${options.severity} test_id=${testId} to ${base}`);
     const expected = receiverFor[options.severity];
     const deadline = Date.now() + options.timeoutSeconds * 1000;
-    let receivers: string[] = [];
-    while (receivers.length === 0) {
+    let found: GettableAlert | undefined;
+    for (;;) {
         const query = new URLSearchParams([["filter", `test_id="${testId}"`]]);
-        const alerts = (await (await call(`${base}/api/v2/alerts?${query}`)).json()) as GettableAlert[];
-        receivers = alerts.flatMap((a) => a.receivers.map((r) => r.name));
-        if (receivers.length > 0 || Date.now() > deadline) break;
+        found = ((await (await call(`${base}/api/v2/alerts?${query}`)).json()) as GettableAlert[])[0];
+        // Routed, and past "unprocessed": silences and inhibitions have been applied to it.
+        if ((found && found.receivers.length > 0 && found.status.state !== "unprocessed") || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 500));
     }
-    return { testId, receivers, expected };
+    if (found?.status.state === "unprocessed") found = undefined;
+    const receivers = found?.receivers.map((r) => r.name) ?? [];
+    const suppressedBy = found?.status.state === "suppressed" ? await suppressors(base, found) : [];
+    return { testId, receivers, expected, suppressedBy };
+}
+
+function matcherText(m: GettableSilence["matchers"][number]): string {
+    return `${m.name}${m.isEqual === false ? "!" : ""}${m.isRegex ? "~" : "="}"${m.value}"`;
+}
+
+/** Each silence and inhibiting alert that suppresses `alert`, described for the operator. */
+async function suppressors(base: string, alert: GettableAlert): Promise<string[]> {
+    const silences = await Promise.all(
+        alert.status.silencedBy.map(async (id) => {
+            const s = (await (await call(`${base}/api/v2/silence/${encodeURIComponent(id)}`)).json()) as GettableSilence;
+            return `silence ${s.id} {${s.matchers.map(matcherText).join(", ")}} by ${s.createdBy} until ${s.endsAt}${s.comment ? ` ("${s.comment}")` : ""}`;
+        }),
+    );
+    let inhibitors: string[] = [];
+    if (alert.status.inhibitedBy.length > 0) {
+        const query = new URLSearchParams([["silenced", "true"], ["inhibited", "true"], ["unprocessed", "true"]]);
+        const all = (await (await call(`${base}/api/v2/alerts?${query}`)).json()) as GettableAlert[];
+        inhibitors = alert.status.inhibitedBy.map((fp) => {
+            const source = all.find((a) => a.fingerprint === fp);
+            if (!source) return `alert ${fp} (no longer listed)`;
+            const labels = ["alertname", "severity", "service", "test_id"].filter((l) => source.labels[l]).map((l) => `${l}="${source.labels[l]}"`);
+            return `alert {${labels.join(", ")}} until ${source.endsAt}`;
+        });
+    }
+    return [...silences.map((s) => `silenced by ${s}`), ...inhibitors.map((i) => `inhibited by ${i}`)];
 }

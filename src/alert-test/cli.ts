@@ -60,6 +60,9 @@ export async function run(args: ParsedArgs<typeof options>, deps: AlertTestDeps)
         if (!result.receivers.includes(result.expected)) {
             throw new CheckFailedError(`${severity} test alert went to ${got}, not ${result.expected}: check the routing tree`);
         }
+        if (result.suppressedBy.length > 0) {
+            throw new CheckFailedError(`${severity} test alert is routed to ${got} but suppressed, so it will not be sent: ${result.suppressedBy.join("; ")}`);
+        }
         deps.out(`${stack}: ${severity} test alert routed to ${got}; it is sent after group_wait ${timings[severity].group_wait}${severity === "low" ? ", in business hours" : ""}: confirm it arrived`);
         return 0;
     } finally {

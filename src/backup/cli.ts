@@ -16,7 +16,7 @@ export const spec = {
     positionals: "<command>",
     summary: [
         "The backup runner. Commands:",
-        "  db-dump          pg_dump of DATABASE_URL streamed to s3://BACKUP_BUCKET/BACKUP_PREFIX/db/<id>/",
+        "  db-dump          pg_dump of DATABASE_URL streamed to s3://BACKUP_BUCKET/BACKUP_PREFIX/db/<id>/ (a database without tables fails unless --allow-empty)",
         "  db-restore       restore a dump (--from) into an existing, empty database (--target-url or TARGET_DATABASE_URL)",
         "  verify           restore a dump into a scratch database on DATABASE_URL's server and compare row counts",
         "  models           archive s3://MODELS_BUCKET/MODELS_PREFIX to .../models/<id>/ (an empty source fails unless --allow-empty)",
@@ -30,7 +30,7 @@ export const spec = {
         "target-url": { type: "string", value: "URL", description: "db-restore: postgresql:// URL of the target database (in a pod: TARGET_DATABASE_URL)" },
         "target-bucket": { type: "string", value: "BUCKET", description: "models-restore: bucket to write to (default MODELS_BUCKET)" },
         "target-prefix": { type: "string", value: "PREFIX", description: "models-restore: key prefix to write under (default MODELS_PREFIX)" },
-        "allow-empty": { type: "boolean", description: "models: record an empty artifact store as a backup instead of failing" },
+        "allow-empty": { type: "boolean", description: "db-dump, models: record an empty database or artifact store as a backup instead of failing" },
     },
     notes: [
         "environment: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or IRSA), AWS_ENDPOINT_URL_S3, BACKUP_BUCKET,",
@@ -66,7 +66,7 @@ async function execute(command: Command, options: Options, env: Env): Promise<{ 
     const from = options.from ?? "latest";
     switch (command) {
         case "db-dump": {
-            const manifest = await dbDump(store, databaseUrl(env, "DATABASE_URL", "the database to back up"), env);
+            const manifest = await dbDump(store, databaseUrl(env, "DATABASE_URL", "the database to back up"), env, { allowEmpty: options["allow-empty"] === true });
             const tables = Object.keys((manifest.details.tables as object) ?? {}).length;
             return { line: `db-dump: ${describe(store, manifest)}, ${tables} tables; latest -> ${manifest.id}`, size: manifest.size };
         }
@@ -108,7 +108,7 @@ export async function main(positionals: string[], options: Options, env: Env, wr
     const name = positionals[0];
     if (!(commands as readonly string[]).includes(name)) throw new UsageError(`unknown command "${name}"`);
     const command = name as Command;
-    if (options["allow-empty"] && command !== "models") throw new UsageError(`--allow-empty: only for models, not ${command}`);
+    if (options["allow-empty"] && command !== "models" && command !== "db-dump") throw new UsageError(`--allow-empty: only for db-dump and models, not ${command}`);
 
     const startedAt = new Date();
     let code = 0;

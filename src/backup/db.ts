@@ -2,7 +2,7 @@
 import { pipeline as pipelineStreams } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { BackupError, describeError, step } from "./errors";
-import { connect, describeDatabase, lockWaitTimeout, pgDump, pgRestore, rowCounts, withDatabase, type RowCounts } from "./postgres";
+import { connect, describeDatabase, lockWaitTimeout, pgDump, pgRestore, rowCounts, userTableCount, withDatabase, type RowCounts } from "./postgres";
 import { throwIfStopped } from "./stop";
 import { BackupStore, completedManifest, newBackupId, type Manifest } from "./store";
 import { checksumError, Digest, digestOf, outputOf, VerifiedStream } from "./streams";
@@ -12,7 +12,11 @@ export interface DbDetails {
     tables: RowCounts;
 }
 
-export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<Manifest> {
+/**
+ * Dumps the database and moves `latest` to the dump. A database without user tables (a mistyped
+ * name in DATABASE_URL, a fresh server) fails before anything is uploaded, unless `allowEmpty`.
+ */
+export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJS.ProcessEnv = process.env, options: { allowEmpty?: boolean } = {}): Promise<Manifest> {
     const startedAt = new Date();
     const id = newBackupId(startedAt);
     const key = store.key("db", id, "mlflow.dump");
@@ -28,6 +32,11 @@ export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJ
             const serverVersion = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0].server_version;
             return { serverVersion, snapshot };
         });
+        if (!options.allowEmpty && (await step(`db-dump: listing tables in ${describeDatabase(databaseUrl)}`, () => userTableCount(client))) === 0) {
+            throw new BackupError(
+                `db-dump: ${describeDatabase(databaseUrl)} has no user tables: nothing backed up, latest unchanged (check DATABASE_URL's database name; --allow-empty records an empty backup)`,
+            );
+        }
         const dump = pgDump(databaseUrl, snapshot, env);
         const digest = new Digest();
         // The callback form of pipeline forwards a failing pg_dump to `digest`, and so to the upload.

@@ -1,4 +1,5 @@
 // Every failure of the runner ends as one line naming what failed, with credentials masked.
+import { maskCredentials } from "../cli/http";
 
 /** A failure with a message fit for the one-line report (already names the object or server). */
 export class BackupError extends Error {
@@ -17,9 +18,7 @@ export class SettingsError extends BackupError {
 }
 
 /** Replaces the password of every `scheme://user:password@host` URL in `text` with `***`. */
-export function maskSecrets(text: string): string {
-    return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)@/gi, "$1***@");
-}
+export const maskSecrets = maskCredentials;
 
 /** A short, single-line description of any thrown value (AWS errors keep their code). */
 export function describeError(error: unknown): string {

@@ -64,14 +64,17 @@ export function describeDatabase(url: string): string {
     }
 }
 
-export async function rowCounts(client: Client): Promise<RowCounts> {
-    const tables = await client.query<{ name: string }>(
-        `SELECT format('%I.%I', n.nspname, c.relname) AS name
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+/** The user tables: ordinary tables outside the system schemas. */
+const userTables = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-           AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
-         ORDER BY 1`,
-    );
+           AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
+
+export async function userTableCount(client: Client): Promise<number> {
+    return Number((await client.query<{ n: string }>(`SELECT count(*) AS n ${userTables}`)).rows[0].n);
+}
+
+export async function rowCounts(client: Client): Promise<RowCounts> {
+    const tables = await client.query<{ name: string }>(`SELECT format('%I.%I', n.nspname, c.relname) AS name ${userTables} ORDER BY 1`);
     const counts: RowCounts = {};
     for (const { name } of tables.rows) {
         const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`);

@@ -82,3 +82,39 @@ export function checkDatabaseUrl(what: string, v: string): string {
     }
     return v;
 }
+
+/** S3 retrieval tiers (RestoreObject GlacierJobParameters.Tier). */
+export const restoreTiers = ["Expedited", "Standard", "Bulk"] as const;
+export type RestoreTier = (typeof restoreTiers)[number];
+
+/** How the runner reads a backup the lifecycle moved to an archive storage class (store.ts). */
+export interface RestoreSettings {
+    tier: RestoreTier;
+    /** Days S3 keeps the restored copy. */
+    days: number;
+    /** How long to wait for a restore before failing with how to finish it; 0 requests it and stops. */
+    waitSeconds: number;
+    pollSeconds: number;
+}
+
+/** Seconds in "0", "90s", "5min" or "6h". */
+function durationSeconds(env: Env, name: string, fallback: string): number {
+    const v = value(env, name) ?? fallback;
+    const m = /^(\d+)(s|min|h)?$/.exec(v);
+    if (!m) throw new SettingsError(`${name}: expected a duration such as 30s, 5min or 6h, got "${v}"`);
+    return Number(m[1]) * (m[2] === "h" ? 3600 : m[2] === "min" ? 60 : 1);
+}
+
+/**
+ * RESTORE_TIER (default Standard), RESTORE_DAYS (default 2), RESTORE_WAIT (default 6h: a GLACIER
+ * Standard retrieval typically takes 3–5 hours) and RESTORE_POLL_INTERVAL (default 1min).
+ */
+export function readRestoreSettings(env: Env = process.env): RestoreSettings {
+    const tier = value(env, "RESTORE_TIER") ?? "Standard";
+    if (!(restoreTiers as readonly string[]).includes(tier)) throw new SettingsError(`RESTORE_TIER: expected one of ${restoreTiers.join(", ")}, got "${tier}"`);
+    const days = Number(value(env, "RESTORE_DAYS") ?? "2");
+    if (!Number.isInteger(days) || days < 1 || days > 30) throw new SettingsError(`RESTORE_DAYS: expected a whole number of days from 1 to 30, got "${env.RESTORE_DAYS}"`);
+    const pollSeconds = durationSeconds(env, "RESTORE_POLL_INTERVAL", "1min");
+    if (pollSeconds < 1) throw new SettingsError(`RESTORE_POLL_INTERVAL: expected at least 1s`);
+    return { tier: tier as RestoreTier, days, waitSeconds: durationSeconds(env, "RESTORE_WAIT", "6h"), pollSeconds };
+}

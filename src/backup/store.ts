@@ -1,10 +1,11 @@
 // The backup bucket as the runner sees it: streamed uploads that are aborted on failure, manifests,
 // and the `latest.json` pointer of each kind that only moves once a backup is complete and checked.
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, RestoreObjectCommand, S3Client, type HeadObjectCommandOutput, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { BackupError, describeError, step } from "./errors";
-import type { Settings } from "./settings";
+import { readRestoreSettings, type RestoreSettings, type RestoreTier, type Settings } from "./settings";
 import { stopSignal, throwIfStopped, untilStopped } from "./stop";
 
 export const kinds = ["db", "models", "config"] as const;
@@ -66,6 +67,26 @@ export function s3Client(settings: Pick<Settings, "region" | "endpoint">): S3Cli
     });
 }
 
+/**
+ * The storage classes GetObject refuses with InvalidObjectState until a restore (RestoreObject)
+ * has made a temporary copy, and how long a retrieval typically takes per tier
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/restoring-objects-retrieval-options.html;
+ * Expedited is not offered for DEEP_ARCHIVE). The backup lifecycle moves dumps to GLACIER at 90
+ * days (infra/backups/bucket.ts); manifests and pointers stay readable (lifecycle transitions skip
+ * objects under 128 KiB by default).
+ */
+export const archiveRetrieval: Record<string, Partial<Record<RestoreTier, string>>> = {
+    GLACIER: { Expedited: "1–5 minutes", Standard: "3–5 hours", Bulk: "5–12 hours" },
+    DEEP_ARCHIVE: { Standard: "within 12 hours", Bulk: "within 48 hours" },
+};
+
+/** HeadObject's x-amz-restore once the restored copy can be read. */
+const restored = (head: HeadObjectCommandOutput) => head.Restore?.includes('ongoing-request="false"') === true;
+
+function minutes(seconds: number): string {
+    return seconds >= 3600 ? `${+(seconds / 3600).toFixed(1)} h` : seconds >= 60 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
+}
+
 export function isNotFound(error: unknown): boolean {
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
     return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
@@ -80,7 +101,16 @@ export function newBackupId(now: Date = new Date()): string {
 export class BackupStore {
     readonly client: S3Client;
 
-    constructor(readonly settings: Settings, client?: S3Client) {
+    /**
+     * `log` gets the progress lines of a restore from an archive storage class (stderr: stdout keeps
+     * the runner's one result line); `restore` defaults to RESTORE_* from the environment.
+     */
+    constructor(
+        readonly settings: Settings,
+        client?: S3Client,
+        private readonly log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+        private readonly restore: () => RestoreSettings = () => readRestoreSettings(process.env),
+    ) {
         this.client = client ?? s3Client(settings);
     }
 
@@ -160,15 +190,77 @@ export class BackupStore {
     }
 
     async open(key: string, versionId?: string): Promise<Readable> {
+        const get = () => this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }));
         return step(`reading ${this.url(key)}`, async () => {
             try {
-                const out = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }));
-                return out.Body as Readable;
+                return (await get()).Body as Readable;
             } catch (error) {
                 if (isNotFound(error)) throw new BackupError(`backup object ${this.url(key)} not found`);
-                throw error;
+                // An archived object: restore it (or say how long that takes), then read it.
+                if ((error as { name?: string }).name !== "InvalidObjectState") throw error;
+                await this.ensureReadable(key, versionId);
+                return (await get()).Body as Readable;
             }
         });
+    }
+
+    /**
+     * Returns once `key` can be read. An object in an archive storage class is restored first
+     * (RestoreObject, unless a restore is already under way), with a progress line per poll; if the
+     * restore has not finished within RESTORE_WAIT, fails saying how long it typically takes and how
+     * to finish. The DR drill calls this (through ensureBackupReadable) before it creates anything.
+     */
+    async ensureReadable(key: string, versionId?: string): Promise<void> {
+        const url = this.url(key);
+        const head = () => step(`checking ${url}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId })));
+        const first = await head();
+        const storageClass = first.StorageClass ?? "STANDARD";
+        const times = archiveRetrieval[storageClass];
+        if (!times || restored(first)) return;
+        const settings = this.restore();
+        // DEEP_ARCHIVE has no Expedited retrieval: Standard is the fastest there is.
+        const tier: RestoreTier = times[settings.tier] ? settings.tier : "Standard";
+        const typical = `${tier} retrieval, typically ${times[tier]}`;
+        if (first.Restore === undefined) {
+            await step(`requesting the restore of ${url} from ${storageClass}`, async () => {
+                try {
+                    await this.client.send(
+                        new RestoreObjectCommand({
+                            Bucket: this.settings.bucket,
+                            Key: key,
+                            VersionId: versionId,
+                            RestoreRequest: { Days: settings.days, GlacierJobParameters: { Tier: tier } },
+                        }),
+                    );
+                } catch (error) {
+                    // Someone else (another run, an operator) asked first: wait for theirs.
+                    if ((error as { name?: string }).name !== "RestoreAlreadyInProgress") throw error;
+                }
+            });
+            this.log(`${url} is in ${storageClass}: restore requested (${typical}); waiting up to ${minutes(settings.waitSeconds)}`);
+        } else {
+            this.log(`${url} is in ${storageClass}: a restore is already under way (${typical}); waiting up to ${minutes(settings.waitSeconds)}`);
+        }
+        const started = Date.now();
+        for (;;) {
+            const waited = (Date.now() - started) / 1000;
+            if (waited >= settings.waitSeconds) {
+                throw new BackupError(
+                    `${url} is in ${storageClass} and its restore (${typical}) has not finished after ${minutes(waited)}: run the same command again once ` +
+                        `\`aws s3api head-object --bucket ${this.settings.bucket} --key ${key}\` shows ongoing-request="false", or set RESTORE_WAIT to wait longer`,
+                );
+            }
+            try {
+                await sleep(Math.min(settings.pollSeconds, settings.waitSeconds - waited) * 1000, undefined, { signal: stopSignal });
+            } catch {
+                throwIfStopped();
+            }
+            if (restored(await head())) {
+                this.log(`${url}: restored from ${storageClass} after ${minutes((Date.now() - started) / 1000)}`);
+                return;
+            }
+            this.log(`${url}: restore from ${storageClass} under way, ${minutes((Date.now() - started) / 1000)} of up to ${minutes(settings.waitSeconds)} waited`);
+        }
     }
 
     manifestKey(kind: Kind, id: string): string {
@@ -201,4 +293,16 @@ export class BackupStore {
         const pointer: Pointer = { id: manifest.id, manifest: manifestKey, finishedAt: manifest.finishedAt };
         await this.putJson(this.pointerKey(manifest.kind), pointer);
     }
+}
+
+/**
+ * For the DR drill (src/dr): makes each named backup's archive readable before the restore Job
+ * needs it, restoring it from an archive storage class with progress (BackupStore.ensureReadable).
+ * Call it with the ids the drill read, before creating the drill stack; it fails with how long the
+ * restore takes and how to finish when RESTORE_WAIT runs out.
+ */
+export async function ensureBackupsReadable(store: BackupStore, backups: Array<{ kind: Kind; id: string }>): Promise<Manifest[]> {
+    const manifests = await Promise.all(backups.map((b) => store.manifest(b.kind, b.id)));
+    await Promise.all(manifests.map((m) => store.ensureReadable(m.key, m.versionId)));
+    return manifests;
 }

@@ -2,6 +2,7 @@
 // The monthly capacity review's table (docs/operations.md): requests against p95 usage with a
 // recommendation, and the forecast date of each scaling trigger, read from the stack's Prometheus.
 import { runCommand, UsageError } from "../cli/command";
+import { maskCredentials } from "../cli/http";
 import { readStackFile } from "../release/stack-file";
 import { capacityReport, formatReport, prometheusQuery } from "./report";
 
@@ -22,7 +23,7 @@ runCommand(
     async ({ positionals: [stack], values }) => {
         const prometheus = values.prometheus ?? process.env.PROMETHEUS_URL;
         if (!prometheus) throw new UsageError("no Prometheus: give --prometheus URL or set PROMETHEUS_URL");
-        if (!/^https?:\/\/\S+$/.test(prometheus)) throw new UsageError(`--prometheus: expected an http(s) URL, got "${prometheus}"`);
+        if (!/^https?:\/\/\S+$/.test(prometheus)) throw new UsageError(`--prometheus: expected an http(s) URL, got "${maskCredentials(prometheus)}"`);
         const config = readStackFile(stack!);
         const report = await capacityReport(
             prometheusQuery(prometheus),

@@ -4,6 +4,7 @@
 import { forecastTargets, type ForecastTarget } from "../../infra/capacity/forecasts";
 import { p95UsageQuery, recommendationMargin, requestQuery, sizedContainers, type ResourceName } from "../../infra/capacity/usage";
 import type { MonitoringSettings } from "../../infra/monitoring/config";
+import { fetchWithCredentials, maskCredentials } from "../cli/http";
 
 export interface Sample {
     labels: Record<string, string>;
@@ -14,17 +15,18 @@ export interface Sample {
 export type Query = (promql: string) => Promise<Sample[]>;
 
 /** Fails with one line naming Prometheus and what went wrong: an unreachable server or a refused query. */
-export function prometheusQuery(baseUrl: string, fetchImpl: typeof fetch = fetch): Query {
+export function prometheusQuery(baseUrl: string, fetchImpl: (url: string) => Promise<Response> = fetchWithCredentials): Query {
+    const shown = maskCredentials(baseUrl);
     return async (promql) => {
         let response: Response;
         try {
             response = await fetchImpl(`${baseUrl.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(promql)}`);
         } catch (e) {
-            throw new Error(`prometheus at ${baseUrl} is unreachable (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message})`);
+            throw new Error(`prometheus at ${shown} is unreachable (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message})`);
         }
         const body = (await response.json().catch(() => ({}))) as { status?: string; error?: string; data?: { resultType: string; result: unknown } };
         if (body.status !== "success" || body.data?.resultType !== "vector") {
-            throw new Error(`prometheus at ${baseUrl} refused a query (HTTP ${response.status}: ${body.error ?? "not a vector"})`);
+            throw new Error(`prometheus at ${shown} refused a query (HTTP ${response.status}: ${body.error ?? "not a vector"})`);
         }
         return (body.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
     };

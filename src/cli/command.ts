@@ -6,8 +6,12 @@
 // Errors are one line on stderr; a stack trace is printed only with PNEUMONIA_DEBUG=1.
 import { spawnSync } from "node:child_process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { closestName } from "../../infra/platform/suggest";
 
 export const exitCodes = { ok: 0, checkFailed: 1, usage: 2 } as const;
+
+/** The exit codes as --help states them, unless a command's notes state its own. */
+export const exitCodesNote = "exit codes: 0 done and every check passed, 1 a check failed (an endpoint that does not answer is a failed check), 2 usage or environment error";
 
 /** A mistake in how the command was called, or in its environment: exit 2, one line. */
 export class UsageError extends Error {
@@ -77,6 +81,7 @@ export function helpText<O extends Record<string, OptionSpec>>(spec: CommandSpec
         "options:",
         ...rows.map(([flag, description]) => `  ${flag!.padEnd(width)}  ${description}`),
         ...(spec.notes?.length ? ["", ...spec.notes] : []),
+        ...(spec.notes?.some((n) => /exit codes:/i.test(n)) ? [] : ["", exitCodesNote]),
         "",
         "examples:",
         ...spec.examples.map((e) => `  ${e}`),
@@ -95,7 +100,10 @@ export function parseCommandArgs<O extends Record<string, OptionSpec>>(spec: Com
         parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     } catch (e) {
         // node:util's messages are already one line, e.g. "Unknown option '--jsn'".
-        throw new UsageError((e as Error).message.split("\n")[0]!.replace(/\. To specify a positional.*$/, ""));
+        const line = (e as Error).message.split("\n")[0]!.replace(/\. To specify a positional.*$/, "");
+        const unknown = /^Unknown option '--([^'=]+)'/.exec(line)?.[1];
+        const close = unknown === undefined ? undefined : closestName(unknown, Object.keys(options));
+        throw new UsageError(close ? `${line} (did you mean --${close}?)` : line);
     }
     if (parsed.values.help) return "help";
     const count = parsed.positionals.length;
@@ -134,6 +142,19 @@ export async function invokeCommand<O extends Record<string, OptionSpec>>(
 }
 
 /**
+ * `npm run plan staging --json`, without `--`, hands --json to npm: npm keeps command-line flags as
+ * its own config, which it passes to the script as npm_config_<name> environment variables, and
+ * gives the script only the rest ("staging"; a flag's value, as in `--out DIR`, becomes a positional).
+ * npm docs, npm run-script: "Any positional arguments are passed to the specified script. Use -- to
+ * pass --prefixed flags and options which would otherwise be parsed by npm." Returns the flags of
+ * this command that npm took, when npm runs it (npm_lifecycle_event set).
+ */
+export function flagsTakenByNpm(spec: CommandSpec<Record<string, OptionSpec>>, argv: string[], env: NodeJS.ProcessEnv): string[] {
+    if (!env.npm_lifecycle_event) return [];
+    return Object.keys(spec.options).filter((name) => env[`npm_config_${name.replace(/-/g, "_")}`] !== undefined && !argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
+}
+
+/**
  * Runs a command: parses argv, answers --help, calls `run`, and exits with its code once stdout
  * has drained (a large JSON document to a pipe is written asynchronously).
  */
@@ -145,6 +166,13 @@ export function runCommand<O extends Record<string, OptionSpec>>(
     const finish = (code: number) => process.stdout.write("", () => process.exit(code));
     let args: ParsedArgs<O> | "help";
     try {
+        const taken = flagsTakenByNpm(spec, argv, process.env);
+        if (taken.length > 0) {
+            const flags = taken.map((f) => `--${f}`).join(", ");
+            throw new UsageError(
+                `npm took ${flags} for itself: npm hands options to the command only after --, as in ${spec.invocation} ${[...argv, ...taken.map((f) => `--${f}`)].join(" ")} (each option's value right after it)`,
+            );
+        }
         args = parseCommandArgs(spec, argv);
     } catch (e) {
         process.stderr.write(`error: ${describeFailure(e).line}\n${usageLine(spec)}   (--help for more)\n`);

@@ -1,8 +1,10 @@
 // The detector contract (docs/detector-contract.md), checked against a running detector: one
 // result per clause, each with the evidence a reader needs to see why it passed or failed.
 import { objectives } from "../../infra/observability/objectives";
+import { CheckFailedError } from "../cli/command";
 import { parseExposition, samplesOf, total, type Exposition } from "./exposition";
 import { png, samplePayloads, type Payload } from "./payloads";
+import { listensOn } from "./process";
 
 export interface ClauseResult {
     /** The clause's id; docs/detector-contract.md has a heading per id. */
@@ -87,6 +89,7 @@ function form(field: string, payload: Payload): FormData {
 
 const pass = (clause: string, evidence: string): ClauseResult => ({ clause, outcome: "PASS", evidence });
 const fail = (clause: string, evidence: string): ClauseResult => ({ clause, outcome: "FAIL", evidence });
+const skip = (clause: string, evidence: string): ClauseResult => ({ clause, outcome: "SKIP", evidence });
 
 /** Why a /predict 200 body breaks the contract, or undefined when it keeps it. */
 function predictionProblem(json: Record<string, unknown> | undefined, modelVersion: unknown): string | undefined {
@@ -155,9 +158,21 @@ async function processGone(pid: number, timeoutMs: number): Promise<number | und
 /** The pod's termination grace period: Kubernetes' default, which the detector keeps. */
 export const terminationGraceSeconds = 30;
 
-async function checkShutdown(target: ContractTarget, predict: (p: Payload) => Promise<Reply | Error>): Promise<ClauseResult> {
+/** The clauses that say the process behind --url is a detector: --pid is signalled only when they pass. */
+export const identityClauses = ["health", "metric-model-info"];
+
+async function checkShutdown(target: ContractTarget, predict: (p: Payload) => Promise<Reply | Error>, results: ClauseResult[]): Promise<ClauseResult> {
     const clause = "shutdown";
-    if (target.pid === undefined) return { clause, outcome: "SKIP", evidence: "needs --pid of a local detector process (a remote one cannot be sent SIGTERM)" };
+    if (target.pid === undefined) return skip(clause, "needs --pid of a local detector process (a remote one cannot be sent SIGTERM)");
+    const unproven = identityClauses.filter((c) => results.find((r) => r.clause === c)?.outcome !== "PASS");
+    if (unproven.length > 0) return skip(clause, `pid ${target.pid} not signalled: ${unproven.join(", ")} did not pass, so nothing shows it is a detector`);
+    const url = new URL(target.url);
+    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    const listening = listensOn(target.pid, port);
+    if (listening !== true) {
+        const why = listening === false ? `is not the process listening on port ${port}` : `cannot be matched to port ${port} on this system (no /proc)`;
+        return fail(clause, `pid ${target.pid} ${why}: not signalled`);
+    }
     const inFlight = predict(samplePayloads()[0]!);
     // The request is on the wire before the signal: the detector must still answer it.
     await new Promise((r) => setTimeout(r, 20));
@@ -190,10 +205,10 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
         return r;
     };
 
-    const before = await readMetrics(target);
-
-    // health
+    // health; nothing answering is one line, not a FAIL per clause
     const health = await call(`${target.url}/health`, {}, target.timeoutMs);
+    if (health instanceof Error) throw new CheckFailedError(`nothing answers at ${target.url}: GET /health: ${health.message}`);
+    const before = await readMetrics(target);
     const modelVersion = health instanceof Error ? undefined : health.json?.model_version;
     {
         const ok =
@@ -263,13 +278,16 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
             ? fail("predict-success", `${failed.length} of ${runs.length} POST /predict failed, first: ${describeReply("", failed[0]!).replace(/^: | → /, "")}`)
             : pass("predict-success", `${runs.length} of ${runs.length} POST /predict answered 200`),
     );
-    const answered = runs.filter((r): r is Reply => !(r instanceof Error));
+    // Latency of the answers that succeeded: a fast 503 says nothing about inference time.
+    const answered = runs.filter((r): r is Reply => !(r instanceof Error) && r.status === 200);
     const slowest = Math.max(0, ...answered.map((r) => r.seconds));
     const limit = objectives.latencySeconds;
     results.push(
-        answered.length && slowest < limit
-            ? pass("predict-latency", `slowest of ${answered.length} POST /predict took ${slowest.toFixed(3)} s (< ${limit} s)`)
-            : fail("predict-latency", answered.length ? `slowest of ${answered.length} POST /predict took ${slowest.toFixed(3)} s (limit ${limit} s)` : "no /predict answered"),
+        !answered.length
+            ? skip("predict-latency", "no POST /predict answered 200 (see predict-success)")
+            : slowest < limit
+              ? pass("predict-latency", `slowest of ${answered.length} POST /predict took ${slowest.toFixed(3)} s (< ${limit} s)`)
+              : fail("predict-latency", `slowest of ${answered.length} POST /predict took ${slowest.toFixed(3)} s (limit ${limit} s)`),
     );
 
     // metrics
@@ -319,7 +337,9 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
             () => `buckets ${confidenceBuckets.join(", ")}`,
         ),
     );
-    if (before instanceof Error || after instanceof Error) {
+    if (sent === 0) {
+        results.push(skip("metric-counting", "no POST /predict was answered: nothing to count"));
+    } else if (before instanceof Error || after instanceof Error) {
         results.push(fail("metric-counting", `metrics unreadable: ${(before instanceof Error ? before : (after as Error)).message}`));
     } else {
         const inferences = total(after, "inference_total") - total(before, "inference_total");
@@ -345,6 +365,6 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
         );
     }
 
-    results.push(await checkShutdown(target, (p) => predict(p)));
+    results.push(await checkShutdown(target, (p) => predict(p), results));
     return results;
 }

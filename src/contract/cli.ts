@@ -29,7 +29,7 @@ runCommand(
             url: { type: "string", value: "URL", description: "the detector's API base URL (port 8000), e.g. http://127.0.0.1:8000" },
             "metrics-url": { type: "string", value: "URL", description: "its metrics endpoint (default: the same host on port 9090, /metrics)" },
             requests: { type: "string", value: "N", description: "POST /predict requests for the success and latency clauses (default 20)" },
-            pid: { type: "string", value: "PID", description: "a local detector process: also check graceful shutdown by sending it SIGTERM" },
+            pid: { type: "string", value: "PID", description: "a local detector process: also check graceful shutdown by sending it SIGTERM (only once health and model_info pass and PID listens on --url's port)" },
             "timeout-seconds": { type: "string", value: "S", description: "per-request timeout (default 10)" },
         },
         maxPositionals: 0,

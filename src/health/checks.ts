@@ -2,6 +2,7 @@
 // must be, and pass or fail. Endpoints are plain HTTP (port-forwarded or in-cluster), so the same
 // checks run against a deployed stack and against the fake services of the tests.
 import { objectives } from "../../infra/observability/objectives";
+import { fetchWithCredentials, maskCredentials } from "../cli/http";
 import type { DetectorMetrics, MonitoringSettings } from "../../infra/monitoring/config";
 
 export interface HealthEndpoints {
@@ -62,7 +63,7 @@ class QueryError extends Error {}
 function describeError(e: unknown): string {
     const err = e as Error & { cause?: { code?: string } };
     if (err.name === "TimeoutError") return "timed out";
-    return err.cause?.code ?? err.message;
+    return maskCredentials(err.cause?.code ?? err.message);
 }
 
 async function getJson(http: HttpGet, what: string, url: string): Promise<unknown> {
@@ -338,7 +339,7 @@ export async function runHealthCheck(settings: HealthSettings, endpoints: Health
 /** Node's fetch with a per-request timeout; redirects are not followed (a redirect is not a health answer). */
 export function fetchHttp(timeoutMs: number): HttpGet {
     return async (url) => {
-        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+        const response = await fetchWithCredentials(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
         return { status: response.status, body: await response.text() };
     };
 }

@@ -5,6 +5,7 @@
 // outputs: in-cluster URLs, reached through `kubectl port-forward` with --port-forward (the
 // stack's kubeconfig context), as they are from inside the cluster otherwise. Exit 1 when a line fails.
 import { invokeCommand, requireTool, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
+import { maskCredentials } from "../cli/http";
 import { openAutomationStack, type OpenStack } from "../release/stack";
 import { readStackFile } from "../release/stack-file";
 import { portForward, type ClusterAccess, type Forward } from "./port-forward";
@@ -98,7 +99,7 @@ async function resolveEndpoints(
         }
     }
     for (const [key, url] of Object.entries(endpoints)) {
-        if (!/^https?:\/\/[^\s/]+/.test(url)) throw new HealthUsageError(`--${endpointSources[key as keyof HealthEndpoints].flag}: expected an http(s) URL, got "${url}"`);
+        if (!/^https?:\/\/[^\s/]+/.test(url)) throw new HealthUsageError(`--${endpointSources[key as keyof HealthEndpoints].flag}: expected an http(s) URL, got "${maskCredentials(url)}"`);
         endpoints[key as keyof HealthEndpoints] = url.replace(/\/+$/, "");
     }
     return endpoints as HealthEndpoints;
@@ -113,7 +114,7 @@ async function resolveLokiUrl(
     forwards: Forward[],
 ): Promise<string | undefined> {
     if (given !== undefined) {
-        if (!/^https?:\/\/[^\s/]+/.test(given)) throw new HealthUsageError(`--loki-url: expected an http(s) URL, got "${given}"`);
+        if (!/^https?:\/\/[^\s/]+/.test(given)) throw new HealthUsageError(`--loki-url: expected an http(s) URL, got "${maskCredentials(given)}"`);
         return given.replace(/\/+$/, "");
     }
     const output = await Promise.resolve()

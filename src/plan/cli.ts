@@ -1,6 +1,6 @@
 // npm run --silent plan -- [<stack>] [--json] [--out DIR]
 import { runCommand, type CommandSpec, type OptionSpec } from "../cli/command";
-import { replaceOutputDir } from "./output-dir";
+import { describeWritten, replaceOutputDir } from "./output-dir";
 import { planJson, planTree, writeArtifacts } from "./render";
 import { planStack } from "./run";
 
@@ -23,7 +23,9 @@ export const planCommand = {
 runCommand(planCommand, async ({ values, positionals: [stack = defaultStack] }) => {
     // Like the Pulumi CLI, the project is the working directory (npm run puts it at the repository root).
     const plan = await planStack(stack, { root: process.cwd() });
-    if (values.out) replaceOutputDir(values.out, stack, (tmp) => writeArtifacts(plan, tmp));
+    const written = values.out ? replaceOutputDir(values.out, stack, (tmp) => writeArtifacts(plan, tmp)) : undefined;
     process.stdout.write(`${values.json ? planJson(plan) : planTree(plan)}\n`);
+    // On stderr: stdout stays the tree or one JSON document.
+    if (written) process.stderr.write(`${describeWritten(values.out!, written.length, stack)}\n`);
     return 0;
 });

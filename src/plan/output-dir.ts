@@ -41,3 +41,12 @@ export function replaceOutputDir<T>(dir: string, stack: string, write: (tmpDir: 
         throw e;
     }
 }
+
+/** What `--out` wrote and where, in one line (the paths `write` returned are inside the temporary directory). */
+export function describeWritten(dir: string, files: number, stack: string): string {
+    const kinds = fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => `${e.name}/ (${fs.readdirSync(path.join(dir, e.name), { recursive: true }).filter((f) => fs.statSync(path.join(dir, e.name, String(f))).isFile()).length})`);
+    return `plan: wrote ${files} files for ${stack} to ${path.resolve(dir)}: ${kinds.join(", ")}`;
+}

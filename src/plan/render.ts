@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { parsePlatformConfig } from "../../infra/config";
+import { parsePlatformConfig, type PlatformConfig } from "../../infra/config";
 import { loggingArtifacts } from "../../infra/logging";
 import { monitoringArtifacts } from "../../infra/monitoring";
 import type { Plan, PlannedResource } from "./run";
@@ -59,10 +59,42 @@ export function planJson(plan: Plan): string {
     );
 }
 
+/**
+ * The settings that differ most between stacks and cost or lose the most when wrong: where it runs,
+ * how many replicas, what size of database, how long data is kept and when backups run.
+ */
+export function settingsTable(config: PlatformConfig): string[] {
+    const c = config as PlatformConfig & {
+        database: { kind: string; instanceClass?: string; storageSize?: string; backupRetentionDays?: number };
+        cluster?: { oidcProviderArn?: string };
+    };
+    const account = /^arn:aws:iam::(\d{12}):/.exec(c.cluster?.oidcProviderArn ?? "")?.[1];
+    const registry = c.images?.registryAccountId;
+    const days = (d: number) => `${d} d`;
+    const rows: [string, string][] = [
+        ["environment", c.environment],
+        ["account, region", c.aws ? `${account ?? "(from the credentials)"}, ${c.aws.region}${registry && registry !== account ? `; images from ${registry}` : ""}` : "none (local cluster)"],
+        ["detector replicas", `${c.detector.replicas}${c.detector.maxReplicas ? ` (autoscaled up to ${c.detector.maxReplicas})` : ""}`],
+        ["mlflow replicas", String(c.mlflow.replicas)],
+        [
+            "database",
+            c.database.kind === "rds"
+                ? `RDS ${c.database.instanceClass}, ${c.database.storageSize}, automated backups ${days(c.database.backupRetentionDays ?? 0)}`
+                : `${c.database.kind}${c.database.storageSize ? `, ${c.database.storageSize}` : ""}`,
+        ],
+        ["metrics retention", `${c.monitoring.retention} (${c.monitoring.storageSize})`],
+        ["log retention", Object.entries(c.logging.retentionDays).map(([k, d]) => `${k} ${days(d)}`).join(", ")],
+        ["backup schedules (UTC)", Object.entries(c.backups.schedules).map(([k, cron]) => `${k} "${cron}"`).join(", ")],
+        ["backup retention", `${days(c.backups.retentionDays)}${c.backups.replicaRegion ? `, replicated to ${c.backups.replicaRegion}` : ""}`],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    return ["settings:", ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
+}
+
 export function planTree(plan: Plan): string {
     const children = new Map<string | undefined, PlannedResource[]>();
     for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-    const lines = [`stack ${plan.stack} (${plan.project})`];
+    const lines = [`stack ${plan.stack} (${plan.project})`, ...settingsTable(parsePlatformConfig(plan.config, plan.stack)), "", "resources:"];
     const walk = (parent: string | undefined, depth: number) => {
         for (const r of children.get(parent) ?? []) {
             lines.push(`${"  ".repeat(depth + 1)}${r.type}  ${r.name}`);

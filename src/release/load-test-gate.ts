@@ -5,6 +5,7 @@
 import { loadTestJobLabel, loadTestMetrics } from "../../infra/release/load-test-result";
 import { objectives } from "../../infra/observability/objectives";
 import { CheckFailedError } from "../cli/command";
+import { fetchWithCredentials, maskCredentials } from "../cli/http";
 
 export interface Sample {
     metric: Record<string, string>;
@@ -19,13 +20,13 @@ export function prometheusQuery(baseUrl: string, timeoutMs = 10_000): InstantQue
         const url = `${baseUrl.replace(/\/+$/, "")}/api/v1/query?query=${encodeURIComponent(promql)}`;
         let body: { status?: string; error?: string; data?: { resultType?: string; result?: Sample[] } };
         try {
-            const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+            const response = await fetchWithCredentials(url, { signal: AbortSignal.timeout(timeoutMs) });
             body = (await response.json()) as typeof body;
         } catch (e) {
-            throw new Error(`Prometheus at ${baseUrl}: ${(e as Error).message}`);
+            throw new Error(`Prometheus at ${maskCredentials(baseUrl)}: ${(e as Error).message}`);
         }
         if (body.status !== "success" || body.data?.resultType !== "vector") {
-            throw new Error(`Prometheus at ${baseUrl}: query failed: ${body.error ?? body.status ?? "no status"}`);
+            throw new Error(`Prometheus at ${maskCredentials(baseUrl)}: query failed: ${body.error ?? body.status ?? "no status"}`);
         }
         return body.data.result ?? [];
     };

@@ -20,7 +20,12 @@ export interface ScrapedPrometheus {
  * `job` names the scrape job; `honorLabels` keeps the exposed series' own job/instance labels, as
  * the platform's ServiceMonitors for the Pushgateway and kube-state-metrics set it.
  */
-export async function startScrapedPrometheus(dir: string, job: string, honorLabels: boolean): Promise<ScrapedPrometheus> {
+export async function startScrapedPrometheus(
+    dir: string,
+    job: string,
+    honorLabels: boolean,
+    options: { basicAuth?: { user: string; bcryptHash: string } } = {},
+): Promise<ScrapedPrometheus> {
     let exposed = "";
     const exporter = createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(exposed));
     const exporterPort = await freePort();
@@ -33,13 +38,21 @@ export async function startScrapedPrometheus(dir: string, job: string, honorLabe
             scrape_configs: [{ job_name: job, honor_labels: honorLabels, static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
         }),
     );
+    // Basic auth through Prometheus' own web config (exporter-toolkit's basic_auth_users: bcrypt hashes;
+    // https://prometheus.io/docs/prometheus/latest/configuration/https/).
+    const webConfig = options.basicAuth ? [`--web.config.file=${join(dir, "web.yml")}`] : [];
+    if (options.basicAuth) writeFileSync(join(dir, "web.yml"), stringify({ basic_auth_users: { [options.basicAuth.user]: options.basicAuth.bcryptHash } }));
     const prometheus: ChildProcess = spawn(
         "prometheus",
-        [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
+        [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, ...webConfig],
         { stdio: "ignore" },
     );
     const url = `http://127.0.0.1:${port}`;
-    await waitUntil("Prometheus ready", async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true);
+    // /-/ready sits behind the same authentication: any HTTP answer means the server is up.
+    await waitUntil("Prometheus ready", async () => {
+        const status = (await fetch(`${url}/-/ready`).catch(() => undefined))?.status;
+        return status === 200 || (options.basicAuth !== undefined && status === 401);
+    });
     return {
         url,
         expose: (text) => void (exposed = text),

@@ -65,8 +65,12 @@ describe("infra/config", () => {
         it("rejects zero replicas", () => rejects({ environment: "local", detector: { image, replicas: 0 } }, "detector.replicas: expected an integer >= 1, got 0"));
         it("rejects an unknown environment", () =>
             rejects({ environment: "prod" }, 'environment: expected one of local, staging, production, got "prod"'));
-        it("rejects a misspelt key", () => rejects({ environment: "local", detector: { image, replica: 2 } }, "detector.replica: unknown key"));
-        it("rejects an unknown top-level key", () => rejects({ environment: "local", detector: { image }, detectr: {} }, "detectr: unknown key"));
+        it("rejects a misspelt key, with the nested key it probably meant", () => rejects({ environment: "local", detector: { image, replica: 2 } }, "detector.replica: unknown key (did you mean detector.replicas?)"));
+        it("suggests nested keys at any depth, and nothing when none is close", () => {
+            rejects({ environment: "local", detector: { image }, backups: { schedules: { dbb: "0 1 * * *" } } }, "backups.schedules.dbb: unknown key (did you mean backups.schedules.db?)");
+            rejects({ environment: "local", detector: { image, tracing: true } }, "detector.tracing: unknown key");
+        });
+        it("rejects an unknown top-level key", () => rejects({ environment: "local", detector: { image }, detectr: {} }, "detectr: unknown key (did you mean detector?)"));
         it("rejects a moving tag", () =>
             rejects({ environment: "local", detector: { image: "registry.example/d:latest" } }, 'detector.image: expected an immutable tag, not latest, got "registry.example/d:latest"'));
         it("rejects an untagged image", () =>

@@ -40,6 +40,22 @@ describe("npm run sbom", () => {
         }
     });
 
+    it("covers the policy pack's own lockfile: the pack, its production dependencies and the graph to them", () => {
+        const packLock = JSON.parse(fs.readFileSync(path.join(root, "policies/package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; version?: string }> };
+        const byPurl = new Set(sbom.components.map((c: { purl: string }) => c.purl));
+        assert.ok(byPurl.has("pkg:npm/pneumonia-platform-policies@0.1.0"), "the pack is a component");
+        const packDeps = sbom.dependencies.find((d: { ref: string }) => d.ref === "pneumonia-platform-policies@0.1.0")?.dependsOn ?? [];
+        for (const name of ["@pulumi/policy", "@pulumi/pulumi", "@pulumi/aws", "@pulumi/kubernetes"]) {
+            const ref = `${name}@${packLock.packages[`node_modules/${name}`]!.version}`;
+            assert.ok(packDeps.includes(ref), `the pack depends on ${ref}`);
+            assert.ok(sbom.components.some((c: { "bom-ref": string }) => c["bom-ref"] === ref), `${ref} is a component`);
+        }
+        const platformDeps = sbom.dependencies.find((d: { ref: string }) => d.ref === sbom.metadata.component["bom-ref"]).dependsOn;
+        assert.ok(platformDeps.includes("pneumonia-platform-policies@0.1.0"));
+        assert.ok(sbom.dependencies.some((d: { ref: string }) => d.ref === "pneumonia-platform-policies@0.1.0"));
+        assert.equal(new Set(sbom.components.map((c: { "bom-ref": string }) => c["bom-ref"])).size, sbom.components.length, "each bom-ref once");
+    });
+
     describe("validation", () => {
         const broken: [string, (d: any) => void, RegExp][] = [
             ["another format", (d) => (d.bomFormat = "SPDX"), /bomFormat/],

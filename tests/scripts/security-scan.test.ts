@@ -63,7 +63,7 @@ describe("security scan", () => {
         it("reports npm's own complaint when it prints no JSON", async () => {
             await assert.rejects(
                 main([], {}, async () => ({ stdout: "", stderr: "npm error code ENOLOCK\nnpm error audit This command requires an existing lockfile." }), () => undefined),
-                /npm audit printed no JSON \(npm error code ENOLOCK\)/,
+                /npm audit of package-lock\.json printed no JSON \(npm error code ENOLOCK\)/,
             );
         });
 
@@ -73,7 +73,7 @@ describe("security scan", () => {
                 const out = path.join(dir, "audit.json");
                 const high = JSON.stringify(fixture("audit-high.json"));
                 assert.equal(await main(["--out", out], {}, async () => ({ stdout: high, stderr: "" }), () => undefined), 1);
-                assert.deepEqual(JSON.parse(fs.readFileSync(out, "utf8")), JSON.parse(high));
+                assert.deepEqual(JSON.parse(fs.readFileSync(out, "utf8")), { "package-lock.json": JSON.parse(high), "policies/package-lock.json": JSON.parse(high) });
                 const failed = path.join(dir, "failed.json");
                 const offline = JSON.stringify(fixture("audit-error-unreachable.json"));
                 await assert.rejects(main(["--out", failed], {}, async () => ({ stdout: offline, stderr: "" }), () => undefined), AuditUnavailableError);
@@ -119,6 +119,22 @@ describe("security scan", () => {
                 assert.match(strict.stdout, /MODERATE yaml/);
             } finally {
                 await moderate.stop();
+            }
+        });
+
+        it("audits the policy pack's own lockfile: an advisory for a package only it ships fails the scan", async () => {
+            // typescript is a dev dependency of the platform (not audited with --omit=dev) but not dev-only in
+            // policies/package-lock.json, where @pulumi/pulumi's peer dependency on it makes it shipped.
+            const registry = await startFakeRegistry({ typescript: "high" });
+            try {
+                const result = await scan(registry.url);
+                assert.equal(result.code, 1, result.stdout + result.stderr);
+                assert.match(result.stdout, /^npm audit of package-lock\.json \(production dependencies\): 0 info, 0 low, 0 moderate, 0 high, 0 critical/m);
+                assert.match(result.stdout, /^npm audit of policies\/package-lock\.json \(production dependencies\): .*[1-9] high.*\n/m);
+                assert.match(result.stdout, /^ {2}HIGH typescript \(direct\): Test advisory for typescript/m);
+                assert.ok(registry.asked.includes("@pulumi/policy"), "the pack's dependencies are audited");
+            } finally {
+                await registry.stop();
             }
         });
 

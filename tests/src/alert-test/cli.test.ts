@@ -68,6 +68,15 @@ describe("alert-test against a real Alertmanager", function () {
         dir.remove();
     });
 
+    // Each case starts with no test alert firing: a critical one inhibits the lower severities'
+    // (infra/monitoring/alertmanager.ts inhibit_rules, equal alertname and service).
+    afterEach(async () => {
+        const firing = (await (await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent('alertname="AlertDeliveryTest"')}`)).json()) as Array<{ labels: object; startsAt: string }>;
+        const now = new Date().toISOString();
+        const resolved = firing.map((a) => ({ labels: a.labels, startsAt: a.startsAt, endsAt: now }));
+        if (resolved.length > 0) await fetch(`${url}/api/v2/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(resolved) });
+    });
+
     it("routes a critical test alert to the pager and delivers it (Slack copy) after group_wait", async () => {
         lines.length = 0;
         assert.equal(await main(["production", "--severity", "critical", "--alertmanager-url", url], deps), 0);
@@ -99,6 +108,51 @@ describe("alert-test against a real Alertmanager", function () {
             writeFileSync(configFile, config());
             await fetch(`${url}/-/reload`, { method: "POST" });
         }
+    });
+
+    // Alertmanager's API v2 (api/v2/openapi.yaml): POST /silences returns {silenceID}; a silenced or
+    // inhibited alert reads status.state "suppressed" with silencedBy (silence ids) / inhibitedBy
+    // (fingerprints of the inhibiting alerts), and no notification is sent for it.
+    it("fails (exit 1) naming the silence when a silence on severity=critical suppresses the test alert", async () => {
+        const now = Date.now();
+        const created = await fetch(`${url}/api/v2/silences`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({
+                matchers: [{ name: "severity", value: "critical", isRegex: false, isEqual: true }],
+                startsAt: new Date(now).toISOString(),
+                endsAt: new Date(now + 3_600_000).toISOString(),
+                createdBy: "oncall@example.org",
+                comment: "database maintenance",
+            }),
+        });
+        assert.equal(created.status, 200);
+        const { silenceID } = (await created.json()) as { silenceID: string };
+        try {
+            await assert.rejects(
+                main(["production", "--alertmanager-url", url], deps),
+                new RegExp(
+                    `^CheckFailedError: critical test alert is routed to pager-critical but suppressed, so it will not be sent: silenced by silence ${silenceID} \\{severity="critical"\\} by oncall@example\\.org until \\S+ \\("database maintenance"\\)$`,
+                ),
+            );
+        } finally {
+            assert.equal((await fetch(`${url}/api/v2/silence/${silenceID}`, { method: "DELETE" })).status, 200);
+        }
+    });
+
+    it("fails (exit 1) naming the inhibiting alert when a firing critical alert inhibits the high test alert", async () => {
+        const now = Date.now();
+        const labels = { alertname: "AlertDeliveryTest", severity: "critical", service: "alert-test", stack: "staging", test_id: "earlier-run" };
+        const posted = await fetch(`${url}/api/v2/alerts`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify([{ labels, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 600_000).toISOString() }]),
+        });
+        assert.equal(posted.status, 200);
+        await assert.rejects(
+            main(["staging", "--severity", "high", "--alertmanager-url", url], deps),
+            /^CheckFailedError: high test alert is routed to pager-high but suppressed, so it will not be sent: inhibited by alert \{alertname="AlertDeliveryTest", severity="critical", service="alert-test", test_id="earlier-run"\} until \S+$/,
+        );
     });
 
     it("delivers the always-firing Watchdog to the heartbeat URL", async () => {

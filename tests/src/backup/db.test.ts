@@ -172,6 +172,14 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
             assert.deepEqual(uploads.Uploads ?? [], []);
         });
 
+        it("a database without user tables (a mistyped name): refused, nothing uploaded", async () => {
+            await servers.pg.createDatabase("mlfow");
+            const result = await runCli(["db-dump"], { ...env, DATABASE_URL: servers.pg.url("mlfow") });
+            assertOneLineFailure(result, /^error: db-dump: database 127\.0\.0\.1:\d+\/mlfow has no user tables: nothing backed up, latest unchanged .*--allow-empty/);
+            const uploads = await servers.s3.send(new ListMultipartUploadsCommand({ Bucket: servers.bucket }));
+            assert.deepEqual(uploads.Uploads ?? [], []);
+        });
+
         it("a malformed PG_LOCK_WAIT_TIMEOUT is a setting error (exit 2)", async () => {
             const result = await runCli(["db-dump"], { ...env, PG_LOCK_WAIT_TIMEOUT: "five minutes" });
             assertOneLineFailure(result, /^error: db-dump: PG_LOCK_WAIT_TIMEOUT: expected a duration such as 5min/, 2);
@@ -240,6 +248,16 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         });
     });
 
+    it("db-dump --allow-empty records a database without user tables as a backup (the flag is the only way)", async () => {
+        await servers.pg.createDatabase("fresh");
+        const result = await runCli(["db-dump", "--allow-empty"], { ...env, DATABASE_URL: servers.pg.url("fresh") });
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /, 0 tables; latest -> /);
+        // latest now names an empty backup: the next cases read their backups by id or dump afresh.
+        const restored = await runCli(["db-dump"], env);
+        assert.equal(restored.code, 0, restored.stderr);
+    });
+
     it("bad usage exits 2 with one line and the usage line; --help prints usage, options and an example", async () => {
         const result = await runCli(["db-restore", "--from", "latest"], env);
         assert.equal(result.code, 2);
@@ -249,10 +267,10 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         assert.match(unknown.stderr, /^error: unknown command "dump-everything"\n$/);
         const option = await runCli(["db-dump", "--form", "latest"], env);
         assert.equal(option.code, 2);
-        assert.match(option.stderr, /^error: Unknown option '--form'\nusage: npm run --silent backup -- <command> \[options\]/);
-        const misplaced = await runCli(["db-dump", "--allow-empty"], env);
+        assert.match(option.stderr, /^error: Unknown option '--form' \(did you mean --from\?\)\nusage: npm run --silent backup -- <command> \[options\]/);
+        const misplaced = await runCli(["verify", "--allow-empty"], env);
         assert.equal(misplaced.code, 2);
-        assert.match(misplaced.stderr, /^error: --allow-empty: only for models, not db-dump\n$/);
+        assert.match(misplaced.stderr, /^error: --allow-empty: only for db-dump and models, not verify\n$/);
         const help = await runCli(["--help"], {});
         assert.equal(help.code, 0);
         assert.match(help.stdout, /^usage: npm run --silent backup -- <command> \[options\]\n/);

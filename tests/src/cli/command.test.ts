@@ -40,7 +40,7 @@ describe("src/cli/command.ts", () => {
         assert.equal(r.stdout, "");
         const lines = r.stderr.trimEnd().split("\n");
         assert.equal(lines.length, 2, r.stderr);
-        assert.equal(lines[0], "error: Unknown option '--jsn'");
+        assert.equal(lines[0], "error: Unknown option '--jsn' (did you mean --json?)");
         assert.match(lines[1]!, /^usage: npm run --silent demo -- <what> \[options\]\s+\(--help for more\)$/);
     });
 

@@ -125,6 +125,71 @@ describe("npm run contract (src/contract/cli.ts) against the detector stand-in",
     });
 });
 
+describe("npm run contract: what it refuses to conclude", function () {
+    this.timeout(60_000);
+
+    /** A process that is not a detector, to be given as --pid: it must survive the check. */
+    function bystander(): { pid: number; alive: () => boolean; stop: () => void } {
+        const child = spawn("sleep", ["300"], { stdio: "ignore" });
+        return { pid: child.pid!, alive: () => child.exitCode === null && child.signalCode === null, stop: () => void child.kill("SIGKILL") };
+    }
+
+    it("--pid behind a URL whose /health answers 404: not signalled, the shutdown clause is skipped", async () => {
+        const notADetector = createServer((_req, res) => res.writeHead(404, { "content-type": "text/plain" }).end("not found"));
+        const port = await freePort();
+        await new Promise<void>((r) => notADetector.listen(port, "127.0.0.1", r));
+        const other = bystander();
+        try {
+            const run = await contract(["--url", `http://127.0.0.1:${port}`, "--metrics-url", `http://127.0.0.1:${port}/metrics`, "--requests", "1", "--pid", String(other.pid)]);
+            assert.equal(run.code, 1);
+            assert.equal(run.clauses.get("shutdown")?.outcome, "SKIP");
+            assert.match(run.clauses.get("shutdown")!.line, new RegExp(`^pid ${other.pid} not signalled: health, metric-model-info did not pass`));
+            await new Promise((r) => setTimeout(r, 200));
+            assert.ok(other.alive(), "the process given as --pid was not sent SIGTERM");
+        } finally {
+            other.stop();
+            await new Promise((r) => notADetector.close(r));
+        }
+    });
+
+    it("--pid of another process than the healthy detector behind --url: fails, not signalled", async () => {
+        const standIn = await startStandIn();
+        const other = bystander();
+        try {
+            const run = await contract(target(standIn, "--requests", "1", "--pid", String(other.pid)));
+            assert.equal(run.code, 1);
+            assert.deepEqual(failing(run), ["shutdown"]);
+            assert.match(run.clauses.get("shutdown")!.line, new RegExp(`^pid ${other.pid} is not the process listening on port \\d+: not signalled$`));
+            await new Promise((r) => setTimeout(r, 200));
+            assert.ok(other.alive(), "the process given as --pid was not sent SIGTERM");
+        } finally {
+            other.stop();
+            await standIn.stop();
+        }
+    });
+
+    it("nothing listening at --url: one line naming the URL, exit 1, no clause lines", async () => {
+        const port = await freePort();
+        const run = await contract(["--url", `http://127.0.0.1:${port}`]);
+        assert.equal(run.code, 1);
+        assert.equal(run.stdout, "");
+        assert.equal(run.stderr, `error: nothing answers at http://127.0.0.1:${port}: GET /health: ECONNREFUSED\n`);
+    });
+
+    it("every prediction refused: the latency and counting clauses are skipped, not passed", async () => {
+        const standIn = await startStandIn();
+        try {
+            await standIn.setFaults({ readinessOff: true });
+            const run = await contract(target(standIn, "--requests", "2"));
+            assert.equal(run.code, 1);
+            assert.equal(run.clauses.get("predict-success")?.outcome, "FAIL");
+            assert.deepEqual(run.clauses.get("predict-latency"), { outcome: "SKIP", line: "no POST /predict answered 200 (see predict-success)" });
+        } finally {
+            await standIn.stop();
+        }
+    });
+});
+
 describe("npm run contract against a detector that breaks the metrics clauses", function () {
     this.timeout(60_000);
     let standIn: StandIn;

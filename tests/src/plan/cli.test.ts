@@ -23,9 +23,31 @@ describe("npm run plan", () => {
         assert.match(stdout, /databaseEndpoint: \[secret\]/);
     });
 
-    it("prints one JSON document with --json, secrets redacted, and writes manifests with --out", () => {
-        const { code, stdout } = plan(["local", "--json", "--out", out]);
+    it("opens the tree with the settings that matter per stack, before the resources", () => {
+        const { code, stdout } = plan(["production"]);
         assert.equal(code, 0);
+        const head = stdout.slice(0, stdout.indexOf("\nresources:\n"));
+        // Values from Pulumi.production.yaml and the production defaults of infra/config.ts.
+        for (const row of [
+            /^ {2}environment +production$/m,
+            /^ {2}account, region +444455556666, eu-west-1; images from 111122223333$/m,
+            /^ {2}detector replicas +3 \(autoscaled up to 12\)$/m,
+            /^ {2}mlflow replicas +2$/m,
+            /^ {2}database +RDS db\.t4g\.medium, 20Gi, automated backups 14 d$/m,
+            /^ {2}metrics retention +30d \(50Gi\)$/m,
+            /^ {2}backup schedules \(UTC\) +db "15 1 \* \* \*", models "45 1 \* \* \*"/m,
+            /^ {2}backup retention +365 d, replicated to eu-central-1$/m,
+        ]) {
+            assert.match(head, row);
+        }
+        assert.match(plan(["local"]).stdout, /^ {2}account, region +none \(local cluster\)$/m);
+    });
+
+    it("prints one JSON document with --json, secrets redacted, and writes manifests with --out", () => {
+        const { code, stdout, stderr } = plan(["local", "--json", "--out", out]);
+        assert.equal(code, 0);
+        // What --out wrote and where goes to stderr: stdout stays one JSON document.
+        assert.match(stderr, new RegExp(`plan: wrote \\d+ files for local to ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: alertmanager/ \\(1\\), alloy/ \\(1\\), grafana/ \\(\\d+\\), kubernetes/ \\(\\d+\\), loki/ \\(1\\), prometheus/ \\(1\\)\n$`));
         const doc = JSON.parse(stdout);
         assert.equal(doc.stack, "local");
         const secret = doc.resources.find((r: { type: string; name: string }) => r.type === "kubernetes:core/v1:Secret" && r.name === "database");
@@ -76,7 +98,7 @@ describe("npm run plan", () => {
         it("exits 2 for more than one stack or an unknown option, with the usage hint", () => {
             for (const [args, line] of [
                 [["local", "staging"], 'error: unexpected argument "staging"'],
-                [["local", "--jsn"], "error: Unknown option '--jsn'"],
+                [["local", "--jsn"], "error: Unknown option '--jsn' (did you mean --json?)"],
             ] as const) {
                 const { code, stdout, stderr } = plan([...args]);
                 assert.equal(code, 2);

@@ -70,6 +70,6 @@ describe("policy CLI", () => {
         assert.match(help.stdout, /examples:\n {2}npm run --silent policy -- production\n/);
         const bad = runCli(cli, ["production", "--jsno"]);
         assert.equal(bad.code, 2);
-        assert.deepEqual(bad.stderr.trimEnd().split("\n"), ["error: Unknown option '--jsno'", "usage: npm run --silent policy -- <stack> | --resources FILE [options]   (--help for more)"]);
+        assert.deepEqual(bad.stderr.trimEnd().split("\n"), ["error: Unknown option '--jsno' (did you mean --json?)", "usage: npm run --silent policy -- <stack> | --resources FILE [options]   (--help for more)"]);
     });
 });
