@@ -7,7 +7,9 @@
 import { strict as assert } from "node:assert";
 import { argoRollouts } from "../../infra/platform/charts";
 import { canarySplits, repeatedCanarySteps, replicaSplit } from "../../infra/release/replica-split";
-import { at, plan, resource, stacks } from "../helpers/plan";
+import { stacks } from "../helpers/plan";
+import { checkCanary } from "./canary";
+import { renderPlatform } from "./render";
 
 describe("platform: canary replica splits", () => {
     it("computes the controller's split (rows of upstream's canary_test.go at v1.9.0)", () => {
@@ -44,15 +46,9 @@ describe("platform: canary replica splits", () => {
 
     for (const stack of stacks) {
         it(`changes the split at every step of the ${stack} Rollout, at every replica count its autoscaler allows`, async () => {
-            const p = await plan(stack);
-            const canary = at(resource(p, "kubernetes:argoproj.io/v1alpha1:Rollout", "detector").inputs, "spec.strategy.canary");
-            assert.equal(canary.trafficRouting, undefined, "the split model holds only without a traffic router");
-            assert.equal(typeof canary.maxSurge, "number", "a percentage maxSurge is not modelled");
-            const weights = (canary.steps as Array<{ setWeight?: number }>).flatMap((s) => (s.setWeight === undefined ? [] : [s.setWeight]));
-            const hpa = resource(p, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "detector").inputs as { spec: { minReplicas: number; maxReplicas: number } };
-            assert.deepEqual(repeatedCanarySteps(weights, hpa.spec.minReplicas, hpa.spec.maxReplicas, canary.maxSurge), []);
-            const splits = canarySplits(hpa.spec.minReplicas, weights, canary.maxSurge).slice(1);
-            console.log(`      ${stack}: at ${hpa.spec.minReplicas} replicas ${weights.map((w, i) => `${w} % → ${splits[i]!.canary}+${splits[i]!.stable}`).join(", ")}`);
+            const check = checkCanary(await renderPlatform(stack));
+            assert.deepEqual(check.findings, []);
+            console.log(`      ${stack}: at ${check.minReplicas} replicas ${check.steps.join(", ")}`);
         });
     }
 });

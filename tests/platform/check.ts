@@ -5,10 +5,14 @@
 import { CheckFailedError, UsageError, type CommandSpec } from "../../src/cli/command";
 import { PlanError } from "../../src/plan/run";
 import { stacks } from "../helpers/plan";
+import { checkCanary } from "./canary";
+import { checkFlows } from "./flows";
 import { checkImagePolicies } from "./image-policy";
+import { checkLoadBalancerControllerIam } from "./load-balancer-iam";
 import { checkPodSecurity } from "./pod-security";
 import { checkReferences } from "./references";
 import { renderPlatform, RenderError, type RenderedPlatform } from "./render";
+import { checkRoutes } from "./routes";
 import { checkSchemas } from "./schemas";
 import { checkWafDimensions } from "./waf-metrics";
 
@@ -58,6 +62,23 @@ export const platformChecks: PlatformCheck[] = [
         const { acls, findings } = checkWafDimensions(platform);
         return { name: "waf metrics", summary: acls.length ? `WebACL dimension ${acls.join(", ")}` : "no web ACL in this stack", findings };
     },
+    // Flows, routes, IAM, canary (tests/platform/flows.ts, routes.ts, load-balancer-iam.ts, canary.ts).
+    (platform) => {
+        const { namespace, needed, unmatched, refused, others, allowedOthers } = checkFlows(platform);
+        return { name: "flows", summary: `${needed - refused.length} needed flows allowed of ${needed}; ${others - allowedOthers.length} other connections of ${namespace} denied of ${others}`, findings: [...unmatched, ...refused, ...allowedOthers] };
+    },
+    (platform) => {
+        const { answered, refused, findings } = checkRoutes(platform);
+        return { name: "routes", summary: `${answered} probe and client calls answered, ${refused} other calls refused`, findings };
+    },
+    (platform) => {
+        const { applies, requests, findings } = checkLoadBalancerControllerIam(platform);
+        return { name: "iam", summary: applies ? `LB controller role allows ${requests - findings.length} of ${requests} requests of its upstream policy (v2.17.1)` : "no AWS load balancer in this stack", findings };
+    },
+    (platform) => {
+        const { steps, minReplicas, maxReplicas, findings } = checkCanary(platform);
+        return { name: "canary", summary: `${steps.join(", ")} at ${minReplicas} replicas (checked for ${minReplicas}-${maxReplicas})`, findings };
+    },
 ];
 
 export interface PlatformReport {
@@ -94,7 +115,7 @@ export const checkPlatformCommand: CommandSpec<{ json: { type: "boolean"; descri
     invocation: "npm run --silent check:platform --",
     positionals: "<stack>...",
     summary:
-        "Renders the stack as a cluster would run it (the plan's objects and every Helm release from its pinned chart) and checks it whole: schemas, references, Pod Security, image signatures, WAF metrics.",
+        "Renders the stack as a cluster would run it (the plan's objects and every Helm release from its pinned chart) and checks it whole: schemas, references, Pod Security, image signatures, WAF metrics, flows, routes, IAM, canary steps.",
     minPositionals: 1,
     options: { json: { type: "boolean", description: "print the reports as one JSON document" } },
     notes: [`Stacks: ${stacks.join(", ")}. Chart archives are read from ../shared/charts (or PLATFORM_CHARTS_DIR); exit 1 on any finding.`],

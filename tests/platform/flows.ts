@@ -6,7 +6,7 @@
 // time (Prometheus and Alertmanager by the operator, Envoy proxies by Envoy Gateway, CoreDNS) and
 // endpoints outside the pod network (API server, nodes, the ALB, AWS APIs, RDS) are added here.
 import { edgeNames, envoyPorts, envoyProxyPodLabels } from "../../infra/edge/gateway";
-import { selects, type ContainerPort, type Endpoint, type NetworkPolicy } from "../../src/platform-check/network-policy";
+import { NetworkPolicyEvaluator, selects, type ContainerPort, type Endpoint, type NetworkPolicy } from "../../src/platform-check/network-policy";
 import type { KubernetesObject, PodTemplate, RenderedPlatform } from "./render";
 
 export interface Flow {
@@ -282,4 +282,70 @@ function hostPort(targets: Endpoint[], port: number | string): number | string {
     const node = targets.find((t) => t.kind === "pod" && t.hostNetwork);
     if (!node || typeof port === "number" || node.kind !== "pod") return port;
     return node.ports.find((p) => p.name === port)?.containerPort ?? port;
+}
+
+export function evaluator(network: PlatformNetwork): NetworkPolicyEvaluator {
+    return new NetworkPolicyEvaluator(network.policies, network.namespaceLabels);
+}
+
+/**
+ * A connection as the table names it. Addresses outside the pod network are one class per port: a
+ * NetworkPolicy rule for AWS APIs, RDS or the API server (a port, or an ipBlock) cannot tell them apart.
+ */
+export function flowKey(f: { from: Endpoint; to: Endpoint; port: number | string; protocol?: string }): string {
+    const port = typeof f.port === "number" ? f.port : f.to.kind === "pod" ? f.to.ports.find((p) => p.name === f.port)?.containerPort : undefined;
+    const to = f.to.kind === "external" ? "outside the pod network" : f.to.name;
+    return `${f.from.name} → ${to}:${port}/${f.protocol ?? "TCP"}`;
+}
+
+/** Every connection into or out of `namespace` that the table does not name: each pod's ports, and the outside addresses on the ports the platform uses. */
+export function outsideTheTable(network: PlatformNetwork, namespace: string): Flow[] {
+    const needed = new Set(network.flows.map(flowKey));
+    const externals = Object.values(outside) as Endpoint[];
+    const candidates: Flow[] = [];
+    const inApp = network.pods.filter((p) => p.namespace === namespace);
+    const onPorts = (from: Endpoint, to: (typeof inApp)[number]) => to.ports.map((port) => ({ what: "not in the table", from, to, port: port.containerPort, protocol: (port.protocol as "TCP" | "UDP") ?? "TCP" }));
+    for (const to of inApp) for (const from of [...network.pods.filter((p) => p !== to), ...externals]) candidates.push(...onPorts(from, to));
+    for (const from of inApp) {
+        for (const to of network.pods.filter((p) => p !== from && p.namespace !== namespace)) candidates.push(...onPorts(from, to));
+        for (const to of externals) for (const port of [443, 5432, 6443, 10250]) candidates.push({ what: "not in the table", from, to, port });
+    }
+    return candidates.filter((c) => !needed.has(flowKey(c)));
+}
+
+/** The lines of the architecture's table, each of which must find its endpoints in the rendered stack. */
+function architectureLines(stack: string): RegExp[] {
+    const lines = [/^DNS$/, /^Kubernetes API$/, /^scrape /, /^probe /, /^Envoy → detector$/, /^detector → MLflow$/, /^database client → Postgres$/, /^MLflow → object store$/, /^backup → object store$/, /^backup → Pushgateway$/, /^Alloy → /, /^Grafana → .*prometheus/, /^Grafana → .*loki/, /^Loki ruler → .*prometheus/, /^Loki ruler → .*alertmanager/];
+    if (stack !== "local") lines.push(/^client → ALB → Envoy$/, /^admission webhook /, /^AWS APIs/);
+    return lines;
+}
+
+export interface FlowCheck {
+    /** The application namespace (the detector's). */
+    namespace: string;
+    needed: number;
+    /** Lines of the architecture's table that found no endpoints in the rendered stack. */
+    unmatched: string[];
+    /** Needed flows the policies refuse: what fails, and why. */
+    refused: string[];
+    /** Connections of the application namespace outside the table, and those of them the policies allow. */
+    others: number;
+    allowedOthers: string[];
+}
+
+/** The needed flows against the policies, and every other connection of the application namespace. */
+export function checkFlows(platform: RenderedPlatform): FlowCheck {
+    const network = platformNetwork(platform);
+    const e = evaluator(network);
+    const refused = network.flows.flatMap((f) => {
+        const verdict = e.evaluate(f);
+        return verdict.allowed ? [] : [`${f.what}: ${verdict.reason}`];
+    });
+    const namespace = network.pods.find((p) => p.labels["app.kubernetes.io/name"] === "detector")!.namespace;
+    const others = outsideTheTable(network, namespace);
+    const allowedOthers = others.filter((f) => e.evaluate(f).allowed).map((f) => `${flowKey(f)} is allowed but not needed`);
+    const unmatched = architectureLines(platform.stack)
+        .filter((line) => !network.flows.some((f) => line.test(f.what)))
+        .map((line) => `no flow of the table matches ${line}`);
+    return { namespace, needed: network.flows.length, unmatched, refused: [...new Set(refused)], others: others.length, allowedOthers: [...new Set(allowedOthers)] };
 }
