@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CheckFailedError, runCommand, UsageError } from "../src/cli/command";
+import { CheckFailedError, runCommand, UsageError, type CommandSpec, type OptionSpec } from "../src/cli/command";
 
 const root = path.resolve(__dirname, "..");
 const tsx = path.join(root, "node_modules/.bin/tsx");
@@ -16,21 +16,22 @@ const stacks = ["local", "staging", "production"];
 const drillSources = ["staging", "production"];
 const defaultDrillClock = "2026-01-01T00:00:00Z";
 
-runCommand(
-    {
-        invocation: "npm run --silent plan:snapshot --",
-        positionals: "<DIR>",
-        summary: "Writes every stack's offline plan (JSON, --out tree) and the DR drill plans into DIR; with --compare, lists the files that differ from another snapshot.",
-        options: {
-            compare: { type: "string", value: "DIR2", description: "after writing, compare DIR with DIR2 byte for byte; exit 1 if any file differs" },
-            "drill-clock": { type: "string", value: "ISO", description: `the time the drill plans are made at, which names the drill stack (default ${defaultDrillClock})` },
-        },
-        minPositionals: 1,
-        maxPositionals: 1,
-        examples: ["npm run --silent plan:snapshot -- /tmp/before", "npm run --silent plan:snapshot -- /tmp/after --compare /tmp/before"],
-        notes: ["Exit codes: 0 written (and identical), 1 snapshots differ or a plan failed, 2 usage error."],
+export const planSnapshotCommand = {
+    invocation: "npm run --silent plan:snapshot --",
+    positionals: "<DIR>",
+    summary: "Writes every stack's offline plan (JSON, --out tree) and the DR drill plans into DIR; with --compare, lists the files that differ from another snapshot.",
+    options: {
+        compare: { type: "string", value: "DIR2", description: "after writing, compare DIR with DIR2 byte for byte; exit 1 if any file differs" },
+        "drill-clock": { type: "string", value: "ISO", description: `the time the drill plans are made at, which names the drill stack (default ${defaultDrillClock})` },
     },
-    ({ values, positionals: [dir] }) => {
+    minPositionals: 1,
+    maxPositionals: 1,
+    examples: ["npm run --silent plan:snapshot -- /tmp/before", "npm run --silent plan:snapshot -- /tmp/after --compare /tmp/before"],
+    notes: ["Exit codes: 0 written (and identical), 1 snapshots differ or a plan failed, 2 usage error."],
+} satisfies CommandSpec<Record<string, OptionSpec>>;
+
+if (require.main === module) {
+    runCommand(planSnapshotCommand, ({ values, positionals: [dir] }) => {
         const target = path.resolve(dir!);
         if (values.compare !== undefined && !fs.statSync(values.compare, { throwIfNoEntry: false })?.isDirectory()) {
             throw new UsageError(`--compare ${values.compare}: not a directory`);
@@ -39,15 +40,15 @@ runCommand(
         if (Number.isNaN(Date.parse(clock))) throw new UsageError(`--drill-clock: expected an ISO time such as ${defaultDrillClock}, got ${JSON.stringify(clock)}`);
         writeSnapshot(target, new Date(clock));
         if (values.compare === undefined) return 0;
-        const differing = compareTrees(target, path.resolve(values.compare));
+        const differing = compareSnapshots(target, path.resolve(values.compare));
         if (differing.length === 0) {
             process.stdout.write(`identical: ${target} and ${path.resolve(values.compare)}\n`);
             return 0;
         }
         process.stdout.write(differing.map((f) => `differs: ${f}\n`).join(""));
         throw new CheckFailedError(`${differing.length} file(s) differ between ${target} and ${path.resolve(values.compare)}`);
-    },
-);
+    });
+}
 
 /** Runs a CLI of this repository from the root, as `npm run` does, and returns its stdout. */
 function run(args: string[]): string {
@@ -72,7 +73,7 @@ function writeSnapshot(dir: string, clock: Date): void {
 }
 
 /** Every file path (relative; the snapshot's own files, not notes beside them such as a COMMIT file) present in either tree whose bytes differ or that only one side has. */
-function compareTrees(a: string, b: string): string[] {
+export function compareSnapshots(a: string, b: string): string[] {
     const files = new Set([...listFiles(a), ...listFiles(b)]);
     return [...files].sort().filter((f) => {
         const left = path.join(a, f);

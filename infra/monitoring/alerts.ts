@@ -1,5 +1,7 @@
-// The alerts: one typed definition per alert rule, the single source of truth for the
-// PrometheusRule objects, the promtool tests, the runbooks and the alert table in the docs.
+// The alerts: monitoring's own (the detector's SLOs and scaling triggers, MLflow, Postgres, the
+// nodes), then those the other capabilities hand in (infra/contributions.ts). One typed definition
+// per alert rule, the single source of truth for the PrometheusRule objects, the promtool tests,
+// the runbooks and the alert table in the docs.
 // Thresholds, scaling triggers and severities are the operations manual's numbers, imported from
 // infra/observability/objectives.ts; the promtool cases sit just above and just under them.
 import { percent, durationSeconds, type AlertDefinition, type Duration, type Runbook } from "../observability/alerts";
