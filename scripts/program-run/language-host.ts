@@ -102,7 +102,7 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
 
     // The host resolves the runner from the program directory (locateModule), like `require.resolve`.
     const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [pwd] });
-    const engine = new StandInEngine({ project: config.project, stack: options.stack, region: config.region });
+    const engine = new StandInEngine({ project: config.project, stack: options.stack, region: config.region, account: config.account });
     const address = await engine.start();
     const args = [
         ...runtime.nodeargs,

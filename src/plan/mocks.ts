@@ -2,22 +2,23 @@
 // digests) for the program to wire resources together, and nothing a real deploy would not know.
 import type * as pulumi from "@pulumi/pulumi";
 
-const account = "123456789012";
+/** The account a stack without one in its config plans in (the AWS documentation's example account). */
+export const defaultPlanAccount = "123456789012";
 
 type State = Record<string, unknown>;
 
-const computed: Record<string, (name: string, inputs: State, region: string) => State> = {
+const computed: Record<string, (name: string, inputs: State, region: string, account: string) => State> = {
     "aws:s3/bucket:Bucket": (name, inputs) => {
         const bucket = (inputs.bucket as string | undefined) ?? `${inputs.bucketPrefix ?? name}plan0001`;
         return { bucket, arn: `arn:aws:s3:::${bucket}`, id: bucket };
     },
-    "aws:kms/key:Key": (name, _inputs, region) => ({ arn: `arn:aws:kms:${region}:${account}:key/${name}`, keyId: name }),
-    "aws:iam/role:Role": (name) => ({ arn: `arn:aws:iam::${account}:role/${name}`, name }),
-    "aws:rds/instance:Instance": (name, _inputs, region) => {
+    "aws:kms/key:Key": (name, _inputs, region, account) => ({ arn: `arn:aws:kms:${region}:${account}:key/${name}`, keyId: name }),
+    "aws:iam/role:Role": (name, _inputs, _region, account) => ({ arn: `arn:aws:iam::${account}:role/${name}`, name }),
+    "aws:rds/instance:Instance": (name, _inputs, region, account) => {
         const address = `${name}.plan0001.${region}.rds.amazonaws.com`;
         return { address, endpoint: `${address}:5432`, arn: `arn:aws:rds:${region}:${account}:db:${name}` };
     },
-    "aws:ecr/repository:Repository": (name, inputs, region) => ({
+    "aws:ecr/repository:Repository": (name, inputs, region, account) => ({
         repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}`,
         registryId: account,
         arn: `arn:aws:ecr:${region}:${account}:repository/${inputs.name ?? name}`,
@@ -26,7 +27,7 @@ const computed: Record<string, (name: string, inputs: State, region: string) => 
         repoDigest: `${String(inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"0".repeat(64)}`,
     }),
     "random:index/randomPassword:RandomPassword": (name) => ({ result: `plan-placeholder-${name}` }),
-    "aws:acm/certificate:Certificate": (name, inputs, region) => ({
+    "aws:acm/certificate:Certificate": (name, inputs, region, account) => ({
         arn: `arn:aws:acm:${region}:${account}:certificate/${name}`,
         domainValidationOptions: [
             {
@@ -41,15 +42,19 @@ const computed: Record<string, (name: string, inputs: State, region: string) => 
     "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ certPem: `-----BEGIN CERTIFICATE-----\nplan-placeholder-${name}\n-----END CERTIFICATE-----\n` }),
 };
 
-export function mockOutputs(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: State } {
-    const extra = computed[args.type]?.(args.name, args.inputs, region) ?? {};
+/**
+ * `account` is the one the stack's config names (its cluster's OIDC provider), so that bucket names and
+ * ARNs in the plan are the ones `pulumi up` creates in that account.
+ */
+export function mockOutputs(args: pulumi.runtime.MockResourceArgs, region: string, account = defaultPlanAccount): { id: string; state: State } {
+    const extra = computed[args.type]?.(args.name, args.inputs, region, account) ?? {};
     const name = (args.inputs.name as string | undefined) ?? args.name;
     const arn = args.type.startsWith("aws:") ? { arn: `arn:aws:${args.type.split(/[:/]/)[1]}:${region}:${account}:${name}` } : {};
     const id = (extra.id as string | undefined) ?? `${args.name}-id`;
     return { id, state: { ...arn, ...args.inputs, name, ...extra } };
 }
 
-export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<string, unknown> {
+export function mockCall(args: pulumi.runtime.MockCallArgs, region: string, account = defaultPlanAccount): Record<string, unknown> {
     switch (args.token) {
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return { userName: "AWS", password: "plan-placeholder-token", proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com` };

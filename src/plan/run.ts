@@ -4,8 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { stackAccountId } from "../../infra/images/config";
 import { deepMerge } from "../../infra/util/merge";
-import { mockCall, mockOutputs } from "./mocks";
+import { defaultPlanAccount, mockCall, mockOutputs } from "./mocks";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 export const redacted = "[secret]";
@@ -60,6 +61,8 @@ interface StackConfig {
     values: Record<string, unknown>;
     secretKeys: string[];
     region: string;
+    /** The AWS account the config names (its cluster's OIDC provider); the mocks answer caller-identity with it. */
+    account: string;
 }
 
 /** Reads Pulumi.<stack>.yaml. Encrypted values cannot be read offline: they plan as secret placeholders. */
@@ -97,7 +100,9 @@ export function readStackConfig(stack: string, options: PlanOptions = {}): Stack
     // An override of `undefined` removes the key (a DR drill's config drops some of its source's).
     const merged = Object.fromEntries(Object.entries(deepMerge(values, options.overrides ?? {})).filter(([, value]) => value !== undefined));
     const region = (merged.aws as { region?: string } | undefined)?.region ?? "us-east-1";
-    return { project, values: merged, secretKeys, region };
+    const oidcProviderArn = (merged.cluster as { oidcProviderArn?: unknown } | undefined)?.oidcProviderArn;
+    const account = (typeof oidcProviderArn === "string" && stackAccountId({ oidcProviderArn })) || defaultPlanAccount;
+    return { project, values: merged, secretKeys, region, account };
 }
 
 interface Registration {
@@ -111,13 +116,13 @@ interface Registration {
 
 /** Plans one stack. Throws PlanError for unusable stack files and the program's own error (e.g. a ConfigError). */
 export async function planStack(stackFile: string, options: PlanOptions = {}): Promise<Plan> {
-    const { project, values, secretKeys, region } = readStackConfig(stackFile, options);
+    const { project, values, secretKeys, region, account } = readStackConfig(stackFile, options);
     const stack = options.stackName ?? stackFile;
     const registrations: Registration[] = [];
 
     // As a preview: the plan, like `pulumi preview`, cannot read the stack's secrets.
     await pulumi.runtime.setMocks(
-        { newResource: (args) => mockOutputs(args, region), call: (args) => mockCall(args, region) },
+        { newResource: (args) => mockOutputs(args, region, account), call: (args) => mockCall(args, region, account) },
         project,
         stack,
         true,
