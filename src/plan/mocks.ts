@@ -13,7 +13,13 @@ const computed: Record<string, (name: string, inputs: State, region: string, acc
         return { bucket, arn: `arn:aws:s3:::${bucket}`, id: bucket };
     },
     "aws:kms/key:Key": (name, _inputs, region, account) => ({ arn: `arn:aws:kms:${region}:${account}:key/${name}`, keyId: name }),
-    "aws:iam/role:Role": (name, _inputs, _region, account) => ({ arn: `arn:aws:iam::${account}:role/${name}`, name }),
+    "aws:iam/role:Role": (name, inputs, _region, account) => {
+        const roleName = (inputs.name as string | undefined) ?? name;
+        return { arn: `arn:aws:iam::${account}:role/${roleName}`, name: roleName };
+    },
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_name, inputs, _region, account) => ({
+        arn: `arn:aws:iam::${account}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`,
+    }),
     "aws:rds/instance:Instance": (name, _inputs, region, account) => {
         const address = `${name}.plan0001.${region}.rds.amazonaws.com`;
         return { address, endpoint: `${address}:5432`, arn: `arn:aws:rds:${region}:${account}:db:${name}` };

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { stackAccountId } from "../../infra/images/config";
+import { exampleValuesVariable } from "../../infra/platform/placeholders";
 import { deepMerge } from "../../infra/util/merge";
 import { defaultPlanAccount, mockCall, mockOutputs } from "./mocks";
 
@@ -61,6 +62,8 @@ interface StackConfig {
     values: Record<string, unknown>;
     secretKeys: string[];
     region: string;
+    /** The program, from Pulumi.yaml's `main` (relative to root). */
+    main: string;
     /** The AWS account the config names (its cluster's OIDC provider); the mocks answer caller-identity with it. */
     account: string;
 }
@@ -69,7 +72,7 @@ interface StackConfig {
 export function readStackConfig(stack: string, options: PlanOptions = {}): StackConfig {
     const root = options.root ?? repoRoot;
     const projectFile = path.join(root, "Pulumi.yaml");
-    const project = (parse(fs.readFileSync(projectFile, "utf8")) as { name: string }).name;
+    const { name: project, main = "." } = parse(fs.readFileSync(projectFile, "utf8")) as { name: string; main?: string };
     const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(stackFile)) {
         const known = fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
@@ -101,8 +104,10 @@ export function readStackConfig(stack: string, options: PlanOptions = {}): Stack
     const merged = Object.fromEntries(Object.entries(deepMerge(values, options.overrides ?? {})).filter(([, value]) => value !== undefined));
     const region = (merged.aws as { region?: string } | undefined)?.region ?? "us-east-1";
     const oidcProviderArn = (merged.cluster as { oidcProviderArn?: unknown } | undefined)?.oidcProviderArn;
-    const account = (typeof oidcProviderArn === "string" && stackAccountId({ oidcProviderArn })) || defaultPlanAccount;
-    return { project, values: merged, secretKeys, region, account };
+    // A platform stack's account is its cluster's; the bootstrap, which runs before any cluster, names it.
+    const named = typeof oidcProviderArn === "string" ? stackAccountId({ oidcProviderArn }) : merged.accountId;
+    const account = typeof named === "string" && /^\d{12}$/.test(named) ? named : defaultPlanAccount;
+    return { project, values: merged, secretKeys, region, main, account };
 }
 
 interface Registration {
@@ -116,7 +121,7 @@ interface Registration {
 
 /** Plans one stack. Throws PlanError for unusable stack files and the program's own error (e.g. a ConfigError). */
 export async function planStack(stackFile: string, options: PlanOptions = {}): Promise<Plan> {
-    const { project, values, secretKeys, region, account } = readStackConfig(stackFile, options);
+    const { project, values, secretKeys, region, main, account } = readStackConfig(stackFile, options);
     const stack = options.stackName ?? stackFile;
     const registrations: Registration[] = [];
 
@@ -132,7 +137,9 @@ export async function planStack(stackFile: string, options: PlanOptions = {}): P
     );
     pulumi.runtime.setAllConfig(config, secretKeys.map((key) => `${project}:${key}`));
 
-    const program = require(path.join(options.root ?? repoRoot, "infra")) as () => Promise<Record<string, unknown>>;
+    // The committed stack files hold example values (infra/platform/placeholders.ts): planned, never deployed.
+    process.env[exampleValuesVariable] = "allow";
+    const program = require(path.resolve(options.root ?? repoRoot, main)) as () => Promise<Record<string, unknown>>;
     // The program's own return value keeps its secret markers; the stack's resolved outputs do not.
     let outputs: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
