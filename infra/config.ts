@@ -140,7 +140,7 @@ const objectStoreSchema = z
     })
     .strict();
 
-const platformSchema = z
+export const platformSchema = z
     .object({
         environment: oneOf(environments),
         /** This repository on GitHub (<owner>/<name>): images.signing.identity and monitoring.runbookBaseUrl derive from it. */
