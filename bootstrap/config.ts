@@ -2,6 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, refuseExampleValues } from "../infra/config";
+import { deepMerge } from "../infra/util/merge";
+import { clusterCreateDefaults, clusterCreateSchema } from "../infra/cluster/config";
 import { repositorySchema } from "../infra/platform/repository";
 import { awsRegion, bool } from "../infra/util/schema";
 
@@ -20,6 +22,8 @@ export const bootstrapSchema = z
         /** Outside the registry account: the registry's account, where promote reads the digest. */
         registryAccountId: accountId.optional(),
         /** An account has one GitHub OIDC provider: set its ARN when another stack of the account made it. */
+        /** Make the environment's VPC and EKS cluster (infra/cluster); omit to bring your own. `{}` takes the defaults. */
+        cluster: clusterCreateSchema.optional(),
         githubOidcProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "the account's GitHub OIDC provider ARN").optional(),
     })
     .strict()
@@ -29,7 +33,9 @@ export const bootstrapSchema = z
 export type BootstrapConfig = z.infer<typeof bootstrapSchema>;
 
 export function parseBootstrapConfig(raw: Record<string, unknown>): BootstrapConfig {
-    const result = bootstrapSchema.safeParse(raw);
+    const environment = raw.environment === "production" ? "production" : "staging";
+    const cluster = raw.cluster && typeof raw.cluster === "object" ? { cluster: deepMerge(clusterCreateDefaults(environment), raw.cluster as Record<string, unknown>) } : {};
+    const result = bootstrapSchema.safeParse({ ...raw, ...cluster });
     if (result.success) return result.data;
     const issue = result.error.issues[0]!;
     const key = issue.path.map(String).join(".");

@@ -3,6 +3,7 @@
 // workflows need (docs/bootstrap.md shows how they flow in).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PlatformCluster } from "../infra/cluster/component";
 import { SecureBucket, logBucketSettings } from "../infra/components/bucket";
 import { secretsProviderFor } from "../src/preflight/offline";
 import { loadBootstrapConfig } from "./config";
@@ -153,7 +154,13 @@ export = async () => {
         );
     }
 
+    const cluster = config.cluster
+        ? new PlatformCluster("cluster", { environment, accountId, region, config: config.cluster, tags: { ...tags, component: "cluster" } }, opts)
+        : undefined;
+
     return {
+        /** With a cluster: the platform stack's kubernetes.context and cluster section, exactly. */
+        ...(cluster ? { platformStackConfig: cluster.stackConfig } : {}),
         /** `pulumi login` for the platform stacks. */
         backendUrl: pulumi.interpolate`s3://${state.bucket}/pneumonia-platform`,
         /** `pulumi stack init --secrets-provider` for the platform stack. */

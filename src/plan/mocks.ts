@@ -44,6 +44,24 @@ const computed: Record<string, (name: string, inputs: State, region: string, acc
             },
         ],
     }),
+    // Multi-language components (infra/cluster): the engine sees only the component, not its
+    // children, so the plan answers with the outputs the program reads from it.
+    "awsx:ec2:Vpc": () => ({
+        vpcId: "vpc-0a1a0000000000001",
+        publicSubnetIds: ["a", "b", "c"].map((az) => `subnet-0a1b000000000000${az}`),
+        privateSubnetIds: ["a", "b", "c"].map((az) => `subnet-0a1c000000000000${az}`),
+    }),
+    "eks:index:Cluster": (_name, inputs, region, account) => {
+        const issuer = `oidc.eks.${region}.amazonaws.com/id/PLAN0001`;
+        return {
+            oidcIssuer: issuer,
+            oidcProviderUrl: `https://${issuer}`,
+            oidcProviderArn: `arn:aws:iam::${account}:oidc-provider/${issuer}`,
+            nodeSecurityGroupId: "sg-0a1a0000000000001",
+            kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", "current-context": inputs.name }),
+        };
+    },
+    "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
     "tls:index/privateKey:PrivateKey": (name) => ({ privateKeyPem: `plan-placeholder-${name}` }),
     "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ certPem: `-----BEGIN CERTIFICATE-----\nplan-placeholder-${name}\n-----END CERTIFICATE-----\n` }),
 };

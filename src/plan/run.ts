@@ -144,6 +144,8 @@ export async function planStack(stackFile: string, options: PlanOptions = {}): P
     let outputs: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
+            // A resource passed to a multi-language component comes back as a reference (opts.urn): not a new resource.
+            if ((args.opts as { urn?: string }).urn) return undefined;
             registrations.push({
                 type: args.type,
                 name: args.name,
