@@ -12,6 +12,8 @@ import { missingReceivers } from "./monitoring/alertmanager";
 import { edgeConfigSchema, edgeDefaults, edgeIssues, type EdgeSettings } from "./edge/config";
 import { monitoringConfigSchema, monitoringDefaults, type MonitoringSettings } from "./monitoring/config";
 import { monitoringSettings } from "./contributions";
+import { exampleValuesAllowed, findPlaceholders } from "./platform/placeholders";
+import { repositoryDefaults, repositorySchema } from "./platform/repository";
 import { canaryMaxSurge, releaseConfigSchema, releaseDefaults } from "./release/config";
 import { repeatedCanarySteps } from "./release/replica-split";
 import { securityConfigSchema, securityDefaults } from "./security/config";
@@ -55,9 +57,11 @@ const awsSchema = z
     })
     .strict();
 
-const platformSchema = z
+export const platformSchema = z
     .object({
         environment: oneOf(environments),
+        /** This repository on GitHub (<owner>/<name>): images.signing.identity and monitoring.runbookBaseUrl derive from it. */
+        repository: repositorySchema.optional(),
         kubernetes: kubernetesSchema,
         aws: awsSchema.optional(),
         cluster: clusterSchema.optional(),
@@ -151,9 +155,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
     if (typeof env !== "string" || !(environments as readonly string[]).includes(env)) {
         throw new ConfigError(`environment: expected one of ${environments.join(", ")}, got ${describeValue(env)}`);
     }
-    const defaults = environmentDefaults(env as Environment);
-    const merged = deepMerge((raw.drill ? drillDefaults(defaults) : defaults) as Record<string, unknown>, raw);
-    const result = platformSchema.safeParse(merged);
+    const { merged, result } = validate(raw, env as Environment);
     if (!result.success) throw new ConfigError(formatIssue(result.error.issues[0], merged));
     // The refinements above guarantee the edge host is set. The alerts read the backup limits
     // (from the backup schedules) and the forecast horizon from the monitoring slice.
@@ -164,6 +166,34 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string,
         stack,
         secrets,
     };
+}
+
+function validate(raw: Record<string, unknown>, env: Environment) {
+    const defaults = deepMerge(environmentDefaults(env) as Record<string, unknown>, repositoryDefaults(raw.repository));
+    const merged = deepMerge((raw.drill ? drillDefaults(defaults) : defaults) as Record<string, unknown>, raw);
+    return { merged, result: platformSchema.safeParse(merged) };
+}
+
+/** Every mistake in raw stack config at once, each as the one line `parsePlatformConfig` would throw (preflight lists them). */
+export function platformConfigIssues(raw: Record<string, unknown>): { key: string; line: string }[] {
+    const env = raw.environment;
+    if (typeof env !== "string" || !(environments as readonly string[]).includes(env)) {
+        return [{ key: "environment", line: `environment: expected one of ${environments.join(", ")}, got ${describeValue(env)}` }];
+    }
+    const { merged, result } = validate(raw, env as Environment);
+    return (result.error?.issues ?? []).map((issue) => {
+        const line = formatIssue(issue, merged);
+        return { key: line.slice(0, line.indexOf(":")), line };
+    });
+}
+
+/** Staging and production refuse the committed files' example values unless the offline plan runs them. */
+export function refuseExampleValues(raw: Record<string, unknown>, stack: string, allowed = exampleValuesAllowed()): void {
+    if (allowed || raw.environment === "local" || raw.environment === undefined) return;
+    const found = findPlaceholders(raw);
+    if (found.length === 0) return;
+    const more = found.length > 1 ? ` (and ${found.length - 1} more: npm run preflight -- ${stack} lists them)` : "";
+    throw new ConfigError(`${found[0]!.key}: expected a real value, got the example ${JSON.stringify(found[0]!.value)} (${found[0]!.reason})${more}`);
 }
 
 /** Every top-level key the project namespace may hold: the schema's sections and the secret keys. */
@@ -221,6 +251,7 @@ export function loadConfig(): PlatformSettings {
         const value = config.getSecret(key);
         if (value !== undefined) secrets[key] = value;
     }
+    refuseExampleValues(raw, pulumi.getStack());
     const parsed = parsePlatformConfig(raw, pulumi.getStack(), secrets);
     const receivers = missingReceivers(parsed.monitoring, parsed.environment, Object.keys(secrets), pulumi.runtime.isDryRun());
     if (receivers.error) throw new ConfigError(`${project}:${receivers.error}`);

@@ -1,5 +1,6 @@
 // The pack's policies, in one list that index.ts (the engine's entry point) and the in-process
 // evaluator (src/policy) both use. Importing this module starts nothing.
+import { ciRoleTrust } from "./aws/ci-role-trust";
 import { costAllocationTags } from "./aws/cost-allocation-tags";
 import { ec2NoPublicIngress } from "./aws/ec2-no-public-ingress";
 import { ecrImmutableTags, ecrScanOnPush } from "./aws/ecr";
@@ -67,6 +68,7 @@ export const policies: PlatformPolicy[] = [
     ecrScanOnPush,
     iamNoWildcardWriteActions,
     iamNoWildcardDataResources,
+    ciRoleTrust,
     ec2NoPublicIngress,
     kubernetesResources,
     kubernetesRunAsNonRoot,

@@ -98,6 +98,8 @@ export interface StandInEngineOptions {
     stack: string;
     /** The region the offline plan's mocks answer AWS invokes with. */
     region: string;
+    /** The account they answer caller-identity with: the one the stack's config names. */
+    account: string;
 }
 
 /** One gRPC server on 127.0.0.1 serving both pulumirpc.ResourceMonitor and pulumirpc.Engine. */
@@ -225,7 +227,7 @@ export class StandInEngine {
         const provider = r.getProvider();
         if (provider && !this.types.has(provider.split("::").slice(0, -1).join("::"))) return refuse(cb, `unknown provider '${provider}'`);
         const inputs = (r.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown>;
-        const result = mockCall({ token, inputs, provider }, this.options.region);
+        const result = mockCall({ token, inputs, provider }, this.options.region, this.options.account);
         cb(null, new providerProto.InvokeResponse().setReturn(Struct.fromJavaScript(result as Record<string, never>)));
     }
 }

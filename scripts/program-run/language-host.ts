@@ -19,6 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { exampleValuesVariable } from "../../infra/platform/placeholders";
 import { readStackConfig } from "../../src/plan/run";
 import { processCpuMs } from "./cpu";
 import { StandInEngine, type LogEntry, type Registration } from "./engine";
@@ -102,7 +103,7 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
 
     // The host resolves the runner from the program directory (locateModule), like `require.resolve`.
     const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [pwd] });
-    const engine = new StandInEngine({ project: config.project, stack: options.stack, region: config.region });
+    const engine = new StandInEngine({ project: config.project, stack: options.stack, region: config.region, account: config.account });
     const address = await engine.start();
     const args = [
         ...runtime.nodeargs,
@@ -126,6 +127,8 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
         ...process.env,
         PULUMI_CONFIG: JSON.stringify(pulumiConfig),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(config.secretKeys.map((key) => `${config.project}:${key}`)),
+        // Offline like the plan: its invokes are the plan's mocks, so the stack files' example values run.
+        [exampleValuesVariable]: "allow",
         ...(runtime.typescript ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
         ...(runtime.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: runtime.tsconfig } : {}),
         ...(options.tsNodeCacheDirectory ? { TS_NODE_CACHE_DIRECTORY: options.tsNodeCacheDirectory } : {}),

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import { stackAccountId } from "../../infra/images/config";
 import { awsCliCommand } from "../cli/aws";
 import { exitCodes, requireTool, runCommand, UsageError, type CommandSpec, type ParsedArgs } from "../cli/command";
-import { planAccountId } from "../plan/mocks";
+import { defaultPlanAccount } from "../plan/mocks";
 import { planStack } from "../plan/run";
 import { kubectl, kubectlInstall } from "../release/kubectl";
 import { readStackFile } from "../release/stack-file";
@@ -65,7 +65,7 @@ export async function runAccessReview(args: ParsedArgs<typeof options>, deps: { 
         resources,
         config,
         {
-            accounts: [stackAccountId(config.cluster), planAccountId].filter((a): a is string => a !== undefined),
+            accounts: [stackAccountId(config.cluster), defaultPlanAccount].filter((a): a is string => a !== undefined),
             oidcProviderArn: config.cluster?.oidcProviderArn,
             oidcIssuer: config.cluster?.oidcIssuer,
             namespaces,

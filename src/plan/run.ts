@@ -4,8 +4,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { stackAccountId } from "../../infra/images/config";
+import { exampleValuesVariable } from "../../infra/platform/placeholders";
 import { deepMerge } from "../../infra/platform/merge";
-import { mockCall, mockOutputs } from "./mocks";
+import { defaultPlanAccount, mockCall, mockOutputs } from "./mocks";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 export const redacted = "[secret]";
@@ -60,13 +62,17 @@ interface StackConfig {
     values: Record<string, unknown>;
     secretKeys: string[];
     region: string;
+    /** The program, from Pulumi.yaml's `main` (relative to root). */
+    main: string;
+    /** The AWS account the config names (its cluster's OIDC provider); the mocks answer caller-identity with it. */
+    account: string;
 }
 
 /** Reads Pulumi.<stack>.yaml. Encrypted values cannot be read offline: they plan as secret placeholders. */
 export function readStackConfig(stack: string, options: PlanOptions = {}): StackConfig {
     const root = options.root ?? repoRoot;
     const projectFile = path.join(root, "Pulumi.yaml");
-    const project = (parse(fs.readFileSync(projectFile, "utf8")) as { name: string }).name;
+    const { name: project, main = "." } = parse(fs.readFileSync(projectFile, "utf8")) as { name: string; main?: string };
     const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(stackFile)) {
         const known = fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
@@ -97,7 +103,11 @@ export function readStackConfig(stack: string, options: PlanOptions = {}): Stack
     // An override of `undefined` removes the key (a DR drill's config drops some of its source's).
     const merged = Object.fromEntries(Object.entries(deepMerge(values, options.overrides ?? {})).filter(([, value]) => value !== undefined));
     const region = (merged.aws as { region?: string } | undefined)?.region ?? "us-east-1";
-    return { project, values: merged, secretKeys, region };
+    const oidcProviderArn = (merged.cluster as { oidcProviderArn?: unknown } | undefined)?.oidcProviderArn;
+    // A platform stack's account is its cluster's; the bootstrap, which runs before any cluster, names it.
+    const named = typeof oidcProviderArn === "string" ? stackAccountId({ oidcProviderArn }) : merged.accountId;
+    const account = typeof named === "string" && /^\d{12}$/.test(named) ? named : defaultPlanAccount;
+    return { project, values: merged, secretKeys, region, main, account };
 }
 
 interface Registration {
@@ -111,13 +121,13 @@ interface Registration {
 
 /** Plans one stack. Throws PlanError for unusable stack files and the program's own error (e.g. a ConfigError). */
 export async function planStack(stackFile: string, options: PlanOptions = {}): Promise<Plan> {
-    const { project, values, secretKeys, region } = readStackConfig(stackFile, options);
+    const { project, values, secretKeys, region, main, account } = readStackConfig(stackFile, options);
     const stack = options.stackName ?? stackFile;
     const registrations: Registration[] = [];
 
     // As a preview: the plan, like `pulumi preview`, cannot read the stack's secrets.
     await pulumi.runtime.setMocks(
-        { newResource: (args) => mockOutputs(args, region), call: (args) => mockCall(args, region) },
+        { newResource: (args) => mockOutputs(args, region, account), call: (args) => mockCall(args, region, account) },
         project,
         stack,
         true,
@@ -127,11 +137,15 @@ export async function planStack(stackFile: string, options: PlanOptions = {}): P
     );
     pulumi.runtime.setAllConfig(config, secretKeys.map((key) => `${project}:${key}`));
 
-    const program = require(path.join(options.root ?? repoRoot, "infra")) as () => Promise<Record<string, unknown>>;
+    // The committed stack files hold example values (infra/platform/placeholders.ts): planned, never deployed.
+    process.env[exampleValuesVariable] = "allow";
+    const program = require(path.resolve(options.root ?? repoRoot, main)) as () => Promise<Record<string, unknown>>;
     // The program's own return value keeps its secret markers; the stack's resolved outputs do not.
     let outputs: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
+            // A resource passed to a multi-language component comes back as a reference (opts.urn): not a new resource.
+            if ((args.opts as { urn?: string }).urn) return undefined;
             registrations.push({
                 type: args.type,
                 name: args.name,

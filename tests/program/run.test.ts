@@ -113,7 +113,7 @@ describe("the stand-in resource monitor refuses what the engine refuses", () => 
         });
 
     before(async () => {
-        engine = new StandInEngine({ project: "p", stack: "s", region: "eu-west-1" });
+        engine = new StandInEngine({ project: "p", stack: "s", region: "eu-west-1", account: "123456789012" });
         client = new ResourceMonitorClient(await engine.start(), grpc.credentials.createInsecure());
     });
     after(async () => {

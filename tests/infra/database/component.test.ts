@@ -23,7 +23,7 @@ describe("infra/database/component", () => {
             const sg = resource(await plan("production"), "aws:ec2/securityGroup:SecurityGroup", "database").inputs;
             assert.deepEqual(
                 (sg.ingress as Record<string, unknown>[]).map((rule) => [rule.fromPort, rule.toPort, rule.securityGroups, rule.cidrBlocks]),
-                [[5432, 5432, ["sg-0f1e2d3c4b5a69788"], undefined]],
+                [[5432, 5432, ["sg-00000000000000000"], undefined]],
             );
         });
         it("requires TLS through its parameter group", async () => {

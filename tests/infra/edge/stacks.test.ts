@@ -108,7 +108,7 @@ describe("infra/edge in the stacks", () => {
             const p = await plan("production");
             assert.equal(resource(p, "aws:acm/certificate:Certificate", "edge-load-balancer").inputs.validationMethod, "DNS");
             const record = resource(p, "aws:route53/record:Record", "edge-load-balancer-certificate-validation").inputs;
-            assert.equal(record.zoneId, "Z0PRODUCTION0PNEUMONIA");
+            assert.equal(record.zoneId, "Z0EXAMPLE0PRODUCTION");
             assert.equal(record.name, "_plan0001.detector.pneumonia.example.org.");
             assert.ok(resource(p, "aws:acm/certificateValidation:CertificateValidation", "edge-load-balancer"));
         });
@@ -116,7 +116,7 @@ describe("infra/edge in the stacks", () => {
         it("trusts the controller's role only for its service account (IRSA)", async () => {
             const p = await plan("production");
             const trust = JSON.parse(String(resource(p, "aws:iam/role:Role", "edge-load-balancer-controller").inputs.assumeRolePolicy));
-            const issuer = "oidc.eks.eu-west-1.amazonaws.com/id/0DDBA110DDBA110DDBA110DDBA110DDB";
+            const issuer = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
             assert.deepEqual(trust.Statement[0].Condition.StringEquals, {
                 [`${issuer}:sub`]: `system:serviceaccount:edge:${loadBalancerControllerChart.serviceAccount}`,
                 [`${issuer}:aud`]: "sts.amazonaws.com",
@@ -148,7 +148,7 @@ describe("infra/edge in the stacks", () => {
             // The WebACL dimension's value is the ACL's VisibilityConfig.MetricName, not its name (tests/platform/waf-metrics.ts).
             assert.match(release.values.config, /WebACL:\n\s+- pneumonia-edge\n/);
             const trust = JSON.parse(String(resource(p, "aws:iam/role:Role", "edge-monitoring-waf-metrics").inputs.assumeRolePolicy));
-            assert.equal(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/0DDBA110DDBA110DDBA110DDBA110DDB:sub"], "system:serviceaccount:monitoring:edge-waf-metrics");
+            assert.equal(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub"], "system:serviceaccount:monitoring:edge-waf-metrics");
             const policy = JSON.parse(String(resource(p, "aws:iam/rolePolicy:RolePolicy", "edge-monitoring-waf-metrics").inputs.policy));
             assert.deepEqual(policy.Statement.flatMap((s: any) => s.Action).filter((a: string) => !/^cloudwatch:(Get|List)/.test(a)), []);
             assert.equal(resourcesOf(await plan("local"), "kubernetes:helm.sh/v3:Release").some((r) => r.name === "edge-monitoring-waf-metrics"), false);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { imagesDefaults } from "../../../infra/images/config";
 import { policyControllerValues, signedImagesPolicy } from "../../../infra/images/admission";
 import { policyController } from "../../../infra/platform/charts";
+import { signingIdentity } from "../../../infra/platform/repository";
 import { crdValidators } from "../../helpers/crd-schema";
 import { validateKubernetesObject } from "../../helpers/kubernetes-schema";
 import { at, plan, resourcesOf } from "../../helpers/plan";
@@ -66,7 +67,10 @@ describe("images: signed-image admission (Sigstore policy-controller)", function
             const [policy] = resourcesOf(p, "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy");
             assert.equal(at(policy!.inputs, "spec.mode"), mode, stack);
             assert.deepEqual(at(policy!.inputs, "spec.images"), [{ glob: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/**" }]);
-            assert.deepEqual(at(policy!.inputs, "spec.authorities.0.keyless.identities"), [{ issuer: signing.issuer, subject: signing.identity }]);
+            // The identity derives from the stack's one repository setting (infra/platform/repository.ts).
+            const subject = signingIdentity(String(p.config.repository));
+            assert.equal(subject, "https://github.com/example-org/pneumonia-platform/.github/workflows/delivery.yml@refs/heads/main");
+            assert.deepEqual(at(policy!.inputs, "spec.authorities.0.keyless.identities"), [{ issuer: signing.issuer, subject }]);
         }
     });
 

@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import { stackAccountId } from "../../../infra/images/config";
 import { reviewAccess, reviewMarkdown, type ReviewResource } from "../../../src/access-review/review";
-import { planAccountId } from "../../../src/plan/mocks";
+import { defaultPlanAccount } from "../../../src/plan/mocks";
 import { readStackFile } from "../../../src/release/stack-file";
 import { plan } from "../../helpers/plan";
 
@@ -12,7 +12,7 @@ const config = readStackFile("production");
 const oidc = config.cluster!.oidcProviderArn;
 const issuer = config.cluster!.oidcIssuer;
 const expect = {
-    accounts: [stackAccountId(config.cluster)!, planAccountId],
+    accounts: [stackAccountId(config.cluster)!, defaultPlanAccount],
     oidcProviderArn: oidc,
     oidcIssuer: issuer,
     namespaces: ["pneumonia", "monitoring", "edge"],

@@ -24,8 +24,8 @@ describe("policies on the stacks", () => {
         });
     }
 
-    it("staging without monitoring.runbookBaseUrl fails the monitoring check: its runbook links would be bare paths", async () => {
-        const { violations } = await check("staging", planResources(await plan("staging", { overrides: { monitoring: { runbookBaseUrl: undefined } } })));
+    it("staging without repository (so no derived monitoring.runbookBaseUrl) fails the monitoring check: its runbook links would be bare paths", async () => {
+        const { violations } = await check("staging", planResources(await plan("staging", { overrides: { repository: undefined } })));
         const monitoring = violations.filter((v) => v.policy === "stack-monitoring");
         assert.equal(monitoring.length, 1);
         assert.match(monitoring[0]!.message, /alerting rule\(s\) have no https runbook_url \(DetectorDown: "docs\/runbooks\/DetectorDown\.md"\): set monitoring\.runbookBaseUrl/);
