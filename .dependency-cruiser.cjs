@@ -39,9 +39,8 @@ module.exports = {
     options: {
         doNotFollow: { path: "node_modules" },
         exclude: { path: "(^|/)node_modules/" },
+        // Type-only imports count: a circle through types still ties the files' meaning together.
         tsPreCompilationDeps: true,
         tsConfig: { fileName: "tsconfig.json" },
-        // Type-only imports count: a circle through types still ties the files' meaning together.
-        reporterOptions: { text: { highlightFocused: true } },
     },
 };

@@ -76,6 +76,24 @@ describe("platform: references", () => {
         ]);
     });
 
+    it("a pre-install hook reads only pre-install hooks of its release that run before it", () => {
+        const hook = (weight?: number) => ({ "helm.sh/hook": "pre-install, pre-upgrade", ...(weight === undefined ? {} : { "helm.sh/hook-weight": String(weight) }) });
+        const account = (annotations?: Record<string, string>): RenderedObject => ({
+            source: "chart:gw",
+            object: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "certgen", namespace: "app", ...(annotations ? { annotations } : {}) } },
+        });
+        const job: RenderedObject = {
+            source: "chart:gw",
+            object: { apiVersion: "batch/v1", kind: "Job", metadata: { name: "certgen", namespace: "app", annotations: hook() }, spec: { template: { spec: { serviceAccountName: "certgen", containers: [{ name: "c" }] } } } },
+        };
+        assert.deepEqual(checkReferences(platformOf("t", [account(), job])).missing, [
+            "Job/app/certgen (chart:gw): serviceAccountName reads ServiceAccount app/certgen, which its release creates only after its pre-install hooks",
+        ]);
+        assert.equal(checkReferences(platformOf("t", [account(hook(1)), job])).missing.length, 1, "a heavier hook runs after the Job");
+        assert.deepEqual(checkReferences(platformOf("t", [account(hook(-1)), job])).missing, []);
+        assert.deepEqual(checkReferences(platformOf("t", [{ ...account(), source: "project" }, job])).missing, [], "another release's or the program's object is not ordered by this release's hooks");
+    });
+
     it("a controller's run-time objects count only when the controller is in the platform", () => {
         const certgenReader = pod("envoy-gateway", { volumes: [{ name: "certs", secret: { secretName: "envoy-gateway" } }], containers: [{ name: "eg" }] });
         assert.equal(checkReferences(platformOf("test", [certgenReader])).missing.length, 1);

@@ -109,14 +109,34 @@ export function podLabel(pod: PodTemplate): string {
     return `${object.kind}/${pod.namespace}/${object.metadata.name} (${pod.owner.source})`;
 }
 
-/** Resolves every reference of every pod; `missing` lists those nothing creates. */
+const installHook = "pre-install";
+const hookPhases = (o: RenderedObject) => (o.object.metadata.annotations?.["helm.sh/hook"] ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+const hookWeight = (o: RenderedObject) => Number(o.object.metadata.annotations?.["helm.sh/hook-weight"] ?? 0);
+
+/**
+ * Whether `target` exists when the pod runs. `helm install` runs pre-install hooks, in weight order,
+ * before it creates the release's other objects (https://helm.sh/docs/topics/charts_hooks/#the-available-hooks):
+ * a pre-install hook pod can read only objects of its release that are pre-install hooks of a lower or
+ * equal weight (equal weights go in kind order, ServiceAccounts and Secrets before Jobs).
+ */
+function existsWhenRun(pod: PodTemplate, target: RenderedObject): boolean {
+    if (!hookPhases(pod.owner).includes(installHook) || target.source !== pod.owner.source) return true;
+    return hookPhases(target).includes(installHook) && hookWeight(target) <= hookWeight(pod.owner);
+}
+
+/** Resolves every reference of every pod; `missing` lists those nothing creates (in time). */
 export function checkReferences(platform: RenderedPlatform): { resolved: ResolvedReference[]; missing: string[] } {
     const resolved: ResolvedReference[] = [];
     const missing: string[] = [];
     for (const pod of platform.pods()) {
         for (const ref of podReferences(pod)) {
             const label = podLabel(pod);
-            if (platform.byKind(ref.kind, ref.namespace).some((o) => o.object.metadata.name === ref.name)) {
+            const target = platform.byKind(ref.kind, ref.namespace).find((o) => o.object.metadata.name === ref.name);
+            if (target && !existsWhenRun(pod, target)) {
+                missing.push(`${label}: ${ref.via} reads ${ref.kind} ${ref.namespace}/${ref.name}, which its release creates only after its pre-install hooks`);
+                continue;
+            }
+            if (target) {
                 resolved.push({ ...ref, pod: label, madeBy: "rendered" });
                 continue;
             }

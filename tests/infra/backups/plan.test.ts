@@ -40,7 +40,8 @@ describe("infra/backups in the stacks", () => {
 
     it("staging: no Object Lock and no replica", async () => {
         const p = await plan("staging");
-        assert.equal(resourcesOf(p, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").length, 0);
+        // The only locked bucket in staging is the incident evidence bucket (infra/security).
+        assert.deepEqual(resourcesOf(p, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").map((r) => r.name), ["security-evidence"]);
         assert.equal(resourcesOf(p, "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 0);
     });
 

@@ -4,7 +4,7 @@
 // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
 import { strict as assert } from "node:assert";
 import { planDrill } from "../../../src/dr/plan";
-import { at, plan, resourcesOf } from "../../helpers/plan";
+import { at, plan, resource, resourcesOf } from "../../helpers/plan";
 
 const account = (arn: string) => /^arn:aws:[a-z]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
 
@@ -20,7 +20,7 @@ describe("capacity: AWS Budget per environment", function () {
             assert.equal(budget.timeUnit, "MONTHLY");
             assert.equal(budget.limitAmount, usd);
             assert.equal(budget.limitUnit, "USD");
-            const [topic] = resourcesOf(p, "aws:sns/topic:Topic");
+            const topic = resource(p, "aws:sns/topic:Topic", "budget");
             assert.deepEqual(
                 budget.notifications.map((n: any) => [n.notificationType, n.threshold, n.thresholdType, n.comparisonOperator, n.subscriberSnsTopicArns.length]),
                 [
@@ -35,7 +35,7 @@ describe("capacity: AWS Budget per environment", function () {
 
         it(`${stack}: the topic admits budgets.amazonaws.com for this account only, and the key lets it encrypt`, async () => {
             const p = await plan(stack);
-            const policy = JSON.parse((resourcesOf(p, "aws:sns/topicPolicy:TopicPolicy")[0].inputs as any).policy);
+            const policy = JSON.parse((resource(p, "aws:sns/topicPolicy:TopicPolicy", "budget").inputs as any).policy);
             const [statement] = policy.Statement;
             assert.deepEqual(statement.Principal, { Service: "budgets.amazonaws.com" });
             assert.equal(statement.Action, "SNS:Publish");

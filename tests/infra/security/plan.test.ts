@@ -64,6 +64,18 @@ describe("security: the stacks' plans", function () {
         assert.ok(rules.every((r) => (resource(p, "aws:cloudwatch/eventRule:EventRule", `security-findings-${r.name}`).inputs as any).name.startsWith("security-production-")));
     });
 
+    it("production: the topics deliver to the secret page and ticket endpoints, which stay secrets in the plan", async () => {
+        const page = "https://events.pagerduty.com/integration/0123456789abcdef/enqueue";
+        const p = await plan("production", { secrets: { securityPageEndpoint: page, securityTicketEndpoint: "mailto:security-tickets@example.org" } });
+        const subscriptions = resourcesOf(p, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.name.startsWith("security-findings-"));
+        assert.deepEqual(subscriptions.map((s) => [s.name, s.props.protocol, s.props.endpoint]), [
+            ["security-findings-page", "https", page],
+            ["security-findings-ticket", "email", "security-tickets@example.org"],
+        ]);
+        for (const s of subscriptions) assert.equal(s.inputs.endpoint, "[secret]");
+        assert.ok(!JSON.stringify(p.resources.map((r) => r.inputs)).includes("0123456789abcdef"));
+    });
+
     it("production: the evidence bucket is locked in COMPLIANCE for the configured retention; responders write and never delete or overwrite, auditors read, others nothing", async () => {
         const p = await plan("production");
         assert.deepEqual(at(resource(p, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "security-evidence").inputs, "rule.defaultRetention"), { mode: "COMPLIANCE", days: 365 });
