@@ -7,7 +7,8 @@ import { portForward, type ClusterAccess, type Forward } from "../health/port-fo
 import { kubectlInstall, kubectlRolloutReader } from "./kubectl";
 import { prometheusQuery, requirePassedLoadTest, type InstantQuery } from "./load-test-gate";
 import { promote } from "./promote";
-import { releases, rollback } from "./rollback";
+import { requireDigest } from "./image";
+import { abandonedImages, releases, rollback } from "./rollback";
 import type { RolloutReader } from "./rollout";
 import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
@@ -26,7 +27,8 @@ const promoteOptions = {
 } satisfies Record<string, OptionSpec>;
 
 const rollbackOptions = {
-    to: { type: "string", value: "REF", description: "roll back to this digest instead of the previous release" },
+    to: { type: "string", value: "REF", description: "roll back to this digest instead of the last release" },
+    force: { type: "boolean", description: "with --to: deploy it even if its canary was aborted or a rollback left it" },
     list: { type: "boolean", description: "list the stack's releases, newest first, and change nothing" },
     "dry-run": { type: "boolean", description: "print what would change; change nothing" },
 } satisfies Record<string, OptionSpec>;
@@ -51,9 +53,11 @@ export const specs = {
         positionals: "<stack>",
         minPositionals: 1,
         maxPositionals: 1,
-        summary: "Pins the detector image the stack ran before the current one (from its update history) and runs pulumi up.",
+        summary:
+            "Pins the detector image of the stack's last release (promoted to 100 % and healthy, never one whose canary aborted or that a rollback left) and runs pulumi up, then follows the Argo Rollouts Rollout until it is healthy on it (exit 0) or aborted (exit 1).",
         options: rollbackOptions,
         examples: ["npm run --silent rollback -- production --list", "npm run --silent rollback -- production --dry-run"],
+        notes: ["Needs the Pulumi CLI and kubectl with the stack's context (kubernetes.context): the Rollout's status is the verdict on the current image. KUBECTL overrides the kubectl command."],
     } satisfies CommandSpec<typeof rollbackOptions>,
     cluster: {
         invocation: "tsx src/release/cli.ts cluster",
@@ -82,6 +86,13 @@ export interface ReleaseDeps {
     verify?: typeof releaseVerifier;
 }
 
+/** kubectl's view of a stack's detector Rollout, in that stack's cluster and app namespace. */
+function kubectlReader(stack: string, kubectl: string[]): RolloutReader {
+    requireTool(kubectl[0]!, kubectlInstall);
+    const { access, namespace } = clusterAccess(stack, kubectl);
+    return kubectlRolloutReader(access, namespace);
+}
+
 function clusterAccess(stack: string, kubectl: string[]): { access: ClusterAccess; namespace: string; watchMinutes: { normal: number; hotfix: number } } {
     const config = readStackFile(stack);
     return {
@@ -103,10 +114,6 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
     const from = values.from ?? "staging";
     const hotfix = values.hotfix ?? false;
     const target = clusterAccess(to, deps.kubectl);
-    const kubectlReader = (stack: string) => {
-        requireTool(deps.kubectl[0]!, kubectlInstall);
-        return kubectlRolloutReader(clusterAccess(stack, deps.kubectl).access, target.namespace);
-    };
     const forwards: Forward[] = [];
     try {
         const checkLoadTest = async (image: string) => {
@@ -131,7 +138,7 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
             checkLoadTest,
             verify: deps.verify?.(deps.open, { from, to, dryRun: values["dry-run"] ?? false }),
             rollout: {
-                reader: () => (deps.rollouts ?? kubectlReader)(to),
+                reader: (stack) => (deps.rollouts ?? ((s: string) => kubectlReader(s, deps.kubectl)))(stack),
                 timeoutSeconds: minutes * 60 + rolloutMarginSeconds,
                 pollSeconds: deps.pollSeconds ?? 15,
             },
@@ -149,13 +156,32 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
 }
 
 async function runRollback(args: ParsedArgs<typeof rollbackOptions>, deps: ReleaseDeps): Promise<number> {
-    const stack = await deps.open(args.positionals[0]!);
+    const name = args.positionals[0]!;
+    if (args.values.force && args.values.to === undefined) throw new UsageError("--force goes with --to REF");
+    if (args.values.to !== undefined) requireDigest(args.values.to, "--to");
+    const target = clusterAccess(name, deps.kubectl);
+    const stack = await deps.open(name);
     if (args.values.list) {
-        for (const r of releases(await stack.history())) deps.out(`${r.deployedAt.toISOString()}  update ${r.version}  ${r.image}`);
+        const abandoned = abandonedImages(await stack.history());
+        for (const r of releases(await stack.history())) {
+            const by = abandoned.get(r.image);
+            deps.out(`${r.deployedAt.toISOString()}  update ${r.version}  ${r.image}${by === undefined ? "" : `  (rolled back from in update ${by})`}`);
+        }
         return 0;
     }
     const dryRun = args.values["dry-run"] ?? false;
-    const result = await rollback(stack, { to: args.values.to, dryRun, log: deps.out });
+    const result = await rollback(stack, {
+        to: args.values.to,
+        force: args.values.force ?? false,
+        dryRun,
+        log: deps.out,
+        rollout: {
+            reader: (deps.rollouts ?? ((s: string) => kubectlReader(s, deps.kubectl)))(name),
+            // Back to the stable ReplicaSet is quick; a rollback to an older image runs the whole canary.
+            timeoutSeconds: target.watchMinutes.normal * 60 + rolloutMarginSeconds,
+            pollSeconds: deps.pollSeconds ?? 15,
+        },
+    });
     deps.out(`${stack.name}: detector ${result.from} -> ${result.to}${dryRun ? " (dry run, nothing changed)" : ""}`);
     return 0;
 }

@@ -13,6 +13,8 @@ export interface StackUpdate {
     version: number;
     kind: string;
     result: string;
+    /** The update's message (`pulumi up -m`): promote and rollback say there what they deployed and why. */
+    message: string;
     startTime: Date;
     config: Record<string, { value?: string; secret: boolean }>;
 }
@@ -59,6 +61,7 @@ export const openAutomationStack: OpenStack = async (name) => {
                 version: u.version,
                 kind: u.kind,
                 result: u.result,
+                message: u.message ?? "",
                 startTime: new Date(u.startTime),
                 config: Object.fromEntries(Object.entries(u.config ?? {}).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }])),
             })),

@@ -4,7 +4,7 @@ import { ReleaseError } from "../../../src/release/image";
 import type { InstantQuery } from "../../../src/release/load-test-gate";
 import type { OpenStack } from "../../../src/release/stack";
 import { digest, fakeStack, opener, update } from "./fake-stack";
-import { fakeRollout } from "./fake-rollout";
+import { fakeRollout, settledRollout } from "./fake-rollout";
 
 /** Prometheus as its instant-query API answers for the Pushgateway's load-test group. */
 const passedLoadTest = (image: string): InstantQuery => async () => [
@@ -12,8 +12,11 @@ const passedLoadTest = (image: string): InstantQuery => async () => [
     { metric: { __name__: "pneumonia_load_test_p95_seconds", job: "pneumonia-load-test", image }, value: [1, "0.42"] },
 ];
 
+/** Staging's Rollout fully promoted on B; any other stack's Rollout as `extra.rollouts` gives it. */
 function deps(open: OpenStack, out: (line: string) => void, extra: Partial<ReleaseDeps> = {}): ReleaseDeps {
-    return { open, out, kubectl: ["false"], pollSeconds: 0, ...extra };
+    const staging = settledRollout(digest("b"), "healthy");
+    const others = extra.rollouts;
+    return { open, out, kubectl: ["false"], pollSeconds: 0, ...extra, rollouts: (stack) => (stack === "staging" ? staging : others!(stack)) };
 }
 
 describe("release CLI", () => {
@@ -37,7 +40,8 @@ describe("release CLI", () => {
         const open = opener(fakeStack("staging", { outputs: { detectorImage: digest("b") } }), production);
         const code = await main(["promote", "production", "--dry-run", "--prometheus-url", "http://127.0.0.1:9"], deps(open, (l) => lines.push(l), { prometheus: () => passedLoadTest(digest("b")) }));
         assert.equal(code, 0);
-        assert.match(lines[0]!, /^staging load test passed for .*: p95 0\.420 s \(limit 2 s\)/);
+        assert.deepEqual(lines[0], `staging: Rollout fully promoted and healthy on ${digest("b")}`);
+        assert.match(lines[1]!, /^staging load test passed for .*: p95 0\.420 s \(limit 2 s\)/);
         assert.equal(lines.at(-1), `production: detector.image ${digest("a")} -> ${digest("b")} (dry run, nothing written)`);
         assert.deepEqual(production.ups, []);
     });
@@ -53,6 +57,24 @@ describe("release CLI", () => {
         assert.equal(code, 0);
         assert.ok(lines.includes("production: watching the hotfix canary (at most 40 min)"), lines.join("\n"));
         assert.equal(lines.at(-1), `production: detector ${digest("b")} released (hotfix): canary fully promoted`);
+    });
+
+    it("rollback after an aborted canary: back to the last release, following the Rollout; --force only with --to, checked before Pulumi", async () => {
+        const lines: string[] = [];
+        const production = fakeStack("production", {
+            config: { "detector.image": digest("b") },
+            updates: [update(2, digest("b"), "succeeded", "update", `release detector ${digest("b")}`), update(1, digest("a"))],
+        });
+        const reader = fakeRollout(production, { kind: "promotes" }, 6, "aborted");
+        assert.equal(await main(["rollback", "production"], deps(opener(production), (l) => lines.push(l), { rollouts: () => reader })), 0);
+        assert.ok(lines.includes("rollout: fully promoted"), lines.join("\n"));
+        assert.equal(lines.at(-1), `production: detector ${digest("b")} -> ${digest("a")}`);
+        const list: string[] = [];
+        await main(["rollback", "production", "--list"], deps(opener(production), (l) => list.push(l)));
+        assert.match(list.find((l) => l.includes(digest("b")))!, /\(rolled back from in update 3\)$/);
+        const noStacks: OpenStack = async () => assert.fail("Pulumi must not be called for a usage error");
+        await assert.rejects(main(["rollback", "production", "--force"], deps(noStacks, () => undefined)), /^UsageError: --force goes with --to REF/);
+        await assert.rejects(main(["rollback", "production", "--to", "repo:1.4"], deps(noStacks, () => undefined)), /--to: "repo:1\.4" is not pinned by digest/);
     });
 
     it("rollback --list prints the releases from the history", async () => {

@@ -8,15 +8,23 @@
 // `up`, the Rollout runs the image the stack had: a release is never reported for an image that
 // was not applied.
 import type { AnalysisRunObject, RolloutObject, RolloutReader } from "../../../src/release/rollout";
-import type { FakeStack } from "./fake-stack";
+import { fakeStack, type FakeStack } from "./fake-stack";
 
 const stableHash = "7f5b9c6d44";
 const canaryHash = "6c9f7d8b5d";
 const analysisRun = `detector-${canaryHash}-2`;
 
+const abortedStatus = {
+    phase: "Degraded",
+    abort: true,
+    message: 'RolloutAborted: Rollout aborted update to revision 2: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
+    canary: { currentBackgroundAnalysisRunStatus: { name: analysisRun, status: "Failed", message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)' } },
+};
+
 export type Outcome = { kind: "promotes" } | { kind: "aborts"; atStep: number } | { kind: "held"; reason: string };
 
-export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6): RolloutReader & { polls: number } {
+/** `before`: the Rollout's state on the stack's image before any `up` (a canary aborted earlier: abort, Degraded, stable pods on the old hash). */
+export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6, before: "healthy" | "aborted" = "healthy"): RolloutReader & { polls: number } {
     const initialImage = stack.config.get("detector.image");
     let polls = 0;
     let upsSeen = 0;
@@ -35,6 +43,9 @@ export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6): Roll
             const image = released ? stack.config.get("detector.image") : initialImage;
             const template = { template: { spec: { containers: [{ name: "detector", image }] } }, strategy: { canary: { steps: new Array(steps).fill({}) } } };
             const stable = { phase: "Healthy", stableRS: stableHash, currentPodHash: stableHash };
+            if (!released && before === "aborted") {
+                return { metadata: { generation: 1 }, spec: template, status: { ...abortedStatus, observedGeneration: "1", stableRS: stableHash, currentPodHash: canaryHash } };
+            }
             if (!released) return { metadata: { generation: 1 }, spec: template, status: { ...stable, observedGeneration: "1" } };
             const age = polls - since; // 0: the controller has not observed the new generation yet
             if (age === 0) return { metadata: { generation: 2 }, spec: template, status: { ...stable, observedGeneration: "1" } };
@@ -44,13 +55,7 @@ export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6): Roll
                 return {
                     metadata: { generation: 2 },
                     spec: template,
-                    status: {
-                        ...observed,
-                        phase: "Degraded",
-                        abort: true,
-                        message: 'RolloutAborted: Rollout aborted update to revision 2: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
-                        canary: { currentBackgroundAnalysisRunStatus: { name: analysisRun, status: "Failed", message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)' } },
-                    },
+                    status: { ...observed, ...abortedStatus },
                 };
             }
             if (outcome.kind === "held" && step >= 1) {
@@ -83,4 +88,9 @@ export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6): Roll
         },
     };
     return reader;
+}
+
+/** A Rollout that finished with `image`: fully promoted and healthy, or its canary aborted (stable pods on the old image). */
+export function settledRollout(image: string, state: "healthy" | "aborted"): RolloutReader {
+    return fakeRollout(fakeStack("staging", { config: { "detector.image": image } }), { kind: "promotes" }, 6, state);
 }
