@@ -10,6 +10,7 @@ import { promote } from "./promote";
 import { requireDigest } from "./image";
 import { abandonedImages, releases, rollback } from "./rollback";
 import type { RolloutReader } from "./rollout";
+import { requirePulumi } from "./pulumi-cli";
 import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
 import { releaseVerifier } from "./verify";
@@ -217,8 +218,8 @@ export async function main(argv: string[], deps: ReleaseDeps): Promise<number> {
 
 if (require.main === module) {
     const open: OpenStack = (stack) => {
-        // The Automation API drives the pulumi CLI; `npm run` puts the pinned one (node_modules/.bin) on the PATH.
-        requireTool("pulumi", "npm ci installs the pinned CLI; run through npm run");
+        // The Automation API drives the pulumi CLI on the PATH: one that cannot start is an environment error.
+        requirePulumi();
         return openAutomationStack(stack);
     };
     const deps: ReleaseDeps = { open, out: (line) => console.log(line), kubectl: (process.env.KUBECTL ?? "kubectl").split(" "), verify: releaseVerifier };
