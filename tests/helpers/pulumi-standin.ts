@@ -14,7 +14,7 @@ import * as path from "node:path";
 
 export interface StandInStack {
     secretsProvider: string;
-    config: Record<string, { value: string; secret: boolean }>;
+    config: Record<string, { value: string; secret?: boolean }>;
     outputs: Record<string, unknown>;
 }
 
@@ -29,7 +29,10 @@ export interface StandInState {
 }
 
 export interface PulumiCall {
+    /** The arguments after `pulumi`. */
     argv: string[];
+    /** The whole command line as the kernel holds it (/proc/<pid>/cmdline): interpreter, script, arguments. */
+    cmdline: string;
     stdin: string;
 }
 
@@ -44,14 +47,14 @@ export interface PulumiStandIn {
 
 const script = (statePath: string, logPath: string) => `#!${process.execPath}
 const fs = require("node:fs");
-const argv = fs.readFileSync("/proc/self/cmdline", "utf8").split("\\0").filter(Boolean);
+const cmdline = fs.readFileSync("/proc/self/cmdline", "utf8").split("\\0").filter(Boolean);
 const args = process.argv.slice(2);
 const state = JSON.parse(fs.readFileSync(${JSON.stringify(statePath)}, "utf8"));
 const save = () => fs.writeFileSync(${JSON.stringify(statePath)}, JSON.stringify(state));
 const flag = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const positional = (from) => { const out = []; for (let i = from; i < args.length; i++) { if (args[i] === "--") return out.concat(args.slice(i + 1)); if (args[i].startsWith("-")) { if (!["--secret", "--plaintext", "--path", "--json", "--show-secrets", "--non-interactive", "--yes", "--force", "--skip-preview", "--diff"].includes(args[i])) i++; continue; } out.push(args[i]); } return out; };
 const done = (stdout, code = 0, stderr = "") => { if (stdout) process.stdout.write(stdout); if (stderr) process.stderr.write(stderr); process.exit(code); };
-const record = (stdin) => fs.appendFileSync(${JSON.stringify(logPath)}, JSON.stringify({ argv: argv.slice(1), stdin }) + "\\n");
+const record = (stdin) => fs.appendFileSync(${JSON.stringify(logPath)}, JSON.stringify({ argv: cmdline.slice(2), cmdline: cmdline.join(" "), stdin }) + "\\n");
 const sub = args[0] === "stack" || args[0] === "config" ? [args[0], args[1] && !args[1].startsWith("-") ? args[1] : ""].join(" ").trim() : args[0];
 const needsStdin = sub === "config set" && positional(2).length === 1;
 let stdin = "";
@@ -107,7 +110,7 @@ switch (sub) {
   }
   case "destroy": if (!stack) noStack(); stack.outputs = {}; save(); done("Destroying (" + name + ")\\n");
   case "stack rm": {
-    const removed = args[2] && !args[2].startsWith("-") ? args[2] : name;
+    const removed = positional(2)[0] || name;
     if (!state.stacks[removed]) done("", 255, "error: no stack named '" + removed + "' found\\n");
     delete state.stacks[removed];
     save();
