@@ -24,6 +24,8 @@ export interface StandInState {
     upOutputs?: Record<string, unknown>;
     /** Subcommand ("up", "destroy", "config set-all", "stack init", …) → how it fails. */
     fail?: Record<string, { stdout?: string; stderr?: string; exit: number }>;
+    /** Subcommand → seconds it takes (a long `up`, to interrupt). */
+    slow?: Record<string, number>;
     /** `version` behaves as the npm `pulumi` launcher without network. */
     cannotStart?: boolean;
 }
@@ -60,6 +62,7 @@ const needsStdin = sub === "config set" && positional(2).length === 1;
 let stdin = "";
 if (needsStdin) { try { stdin = fs.readFileSync(0, "utf8"); } catch {} }
 record(stdin);
+if (state.slow && state.slow[sub]) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, state.slow[sub] * 1000);
 if (sub === "version") {
   if (state.cannotStart) done("", 1, "Downloading pulumi v3.250.0...\\npulumi: fetch failed\\n");
   done("v3.248.0\\n");
