@@ -7,7 +7,7 @@ import { requirePulumi } from "../release/pulumi-cli";
 import { readStackFile } from "../release/stack-file";
 import { planJson, planTree } from "../plan/render";
 import { s3BackupReader } from "./backups";
-import { runDrill } from "./drill";
+import { destroyLeftDrill, runDrill } from "./drill";
 import { planDrill, sharedNames, undeletable } from "./plan";
 import { localWorkspace } from "./workspace";
 
@@ -24,9 +24,14 @@ runCommand(
             "detector-url": { type: "string", value: "URL", description: "reach the detector here instead of a kubectl port-forward to the drill stack's detectorUrl output" },
             "mlflow-url": { type: "string", value: "URL", description: "reach MLflow here instead of the stack output" },
             reports: { type: "string", value: "DIR", description: "where the report goes (default docs/dr-reports)" },
+            destroy: { type: "string", value: "STACK", description: "destroy and remove a drill stack a killed drill left (named by DIR/<STACK>.pending); refuses any stack that is not a drill" },
         },
         maxPositionals: 0,
-        examples: ["npm run --silent dr-drill -- --from staging", "npm run --silent dr-drill -- --from production --plan --json > drill-plan.json"],
+        examples: [
+            "npm run --silent dr-drill -- --from staging",
+            "npm run --silent dr-drill -- --from production --plan --json > drill-plan.json",
+            "npm run --silent dr-drill -- --destroy dr-20260101-060000 --reports reports/dr",
+        ],
         notes: [
             "Needs the Pulumi CLI (except --plan), the source stack's state, AWS credentials that can read its backup bucket, and kubectl with the source's cluster (kubernetes.context): the drill reaches its detector and MLflow by port-forward, as `health` does. KUBECTL overrides the kubectl command.",
             "SIGINT or SIGTERM stops the drill and destroys its stack (unless --keep); the report names anything left behind.",
@@ -34,6 +39,14 @@ runCommand(
         ],
     },
     async ({ values }) => {
+        const root = process.cwd();
+        const reportDir = resolve(root, values.reports ?? "docs/dr-reports");
+        if (values.destroy !== undefined) {
+            requirePulumi();
+            await destroyLeftDrill(localWorkspace(root), values.destroy, reportDir, (line) => process.stderr.write(`${line}\n`));
+            process.stdout.write(`dr-drill: ${values.destroy} destroyed and removed\n`);
+            return 0;
+        }
         if (!values.from) throw new UsageError("--from <stack> is required");
         if (values.json && !values.plan) throw new UsageError("--json goes with --plan");
         if (values.plan) {
@@ -55,8 +68,6 @@ runCommand(
             requireTool(kubectl[0]!, kubectlInstall);
             return portForward({ kubectl, context: cluster.context, kubeconfig: cluster.kubeconfig }, url);
         };
-        const root = process.cwd();
-        const reportDir = resolve(root, values.reports ?? "docs/dr-reports");
         const report = await runDrill({
             from: values.from,
             keep: values.keep === true,

@@ -1,7 +1,7 @@
 // The quarterly DR test of the manual, automated: a drill stack (infra/drill.ts) from the source
 // stack's config, restored from its latest backups, checked, timed against the RTOs, reported,
 // destroyed.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { recoveryPointObjectives, recoveryTimeObjectives } from "../../infra/manual";
 import { CheckFailedError, UsageError } from "../cli/command";
@@ -225,6 +225,21 @@ export function markdownReport(report: DrillReport): string {
     ].join("\n");
 }
 
+/** `<reports>/<stack>.pending`: a drill stack created and not yet torn down (or kept). */
+export function pendingMarker(reportDir: string, stack: string): string {
+    return join(reportDir, `${stack}.pending`);
+}
+
+/** Destroys a drill stack a killed drill left (its `.pending` marker): only a `dr-…` stack whose config marks it a drill. */
+export async function destroyLeftDrill(workspace: DrWorkspace, stack: string, reportDir: string, progress: (line: string) => void): Promise<void> {
+    if (!/^dr-\d{8}-\d{6}$/.test(stack)) throw new UsageError(`--destroy: "${stack}" is not a drill stack name (dr-YYYYMMDD-HHMMSS)`);
+    const { config } = await workspace.readSource(stack);
+    if (!config[`${project}:drill`]) throw new UsageError(`--destroy: stack ${stack} has no drill setting: not a drill stack, left alone`);
+    progress(`destroying the drill stack ${stack} a stopped drill left`);
+    await workspace.destroy(stack, (line) => progress(`    ${line.trimEnd()}`));
+    rmSync(pendingMarker(reportDir, stack), { force: true });
+}
+
 /** The manual's RPO for each kind the drill restores. */
 const rpoOf = { db: recoveryPointObjectives.database, models: recoveryPointObjectives.modelArtifacts } as const;
 
@@ -302,8 +317,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     try {
         await phase("create stack", async () => {
             await options.workspace.initStack(stack, source);
-            // From here on the stack exists: any failure, even of its config, tears it down.
+            // From here on the stack exists: any failure, even of its config, tears it down. The
+            // marker names it for `--destroy` when this process is killed before its teardown ends
+            // (a cancelled CI job is killed seconds after its SIGTERM).
             created = true;
+            mkdirSync(options.reportDir, { recursive: true });
+            writeFileSync(pendingMarker(options.reportDir, stack), `${stack}\n`);
             await options.workspace.configure(stack, source, config);
         });
         const outputs = await phase("deploy and restore", () => options.workspace.up(stack, options.from, stream, interrupt.signal));
@@ -387,6 +406,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     }
     signals.off("SIGINT", onSignal);
     signals.off("SIGTERM", onSignal);
+    if (report.teardown !== "destroy failed") rmSync(pendingMarker(options.reportDir, stack), { force: true });
     report.finishedAt = options.now().toISOString();
 
     mkdirSync(options.reportDir, { recursive: true });

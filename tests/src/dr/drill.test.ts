@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { recoveryTimeObjectives } from "../../../infra/manual";
 import { CheckFailedError, UsageError } from "../../../src/cli/command";
-import { drillConfig, drStackName, project, runDrill, type BackupFacts, type BackupReader, type DrillOptions } from "../../../src/dr/drill";
+import { destroyLeftDrill, drillConfig, drStackName, project, runDrill, type BackupFacts, type BackupReader, type DrillOptions } from "../../../src/dr/drill";
 import type { ConfigMap } from "../../../src/dr/workspace";
 import type { Plan } from "../../../src/plan/run";
 import { plan } from "../../helpers/plan";
@@ -212,6 +212,7 @@ describe("dr-drill", function () {
         assert.match(report.error!, /; destroy: .*protected: pulumi destroy fails on it/);
         assert.equal(report.teardown, "destroy failed");
         assert.deepEqual(workspace.destroyed, []);
+        assert.equal(existsSync(join(reportDir, `${report.stack}.pending`)), true, "the stack left is still marked");
         const markdown = readFileSync(join(reportDir, `${report.stack}.md`), "utf8");
         assert.match(markdown, /Destroying the drill stack failed: it is still there \(stack dr-20261127-210000: destroy: \S+::artifacts: protected: pulumi destroy fails on it\); destroy it with `pulumi destroy -s dr-20261127-210000` and `pulumi stack rm dr-20261127-210000`/);
         assert.match(report.left!, /^stack dr-20261127-210000: destroy: .*protected/);
@@ -321,6 +322,26 @@ describe("dr-drill", function () {
         assert.equal(report.teardown, "destroyed");
         assert.ok(progress.includes(`SIGTERM: stopping the drill; tearing down ${report.stack}`), progress.join("\n"));
         assert.equal(signals.listenerCount("SIGTERM") + signals.listenerCount("SIGINT"), 0);
+    });
+
+    it("marks a created drill stack <reports>/<stack>.pending until its teardown ends, and keeps the mark when destroy failed", async () => {
+        let markedDuringUp = false;
+        const ok = setup({ duringUp: () => void (markedDuringUp = existsSync(join(reportDir, "dr-20261127-210000.pending"))) });
+        await runDrill(ok.options);
+        assert.equal(markedDuringUp, true);
+        assert.equal(existsSync(join(reportDir, "dr-20261127-210000.pending")), false);
+    });
+
+    it("--destroy removes a drill stack a killed drill left, and refuses any other stack", async () => {
+        const { workspace, progress } = setup();
+        const drillSource = { [`${project}:drill`]: { value: JSON.stringify({ source: "production" }), secret: false } };
+        const left = { ...workspace, readSource: async (stack: string) => ({ name: stack, config: drillSource, outputs: {}, secretsProvider: "default" }), destroy: workspace.destroy.bind(workspace) };
+        await destroyLeftDrill(left as never, "dr-20261127-210000", reportDir, (l) => progress.push(l));
+        assert.deepEqual(workspace.calls, ["destroy dr-20261127-210000"]);
+        await assert.rejects(destroyLeftDrill(left as never, "production", reportDir, () => undefined), /--destroy: "production" is not a drill stack name/);
+        const notDrill = { ...left, readSource: async (stack: string) => ({ name: stack, config: {}, outputs: {}, secretsProvider: "default" }) };
+        await assert.rejects(destroyLeftDrill(notDrill as never, "dr-20261127-210000", reportDir, () => undefined), /stack dr-20261127-210000 has no drill setting: not a drill stack, left alone/);
+        assert.deepEqual(workspace.calls, ["destroy dr-20261127-210000"]);
     });
 
     it("tears down a stack whose config failed after stack init (no empty stack left)", async () => {
