@@ -130,7 +130,7 @@ export function requirePulumi(env: NodeJS.ProcessEnv = process.env): void {
     if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") throw new UsageError(`pulumi CLI not found on PATH: install it (${install})`);
     const version = run.stdout?.trim() ?? "";
     if (run.status === 0 && /^v?\d+\.\d+\.\d+/.test(version)) return;
-    const where = spawnSync("sh", ["-c", 'command -v "$0"', "pulumi"], { env, encoding: "utf8" }).stdout.trim() || "pulumi";
+    const where = spawnSync("/bin/sh", ["-c", 'command -v "$0"', "pulumi"], { env, encoding: "utf8" }).stdout?.trim() || "pulumi";
     const why = meaningfulLines({ stdout: "", stderr: `${run.stderr ?? ""}\n${run.error?.message ?? ""}` }, 1)[0] ?? `exit ${run.status ?? run.signal}`;
     throw new UsageError(`the pulumi CLI on PATH (${where}) cannot start: ${why}: install the CLI (${install})`);
 }
