@@ -6,6 +6,7 @@
 import { CheckFailedError, UsageError } from "../cli/command";
 import { detectorImageKey, requireDigest } from "./image";
 import { describeRolloutState, rolloutState, waitForRollout, type RolloutReader } from "./rollout";
+import { abandonsNote } from "./rollback";
 import type { OpenStack } from "./stack";
 
 /** The stack config path `promote --hotfix` sets (and a normal promote resets): the Rollout watches 30 min. */
@@ -58,13 +59,17 @@ export async function promote(open: OpenStack, options: PromoteOptions): Promise
     const changed = previous !== image;
     if (options.dryRun) return { image, previous, changed };
 
+    // Fixing forward over an aborted canary: the update's message records that its image was never
+    // released, so that a later rollback does not return to it (src/release/rollback.ts).
+    const reader = options.rollout.reader(options.to);
+    const before = previous === undefined || !changed ? undefined : rolloutState(await reader.rollout(), previous);
     await target.setConfig(detectorImageKey, image);
     await target.setConfig(hotfixKey, String(options.hotfix));
     if (!changed) options.log(`${options.to}: detector.image is already ${image}; pulumi up applies any other change`);
     const kind = options.hotfix ? "hotfix" : "release";
-    await target.up(`${kind} detector ${image}`, options.log);
+    await target.up(`${kind} detector ${image}${before?.state === "aborted" ? ` ${abandonsNote(previous!, "its canary was aborted")}` : ""}`, options.log);
     options.log(`${options.to}: watching the ${kind} canary (at most ${Math.round(options.rollout.timeoutSeconds / 60)} min)`);
-    await waitForRollout(options.rollout.reader(options.to), {
+    await waitForRollout(reader, {
         image,
         timeoutSeconds: options.rollout.timeoutSeconds,
         pollSeconds: options.rollout.pollSeconds,

@@ -56,11 +56,16 @@ export function rollbackMessage(from: string, to: string, reason: string): strin
     return `rollback detector from ${from} to ${to} (${reason})`;
 }
 
-/** Images a rollback left, newest first, with the update that did it. */
+/** What an update's message says when it replaces an image that was never released (promote fixing forward over an aborted canary). */
+export function abandonsNote(image: string, why: string): string {
+    return `(abandons ${image}: ${why})`;
+}
+
+/** Images a rollback left, or a promotion replaced after their canary aborted, with the update that did it. */
 export function abandonedImages(history: StackUpdate[]): Map<string, number> {
     const out = new Map<string, number>();
     for (const update of updatesNewestFirst(history)) {
-        const from = /^rollback detector from (\S+) to \S+/.exec(update.message)?.[1];
+        const from = (/^rollback detector from (\S+) to \S+/.exec(update.message) ?? /\(abandons (\S+):/.exec(update.message))?.[1];
         if (from !== undefined && update.result === "succeeded" && !out.has(from)) out.set(from, update.version);
     }
     return out;

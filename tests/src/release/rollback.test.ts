@@ -6,8 +6,9 @@ import * as assert from "node:assert/strict";
 import { CheckFailedError } from "../../../src/cli/command";
 import { abandonedImages, releases, rollback, type RollbackOptions } from "../../../src/release/rollback";
 import type { RolloutReader } from "../../../src/release/rollout";
-import { digest, fakeStack, update, type FakeStack } from "./fake-stack";
-import { fakeRollout, type Outcome } from "./fake-rollout";
+import { promote } from "../../../src/release/promote";
+import { digest, fakeStack, opener, update, type FakeStack } from "./fake-stack";
+import { fakeRollout, settledRollout, type Outcome } from "./fake-rollout";
 
 function options(stack: FakeStack, extra: Partial<RollbackOptions> & { outcome?: Outcome; before?: "healthy" | "aborted"; reader?: RolloutReader } = {}): RollbackOptions & { lines: string[] } {
     const lines: string[] = [];
@@ -52,6 +53,22 @@ describe("rollback", () => {
         // The toggle this replaces: "the newest successful image that is not the current one" was B again.
         const second = await rollback(stack, options(stack));
         assert.deepEqual(second, { from: digest("a"), to: digest("9") });
+    });
+
+    it("after fixing forward over an aborted canary (C promoted while B's canary is aborted), a rollback from C goes to A, never to B", async () => {
+        const production = afterAbortedCanary();
+        const reader = fakeRollout(production, { kind: "promotes" }, 6, "aborted");
+        await promote(opener(fakeStack("staging", { outputs: { detectorImage: digest("c") } }), production), {
+            from: "staging",
+            to: "production",
+            hotfix: false,
+            dryRun: false,
+            checkLoadTest: async () => "staging load test passed",
+            rollout: { reader: (stack) => (stack === "staging" ? settledRollout(digest("c"), "healthy") : reader), timeoutSeconds: 3600, pollSeconds: 0 },
+            log: () => undefined,
+        });
+        assert.match(production.ups[0]!, /^release detector \S+sha256:c{64} \(abandons \S+sha256:b{64}: its canary was aborted\)$/);
+        assert.deepEqual(await rollback(production, options(production, { reader })), { from: digest("c"), to: digest("a") });
     });
 
     it("with no release left before the current one, refuses instead of redeploying the aborted image", async () => {
