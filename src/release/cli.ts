@@ -1,6 +1,8 @@
 // npm run promote -- [<stack>] [--hotfix] [--from staging] [--image repo@sha256:…] [--dry-run]
 // npm run rollback -- <stack> [--to repo@sha256:…] [--list] [--dry-run]
+// tsx src/release/cli.ts rollout <stack> --image repo@sha256:… [--save FILE]
 // tsx src/release/cli.ts cluster <stack>   (region= and cluster= lines for $GITHUB_OUTPUT)
+import { readFileSync, writeFileSync } from "node:fs";
 import { releaseWatch } from "../../infra/manual";
 import { parseCommandArgs, requireTool, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../cli/command";
 import { portForward, type ClusterAccess, type Forward } from "../health/port-forward";
@@ -9,7 +11,7 @@ import { prometheusQuery, requirePassedLoadTest, type InstantQuery } from "./loa
 import { promote } from "./promote";
 import { requireDigest } from "./image";
 import { abandonedImages, releases, rollback } from "./rollback";
-import type { RolloutReader } from "./rollout";
+import { waitForRollout, type RolloutObject, type RolloutReader } from "./rollout";
 import { requirePulumi } from "./pulumi-cli";
 import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
@@ -24,7 +26,17 @@ const promoteOptions = {
     to: { type: "string", value: "STACK", description: "same as <stack>" },
     image: { type: "string", value: "REF", description: "the digest to promote (default: the source stack's detectorImage output)" },
     "prometheus-url": { type: "string", value: "URL", description: "the source stack's Prometheus (default: a kubectl port-forward to its prometheusUrl output)" },
+    "source-rollout": {
+        type: "string",
+        value: "FILE",
+        description: "the source's Rollout as `kubectl get rollout detector -o json` printed it (e.g. saved by `rollout --save` where the source's cluster is reachable); default: read it with kubectl in the source's context",
+    },
     "dry-run": { type: "boolean", description: "check the load-test gate and print the change; write nothing, deploy nothing" },
+} satisfies Record<string, OptionSpec>;
+
+const rolloutOptions = {
+    image: { type: "string", value: "REF", description: "the digest the Rollout must release (required)" },
+    save: { type: "string", value: "FILE", description: "write the Rollout's final object (kubectl get -o json) here, for promote --source-rollout" },
 } satisfies Record<string, OptionSpec>;
 
 const rollbackOptions = {
@@ -60,6 +72,16 @@ export const specs = {
         examples: ["npm run --silent rollback -- production --list", "npm run --silent rollback -- production --dry-run"],
         notes: ["Needs the Pulumi CLI and kubectl with the stack's context (kubernetes.context): the Rollout's status is the verdict on the current image. KUBECTL overrides the kubectl command."],
     } satisfies CommandSpec<typeof rollbackOptions>,
+    rollout: {
+        invocation: "tsx src/release/cli.ts rollout",
+        positionals: "<stack>",
+        minPositionals: 1,
+        maxPositionals: 1,
+        summary: "Follows the stack's detector Rollout until it is fully promoted and healthy on --image (exit 0) or aborted (exit 1), as promote does after its pulumi up.",
+        options: rolloutOptions,
+        examples: ['tsx src/release/cli.ts rollout staging --image "$image" --save staging-rollout.json'],
+        notes: ["Needs kubectl with the stack's context (kubernetes.context). KUBECTL overrides the kubectl command."],
+    } satisfies CommandSpec<typeof rolloutOptions>,
     cluster: {
         invocation: "tsx src/release/cli.ts cluster",
         positionals: "<stack>",
@@ -139,7 +161,7 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
             checkLoadTest,
             verify: deps.verify?.(deps.open, { from, to, dryRun: values["dry-run"] ?? false }),
             rollout: {
-                reader: (stack) => (deps.rollouts ?? ((s: string) => kubectlReader(s, deps.kubectl)))(stack),
+                reader: (stack) => (stack === from && values["source-rollout"] !== undefined ? savedRollout(values["source-rollout"]) : (deps.rollouts ?? ((s: string) => kubectlReader(s, deps.kubectl)))(stack)),
                 timeoutSeconds: minutes * 60 + rolloutMarginSeconds,
                 pollSeconds: deps.pollSeconds ?? 15,
             },
@@ -187,6 +209,30 @@ async function runRollback(args: ParsedArgs<typeof rollbackOptions>, deps: Relea
     return 0;
 }
 
+/** A Rollout as `kubectl get -o json` printed it, read from a file: the verdict where the source's cluster was reachable. */
+function savedRollout(file: string): RolloutReader {
+    let object: RolloutObject;
+    try {
+        object = JSON.parse(readFileSync(file, "utf8")) as RolloutObject;
+    } catch (e) {
+        throw new UsageError(`--source-rollout ${file}: ${(e as Error).message.split("\n")[0]}`);
+    }
+    if (object?.kind !== "Rollout") throw new UsageError(`--source-rollout ${file}: not a Rollout (kubectl get rollout detector -o json)`);
+    return { rollout: async () => object, analysisRun: async () => undefined };
+}
+
+async function runRollout(args: ParsedArgs<typeof rolloutOptions>, deps: ReleaseDeps): Promise<number> {
+    const stack = args.positionals[0]!;
+    if (args.values.image === undefined) throw new UsageError("--image REF is required");
+    const image = requireDigest(args.values.image, "--image");
+    const target = clusterAccess(stack, deps.kubectl);
+    const reader = (deps.rollouts ?? ((s: string) => kubectlReader(s, deps.kubectl)))(stack);
+    await waitForRollout(reader, { image, timeoutSeconds: target.watchMinutes.normal * 60 + rolloutMarginSeconds, pollSeconds: deps.pollSeconds ?? 15, log: deps.out });
+    if (args.values.save !== undefined) writeFileSync(args.values.save, `${JSON.stringify(await reader.rollout())}\n`);
+    deps.out(`${stack}: detector ${image} fully promoted and healthy`);
+    return 0;
+}
+
 function runCluster(args: ParsedArgs<Record<string, never>>, deps: ReleaseDeps): number {
     // The pipeline logs into AWS and the cluster before it can reach any Pulumi backend: read the stack file.
     const stack = args.positionals[0]!;
@@ -198,13 +244,14 @@ function runCluster(args: ParsedArgs<Record<string, never>>, deps: ReleaseDeps):
 }
 
 function commandOf(name: string | undefined): Command {
-    if (name === "promote" || name === "rollback" || name === "cluster") return name;
-    throw new UsageError(`expected a command: promote, rollback or cluster, got ${name === undefined ? "nothing" : `"${name}"`}`);
+    if (name === "promote" || name === "rollback" || name === "rollout" || name === "cluster") return name;
+    throw new UsageError(`expected a command: promote, rollback, rollout or cluster, got ${name === undefined ? "nothing" : `"${name}"`}`);
 }
 
 function run(command: Command, args: ParsedArgs<Record<string, OptionSpec>>, deps: ReleaseDeps): Promise<number> | number {
     if (command === "promote") return runPromote(args as ParsedArgs<typeof promoteOptions>, deps);
     if (command === "rollback") return runRollback(args as ParsedArgs<typeof rollbackOptions>, deps);
+    if (command === "rollout") return runRollout(args as ParsedArgs<typeof rolloutOptions>, deps);
     return runCluster(args as ParsedArgs<Record<string, never>>, deps);
 }
 

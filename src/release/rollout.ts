@@ -23,6 +23,8 @@
 import { CheckFailedError } from "../cli/command";
 
 export interface RolloutObject {
+    apiVersion?: string;
+    kind?: string;
     metadata?: { generation?: number };
     spec?: {
         paused?: boolean;

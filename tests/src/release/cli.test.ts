@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { main, type ReleaseDeps } from "../../../src/release/cli";
 import { ReleaseError } from "../../../src/release/image";
 import type { InstantQuery } from "../../../src/release/load-test-gate";
@@ -75,6 +78,41 @@ describe("release CLI", () => {
         const noStacks: OpenStack = async () => assert.fail("Pulumi must not be called for a usage error");
         await assert.rejects(main(["rollback", "production", "--force"], deps(noStacks, () => undefined)), /^UsageError: --force goes with --to REF/);
         await assert.rejects(main(["rollback", "production", "--to", "repo:1.4"], deps(noStacks, () => undefined)), /--to: "repo:1\.4" is not pinned by digest/);
+    });
+
+    it("rollout <stack> follows the Rollout to the end and saves it; promote --source-rollout gates on that saved verdict (the production job cannot reach staging's cluster)", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "rollout-"));
+        try {
+            const lines: string[] = [];
+            const saved = join(dir, "staging-rollout.json");
+            assert.equal(await main(["rollout", "staging", "--image", digest("b"), "--save", saved], deps(opener(), (l) => lines.push(l))), 0);
+            assert.equal(lines.at(-1), `staging: detector ${digest("b")} fully promoted and healthy`);
+            assert.equal(JSON.parse(readFileSync(saved, "utf8")).kind, "Rollout");
+
+            const production = fakeStack("production", { config: { "detector.image": digest("a") } });
+            const open = opener(fakeStack("staging", { outputs: { detectorImage: digest("b") } }), production);
+            // No kubectl for staging here: only the file.
+            const noStaging = { prometheus: () => passedLoadTest(digest("b")), rollouts: (stack: string) => (stack === "staging" ? assert.fail("staging's cluster is not reachable") : fakeRollout(production, { kind: "promotes" })) };
+            const code = await main(["promote", "production", "--prometheus-url", "http://127.0.0.1:9", "--source-rollout", saved], { ...deps(open, () => undefined, noStaging), rollouts: noStaging.rollouts });
+            assert.equal(code, 0);
+
+            const aborted = join(dir, "aborted.json");
+            writeFileSync(aborted, JSON.stringify(await settledRollout(digest("c"), "aborted").rollout()));
+            const production2 = fakeStack("production", { config: { "detector.image": digest("a") } });
+            await assert.rejects(
+                main(["promote", "production", "--image", digest("c"), "--prometheus-url", "http://127.0.0.1:9", "--source-rollout", aborted], { ...deps(opener(fakeStack("staging"), production2), () => undefined, noStaging), rollouts: noStaging.rollouts }),
+                /^CheckFailedError: stack staging: its Rollout has not released \S+sha256:c{64} \(aborted: RolloutAborted/,
+            );
+            assert.deepEqual(production2.ups, []);
+            writeFileSync(aborted, "{}");
+            await assert.rejects(main(["promote", "production", "--source-rollout", aborted, "--prometheus-url", "http://127.0.0.1:9"], deps(open, () => undefined, noStaging)), /^UsageError: --source-rollout .*: not a Rollout/);
+            await assert.rejects(
+                main(["rollout", "production", "--image", digest("c")], deps(opener(), () => undefined, { rollouts: () => settledRollout(digest("c"), "aborted") })),
+                /rollout aborted, traffic is back on the stable version/,
+            );
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("rollback --list prints the releases from the history", async () => {

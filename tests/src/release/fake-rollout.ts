@@ -29,50 +29,52 @@ export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6, befor
     let polls = 0;
     let upsSeen = 0;
     let since = 0;
+    const status = (): RolloutObject => {
+        polls++;
+        if (stack.ups.length !== upsSeen) {
+            upsSeen = stack.ups.length;
+            since = polls;
+        }
+        const released = upsSeen > 0;
+        const image = released ? stack.config.get("detector.image") : initialImage;
+        const template = { template: { spec: { containers: [{ name: "detector", image }] } }, strategy: { canary: { steps: new Array(steps).fill({}) } } };
+        const stable = { phase: "Healthy", stableRS: stableHash, currentPodHash: stableHash };
+        if (!released && before === "aborted") {
+            return { metadata: { generation: 1 }, spec: template, status: { ...abortedStatus, observedGeneration: "1", stableRS: stableHash, currentPodHash: canaryHash } };
+        }
+        if (!released) return { metadata: { generation: 1 }, spec: template, status: { ...stable, observedGeneration: "1" } };
+        const age = polls - since; // 0: the controller has not observed the new generation yet
+        if (age === 0) return { metadata: { generation: 2 }, spec: template, status: { ...stable, observedGeneration: "1" } };
+        const step = Math.min(age - 1, steps);
+        const observed = { observedGeneration: "2", currentPodHash: canaryHash, stableRS: stableHash, currentStepIndex: step };
+        if (outcome.kind === "aborts" && step >= outcome.atStep) {
+            return {
+                metadata: { generation: 2 },
+                spec: template,
+                status: { ...observed, ...abortedStatus },
+            };
+        }
+        if (outcome.kind === "held" && step >= 1) {
+            return { metadata: { generation: 2 }, spec: template, status: { ...observed, phase: "Paused", pauseConditions: [{ reason: outcome.reason }], message: outcome.reason } };
+        }
+        if (step >= steps) return { metadata: { generation: 2 }, spec: template, status: { ...observed, phase: "Healthy", stableRS: canaryHash } };
+        return {
+            metadata: { generation: 2 },
+            spec: template,
+            status: {
+                ...observed,
+                phase: step % 2 === 1 ? "Paused" : "Progressing",
+                ...(step % 2 === 1 ? { pauseConditions: [{ reason: "CanaryPauseStep" }] } : {}),
+                canary: { currentBackgroundAnalysisRunStatus: { name: analysisRun, status: "Running" } },
+            },
+        };
+    };
     const reader = {
         get polls() {
             return polls;
         },
-        rollout: async (): Promise<RolloutObject> => {
-            polls++;
-            if (stack.ups.length !== upsSeen) {
-                upsSeen = stack.ups.length;
-                since = polls;
-            }
-            const released = upsSeen > 0;
-            const image = released ? stack.config.get("detector.image") : initialImage;
-            const template = { template: { spec: { containers: [{ name: "detector", image }] } }, strategy: { canary: { steps: new Array(steps).fill({}) } } };
-            const stable = { phase: "Healthy", stableRS: stableHash, currentPodHash: stableHash };
-            if (!released && before === "aborted") {
-                return { metadata: { generation: 1 }, spec: template, status: { ...abortedStatus, observedGeneration: "1", stableRS: stableHash, currentPodHash: canaryHash } };
-            }
-            if (!released) return { metadata: { generation: 1 }, spec: template, status: { ...stable, observedGeneration: "1" } };
-            const age = polls - since; // 0: the controller has not observed the new generation yet
-            if (age === 0) return { metadata: { generation: 2 }, spec: template, status: { ...stable, observedGeneration: "1" } };
-            const step = Math.min(age - 1, steps);
-            const observed = { observedGeneration: "2", currentPodHash: canaryHash, stableRS: stableHash, currentStepIndex: step };
-            if (outcome.kind === "aborts" && step >= outcome.atStep) {
-                return {
-                    metadata: { generation: 2 },
-                    spec: template,
-                    status: { ...observed, ...abortedStatus },
-                };
-            }
-            if (outcome.kind === "held" && step >= 1) {
-                return { metadata: { generation: 2 }, spec: template, status: { ...observed, phase: "Paused", pauseConditions: [{ reason: outcome.reason }], message: outcome.reason } };
-            }
-            if (step >= steps) return { metadata: { generation: 2 }, spec: template, status: { ...observed, phase: "Healthy", stableRS: canaryHash } };
-            return {
-                metadata: { generation: 2 },
-                spec: template,
-                status: {
-                    ...observed,
-                    phase: step % 2 === 1 ? "Paused" : "Progressing",
-                    ...(step % 2 === 1 ? { pauseConditions: [{ reason: "CanaryPauseStep" }] } : {}),
-                    canary: { currentBackgroundAnalysisRunStatus: { name: analysisRun, status: "Running" } },
-                },
-            };
-        },
+        // As `kubectl get rollout -o json` prints it: apiVersion and kind first.
+        rollout: async (): Promise<RolloutObject> => ({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", ...status() }),
         analysisRun: async (name: string): Promise<AnalysisRunObject | undefined> => {
             if (name !== analysisRun) return undefined;
             return {
