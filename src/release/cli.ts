@@ -264,9 +264,11 @@ export async function main(argv: string[], deps: ReleaseDeps): Promise<number> {
 }
 
 if (require.main === module) {
+    let pulumiChecked = false;
     const open: OpenStack = (stack) => {
         // The Automation API drives the pulumi CLI on the PATH: one that cannot start is an environment error.
-        requirePulumi();
+        if (!pulumiChecked) requirePulumi();
+        pulumiChecked = true;
         return openAutomationStack(stack);
     };
     const deps: ReleaseDeps = { open, out: (line) => console.log(line), kubectl: (process.env.KUBECTL ?? "kubectl").split(" "), verify: releaseVerifier };
