@@ -9,6 +9,7 @@ import { checkContract, contractDoc } from "../src/contract/clauses";
 import { png } from "../src/contract/payloads";
 import { portForward, type Forward } from "../src/health/port-forward";
 import { readStackConfig, repoRoot } from "../src/plan/run";
+import { requirePulumi } from "../src/release/pulumi-cli";
 import { capture, clusterName, kindConfig, pulumiEnv, requireTools, run, runSteps, stackName, tools, type Step } from "./local-platform";
 
 interface LocalImage {
@@ -44,6 +45,8 @@ runCommand(
     },
     async () => {
         requireTools([tools.docker, tools.kind, tools.pulumi, tools.kubectl]);
+        // Found is not enough: the npm `pulumi` launcher, for one, cannot start without network.
+        requirePulumi();
         const images = localImages();
         const env = pulumiEnv();
         const forwards: Forward[] = [];

@@ -17,8 +17,8 @@ export function s3BackupReader(env: Record<string, string | undefined> = process
             const store = new BackupStore(settings(location));
             const [db, models] = await Promise.all([store.manifest("db", "latest"), store.manifest("models", "latest")]);
             return {
-                db: { id: db.id, tables: (db.details.tables ?? {}) as Record<string, number> },
-                models: { id: models.id, objects: Number(models.details.objects ?? 0) },
+                db: { id: db.id, tables: (db.details.tables ?? {}) as Record<string, number>, takenAt: db.startedAt },
+                models: { id: models.id, objects: Number(models.details.objects ?? 0), takenAt: models.startedAt },
             };
         },
         async countObjects(location) {

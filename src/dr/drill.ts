@@ -1,9 +1,9 @@
 // The quarterly DR test of the manual, automated: a drill stack (infra/backups/drill.ts) from the source
 // stack's config, restored from its latest backups, checked, timed against the RTOs, reported,
 // destroyed.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { recoveryTimeObjectives } from "../../infra/observability/objectives";
+import { recoveryPointObjectives, recoveryTimeObjectives } from "../../infra/observability/objectives";
 import { CheckFailedError, UsageError } from "../cli/command";
 import { expectHealthy, mlflowCounts, type Fetch } from "./checks";
 import type { ConfigMap, DrWorkspace } from "./workspace";
@@ -17,16 +17,26 @@ export interface ObjectLocation {
     region?: string;
 }
 
-/** What the drill compares the restored stack with: the latest backups' manifests. */
+/**
+ * What the drill restores and compares the restored stack with: the latest backups' manifests,
+ * read once before the drill stack exists; the drill restores exactly these ids. `takenAt` is the
+ * manifest's startedAt: a dump holds the data as of its start.
+ */
 export interface BackupFacts {
-    db: { id: string; tables: Record<string, number> };
-    models: { id: string; objects: number };
+    db: { id: string; tables: Record<string, number>; takenAt: string };
+    models: { id: string; objects: number; takenAt: string };
 }
 
 /** Reads the source's backups and the drill's restored artifacts with the operator's credentials. */
 export interface BackupReader {
     latest(location: ObjectLocation): Promise<BackupFacts>;
     countObjects(location: ObjectLocation): Promise<number>;
+}
+
+/** A service reached from where the drill runs, e.g. a kubectl port-forward to its in-cluster URL. */
+export interface Reached {
+    url: string;
+    stop(): Promise<void>;
 }
 
 export interface DrillOptions {
@@ -40,7 +50,11 @@ export interface DrillOptions {
     /** Override the URLs from the stack outputs (e.g. through a port-forward). */
     detectorUrl?: string;
     mlflowUrl?: string;
+    /** How to reach a stack output's in-cluster URL from here (the CLI: a port-forward with the source's cluster credentials); default: as is. */
+    reach?: (url: string) => Promise<Reached>;
     progress: (line: string) => void;
+    /** Where SIGINT and SIGTERM arrive (default: this process): the drill stops and tears its stack down. */
+    signals?: NodeJS.EventEmitter;
 }
 
 export interface PhaseResult {
@@ -63,7 +77,11 @@ export interface DrillReport {
     error?: string;
     phases: PhaseResult[];
     rto: { objective: Objective; what: string; limitSeconds: number; actualSeconds?: number; met: boolean }[];
+    /** Each restored backup's age when the drill started, against the manual's RPO for its kind. */
+    rpo: { kind: "db" | "models"; id: string; takenAt: string; ageSeconds: number; limitSeconds: number; met: boolean }[];
     backup: BackupFacts;
+    /** What teardown could not remove, when it failed. */
+    left?: string;
     /** destroyed; kept because `--keep` was given; destroy failed (left for an operator); never created. */
     teardown: "destroyed" | "kept" | "destroy failed" | "not created";
 }
@@ -84,6 +102,12 @@ export const countedTables = { experiments: "public.experiments", runs: "public.
 
 /** The prefix MLflow's artifacts live under in the artifact bucket (RestoreJob's MODELS_PREFIX). */
 export const artifactPrefix = "mlflow";
+
+/** Where the source keeps its backups, from its config and outputs, before any drill stack exists. */
+export function backupLocation(source: ConfigMap, outputs: Record<string, unknown>, sourceStack: string): ObjectLocation {
+    const region = (readJson(source, "aws") as { region?: string }).region;
+    return { bucket: outputString(outputs, "backupBucket", sourceStack), prefix: sourceStack, ...(region ? { region } : {}) };
+}
 
 /** dr-YYYYMMDD-HHMMSS: a valid stack name and, lower-case, a valid namespace. */
 export function drStackName(now: Date): string {
@@ -119,7 +143,13 @@ function without(section: Record<string, unknown>, keys: string[]): Record<strin
  * backups. Settings the drill profile decides (deletion protection, Object Lock, replica) are
  * dropped from the copy so the profile's defaults apply.
  */
-export function drillConfig(source: ConfigMap, outputs: Record<string, unknown>, sourceStack: string, drStack: string): ConfigMap {
+export function drillConfig(
+    source: ConfigMap,
+    outputs: Record<string, unknown>,
+    sourceStack: string,
+    drStack: string,
+    restoreFrom: { db: string; models: string } | "latest" = "latest",
+): ConfigMap {
     const environment = source[`${project}:environment`]?.value;
     if (environment === "local") {
         throw new UsageError(`stack ${sourceStack} keeps its backups in its in-cluster object store; the drill restores from S3 (staging, production)`);
@@ -139,7 +169,7 @@ export function drillConfig(source: ConfigMap, outputs: Record<string, unknown>,
         image: backupImage,
         build: null,
         restore: {
-            from: "latest",
+            from: restoreFrom,
             bucket: outputString(outputs, "backupBucket", sourceStack),
             prefix: sourceStack,
             ...(typeof kmsKeyArn === "string" ? { kmsKeyArn } : {}),
@@ -152,6 +182,8 @@ export function drillConfig(source: ConfigMap, outputs: Record<string, unknown>,
 }
 
 function formatSeconds(seconds: number): string {
+    const h = Math.floor(seconds / 3600);
+    if (h > 0) return `${h} h ${Math.round((seconds % 3600) / 60)} min`;
     const m = Math.floor(seconds / 60);
     return m > 0 ? `${m} min ${Math.round(seconds % 60)} s` : `${seconds.toFixed(1)} s`;
 }
@@ -160,7 +192,7 @@ export function markdownReport(report: DrillReport): string {
     const teardown = {
         destroyed: "The drill stack was destroyed.",
         kept: `The drill stack was kept (\`--keep\`): destroy it with \`pulumi destroy -s ${report.stack}\`.`,
-        "destroy failed": `Destroying the drill stack failed: it is still there; destroy it with \`pulumi destroy -s ${report.stack}\`.`,
+        "destroy failed": `Destroying the drill stack failed: it is still there${report.left ? ` (${report.left})` : ""}; destroy it with \`pulumi destroy -s ${report.stack}\` and \`pulumi stack rm ${report.stack}\`.`,
         "not created": "The drill stack was not created: nothing to destroy.",
     }[report.teardown];
     const tables = Object.values(countedTables)
@@ -182,6 +214,10 @@ export function markdownReport(report: DrillReport): string {
             (r) => `| ${r.what} | ${formatSeconds(r.limitSeconds)} | ${r.actualSeconds === undefined ? "not reached" : formatSeconds(r.actualSeconds)} | ${r.met ? "yes" : "no"} |`,
         ),
         "",
+        "| Backup restored | Taken | Age at start | RPO | Met |",
+        "|---|---|---|---|---|",
+        ...report.rpo.map((r) => `| \`${r.kind}/${r.id}\` | ${r.takenAt} | ${formatSeconds(r.ageSeconds)} | ${formatSeconds(r.limitSeconds)} | ${r.met ? "yes" : "no"} |`),
+        "",
         `Backups restored: \`db/${report.backup.db.id}\` (${tables}), \`models/${report.backup.models.id}\` (${report.backup.models.objects} objects).`,
         "",
         teardown,
@@ -189,9 +225,28 @@ export function markdownReport(report: DrillReport): string {
     ].join("\n");
 }
 
+/** `<reports>/<stack>.pending`: a drill stack created and not yet torn down (or kept). */
+export function pendingMarker(reportDir: string, stack: string): string {
+    return join(reportDir, `${stack}.pending`);
+}
+
+/** Destroys a drill stack a killed drill left (its `.pending` marker): only a `dr-…` stack whose config marks it a drill. */
+export async function destroyLeftDrill(workspace: DrWorkspace, stack: string, reportDir: string, progress: (line: string) => void): Promise<void> {
+    if (!/^dr-\d{8}-\d{6}$/.test(stack)) throw new UsageError(`--destroy: "${stack}" is not a drill stack name (dr-YYYYMMDD-HHMMSS)`);
+    const { config } = await workspace.readSource(stack);
+    if (!config[`${project}:drill`]) throw new UsageError(`--destroy: stack ${stack} has no drill setting: not a drill stack, left alone`);
+    progress(`destroying the drill stack ${stack} a stopped drill left`);
+    await workspace.destroy(stack, (line) => progress(`    ${line.trimEnd()}`));
+    rmSync(pendingMarker(reportDir, stack), { force: true });
+}
+
+/** The manual's RPO for each kind the drill restores. */
+const rpoOf = { db: recoveryPointObjectives.database, models: recoveryPointObjectives.modelArtifacts } as const;
+
 /**
  * Runs the drill. Anything that fails before the drill stack is created (an unusable source stack,
- * no backups to restore) throws and writes no report; from then on every outcome is a report.
+ * no backups to restore) throws and writes no report; from then on every outcome is a report, and
+ * the stack is torn down after any failure or on SIGINT/SIGTERM (unless --keep).
  */
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const started = options.now();
@@ -199,35 +254,57 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const elapsed = () => (options.now().getTime() - started.getTime()) / 1000;
     const progress = (line: string) => options.progress(line);
 
-    // Before the drill starts: the source's config and outputs, and the backups it will restore.
+    // Before the drill starts: the source's config and outputs, and the backups it will restore,
+    // pinned by id so that a dump landing meanwhile cannot split what is restored from what is checked.
     const source = await options.workspace.readSource(options.from);
-    const config = drillConfig(source.config, source.outputs, options.from, stack);
-    const restore = JSON.parse(config[`${project}:backups`]!.value).restore as ObjectLocation;
-    const region = (JSON.parse(config[`${project}:aws`]?.value ?? "{}") as { region?: string }).region;
+    const location = backupLocation(source.config, source.outputs, options.from);
+    // Refuses an unusable source (a local stack, missing outputs) before reading any backup.
+    drillConfig(source.config, source.outputs, options.from, stack);
     let backup: BackupFacts;
     try {
-        backup = await options.backups.latest({ bucket: restore.bucket, prefix: restore.prefix, ...(region ? { region } : {}) });
+        backup = await options.backups.latest(location);
     } catch (error) {
         throw new CheckFailedError(`no backup of ${options.from} to restore: ${(error as Error).message.split("\n")[0]}`);
     }
+    const config = drillConfig(source.config, source.outputs, options.from, stack, { db: backup.db.id, models: backup.models.id });
     progress(`drill ${stack} of ${options.from}: restoring db/${backup.db.id} and models/${backup.models.id}`);
 
     const phases: PhaseResult[] = [];
-    const report: DrillReport = { stack, source: options.from, startedAt: started.toISOString(), finishedAt: "", status: "passed", phases, rto: [], backup, teardown: "kept" };
+    const rpo = (["db", "models"] as const).map((kind) => {
+        const ageSeconds = (started.getTime() - Date.parse(backup[kind].takenAt)) / 1000;
+        return { kind, id: backup[kind].id, takenAt: backup[kind].takenAt, ageSeconds, limitSeconds: rpoOf[kind], met: ageSeconds <= rpoOf[kind] };
+    });
+    const report: DrillReport = { stack, source: options.from, startedAt: started.toISOString(), finishedAt: "", status: "passed", phases, rto: [], rpo, backup, teardown: "kept" };
+
+    // SIGINT/SIGTERM (a cancelled job, Ctrl-C) stop the drill where it is; teardown still runs.
+    const interrupt = new AbortController();
+    const signals = options.signals ?? process;
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (interrupt.signal.aborted) return progress(`${signal}: already stopping; the drill stack is being torn down`);
+        progress(`${signal}: stopping the drill; tearing down ${stack}`);
+        interrupt.abort(new Error(`interrupted by ${signal}`));
+    };
+    signals.on("SIGINT", onSignal);
+    signals.on("SIGTERM", onSignal);
+    const interrupted = new Promise<never>((_, reject) => interrupt.signal.addEventListener("abort", () => reject(interrupt.signal.reason as Error), { once: true }));
+    interrupted.catch(() => undefined);
+
     const names = ["create stack", "deploy and restore", "models restored", "detector ready", "MLflow ready", "database row counts", "destroy"];
-    const phase = async <T>(name: string, run: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
+    const phase = async <T>(name: string, run: () => Promise<T>, detail?: (value: T) => string, interruptible = true): Promise<T> => {
         const step = `[${names.indexOf(name) + 1}/${names.length}] ${name}`;
         progress(`${step} ...`);
         const t0 = elapsed();
         try {
-            const value = await run();
+            const value = interruptible ? await Promise.race([run(), interrupted]) : await run();
             const at = elapsed();
             phases.push({ name, status: "passed", at, seconds: at - t0, ...(detail ? { detail: detail(value) } : {}) });
             progress(`${step}: ok in ${formatSeconds(at - t0)}`);
             return value;
         } catch (error) {
             const at = elapsed();
-            const message = (error as Error).message.split("\n")[0]!;
+            // A cancelled CLI call fails with its own words; the reason is the signal.
+            const cause = interruptible && interrupt.signal.aborted ? (interrupt.signal.reason as Error) : (error as Error);
+            const message = cause.message.split("\n")[0]!;
             phases.push({ name, status: "failed", at, seconds: at - t0, detail: message });
             progress(`${step}: FAILED after ${formatSeconds(at - t0)}: ${message}`);
             throw new Error(`${name}: ${message}`);
@@ -236,13 +313,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const stream = (line: string) => progress(`    ${line.trimEnd()}`);
 
     let created = false;
+    const reached: Reached[] = [];
     try {
         await phase("create stack", async () => {
-            await options.workspace.createStack(stack, config);
+            await options.workspace.initStack(stack, source);
+            // From here on the stack exists: any failure, even of its config, tears it down. The
+            // marker names it for `--destroy` when this process is killed before its teardown ends
+            // (a cancelled CI job is killed seconds after its SIGTERM).
             created = true;
+            mkdirSync(options.reportDir, { recursive: true });
+            writeFileSync(pendingMarker(options.reportDir, stack), `${stack}\n`);
+            await options.workspace.configure(stack, source, config);
         });
-        const outputs = await phase("deploy and restore", () => options.workspace.up(stack, stream));
-        const artifacts = { bucket: outputString(outputs, "artifactBucket", stack), prefix: artifactPrefix, ...(region ? { region } : {}) };
+        const outputs = await phase("deploy and restore", () => options.workspace.up(stack, options.from, stream, interrupt.signal));
+        const artifacts = { bucket: outputString(outputs, "artifactBucket", stack), prefix: artifactPrefix, ...(location.region ? { region: location.region } : {}) };
         await phase(
             "models restored",
             async () => {
@@ -254,10 +338,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             },
             (n) => `${n} objects`,
         );
-        const detectorUrl = options.detectorUrl ?? outputString(outputs, "detectorUrl", stack);
-        const mlflowUrl = options.mlflowUrl ?? outputString(outputs, "mlflowUrl", stack);
-        await phase("detector ready", () => expectHealthy(options.fetch, `${detectorUrl}/health`, "detector"));
-        await phase("MLflow ready", () => expectHealthy(options.fetch, `${mlflowUrl}/health`, "MLflow"));
+        const reach = async (override: string | undefined, output: string) => {
+            if (override !== undefined) return override;
+            const url = outputString(outputs, output, stack);
+            if (!options.reach) return url;
+            const forward = await options.reach(url);
+            reached.push(forward);
+            return forward.url;
+        };
+        await phase("detector ready", async () => expectHealthy(options.fetch, `${await reach(options.detectorUrl, "detectorUrl")}/health`, "detector"));
+        const mlflowUrl = await phase("MLflow ready", async () => {
+            const url = await reach(options.mlflowUrl, "mlflowUrl");
+            await expectHealthy(options.fetch, `${url}/health`, "MLflow");
+            return url;
+        });
         await phase(
             "database row counts",
             async () => {
@@ -273,6 +367,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     } catch (error) {
         report.status = "failed";
         report.error = (error as Error).message;
+    } finally {
+        await Promise.all(reached.map((r) => r.stop().catch(() => undefined)));
     }
 
     // Each objective is reached when the last of its checks went green, measured from the start.
@@ -282,23 +378,35 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         const limitSeconds = recoveryTimeObjectives[objective];
         return { objective, what, limitSeconds, ...(actualSeconds !== undefined ? { actualSeconds } : {}), met: actualSeconds !== undefined && actualSeconds <= limitSeconds };
     });
-    if (report.status === "passed" && report.rto.some((r) => !r.met)) {
+    const missed = [
+        ...report.rto.filter((r) => !r.met).map((r) => `RTO missed: ${r.what}`),
+        ...report.rpo.filter((r) => !r.met).map((r) => `RPO missed: ${r.kind}/${r.id} was taken ${formatSeconds(r.ageSeconds)} before the drill (RPO ${formatSeconds(r.limitSeconds)})`),
+    ];
+    if (report.status === "passed" && missed.length > 0) {
         report.status = "failed";
-        report.error = `RTO missed: ${report.rto.filter((r) => !r.met).map((r) => r.what).join("; ")}`;
+        report.error = missed.join("; ");
+    } else if (report.status === "failed" && report.rpo.some((r) => !r.met)) {
+        report.error = [report.error, ...missed.filter((m) => m.startsWith("RPO"))].join("; ");
     }
 
     if (created && !options.keep) {
         try {
-            await phase("destroy", () => options.workspace.destroy(stack, stream));
+            // Not interruptible: a second signal must not leave the stack half destroyed.
+            await phase("destroy", () => options.workspace.destroy(stack, stream), undefined, false);
             report.teardown = "destroyed";
         } catch (error) {
             report.status = "failed";
             report.teardown = "destroy failed";
+            report.left = `stack ${stack}: ${(error as Error).message.split("\n")[0]}`;
             report.error = [report.error, (error as Error).message].filter(Boolean).join("; ");
+            progress(`LEFT BEHIND: ${report.left}; destroy it with pulumi destroy -s ${stack} && pulumi stack rm ${stack}`);
         }
     } else if (!created) {
         report.teardown = "not created";
     }
+    signals.off("SIGINT", onSignal);
+    signals.off("SIGTERM", onSignal);
+    if (report.teardown !== "destroy failed") rmSync(pendingMarker(options.reportDir, stack), { force: true });
     report.finishedAt = options.now().toISOString();
 
     mkdirSync(options.reportDir, { recursive: true });

@@ -23,6 +23,8 @@
 import { CheckFailedError } from "../cli/command";
 
 export interface RolloutObject {
+    apiVersion?: string;
+    kind?: string;
     metadata?: { generation?: number };
     spec?: {
         paused?: boolean;
@@ -109,7 +111,8 @@ export interface WaitOptions {
     now?: () => number;
 }
 
-function describe(state: RolloutState): string {
+/** The state in a few words, for the log and for error lines. */
+export function describeRolloutState(state: RolloutState): string {
     switch (state.state) {
         case "pending":
             return `waiting: ${state.reason}`;
@@ -124,15 +127,37 @@ function describe(state: RolloutState): string {
     }
 }
 
+/** Failed reads of the Rollout in a row that waitForRollout rides out, and its longest pause between two. */
+const readRetries = 5;
+const maxBackoffSeconds = 300;
+
 /** Polls until the release is fully promoted (resolves) or aborted (throws with the analysis result). */
 export async function waitForRollout(reader: RolloutReader, options: WaitOptions): Promise<void> {
     const sleep = options.sleep ?? ((s: number) => new Promise<void>((r) => setTimeout(r, s * 1000)));
     const now = options.now ?? Date.now;
     const deadline = now() + options.timeoutSeconds * 1000;
     let last = "";
+    let failures = 0;
     for (;;) {
-        const state = rolloutState(await reader.rollout(), options.image);
-        const line = describe(state);
+        let object: RolloutObject;
+        try {
+            object = await reader.rollout();
+            failures = 0;
+        } catch (error) {
+            // One API hiccup (a timeout, an expired token being refreshed, a controller restart)
+            // must not end a 15-40 minute watch: retry with backoff, give up after a few in a row.
+            failures++;
+            const message = (error as Error).message.split("\n")[0];
+            if (failures > readRetries || now() >= deadline) {
+                throw new Error(`lost the Rollout after ${failures} failed reads in a row: ${message}; watch it with kubectl argo rollouts get rollout detector`);
+            }
+            const wait = Math.min(Math.max(options.pollSeconds, 1) * 2 ** failures, maxBackoffSeconds);
+            options.log(`rollout: reading the Rollout failed (${failures}/${readRetries}), retrying in ${wait} s: ${message}`);
+            await sleep(wait);
+            continue;
+        }
+        const state = rolloutState(object, options.image);
+        const line = describeRolloutState(state);
         if (line !== last) options.log(`rollout: ${line}`);
         last = line;
         if (state.state === "healthy") return;

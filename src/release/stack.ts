@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { pulumiCall, pulumiFailure } from "./pulumi-cli";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 export const projectName = "pneumonia-platform";
@@ -13,6 +14,8 @@ export interface StackUpdate {
     version: number;
     kind: string;
     result: string;
+    /** The update's message (`pulumi up -m`): promote and rollback say there what they deployed and why. */
+    message: string;
     startTime: Date;
     config: Record<string, { value?: string; secret: boolean }>;
 }
@@ -37,41 +40,51 @@ export type OpenStack = (stack: string) => Promise<StackGateway>;
 const historyPageSize = 100;
 
 export const openAutomationStack: OpenStack = async (name) => {
-    const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: repoRoot });
+    const stack = await pulumiCall(`stack select ${name}`, () => LocalWorkspace.selectStack({ stackName: name, workDir: repoRoot }));
     return {
         name,
-        outputs: async () => {
-            const outputs = await stack.outputs();
-            return Object.fromEntries(Object.entries(outputs).flatMap(([key, o]) => (o.secret ? [] : [[key, o.value]])));
-        },
+        outputs: () =>
+            pulumiCall(`stack output -s ${name}`, async () => {
+                const outputs = await stack.outputs();
+                return Object.fromEntries(Object.entries(outputs).flatMap(([key, o]) => (o.secret ? [] : [[key, o.value]])));
+            }),
         getConfig: async (key) => {
             try {
                 return (await stack.getConfig(key, true)).value;
             } catch (e) {
                 // The CLI reports an unset key as an error; every other failure is real.
                 if (/not found/i.test((e as Error).message)) return undefined;
-                throw e;
+                throw pulumiFailure(e, `config get ${key} -s ${name}`);
             }
         },
-        setConfig: (key, value) => stack.setConfig(key, { value, secret: false }, true),
-        history: async () =>
-            (await stack.history(historyPageSize, 1, false)).map((u) => ({
-                version: u.version,
-                kind: u.kind,
-                result: u.result,
-                startTime: new Date(u.startTime),
-                config: Object.fromEntries(Object.entries(u.config ?? {}).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }])),
-            })),
+        setConfig: (key, value) => pulumiCall(`config set ${key} -s ${name}`, () => stack.setConfig(key, { value, secret: false }, true)),
+        history: () =>
+            pulumiCall(`stack history -s ${name}`, async () =>
+                (await stack.history(historyPageSize, 1, false)).map((u) => ({
+                    version: u.version,
+                    kind: u.kind,
+                    result: u.result,
+                    message: u.message ?? "",
+                    startTime: new Date(u.startTime),
+                    config: Object.fromEntries(Object.entries(u.config ?? {}).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }])),
+                })),
+            ),
         up: async (message, log) => {
             // Like the pipeline's `pulumi up --policy-pack policies`: a promotion or rollback is held to the same policies.
-            const policyConfig = path.join(repoRoot, "policies", "config", `${name}.json`);
-            await stack.up({
-                message,
-                onOutput: (out) => log(out.replace(/\n$/, "")),
-                color: "never",
-                policyPacks: [path.join(repoRoot, "policies")],
-                ...(existsSync(policyConfig) ? { policyPackConfigs: [policyConfig] } : {}),
-            });
+            await pulumiCall(`up -s ${name}`, () =>
+                stack.up({
+                    message,
+                    onOutput: (out) => log(out.replace(/\n$/, "")),
+                    color: "never",
+                    ...policyPackOptions(name),
+                }),
+            );
         },
     };
 };
+
+/** The policy pack and the stack's own pack config, as the pipeline's `pulumi up --policy-pack policies --policy-pack-config policies/config/<stack>.json`. */
+export function policyPackOptions(configStack: string): { policyPacks: string[]; policyPackConfigs?: string[] } {
+    const policyConfig = path.join(repoRoot, "policies", "config", `${configStack}.json`);
+    return { policyPacks: [path.join(repoRoot, "policies")], ...(existsSync(policyConfig) ? { policyPackConfigs: [policyConfig] } : {}) };
+}

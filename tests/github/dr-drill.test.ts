@@ -54,6 +54,21 @@ describe("dr-drill workflow", () => {
         assert.ok(job["timeout-minutes"] * 60 > recoveryTimeObjectives.dataRecovery, "the job outlives the data RTO");
     });
 
+    it("reaches the drill's services through the cluster credentials (no override URLs), after cloud-login's kubeconfig", () => {
+        const drill = job.steps[stepIndex(/dr-drill -- --from "\$STACK" --reports/)]!;
+        assert.doesNotMatch(drill.run!, /--detector-url|--mlflow-url/);
+        assert.ok(stepIndex(/^\.\/\.github\/actions\/cloud-login$/) < job.steps.indexOf(drill));
+    });
+
+    it("destroys a drill stack a cancelled or killed drill left, by its .pending marker", () => {
+        const drill = stepIndex(/dr-drill -- --from "\$STACK" --reports/);
+        const teardown = stepIndex(/dr-drill -- --destroy "\$\(basename "\$marker" \.pending\)" --reports reports\/dr/);
+        assert.ok(teardown > drill);
+        // Status-check functions: a step runs after a cancellation only if its `if` says so.
+        assert.equal(job.steps[teardown]!.if, "${{ cancelled() || failure() }}");
+        assert.match(job.steps[teardown]!.run!, /for marker in reports\/dr\/\*\.pending; do/);
+    });
+
     it("uploads the report whether the drill passed or failed, and fails visibly", () => {
         const drill = stepIndex(/dr-drill -- --from "\$STACK" --reports/);
         const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))!;

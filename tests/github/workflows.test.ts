@@ -126,6 +126,11 @@ describe("delivery workflow", () => {
         const release = job.steps.find((s) => s.id === "release");
         assert.match(release!.run!, /pulumi stack output detectorImage --stack staging/);
         assert.match(release!.run!, /npm run --silent promote -- .*--dry-run/);
+        // The canary is followed to the end before the digest is recorded, and its verdict saved for production's gate.
+        const canary = job.steps.findIndex((s) => s.id === "canary");
+        assert.ok(canary > smoke && canary < job.steps.indexOf(release!));
+        assert.match(job.steps[canary]!.run!, /npx tsx src\/release\/cli\.ts rollout staging --image "\$image" --save staging-rollout\.json/);
+        assert.equal(job.outputs?.["staging-rollout"], "${{ steps.canary.outputs.staging-rollout }}");
     });
 
     it("deploys production once, by promote, behind the approval environment with the digest staging ran", () => {
@@ -137,11 +142,17 @@ describe("delivery workflow", () => {
         assert.deepEqual(runs(job).filter((r) => /pulumi up\b/.test(r)), [], "no separate pulumi up in the production job");
         const deploys = job.steps.filter((s) => /npm run --silent promote\b/.test(s.run ?? "") && !/--dry-run/.test(s.run!));
         assert.equal(deploys.length, 1, "exactly one deploy");
-        const promote = stepIndex(job, /^npm run --silent promote -- --from staging --to production --image "\$DETECTOR_IMAGE" --prometheus-url "\$STAGING_PROMETHEUS_URL"$/m);
+        const promote = stepIndex(
+            job,
+            /^npm run --silent promote -- --from staging --to production --image "\$DETECTOR_IMAGE" --prometheus-url "\$STAGING_PROMETHEUS_URL" --source-rollout staging-rollout\.json$/m,
+        );
         assert.equal(job.steps[promote].env?.DETECTOR_IMAGE, "${{ needs.deploy-staging.outputs.detector-image }}");
+        // Staging's Rollout verdict, recorded where staging's cluster is reachable (the staging job's `rollout --save`).
+        assert.equal(job.steps[promote].env?.STAGING_ROLLOUT, "${{ needs.deploy-staging.outputs.staging-rollout }}");
+        assert.match(job.steps[promote].run!, /printf '%s' "\$STAGING_ROLLOUT" \| base64 -d > staging-rollout\.json\n/);
         // The load-test gate reads staging's Prometheus, which the production job cannot port-forward to.
         assert.equal(job.steps[promote].env?.STAGING_PROMETHEUS_URL, "${{ secrets.STAGING_PROMETHEUS_URL }}");
-        assert.match(job.steps[promote].run!, /if \[ -z "\$STAGING_PROMETHEUS_URL" \]; then[\s\S]*exit 2\n\s*fi\n\s*npm run/, "an unset URL stops the job before the deploy");
+        assert.match(job.steps[promote].run!, /if \[ -z "\$STAGING_PROMETHEUS_URL" \]; then[\s\S]*exit 2\n\s*fi\n[^\n]*\n\s*npm run/, "an unset URL stops the job before the deploy");
         assert.ok(smokeCheckIndex(job, "production") > promote, "smoke checks follow the deploy");
     });
 

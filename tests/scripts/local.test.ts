@@ -30,6 +30,7 @@ case "$tool $1 $2" in
   "kind get clusters") cat "$FAKE_DIR/clusters" 2>/dev/null ;;
   "kind create cluster") echo pneumonia >> "$FAKE_DIR/clusters" ;;
   "kind delete cluster") : > "$FAKE_DIR/clusters" ;;
+  "pulumi version "*) echo v3.248.0 ;;
   "pulumi stack ls") cat "$FAKE_DIR/stacks" 2>/dev/null || echo '[]' ;;
   "pulumi up "*|"npm run --silent") echo "$tool: PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PASSPHRASE_FILE=$PULUMI_CONFIG_PASSPHRASE_FILE" >> "$FAKE_DIR/pulumi-env" ;;
 esac
@@ -114,12 +115,22 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
         assert.ok(!existsSync(path.join(dir, "state")), "no state folder was made");
     });
 
+    it("a pulumi on PATH that cannot start (the npm launcher without network) is named, exit 2, and nothing starts", async () => {
+        const dir = tools();
+        const run = await runScript("scripts/local-up.ts", dir, { FAKE_FAIL: "pulumi version" });
+        assert.equal(run.code, 2);
+        assert.equal(run.stderr, `error: the pulumi CLI on PATH (${dir}/pulumi) cannot start: pulumi: simulated failure: install the CLI (https://www.pulumi.com/docs/iac/download-install/)\n`);
+        assert.deepEqual(run.log, ["pulumi version"]);
+        assert.ok(!existsSync(path.join(dir, "state")), "no state folder was made");
+    });
+
     it("creates the cluster, builds and loads the images, runs pulumi up with local state, then checks contract, health and a prediction", async () => {
         const dir = tools();
         const run = await runScript("scripts/local-up.ts", dir, ports());
         assert.equal(run.code, 0, run.stdout + run.stderr);
         const kindConfig = path.join(repoRoot, "scripts/local-kind.yaml");
         assert.deepEqual(run.log, [
+            "pulumi version",
             "docker version --format {{.Server.Version}}",
             "kind get clusters",
             `kind create cluster --name pneumonia --config ${kindConfig} --wait 180s`,
@@ -159,7 +170,7 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
         const dir = tools();
         const run = await runScript("scripts/local-up.ts", dir, { ...ports(), FAKE_FAIL: "docker build -f images/backup" });
         assert.equal(run.code, 1);
-        assert.ok(!run.log.some((l) => l.startsWith("pulumi") || l.startsWith("kind load")), run.log.join("\n"));
+        assert.ok(!run.log.some((l) => (l.startsWith("pulumi") && l !== "pulumi version") || l.startsWith("kind load")), run.log.join("\n"));
         const build = `docker build -f images/backup/Dockerfile -t ${backupImage} .`;
         assert.match(run.stdout, new RegExp(`^ {2}FAILED {2}image ${escaped(backupImage)} +\\d+\\.\\d s {2}\`${escaped(build)}\` exited with 1$`, "m"));
         assert.match(run.stdout, /^ {2}not run image ghcr\.io\/mlflow\/mlflow:v3\.11\.1-full/m);

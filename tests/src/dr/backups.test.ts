@@ -37,8 +37,8 @@ describe("dr-drill backup reader (moto)", function () {
         await store.commit(completedManifest("db", "20261127T011500Z-abcd", "production/db/x/db.dump", { size: 10 }, sha, at, { tables: { "public.runs": 12 } }));
         await store.commit(completedManifest("models", "20261127T014500Z-beef", "production/models/x/models.tar.gz", { size: 10 }, sha, at, { objects: 57 }));
         assert.deepEqual(await reader.latest({ bucket: "backups-source", prefix: "production" }), {
-            db: { id: "20261127T011500Z-abcd", tables: { "public.runs": 12 } },
-            models: { id: "20261127T014500Z-beef", objects: 57 },
+            db: { id: "20261127T011500Z-abcd", tables: { "public.runs": 12 }, takenAt: "2026-11-27T01:15:00.000Z" },
+            models: { id: "20261127T014500Z-beef", objects: 57, takenAt: "2026-11-27T01:15:00.000Z" },
         });
     });
 

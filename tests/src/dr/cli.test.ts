@@ -17,7 +17,7 @@ describe("dr-drill CLI", function () {
         const reports = join(dir, "reports");
         const { code, stdout, stderr } = runCli("src/dr/cli.ts", ["--from", "staging", "--reports", reports], { env: { ...process.env, PATH: dirname(process.execPath) } });
         assert.equal(code, 2);
-        assert.equal(stderr, "error: pulumi CLI not found: install it (https://www.pulumi.com/docs/iac/download-install/) or run npx pulumi\n");
+        assert.equal(stderr, "error: pulumi CLI not found on PATH: install it (https://www.pulumi.com/docs/iac/download-install/)\n");
         assert.equal(stdout, "");
         assert.equal(existsSync(reports), false);
     });

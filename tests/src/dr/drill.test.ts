@@ -9,11 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { recoveryTimeObjectives } from "../../../infra/observability/objectives";
 import { CheckFailedError, UsageError } from "../../../src/cli/command";
-import { drillConfig, drStackName, project, runDrill, type BackupFacts, type BackupReader, type DrillOptions } from "../../../src/dr/drill";
+import { destroyLeftDrill, drillConfig, drStackName, project, runDrill, type BackupFacts, type BackupReader, type DrillOptions } from "../../../src/dr/drill";
 import type { ConfigMap } from "../../../src/dr/workspace";
 import type { Plan } from "../../../src/plan/run";
 import { plan } from "../../helpers/plan";
 import { PlannedWorkspace } from "./planned-workspace";
+import { EventEmitter } from "node:events";
+import { drillPolicyConfig } from "../../../src/dr/policy";
+import { loadStackConfig, reconcileConfig } from "../../../src/policy/config";
+import { pack } from "../../../src/policy/pack";
+import { checkResources, planResources } from "../../../src/policy/run";
 
 /** A clock the double, the reader and the fake services move forward. */
 class Clock {
@@ -25,8 +30,8 @@ class Clock {
 }
 
 const backup: BackupFacts = {
-    db: { id: "20261127T011500Z-abcd", tables: { "public.experiments": 3, "public.runs": 12, "public.registered_models": 2, "public.metrics": 400 } },
-    models: { id: "20261127T014500Z-beef", objects: 57 },
+    db: { id: "20261127T011500Z-abcd", tables: { "public.experiments": 3, "public.runs": 12, "public.registered_models": 2, "public.metrics": 400 }, takenAt: "2026-11-27T01:15:00.000Z" },
+    models: { id: "20261127T014500Z-beef", objects: 57, takenAt: "2026-11-27T01:45:00.000Z" },
 };
 
 describe("dr-drill", function () {
@@ -84,17 +89,23 @@ describe("dr-drill", function () {
     });
     afterEach(() => rmSync(reportDir, { recursive: true, force: true }));
 
-    function setup(options: { upSeconds?: number; alter?: (config: ConfigMap) => ConfigMap; sourceConfig?: ConfigMap; keep?: boolean } = {}) {
+    function setup(
+        options: { upSeconds?: number; alter?: (config: ConfigMap) => ConfigMap; sourceConfig?: ConfigMap; keep?: boolean; duringUp?: () => void; configureFails?: string; facts?: BackupFacts } = {},
+    ) {
         const workspace = new PlannedWorkspace(production, {
-            duringUp: () => clock.advance(options.upSeconds ?? 20 * 60),
+            duringUp: () => {
+                clock.advance(options.upSeconds ?? 20 * 60);
+                options.duringUp?.();
+            },
             ...(options.alter ? { alter: options.alter } : {}),
             ...(options.sourceConfig ? { sourceConfig: options.sourceConfig } : {}),
+            ...(options.configureFails ? { configureFails: options.configureFails } : {}),
         });
         const reads: string[] = [];
         const backups: BackupReader = {
             async latest(location) {
                 reads.push(`latest s3://${location.bucket}/${location.prefix}`);
-                return backup;
+                return options.facts ?? backup;
             },
             async countObjects(location) {
                 reads.push(`count s3://${location.bucket}/${location.prefix}`);
@@ -125,7 +136,7 @@ describe("dr-drill", function () {
         const report = await runDrill(options);
         assert.equal(report.status, "passed", report.error);
         assert.equal(report.stack, "dr-20261127-210000");
-        assert.deepEqual(workspace.calls, ["create dr-20261127-210000", "up dr-20261127-210000", "destroy dr-20261127-210000"]);
+        assert.deepEqual(workspace.calls, ["create dr-20261127-210000", "configure dr-20261127-210000", "up dr-20261127-210000", "destroy dr-20261127-210000"]);
         assert.equal(report.teardown, "destroyed");
         // The source's backups, read-only, and the drill's own artifact bucket after the restore.
         assert.deepEqual(reads, [`latest s3://${production.outputs.backupBucket}/production`, `count s3://${workspace.drill!.outputs.artifactBucket}/mlflow`]);
@@ -173,7 +184,7 @@ describe("dr-drill", function () {
         );
         assert.equal(drill.outputs.prometheusUrl, production.outputs.prometheusUrl);
         assert.deepEqual((drill.config.backups as any).restore, {
-            from: "latest",
+            from: { db: backup.db.id, models: backup.models.id },
             bucket: production.outputs.backupBucket,
             prefix: "production",
             kmsKeyArn: production.outputs.backupKmsKeyArn,
@@ -201,8 +212,10 @@ describe("dr-drill", function () {
         assert.match(report.error!, /; destroy: .*protected: pulumi destroy fails on it/);
         assert.equal(report.teardown, "destroy failed");
         assert.deepEqual(workspace.destroyed, []);
+        assert.equal(existsSync(join(reportDir, `${report.stack}.pending`)), true, "the stack left is still marked");
         const markdown = readFileSync(join(reportDir, `${report.stack}.md`), "utf8");
-        assert.match(markdown, /Destroying the drill stack failed: it is still there; destroy it with `pulumi destroy -s dr-20261127-210000`/);
+        assert.match(markdown, /Destroying the drill stack failed: it is still there \(stack dr-20261127-210000: destroy: \S+::artifacts: protected: pulumi destroy fails on it\); destroy it with `pulumi destroy -s dr-20261127-210000` and `pulumi stack rm dr-20261127-210000`/);
+        assert.match(report.left!, /^stack dr-20261127-210000: destroy: .*protected/);
         assert.doesNotMatch(markdown, /--keep/, "never claims --keep when it was not given");
         assert.deepEqual(rtoOf(report), { modelService: [undefined, false], dataRecovery: [undefined, false], completeSystem: [undefined, false] });
     });
@@ -265,6 +278,106 @@ describe("dr-drill", function () {
         assert.deepEqual(empty.workspace.calls, []);
         assert.deepEqual(readdirSync(reportDir), []);
         assert.throws(() => drillConfig({}, {}, "production", "dr-x"), /source stack production has no backupImage output \(deploy it first\)/);
+    });
+
+    it("restores exactly the backups it read before creating the stack (a dump landing meanwhile changes nothing), and reports their age against the RPO", async () => {
+        const { workspace, reads, options } = setup();
+        const report = await runDrill(options);
+        assert.equal(reads.filter((r) => r.startsWith("latest")).length, 1, "the manifests are read once, before the stack exists");
+        // The restore Job the drill plan runs (infra/backups/restore.ts): `--from <id>`, never `latest`.
+        const restoreArgs = workspace
+            .drill!.resources.filter((r) => r.type === "kubernetes:batch/v1:Job")
+            .flatMap((r) => [...((r.inputs as any).spec.template.spec.initContainers ?? []), ...(r.inputs as any).spec.template.spec.containers])
+            .map((c: { args?: string[] }) => (c.args ?? []).join(" "))
+            .filter((a: string) => / --from /.test(a));
+        assert.deepEqual(restoreArgs.sort(), [`db-restore --from ${backup.db.id}`, `models-restore --from ${backup.models.id}`]);
+        assert.deepEqual(
+            report.rpo.map((r) => [r.kind, r.id, r.ageSeconds, r.met]),
+            [
+                ["db", backup.db.id, 19 * 3600 + 45 * 60, true],
+                ["models", backup.models.id, 19 * 3600 + 15 * 60, true],
+            ],
+        );
+        assert.match(readFileSync(join(reportDir, `${report.stack}.md`), "utf8"), /\| `db\/20261127T011500Z-abcd` \| 2026-11-27T01:15:00.000Z \| 19 h 45 min \| 24 h 0 min \| yes \|/);
+    });
+
+    it("fails the drill when the restored backup is older than the manual's RPO for its kind", async () => {
+        const stale: BackupFacts = { ...backup, db: { ...backup.db, id: "20261126T011500Z-0ld1", takenAt: "2026-11-26T01:15:00.000Z" } };
+        const { options } = setup({ facts: stale });
+        const report = await runDrill(options);
+        assert.equal(report.status, "failed");
+        assert.equal(report.error, "RPO missed: db/20261126T011500Z-0ld1 was taken 43 h 45 min before the drill (RPO 24 h 0 min)");
+        assert.deepEqual(report.rpo.map((r) => r.met), [false, true]);
+        assert.equal(report.teardown, "destroyed");
+    });
+
+    it("on SIGTERM during the deploy: stops, destroys the drill stack, reports the interruption, and removes its handlers", async () => {
+        const signals = new EventEmitter();
+        const { workspace, progress, options } = setup({ duringUp: () => void signals.emit("SIGTERM", "SIGTERM") });
+        options.signals = signals;
+        const report = await runDrill(options);
+        assert.equal(report.status, "failed");
+        assert.equal(report.error, "deploy and restore: interrupted by SIGTERM");
+        assert.deepEqual(workspace.calls.slice(-1), [`destroy ${report.stack}`]);
+        assert.equal(report.teardown, "destroyed");
+        assert.ok(progress.includes(`SIGTERM: stopping the drill; tearing down ${report.stack}`), progress.join("\n"));
+        assert.equal(signals.listenerCount("SIGTERM") + signals.listenerCount("SIGINT"), 0);
+    });
+
+    it("marks a created drill stack <reports>/<stack>.pending until its teardown ends, and keeps the mark when destroy failed", async () => {
+        let markedDuringUp = false;
+        const ok = setup({ duringUp: () => void (markedDuringUp = existsSync(join(reportDir, "dr-20261127-210000.pending"))) });
+        await runDrill(ok.options);
+        assert.equal(markedDuringUp, true);
+        assert.equal(existsSync(join(reportDir, "dr-20261127-210000.pending")), false);
+    });
+
+    it("--destroy removes a drill stack a killed drill left, and refuses any other stack", async () => {
+        const { workspace, progress } = setup();
+        const drillSource = { [`${project}:drill`]: { value: JSON.stringify({ source: "production" }), secret: false } };
+        const left = { ...workspace, readSource: async (stack: string) => ({ name: stack, config: drillSource, outputs: {}, secretsProvider: "default" }), destroy: workspace.destroy.bind(workspace) };
+        await destroyLeftDrill(left as never, "dr-20261127-210000", reportDir, (l) => progress.push(l));
+        assert.deepEqual(workspace.calls, ["destroy dr-20261127-210000"]);
+        await assert.rejects(destroyLeftDrill(left as never, "production", reportDir, () => undefined), /--destroy: "production" is not a drill stack name/);
+        const notDrill = { ...left, readSource: async (stack: string) => ({ name: stack, config: {}, outputs: {}, secretsProvider: "default" }) };
+        await assert.rejects(destroyLeftDrill(notDrill as never, "dr-20261127-210000", reportDir, () => undefined), /stack dr-20261127-210000 has no drill setting: not a drill stack, left alone/);
+        assert.deepEqual(workspace.calls, ["destroy dr-20261127-210000"]);
+    });
+
+    it("tears down a stack whose config failed after stack init (no empty stack left)", async () => {
+        const { workspace, options } = setup({ configureFails: "pulumi config set-all -s dr-20261127-210000 failed: the stack is currently locked" });
+        const report = await runDrill(options);
+        assert.equal(report.status, "failed");
+        assert.match(report.error!, /^create stack: pulumi config set-all/);
+        assert.deepEqual(workspace.calls, ["create dr-20261127-210000", "configure dr-20261127-210000", "destroy dr-20261127-210000"]);
+        assert.equal(report.teardown, "destroyed");
+    });
+
+    it("reaches the detector and MLflow through `reach` (the CLI's port-forward) from the stack outputs, and stops it", async () => {
+        const { workspace, options } = setup();
+        const asked: string[] = [];
+        let stopped = 0;
+        options.detectorUrl = undefined;
+        options.mlflowUrl = undefined;
+        options.reach = async (url) => {
+            asked.push(url);
+            return { url: `${base}/${url.includes("detector") ? "detector" : "mlflow"}`, stop: async () => void stopped++ };
+        };
+        const report = await runDrill(options);
+        assert.equal(report.status, "passed", report.error);
+        assert.deepEqual(asked, [workspace.drill!.outputs.detectorUrl, workspace.drill!.outputs.mlflowUrl]);
+        assert.match(asked[0]!, /^http:\/\/detector\.dr-20261127-210000\.svc\.cluster\.local:\d+$/);
+        assert.equal(stopped, 2);
+    });
+
+    it("the drill's up runs the policy pack: its config (the source's, less what a drill is not) passes the drill plan that the source's own config refuses", async () => {
+        const { workspace, options } = setup();
+        await runDrill(options);
+        const resources = planResources(workspace.drill!);
+        const withSource = await checkResources(resources, loadStackConfig("production", pack.policies));
+        assert.ok(withSource.violations.some((v) => v.policy === "rds-deletion-protection"), "the source's config refuses the drill");
+        const drillConfigured = await checkResources(resources, reconcileConfig(pack.policies, drillPolicyConfig("production"), "drill"));
+        assert.deepEqual(drillConfigured.violations.map((v) => `${v.policy} ${v.resource} ${v.message}`), []);
     });
 
     it("names stacks dr-YYYYMMDD-HHMMSS", () => {

@@ -8,7 +8,7 @@
 // bucket, Object Lock).
 import type { Plan } from "../../../src/plan/run";
 import { planStackConfig, sharedNames, stackFileConfig, undeletable } from "../../../src/dr/plan";
-import type { ConfigMap, DrWorkspace } from "../../../src/dr/workspace";
+import type { ConfigMap, DrWorkspace, SourceStack } from "../../../src/dr/workspace";
 
 export class PlannedWorkspace implements DrWorkspace {
     drill?: Plan;
@@ -23,23 +23,32 @@ export class PlannedWorkspace implements DrWorkspace {
             /** Changes the config the drill hands over (e.g. to rebuild the old design). */
             alter?: (config: ConfigMap) => ConfigMap;
             sourceConfig?: ConfigMap;
+            /** Makes `configure` fail as the CLI would (e.g. a backend that refuses the write). */
+            configureFails?: string;
         } = {},
     ) {}
 
-    async readSource(stack: string) {
+    async readSource(stack: string): Promise<SourceStack> {
         if (stack !== this.source.stack) throw new Error(`no stack named ${stack}`);
-        return { config: this.options.sourceConfig ?? stackFileConfig(stack), outputs: this.source.outputs };
+        return { name: stack, config: this.options.sourceConfig ?? stackFileConfig(stack), outputs: this.source.outputs, secretsProvider: "awskms://alias/pneumonia-production?region=eu-west-1" };
     }
 
-    async createStack(stack: string, config: ConfigMap) {
+    async initStack(stack: string) {
         this.calls.push(`create ${stack}`);
+    }
+
+    async configure(stack: string, _source: SourceStack, config: ConfigMap) {
+        this.calls.push(`configure ${stack}`);
+        if (this.options.configureFails) throw new Error(this.options.configureFails);
         this.drill = await planStackConfig(this.source.stack, stack, this.options.alter ? this.options.alter(config) : config);
     }
 
-    async up(stack: string, onOutput: (line: string) => void) {
+    async up(stack: string, _source: string, onOutput: (line: string) => void, signal?: AbortSignal) {
         this.calls.push(`up ${stack}`);
         onOutput(`Updating (${stack})`);
         this.options.duringUp?.();
+        // The Automation API sends the CLI SIGINT on abort; the CLI cancels the update and exits non-zero.
+        if (signal?.aborted) throw new Error("update canceled");
         const taken = sharedNames(this.source, this.drill!);
         if (taken.length > 0) {
             throw new Error(`${taken.length} resources failed: ${taken.map((n) => `${n.kind} ${n.name} already exists`).join(", ")}`);
@@ -49,7 +58,8 @@ export class PlannedWorkspace implements DrWorkspace {
 
     async destroy(stack: string) {
         this.calls.push(`destroy ${stack}`);
-        const refused = undeletable(this.drill!);
+        // A stack whose config never landed holds nothing: destroy and stack rm succeed.
+        const refused = this.drill ? undeletable(this.drill) : [];
         if (refused.length > 0) throw new Error(`${refused[0]!.urn}: ${refused[0]!.reason}`);
         this.destroyed.push(stack);
     }

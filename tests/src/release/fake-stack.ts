@@ -24,9 +24,12 @@ export function fakeStack(name: string, init: { outputs?: Record<string, unknown
             config.set(key, value);
         },
         history: async () => updates,
+        // Like the backend, each up adds an entry to the history, with its message and the config it ran with.
         up: async (message, log) => {
             ups.push(message);
             log("Updating (fake)");
+            const version = Math.max(0, ...updates.map((u) => u.version)) + 1;
+            updates.unshift(update(version, config.get("detector.image"), init.upFails ? "failed" : "succeeded", "update", message));
             if (init.upFails) throw new Error("update failed");
         },
     };
@@ -41,11 +44,12 @@ export function opener(...stacks: FakeStack[]): OpenStack {
 }
 
 /** A history entry as `pulumi stack history --json` gives it: the detector section is an object, so a JSON string. */
-export function update(version: number, image: string | undefined, result = "succeeded", kind = "update"): StackUpdate {
+export function update(version: number, image: string | undefined, result = "succeeded", kind = "update", message = ""): StackUpdate {
     return {
         version,
         kind,
         result,
+        message,
         startTime: new Date(Date.UTC(2026, 10, version)),
         config: {
             "pneumonia-platform:environment": { value: "production", secret: false },

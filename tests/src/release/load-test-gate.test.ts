@@ -80,7 +80,15 @@ describe("release: load-test gate against a real Prometheus", function () {
         // The CLI as the pipeline runs it (asynchronously: the exporter in this process must keep
         // answering Prometheus' scrapes); the stack would be opened only after the gate.
         const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-            const child = spawn(join(repoRoot, "node_modules/.bin/tsx"), ["src/release/cli.ts", "promote", "production", "--image", image, "--prometheus-url", prometheusUrl, "--dry-run"], { cwd: repoRoot });
+            // Staging's Rollout, fully promoted on the image, through the kubectl stand-in (fake-kubectl-get.ts).
+            const healthy = { metadata: { generation: 2 }, spec: { template: { spec: { containers: [{ name: "detector", image }] } } }, status: { phase: "Healthy", observedGeneration: "2", stableRS: "6c9f7d8b5d", currentPodHash: "6c9f7d8b5d" } };
+            const env = {
+                ...process.env,
+                KUBECTL: `${join(repoRoot, "node_modules/.bin/tsx")} ${join(__dirname, "fake-kubectl-get.ts")}`,
+                FAKE_KUBECTL_CONTEXT: "arn:aws:eks:eu-west-1:111122223333:cluster/pneumonia-staging",
+                FAKE_KUBECTL_OBJECTS: JSON.stringify({ "rollouts.argoproj.io/pneumonia/detector": healthy }),
+            };
+            const child = spawn(join(repoRoot, "node_modules/.bin/tsx"), ["src/release/cli.ts", "promote", "production", "--image", image, "--prometheus-url", prometheusUrl, "--dry-run"], { cwd: repoRoot, env });
             let stderr = "";
             child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
             child.on("close", (code) => resolve({ code, stderr }));

@@ -9,6 +9,7 @@ import { readStackFile } from "../../../src/release/stack-file";
 import { ecrFullAccessPolicy, ecrReadOnlyManagedPolicy } from "../../helpers/iam-policy";
 import { fakeEcr, fakeSts, type FakeImage, type FakeRegistry, type Principal } from "./fake-ecr";
 import { digest, fakeStack, opener, update } from "./fake-stack";
+import { settledRollout } from "./fake-rollout";
 
 const staging = readStackFile("staging");
 const production = readStackFile("production");
@@ -104,7 +105,8 @@ describe("release: promote's pre-checks (verify)", () => {
                 dryRun: false,
                 checkLoadTest: async (img) => `staging load test passed for ${img}`,
                 verify: (img) => verifyRelease(args(registry, { image: img })),
-                rollout: { reader: () => assert.fail("no rollout is watched when a check fails"), timeoutSeconds: 60, pollSeconds: 0 },
+                // Staging's Rollout released the image; production's is never watched when a check fails.
+                rollout: { reader: (stack) => (stack === "staging" ? settledRollout(image, "healthy") : assert.fail("no rollout is watched when a check fails")), timeoutSeconds: 60, pollSeconds: 0 },
                 log: () => undefined,
             }),
             /never scanned/,
