@@ -33,7 +33,7 @@ describe("platform: check:platform", () => {
     });
 
     it("as a command: a usage mistake is one line on stderr and exit 2", () => {
-        const result = runCli("scripts/check-platform.ts", []);
+        const result = runCli("tests/platform/cli.ts", []);
         assert.equal(result.code, 2);
         assert.match(result.stderr, /^error: missing argument: <stack>\.\.\.\nusage: npm run --silent check:platform -- <stack>\.\.\. \[options\]/);
     });
