@@ -11,7 +11,8 @@ import { startMoto, type MotoServer } from "../helpers/moto";
 const awsAvailable = spawnSync("sh", ["-c", "command -v aws && command -v kubectl"], { stdio: "ignore" }).status === 0;
 
 describe("npm run preflight --online", function () {
-    this.timeout(120_000);
+    // Each AWS CLI call starts a Python interpreter (1–5 s on a busy machine): the set-up alone makes about twenty.
+    this.timeout(600_000);
     let moto: MotoServer;
     let root: string;
     let env: NodeJS.ProcessEnv;
