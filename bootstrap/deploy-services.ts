@@ -4,15 +4,20 @@
 // here is no longer declared.
 
 /** Pulumi AWS modules whose IAM prefix differs from the module name. */
-const iamPrefixOf: Record<string, string> = { cloudwatch: "cloudwatch", sfn: "states", elasticloadbalancingv2: "elasticloadbalancing", lb: "elasticloadbalancing" };
+const iamPrefixOf: Record<string, string> = { sfn: "states", elasticloadbalancingv2: "elasticloadbalancing", lb: "elasticloadbalancing" };
 
-/** The IAM service prefix of a Pulumi AWS resource type, e.g. aws:s3/bucket:Bucket -> s3. */
+/**
+ * The IAM service prefix of a Pulumi AWS resource type, e.g. aws:s3/bucket:Bucket -> s3. The cloudwatch
+ * module spans three services: EventBridge rules and targets are `events:`, log groups `logs:`.
+ */
 export function iamServiceOf(type: string): string {
-    const module = type.split(/[:/]/)[1]!;
-    return iamPrefixOf[module] ?? module;
+    const [, module, resource = ""] = type.split(/[:/]/);
+    if (module === "cloudwatch" && resource.startsWith("event")) return "events";
+    if (module === "cloudwatch" && resource.startsWith("log")) return "logs";
+    return iamPrefixOf[module!] ?? module!;
 }
 
 export const deployServices: Record<"staging" | "production", readonly string[]> = {
-    staging: ["acm", "budgets", "dlm", "ecr", "iam", "kms", "route53", "s3", "sns", "wafv2"],
-    production: ["acm", "budgets", "dlm", "ec2", "iam", "kms", "rds", "route53", "s3", "sns", "wafv2"],
+    staging: ["acm", "budgets", "cloudtrail", "dlm", "ecr", "events", "guardduty", "iam", "kms", "route53", "s3", "securityhub", "sns", "wafv2"],
+    production: ["acm", "budgets", "cloudtrail", "dlm", "ec2", "events", "guardduty", "iam", "kms", "rds", "route53", "s3", "securityhub", "sns", "wafv2"],
 };
