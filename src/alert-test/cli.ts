@@ -40,11 +40,17 @@ export async function run(args: ParsedArgs<typeof options>, deps: AlertTestDeps)
     if (!severities.includes(severity)) throw new UsageError(`--severity: expected one of ${severities.join(", ")}, got "${severity}"`);
     const timeout = Number(args.values["timeout-seconds"] ?? "30");
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) throw new UsageError(`--timeout-seconds: expected an integer from 1 to 600, got "${args.values["timeout-seconds"]}"`);
+    // Validated like every other command's stack, also when --alertmanager-url makes it only a label.
+    let config: ReturnType<typeof readStackFile>;
+    try {
+        config = readStackFile(stack);
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
     const forwards: Forward[] = [];
     try {
         let url = args.values["alertmanager-url"];
         if (url === undefined) {
-            const config = readStackFile(stack);
             requireTool(deps.kubectl[0]!, kubectlInstall);
             const output = (await (await deps.open(stack)).outputs()).alertmanagerUrl;
             if (typeof output !== "string") throw new UsageError(`stack ${stack}: no output alertmanagerUrl; pass --alertmanager-url`);
