@@ -12,6 +12,7 @@ import type { RolloutReader } from "./rollout";
 import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
 import { releaseVerifier } from "./verify";
+import { stackArgument } from "../cli/stack-args";
 
 const promoteOptions = {
     hotfix: {
@@ -149,6 +150,8 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
 }
 
 async function runRollback(args: ParsedArgs<typeof rollbackOptions>, deps: ReleaseDeps): Promise<number> {
+    // Arguments first (src/cli/stack-args.ts): a mistyped stack never reaches Pulumi.
+    stackArgument(args.positionals[0]!);
     const stack = await deps.open(args.positionals[0]!);
     if (args.values.list) {
         for (const r of releases(await stack.history())) deps.out(`${r.deployedAt.toISOString()}  update ${r.version}  ${r.image}`);
