@@ -63,10 +63,10 @@ export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJ
 /**
  * How far the download runs ahead of pg_restore. With Node's default 16 KiB, pg_restore (reading its
  * 64 KiB pipe) waited on every refill from S3, and the download waited on pg_restore: on a busy
- * machine each hand-over costs a scheduling delay (docs/benchmarks.md). 16 MiB keeps the peak RSS
+ * machine each hand-over costs a scheduling delay (docs/benchmarks.md). 4 MiB keeps the peak RSS
  * under the 150 MiB budget.
  */
-export const restoreReadAheadBytes = 16 * 1024 * 1024;
+export const restoreReadAheadBytes = 4 * 1024 * 1024;
 
 /**
  * Streams the backup into pg_restore. The checksum is checked before pg_restore sees the last
