@@ -203,7 +203,7 @@ function forecastRunbook(t: ForecastTarget): Runbook {
     return {
         meaning: `At the trend of the last 4 weeks, ${t.what} is forecast within the capacity horizon (capacity.forecastDays). Nothing is broken yet: this is the manual's capacity planning, ahead of the scaling trigger.`,
         firstCommands: [
-            "npm run --silent capacity-report -- <stack> --prometheus http://localhost:9090   # after kubectl -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090",
+            "npm run --silent capacity-report -- <stack> --prometheus-url http://localhost:9090   # after kubectl -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090",
             detector ? "kubectl -n pneumonia get hpa detector" : "kubectl get pvc -A",
             detector ? "kubectl -n pneumonia top pods -l app.kubernetes.io/name=detector" : `kubectl -n ${t.labels.namespace} describe pvc <persistentvolumeclaim>`,
         ],

@@ -8,7 +8,7 @@ import { CheckFailedError, parseCommandArgs, requireTool, runCommand, UsageError
 import { portForward, type Forward } from "../health/port-forward";
 import { kubectlInstall } from "../release/kubectl";
 import { openAutomationStack, type OpenStack } from "../release/stack";
-import { readStackFile } from "../release/stack-file";
+import { stackArgument } from "../cli/stack-args";
 import { sendTestAlert } from "./alert-test";
 
 const options = {
@@ -40,11 +40,12 @@ export async function run(args: ParsedArgs<typeof options>, deps: AlertTestDeps)
     if (!severities.includes(severity)) throw new UsageError(`--severity: expected one of ${severities.join(", ")}, got "${severity}"`);
     const timeout = Number(args.values["timeout-seconds"] ?? "30");
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) throw new UsageError(`--timeout-seconds: expected an integer from 1 to 600, got "${args.values["timeout-seconds"]}"`);
+    // Validated like every other command's stack, also when --alertmanager-url makes it only a label.
+    const config = stackArgument(stack);
     const forwards: Forward[] = [];
     try {
         let url = args.values["alertmanager-url"];
         if (url === undefined) {
-            const config = readStackFile(stack);
             requireTool(deps.kubectl[0]!, kubectlInstall);
             const output = (await (await deps.open(stack)).outputs()).alertmanagerUrl;
             if (typeof output !== "string") throw new UsageError(`stack ${stack}: no output alertmanagerUrl; pass --alertmanager-url`);

@@ -61,6 +61,14 @@ export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJ
 }
 
 /**
+ * How far the download runs ahead of pg_restore. With Node's default 16 KiB, pg_restore (reading its
+ * 64 KiB pipe) waited on every refill from S3, and the download waited on pg_restore: on a busy
+ * machine each hand-over costs a scheduling delay (docs/benchmarks.md). 4 MiB keeps the peak RSS
+ * under the 150 MiB budget.
+ */
+export const restoreReadAheadBytes = 4 * 1024 * 1024;
+
+/**
  * Streams the backup into pg_restore. The checksum is checked before pg_restore sees the last
  * bytes; if pg_restore fails first, a second read tells a corrupted backup from a failing server.
  */
@@ -68,7 +76,7 @@ export async function restoreInto(store: BackupStore, manifest: Manifest, target
     const what = store.url(manifest.key);
     const source = await store.open(manifest.key, manifest.versionId);
     const restore = pgRestore(targetUrl, env);
-    const verified = new VerifiedStream(manifest, what);
+    const verified = new VerifiedStream(manifest, what, restoreReadAheadBytes);
     try {
         await Promise.all([pipeline(source, verified, restore.child.stdin!), restore.finished]);
     } catch (error) {

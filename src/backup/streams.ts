@@ -33,8 +33,16 @@ export class VerifiedStream extends Transform {
     private bytes = 0;
     private held?: Buffer;
 
-    constructor(private readonly expected: { sha256: string; size: number }, private readonly what: string) {
-        super();
+    /**
+     * `bufferBytes`: how far the download may run ahead of the consumer. db-restore gives pg_restore
+     * a deep buffer so it never waits on the next chunk from S3 (docs/benchmarks.md, where the time goes).
+     */
+    constructor(
+        private readonly expected: { sha256: string; size: number },
+        private readonly what: string,
+        bufferBytes?: number,
+    ) {
+        super(bufferBytes ? { readableHighWaterMark: bufferBytes } : {});
     }
 
     _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -1,4 +1,4 @@
-// npm run capacity-report -- <stack> [--prometheus URL] [--json]
+// npm run capacity-report -- <stack> [--prometheus-url URL] [--json]
 // The monthly capacity review's table (docs/operations.md): requests against p95 usage with a
 // recommendation, and the forecast date of each scaling trigger, read from the stack's Prometheus.
 import { runCommand, UsageError } from "../cli/command";
@@ -14,16 +14,19 @@ runCommand(
         minPositionals: 1,
         maxPositionals: 1,
         options: {
-            prometheus: { type: "string", value: "URL", description: "Prometheus base URL (default: $PROMETHEUS_URL)" },
+            "prometheus-url": { type: "string", value: "URL", description: "Prometheus base URL, as in health and promote (default: $PROMETHEUS_URL)" },
             json: { type: "boolean", description: "print the report as one JSON document" },
         },
-        notes: ["Reach the stack's Prometheus with: kubectl -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090"],
-        examples: ["npm run --silent capacity-report -- production --prometheus http://localhost:9090"],
+        notes: [
+            "Reach the stack's Prometheus with: kubectl -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090",
+            "Exit codes: 0 report printed, 1 Prometheus did not answer or refused a query, 2 usage error (no URL, unknown stack).",
+        ],
+        examples: ["npm run --silent capacity-report -- production --prometheus-url http://localhost:9090"],
     },
     async ({ positionals: [stack], values }) => {
-        const prometheus = values.prometheus ?? process.env.PROMETHEUS_URL;
-        if (!prometheus) throw new UsageError("no Prometheus: give --prometheus URL or set PROMETHEUS_URL");
-        if (!/^https?:\/\/\S+$/.test(prometheus)) throw new UsageError(`--prometheus: expected an http(s) URL, got "${maskCredentials(prometheus)}"`);
+        const prometheus = values["prometheus-url"] ?? process.env.PROMETHEUS_URL;
+        if (!prometheus) throw new UsageError("no Prometheus: give --prometheus-url URL or set PROMETHEUS_URL");
+        if (!/^https?:\/\/\S+$/.test(prometheus)) throw new UsageError(`--prometheus-url: expected an http(s) URL, got "${maskCredentials(prometheus)}"`);
         const config = readStackFile(stack!);
         const report = await capacityReport(
             prometheusQuery(prometheus),

@@ -5,6 +5,7 @@ import { forecastTargets, type ForecastTarget } from "../../infra/capacity/forec
 import { p95UsageQuery, recommendationMargin, requestQuery, sizedContainers, type ResourceName } from "../../infra/capacity/usage";
 import type { MonitoringSettings } from "../../infra/monitoring/config";
 import { fetchWithCredentials, maskCredentials } from "../cli/http";
+import { CheckFailedError } from "../cli/command";
 
 export interface Sample {
     labels: Record<string, string>;
@@ -22,11 +23,11 @@ export function prometheusQuery(baseUrl: string, fetchImpl: (url: string) => Pro
         try {
             response = await fetchImpl(`${baseUrl.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(promql)}`);
         } catch (e) {
-            throw new Error(`prometheus at ${shown} is unreachable (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message})`);
+            throw new CheckFailedError(`prometheus at ${shown} is unreachable (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message})`);
         }
         const body = (await response.json().catch(() => ({}))) as { status?: string; error?: string; data?: { resultType: string; result: unknown } };
         if (body.status !== "success" || body.data?.resultType !== "vector") {
-            throw new Error(`prometheus at ${shown} refused a query (HTTP ${response.status}: ${body.error ?? "not a vector"})`);
+            throw new CheckFailedError(`prometheus at ${shown} refused a query (HTTP ${response.status}: ${body.error ?? "not a vector"})`);
         }
         return (body.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
     };

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { planStack, type Plan } from "../plan/run";
+import { planStack, readStackConfig, type Plan } from "../plan/run";
 import { loadStackConfig, type PackConfig } from "./config";
 import { evaluate, type Evaluation, type InputResource } from "./evaluate";
 import { pack } from "./pack";
@@ -24,6 +24,8 @@ export async function checkResources(resources: InputResource[], config: PackCon
 
 /** Plans `stack` from the Pulumi project in `root` and checks it against policies/config/<stack>.json. */
 export async function checkStack(stack: string, root: string): Promise<PolicyRun> {
+    // The stack file first: for a mistyped stack, the missing Pulumi.<stack>.yaml is the news, not its policy config.
+    readStackConfig(stack, { root });
     const config = loadStackConfig(stack, pack.policies);
     const plan = await planStack(stack, { root });
     return checkResources(planResources(plan), config);

@@ -16,6 +16,7 @@ import { requirePulumi } from "./pulumi-cli";
 import { openAutomationStack, type OpenStack } from "./stack";
 import { readStackFile } from "./stack-file";
 import { releaseVerifier } from "./verify";
+import { stackArgument } from "../cli/stack-args";
 
 const promoteOptions = {
     hotfix: {
@@ -180,6 +181,8 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
 
 async function runRollback(args: ParsedArgs<typeof rollbackOptions>, deps: ReleaseDeps): Promise<number> {
     const name = args.positionals[0]!;
+    // Arguments first (src/cli/stack-args.ts): a mistyped stack never reaches Pulumi.
+    stackArgument(name);
     if (args.values.force && args.values.to === undefined) throw new UsageError("--force goes with --to REF");
     if (args.values.to !== undefined) requireDigest(args.values.to, "--to");
     const target = clusterAccess(name, deps.kubectl);

@@ -23,7 +23,7 @@ describe("security config", () => {
         rejects({ evidence: { retentionDays: 0 } }, "security.evidence.retentionDays: expected an integer from 1 to 36500, got 0");
         rejects({ keyIssued: { "triage-app.k1": "2026-13-40" } }, 'security.keyIssued.triage-app.k1: expected a real calendar date, got "2026-13-40"');
         rejects({ keyIssued: { "triage-app.k1": "2026-02-31" } }, 'security.keyIssued.triage-app.k1: expected a real calendar date, got "2026-02-31"');
-        rejects({ keyRotation: 30 }, "security.keyRotation: unknown key");
+        rejects({ keyRotation: 30 }, "security.keyRotation: unknown key (did you mean security.keyRotationDays?)");
     });
     it("dates a key by security.keyIssued, else by the month in its name, else not at all", () => {
         assert.equal(keyIssuedAt("pacs.k2026-11", {})?.toISOString(), "2026-11-01T00:00:00.000Z");

@@ -10,6 +10,7 @@ import { keyRotationDueSeries, keyRotationRules } from "../../../infra/security/
 import { allowed, type Request } from "../../helpers/iam-policy";
 import { at, plan, resource, resourcesOf } from "../../helpers/plan";
 
+// Production plans in the account its stack file names (src/plan answers caller-identity with it).
 const responder = "arn:aws:iam::444455556666:role/pneumonia-production-incident-responder";
 const auditor = "arn:aws:iam::444455556666:role/pneumonia-production-security-auditor";
 
@@ -27,21 +28,21 @@ describe("security: the stacks' plans", function () {
         );
         const trail = resource(p, "aws:cloudtrail/trail:Trail", "security-findings").inputs as any;
         assert.deepEqual([trail.name, trail.enableLogFileValidation, trail.isMultiRegionTrail, trail.includeGlobalServiceEvents, trail.enableLogging], ["pneumonia-platform-production", true, true, true, true]);
-        assert.equal(trail.kmsKeyId, "arn:aws:kms:eu-west-1:123456789012:key/security-findings-trail-key");
+        assert.equal(trail.kmsKeyId, "arn:aws:kms:eu-west-1:444455556666:key/security-findings-trail-key");
         const bucketPolicy = JSON.parse(resource(p, "aws:s3/bucketPolicy:BucketPolicy", "security-findings-trail").inputs.policy as string);
-        const trailArn = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/pneumonia-platform-production";
+        const trailArn = "arn:aws:cloudtrail:eu-west-1:444455556666:trail/pneumonia-platform-production";
         const write = bucketPolicy.Statement.find((s: any) => s.Sid === "CloudTrailWrite");
         assert.deepEqual(write.Principal, { Service: "cloudtrail.amazonaws.com" });
-        assert.equal(write.Resource, `${trail.s3BucketName.replace(/^/, "arn:aws:s3:::")}/AWSLogs/123456789012/*`);
+        assert.equal(write.Resource, `${trail.s3BucketName.replace(/^/, "arn:aws:s3:::")}/AWSLogs/444455556666/*`);
         assert.deepEqual(write.Condition, { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn } });
         const keyPolicy = JSON.parse(resource(p, "aws:kms/key:Key", "security-findings-trail-key").inputs.policy as string);
         assert.deepEqual(keyPolicy.Statement.map((s: any) => s.Sid), ["AccountAdministers", "CloudTrailEncryptLogs", "CloudTrailDescribeKey"]);
-        assert.equal(keyPolicy.Statement[1].Condition.StringLike["kms:EncryptionContext:aws:cloudtrail:arn"], "arn:aws:cloudtrail:*:123456789012:trail/*");
+        assert.equal(keyPolicy.Statement[1].Condition.StringLike["kms:EncryptionContext:aws:cloudtrail:arn"], "arn:aws:cloudtrail:*:444455556666:trail/*");
     });
 
     it("production: GuardDuty high pages SEV-1, medium SEV-2, low is a ticket; every finding class and tier has a rule, a target and a runbook", async () => {
         const p = await plan("production");
-        const topics = Object.fromEntries(resourcesOf(p, "aws:sns/topic:Topic").filter((t) => t.name.startsWith("security-findings-")).map((t) => [`arn:aws:sns:eu-west-1:123456789012:${t.name}`, t.name]));
+        const topics = Object.fromEntries(resourcesOf(p, "aws:sns/topic:Topic").filter((t) => t.name.startsWith("security-findings-")).map((t) => [`arn:aws:sns:eu-west-1:444455556666:${t.name}`, t.name]));
         const rules = findingRules();
         assert.equal(rules.filter((r) => r.name.startsWith("guardduty-")).length, 5 * guardDutyTiers.length);
         for (const rule of rules) {
@@ -60,7 +61,7 @@ describe("security: the stacks' plans", function () {
             ["low", "medium", ["<", 4]],
         ]);
         const topicPolicy = JSON.parse(resource(p, "aws:sns/topicPolicy:TopicPolicy", "security-findings-page").inputs.policy as string);
-        assert.deepEqual(topicPolicy.Statement[0].Condition, { ArnLike: { "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/security-production-*" } });
+        assert.deepEqual(topicPolicy.Statement[0].Condition, { ArnLike: { "aws:SourceArn": "arn:aws:events:eu-west-1:444455556666:rule/security-production-*" } });
         assert.ok(rules.every((r) => (resource(p, "aws:cloudwatch/eventRule:EventRule", `security-findings-${r.name}`).inputs as any).name.startsWith("security-production-")));
     });
 

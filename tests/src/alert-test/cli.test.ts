@@ -165,6 +165,10 @@ describe("alert-test against a real Alertmanager", function () {
         await waitUntil("the heartbeat", () => received.some((r) => r.path === "/heartbeat" && r.body.includes('"alertname":"Watchdog"')), 30_000);
     });
 
+    it("exits 2 for a stack without a stack file before posting anything, as every command does", async () => {
+        await assert.rejects(main(["qa", "--alertmanager-url", url], deps), /^UsageError: stack "qa": no Pulumi\.qa\.yaml \(stacks: local, production, staging\)$/);
+    });
+
     it("exits 2 on an unknown severity and 1 when Alertmanager does not answer", async () => {
         await assert.rejects(main(["production", "--severity", "sev1", "--alertmanager-url", url], deps), /^UsageError: --severity: expected one of critical, high, medium, low, got "sev1"$/);
         const closed = await freePort();

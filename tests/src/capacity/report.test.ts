@@ -68,7 +68,7 @@ describe("capacity-report (real Prometheus)", function () {
     });
 
     it("prints request, p95 usage and a recommendation computed from usage, and each trigger's forecast date", () => {
-        const result = runCli("src/capacity/cli.ts", ["production", "--prometheus", prometheus.url]);
+        const result = runCli("src/capacity/cli.ts", ["production", "--prometheus-url", prometheus.url]);
         assert.equal(result.code, 0, result.stderr);
         const lines = result.stdout.split("\n");
         const row = (...cells: string[]) => lines.find((l) => cells.every((c, i) => l.split(/\s{2,}/)[i] === c));
@@ -82,7 +82,7 @@ describe("capacity-report (real Prometheus)", function () {
     });
 
     it("--json gives the same numbers as data", () => {
-        const result = runCli("src/capacity/cli.ts", ["production", "--prometheus", prometheus.url, "--json"]);
+        const result = runCli("src/capacity/cli.ts", ["production", "--prometheus-url", prometheus.url, "--json"]);
         assert.equal(result.code, 0, result.stderr);
         const report = JSON.parse(result.stdout) as { horizonDays: number; forecasts: Array<{ trigger: string; crossesAt?: number; withinHorizon: boolean }> };
         assert.equal(report.horizonDays, 30);
@@ -91,13 +91,14 @@ describe("capacity-report (real Prometheus)", function () {
         assert.equal(cpu.withinHorizon, true);
     });
 
-    it("an unreachable Prometheus or a missing URL is one line and exit 2", () => {
-        const down = runCli("src/capacity/cli.ts", ["production", "--prometheus", "http://127.0.0.1:9"]);
-        assert.equal(down.code, 2);
+    // The same flag and the same exit code as health and promote: an endpoint that does not answer is a failed check (1).
+    it("an unreachable Prometheus is one line and exit 1; a missing URL exit 2", () => {
+        const down = runCli("src/capacity/cli.ts", ["production", "--prometheus-url", "http://127.0.0.1:9"]);
+        assert.equal(down.code, 1);
         assert.match(down.stderr, /^error: prometheus at http:\/\/127\.0\.0\.1:9 is unreachable \(.+\)\n$/);
         const none = runCli("src/capacity/cli.ts", ["production"], { env: { ...process.env, PROMETHEUS_URL: "" } });
         assert.equal(none.code, 2);
-        assert.equal(none.stderr, "error: no Prometheus: give --prometheus URL or set PROMETHEUS_URL\n");
+        assert.equal(none.stderr, "error: no Prometheus: give --prometheus-url URL or set PROMETHEUS_URL\n");
         assert.equal(none.stdout, "");
     });
 });

@@ -52,7 +52,8 @@ describe("policy CLI", () => {
         const cases: [string[], RegExp][] = [
             [[], /expected a stack name or --resources FILE/],
             [["--resources", tempFile('[{"type": "aws:kms/key:Key", "name": "k"}, {"name": "x"}]')], /resources\.json: resources\[1\]\.type: expected a non-empty string/],
-            [["qa"], /no policy config for stack "qa"/],
+            // The missing stack file is named first (the policy config is missing too).
+            [["qa"], /^error: stack "qa": no Pulumi\.qa\.yaml \(stacks: local, production, staging\)$/],
         ];
         for (const [args, message] of cases) {
             const result = runCli(cli, args);

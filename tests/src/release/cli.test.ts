@@ -123,6 +123,11 @@ describe("release CLI", () => {
         assert.match(lines[0], /update 2 .*sha256:b{64}$/);
     });
 
+    it("rollback of a stack without a stack file is a usage error before Pulumi is called", async () => {
+        const open = async () => assert.fail("the stack is not opened for a mistyped stack");
+        await assert.rejects(main(["rollback", "prodution", "--list"], deps(open, () => undefined)), /^UsageError: stack "prodution": no Pulumi\.prodution\.yaml/);
+    });
+
     it("rollback without a stack is a usage error", async () => {
         await assert.rejects(main(["rollback"], deps(opener(), () => undefined)), /^UsageError: missing argument: <stack>/);
     });
