@@ -88,29 +88,40 @@ export interface PromtoolFile {
 }
 
 /**
- * The rule groups, in their order, that the alerts named `alertnames` read: the groups defining
- * them and, transitively, the groups recording a series their expressions name. Prometheus and
- * promtool evaluate groups one after another in file order, so a subset in the same order
- * evaluates those alerts exactly as the whole file does.
+ * The rule groups, in their order, that `exprs` read: the groups recording a series they name and,
+ * transitively, what those recordings read. Prometheus and promtool evaluate groups one after
+ * another in file order, so a subset in the same order evaluates those rules exactly as the whole
+ * file does.
  */
-export function groupsRead(groups: RuleGroup<Rule>[], alertnames: readonly string[]): RuleGroup<Rule>[] {
+export function groupsReading(groups: RuleGroup<Rule>[], exprs: readonly string[], rules: readonly Rule[] = []): RuleGroup<Rule>[] {
     const recorded = new Map(groups.flatMap((g) => g.rules.flatMap((r) => ("record" in r ? [[r.record, r] as const] : []))));
     const needed = new Set<Rule>();
-    const visit = (rule: Rule) => {
-        if (needed.has(rule)) return;
-        needed.add(rule);
-        for (const name of rule.expr.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []) {
+    const read = (expr: string) => {
+        for (const name of expr.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []) {
             const source = recorded.get(name);
-            if (source) visit(source);
+            if (source && !needed.has(source)) {
+                needed.add(source);
+                read(source.expr);
+            }
         }
     };
-    for (const alertname of alertnames) {
+    for (const rule of rules) {
+        needed.add(rule);
+        read(rule.expr);
+    }
+    exprs.forEach(read);
+    return groups.filter((g) => g.rules.some((r) => needed.has(r)));
+}
+
+/** The rule groups, in their order, that the alerts named `alertnames` need: their own and what they read. */
+export function groupsRead(groups: RuleGroup<Rule>[], alertnames: readonly string[]): RuleGroup<Rule>[] {
+    const alerts = alertnames.flatMap((alertname) => {
         const rules = groups.flatMap((g) => g.rules.filter((r) => "alert" in r && r.alert === alertname));
         // A case against rules without its alert would pass every "stays quiet" check unseen.
         if (rules.length === 0) throw new Error(`no rule group defines alert ${alertname}`);
-        rules.forEach(visit);
-    }
-    return groups.filter((g) => g.rules.some((r) => needed.has(r)));
+        return rules;
+    });
+    return groupsReading(groups, [], alerts);
 }
 
 export interface ScopedTestFiles {
