@@ -56,7 +56,7 @@ describe("backup runner: models and config (moto_server)", function () {
         it("archives every object under MODELS_PREFIX, then writes manifest and latest.json", async () => {
             const result = await runCli(["models"], env);
             assert.equal(result.code, 0, result.stderr);
-            assert.match(result.stdout, /^models: s3:\/\/pneumonia-backups-test\/test\/models\/\S+\/models\.tar\.gz \(\d+ bytes, sha256 [0-9a-f]{64}\), 4 objects; latest -> \S+\n$/);
+            assert.match(result.stdout, new RegExp(`^models: s3://${servers.bucket}/test/models/\\S+/models\\.tar\\.gz \\(\\d+ bytes, sha256 [0-9a-f]{64}\\), 4 objects; latest -> \\S+\\n$`));
             const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/models/latest.json")) as { manifest: string };
             manifest = JSON.parse(await readText(servers.s3, servers.bucket, latest.manifest));
             assert.equal(manifest.details.objects, 4);
@@ -84,7 +84,7 @@ describe("backup runner: models and config (moto_server)", function () {
             await servers.s3.send(new PutObjectCommand({ Bucket: servers.bucket, Key: manifest.key, Body: archive }));
             const result = await runCli(["models-restore", "--from", manifest.id, "--target-bucket", restoredBucket, "--target-prefix", "second"], env);
             assert.equal(result.code, 1);
-            assert.match(result.stderr, /^error: models-restore: checksum mismatch for s3:\/\/pneumonia-backups-test\/test\/models\/.*\/models\.tar\.gz/);
+            assert.match(result.stderr, new RegExp(`^error: models-restore: checksum mismatch for s3://${servers.bucket}/test/models/.*/models\\.tar\\.gz`));
             assert.deepEqual(await listKeys(servers, restoredBucket, "second/"), []);
         });
 
