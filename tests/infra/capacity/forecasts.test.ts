@@ -40,7 +40,9 @@ function labelsOf(labels: Record<string, string>, name: string): string {
         .join(", ")}}`;
 }
 
-describe("capacity: forecast rules (promtool)", () => {
+describe("capacity: forecast rules (promtool)", function () {
+    // 28 days of 4-hour steps: seconds of promtool CPU, but a minute and more of wall time when the machine is loaded.
+    this.timeout(300_000);
     let dir: ReturnType<typeof scratchDir>;
     before(() => (dir = scratchDir("capacity-forecasts")));
     after(() => dir.remove());
