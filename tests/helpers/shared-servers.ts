@@ -3,9 +3,21 @@
 // once, in its main process, before it forks any --parallel worker, so the workers inherit the
 // variable; each file then works in databases and a bucket of its own (scripts/servers/backup.ts).
 // Both servers are stopped by PID when the run ends. A file run on its own starts its own servers.
+//
+// Coverage of the --parallel workers: c8 reads what V8 writes to NODE_V8_COVERAGE when a process
+// exits. Mocha ends its workers through workerpool, which asks each to exit and sends SIGTERM one
+// second later (workerpool's workerTerminateTimeout, src/WorkerHandler.js); a worker that has loaded
+// the whole program needs longer than that to write its coverage, and SIGTERM would cut it off. So a
+// worker under coverage ignores SIGTERM: it is already exiting, and it still exits when mocha's
+// process goes away (workerpool's worker exits on disconnect).
+import { join } from "node:path";
 import { startMoto, type MotoServer } from "../../scripts/servers/moto";
 import { startPostgres, type PostgresServer } from "../../scripts/servers/postgres";
 import { sharedServersVariable, type SharedServers } from "../../scripts/servers/backup";
+
+if (process.env.NODE_V8_COVERAGE && require.main?.filename.endsWith(join("mocha", "lib", "nodejs", "worker.js"))) {
+    process.on("SIGTERM", () => undefined);
+}
 
 let servers: { pg: PostgresServer; moto: MotoServer } | undefined;
 
