@@ -6,7 +6,8 @@ import { stringify } from "yaml";
 import { alertDefinitions } from "./alerts";
 import { type AlertCase, type AlertDefinition, type Duration, durationSeconds } from "../observability/alerts";
 import type { MonitoringSettings } from "./config";
-import { alertRule } from "./rules";
+import type { RuleGroup } from "../observability/rules";
+import { alertRule, type Rule } from "./rules";
 import type { InputSeries } from "../observability/series";
 
 export interface ExpectedAlert {
@@ -80,7 +81,11 @@ export function definitionTests(config: MonitoringSettings): Map<Duration, Promt
 }
 
 export function promtoolTestFile(rulesFile: string, evaluationInterval: Duration, tests: PromtoolTest[]): string {
-    return stringify({ rule_files: [rulesFile], evaluation_interval: evaluationInterval, tests }, { lineWidth: 0 });
+    return promtoolTestFiles([rulesFile], evaluationInterval, tests);
+}
+
+function promtoolTestFiles(ruleFiles: string[], evaluationInterval: Duration, tests: PromtoolTest[]): string {
+    return stringify({ rule_files: ruleFiles, evaluation_interval: evaluationInterval, tests }, { lineWidth: 0 });
 }
 
 export interface PromtoolFile {
@@ -89,22 +94,82 @@ export interface PromtoolFile {
 }
 
 /**
- * Test files for `rulesFile`, the tests of each evaluation interval spread over `shards` files of
- * about equal work (evaluation steps), so promtool runs can share the machine's cores.
+ * The rule groups, in their order, that `exprs` read: the groups recording a series they name and,
+ * transitively, what those recordings read. Prometheus and promtool evaluate groups one after
+ * another in file order, so a subset in the same order evaluates those rules exactly as the whole
+ * file does.
  */
-export function shardedTestFiles(rulesFile: string, tests: Map<Duration, PromtoolTest[]>, shards: number): PromtoolFile[] {
-    const files: PromtoolFile[] = [];
-    for (const [interval, group] of tests) {
-        const cost = (t: PromtoolTest) => Math.max(...t.alert_rule_test.map((a) => durationSeconds(a.eval_time))) / durationSeconds(interval);
-        const bins = Array.from({ length: Math.min(shards, group.length) }, () => ({ cost: 0, tests: [] as PromtoolTest[] }));
-        for (const t of [...group].sort((a, b) => cost(b) - cost(a))) {
-            const bin = bins.reduce((min, b) => (b.cost < min.cost ? b : min));
-            bin.tests.push(t);
-            bin.cost += cost(t);
+export function groupsReading(groups: RuleGroup<Rule>[], exprs: readonly string[], rules: readonly Rule[] = []): RuleGroup<Rule>[] {
+    const recorded = new Map(groups.flatMap((g) => g.rules.flatMap((r) => ("record" in r ? [[r.record, r] as const] : []))));
+    const needed = new Set<Rule>();
+    const read = (expr: string) => {
+        for (const name of expr.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []) {
+            const source = recorded.get(name);
+            if (source && !needed.has(source)) {
+                needed.add(source);
+                read(source.expr);
+            }
         }
-        bins.forEach((bin, i) => files.push({ path: `tests-${interval}-${i + 1}.yaml`, content: promtoolTestFile(rulesFile, interval, bin.tests) }));
+    };
+    for (const rule of rules) {
+        needed.add(rule);
+        read(rule.expr);
     }
-    return files;
+    exprs.forEach(read);
+    return groups.filter((g) => g.rules.some((r) => needed.has(r)));
+}
+
+/** The rule groups, in their order, that the alerts named `alertnames` need: their own and what they read. */
+export function groupsRead(groups: RuleGroup<Rule>[], alertnames: readonly string[]): RuleGroup<Rule>[] {
+    const alerts = alertnames.flatMap((alertname) => {
+        const rules = groups.flatMap((g) => g.rules.filter((r) => "alert" in r && r.alert === alertname));
+        // A case against rules without its alert would pass every "stays quiet" check unseen.
+        if (rules.length === 0) throw new Error(`no rule group defines alert ${alertname}`);
+        return rules;
+    });
+    return groupsReading(groups, [], alerts);
+}
+
+export interface ScopedTestFiles {
+    /** One rules file per group: `rules-<group>.yaml`. */
+    rules: PromtoolFile[];
+    /** Test files, each loading only the groups its cases read, spread over the batches. */
+    batches: PromtoolFile[][];
+}
+
+/**
+ * The suite as test files in which every case loads only the rule groups its alerts read (the
+ * scenarios, which check every alert, load them all): an evaluation step costs one evaluation per
+ * loaded rule, so a case of one alert no longer evaluates the whole platform's rules. Cases of one
+ * interval and one set of groups share a file; the files are spread over `batches` lists of about
+ * equal work (steps times rules), one `promtool test rules` run each.
+ */
+export function scopedTestFiles(groups: RuleGroup<Rule>[], tests: Map<Duration, PromtoolTest[]>, batches: number): ScopedTestFiles {
+    const ruleFile = (g: RuleGroup<Rule>) => `rules-${g.name}.yaml`;
+    const files = new Map<string, { interval: Duration; read: RuleGroup<Rule>[]; tests: PromtoolTest[]; cost: number }>();
+    for (const [interval, group] of tests) {
+        for (const t of group) {
+            const read = groupsRead(groups, [...new Set(t.alert_rule_test.map((a) => a.alertname))]);
+            const key = `tests-${interval}-${read.map((g) => g.name).join("+")}`;
+            const file = files.get(key) ?? { interval, read, tests: [], cost: 0 };
+            const steps = Math.max(...t.alert_rule_test.map((a) => durationSeconds(a.eval_time))) / durationSeconds(interval);
+            file.tests.push(t);
+            file.cost += steps * read.reduce((n, g) => n + g.rules.length, 0);
+            files.set(key, file);
+        }
+    }
+    const bins = Array.from({ length: Math.max(1, Math.min(batches, files.size)) }, () => ({ cost: 0, files: [] as PromtoolFile[] }));
+    [...files.entries()]
+        .sort(([, a], [, b]) => b.cost - a.cost)
+        .forEach(([, f], i) => {
+            const bin = bins.reduce((min, b) => (b.cost < min.cost ? b : min));
+            bin.files.push({ path: `tests-${f.interval}-${i + 1}.yaml`, content: promtoolTestFiles(f.read.map(ruleFile), f.interval, f.tests) });
+            bin.cost += f.cost;
+        });
+    return {
+        rules: groups.map((g) => ({ path: ruleFile(g), content: stringify({ groups: [g] }, { lineWidth: 0 }) })),
+        batches: bins.map((b) => b.files),
+    };
 }
 
 export interface ToolResult {
@@ -125,13 +190,13 @@ export function runTool(command: string, args: string[], cwd: string): Promise<T
     });
 }
 
-/** `promtool test rules` on each file, as many at once as the machine has cores. */
-export async function promtoolTestRules(dir: string, files: string[]): Promise<ToolResult[]> {
-    const queue = [...files];
+/** `promtool test rules` once per batch of files, as many batches at once as the machine has cores. */
+export async function promtoolTestRules(dir: string, batches: string[][]): Promise<ToolResult[]> {
+    const queue = batches.filter((b) => b.length > 0);
     const results: ToolResult[] = [];
     const worker = async () => {
-        for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-            results.push(await runTool("promtool", ["test", "rules", file], dir));
+        for (let files = queue.shift(); files !== undefined; files = queue.shift()) {
+            results.push(await runTool("promtool", ["test", "rules", ...files], dir));
         }
     };
     await Promise.all(Array.from({ length: availableParallelism() }, worker));

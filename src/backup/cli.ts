@@ -1,7 +1,7 @@
 // npm run --silent backup -- <command>: the backup runner the CronJobs run. One line on stdout on
 // success; one line on stderr naming what failed and exit 1 on failure; exit 2 for bad usage or a
 // missing setting (src/cli/command.ts). SIGTERM/SIGINT stop the run in order (stop.ts).
-import { runCommand, UsageError, type CommandSpec, type OptionSpec } from "../cli/command";
+import { executeCommand, exitWhenDrained, processOutput, UsageError, type CommandOutput, type CommandSpec, type OptionSpec } from "../cli/command";
 import { configBackup, kubernetesApi, parseConfigObjects } from "./cluster-config";
 import { dbDump, dbRestore, verify } from "./db";
 import { describeError, SettingsError } from "./errors";
@@ -104,7 +104,7 @@ const metricsKind: Partial<Record<Command, MetricsKind>> = { "db-dump": "db", ve
  * Runs one command and pushes its result; returns the exit code. Usage mistakes throw UsageError
  * (exit 2) before anything runs; a failed backup is one line on stderr and exit 1.
  */
-export async function main(positionals: string[], options: Options, env: Env, write: { out: (line: string) => void; err: (line: string) => void }): Promise<number> {
+async function backup(positionals: string[], options: Options, env: Env, write: { out: (line: string) => void; err: (line: string) => void }): Promise<number> {
     const name = positionals[0];
     if (!(commands as readonly string[]).includes(name)) throw new UsageError(`unknown command "${name}"`);
     const command = name as Command;
@@ -130,11 +130,18 @@ export async function main(positionals: string[], options: Options, env: Env, wr
     return code;
 }
 
+/**
+ * The runner as its process runs it, without exiting: `argv` as on the command line, `env` as the
+ * pod's; resolves to the exit code. Tests run the failure paths through this in-process.
+ */
+export function main(argv: string[], env: Env, output: CommandOutput = processOutput): Promise<number> {
+    const lines = { out: (l: string) => output.out(`${l}\n`), err: (l: string) => output.err(`${l}\n`) };
+    return executeCommand(spec, ({ positionals, values }) => backup(positionals, values, env, lines), argv, output);
+}
+
 if (require.main === module) {
     // The runner's own Node version is the image's business; the SDK's upgrade notice is noise in its one-line output.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     handleStopSignals();
-    runCommand(spec, ({ positionals, values }) =>
-        main(positionals, values, process.env, { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }),
-    );
+    void main(process.argv.slice(2), process.env).then(exitWhenDrained);
 }

@@ -141,6 +141,14 @@ export async function invokeCommand<O extends Record<string, OptionSpec>>(
     return run(args);
 }
 
+/** Where a command writes: stdout and stderr of the process, or a test's buffers. */
+export interface CommandOutput {
+    out: (text: string) => void;
+    err: (text: string) => void;
+}
+
+export const processOutput: CommandOutput = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+
 /**
  * `npm run plan staging --json`, without `--`, hands --json to npm: npm keeps command-line flags as
  * its own config, which it passes to the script as npm_config_<name> environment variables, and
@@ -155,15 +163,15 @@ export function flagsTakenByNpm(spec: CommandSpec<Record<string, OptionSpec>>, a
 }
 
 /**
- * Runs a command: parses argv, answers --help, calls `run`, and exits with its code once stdout
- * has drained (a large JSON document to a pipe is written asynchronously).
+ * A command as the process runs it, without exiting: parses argv, answers --help, calls `run`, and
+ * resolves to the exit code, every error written as one line to `output.err`.
  */
-export function runCommand<O extends Record<string, OptionSpec>>(
+export async function executeCommand<O extends Record<string, OptionSpec>>(
     spec: CommandSpec<O>,
     run: (args: ParsedArgs<O>) => Promise<number> | number,
     argv: string[] = process.argv.slice(2),
-): void {
-    const finish = (code: number) => process.stdout.write("", () => process.exit(code));
+    output: CommandOutput = processOutput,
+): Promise<number> {
     let args: ParsedArgs<O> | "help";
     try {
         const taken = flagsTakenByNpm(spec, argv, process.env);
@@ -175,23 +183,35 @@ export function runCommand<O extends Record<string, OptionSpec>>(
         }
         args = parseCommandArgs(spec, argv);
     } catch (e) {
-        process.stderr.write(`error: ${describeFailure(e).line}\n${usageLine(spec)}   (--help for more)\n`);
-        finish(exitCodes.usage);
-        return;
+        output.err(`error: ${describeFailure(e).line}\n${usageLine(spec)}   (--help for more)\n`);
+        return exitCodes.usage;
     }
     if (args === "help") {
-        process.stdout.write(helpText(spec));
-        finish(exitCodes.ok);
-        return;
+        output.out(helpText(spec));
+        return exitCodes.ok;
     }
-    Promise.resolve()
-        .then(() => run(args as ParsedArgs<O>))
-        .then(finish, (e: unknown) => {
-            const { line, code } = describeFailure(e);
-            process.stderr.write(`error: ${line}\n`);
-            if (process.env.PNEUMONIA_DEBUG === "1" && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-            finish(code);
-        });
+    try {
+        return await run(args);
+    } catch (e) {
+        const { line, code } = describeFailure(e);
+        output.err(`error: ${line}\n`);
+        if (process.env.PNEUMONIA_DEBUG === "1" && e instanceof Error && e.stack) output.err(`${e.stack}\n`);
+        return code;
+    }
+}
+
+/** Exits with `code` once stdout has drained (a large JSON document to a pipe is written asynchronously). */
+export function exitWhenDrained(code: number): void {
+    process.stdout.write("", () => process.exit(code));
+}
+
+/** Runs a command (executeCommand) and exits with its code. */
+export function runCommand<O extends Record<string, OptionSpec>>(
+    spec: CommandSpec<O>,
+    run: (args: ParsedArgs<O>) => Promise<number> | number,
+    argv: string[] = process.argv.slice(2),
+): void {
+    void executeCommand(spec, run, argv).then(exitWhenDrained);
 }
 
 /**

@@ -14,7 +14,7 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { BackupStore, completedManifest } from "../../src/backup/store";
 import { stackFileConfig } from "../../src/dr/plan";
 import { repoRoot } from "../helpers/cli";
-import { startMoto, type MotoServer } from "../helpers/moto";
+import { startMoto, type MotoServer } from "../../scripts/servers/moto";
 import { installPulumiStandIn, type PulumiStandIn, type StandInState } from "../helpers/pulumi-standin";
 
 const context = "arn:aws:eks:eu-west-1:111122223333:cluster/pneumonia-staging";

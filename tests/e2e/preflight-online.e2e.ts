@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { onlineChecks, onlineReport, registryRepositories, type CheckResult } from "../../src/preflight/online";
-import { startMoto, type MotoServer } from "../helpers/moto";
+import { startMoto, type MotoServer } from "../../scripts/servers/moto";
 
 const awsAvailable = spawnSync("sh", ["-c", "command -v aws && command -v kubectl"], { stdio: "ignore" }).status === 0;
 

@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { freePort, waitUntil } from "../helpers/postgres";
+import { freePort, waitUntil } from "../../scripts/servers/postgres";
 
 export interface Daemon {
     url: string;

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freePort, waitUntil } from "./postgres";
+import { freePort, waitUntil } from "../../scripts/servers/postgres";
 
 export interface ScrapedPrometheus {
     /** http://127.0.0.1:<port> */

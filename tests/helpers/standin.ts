@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { repoRoot } from "./cli";
-import { freePort, waitUntil } from "./postgres";
+import { freePort, waitUntil } from "../../scripts/servers/postgres";
 
 export const standInMain = path.join(repoRoot, "images/detector-standin/src/main.ts");
 

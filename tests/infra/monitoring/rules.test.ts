@@ -8,13 +8,14 @@ import { recoveryPointObjectives } from "../../../infra/observability/objectives
 import { alertDefinitions } from "../../../infra/monitoring/alerts";
 import {
     definitionTests,
+    groupsRead,
     promtoolTestFile,
     promtoolTestRules,
     runTool,
-    shardedTestFiles,
+    scopedTestFiles,
     type PromtoolTest,
 } from "../../../infra/monitoring/promtool";
-import { checkDefinitions, rulesYaml } from "../../../infra/monitoring/rules";
+import { checkDefinitions, ruleGroups, rulesYaml } from "../../../infra/monitoring/rules";
 import { ruleTestSuite } from "../../../infra/monitoring/scenarios";
 import { scratchDir, stackConfig, stacks } from "./helpers";
 
@@ -40,25 +41,54 @@ describe("monitoring: Prometheus rules", () => {
         assert.notEqual(result.code, 0);
     });
 
-    // The rules depend only on the monitoring config: stacks with the same rules share one run.
+    // The rules depend only on the monitoring config: stacks with the same rules share one run. The
+    // stacks differ only in runbook_url, a plain annotation promtool compares but never evaluates
+    // (its value is checked for every alert below), so the key leaves the link's base out.
     const distinct = new Map<string, string[]>();
     for (const stack of stacks) {
-        const rules = rulesYaml(stackConfig(stack).monitoring);
+        const rules = rulesYaml({ ...stackConfig(stack).monitoring, runbookBaseUrl: undefined });
         distinct.set(rules, [...(distinct.get(rules) ?? []), stack]);
     }
-    for (const [rules, sharing] of distinct) {
+    for (const sharing of distinct.values()) {
         it(`${sharing.join(", ")}: every alert fires after its for and not just under its threshold; the scenarios hold`, async () => {
             const config = stackConfig(sharing[0]).monitoring;
             const sub = join(dir.path, sharing.join("-"));
             mkdirSync(sub);
-            writeFileSync(join(sub, "rules.yaml"), rules);
-            const files = shardedTestFiles("rules.yaml", ruleTestSuite(config), availableParallelism());
-            for (const f of files) writeFileSync(join(sub, f.path), f.content);
-            const results = await promtoolTestRules(sub, files.map((f) => f.path));
+            const { rules, batches } = scopedTestFiles(ruleGroups(config), ruleTestSuite(config), availableParallelism());
+            for (const f of [...rules, ...batches.flat()]) writeFileSync(join(sub, f.path), f.content);
+            const results = await promtoolTestRules(sub, batches.map((b) => b.map((f) => f.path)));
             const failed = results.filter((r) => r.code !== 0);
             assert.deepEqual(failed.map((r) => r.output), []);
-        });
+            // About 20 s of promtool CPU, but minutes of wall time when the shared machine is loaded.
+        }).timeout(300_000);
     }
+
+    it("a case loads its alert's group and the groups recording what it reads, in file order; the scenarios load what every alert reads", () => {
+        const config = stackConfig("production").monitoring;
+        const groups = ruleGroups(config);
+        const names = (alerts: string[]) => groupsRead(groups, alerts).map((g) => g.name);
+        // DetectorErrorRateHigh reads job:inference_errors:ratio_rate5m (infra/monitoring/recording.ts).
+        const read = names(["DetectorErrorRateHigh"]);
+        assert.ok(read.includes("pneumonia-detector") && read.includes("pneumonia-detector-slo"), read.join(", "));
+        assert.ok(!read.includes("pneumonia-backups") && !read.includes("pneumonia-edge"), read.join(", "));
+        assert.deepEqual(read, groups.map((g) => g.name).filter((g) => read.includes(g)));
+        assert.deepEqual(names(["BackupStale"]), ["pneumonia-backups"]);
+        assert.throws(() => groupsRead(groups, ["NoSuchAlert"]), /no rule group defines alert NoSuchAlert/);
+        const { rules, batches } = scopedTestFiles(groups, ruleTestSuite(config), 2);
+        assert.equal(rules.length, groups.length);
+        const files = batches.flat().map((f) => parse(f.content) as { rule_files: string[]; tests: PromtoolTest[] });
+        for (const f of files) {
+            for (const t of f.tests) assert.deepEqual(f.rule_files, names([...new Set(t.alert_rule_test.map((a) => a.alertname))]).map((g) => `rules-${g}.yaml`), t.name);
+        }
+        // The healthy scenario checks that no alert fires, so it loads what every alert reads.
+        const everyAlert = [...new Set(groups.flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : []))))];
+        const healthy = files.find((f) => f.tests.some((t) => t.name.startsWith("scenario: a healthy system")))!;
+        assert.deepEqual(healthy.rule_files, names(everyAlert).map((g) => `rules-${g}.yaml`));
+        assert.ok(healthy.rule_files.length >= groups.length - 1, healthy.rule_files.join(", "));
+        // Every case is in exactly one file.
+        const cases = files.flatMap((f) => f.tests.map((t) => t.name));
+        assert.deepEqual(cases.sort(), [...ruleTestSuite(config).values()].flat().map((t) => t.name).sort());
+    });
 
     it("a wrong expectation makes promtool test rules fail (the tests can fail)", async () => {
         const config = stackConfig("production").monitoring;

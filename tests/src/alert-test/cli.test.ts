@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { alertmanagerYaml } from "../../../infra/monitoring/alertmanager";
 import { main } from "../../../src/alert-test/cli";
-import { freePort, waitUntil } from "../../helpers/postgres";
+import { freePort, waitUntil } from "../../../scripts/servers/postgres";
 import { scratchDir, stackConfig } from "../../infra/monitoring/helpers";
 
 describe("alert-test against a real Alertmanager", function () {

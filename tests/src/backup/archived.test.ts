@@ -7,7 +7,7 @@
 import { CopyObjectCommand, HeadObjectCommand, RestoreObjectCommand, type StorageClass } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
 import { BackupStore, ensureBackupsReadable } from "../../../src/backup/store";
-import { tableFingerprints } from "../../helpers/postgres";
+import { tableFingerprints } from "../../../scripts/servers/postgres";
 import { mlflowFixture, readText, runCli, startServers, type Servers } from "./harness";
 
 interface Manifest {

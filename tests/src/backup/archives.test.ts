@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import * as tar from "tar-stream";
-import { readBytes, readText, runCli, startServers, type Servers } from "./harness";
+import { readBytes, readText, runCli, runInProcess, startServers, type Servers } from "./harness";
 
 async function untar(archive: Buffer): Promise<Record<string, Buffer>> {
     const extract = tar.extract();
@@ -56,7 +56,7 @@ describe("backup runner: models and config (moto_server)", function () {
         it("archives every object under MODELS_PREFIX, then writes manifest and latest.json", async () => {
             const result = await runCli(["models"], env);
             assert.equal(result.code, 0, result.stderr);
-            assert.match(result.stdout, /^models: s3:\/\/pneumonia-backups-test\/test\/models\/\S+\/models\.tar\.gz \(\d+ bytes, sha256 [0-9a-f]{64}\), 4 objects; latest -> \S+\n$/);
+            assert.match(result.stdout, new RegExp(`^models: s3://${servers.bucket}/test/models/\\S+/models\\.tar\\.gz \\(\\d+ bytes, sha256 [0-9a-f]{64}\\), 4 objects; latest -> \\S+\\n$`));
             const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/models/latest.json")) as { manifest: string };
             manifest = JSON.parse(await readText(servers.s3, servers.bucket, latest.manifest));
             assert.equal(manifest.details.objects, 4);
@@ -69,7 +69,7 @@ describe("backup runner: models and config (moto_server)", function () {
         });
 
         it("models-restore writes the same objects into another bucket", async () => {
-            const result = await runCli(["models-restore", "--from", "latest", "--target-bucket", restoredBucket, "--target-prefix", "mlflow"], env);
+            const result = await runInProcess(["models-restore", "--from", "latest", "--target-bucket", restoredBucket, "--target-prefix", "mlflow"], env);
             assert.equal(result.code, 0, result.stderr);
             assert.equal(result.stdout, `models-restore: restored 4 objects from models/${manifest.id} (sha256 checked)\n`);
             assert.deepEqual(await listKeys(servers, restoredBucket, ""), Object.keys(files).map((k) => `mlflow/${k}`).sort());
@@ -82,15 +82,15 @@ describe("backup runner: models and config (moto_server)", function () {
             const archive = await readBytes(servers.s3, servers.bucket, manifest.key);
             archive[archive.length - 100] ^= 0x01;
             await servers.s3.send(new PutObjectCommand({ Bucket: servers.bucket, Key: manifest.key, Body: archive }));
-            const result = await runCli(["models-restore", "--from", manifest.id, "--target-bucket", restoredBucket, "--target-prefix", "second"], env);
+            const result = await runInProcess(["models-restore", "--from", manifest.id, "--target-bucket", restoredBucket, "--target-prefix", "second"], env);
             assert.equal(result.code, 1);
-            assert.match(result.stderr, /^error: models-restore: checksum mismatch for s3:\/\/pneumonia-backups-test\/test\/models\/.*\/models\.tar\.gz/);
+            assert.match(result.stderr, new RegExp(`^error: models-restore: checksum mismatch for s3://${servers.bucket}/test/models/.*/models\\.tar\\.gz`));
             assert.deepEqual(await listKeys(servers, restoredBucket, "second/"), []);
         });
 
         it("a missing source bucket fails with one line, no upload left and the pointer unmoved", async () => {
             const before = await readText(servers.s3, servers.bucket, "test/models/latest.json");
-            const result = await runCli(["models"], { ...env, MODELS_BUCKET: "no-such-artifacts" });
+            const result = await runInProcess(["models"], { ...env, MODELS_BUCKET: "no-such-artifacts" });
             assert.equal(result.code, 1);
             assert.match(result.stderr, /^error: models: listing s3:\/\/no-such-artifacts\/mlflow: NoSuchBucket/);
             assert.equal(result.stderr.trim().split("\n").length, 1);
@@ -101,7 +101,7 @@ describe("backup runner: models and config (moto_server)", function () {
 
         it("MODELS_BUCKET unset is named", async () => {
             const { MODELS_BUCKET: _omitted, ...rest } = env;
-            const result = await runCli(["models"], rest);
+            const result = await runInProcess(["models"], rest);
             assert.equal(result.code, 2, "a setting error is exit 2");
             assert.match(result.stderr, /^error: models: MODELS_BUCKET: not set/);
         });
@@ -109,7 +109,7 @@ describe("backup runner: models and config (moto_server)", function () {
         it("an empty source (a MODELS_PREFIX that matches nothing) fails naming bucket and prefix; nothing written, latest unchanged", async () => {
             const before = await readText(servers.s3, servers.bucket, "test/models/latest.json");
             const keysBefore = await listKeys(servers, servers.bucket, "test/models/");
-            const result = await runCli(["models"], { ...env, MODELS_PREFIX: "mlfow" });
+            const result = await runInProcess(["models"], { ...env, MODELS_PREFIX: "mlfow" });
             assert.equal(result.code, 1);
             assert.equal(result.stdout, "");
             assert.match(result.stderr, /^error: models: s3:\/\/mlflow-artifacts-test\/mlfow holds no objects: nothing backed up, latest unchanged .*--allow-empty.*\n$/);
@@ -120,7 +120,7 @@ describe("backup runner: models and config (moto_server)", function () {
         });
 
         it("--allow-empty records the empty source as a backup (the flag is the only way)", async () => {
-            const result = await runCli(["models", "--allow-empty"], { ...env, MODELS_PREFIX: "mlfow" });
+            const result = await runInProcess(["models", "--allow-empty"], { ...env, MODELS_PREFIX: "mlfow" });
             assert.equal(result.code, 0, result.stderr);
             assert.match(result.stdout, /, 0 objects; latest -> \S+\n$/);
             const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/models/latest.json")) as { id: string };
@@ -128,14 +128,14 @@ describe("backup runner: models and config (moto_server)", function () {
         });
 
         it("models-restore of an id that is not the latest restores that backup", async () => {
-            const good = await runCli(["models"], env);
+            const good = await runInProcess(["models"], env);
             assert.equal(good.code, 0, good.stderr);
             const id = /latest -> (\S+)\n$/.exec(good.stdout)![1];
-            const empty = await runCli(["models", "--allow-empty"], { ...env, MODELS_PREFIX: "mlfow" });
+            const empty = await runInProcess(["models", "--allow-empty"], { ...env, MODELS_PREFIX: "mlfow" });
             assert.equal(empty.code, 0, empty.stderr);
             const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/models/latest.json")) as { id: string };
             assert.notEqual(latest.id, id, "the good backup is no longer the latest");
-            const result = await runCli(["models-restore", "--from", id, "--target-bucket", restoredBucket, "--target-prefix", "by-id"], env);
+            const result = await runInProcess(["models-restore", "--from", id, "--target-bucket", restoredBucket, "--target-prefix", "by-id"], env);
             assert.equal(result.code, 0, result.stderr);
             assert.equal(result.stdout, `models-restore: restored 4 objects from models/${id} (sha256 checked)\n`);
             assert.deepEqual(await listKeys(servers, restoredBucket, "by-id/"), Object.keys(files).map((k) => `by-id/${k}`).sort());
@@ -174,7 +174,7 @@ describe("backup runner: models and config (moto_server)", function () {
         after(() => new Promise<void>((r) => api.close(() => r())));
 
         it("archives exactly the named objects, stripped of server-owned fields", async () => {
-            const result = await runCli(["config"], {
+            const result = await runInProcess(["config"], {
                 ...env,
                 KUBERNETES_API_URL: apiUrl,
                 CONFIG_OBJECTS: "pneumonia/secrets/database-connection, monitoring/configmaps/alertmanager-routes",
@@ -196,7 +196,7 @@ describe("backup runner: models and config (moto_server)", function () {
 
         it("a missing object fails with one line naming it, and the pointer stays", async () => {
             const before = await readText(servers.s3, servers.bucket, "test/config/latest.json");
-            const result = await runCli(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection,pneumonia/secrets/gone" });
+            const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection,pneumonia/secrets/gone" });
             assert.equal(result.code, 1);
             assert.equal(result.stderr, "error: config: reading secrets pneumonia/gone: HTTP 404 (not found)\n");
             assert.equal(await readText(servers.s3, servers.bucket, "test/config/latest.json"), before);
@@ -223,7 +223,7 @@ describe("backup runner: models and config (moto_server)", function () {
 
             it("a successful run pushes success time, duration and size for its kind", async () => {
                 const started = Date.now() / 1000;
-                const result = await runCli(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection", PUSHGATEWAY_URL: gatewayUrl });
+                const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection", PUSHGATEWAY_URL: gatewayUrl });
                 assert.equal(result.code, 0, result.stderr);
                 assert.equal(pushes.length, 1);
                 assert.equal(pushes[0].method, "POST", "POST keeps the other gauges of the group");
@@ -236,7 +236,7 @@ describe("backup runner: models and config (moto_server)", function () {
             });
 
             it("a failed run pushes only the failure time and duration, and still exits 1", async () => {
-                const result = await runCli(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/gone", PUSHGATEWAY_URL: gatewayUrl });
+                const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/gone", PUSHGATEWAY_URL: gatewayUrl });
                 assert.equal(result.code, 1);
                 assert.equal(pushes.length, 1);
                 assert.match(pushes[0].body, /^pneumonia_backup_last_failure_timestamp_seconds \d+\.\d+$/m);
@@ -244,14 +244,14 @@ describe("backup runner: models and config (moto_server)", function () {
             });
 
             it("an unreachable Pushgateway is a warning, not a failed backup", async () => {
-                const result = await runCli(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection", PUSHGATEWAY_URL: "http://127.0.0.1:9" });
+                const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection", PUSHGATEWAY_URL: "http://127.0.0.1:9" });
                 assert.equal(result.code, 0);
                 assert.match(result.stderr, /^warning: pushing backup metrics to http:\/\/127\.0\.0\.1:9\/metrics\/job\/pneumonia-backup\/kind\/config failed: /);
             });
         });
 
         it("a malformed CONFIG_OBJECTS entry is named", async () => {
-            const result = await runCli(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/pods/detector" });
+            const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/pods/detector" });
             assert.equal(result.code, 2, "a setting error is exit 2");
             assert.equal(result.stderr, 'error: config: CONFIG_OBJECTS: expected namespace/secrets|configmaps/name, got "pneumonia/pods/detector"\n');
         });

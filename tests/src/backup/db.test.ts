@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, pgBinDir, tableFingerprints } from "../../helpers/postgres";
-import { exists, mlflowFixture, readBytes, readText, runCli, startServers, type CliResult, type Servers } from "./harness";
+import { freePort, pgBinDir, tableFingerprints } from "../../../scripts/servers/postgres";
+import { exists, mlflowFixture, readBytes, readText, runCli, runInProcess, startServers, type CliResult, type Servers } from "./harness";
 
 interface Manifest {
     kind: string;
@@ -21,6 +21,7 @@ interface Manifest {
     details: { serverVersion: string; tables: Record<string, number> };
 }
 
+// On the test run's shared server a file's databases carry its prefix t<8 hex>_ (scripts/servers/backup.ts).
 function assertOneLineFailure(result: CliResult, pattern: RegExp, code = 1): void {
     assert.equal(result.code, code, `expected exit ${code}, got ${result.code}: ${result.stderr}`);
     assert.equal(result.stdout, "");
@@ -45,11 +46,13 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
 
     const pointer = () => readText(servers.s3, servers.bucket, pointerKey);
 
+    // A handful of cases run the runner as the CronJob does, a Node process of its own (its exit
+    // codes, stdout and stderr as the process leaves them); the rest run in-process through main.
     it("db-dump streams the dump, then writes the manifest, then latest.json", async () => {
         const result = await runCli(["db-dump"], env);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(result.stderr, "");
-        assert.match(result.stdout, /^db-dump: s3:\/\/pneumonia-backups-test\/test\/db\/\d{8}T\d{6}Z-[0-9a-f]{4}\/mlflow\.dump \(\d+ bytes, sha256 [0-9a-f]{64}\), 4 tables; latest -> \S+\n$/);
+        assert.match(result.stdout, new RegExp(`^db-dump: s3://${servers.bucket}/test/db/\\d{8}T\\d{6}Z-[0-9a-f]{4}/mlflow\\.dump \\(\\d+ bytes, sha256 [0-9a-f]{64}\\), 4 tables; latest -> \\S+\\n$`));
 
         const latest = JSON.parse(await pointer()) as { id: string; manifest: string };
         first = JSON.parse(await readText(servers.s3, servers.bucket, latest.manifest)) as Manifest;
@@ -67,7 +70,7 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
     });
 
     it("verify restores into a scratch database, matches every row count and drops the scratch database", async () => {
-        const result = await runCli(["verify"], env);
+        const result = await runInProcess(["verify"], env);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(result.stdout, `verify: db/${first.id} OK: sha256 checked, 4 tables and 23042 rows match the manifest\n`);
         const scratch = await servers.pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'backup_verify_%'");
@@ -76,7 +79,7 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
 
     it("db-restore into an empty database gives identical data (row counts and md5 of every table's ordered rows)", async () => {
         await servers.pg.createDatabase("restored");
-        const result = await runCli(["db-restore", "--from", "latest", "--target-url", servers.pg.url("restored")], env);
+        const result = await runInProcess(["db-restore", "--from", "latest", "--target-url", servers.pg.url("restored")], env);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(result.stdout, `db-restore: restored db/${first.id} (sha256 ${first.sha256} checked)\n`);
         const [source, restored] = await Promise.all([tableFingerprints(servers.pg, "mlflow"), tableFingerprints(servers.pg, "restored")]);
@@ -86,10 +89,10 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
 
     it("db-restore by id reads that backup, not the latest one", async () => {
         await servers.pg.query("mlflow", "INSERT INTO registry.registered_models VALUES ('added-after-first-dump', NULL)");
-        const second = await runCli(["db-dump"], env);
+        const second = await runInProcess(["db-dump"], env);
         assert.equal(second.code, 0, second.stderr);
         await servers.pg.createDatabase("by_id");
-        const result = await runCli(["db-restore", "--from", first.id, "--target-url", servers.pg.url("by_id")], env);
+        const result = await runInProcess(["db-restore", "--from", first.id, "--target-url", servers.pg.url("by_id")], env);
         assert.equal(result.code, 0, result.stderr);
         const rows = await servers.pg.query("by_id", "SELECT count(*)::int AS n FROM registry.registered_models");
         assert.deepEqual(rows, [{ n: 2 }]);
@@ -97,7 +100,7 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
 
     it("db-restore takes the target from TARGET_DATABASE_URL, as the restore Job passes it", async () => {
         await servers.pg.createDatabase("from_env");
-        const result = await runCli(["db-restore", "--from", first.id], { ...env, TARGET_DATABASE_URL: servers.pg.url("from_env") });
+        const result = await runInProcess(["db-restore", "--from", first.id], { ...env, TARGET_DATABASE_URL: servers.pg.url("from_env") });
         assert.equal(result.code, 0, result.stderr);
         assert.deepEqual(await tableFingerprints(servers.pg, "from_env"), await tableFingerprints(servers.pg, "restored"));
     });
@@ -105,7 +108,7 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
     describe("a corrupted dump object", () => {
         let corrupted: Manifest;
         before(async () => {
-            const result = await runCli(["db-dump"], env);
+            const result = await runInProcess(["db-dump"], env);
             assert.equal(result.code, 0, result.stderr);
             const latest = JSON.parse(await pointer()) as { manifest: string };
             corrupted = JSON.parse(await readText(servers.s3, servers.bucket, latest.manifest)) as Manifest;
@@ -116,8 +119,8 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
 
         it("fails verify with a checksum error", async () => {
             const before = await pointer();
-            const result = await runCli(["verify", "--from", corrupted.id], env);
-            assertOneLineFailure(result, new RegExp(`^error: verify: checksum mismatch for s3://pneumonia-backups-test/${corrupted.key}: manifest says sha256 ${corrupted.sha256}`));
+            const result = await runInProcess(["verify", "--from", corrupted.id], env);
+            assertOneLineFailure(result, new RegExp(`^error: verify: checksum mismatch for s3://${servers.bucket}/${corrupted.key}: manifest says sha256 ${corrupted.sha256}`));
             assert.equal(await pointer(), before);
             const scratch = await servers.pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'backup_verify_%'");
             assert.deepEqual(scratch, [], "the scratch database is dropped after a failure too");
@@ -125,13 +128,13 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
 
         it("fails db-restore with a checksum error and restores nothing", async () => {
             await servers.pg.createDatabase("from_corrupted");
-            const result = await runCli(["db-restore", "--from", corrupted.id, "--target-url", servers.pg.url("from_corrupted")], env);
-            assertOneLineFailure(result, /^error: db-restore: checksum mismatch for s3:\/\/pneumonia-backups-test\/test\/db\/.*\/mlflow\.dump/);
+            const result = await runInProcess(["db-restore", "--from", corrupted.id, "--target-url", servers.pg.url("from_corrupted")], env);
+            assertOneLineFailure(result, new RegExp(`^error: db-restore: checksum mismatch for s3://${servers.bucket}/test/db/.*/mlflow\\.dump`));
             assert.deepEqual(await tableFingerprints(servers.pg, "from_corrupted"), {});
         });
 
         it("passes verify for an intact backup (the check is not always failing)", async () => {
-            const result = await runCli(["verify", "--from", first.id], env);
+            const result = await runInProcess(["verify", "--from", first.id], env);
             assert.equal(result.code, 0, result.stderr);
         });
     });
@@ -148,7 +151,7 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         it("database unreachable: names the database, never the password", async () => {
             const port = await freePort();
             const url = `postgresql://mlflow:S3cret-Pa55@127.0.0.1:${port}/mlflow`;
-            const result = await runCli(["db-dump"], { ...env, DATABASE_URL: url });
+            const result = await runInProcess(["db-dump"], { ...env, DATABASE_URL: url });
             assertOneLineFailure(result, new RegExp(`^error: db-dump: cannot connect to database 127\\.0\\.0\\.1:${port}/mlflow: .*ECONNREFUSED`));
             assert.doesNotMatch(result.stderr, /S3cret-Pa55/);
         });
@@ -161,7 +164,7 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
             try {
                 await migration.query("BEGIN; LOCK TABLE runs IN ACCESS EXCLUSIVE MODE");
                 const started = Date.now();
-                const result = await runCli(["db-dump"], { ...env, PG_LOCK_WAIT_TIMEOUT: "1s" });
+                const result = await runInProcess(["db-dump"], { ...env, PG_LOCK_WAIT_TIMEOUT: "1s" });
                 assertOneLineFailure(result, /^error: db-dump: .*(canceling statement due to lock timeout|could not obtain lock)/);
                 assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
             } finally {
@@ -181,19 +184,19 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         });
 
         it("a malformed PG_LOCK_WAIT_TIMEOUT is a setting error (exit 2)", async () => {
-            const result = await runCli(["db-dump"], { ...env, PG_LOCK_WAIT_TIMEOUT: "five minutes" });
+            const result = await runInProcess(["db-dump"], { ...env, PG_LOCK_WAIT_TIMEOUT: "five minutes" });
             assertOneLineFailure(result, /^error: db-dump: PG_LOCK_WAIT_TIMEOUT: expected a duration such as 5min/, 2);
         });
 
         it("wrong password: the server's refusal, masked", async () => {
             const url = servers.pg.url("mlflow").replace(servers.pg.password, "wrong-password");
-            const result = await runCli(["db-dump"], { ...env, DATABASE_URL: url });
-            assertOneLineFailure(result, /^error: db-dump: cannot connect to database 127\.0\.0\.1:\d+\/mlflow: .*password authentication failed/);
+            const result = await runInProcess(["db-dump"], { ...env, DATABASE_URL: url });
+            assertOneLineFailure(result, /^error: db-dump: cannot connect to database 127\.0\.0\.1:\d+\/(?:t[0-9a-f]{8}_)?mlflow: .*password authentication failed/);
             assert.doesNotMatch(result.stderr, /wrong-password/);
         });
 
         it("bucket missing", async () => {
-            const result = await runCli(["db-dump"], { ...env, BACKUP_BUCKET: "no-such-backup-bucket" });
+            const result = await runInProcess(["db-dump"], { ...env, BACKUP_BUCKET: "no-such-backup-bucket" });
             assertOneLineFailure(result, /^error: db-dump: upload to s3:\/\/no-such-backup-bucket\/test\/db\/.*\/mlflow\.dump failed: NoSuchBucket/);
         });
 
@@ -204,7 +207,7 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
                 writeFileSync(join(bin, "pg_dump"), "#!/bin/sh\nhead -c 20971520 /dev/urandom\necho 'pg_dump: error: connection to server lost' >&2\nexit 1\n");
                 chmodSync(join(bin, "pg_dump"), 0o755);
                 symlinkSync(join(pgBinDir, "pg_restore"), join(bin, "pg_restore"));
-                const result = await runCli(["db-dump"], { ...env, PG_BIN_DIR: bin });
+                const result = await runInProcess(["db-dump"], { ...env, PG_BIN_DIR: bin });
                 assertOneLineFailure(result, /^error: db-dump: pg_dump exited with code 1: pg_dump: error: connection to server lost$/);
             } finally {
                 rmSync(bin, { recursive: true, force: true });
@@ -220,22 +223,22 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         });
 
         it("backup object missing", async () => {
-            const result = await runCli(["db-restore", "--from", "20000101T000000Z-dead", "--target-url", servers.pg.url("restored")], env);
-            assertOneLineFailure(result, /^error: db-restore: db manifest s3:\/\/pneumonia-backups-test\/test\/db\/20000101T000000Z-dead\/manifest\.json not found$/);
+            const result = await runInProcess(["db-restore", "--from", "20000101T000000Z-dead", "--target-url", servers.pg.url("restored")], env);
+            assertOneLineFailure(result, new RegExp(`^error: db-restore: db manifest s3://${servers.bucket}/test/db/20000101T000000Z-dead/manifest\\.json not found$`));
         });
 
         it("pg_restore failing part way: the target is left as it was (one transaction)", async () => {
             await servers.pg.createDatabase("conflicting");
             await servers.pg.query("conflicting", "CREATE TABLE metrics (conflict int); INSERT INTO metrics VALUES (1)");
-            const result = await runCli(["db-restore", "--from", first.id, "--target-url", servers.pg.url("conflicting")], env);
-            assertOneLineFailure(result, /^error: db-restore: restoring s3:\/\/.*\/mlflow\.dump into database 127\.0\.0\.1:\d+\/conflicting: pg_restore exited with code 1: .*already exists/);
+            const result = await runInProcess(["db-restore", "--from", first.id, "--target-url", servers.pg.url("conflicting")], env);
+            assertOneLineFailure(result, /^error: db-restore: restoring s3:\/\/.*\/mlflow\.dump into database 127\.0\.0\.1:\d+\/(?:t[0-9a-f]{8}_)?conflicting: pg_restore exited with code 1: .*already exists/);
             const tables = await tableFingerprints(servers.pg, "conflicting");
             assert.deepEqual(Object.keys(tables), ["public.metrics"], "nothing of the dump was committed");
         });
 
         it("target database unreachable", async () => {
             const port = await freePort();
-            const result = await runCli(["db-restore", "--target-url", `postgresql://u:hunter2@127.0.0.1:${port}/x`], env);
+            const result = await runInProcess(["db-restore", "--target-url", `postgresql://u:hunter2@127.0.0.1:${port}/x`], env);
             assertOneLineFailure(result, /^error: db-restore: cannot connect to database 127\.0\.0\.1:\d+\/x/);
             assert.doesNotMatch(result.stderr, /hunter2/);
         });
@@ -262,13 +265,13 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         const result = await runCli(["db-restore", "--from", "latest"], env);
         assert.equal(result.code, 2);
         assert.match(result.stderr, /^error: db-restore: --target-url \(or TARGET_DATABASE_URL\) is required\n$/);
-        const unknown = await runCli(["dump-everything"], env);
+        const unknown = await runInProcess(["dump-everything"], env);
         assert.equal(unknown.code, 2);
         assert.match(unknown.stderr, /^error: unknown command "dump-everything"\n$/);
-        const option = await runCli(["db-dump", "--form", "latest"], env);
+        const option = await runInProcess(["db-dump", "--form", "latest"], env);
         assert.equal(option.code, 2);
         assert.match(option.stderr, /^error: Unknown option '--form' \(did you mean --from\?\)\nusage: npm run --silent backup -- <command> \[options\]/);
-        const misplaced = await runCli(["verify", "--allow-empty"], env);
+        const misplaced = await runInProcess(["verify", "--allow-empty"], env);
         assert.equal(misplaced.code, 2);
         assert.match(misplaced.stderr, /^error: --allow-empty: only for db-dump and models, not verify\n$/);
         const help = await runCli(["--help"], {});

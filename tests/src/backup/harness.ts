@@ -1,46 +1,17 @@
-// Shared by the runner's tests: real PostgreSQL 15 and moto_server, and the CLI run as a child process.
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { spawn, type ChildProcess } from "node:child_process";
+// Shared by the runner's tests: real PostgreSQL 15 and moto_server (scripts/servers/backup.ts), and
+// the CLI run as a child process.
+import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { resolve } from "node:path";
-import { startMoto, type MotoServer } from "../../helpers/moto";
-import { pgBinDir, startPostgres, type PostgresServer, type PostgresTls } from "../../helpers/postgres";
+import { main } from "../../../src/backup/cli";
+import { collect, repoRoot, spawnWithEnv, type CliResult } from "../../../scripts/servers/backup";
 
-export const repoRoot = resolve(__dirname, "../../..");
+export { collect, repoRoot, spawnWithEnv, startServers, type CliResult, type Servers } from "../../../scripts/servers/backup";
+
 export const cliPath = resolve(repoRoot, "src/backup/cli.ts");
-
-export interface CliResult {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-    /** Peak RSS of the runner in KiB, when run under /usr/bin/time. */
-    maxRssKiB?: number;
-}
 
 /** The runner's command line: Node with tsx on src/backup/cli.ts (like `npm run backup`). */
 export function cliCommand(args: string[]): string[] {
     return [process.execPath, "--require", "tsx/cjs", cliPath, ...args];
-}
-
-/** Collects a child's output and resolves with it when it exits. */
-export function collect(child: ChildProcess): Promise<CliResult> {
-    return new Promise((done, fail) => {
-        let stdout = "";
-        let stderr = "";
-        child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("error", fail);
-        child.on("close", (code) => {
-            const rss = /MAXRSS=(\d+)/.exec(stderr);
-            if (rss) stderr = stderr.replace(/MAXRSS=\d+\n?/, "");
-            done({ code, stdout, stderr, ...(rss ? { maxRssKiB: Number(rss[1]) } : {}) });
-        });
-    });
-}
-
-/** Starts `command` with only the runner's environment (PATH, HOME and `env`), as a pod would. */
-export function spawnWithEnv(command: string[], env: Record<string, string>): ChildProcess {
-    const [program, ...rest] = command;
-    return spawn(program, rest, { cwd: repoRoot, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env } });
 }
 
 /** Runs the backup CLI in a fresh Node process, as the CronJob does. */
@@ -49,44 +20,26 @@ export function runCli(args: string[], env: Record<string, string>, options: { m
     return collect(spawnWithEnv(options.measure ? ["/usr/bin/time", "-f", "MAXRSS=%M", ...node] : node, env));
 }
 
-export interface Servers {
-    pg: PostgresServer;
-    moto: MotoServer;
-    s3: S3Client;
-    bucket: string;
-    /** Environment for the CLI: moto credentials, bucket, prefix, database. */
-    env: Record<string, string>;
-    stop(): Promise<void>;
-}
-
-export async function startServers(dbname = "mlflow", options: { tls?: PostgresTls } = {}): Promise<Servers> {
-    const started = await Promise.allSettled([startPostgres(options), startMoto()]);
-    if (started.some((s) => s.status === "rejected")) {
-        // Stop whichever did start, so a failed set-up leaves no server behind.
-        await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
-        throw (started.find((s) => s.status === "rejected") as PromiseRejectedResult).reason;
-    }
-    const [pg, moto] = started.map((s) => (s as PromiseFulfilledResult<PostgresServer | MotoServer>).value) as [PostgresServer, MotoServer];
-    const s3 = moto.client();
-    const bucket = "pneumonia-backups-test";
+/**
+ * Runs the backup CLI in this process through its exported main, with only the runner's
+ * environment (PATH, HOME and `env`), as runCli gives the child. The AWS SDK takes credentials from
+ * the process environment (its default chain, IRSA in a pod), so `env`'s AWS_* are this process's
+ * for the call; the test files run their cases one after another.
+ */
+export async function runInProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
+    let stdout = "";
+    let stderr = "";
+    const aws = Object.keys(process.env).filter((k) => k.startsWith("AWS_"));
+    const saved = Object.fromEntries(aws.map((k) => [k, process.env[k]]));
+    for (const k of aws) delete process.env[k];
+    Object.assign(process.env, Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("AWS_"))));
     try {
-        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-        await pg.createDatabase(dbname);
-    } catch (error) {
-        await Promise.all([pg.stop(), moto.stop()]);
-        throw error;
+        const code = await main(args, { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
+        return { code, stdout, stderr };
+    } finally {
+        for (const k of Object.keys(process.env).filter((k) => k.startsWith("AWS_"))) delete process.env[k];
+        Object.assign(process.env, saved);
     }
-    return {
-        pg,
-        moto,
-        s3,
-        bucket,
-        env: { ...moto.env, BACKUP_BUCKET: bucket, BACKUP_PREFIX: "test", DATABASE_URL: pg.url(dbname), PG_BIN_DIR: pgBinDir },
-        stop: async () => {
-            s3.destroy();
-            await Promise.all([pg.stop(), moto.stop()]);
-        },
-    };
 }
 
 export async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { waitUntil } from "../../helpers/postgres";
+import { waitUntil } from "../../../scripts/servers/postgres";
 import { cliCommand, collect, mlflowFixture, readText, runCli, spawnWithEnv, startServers, type Servers } from "./harness";
 
 /** Host PID of the only child of `pid` (unshare --fork's child: the runner, PID 1 inside). */
@@ -80,7 +80,7 @@ describe("backup runner: SIGTERM mid-dump as PID 1 (unshare --pid, PostgreSQL 15
         const runner = onlyChild(unshare.pid!);
         assert.ok(runner, "unshare --fork has one child");
         assert.equal(namespacePids(runner).at(-1), 1, "the runner is PID 1 of its PID namespace");
-        const dumping = await servers.pg.query<{ n: string }>("mlflow", "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_dump'");
+        const dumping = await servers.pg.query<{ n: string }>("mlflow", "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = current_database()");
         assert.equal(Number(dumping[0].n), 1, "pg_dump is still dumping");
 
         const signalledAt = Date.now();
@@ -102,7 +102,7 @@ describe("backup runner: SIGTERM mid-dump as PID 1 (unshare --pid, PostgreSQL 15
         assert.match(pushes[0], /^pneumonia_backup_last_failure_timestamp_seconds \d+\.\d+$/m);
         await waitUntil(
             "pg_dump to be gone",
-            async () => Number((await servers.pg.query<{ n: string }>("mlflow", "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_dump'"))[0].n) === 0,
+            async () => Number((await servers.pg.query<{ n: string }>("mlflow", "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = current_database()"))[0].n) === 0,
             10_000,
         );
     });

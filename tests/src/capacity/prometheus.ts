@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, waitUntil } from "../../helpers/postgres";
+import { freePort, waitUntil } from "../../../scripts/servers/postgres";
 
 export interface OpenMetricsFamily {
     name: string;

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import * as path from "node:path";
 import { repoRoot } from "../../helpers/cli";
-import { freePort } from "../../helpers/postgres";
+import { freePort } from "../../../scripts/servers/postgres";
 import { startStandIn, type StandIn } from "../../helpers/standin";
 
 interface Run {

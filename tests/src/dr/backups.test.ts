@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { BackupStore, completedManifest } from "../../../src/backup/store";
 import { s3BackupReader } from "../../../src/dr/backups";
-import { startMoto, type MotoServer } from "../../helpers/moto";
+import { startOrAttachMoto } from "../../../scripts/servers/backup";
+import type { MotoServer } from "../../../scripts/servers/moto";
 
 describe("dr-drill backup reader (moto)", function () {
     this.timeout(120_000);
@@ -15,7 +16,7 @@ describe("dr-drill backup reader (moto)", function () {
     // The reader takes the operator's credentials from the SDK's default chain (the environment here).
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     before(async () => {
-        moto = await startMoto();
+        moto = await startOrAttachMoto();
         process.env.AWS_ACCESS_KEY_ID = moto.env.AWS_ACCESS_KEY_ID;
         process.env.AWS_SECRET_ACCESS_KEY = moto.env.AWS_SECRET_ACCESS_KEY;
         for (const bucket of ["backups-source", "mlflow-artifacts-drill"]) await moto.client().send(new CreateBucketCommand({ Bucket: bucket }));

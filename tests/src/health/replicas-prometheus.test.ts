@@ -6,7 +6,7 @@
 // Prometheus does, and the queries find an Argo Rollout through the ReplicaSets it owns.
 import * as assert from "node:assert/strict";
 import { fetchHttp, replicaLines, type HealthSettings } from "../../../src/health/checks";
-import { waitUntil } from "../../helpers/postgres";
+import { waitUntil } from "../../../scripts/servers/postgres";
 import { startScrapedPrometheus, type ScrapedPrometheus } from "../../helpers/prometheus";
 import { scratchDir } from "../../infra/monitoring/helpers";
 import { exposition, healthyScenario, replicaSet, startFakeServices, type FakeServices, type Scenario } from "./fake-services";

@@ -23,7 +23,7 @@ import { quarantineLabel, responderRules } from "../../../infra/security/quarant
 import { parseCommandArgs, type ParsedArgs } from "../../../src/cli/command";
 import { runIncident, spec } from "../../../src/incident/cli";
 import { sha256 } from "../../../src/incident/preserve";
-import { startMoto, type MotoServer } from "../../helpers/moto";
+import { startMoto, type MotoServer } from "../../../scripts/servers/moto";
 
 const root = path.resolve(__dirname, "../../..");
 const kubectl = [path.join(root, "node_modules/.bin/tsx"), path.join(__dirname, "recording-kubectl.ts")];

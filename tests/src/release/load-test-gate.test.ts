@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CheckFailedError } from "../../../src/cli/command";
 import { latestLoadTest, prometheusQuery, requirePassedLoadTest, type InstantQuery } from "../../../src/release/load-test-gate";
 import { repoRoot, runCli } from "../../helpers/cli";
-import { waitUntil } from "../../helpers/postgres";
+import { waitUntil } from "../../../scripts/servers/postgres";
 import { startScrapedPrometheus, type ScrapedPrometheus } from "../../helpers/prometheus";
 import { scratchDir } from "../../infra/monitoring/helpers";
 

@@ -1,4 +1,4 @@
-// A moto_server (S3 API) on 127.0.0.1 and a free port for tests, stopped by its PID.
+// A moto_server (S3 API) on 127.0.0.1 and a free port for tests and benchmarks, stopped by its PID.
 import { spawn } from "node:child_process";
 import { S3Client } from "@aws-sdk/client-s3";
 import { freePort, waitUntil } from "./postgres";
@@ -24,6 +24,16 @@ export async function startMoto(): Promise<MotoServer> {
             return false;
         }
     });
+    return motoAt(endpoint, async () => {
+        if (child.exitCode === null) {
+            process.kill(pid, "SIGTERM");
+            await exited;
+        }
+    });
+}
+
+/** A moto_server already listening at `endpoint` (one started for the whole test run); `stop` is the caller's. */
+export function motoAt(endpoint: string, stop: () => Promise<void>): MotoServer {
     // moto accepts any credentials; these only have to look like AWS ones.
     const env = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing-secret", AWS_ENDPOINT_URL_S3: endpoint };
     return {
@@ -36,11 +46,6 @@ export async function startMoto(): Promise<MotoServer> {
                 forcePathStyle: true,
                 credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
             }),
-        stop: async () => {
-            if (child.exitCode === null) {
-                process.kill(pid, "SIGTERM");
-                await exited;
-            }
-        },
+        stop,
     };
 }

@@ -1,5 +1,6 @@
-// A throw-away PostgreSQL 15 server for tests: initdb in a temp dir as user `postgres`, listening on
-// 127.0.0.1 and a free port, password authentication over TCP, stopped by the postmaster's PID.
+// A throw-away PostgreSQL 15 server for tests and benchmarks: initdb in a temp dir as user
+// `postgres`, listening on 127.0.0.1 and a free port, password authentication over TCP, stopped by
+// the postmaster's PID.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -87,6 +88,18 @@ export async function startPostgres(options: { tls?: PostgresTls } = {}): Promis
         "start",
     ]);
     const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    return postgresAt(port, password, async () => {
+        if (processAlive(pid)) {
+            // SIGINT is the postmaster's "fast" shutdown: roll back sessions, then exit.
+            process.kill(pid, "SIGINT");
+            await waitUntil(`postgres (pid ${pid}) to stop`, () => !processAlive(pid));
+        }
+        rmSync(dir, { recursive: true, force: true });
+    });
+}
+
+/** A server already listening on 127.0.0.1:`port` (one started for the whole test run); `stop` is the caller's. */
+export function postgresAt(port: number, password: string, stop: () => Promise<void>): PostgresServer {
     const url = (dbname = "postgres") => `postgresql://postgres:${password}@127.0.0.1:${port}/${dbname}`;
     const query = async <T extends Record<string, unknown>>(dbname: string, sql: string): Promise<T[]> => {
         const client = new Client({ connectionString: url(dbname) });
@@ -97,21 +110,7 @@ export async function startPostgres(options: { tls?: PostgresTls } = {}): Promis
             await client.end();
         }
     };
-    return {
-        port,
-        password,
-        url,
-        query,
-        createDatabase: async (dbname) => void (await query("postgres", `CREATE DATABASE "${dbname}"`)),
-        stop: async () => {
-            if (processAlive(pid)) {
-                // SIGINT is the postmaster's "fast" shutdown: roll back sessions, then exit.
-                process.kill(pid, "SIGINT");
-                await waitUntil(`postgres (pid ${pid}) to stop`, () => !processAlive(pid));
-            }
-            rmSync(dir, { recursive: true, force: true });
-        },
-    };
+    return { port, password, url, query, createDatabase: async (dbname) => void (await query("postgres", `CREATE DATABASE "${dbname}"`)), stop };
 }
 
 /** Row count and an md5 over every row in a stable order, for every user table: equal maps mean equal data. */
