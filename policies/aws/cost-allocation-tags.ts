@@ -12,9 +12,12 @@ import { resourcePolicy } from "../lib/definitions";
 export const taggableTypes = [
     "aws:acm/certificate:Certificate",
     "aws:budgets/budget:Budget",
+    "aws:cloudtrail/trail:Trail",
+    "aws:cloudwatch/eventRule:EventRule",
     "aws:dlm/lifecyclePolicy:LifecyclePolicy",
     "aws:ec2/securityGroup:SecurityGroup",
     "aws:ecr/repository:Repository",
+    "aws:guardduty/detector:Detector",
     "aws:iam/role:Role",
     "aws:kms/key:Key",
     "aws:rds/instance:Instance",

@@ -23,7 +23,14 @@ describe("plan: the configured account", () => {
 
     it("a stack whose cluster names another account plans in that account", async () => {
         const oidcProviderArn = "arn:aws:iam::210987654321:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789";
-        const p = await plan("staging", { overrides: { cluster: { oidcProviderArn }, images: { promoteRoleArn: "arn:aws:iam::210987654321:role/pneumonia-staging-promote" } } });
+        const p = await plan("staging", {
+            overrides: {
+                cluster: { oidcProviderArn },
+                images: { promoteRoleArn: "arn:aws:iam::210987654321:role/pneumonia-staging-promote" },
+                // The file's other role ARNs, named explicitly, move with the account too.
+                security: { evidence: { responders: ["arn:aws:iam::210987654321:role/pneumonia-staging-incident-responder"], auditors: ["arn:aws:iam::210987654321:role/pneumonia-staging-security-auditor"] } },
+            },
+        });
         const logs = p.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && String(r.inputs.bucket).startsWith("edge-access-logs-"));
         assert.equal(logs?.inputs.bucket, "edge-access-logs-210987654321-staging");
         assert.ok(!JSON.stringify(p.resources.map((r) => r.inputs)).includes("111122223333:role"), "no role of the file's account");

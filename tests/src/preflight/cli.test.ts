@@ -35,8 +35,10 @@ describe("npm run preflight", () => {
             "images.pullers[1]",
             "edge.host",
             "edge.hostedZoneId",
+            "security.evidence.responders[0]",
+            "security.evidence.auditors[0]",
         ]);
-        assert.match(stdout, /^preflight staging: 16 to fix before pulumi up\n/);
+        assert.match(stdout, /^preflight staging: 18 to fix before pulumi up\n/);
         assert.match(stdout, /\$ pulumi stack change-secrets-provider --stack staging "awskms:\/\/alias\/pulumi-pneumonia-staging\?region=eu-west-1"\n/);
         assert.match(stdout, /\$ pulumi config set --stack staging --path 'cluster\.privateSubnetIds\[0\]' <value>\n/);
         assert.match(stdout, /\$ pulumi config set --stack staging repository <value>\n/);
