@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Environment } from "../platform/environment";
 import { bool, int } from "../platform/schema";
 
-const roleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]+$/, "an IAM role ARN such as arn:aws:iam::111122223333:role/incident-responder");
+const roleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::111122223333:role/incident-responder");
 const namespaceName = z.string().regex(/^[a-z0-9-]{1,63}$/, "a namespace name (DNS label)");
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date such as 2026-11-03").refine((d) => {
         const date = new Date(`${d}T00:00:00Z`);

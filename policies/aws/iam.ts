@@ -1,12 +1,11 @@
 // The IAM rules: least privilege for the platform's roles (IRSA roles of the detector, MLflow, backups).
 import * as aws from "@pulumi/aws";
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import type * as pulumi from "@pulumi/pulumi";
 import { resourcePolicy } from "../lib/definitions";
+import type { ResourceClass } from "../lib/kubernetes";
 import { actionsOverlap, list, statementsOf, type Statement } from "../lib/iam";
 import { manual, securityHub } from "../lib/sources";
 
-type ResourceClass = { new (...rest: any[]): pulumi.Resource };
 const documentClasses: ResourceClass[] = [aws.iam.Policy, aws.iam.RolePolicy, aws.iam.UserPolicy, aws.iam.GroupPolicy];
 
 /** Every policy document a resource grants: managed and inline policies, and a role's inline policies. */
@@ -15,7 +14,7 @@ function documentsOf(args: ResourceValidationArgs): { where: string; statements:
         try {
             return { where, statements: statementsOf(document) };
         } catch (e) {
-            throw new Error(`${where}: the policy is not valid JSON: ${(e as Error).message}`);
+            throw new Error(`${where}: the policy is not valid JSON: ${(e as Error).message}`, { cause: e });
         }
     };
     if (documentClasses.some((c) => args.isType(c))) return [parse(`${args.type.split(":")[2]} ${args.name}`, args.props.policy)];

@@ -2,6 +2,9 @@ import { stackPolicy } from "../lib/definitions";
 import { bucketsWithSettings, computed, describeBucket, matchesAny } from "../lib/s3";
 import { securityHub } from "../lib/sources";
 
+/** aws.s3.BucketLifecycleConfiguration rules: the fields read here. */
+type LifecycleRule = { status?: string; abortIncompleteMultipartUpload?: { daysAfterInitiation?: number } };
+
 export const backupBucketsSchema = {
     type: "array" as const,
     items: { type: "string" as const },
@@ -26,9 +29,9 @@ export const s3BackupBucketLifecycle = stackPolicy<{ backupBuckets: string[]; ma
             if (!matchesAny(config.backupBuckets, bucket)) continue;
             const rules: { enabled: boolean; abortDays?: number }[] = [
                 ...of("lifecycle").flatMap((l) =>
-                    (l.props.rules ?? []).map((r: any) => ({ enabled: r.status === "Enabled", abortDays: r.abortIncompleteMultipartUpload?.daysAfterInitiation })),
+                    ((l.props.rules ?? []) as LifecycleRule[]).map((r) => ({ enabled: r.status === "Enabled", abortDays: r.abortIncompleteMultipartUpload?.daysAfterInitiation })),
                 ),
-                ...(computed(bucket, "lifecycleRules") ?? []).map((r: any) => ({ enabled: r.enabled === true, abortDays: r.abortIncompleteMultipartUploadDays })),
+                ...(computed(bucket, "lifecycleRules") ?? []).map((r) => ({ enabled: r.enabled === true, abortDays: r.abortIncompleteMultipartUploadDays })),
             ];
             const enabled = rules.filter((r) => r.enabled);
             if (enabled.length === 0) report(`${describeBucket(bucket)} holds backups but has no enabled lifecycle rule`, bucket.urn);

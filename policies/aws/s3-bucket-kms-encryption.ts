@@ -28,7 +28,7 @@ export const s3BucketKmsEncryption = stackPolicy<{ requireCustomerManagedKey: bo
         for (const { bucket, of } of bucketsWithSettings(args.resources)) {
             const inline = computed(bucket, "serverSideEncryptionConfiguration");
             const defaults: DefaultEncryption[] = [
-                ...of("encryption").flatMap((e) => (e.props.rules ?? []).map((r: any) => r.applyServerSideEncryptionByDefault ?? {})),
+                ...of("encryption").flatMap((e) => ((e.props.rules ?? []) as { applyServerSideEncryptionByDefault?: DefaultEncryption }[]).map((r) => r.applyServerSideEncryptionByDefault ?? {})),
                 ...(inline ? [inline.rule?.applyServerSideEncryptionByDefault ?? {}] : []),
             ];
             const kms = defaults.filter((d) => kmsAlgorithms.includes(d.sseAlgorithm ?? ""));

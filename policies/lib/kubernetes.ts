@@ -1,6 +1,7 @@
 // Reading Kubernetes objects the way the API server would: pod templates of every workload kind,
 // label selectors, namespaces, HPA-driven replica counts.
 import * as k8s from "@pulumi/kubernetes";
+import type { PolicyResource } from "@pulumi/policy";
 import type * as pulumi from "@pulumi/pulumi";
 
 export type PodSpec = pulumi.Unwrap<k8s.types.input.core.v1.PodSpec>;
@@ -8,9 +9,12 @@ export type Container = pulumi.Unwrap<k8s.types.input.core.v1.Container>;
 export type ObjectMeta = pulumi.Unwrap<k8s.types.input.meta.v1.ObjectMeta>;
 export type LabelSelector = pulumi.Unwrap<k8s.types.input.meta.v1.LabelSelector>;
 
+/** A resource class as CrossGuard's `isType` takes it (any constructor of a Resource). */
+export type ResourceClass = Parameters<PolicyResource["isType"]>[0];
+
 /** Anything the engine lets a policy ask "is this a …?": resource args and stack resources. */
 export interface Typed {
-    isType(resourceClass: { new (...rest: any[]): pulumi.Resource }): boolean;
+    isType(resourceClass: ResourceClass): boolean;
 }
 
 /** Helm releases (v3 Release) and charts (v4 Chart): their objects are rendered by the provider, unseen here. */
@@ -42,17 +46,19 @@ export interface Workload {
 }
 
 /** The workload view of a resource, or undefined for anything without a pod template. */
-export function workloadOf(resource: Typed & { props: Record<string, any> }): Workload | undefined {
-    const isRollout = resource.props?.apiVersion === "argoproj.io/v1alpha1" && resource.props?.kind === rolloutKind.kind;
+export function workloadOf(resource: Typed & { props: Record<string, unknown> }): Workload | undefined {
+    const props = resource.props as { apiVersion?: unknown; kind?: unknown; metadata?: ObjectMeta; spec?: PodSpec } | undefined;
+    const isRollout = props?.apiVersion === "argoproj.io/v1alpha1" && props?.kind === rolloutKind.kind;
     const found = isRollout ? rolloutKind : workloadKinds.find((w) => resource.isType(w.resourceClass));
     if (!found) return undefined;
-    const template = found.template.reduce<any>((value, key) => value?.[key], resource.props) ?? {};
+    type Template = { metadata?: ObjectMeta; spec?: PodSpec };
+    const template = (found.template.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], props) ?? {}) as Template;
     return {
         kind: found.kind,
         longRunning: found.longRunning,
-        metadata: resource.props.metadata ?? {},
-        podMetadata: found.kind === "Pod" ? (resource.props.metadata ?? {}) : (template.metadata ?? {}),
-        pod: (found.kind === "Pod" ? resource.props.spec : template.spec) ?? {},
+        metadata: props!.metadata ?? {},
+        podMetadata: found.kind === "Pod" ? (props!.metadata ?? {}) : (template.metadata ?? {}),
+        pod: (found.kind === "Pod" ? props!.spec : template.spec) ?? ({} as PodSpec),
     };
 }
 
@@ -99,7 +105,7 @@ export function serviceSelects(selector: Record<string, string> | undefined, lab
  */
 export function minimumReplicas(
     workload: { kind: string; metadata: ObjectMeta; replicas?: number },
-    autoscalers: { props: Record<string, any> }[],
+    autoscalers: { props: { metadata?: ObjectMeta; spec?: { minReplicas?: number; scaleTargetRef?: { kind?: string; name?: string } } } }[],
 ): { replicas: number; from: string } {
     const hpa = autoscalers.find((a) => {
         const target = a.props.spec?.scaleTargetRef ?? {};
@@ -118,12 +124,12 @@ export function describeObject(kind: string, metadata: ObjectMeta | undefined): 
 }
 
 /** Stack resources of one Kubernetes class, e.g. every PodDisruptionBudget. */
-export function objectsOf<R extends Typed>(resources: R[], resourceClass: { new (...rest: any[]): pulumi.Resource }): R[] {
+export function objectsOf<R extends Typed>(resources: R[], resourceClass: ResourceClass): R[] {
     return resources.filter((r) => r.isType(resourceClass));
 }
 
 /** Deployments, Rollouts and StatefulSets: the workloads that keep replicas running. */
-export function replicatedWorkloads<R extends Typed & { props: Record<string, any> }>(resources: R[]): { resource: R; workload: Workload }[] {
+export function replicatedWorkloads<R extends Typed & { props: Record<string, unknown> }>(resources: R[]): { resource: R; workload: Workload }[] {
     return resources.flatMap((resource) => {
         const workload = workloadOf(resource);
         return workload && (workload.kind === "Deployment" || workload.kind === "Rollout" || workload.kind === "StatefulSet") ? [{ resource, workload }] : [];

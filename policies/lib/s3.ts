@@ -5,7 +5,7 @@ import { UnknownValueError, type PolicyResource } from "@pulumi/policy";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Identified } from "./definitions";
 
-type ResourceClass = { new (...rest: any[]): pulumi.Resource };
+import type { ResourceClass } from "./kubernetes";
 
 const bucketClasses: ResourceClass[] = [aws.s3.Bucket, aws.s3.BucketV2];
 
@@ -22,6 +22,9 @@ export const settings = {
 
 export type SettingKind = keyof typeof settings;
 
+/** A bucket's properties as the policy engine hands them: resolved, not Inputs. Settings resources name their bucket in `bucket` too. */
+type BucketProps = { [K in keyof aws.s3.BucketArgs]-?: pulumi.Unwrap<NonNullable<aws.s3.BucketArgs[K]>> };
+
 export interface BucketWithSettings {
     bucket: PolicyResource;
     /** Settings resources of one kind that apply to this bucket. */
@@ -33,7 +36,7 @@ export interface BucketWithSettings {
  * a preview of a new bucket these are unknown, which reads as unset rather than stopping the
  * policy, so a bucket configured through its settings resources passes its first preview too.
  */
-export function computed(bucket: PolicyResource, key: string): any {
+export function computed<K extends keyof aws.s3.BucketArgs>(bucket: PolicyResource, key: K): BucketProps[K] | undefined {
     try {
         return bucket.props[key];
     } catch (e) {
@@ -58,8 +61,8 @@ export function bucketOf(setting: PolicyResource, buckets: PolicyResource[]): Po
     const exact = buckets.find((b) => computed(b, "bucket") === name || b.name === name || b.urn === name);
     if (exact) return exact;
     const prefix = (b: PolicyResource) => computed(b, "bucketPrefix");
-    const prefixed = buckets.filter((b) => typeof prefix(b) === "string" && name.startsWith(prefix(b)));
-    return prefixed.sort((a, b) => prefix(b).length - prefix(a).length)[0];
+    const prefixed = buckets.filter((b) => typeof prefix(b) === "string" && name.startsWith(prefix(b)!));
+    return prefixed.sort((a, b) => prefix(b)!.length - prefix(a)!.length)[0];
 }
 
 export function bucketsWithSettings(resources: PolicyResource[]): BucketWithSettings[] {

@@ -29,7 +29,11 @@ export const stackEdgeProtection = stackPolicy<{ managedRuleGroups: string[] }>(
         if (entries.length === 0) return;
         const acls = args.resources.filter((r) => r.isType(aws.wafv2.WebAcl));
         const complete = acls.some((acl) => {
-            const rules = (acl.props.rules ?? []) as any[];
+            // aws.wafv2.WebAcl rules: the fields read here.
+            const rules = (acl.props.rules ?? []) as {
+                statement?: { managedRuleGroupStatement?: { name?: string }; rateBasedStatement?: { aggregateKeyType?: string } };
+                action?: { block?: unknown };
+            }[];
             const groups = rules.map((r) => r.statement?.managedRuleGroupStatement?.name).filter(Boolean);
             const ratePerIp = rules.some((r) => r.statement?.rateBasedStatement?.aggregateKeyType === "IP" && r.action?.block !== undefined);
             return ratePerIp && config.managedRuleGroups.every((g) => groups.includes(g));

@@ -41,7 +41,7 @@ export const stackEvidenceBucket = stackPolicy<{ required: boolean; evidenceBuck
                 if (!deniedToAll(action)) report(`${name}'s policy does not deny ${action} to every principal`, bucket.urn);
             }
             const noOverwrite = statements.some(
-                (s) => s.Effect === "Deny" && s.Principal === "*" && list(s.Action).some((a) => wildcardMatches(a, "s3:PutObject")) && (s.Condition as any)?.Null?.["s3:if-none-match"] === "true",
+                (s) => s.Effect === "Deny" && s.Principal === "*" && list(s.Action).some((a) => wildcardMatches(a, "s3:PutObject")) && s.Condition?.Null?.["s3:if-none-match"] === "true",
             );
             if (!noOverwrite) report(`${name}'s policy admits a PutObject without If-None-Match: an existing key could get a new version`, bucket.urn);
         }

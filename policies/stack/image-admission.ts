@@ -25,7 +25,9 @@ export const stackImageAdmission = stackPolicy<{ required: boolean; requireEnfor
         const named = (chart: unknown) => typeof chart === "string" && (chart === config.chart || chart.endsWith(`/${config.chart}`));
         if (!args.resources.some((r) => helmTypes.includes(r.type) && named(r.props.chart))) report(`no Helm release of the ${config.chart} chart: nothing verifies image signatures at admission`);
         const policies = args.resources.filter((r) => r.type === clusterImagePolicyType);
-        const keyless = policies.filter((p) => (p.props.spec?.authorities ?? []).some((a: any) => (a.keyless?.identities ?? []).some((i: any) => i.issuer && i.subject)));
+        // sigstore policy-controller's ClusterImagePolicy: spec.authorities[].keyless.identities[] (issuer, subject).
+        type Authority = { keyless?: { identities?: { issuer?: string; subject?: string }[] } };
+        const keyless = policies.filter((p) => ((p.props.spec?.authorities ?? []) as Authority[]).some((a) => (a.keyless?.identities ?? []).some((i) => i.issuer && i.subject)));
         if (keyless.length === 0) report("no ClusterImagePolicy requires a keyless signature by a named issuer and subject");
         if (config.requireEnforce) {
             // The CRD documents enforce as the default when mode is unset.

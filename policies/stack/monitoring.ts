@@ -30,12 +30,14 @@ export const stackMonitoring = stackPolicy<{ chart: string; minAlertRules: numbe
         const named = (chart: string) => chart === config.chart || chart.endsWith(`/${config.chart}`);
         if (!charts.some((c) => named(c.props.chart))) report(`no Helm release of the ${config.chart} chart: the stack has no monitoring`);
         const rules = args.resources.filter((r) => r.type === prometheusRuleType);
-        const alerts = rules.flatMap((r) => (r.props.spec?.groups ?? []).flatMap((g: any) => (g.rules ?? []).filter((rule: any) => rule.alert)));
+        // prometheus-operator's PrometheusRule: spec.groups[].rules[], alerting when `alert` is set.
+        type Rule = { alert?: string; annotations?: Record<string, unknown> };
+        const alerts = rules.flatMap((r) => ((r.props.spec?.groups ?? []) as { rules?: Rule[] }[]).flatMap((g) => (g.rules ?? []).filter((rule) => rule.alert)));
         if (alerts.length < config.minAlertRules) {
             report(`${rules.length} PrometheusRule(s) with ${alerts.length} alerting rule(s); at least ${config.minAlertRules} required`);
         }
         if (config.requireRunbookUrls) {
-            const unlinked = alerts.filter((rule: any) => !/^https:\/\/\S+$/.test(String(rule.annotations?.runbook_url ?? "")));
+            const unlinked = alerts.filter((rule) => !/^https:\/\/\S+$/.test(String(rule.annotations?.runbook_url ?? "")));
             if (unlinked.length > 0) {
                 const [first] = unlinked;
                 const shown = first.annotations?.runbook_url === undefined ? "none" : JSON.stringify(first.annotations.runbook_url);

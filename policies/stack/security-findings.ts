@@ -17,9 +17,12 @@ const types = {
 /** The FSBP standard's ARN, whatever the region (https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html). */
 const fsbp = /^arn:aws[\w-]*:securityhub:[a-z0-9-]+::standards\/aws-foundational-security-best-practices\/v\/\d+\.\d+\.\d+$/;
 
-function parsePattern(text: unknown): any {
+/** An EventBridge event pattern: the part read here. */
+type EventPattern = { source?: string[] };
+
+function parsePattern(text: unknown): EventPattern | undefined {
     try {
-        return typeof text === "string" ? JSON.parse(text) : undefined;
+        return typeof text === "string" ? (JSON.parse(text) as EventPattern) : undefined;
     } catch {
         return undefined;
     }

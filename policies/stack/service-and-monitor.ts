@@ -4,6 +4,9 @@ import { stackPolicy } from "../lib/definitions";
 import { describeObject, namespaceOf, objectsOf, selectorMatches, serviceSelects, workloadOf } from "../lib/kubernetes";
 import { manual } from "../lib/sources";
 
+/** A ServiceMonitor endpoint or PodMonitor podMetricsEndpoint (prometheus-operator): a named port or a targetPort. */
+type Endpoint = { port?: string; targetPort?: unknown };
+
 export const serviceMonitorType = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 export const podMonitorType = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
 
@@ -39,12 +42,12 @@ export const stackServiceAndMonitor = stackPolicy(
             const mine = services.filter((s) => namespaceOf(s.props.metadata) === namespace && serviceSelects(s.props.spec?.selector, podLabels));
             if (mine.length === 0) report(`${what}: no Service selects its pods`, resource.urn);
             const scrapedByService = mine.some((service) => {
-                const ports = (service.props.spec?.ports ?? []).map((p: any) => p.name);
+                const ports = ((service.props.spec?.ports ?? []) as { name?: string }[]).map((p) => p.name);
                 return serviceMonitors.some(
                     (m) =>
                         watches(m, namespace) &&
                         selectorMatches(m.props.spec?.selector, service.props.metadata?.labels) &&
-                        (m.props.spec?.endpoints ?? []).some((e: any) => ports.includes(e.port) || e.targetPort !== undefined),
+                        ((m.props.spec?.endpoints ?? []) as Endpoint[]).some((e) => ports.includes(e.port) || e.targetPort !== undefined),
                 );
             });
             const containerPorts = (workload.pod.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => p.name));
@@ -52,7 +55,7 @@ export const stackServiceAndMonitor = stackPolicy(
                 (m) =>
                     watches(m, namespace) &&
                     selectorMatches(m.props.spec?.selector, podLabels) &&
-                    (m.props.spec?.podMetricsEndpoints ?? []).some((e: any) => containerPorts.includes(e.port) || e.targetPort !== undefined),
+                    ((m.props.spec?.podMetricsEndpoints ?? []) as Endpoint[]).some((e) => containerPorts.includes(e.port) || e.targetPort !== undefined),
             );
             if (!scrapedByService && !scrapedByPod) report(`${what}: no ServiceMonitor or PodMonitor scrapes it`, resource.urn);
         }

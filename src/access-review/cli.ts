@@ -52,7 +52,7 @@ export async function runAccessReview(args: ParsedArgs<typeof options>, deps: { 
     const resources = values.aws ? [...planned.filter((r) => !iamTypes.includes(r.type)), ...(await accountRoles(deps.aws ?? awsCliCommand()))] : planned;
     const sources = [values.aws ? "the AWS account's IAM roles" : "the offline plan (the stack as this commit declares it)", ...(values.cluster ? ["the running cluster's bindings"] : [])];
     const namespaces = [
-        ...planned.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => String(r.props.metadata?.name)),
+        ...planned.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => String((r.props.metadata as { name?: string } | undefined)?.name)),
         ...planned.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => String(r.props.namespace)),
     ];
     if (values.cluster) {

@@ -11,7 +11,14 @@ import { keyAges, type KeyAge } from "../../infra/security/key-age";
 export interface ReviewResource {
     type: string;
     name: string;
-    props: Record<string, any>;
+    props: Record<string, unknown>;
+}
+
+/** A (Cluster)RoleBinding's properties the review reads. */
+interface RoleBindingProps {
+    subjects?: { kind: string; name: string }[];
+    metadata?: { name?: string; namespace?: string };
+    roleRef?: { kind?: string; name?: string };
 }
 
 export interface RoleReview {
@@ -129,7 +136,7 @@ export function reviewAccess(resources: ReviewResource[], config: Pick<PlatformC
         const trust = statementsOf(role.props.assumeRolePolicy ?? "{}");
         const inline = [
             ...of("aws:iam/rolePolicy:RolePolicy").filter((p) => refersTo(p.props.role, role)).flatMap((p) => statementsOf(p.props.policy)),
-            ...(role.props.inlinePolicies ?? []).flatMap((p: { policy?: string }) => (p.policy ? statementsOf(p.policy) : [])),
+            ...((role.props.inlinePolicies ?? []) as { policy?: string }[]).flatMap((p) => (p.policy ? statementsOf(p.policy) : [])),
         ];
         const attached = of("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => refersTo(a.props.role, role)).map((a) => String(a.props.policyArn));
         const who = (s: Statement) => {
@@ -148,15 +155,16 @@ export function reviewAccess(resources: ReviewResource[], config: Pick<PlatformC
     });
     const bindings = [...of("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"), ...of("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")]
         .map((b): BindingReview | undefined => {
-            const people = (b.props.subjects ?? []).filter((s: { kind: string }) => s.kind === "User" || s.kind === "Group");
+            const props = b.props as RoleBindingProps;
+            const people = (props.subjects ?? []).filter((s) => s.kind === "User" || s.kind === "Group");
             if (people.length === 0) return undefined;
-            const where = b.props.metadata?.namespace ? `${b.props.metadata.namespace}/` : "";
-            const role = `${b.props.roleRef?.kind} ${b.props.roleRef?.name}`;
+            const where = props.metadata?.namespace ? `${props.metadata.namespace}/` : "";
+            const role = `${props.roleRef?.kind} ${props.roleRef?.name}`;
             const flags = people
-                .filter((s: { name: string }) => ["system:authenticated", "system:unauthenticated", "system:anonymous"].includes(s.name))
-                .map((s: { kind: string; name: string }) => `binds ${role} to everyone: ${s.kind} ${s.name}`);
-            if (b.props.roleRef?.name === "cluster-admin") flags.push("grants cluster-admin");
-            return { binding: `${b.type.endsWith("ClusterRoleBinding") ? "ClusterRoleBinding" : "RoleBinding"} ${where}${b.props.metadata?.name}`, role, subjects: people.map((s: { kind: string; name: string }) => `${s.kind} ${s.name}`), flags };
+                .filter((s) => ["system:authenticated", "system:unauthenticated", "system:anonymous"].includes(s.name))
+                .map((s) => `binds ${role} to everyone: ${s.kind} ${s.name}`);
+            if (props.roleRef?.name === "cluster-admin") flags.push("grants cluster-admin");
+            return { binding: `${b.type.endsWith("ClusterRoleBinding") ? "ClusterRoleBinding" : "RoleBinding"} ${where}${props.metadata?.name}`, role, subjects: people.map((s) => `${s.kind} ${s.name}`), flags };
         })
         .filter((b): b is BindingReview => b !== undefined);
     const keys = keyAges(config.edge.clients, config.security, now).map((k) => ({

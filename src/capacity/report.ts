@@ -23,7 +23,7 @@ export function prometheusQuery(baseUrl: string, fetchImpl: (url: string) => Pro
         try {
             response = await fetchImpl(`${baseUrl.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(promql)}`);
         } catch (e) {
-            throw new CheckFailedError(`prometheus at ${shown} is unreachable (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message})`);
+            throw new CheckFailedError(`prometheus at ${shown} is unreachable (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message})`, { cause: e });
         }
         const body = (await response.json().catch(() => ({}))) as { status?: string; error?: string; data?: { resultType: string; result: unknown } };
         if (body.status !== "success" || body.data?.resultType !== "vector") {

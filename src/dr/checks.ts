@@ -8,7 +8,7 @@ export async function expectHealthy(fetchImpl: Fetch, url: string, what: string)
     try {
         status = (await fetchImpl(url, { signal: AbortSignal.timeout(10_000) })).status;
     } catch (error) {
-        throw new Error(`${what} ${url}: ${(error as Error).message}`);
+        throw new Error(`${what} ${url}: ${(error as Error).message}`, { cause: error });
     }
     if (status !== 200) throw new Error(`${what} ${url}: HTTP ${status}, expected 200`);
 }

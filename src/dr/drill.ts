@@ -307,7 +307,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             const message = cause.message.split("\n")[0]!;
             phases.push({ name, status: "failed", at, seconds: at - t0, detail: message });
             progress(`${step}: FAILED after ${formatSeconds(at - t0)}: ${message}`);
-            throw new Error(`${name}: ${message}`);
+            throw new Error(`${name}: ${message}`, { cause: error });
         }
     };
     const stream = (line: string) => progress(`    ${line.trimEnd()}`);

@@ -113,7 +113,7 @@ function hostPorts(value: unknown): number[] {
 
 /** What a Helm release renders cluster-wide, read from its chart's values.yaml defaults. */
 function helmFootprint(r: PlannedResource): { kind: string; name: string }[] {
-    const { name, chart, values, skipCrds } = r.inputs as { name?: string; chart?: string; values?: Record<string, any>; skipCrds?: boolean };
+    const { name, chart, values, skipCrds } = r.inputs as { name?: string; chart?: string; values?: { crds?: { enabled?: unknown }; nodeExporter?: { enabled?: unknown }; "prometheus-node-exporter"?: { service?: { port?: unknown } } }; skipCrds?: boolean };
     const release = name ?? r.name;
     const names = [
         // Charts name their ClusterRoles, ClusterRoleBindings and webhook configurations after the

@@ -1,6 +1,7 @@
 // The offline plan: runs the real program for one stack in-process under the Pulumi SDK's mock
 // runtime, with that stack's Pulumi.<stack>.yaml, and records every resource it declares.
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -139,7 +140,8 @@ export async function planStack(stackFile: string, options: PlanOptions = {}): P
 
     // The committed stack files hold example values (infra/platform/placeholders.ts): planned, never deployed.
     process.env[exampleValuesVariable] = "allow";
-    const program = require(path.resolve(options.root ?? repoRoot, main)) as () => Promise<Record<string, unknown>>;
+    // The program's path is known only at run time: a require, so tsx compiles it as CommonJS like the Pulumi host does.
+    const program = createRequire(__filename)(path.resolve(options.root ?? repoRoot, main)) as () => Promise<Record<string, unknown>>;
     // The program's own return value keeps its secret markers; the stack's resolved outputs do not.
     let outputs: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {

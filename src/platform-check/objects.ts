@@ -4,7 +4,7 @@ export interface KubernetesObject {
     apiVersion: string;
     kind: string;
     metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; creationTimestamp?: string };
-    spec?: any;
+    spec?: unknown;
     [key: string]: unknown;
 }
 

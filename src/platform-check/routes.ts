@@ -37,11 +37,55 @@ export interface RouteAnswer {
     apiKeyHeader?: string;
 }
 
+// The Gateway API and Envoy Gateway fields modelled here (gateway-api apis/v1 gateway_types.go,
+// httproute_types.go, apis/v1beta1 referencegrant_types.go; Envoy Gateway SecurityPolicy).
+interface HTTPRouteMatch {
+    path?: { type?: string; value?: string };
+    method?: string;
+    headers?: { type?: string; name: string; value: string }[];
+    queryParams?: { type?: string; name: string; value: string }[];
+}
+interface BackendRef {
+    kind?: string;
+    name: string;
+    namespace?: string;
+    port?: number;
+}
+interface HTTPRouteRule {
+    matches?: HTTPRouteMatch[];
+    filters?: { type: string; requestRedirect?: { statusCode?: number } }[];
+    backendRefs?: BackendRef[];
+}
+interface HTTPRouteSpec {
+    parentRefs?: { kind?: string; name: string; namespace?: string; sectionName?: string; port?: number }[];
+    hostnames?: string[];
+    rules?: HTTPRouteRule[];
+}
+interface GatewaySpec {
+    listeners: { name: string; port: number; hostname?: string; allowedRoutes?: { namespaces?: { from?: string } } }[];
+}
+interface TargetRef {
+    kind: string;
+    name: string;
+}
+interface SecurityPolicySpec {
+    targetRefs?: TargetRef[];
+    targetRef?: TargetRef;
+    apiKeyAuth?: { extractFrom?: { headers?: string[] }[] };
+}
+interface ReferenceGrantSpec {
+    from?: { kind: string; namespace: string }[];
+    to?: { kind?: string; name?: string }[];
+}
+
+/** An object's spec read as its kind's (the caller has checked the kind). */
+const specOf = <Spec>(o: KubernetesObject): Partial<Spec> => (o.spec ?? {}) as Partial<Spec>;
+
 interface Match {
     route: KubernetesObject;
     ruleIndex: number;
-    rule: any;
-    match: any;
+    rule: HTTPRouteRule;
+    match: HTTPRouteMatch;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -68,7 +112,7 @@ function chooseVirtualHost(domains: string[], host: string): string | undefined 
     return domains.includes("*") ? "*" : undefined;
 }
 
-function pathMatches(match: any, path: string): boolean {
+function pathMatches(match: HTTPRouteMatch, path: string): boolean {
     const type = match?.path?.type ?? "PathPrefix";
     const value: string = match?.path?.value ?? "/";
     const bare = path.split("?")[0]!;
@@ -81,7 +125,7 @@ function pathMatches(match: any, path: string): boolean {
     throw new Error(`path match type ${type} is not modelled`);
 }
 
-function requestMatches(match: any, request: HttpRequest): boolean {
+function requestMatches(match: HTTPRouteMatch, request: HttpRequest): boolean {
     if (!pathMatches(match, request.path)) return false;
     if (match.method && match.method !== request.method) return false;
     const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([k, v]) => [lower(k), v]));
@@ -109,8 +153,9 @@ function precedence(a: Match, b: Match): number {
     return a.ruleIndex - b.ruleIndex;
 }
 
-function targets(policy: KubernetesObject): any[] {
-    return [...(policy.spec?.targetRefs ?? []), ...(policy.spec?.targetRef ? [policy.spec.targetRef] : [])];
+function targets(policy: KubernetesObject): TargetRef[] {
+    const spec = specOf<SecurityPolicySpec>(policy);
+    return [...(spec.targetRefs ?? []), ...(spec.targetRef ? [spec.targetRef] : [])];
 }
 
 /** The API-key header a SecurityPolicy on the route (or else its Gateway) requires. */
@@ -118,9 +163,9 @@ function apiKeyHeader(objects: KubernetesObject[], route: KubernetesObject, gate
     const policies = objects.filter((o) => o.kind === "SecurityPolicy" && o.metadata.namespace === route.metadata.namespace);
     const on = (kind: string, name: string) => policies.find((p) => targets(p).some((t) => t.kind === kind && t.name === name));
     const policy = on("HTTPRoute", route.metadata.name) ?? (gateway.metadata.namespace === route.metadata.namespace ? on("Gateway", gateway.metadata.name) : undefined);
-    const auth = policy?.spec?.apiKeyAuth;
+    const auth = policy && specOf<SecurityPolicySpec>(policy).apiKeyAuth;
     if (!auth) return undefined;
-    const header = auth.extractFrom?.flatMap((e: any) => e.headers ?? [])[0];
+    const header = auth.extractFrom?.flatMap((e) => e.headers ?? [])[0];
     if (!header) throw new Error(`${objectName(policy)}: apiKeyAuth reads the key from somewhere other than a header, which is not modelled`);
     return lower(header);
 }
@@ -130,7 +175,7 @@ export function answer(objects: KubernetesObject[], gatewayName: { namespace: st
     const gateway = objects.find((o) => o.kind === "Gateway" && o.metadata.namespace === gatewayName.namespace && o.metadata.name === gatewayName.name);
     if (!gateway) throw new Error(`Gateway ${gatewayName.namespace}/${gatewayName.name} is not among the objects`);
     const host = withoutPort(request.host);
-    const listener = (gateway.spec.listeners as any[]).find((l) => l.port === request.port && (!l.hostname || hostMatches(lower(l.hostname), host)));
+    const listener = (specOf<GatewaySpec>(gateway).listeners ?? []).find((l) => l.port === request.port && (!l.hostname || hostMatches(lower(l.hostname), host)));
     if (!listener) return { status: 404, detail: "route_not_found" };
     const from = listener.allowedRoutes?.namespaces?.from ?? "Same";
     if (from !== "Same" && from !== "All") throw new Error(`${objectName(gateway)} listener ${listener.name}: allowedRoutes from ${from} is not modelled`);
@@ -139,8 +184,9 @@ export function answer(objects: KubernetesObject[], gatewayName: { namespace: st
     const byHost = new Map<string, KubernetesObject[]>();
     for (const route of objects.filter((o) => o.kind === "HTTPRoute")) {
         if (from === "Same" && route.metadata.namespace !== gateway.metadata.namespace) continue;
-        const attached = (route.spec.parentRefs ?? []).some(
-            (p: any) =>
+        const spec = specOf<HTTPRouteSpec>(route);
+        const attached = (spec.parentRefs ?? []).some(
+            (p) =>
                 (p.kind ?? "Gateway") === "Gateway" &&
                 p.name === gateway.metadata.name &&
                 (p.namespace ?? route.metadata.namespace) === gateway.metadata.namespace &&
@@ -148,19 +194,19 @@ export function answer(objects: KubernetesObject[], gatewayName: { namespace: st
                 (p.port === undefined || p.port === listener.port),
         );
         if (!attached) continue;
-        for (const h of effectiveHostnames(route.spec.hostnames, listener.hostname ? lower(listener.hostname) : undefined)) byHost.set(h, [...(byHost.get(h) ?? []), route]);
+        for (const h of effectiveHostnames(spec.hostnames, listener.hostname ? lower(listener.hostname) : undefined)) byHost.set(h, [...(byHost.get(h) ?? []), route]);
     }
     const virtualHost = chooseVirtualHost([...byHost.keys()], host);
     if (!virtualHost) return { status: 404, detail: "route_not_found" };
 
     const candidates: Match[] = byHost.get(virtualHost)!.flatMap((route) =>
-        (route.spec.rules ?? []).flatMap((rule: any, ruleIndex: number) => (rule.matches?.length ? rule.matches : [{}]).map((match: any) => ({ route, ruleIndex, rule, match }))),
+        (specOf<HTTPRouteSpec>(route).rules ?? []).flatMap((rule, ruleIndex) => (rule.matches?.length ? rule.matches : [{}]).map((match) => ({ route, ruleIndex, rule, match }))),
     );
     const chosen = candidates.filter((c) => requestMatches(c.match, request)).sort(precedence)[0];
     if (!chosen) return { status: 404, detail: "route_not_found" };
     const rule = `${objectName(chosen.route)}#${chosen.ruleIndex}`;
 
-    const redirect = (chosen.rule.filters ?? []).find((f: any) => f.type === "RequestRedirect");
+    const redirect = (chosen.rule.filters ?? []).find((f) => f.type === "RequestRedirect");
     if (redirect) return { status: redirect.requestRedirect?.statusCode ?? 302, detail: "redirect", rule };
     const keyHeader = apiKeyHeader(objects, chosen.route, gateway);
     const backendRef = chosen.rule.backendRefs?.[0];
@@ -171,8 +217,8 @@ export function answer(objects: KubernetesObject[], gatewayName: { namespace: st
             (g) =>
                 g.kind === "ReferenceGrant" &&
                 g.metadata.namespace === backendRef.namespace &&
-                (g.spec?.from ?? []).some((f: any) => f.kind === "HTTPRoute" && f.namespace === chosen.route.metadata.namespace) &&
-                (g.spec?.to ?? []).some((t: any) => (t.kind ?? "Service") === (backendRef.kind ?? "Service") && (t.name === undefined || t.name === backendRef.name)),
+                (specOf<ReferenceGrantSpec>(g).from ?? []).some((f) => f.kind === "HTTPRoute" && f.namespace === chosen.route.metadata.namespace) &&
+                (specOf<ReferenceGrantSpec>(g).to ?? []).some((t) => (t.kind ?? "Service") === (backendRef.kind ?? "Service") && (t.name === undefined || t.name === backendRef.name)),
         );
         if (!granted) return { status: 500, detail: "backend_not_permitted", rule, backend };
     }

@@ -3,6 +3,7 @@
 // Stricter than the CLI in two ways, because a typo should fail CI: unknown policies and unknown
 // keys are errors, and outside `local` no policy may be advisory or disabled.
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import type AjvType from "ajv";
 import type { EnforcementLevel, Policy } from "@pulumi/policy";
@@ -53,6 +54,8 @@ function parseGiven(document: unknown, source: string): Map<string, PolicySettin
 // are checked once, by tests. Compiling every schema cost most of a second; a file pays only for
 // the policies it configures, and one that states only enforcement levels never loads ajv.
 let ajv: AjvType | undefined;
+// Required at first use (not imported) for the reason above.
+const lazyRequire = createRequire(__filename);
 const validators = new Map<string, ReturnType<AjvType["compile"]>>();
 
 /** One schema over the given policies' settings, compiled once per set of policies. */
@@ -60,7 +63,7 @@ function validatorFor(policies: Policy[]) {
     const key = policies.map((p) => p.name).join(",");
     let validate = validators.get(key);
     if (!validate) {
-        const { default: Ajv } = require("ajv") as typeof import("ajv");
+        const { default: Ajv } = lazyRequire("ajv") as typeof import("ajv");
         ajv ??= new Ajv({ allErrors: false, strict: false });
         const properties = Object.fromEntries(
             policies.map((p) => [

@@ -5,7 +5,6 @@
 // `notApplicable`, `isType`/`asType` and `getConfig` as the engine implements them.
 import type { EnforcementLevel, Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
-import type * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import type { PackConfig } from "./config";
 
@@ -73,7 +72,7 @@ function deserialize(value: unknown): unknown {
     return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined).map(([k, v]) => [k, deserialize(v)]));
 }
 
-type ResourceClass = { new (...rest: any[]): pulumi.Resource; isInstance?: (o: unknown) => boolean };
+type ResourceClass = Parameters<PolicyResource["isType"]>[0] & { isInstance?: (o: unknown) => boolean };
 
 /** The engine's isTypeOf: the class's Pulumi type token, else its isInstance on a type-only object. */
 function isTypeOf(type: string, resourceClass: ResourceClass): boolean {

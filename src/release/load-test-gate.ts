@@ -23,7 +23,7 @@ export function prometheusQuery(baseUrl: string, timeoutMs = 10_000): InstantQue
             const response = await fetchWithCredentials(url, { signal: AbortSignal.timeout(timeoutMs) });
             body = (await response.json()) as typeof body;
         } catch (e) {
-            throw new Error(`Prometheus at ${maskCredentials(baseUrl)}: ${(e as Error).message}`);
+            throw new Error(`Prometheus at ${maskCredentials(baseUrl)}: ${(e as Error).message}`, { cause: e });
         }
         if (body.status !== "success" || body.data?.resultType !== "vector") {
             throw new Error(`Prometheus at ${maskCredentials(baseUrl)}: query failed: ${body.error ?? body.status ?? "no status"}`);

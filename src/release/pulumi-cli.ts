@@ -61,6 +61,7 @@ function cliOutput(error: unknown): CliOutput | undefined {
     };
 }
 
+// eslint-disable-next-line no-control-regex -- ESC (0x1b) opens an ANSI colour escape: the control character is intended.
 const ansi = /\x1b\[[0-9;]*m/g;
 const generic = /^error: (update|preview|destroy|refresh) failed$/;
 

@@ -149,7 +149,7 @@ export async function waitForRollout(reader: RolloutReader, options: WaitOptions
             failures++;
             const message = (error as Error).message.split("\n")[0];
             if (failures > readRetries || now() >= deadline) {
-                throw new Error(`lost the Rollout after ${failures} failed reads in a row: ${message}; watch it with kubectl argo rollouts get rollout detector`);
+                throw new Error(`lost the Rollout after ${failures} failed reads in a row: ${message}; watch it with kubectl argo rollouts get rollout detector`, { cause: error });
             }
             const wait = Math.min(Math.max(options.pollSeconds, 1) * 2 ** failures, maxBackoffSeconds);
             options.log(`rollout: reading the Rollout failed (${failures}/${readRetries}), retrying in ${wait} s: ${message}`);

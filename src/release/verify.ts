@@ -21,7 +21,7 @@ type ScanSeverity = (typeof scanSeverities)[number];
 
 /** The one method of an AWS SDK v3 client the checks use: the real client, or a fake that answers as the service does. */
 export interface AwsSend {
-    send(command: object): Promise<any>;
+    send(command: object): Promise<unknown>;
 }
 
 /** An image in a platform ECR repository: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<hex>`. */
@@ -86,7 +86,7 @@ export async function verifyRelease(args: VerifyReleaseArgs): Promise<void> {
 
     let scan: { imageScanStatus?: { status?: string }; imageScanFindings?: { findingSeverityCounts?: Record<string, number> } };
     try {
-        scan = await args.registry.send(new DescribeImageScanFindingsCommand({ registryId, repositoryName, imageId: { imageDigest } }));
+        scan = (await args.registry.send(new DescribeImageScanFindingsCommand({ registryId, repositoryName, imageId: { imageDigest } }))) as typeof scan;
     } catch (e) {
         if (errorName(e) === "ScanNotFoundException") throw new ReleaseError(`${args.image}: never scanned (scan on push did not run)`);
         throw e;

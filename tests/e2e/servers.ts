@@ -120,7 +120,7 @@ export async function startWebhook(): Promise<Webhook> {
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => {
             const [, receiver, integration] = (req.url ?? "").split("/");
-            let body: Record<string, any> = {};
+            let body: Record<string, any>;
             try {
                 body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
             } catch {

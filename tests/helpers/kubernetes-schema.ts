@@ -42,6 +42,6 @@ export async function validateKubernetesObject(object: Record<string, unknown>):
     try {
         new Model(object).validate();
     } catch (e) {
-        throw new Error(`${label}: ${(e as Error).message}`);
+        throw new Error(`${label}: ${(e as Error).message}`, { cause: e });
     }
 }

@@ -60,7 +60,7 @@ describe("platform: routes at the edge gateway", () => {
 
     it("refuses a cross-namespace backend without a ReferenceGrant", () => {
         const objects = gatewayWith([{ name: "r", rules: [{}] }]);
-        (objects[1]!.spec.rules[0].backendRefs[0] as any).namespace = "pneumonia";
+        (objects[1]!.spec as any).rules[0].backendRefs[0].namespace = "pneumonia";
         assert.equal(answer(objects, gateway, { port: 443, host: "h", method: "GET", path: "/" }).status, 500);
     });
 

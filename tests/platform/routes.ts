@@ -35,7 +35,7 @@ export function callsOf(stack: string, objects: KubernetesObject[], publicUrl: s
     ];
     // The blackbox exporter's targets that go through the gateway (the Probe objects of the edge).
     for (const probe of objects.filter((o) => o.kind === "Probe")) {
-        for (const url of (probe.spec?.targets?.staticConfig?.static ?? []) as string[]) {
+        for (const url of ((probe.spec as any)?.targets?.staticConfig?.static ?? []) as string[]) {
             const u = new URL(url.includes("://") ? url : `tcp://${url}`);
             const viaGateway = u.host.split(":")[0] === new URL(publicUrl).hostname || u.hostname.startsWith(`${edgeNames.envoyService}.${edgeNamespace}.`);
             if (viaGateway) needed.push({ who: `probe ${probe.metadata.name}: GET ${url}`, request: get(url), expect: { status: 200, key: false } });

@@ -4,6 +4,7 @@
 // stand-in resource monitor that refuses what the engine refuses (scripts/program-run/engine.ts).
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -50,7 +51,8 @@ describe("the compiler settings the language host finds", () => {
         assert.equal(runtime.typescript, true);
         assert.ok(runtime.tsconfig, "Pulumi.yaml names the tsconfig the host uses");
         const hostFile = path.resolve(programLocation(root, project).pwd, runtime.tsconfig);
-        const { loadTypeScriptCompilerOptions } = require("@pulumi/pulumi/tsutils") as { loadTypeScriptCompilerOptions(p: string): Record<string, unknown> };
+        // tsutils ships no typings (its .d.ts exports nothing): required, with the one function typed here.
+        const { loadTypeScriptCompilerOptions } = createRequire(__filename)("@pulumi/pulumi/tsutils") as { loadTypeScriptCompilerOptions(p: string): Record<string, unknown> };
         const hostRaw = loadTypeScriptCompilerOptions(hostFile);
         assert.equal(hostRaw.noCheck, true);
 

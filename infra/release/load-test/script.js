@@ -4,6 +4,7 @@
 // `release.loadTest` config; nothing is restated here. The result is pushed to the Pushgateway,
 // where `npm run promote` reads it: production only gets an image whose staging load test passed.
 // k6 modules and options: https://grafana.com/docs/k6/latest/javascript-api/ and .../using-k6/k6-options/
+/* global __ENV, open */ // k6 globals: https://grafana.com/docs/k6/latest/javascript-api/init-context/open/ and .../using-k6/environment-variables/
 import http from "k6/http";
 import { check, sleep } from "k6";
 

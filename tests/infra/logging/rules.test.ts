@@ -169,7 +169,7 @@ describe("logging: docs/logging.md", () => {
         const queries = section
             .split("\n")
             .filter((l) => l.startsWith("| ") && !l.startsWith("| Question") && !l.startsWith("| ---"))
-            .map((l) => /`([^`]+)`\s*(\([^)]*\))?\s*\|\s*$/.exec(l.replace(/\\\|/g, "\u0000"))?.[1].replace(/\u0000/g, "|"))
+            .map((l) => /`([^`]+)`\s*(\([^)]*\))?\s*\|\s*$/.exec(l.replace(/\\\|/g, "\u0000"))?.[1].replaceAll("\u0000", "|"))
             .filter((q): q is string => q !== undefined);
         assert.ok(queries.length >= 8, `found ${queries.length} queries`);
         for (const q of queries) assert.deepEqual(logqlProblems(q, known), [], q);

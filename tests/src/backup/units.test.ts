@@ -99,7 +99,7 @@ describe("backup runner units", () => {
 
         it("passes every byte through when the checksum matches", async () => {
             const out: Buffer[] = [];
-            await pipeline(Readable.from(data), new VerifiedStream(await expected(), "x"), async function* (source) {
+            await pipeline(Readable.from(data), new VerifiedStream(await expected(), "x"), async (source) => {
                 for await (const chunk of source) out.push(chunk as Buffer);
             });
             assert.equal(Buffer.concat(out).toString(), "first chunk second chunk last chunk");

@@ -62,7 +62,7 @@ export async function startPrometheus(dir: string, families: OpenMetricsFamily[]
         await waitUntil("prometheus ready", async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true, 60_000);
     } catch (e) {
         stop();
-        throw new Error(`${(e as Error).message}\n${log}`);
+        throw new Error(`${(e as Error).message}\n${log}`, { cause: e });
     }
     return { url, stop };
 }

@@ -84,12 +84,11 @@ describe("dr-drill workspace (recording pulumi)", function () {
         const workspace = localWorkspace(workDir);
         const read = await workspace.readSource("production");
         await workspace.initStack("dr-x", read);
-        let configFile = "";
         const outputs = await workspace.up("dr-x", "production", () => undefined);
         assert.deepEqual(outputs, { artifactBucket: "drill-artifacts" });
         const up = standIn.calls().find((c) => c.argv[0] === "up")!;
         assert.equal(up.argv[up.argv.indexOf("--policy-pack") + 1], join(repoRoot, "policies"));
-        configFile = up.argv[up.argv.indexOf("--policy-pack-config") + 1]!;
+        const configFile = up.argv[up.argv.indexOf("--policy-pack-config") + 1]!;
         assert.match(configFile, /dr-policy-.*\/dr-x\.json$/);
         assert.equal(existsSync(configFile), false);
         assert.equal(up.argv[up.argv.indexOf("--stack") + 1], "dr-x");
