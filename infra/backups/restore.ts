@@ -21,7 +21,9 @@ export function restoreSourceStatements(restore: RestoreConfig): aws.iam.PolicyS
     const prefixes = ["db", "models"].map((kind) => `${restore.prefix}/${kind}/`);
     return [
         { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn], Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } } },
-        { Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: prefixes.map((p) => `${bucketArn}/${p}*`) },
+        // RestoreObject: a dump the lifecycle moved to an archive class is readable only after a restore
+        // request (src/backup/store.ts asks for one on InvalidObjectState).
+        { Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:RestoreObject"], Resource: prefixes.map((p) => `${bucketArn}/${p}*`) },
         ...(restore.kmsKeyArn ? [{ Effect: "Allow" as const, Action: ["kms:Decrypt"], Resource: [restore.kmsKeyArn] }] : []),
     ];
 }

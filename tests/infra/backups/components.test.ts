@@ -323,10 +323,10 @@ describe("infra/backups", () => {
             assert.equal(pod.restartPolicy, "Never");
         });
 
-        it("reads the source bucket's db and models prefixes and decrypts with its key, nothing more", () => {
+        it("reads the source bucket's db and models prefixes (restoring archived ones) and decrypts with its key, nothing more", () => {
             const statements = restoreSourceStatements(restore);
             const actions = statements.flatMap((s) => s.Action as string[]);
-            assert.deepEqual(actions.sort(), ["kms:Decrypt", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
+            assert.deepEqual(actions.sort(), ["kms:Decrypt", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:RestoreObject"]);
             assert.deepEqual(statements[1].Resource, ["arn:aws:s3:::backups-src0001/production/db/*", "arn:aws:s3:::backups-src0001/production/models/*"]);
         });
     });

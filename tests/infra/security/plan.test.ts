@@ -52,7 +52,7 @@ describe("security: the stacks' plans", function () {
             assert.equal(target.rule, planned.name);
             const expected = { critical: ["security-findings-page", "SEV-1"], high: ["security-findings-page", "SEV-2"], medium: ["security-findings-ticket", "SEV-3"] }[rule.severity as "critical" | "high" | "medium"];
             assert.equal(topics[target.arn], expected[0], rule.name);
-            assert.match(target.inputTransformer.inputTemplate, new RegExp(`^"${expected[1]} .*Runbook: https://github.com/pneumonia-detector/pneumonia-platform/blob/main/docs/security/runbooks/${rule.runbook}\\.md"$`));
+            assert.match(target.inputTransformer.inputTemplate, new RegExp(`^"${expected[1]} .*Runbook: https://github.com/example-org/pneumonia-platform/blob/main/docs/security/runbooks/${rule.runbook}\\.md"$`));
         }
         // The bands: 7.0 and above is high (SEV-1), 4.0 to 6.9 medium (SEV-2), below 4 low.
         assert.deepEqual(guardDutyTiers.map((t) => [t.tier, t.severity, t.numeric]), [

@@ -32,7 +32,7 @@ describe("the deploy path's CLIs", () => {
     for (const [script, file] of Object.entries(clis)) {
         it(`npm run ${script}: --help, and an unknown option in one line with the usage hint`, () => {
             assert.ok(scripts[script]?.includes(file), `package.json's ${script} runs ${file}`);
-            assert.match(fs.readFileSync(path.join(repoRoot, file), "utf8"), /\brunCommand\(/, `${file} uses the shared wrapper`);
+            assert.match(fs.readFileSync(path.join(repoRoot, file), "utf8"), /\b(runCommand|executeCommand)\(/, `${file} uses the shared wrapper`);
             const help = runCli(file, ["--help"]);
             assert.equal(help.code, 0, help.stderr);
             assert.match(help.stdout, /^usage: \S.* \[options\]\n/);
