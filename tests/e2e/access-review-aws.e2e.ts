@@ -3,10 +3,10 @@
 // policies are read, and the same flags apply.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { parseCommandArgs, type ParsedArgs } from "../../../src/cli/command";
-import { runAccessReview, spec } from "../../../src/access-review/cli";
-import type { AccessReview } from "../../../src/access-review/review";
-import { startMoto, type MotoServer } from "../../../scripts/servers/moto";
+import { parseCommandArgs, type ParsedArgs } from "../../src/cli/command";
+import { runAccessReview, spec } from "../../src/access-review/cli";
+import type { AccessReview } from "../../src/access-review/review";
+import { startMoto, type MotoServer } from "../../scripts/servers/moto";
 
 describe("access-review --aws (moto_server IAM, AWS CLI)", function () {
     this.timeout(180_000);

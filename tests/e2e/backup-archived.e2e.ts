@@ -6,9 +6,9 @@
 // moto's state manager (model s3::keyrestore, progression "time") makes the restore take a second.
 import { CopyObjectCommand, HeadObjectCommand, RestoreObjectCommand, type StorageClass } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
-import { BackupStore, ensureBackupsReadable } from "../../../src/backup/store";
-import { tableFingerprints } from "../../../scripts/servers/postgres";
-import { mlflowFixture, readText, runCli, startServers, type Servers } from "./harness";
+import { BackupStore, ensureBackupsReadable } from "../../src/backup/store";
+import { tableFingerprints } from "../../scripts/servers/postgres";
+import { mlflowFixture, readText, runCli, startServers, type Servers } from "../src/backup/harness";
 
 interface Manifest {
     id: string;
