@@ -1,9 +1,14 @@
-// Runs one of the repository's CLIs the way `npm run` does (through tsx), as a child process.
+// Runs one of the repository's CLIs the way `npm run` does (through tsx), as a child process: one Node
+// process with tsx's hook, not tsx's launcher, which would start a second Node for each call.
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 
 export const repoRoot = path.resolve(__dirname, "../..");
-const tsx = path.join(repoRoot, "node_modules/.bin/tsx");
+/** tsx's CommonJS hook, by absolute path: a CLI may run in another working directory. */
+const tsxHook = require.resolve("tsx/cjs");
+
+/** The command that runs a TypeScript file as `npm run` does: prefix it to the file and its arguments. */
+export const tsxNode: readonly [string, ...string[]] = [process.execPath, "--require", tsxHook];
 
 export interface CliResult {
     code: number | null;
@@ -12,7 +17,7 @@ export interface CliResult {
 }
 
 export function runCli(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
-    const result = spawnSync(tsx, [path.join(repoRoot, script), ...args], {
+    const result = spawnSync(process.execPath, ["--require", tsxHook, path.join(repoRoot, script), ...args], {
         cwd: options.cwd ?? repoRoot,
         env: options.env ?? process.env,
         input: options.input,

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import * as path from "node:path";
-import { repoRoot } from "../../helpers/cli";
+import { repoRoot, tsxNode } from "../../helpers/cli";
 import { freePort } from "../../../scripts/servers/postgres";
 import { startStandIn, type StandIn } from "../../helpers/standin";
 
@@ -20,7 +20,7 @@ interface Run {
 /** Runs the CLI asynchronously, so this process keeps reaping the stand-in it may stop (--pid). */
 function contract(args: string[]): Promise<Run> {
     return new Promise((resolve, reject) => {
-        const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, "src/contract/cli.ts"), ...args], { cwd: repoRoot });
+        const child = spawn(tsxNode[0], [...tsxNode.slice(1), path.join(repoRoot, "src/contract/cli.ts"), ...args], { cwd: repoRoot });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));

@@ -4,13 +4,13 @@ import * as path from "node:path";
 import { main } from "../../../src/health/cli";
 import { fakeStack, opener } from "../release/fake-stack";
 import { healthyScenario, startFakeServices, type FakeServices } from "./fake-services";
+import { tsxNode } from "../../helpers/cli";
 
 const root = path.resolve(__dirname, "../../..");
-const tsx = path.join(root, "node_modules/.bin/tsx");
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(tsx, ["src/health/cli.ts", ...args], { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } }, (error, stdout, stderr) =>
+        execFile(tsxNode[0], [...tsxNode.slice(1), "src/health/cli.ts", ...args], { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } }, (error, stdout, stderr) =>
             resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
         );
     });

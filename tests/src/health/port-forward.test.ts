@@ -4,9 +4,9 @@ import { main } from "../../../src/health/cli";
 import { parseServiceUrl, portForward } from "../../../src/health/port-forward";
 import { fakeStack, opener } from "../release/fake-stack";
 import { healthyScenario, startFakeServices, type FakeServices } from "./fake-services";
+import { tsxNode } from "../../helpers/cli";
 
-const root = path.resolve(__dirname, "../../..");
-const kubectl = [path.join(root, "node_modules/.bin/tsx"), path.join(__dirname, "fake-kubectl.ts")];
+const kubectl = [...tsxNode, path.join(__dirname, "fake-kubectl.ts")];
 const stagingContext = "arn:aws:eks:eu-west-1:111122223333:cluster/pneumonia-staging";
 
 const inCluster = {

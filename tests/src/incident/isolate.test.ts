@@ -8,9 +8,9 @@ import { databaseClientLabel, selectorLabels } from "../../../infra/platform/lab
 import { quarantineAnnotations, quarantineLabel, quarantinePolicySpec, responderRules } from "../../../infra/security/quarantine";
 import { exitCodes, parseCommandArgs, type ParsedArgs } from "../../../src/cli/command";
 import { runIncident, spec } from "../../../src/incident/cli";
+import { tsxNode } from "../../helpers/cli";
 
-const root = path.resolve(__dirname, "../../..");
-const kubectl = [path.join(root, "node_modules/.bin/tsx"), path.join(__dirname, "recording-kubectl.ts")];
+const kubectl = [...tsxNode, path.join(__dirname, "recording-kubectl.ts")];
 const context = "arn:aws:eks:eu-west-1:444455556666:cluster/pneumonia-production";
 const podLabels = { ...selectorLabels("detector", "production"), "rollouts-pod-template-hash": "7c9d8", ...databaseClientLabel };
 const pod = "detector-7c9d8-abcde";

@@ -24,9 +24,9 @@ import { parseCommandArgs, type ParsedArgs } from "../../../src/cli/command";
 import { runIncident, spec } from "../../../src/incident/cli";
 import { sha256 } from "../../../src/incident/preserve";
 import { startMoto, type MotoServer } from "../../../scripts/servers/moto";
+import { tsxNode } from "../../helpers/cli";
 
-const root = path.resolve(__dirname, "../../..");
-const kubectl = [path.join(root, "node_modules/.bin/tsx"), path.join(__dirname, "recording-kubectl.ts")];
+const kubectl = [...tsxNode, path.join(__dirname, "recording-kubectl.ts")];
 const context = "arn:aws:eks:eu-west-1:444455556666:cluster/pneumonia-production";
 const pod = "detector-7c9d8-abcde";
 const bucket = "evidence-incident-test";

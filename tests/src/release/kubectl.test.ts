@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { kubectlRolloutReader } from "../../../src/release/kubectl";
+import { tsxNode } from "../../helpers/cli";
 
-const root = path.resolve(__dirname, "../../..");
-const kubectl = [path.join(root, "node_modules/.bin/tsx"), path.join(__dirname, "fake-kubectl-get.ts")];
+const kubectl = [...tsxNode, path.join(__dirname, "fake-kubectl-get.ts")];
 
 describe("release: reading the Rollout with kubectl", function () {
     this.timeout(30_000);

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { CheckFailedError } from "../../../src/cli/command";
 import { latestLoadTest, prometheusQuery, requirePassedLoadTest, type InstantQuery } from "../../../src/release/load-test-gate";
-import { repoRoot, runCli } from "../../helpers/cli";
+import { repoRoot, runCli, tsxNode } from "../../helpers/cli";
 import { waitUntil } from "../../../scripts/servers/postgres";
 import { startScrapedPrometheus, type ScrapedPrometheus } from "../../helpers/prometheus";
 import { scratchDir } from "../../infra/monitoring/helpers";
@@ -84,11 +84,11 @@ describe("release: load-test gate against a real Prometheus", function () {
             const healthy = { metadata: { generation: 2 }, spec: { template: { spec: { containers: [{ name: "detector", image }] } } }, status: { phase: "Healthy", observedGeneration: "2", stableRS: "6c9f7d8b5d", currentPodHash: "6c9f7d8b5d" } };
             const env = {
                 ...process.env,
-                KUBECTL: `${join(repoRoot, "node_modules/.bin/tsx")} ${join(__dirname, "fake-kubectl-get.ts")}`,
+                KUBECTL: [...tsxNode, join(__dirname, "fake-kubectl-get.ts")].join(" "),
                 FAKE_KUBECTL_CONTEXT: "arn:aws:eks:eu-west-1:111122223333:cluster/pneumonia-staging",
                 FAKE_KUBECTL_OBJECTS: JSON.stringify({ "rollouts.argoproj.io/pneumonia/detector": healthy }),
             };
-            const child = spawn(join(repoRoot, "node_modules/.bin/tsx"), ["src/release/cli.ts", "promote", "production", "--image", image, "--prometheus-url", prometheusUrl, "--dry-run"], { cwd: repoRoot, env });
+            const child = spawn(tsxNode[0], [...tsxNode.slice(1), "src/release/cli.ts", "promote", "production", "--image", image, "--prometheus-url", prometheusUrl, "--dry-run"], { cwd: repoRoot, env });
             let stderr = "";
             child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
             child.on("close", (code) => resolve({ code, stderr }));
