@@ -24,17 +24,28 @@ export const bootstrapSchema = z
         /** An account has one GitHub OIDC provider: set its ARN when another stack of the account made it. */
         /** Make the environment's VPC and EKS cluster (infra/cluster); omit to bring your own. `{}` takes the defaults. */
         cluster: clusterCreateSchema.optional(),
-        githubOidcProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "the account's GitHub OIDC provider ARN").optional(),
+        githubOidcProviderArn: z
+            .string()
+            .regex(/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "the account's GitHub OIDC provider ARN")
+            .optional(),
     })
     .strict()
     .superRefine((c, ctx) => {
-        if (!c.registry && !c.registryAccountId) ctx.addIssue({ code: "custom", path: ["registryAccountId"], message: "the registry's account id, required when registry is false" });
+        if (!c.registry && !c.registryAccountId)
+            ctx.addIssue({
+                code: "custom",
+                path: ["registryAccountId"],
+                message: "the registry's account id, required when registry is false",
+            });
     });
 export type BootstrapConfig = z.infer<typeof bootstrapSchema>;
 
 export function parseBootstrapConfig(raw: Record<string, unknown>): BootstrapConfig {
     const environment = raw.environment === "production" ? "production" : "staging";
-    const cluster = raw.cluster && typeof raw.cluster === "object" ? { cluster: deepMerge(clusterCreateDefaults(environment), raw.cluster as Record<string, unknown>) } : {};
+    const cluster =
+        raw.cluster && typeof raw.cluster === "object"
+            ? { cluster: deepMerge(clusterCreateDefaults(environment), raw.cluster as Record<string, unknown>) }
+            : {};
     const result = bootstrapSchema.safeParse({ ...raw, ...cluster });
     if (result.success) return result.data;
     const issue = result.error.issues[0]!;

@@ -21,8 +21,20 @@ export = async () => {
     const protect = { ...opts, protect: true };
 
     // The secrets provider of the platform stack: awskms://alias/pulumi-pneumonia-<environment>.
-    const secretsKey = new aws.kms.Key("secrets", { description: `Encrypts the pneumonia-${environment} stack's secrets (Pulumi awskms:// provider)`, enableKeyRotation: true, deletionWindowInDays: 30 }, protect);
-    const secretsAlias = new aws.kms.Alias("secrets", { name: `alias/pulumi-pneumonia-${environment}`, targetKeyId: secretsKey.keyId }, opts);
+    const secretsKey = new aws.kms.Key(
+        "secrets",
+        {
+            description: `Encrypts the pneumonia-${environment} stack's secrets (Pulumi awskms:// provider)`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+        },
+        protect,
+    );
+    const secretsAlias = new aws.kms.Alias(
+        "secrets",
+        { name: `alias/pulumi-pneumonia-${environment}`, targetKeyId: secretsKey.keyId },
+        opts,
+    );
 
     // Pulumi state: versioned, KMS-encrypted, TLS-only, no public access (SecureBucket), access-logged.
     const state = new SecureBucket("state", { purpose: "pulumi-state", tags, protect: true }, opts);
@@ -40,18 +52,28 @@ export = async () => {
         ],
         expirationDays: 365,
     });
-    new aws.s3.BucketLogging("state", { bucket: state.bucket, targetBucket: logs.bucket, targetPrefix: "state/" }, { ...opts, dependsOn: [...state.ready, ...logsReady] });
+    new aws.s3.BucketLogging(
+        "state",
+        { bucket: state.bucket, targetBucket: logs.bucket, targetPrefix: "state/" },
+        { ...opts, dependsOn: [...state.ready, ...logsReady] },
+    );
 
     const githubProviderArn =
         config.githubOidcProviderArn ??
-        new aws.iam.OpenIdConnectProvider("github-actions", { url: `https://${githubIssuerHost}`, clientIdLists: [githubAudience] }, protect).arn;
+        new aws.iam.OpenIdConnectProvider(
+            "github-actions",
+            { url: `https://${githubIssuerHost}`, clientIdLists: [githubAudience] },
+            protect,
+        ).arn;
     const ciRole = (name: string, description: string) =>
         new aws.iam.Role(
             name,
             {
                 name: `pneumonia-${environment}-${name}`,
                 description,
-                assumeRolePolicy: pulumi.output(githubProviderArn).apply((arn) => JSON.stringify(githubTrustPolicy(arn, repository, environment))),
+                assumeRolePolicy: pulumi
+                    .output(githubProviderArn)
+                    .apply((arn) => JSON.stringify(githubTrustPolicy(arn, repository, environment))),
                 maxSessionDuration: 3600,
             },
             opts,
@@ -67,17 +89,50 @@ export = async () => {
                 Version: "2012-10-17",
                 Statement: [
                     { Sid: "PlatformServices", Effect: "Allow", Action: deployServices[environment].map((s) => `${s}:*`), Resource: "*" },
-                    { Sid: "State", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"], Resource: [state.arn, pulumi.interpolate`${state.arn}/*`] },
-                    { Sid: "StateKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"], Resource: [state.kmsKeyArn, secretsKey.arn] },
-                    { Sid: "Kubeconfig", Effect: "Allow", Action: ["eks:DescribeCluster"], Resource: `arn:aws:eks:${region}:${accountId}:cluster/pneumonia-${environment}` },
+                    {
+                        Sid: "State",
+                        Effect: "Allow",
+                        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                        Resource: [state.arn, pulumi.interpolate`${state.arn}/*`],
+                    },
+                    {
+                        Sid: "StateKey",
+                        Effect: "Allow",
+                        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
+                        Resource: [state.kmsKeyArn, secretsKey.arn],
+                    },
+                    {
+                        Sid: "Kubeconfig",
+                        Effect: "Allow",
+                        Action: ["eks:DescribeCluster"],
+                        Resource: `arn:aws:eks:${region}:${accountId}:cluster/pneumonia-${environment}`,
+                    },
                     // The bootstrap's own footing stays out of reach of the stack it serves.
                     {
                         Sid: "NotTheBootstrap",
                         Effect: "Deny",
-                        Action: ["iam:*", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "s3:DeleteBucket", "s3:PutBucketPolicy"],
-                        Resource: [...["deploy", "push", "promote"].map((n) => `arn:aws:iam::${accountId}:role/pneumonia-${environment}-${n}`), githubProviderArn, secretsKey.arn, state.kmsKeyArn, state.arn],
+                        Action: [
+                            "iam:*",
+                            "kms:ScheduleKeyDeletion",
+                            "kms:DisableKey",
+                            "kms:PutKeyPolicy",
+                            "s3:DeleteBucket",
+                            "s3:PutBucketPolicy",
+                        ],
+                        Resource: [
+                            ...["deploy", "push", "promote"].map((n) => `arn:aws:iam::${accountId}:role/pneumonia-${environment}-${n}`),
+                            githubProviderArn,
+                            secretsKey.arn,
+                            state.kmsKeyArn,
+                            state.arn,
+                        ],
                     },
-                    { Sid: "NoLongLivedCredentials", Effect: "Deny", Action: ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"], Resource: "*" },
+                    {
+                        Sid: "NoLongLivedCredentials",
+                        Effect: "Deny",
+                        Action: ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"],
+                        Resource: "*",
+                    },
                 ],
             }),
         },
@@ -110,7 +165,13 @@ export = async () => {
                     {
                         Sid: "ReadDigest",
                         Effect: "Allow",
-                        Action: ["ecr:DescribeImages", "ecr:DescribeImageScanFindings", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                        Action: [
+                            "ecr:DescribeImages",
+                            "ecr:DescribeImageScanFindings",
+                            "ecr:BatchGetImage",
+                            "ecr:GetDownloadUrlForLayer",
+                            "ecr:BatchCheckLayerAvailability",
+                        ],
                         Resource: repositories,
                     },
                     ...(registry ? [{ Sid: "TagPromoted", Effect: "Allow", Action: ["ecr:PutImage"], Resource: repositories }] : []),
@@ -155,7 +216,11 @@ export = async () => {
     }
 
     const cluster = config.cluster
-        ? new PlatformCluster("cluster", { environment, accountId, region, config: config.cluster, tags: { ...tags, component: "cluster" } }, opts)
+        ? new PlatformCluster(
+              "cluster",
+              { environment, accountId, region, config: config.cluster, tags: { ...tags, component: "cluster" } },
+              opts,
+          )
         : undefined;
 
     return {

@@ -93,11 +93,15 @@ export const platformSchema = z
         const repeated = repeatedCanarySteps(c.release.canary.steps, c.detector.replicas, c.detector.maxReplicas, canaryMaxSurge)[0];
         if (repeated) issue(["release", "canary", "steps"], `shares that each change the canary's pod count (${repeated})`);
         const usesAws = c.database.kind === "rds" || c.objectStore.kind === "s3" || Boolean(c.detector.build) || Boolean(c.mlflow.build);
-        if (usesAws && !c.aws) issue(["aws"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
-        if (usesAws && !c.cluster) issue(["cluster"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
+        if (usesAws && !c.aws)
+            issue(["aws"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
+        if (usesAws && !c.cluster)
+            issue(["cluster"], "the section, required when the database is rds, the object store is s3 or the detector image is built");
         if (c.environment === "production") {
-            if (!hasDigest(c.detector.image) && !c.detector.build) issue(["detector", "image"], "an image pinned by digest (repo@sha256:…) in production");
-            if (!hasDigest(c.mlflow.image) && !c.mlflow.build) issue(["mlflow", "image"], "an image pinned by digest, or mlflow.build, in production");
+            if (!hasDigest(c.detector.image) && !c.detector.build)
+                issue(["detector", "image"], "an image pinned by digest (repo@sha256:…) in production");
+            if (!hasDigest(c.mlflow.image) && !c.mlflow.build)
+                issue(["mlflow", "image"], "an image pinned by digest, or mlflow.build, in production");
             if (c.detector.replicas < 3) issue(["detector", "replicas"], "an integer >= 3 in production");
             if (c.database.kind !== "rds") issue(["database", "kind"], '"rds" in production');
             if (c.objectStore.kind !== "s3") issue(["objectStore", "kind"], '"s3" in production');
@@ -193,7 +197,9 @@ export function refuseExampleValues(raw: Record<string, unknown>, stack: string,
     const found = findPlaceholders(raw);
     if (found.length === 0) return;
     const more = found.length > 1 ? ` (and ${found.length - 1} more: npm run preflight -- ${stack} lists them)` : "";
-    throw new ConfigError(`${found[0]!.key}: expected a real value, got the example ${JSON.stringify(found[0]!.value)} (${found[0]!.reason})${more}`);
+    throw new ConfigError(
+        `${found[0]!.key}: expected a real value, got the example ${JSON.stringify(found[0]!.value)} (${found[0]!.reason})${more}`,
+    );
 }
 
 /** Every top-level key the project namespace may hold: the schema's sections and the secret keys. */
@@ -211,7 +217,8 @@ export function checkConfigKeys(project: string, keys: { key: string; secret: bo
     for (const { key, secret } of keys) {
         const full = `${project}:${key}`;
         if ((secretKeys as readonly string[]).includes(key)) {
-            if (!secret) throw new ConfigError(`${full}: a secret key in plain text; store it encrypted: pulumi config set --secret ${key} <value>`);
+            if (!secret)
+                throw new ConfigError(`${full}: a secret key in plain text; store it encrypted: pulumi config set --secret ${key} <value>`);
             continue;
         }
         if (known.includes(key)) continue;
@@ -223,7 +230,6 @@ export function checkConfigKeys(project: string, keys: { key: string; secret: bo
         throw new ConfigError(`${full}: unknown key${close ? ` (did you mean ${project}:${close}?)` : ""}`);
     }
 }
-
 
 /** SDK members that are public in its JavaScript but not in its typings. */
 interface ConfigInternals {
@@ -238,7 +244,10 @@ export function loadConfig(): PlatformSettings {
         project,
         Object.keys(pulumi.runtime.allConfig())
             .filter((full) => full.startsWith(prefix))
-            .map((full) => ({ key: full.slice(prefix.length), secret: (pulumi.runtime as unknown as ConfigInternals).isConfigSecret(full) })),
+            .map((full) => ({
+                key: full.slice(prefix.length),
+                secret: (pulumi.runtime as unknown as ConfigInternals).isConfigSecret(full),
+            })),
     );
     const config = new pulumi.Config();
     const raw: Record<string, unknown> = {};
@@ -282,15 +291,29 @@ function keysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
         let current = s;
         for (;;) {
             const def = current?._zod.def as { type?: string; innerType?: z.ZodType; in?: z.ZodType } | undefined;
-            const inner = def && ["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type ?? "") ? def.innerType : def?.type === "pipe" ? def.in : undefined;
+            const inner =
+                def && ["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type ?? "")
+                    ? def.innerType
+                    : def?.type === "pipe"
+                      ? def.in
+                      : undefined;
             if (!inner) return current;
             current = inner;
         }
     };
     let current = unwrap(schema);
     for (const segment of path) {
-        const def = current?._zod.def as { type?: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType } | undefined;
-        current = unwrap(def?.type === "object" ? def.shape?.[String(segment)] : def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : undefined);
+        const def = current?._zod.def as
+            { type?: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType } | undefined;
+        current = unwrap(
+            def?.type === "object"
+                ? def.shape?.[String(segment)]
+                : def?.type === "record"
+                  ? def.valueType
+                  : def?.type === "array"
+                    ? def.element
+                    : undefined,
+        );
     }
     const def = current?._zod.def as { type?: string; shape?: Record<string, z.ZodType> } | undefined;
     return def?.type === "object" && def.shape ? Object.keys(def.shape) : [];

@@ -23,6 +23,15 @@ export const contributions: Contribution<MonitoringSettings>[] = [
 ];
 
 /** Completes the monitoring settings with the backup limits its schedules set, the forecast horizon and the contributions. */
-export function monitoringSettings(settings: MonitoringConfig, backupSchedules: BackupsConfig["schedules"], capacity?: CapacityConfig): MonitoringSettings {
-    return { ...settings, backupFreshness: backupFreshness(backupSchedules, settings.backupKinds), ...(capacity ? { capacity } : {}), contributions };
+export function monitoringSettings(
+    settings: MonitoringConfig,
+    backupSchedules: BackupsConfig["schedules"],
+    capacity?: CapacityConfig,
+): MonitoringSettings {
+    return {
+        ...settings,
+        backupFreshness: backupFreshness(backupSchedules, settings.backupKinds),
+        ...(capacity ? { capacity } : {}),
+        contributions,
+    };
 }

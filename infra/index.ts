@@ -53,7 +53,13 @@ export = async () => {
     // A drill uses its source's monitoring stack and creates none: a second kube-prometheus-stack
     // would install the same CRDs, ClusterRoles and node-exporter host port into the same cluster,
     // and its alerts and backup metrics (the source's Pushgateway) would page the source's on-call.
-    const monitoringNs = drill ? undefined : new PlatformNamespace("monitoring", { name: cluster.monitoringNamespace, stack, component: "monitoring" }, { provider: kubernetes });
+    const monitoringNs = drill
+        ? undefined
+        : new PlatformNamespace(
+              "monitoring",
+              { name: cluster.monitoringNamespace, stack, component: "monitoring" },
+              { provider: kubernetes },
+          );
     const monitoringNamespace = monitoringNs?.name ?? pulumi.output(cluster.monitoringNamespace);
 
     const storage = new ObjectStorage(
@@ -75,7 +81,15 @@ export = async () => {
     if (storage.backupSecureBucket) {
         new BackupBucket(
             "backups",
-            { bucket: storage.backupSecureBucket, config: config.backups, stack, region: config.aws!.region, tags: tagsFor("backups"), protect, forceDestroy: drill },
+            {
+                bucket: storage.backupSecureBucket,
+                config: config.backups,
+                stack,
+                region: config.aws!.region,
+                tags: tagsFor("backups"),
+                protect,
+                forceDestroy: drill,
+            },
             { providers },
         );
     }
@@ -100,13 +114,17 @@ export = async () => {
 
     // The registry account's stack owns every platform repository; a drill stack runs its source's images.
     const ownsRegistry = !drill && config.cluster !== undefined && stackAccountId(config.cluster) === registryAccountId(config);
-    const registry = ownsRegistry ? new ImageRepositories("images", { images: config.images, tags: tagsFor("images"), protect }, { providers }).repositories : undefined;
+    const registry = ownsRegistry
+        ? new ImageRepositories("images", { images: config.images, tags: tagsFor("images"), protect }, { providers }).repositories
+        : undefined;
 
     const backupImage = workloadImage(
         "backup-image",
         {
             image: config.backups.image,
-            build: config.backups.build ? { context: ".", dockerfile: "images/backup/Dockerfile", tag: config.backups.build.tag } : undefined,
+            build: config.backups.build
+                ? { context: ".", dockerfile: "images/backup/Dockerfile", tag: config.backups.build.tag }
+                : undefined,
             repository: registry?.backup,
         },
         { providers },
@@ -200,109 +218,147 @@ export = async () => {
             mlflowUrl: mlflow.url,
             // Who may call the API in the cluster: the edge's Envoy proxies, the smoke check, staging's load test
             // (tests/platform/flows.test.ts proves every other caller refused).
-            clients: [{ namespace: edgeNamespace, pods: envoyProxyPodLabels }, { pods: smokeCheckPodLabels(stack) }, { pods: loadTestPodLabels(stack) }],
+            clients: [
+                { namespace: edgeNamespace, pods: envoyProxyPodLabels },
+                { pods: smokeCheckPodLabels(stack) },
+                { pods: loadTestPodLabels(stack) },
+            ],
             release: { canary: config.release.canary, hotfix: config.release.hotfix, prometheusUrl, metrics: config.monitoring.detector },
         },
         { provider: kubernetes, dependsOn: rollouts ? [rollouts] : [] },
     );
 
-    const monitoring = drill ? undefined : new Monitoring(
-        "monitoring",
-        {
-            config: config.monitoring,
-            environment,
-            stack,
-            namespace: monitoringNamespace,
-            appNamespace: cluster.appNamespace,
-            secrets: config.secrets,
-            database: { connectionSecretName: database.connectionSecretName, egress: database.clientEgress },
-            aws: config.cluster ? { tags: tagsFor("monitoring") } : undefined,
-        },
-        { providers, dependsOn: [app, ...database.ready] },
-    );
+    const monitoring = drill
+        ? undefined
+        : new Monitoring(
+              "monitoring",
+              {
+                  config: config.monitoring,
+                  environment,
+                  stack,
+                  namespace: monitoringNamespace,
+                  appNamespace: cluster.appNamespace,
+                  secrets: config.secrets,
+                  database: { connectionSecretName: database.connectionSecretName, egress: database.clientEgress },
+                  aws: config.cluster ? { tags: tagsFor("monitoring") } : undefined,
+              },
+              { providers, dependsOn: [app, ...database.ready] },
+          );
 
     // The log pipeline sits beside monitoring, and like it is the source's in a drill stack.
-    const logging = monitoring && monitoringNs ? new Logging(
-        "logging",
-        {
-            config: config.logging,
-            environment,
-            monitoring: config.monitoring,
-            stack,
-            namespace: cluster.monitoringNamespace,
-            // The edge namespace too: its Envoy proxies write the front door's access log (retained as the access class).
-            collectedNamespaces: [cluster.appNamespace, cluster.monitoringNamespace, edgeNamespace],
-            alertmanagerUrl: `http://${chartNames.alertmanagerService}.${cluster.monitoringNamespace}.svc.cluster.local:9093`,
-            prometheusRemoteWriteUrl: `http://${chartNames.prometheusService}.${cluster.monitoringNamespace}.svc.cluster.local:9090/api/v1/write`,
-            store: storage.inClusterCredentials
-                ? {
-                      kind: "in-cluster",
-                      endpoint: storage.endpoint!,
-                      bucket: inClusterLogBucket,
-                      ...storage.inClusterCredentials,
-                      server: { namespace: cluster.appNamespace, pods: selectorLabels("object-store", stack), port: objectStorePort },
-                  }
-                : { kind: "s3", cluster: config.cluster!, region: config.aws!.region, tags: tagsFor("logging"), protect: production },
-        },
-        { providers, dependsOn: [monitoringNs, monitoring.release, ...storage.ready] },
-    ) : undefined;
+    const logging =
+        monitoring && monitoringNs
+            ? new Logging(
+                  "logging",
+                  {
+                      config: config.logging,
+                      environment,
+                      monitoring: config.monitoring,
+                      stack,
+                      namespace: cluster.monitoringNamespace,
+                      // The edge namespace too: its Envoy proxies write the front door's access log (retained as the access class).
+                      collectedNamespaces: [cluster.appNamespace, cluster.monitoringNamespace, edgeNamespace],
+                      alertmanagerUrl: `http://${chartNames.alertmanagerService}.${cluster.monitoringNamespace}.svc.cluster.local:9093`,
+                      prometheusRemoteWriteUrl: `http://${chartNames.prometheusService}.${cluster.monitoringNamespace}.svc.cluster.local:9090/api/v1/write`,
+                      store: storage.inClusterCredentials
+                          ? {
+                                kind: "in-cluster",
+                                endpoint: storage.endpoint!,
+                                bucket: inClusterLogBucket,
+                                ...storage.inClusterCredentials,
+                                server: {
+                                    namespace: cluster.appNamespace,
+                                    pods: selectorLabels("object-store", stack),
+                                    port: objectStorePort,
+                                },
+                            }
+                          : {
+                                kind: "s3",
+                                cluster: config.cluster!,
+                                region: config.aws!.region,
+                                tags: tagsFor("logging"),
+                                protect: production,
+                            },
+                  },
+                  { providers, dependsOn: [monitoringNs, monitoring.release, ...storage.ready] },
+              )
+            : undefined;
 
     // The front door: the only way in from outside the cluster, for callers holding a key. Its
     // controllers are cluster-wide and its host name public: a drill stack is checked in-cluster.
-    const edge = drill ? undefined : new Edge(
-        "edge",
-        {
-            config: config.edge,
-            environment,
-            stack,
-            appNamespace: cluster.appNamespace,
-            monitoringNamespace: cluster.monitoringNamespace,
-            detector: { service: "detector", port: detectorPorts.http, pods: selectorLabels("detector", stack) },
-            dependencies: {
-                mlflow: { url: `http://mlflow.${cluster.appNamespace}.svc:${mlflowPort}`, port: mlflowPort, pods: selectorLabels("mlflow", stack) },
-                s3Region: config.objectStore.kind === "s3" ? config.aws?.region : undefined,
-            },
-            aws: config.aws && config.cluster ? { cluster: config.cluster, region: config.aws.region, tags: tagsFor("edge") } : undefined,
-            protect: production,
-        },
-        { providers, dependsOn: [app, detector, ...(monitoring ? [monitoring] : [])] },
-    );
+    const edge = drill
+        ? undefined
+        : new Edge(
+              "edge",
+              {
+                  config: config.edge,
+                  environment,
+                  stack,
+                  appNamespace: cluster.appNamespace,
+                  monitoringNamespace: cluster.monitoringNamespace,
+                  detector: { service: "detector", port: detectorPorts.http, pods: selectorLabels("detector", stack) },
+                  dependencies: {
+                      mlflow: {
+                          url: `http://mlflow.${cluster.appNamespace}.svc:${mlflowPort}`,
+                          port: mlflowPort,
+                          pods: selectorLabels("mlflow", stack),
+                      },
+                      s3Region: config.objectStore.kind === "s3" ? config.aws?.region : undefined,
+                  },
+                  aws:
+                      config.aws && config.cluster
+                          ? { cluster: config.cluster, region: config.aws.region, tags: tagsFor("edge") }
+                          : undefined,
+                  protect: production,
+              },
+              { providers, dependsOn: [app, detector, ...(monitoring ? [monitoring] : [])] },
+          );
 
-    if (monitoring) new BackupJobs(
-        "backups",
-        {
-            schedules: config.backups.schedules,
-            stack,
-            namespace: cluster.appNamespace,
-            image: backupImage,
-            storage: (name, namespace, serviceAccount, grants) => storage.accessFor(name, namespace, serviceAccount, grants),
-            backupBucket: storage.backupBucket,
-            artifactBucket: storage.artifactBucket,
-            ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
-            connectionSecretName: database.connectionSecretName,
-            databaseEgress: database.clientEgress,
-            pushgateway: {
-                url: monitoring.pushgatewayUrl,
-                egress: { port: 9091, peers: [{ namespace: cluster.monitoringNamespace, pods: { "app.kubernetes.io/name": "pushgateway" } }] },
+    if (monitoring)
+        new BackupJobs(
+            "backups",
+            {
+                schedules: config.backups.schedules,
+                stack,
+                namespace: cluster.appNamespace,
+                image: backupImage,
+                storage: (name, namespace, serviceAccount, grants) => storage.accessFor(name, namespace, serviceAccount, grants),
+                backupBucket: storage.backupBucket,
+                artifactBucket: storage.artifactBucket,
+                ...(storage.backupKmsKeyArn ? { backupKmsKeyArn: storage.backupKmsKeyArn } : {}),
+                connectionSecretName: database.connectionSecretName,
+                databaseEgress: database.clientEgress,
+                pushgateway: {
+                    url: monitoring.pushgatewayUrl,
+                    egress: {
+                        port: 9091,
+                        peers: [{ namespace: cluster.monitoringNamespace, pods: { "app.kubernetes.io/name": "pushgateway" } }],
+                    },
+                },
+                // What a fresh stack cannot regenerate and git does not hold: the generated credentials.
+                configObjects: [
+                    { namespace: cluster.appNamespace, kind: "secrets", name: "database-connection" },
+                    ...(config.objectStore.kind === "in-cluster"
+                        ? [{ namespace: cluster.appNamespace, kind: "secrets" as const, name: "object-store-credentials" }]
+                        : []),
+                ],
             },
-            // What a fresh stack cannot regenerate and git does not hold: the generated credentials.
-            configObjects: [
-                { namespace: cluster.appNamespace, kind: "secrets", name: "database-connection" },
-                ...(config.objectStore.kind === "in-cluster"
-                    ? [{ namespace: cluster.appNamespace, kind: "secrets" as const, name: "object-store-credentials" }]
-                    : []),
-            ],
-        },
-        { providers, dependsOn: [app, ...(monitoringNs ? [monitoringNs] : []), ...storage.ready, ...database.ready] },
-    );
+            { providers, dependsOn: [app, ...(monitoringNs ? [monitoringNs] : []), ...storage.ready, ...database.ready] },
+        );
 
     // VPA recommendations for the monthly capacity review; its CRDs and ClusterRoles are cluster-wide,
     // so a drill stack installs none and its source's recommender serves the cluster.
-    if (!drill) new RightSizing("right-sizing", { stack, namespace: monitoringNamespace, appNamespace: cluster.appNamespace, workloads: sizedWorkloads }, { provider: kubernetes, dependsOn: [app, detector, mlflow, ...(monitoringNs ? [monitoringNs] : [])] });
+    if (!drill)
+        new RightSizing(
+            "right-sizing",
+            { stack, namespace: monitoringNamespace, appNamespace: cluster.appNamespace, workloads: sizedWorkloads },
+            { provider: kubernetes, dependsOn: [app, detector, mlflow, ...(monitoringNs ? [monitoringNs] : [])] },
+        );
 
     // The environment's monthly AWS Budget, alerting the ticket queue; a drill stack runs in its
     // source's account and month, which the source's budget already covers.
-    if (config.cost && awsProvider && !drill) new CostBudget("budget", { cost: config.cost, stack, tags: tagsFor("cost") }, { provider: awsProvider });
+    if (config.cost && awsProvider && !drill)
+        new CostBudget("budget", { cost: config.cost, stack, tags: tagsFor("cost") }, { provider: awsProvider });
 
     // After `pulumi up` has rolled both out, the stack checks from inside the cluster that they answer.
     new SmokeCheck(
@@ -356,27 +412,30 @@ export = async () => {
 
     // --- security operations (infra/security, docs/security-operations.md) ---
     // Cluster-wide pieces (the forensics namespace) belong to the source stack in a drill.
-    const security = drill ? undefined : new Security(
-        "security",
-        {
-            config: config.security,
-            environment,
-            stack,
-            namespaces: [app.name],
-            monitoringNamespace,
-            edgeClients: config.edge.clients,
-            aws: config.aws && config.cluster
-                ? {
-                      region: config.aws.region,
-                      tags: tagsFor("security"),
-                      runbookBaseUrl: config.monitoring.runbookBaseUrl,
-                      endpoints: { page: config.secrets.securityPageEndpoint, ticket: config.secrets.securityTicketEndpoint },
-                  }
-                : undefined,
-            protect,
-        },
-        { providers, dependsOn: [app, ...(monitoring ? [monitoring.release] : [])] },
-    );
+    const security = drill
+        ? undefined
+        : new Security(
+              "security",
+              {
+                  config: config.security,
+                  environment,
+                  stack,
+                  namespaces: [app.name],
+                  monitoringNamespace,
+                  edgeClients: config.edge.clients,
+                  aws:
+                      config.aws && config.cluster
+                          ? {
+                                region: config.aws.region,
+                                tags: tagsFor("security"),
+                                runbookBaseUrl: config.monitoring.runbookBaseUrl,
+                                endpoints: { page: config.secrets.securityPageEndpoint, ticket: config.secrets.securityTicketEndpoint },
+                            }
+                          : undefined,
+                  protect,
+              },
+              { providers, dependsOn: [app, ...(monitoring ? [monitoring.release] : [])] },
+          );
     // --- end security operations ---
 
     return {

@@ -34,9 +34,14 @@ if (!Number.isInteger(sizeMiB) || sizeMiB < 16) {
 function timed(program: string, args: string[], password: string, stdoutFd: number | "ignore"): Promise<number> {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
-        const child = spawn(join(pgBinDir, program), args, { env: { ...process.env, PGPASSWORD: password }, stdio: ["ignore", stdoutFd, "inherit"] });
+        const child = spawn(join(pgBinDir, program), args, {
+            env: { ...process.env, PGPASSWORD: password },
+            stdio: ["ignore", stdoutFd, "inherit"],
+        });
         child.on("error", reject);
-        child.on("close", (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`${program} exited with ${code}`))));
+        child.on("close", (code) =>
+            code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`${program} exited with ${code}`)),
+        );
     });
 }
 
@@ -46,7 +51,14 @@ function timed(program: string, args: string[], password: string, stdoutFd: numb
  */
 function bundleRunner(dir: string): string {
     const outfile = join(dir, "backup.js");
-    buildSync({ entryPoints: [join(repoRoot, "src/backup/cli.ts")], bundle: true, platform: "node", target: "node24", outfile, logLevel: "error" });
+    buildSync({
+        entryPoints: [join(repoRoot, "src/backup/cli.ts")],
+        bundle: true,
+        platform: "node",
+        target: "node24",
+        outfile,
+        logLevel: "error",
+    });
     return outfile;
 }
 
@@ -54,7 +66,9 @@ let runner: string;
 
 async function timedCli(args: string[], env: Record<string, string>): Promise<{ seconds: number; result: CliResult }> {
     const started = process.hrtime.bigint();
-    const result = await collect(spawnWithEnv(["/usr/bin/time", "-f", "MAXRSS=%M", process.execPath, runner, ...args], { ...env, NODE_OPTIONS: runnerNodeOptions }));
+    const result = await collect(
+        spawnWithEnv(["/usr/bin/time", "-f", "MAXRSS=%M", process.execPath, runner, ...args], { ...env, NODE_OPTIONS: runnerNodeOptions }),
+    );
     if (result.code !== 0) throw new Error(`backup ${args.join(" ")} failed: ${result.stderr.trim()}`);
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, result };
 }
@@ -78,7 +92,9 @@ async function main(): Promise<void> {
         const loadAtStart = loadavg()[0];
         process.stderr.write("pg_dump -Fc > /dev/null...\n");
         const devNull = openSync("/dev/null", "w");
-        const plainDumpBefore = await timed("pg_dump", ["-Fc", ...libpq(pg, "bench")], pg.password, devNull).finally(() => closeSync(devNull));
+        const plainDumpBefore = await timed("pg_dump", ["-Fc", ...libpq(pg, "bench")], pg.password, devNull).finally(() =>
+            closeSync(devNull),
+        );
 
         process.stderr.write("backup db-dump...\n");
         const dump = await timedCli(["db-dump"], env);
@@ -90,7 +106,12 @@ async function main(): Promise<void> {
 
         const plainRestoreInto = async (dbname: string) => {
             await pg.createDatabase(dbname);
-            return timed("pg_restore", ["--single-transaction", "--no-owner", "--no-privileges", ...libpq(pg, dbname), file], pg.password, "ignore");
+            return timed(
+                "pg_restore",
+                ["--single-transaction", "--no-owner", "--no-privileges", ...libpq(pg, dbname), file],
+                pg.password,
+                "ignore",
+            );
         };
         process.stderr.write("pg_restore from the local file...\n");
         const plainRestoreBefore = await plainRestoreInto("plain_restore_before");
@@ -112,7 +133,12 @@ async function main(): Promise<void> {
             ["db-dump (runner, to S3 API)", dump.seconds, rate(dump.seconds) / rate(plainDump), rss(dump.result)],
             [`pg_dump -Fc (before ${plainDumpBefore.toFixed(1)} s, after ${plainDumpAfter.toFixed(1)} s: mean)`, plainDump, 1, "-"],
             ["db-restore (runner, from S3 API)", restore.seconds, rate(restore.seconds) / rate(plainRestore), rss(restore.result)],
-            [`pg_restore from a local file (before ${plainRestoreBefore.toFixed(1)} s, after ${plainRestoreAfter.toFixed(1)} s: mean)`, plainRestore, 1, "-"],
+            [
+                `pg_restore from a local file (before ${plainRestoreBefore.toFixed(1)} s, after ${plainRestoreAfter.toFixed(1)} s: mean)`,
+                plainRestore,
+                1,
+                "-",
+            ],
         ] as const;
         const lines = [
             `Database: ${mib.toFixed(0)} MiB (pg_database_size), dump ${(Number(/\((\d+) bytes/.exec(dump.result.stdout)?.[1] ?? 0) / 1048576).toFixed(0)} MiB. ` +
@@ -120,15 +146,26 @@ async function main(): Promise<void> {
             "",
             "| Operation | Time (s) | Throughput (MiB of database/s) | vs plain tool | Runner peak RSS (MiB) |",
             "|---|---|---|---|---|",
-            ...rows.map(([name, seconds, ratio, peak]) => `| ${name} | ${Number(seconds).toFixed(1)} | ${rate(Number(seconds)).toFixed(1)} | ${ratio.toFixed(2)} | ${peak} |`),
+            ...rows.map(
+                ([name, seconds, ratio, peak]) =>
+                    `| ${name} | ${Number(seconds).toFixed(1)} | ${rate(Number(seconds)).toFixed(1)} | ${ratio.toFixed(2)} | ${peak} |`,
+            ),
             "",
             `Projected db-restore of a 10 GiB database at this rate: ${(projected10GiB / 60).toFixed(0)} min (data RTO: ${recoveryTimeObjectives.dataRecovery / 60} min).`,
         ];
         const dumpMiB = Number(/\((\d+) bytes/.exec(dump.result.stdout)?.[1] ?? 0) / 1048576;
         const peakMiB = dump.result.maxRssKiB! / 1024;
         const bounded = peakMiB < maxRssMiB;
-        const verdict = dumpMiB <= minDumpMiB ? `not checked: the dump is under ${minDumpMiB} MiB, too small to tell streaming from buffering` : bounded ? "met" : "EXCEEDED";
-        lines.push("", `Bounded memory (limit ${maxRssMiB} MiB): db-dump peak RSS ${peakMiB.toFixed(1)} MiB for a ${dumpMiB.toFixed(0)} MiB dump: ${verdict}.`);
+        const verdict =
+            dumpMiB <= minDumpMiB
+                ? `not checked: the dump is under ${minDumpMiB} MiB, too small to tell streaming from buffering`
+                : bounded
+                  ? "met"
+                  : "EXCEEDED";
+        lines.push(
+            "",
+            `Bounded memory (limit ${maxRssMiB} MiB): db-dump peak RSS ${peakMiB.toFixed(1)} MiB for a ${dumpMiB.toFixed(0)} MiB dump: ${verdict}.`,
+        );
         process.stdout.write(`${lines.join("\n")}\n`);
         if (!bounded) process.exitCode = 1;
     } finally {

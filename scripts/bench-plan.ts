@@ -19,7 +19,8 @@ runCommand(
     },
     ({ values }) => {
         const runs = Number(values.runs ?? "5");
-        if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: expected an integer >= 1, got ${JSON.stringify(values.runs)}`);
+        if (!Number.isInteger(runs) || runs < 1)
+            throw new UsageError(`--runs: expected an integer >= 1, got ${JSON.stringify(values.runs)}`);
         process.stdout.write(measure(runs));
         return 0;
     },
@@ -36,9 +37,15 @@ function measure(runs: number): string {
             times.push(Number(process.hrtime.bigint() - start) / 1e9);
         }
         times.sort((a, b) => a - b);
-        const resources = (JSON.parse(spawnSync(tsx, ["src/plan/cli.ts", stack, "--json"], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 }).stdout) as { resources: unknown[] }).resources.length;
+        const resources = (
+            JSON.parse(
+                spawnSync(tsx, ["src/plan/cli.ts", stack, "--json"], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 }).stdout,
+            ) as { resources: unknown[] }
+        ).resources.length;
         const fmt = (s: number) => `${s.toFixed(2)} s`;
-        rows.push(`| ${stack} | ${resources} | ${fmt(times[0])} | ${fmt(times[Math.floor(times.length / 2)])} | ${fmt(times[times.length - 1])} |`);
+        rows.push(
+            `| ${stack} | ${resources} | ${fmt(times[0])} | ${fmt(times[Math.floor(times.length / 2)])} | ${fmt(times[times.length - 1])} |`,
+        );
     }
     return [
         `plan wall-clock time, ${runs} runs per stack, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), Node ${process.version}`,

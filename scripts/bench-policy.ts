@@ -37,7 +37,9 @@ async function main(runs: number): Promise<number> {
         return times.sort((a, b) => a - b);
     };
     const warm = await timed(resources);
-    const tenfold = Array.from({ length: 10 }, (_, copy) => resources.map((r) => ({ ...r, urn: `${r.urn}-${copy}`, name: `${r.name}-${copy}` }))).flat();
+    const tenfold = Array.from({ length: 10 }, (_, copy) =>
+        resources.map((r) => ({ ...r, urn: `${r.urn}-${copy}`, name: `${r.name}-${copy}` })),
+    ).flat();
     const large = await timed(tenfold);
     const median = (t: number[]) => t[Math.floor(t.length / 2)];
 
@@ -70,7 +72,8 @@ runCommand(
     },
     ({ values }) => {
         const runs = Number(values.runs ?? "20");
-        if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: expected an integer >= 1, got ${JSON.stringify(values.runs)}`);
+        if (!Number.isInteger(runs) || runs < 1)
+            throw new UsageError(`--runs: expected an integer >= 1, got ${JSON.stringify(values.runs)}`);
         return main(runs);
     },
 );

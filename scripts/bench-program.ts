@@ -21,7 +21,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const range = (values: number[]) => `${seconds(median(values))} (${seconds(Math.min(...values))}–${seconds(Math.max(...values))})`;
 const cell = (t: { wall: number[]; cpu: number[] }) => `${range(t.wall)} / ${seconds(median(t.cpu))}`;
 const gnuTime = "/usr/bin/time";
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(", ");
+const load = () =>
+    os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(", ");
 
 /** Wall and CPU time (user + system, with its child processes, by GNU time) of `npm run plan`. */
 function timePlan(stack: string): { wallMs: number; cpuMs: number } {
@@ -43,8 +47,14 @@ async function timeProgram(stack: string, cache: string): Promise<{ wallMs: numb
         const why = run.errors[0]?.message ?? run.stderr.trim().split("\n")[0] ?? "";
         throw new CheckFailedError(`the program for ${stack} exited ${run.exitCode} under cmd/run: ${why.split("\n")[0]}`);
     }
-    if (run.lastRegistrationCpuMs === undefined) throw new UsageError("no /proc/<pid>/stat to read the program's CPU time from: run this on Linux");
-    return { wallMs: run.lastRegistrationMs, cpuMs: run.lastRegistrationCpuMs, exitMs: run.exitMs, resources: run.registrations.length - 1 };
+    if (run.lastRegistrationCpuMs === undefined)
+        throw new UsageError("no /proc/<pid>/stat to read the program's CPU time from: run this on Linux");
+    return {
+        wallMs: run.lastRegistrationMs,
+        cpuMs: run.lastRegistrationCpuMs,
+        exitMs: run.exitMs,
+        resources: run.registrations.length - 1,
+    };
 }
 
 runCommand(
@@ -65,7 +75,8 @@ runCommand(
     },
     async ({ values, positionals }) => {
         const runs = Number(values.runs ?? "3");
-        if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: expected an integer >= 1, got ${JSON.stringify(values.runs)}`);
+        if (!Number.isInteger(runs) || runs < 1)
+            throw new UsageError(`--runs: expected an integer >= 1, got ${JSON.stringify(values.runs)}`);
         const chosen = positionals.length ? positionals : stacks;
         for (const s of chosen) if (!stacks.includes(s)) throw new UsageError(`unknown stack "${s}" (stacks: ${stacks.join(", ")})`);
 

@@ -40,7 +40,8 @@ function timeFile(file: string): Promise<FileTime> {
         child.on("close", (code) => {
             const last = stderr.trim().split("\n").pop() ?? "";
             const [wall, user, sys] = last.split(" ").map(Number);
-            if ([wall, user, sys].some((n) => n === undefined || Number.isNaN(n))) return reject(new Error(`${file}: no timing from /usr/bin/time: ${last}`));
+            if ([wall, user, sys].some((n) => n === undefined || Number.isNaN(n)))
+                return reject(new Error(`${file}: no timing from /usr/bin/time: ${last}`));
             resolve({ file, wall: wall!, user: user!, sys: sys!, passed: code === 0 });
         });
     });
@@ -49,14 +50,19 @@ function timeFile(file: string): Promise<FileTime> {
 const s = (n: number) => n.toFixed(1);
 
 async function main(files: string[], top: number, json: string | undefined): Promise<number> {
-    const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+    const load = () =>
+        loadavg()
+            .map((l) => l.toFixed(2))
+            .join(" ");
     const startLoad = load();
     const started = Date.now();
     const times: FileTime[] = [];
     for (const file of files) {
         const t = await timeFile(file);
         times.push(t);
-        process.stderr.write(`${s(t.user + t.sys).padStart(6)} s CPU ${s(t.wall).padStart(6)} s wall  ${t.passed ? "" : "FAILED "}${file}\n`);
+        process.stderr.write(
+            `${s(t.user + t.sys).padStart(6)} s CPU ${s(t.wall).padStart(6)} s wall  ${t.passed ? "" : "FAILED "}${file}\n`,
+        );
     }
     const byCpu = [...times].sort((a, b) => b.user + b.sys - (a.user + a.sys));
     const sum = (f: (t: FileTime) => number) => times.reduce((acc, t) => acc + f(t), 0);
@@ -82,12 +88,17 @@ runCommand(
     {
         invocation: "npm run --silent bench:tests --",
         positionals: "[<test file> ...]",
-        summary: "Times each mocha test file alone under GNU time and prints the slowest by CPU (user+sys) with wall time and the load average.",
+        summary:
+            "Times each mocha test file alone under GNU time and prints the slowest by CPU (user+sys) with wall time and the load average.",
         options: {
             top: { type: "string", value: "N", description: "rows to print (default 10)" },
             json: { type: "string", value: "FILE", description: "also write every file's times as JSON" },
         },
-        examples: ["npm run --silent bench:tests", "npm run --silent bench:tests -- --top 20 --json /tmp/times.json", "npm run --silent bench:tests -- tests/infra/monitoring/rules.test.ts"],
+        examples: [
+            "npm run --silent bench:tests",
+            "npm run --silent bench:tests -- --top 20 --json /tmp/times.json",
+            "npm run --silent bench:tests -- tests/infra/monitoring/rules.test.ts",
+        ],
         notes: ["Exit codes: 0 every file passed, 1 a file failed (it is still timed), 2 usage error."],
     },
     ({ values, positionals }) => {

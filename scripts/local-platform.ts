@@ -23,8 +23,15 @@ export interface Tool {
 
 export const tools = {
     docker: { name: "docker", install: "https://docs.docker.com/get-docker/ (Docker Desktop, or docker-ce on Linux)" },
-    kind: { name: "kind", install: "https://kind.sigs.k8s.io/docs/user/quick-start/#installation (e.g. brew install kind, or go install sigs.k8s.io/kind@latest)" },
-    pulumi: { name: "pulumi", install: "https://www.pulumi.com/docs/iac/download-install/ (e.g. brew install pulumi, or curl -fsSL https://get.pulumi.com | sh)" },
+    kind: {
+        name: "kind",
+        install:
+            "https://kind.sigs.k8s.io/docs/user/quick-start/#installation (e.g. brew install kind, or go install sigs.k8s.io/kind@latest)",
+    },
+    pulumi: {
+        name: "pulumi",
+        install: "https://www.pulumi.com/docs/iac/download-install/ (e.g. brew install pulumi, or curl -fsSL https://get.pulumi.com | sh)",
+    },
     kubectl: { name: "kubectl", install: "https://kubernetes.io/docs/tasks/tools/ (e.g. brew install kubectl)" },
 } satisfies Record<string, Tool>;
 
@@ -36,7 +43,8 @@ function onPath(tool: string): boolean {
 export function requireTools(needed: Tool[]): void {
     const missing = needed.filter((t) => !onPath(t.name));
     for (const t of missing) process.stderr.write(`missing: ${t.name}: install it from ${t.install}\n`);
-    if (missing.length) throw new UsageError(`${missing.length} required tool(s) missing: ${missing.map((t) => t.name).join(", ")}; nothing was started`);
+    if (missing.length)
+        throw new UsageError(`${missing.length} required tool(s) missing: ${missing.map((t) => t.name).join(", ")}; nothing was started`);
 }
 
 /**
@@ -59,10 +67,18 @@ export function pulumiEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
 /** Runs a command with its output shown; fails naming the command and its exit status. */
 export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ["ignore", "inherit", "inherit"] });
+        const child = spawn(command, args, {
+            cwd: options.cwd ?? repoRoot,
+            env: options.env ?? process.env,
+            stdio: ["ignore", "inherit", "inherit"],
+        });
         child.once("error", (e) => reject(new CheckFailedError(`${command}: ${e.message}`)));
         child.once("exit", (code, signal) =>
-            code === 0 ? resolve() : reject(new CheckFailedError(`\`${[command, ...args].join(" ")}\` ${signal ? `ended by ${signal}` : `exited with ${code}`}`)),
+            code === 0
+                ? resolve()
+                : reject(
+                      new CheckFailedError(`\`${[command, ...args].join(" ")}\` ${signal ? `ended by ${signal}` : `exited with ${code}`}`),
+                  ),
         );
     });
 }
@@ -70,7 +86,10 @@ export function run(command: string, args: string[], options: { env?: NodeJS.Pro
 /** Runs a command and returns its stdout (for queries such as `kind get clusters`). */
 export function capture(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
     const r = spawnSync(command, args, { cwd: repoRoot, env, encoding: "utf8" });
-    if (r.status !== 0) throw new CheckFailedError(`\`${[command, ...args].join(" ")}\` exited with ${r.status}: ${(r.stderr || "").trim().split("\n")[0]}`);
+    if (r.status !== 0)
+        throw new CheckFailedError(
+            `\`${[command, ...args].join(" ")}\` exited with ${r.status}: ${(r.stderr || "").trim().split("\n")[0]}`,
+        );
     return r.stdout;
 }
 
@@ -108,6 +127,12 @@ export async function runSteps(name: string, steps: Step[]): Promise<void> {
     }
     const width = Math.max(...outcomes.map((o) => o.title.length));
     process.stdout.write(`\n${name} summary:\n`);
-    for (const o of outcomes) process.stdout.write(`  ${o.status.padEnd(7)} ${o.title.padEnd(width)}  ${o.status === "not run" ? "" : `${o.seconds.toFixed(1)} s  ${o.detail}`}\n`);
-    if (failure) throw failure instanceof CheckFailedError || failure instanceof UsageError ? failure : new CheckFailedError((failure as Error).message);
+    for (const o of outcomes)
+        process.stdout.write(
+            `  ${o.status.padEnd(7)} ${o.title.padEnd(width)}  ${o.status === "not run" ? "" : `${o.seconds.toFixed(1)} s  ${o.detail}`}\n`,
+        );
+    if (failure)
+        throw failure instanceof CheckFailedError || failure instanceof UsageError
+            ? failure
+            : new CheckFailedError((failure as Error).message);
 }

@@ -57,7 +57,10 @@ runCommand(
             const config = parsePlatformConfig(readStackConfig(stackName).values, stackName);
             const access = { kubectl: ["kubectl"], context: config.kubernetes.context };
             const base = `http://detector.${config.kubernetes.appNamespace}.svc`;
-            forwards.push(await portForward(access, `${base}:${detectorPorts.http}`), await portForward(access, `${base}:${detectorPorts.metrics}/metrics`));
+            forwards.push(
+                await portForward(access, `${base}:${detectorPorts.http}`),
+                await portForward(access, `${base}:${detectorPorts.metrics}/metrics`),
+            );
             api = forwards[0]!.url;
             metrics = forwards[1]!.url;
         };
@@ -74,19 +77,17 @@ runCommand(
                     return `created from ${kindConfig.slice(repoRoot.length + 1)}`;
                 },
             },
-            ...images.map(
-                (img): Step => ({
-                    title: `image ${img.image}`,
-                    run: async () => {
-                        if (img.source === "pull") {
-                            await run("docker", ["pull", img.image]);
-                            return "pulled";
-                        }
-                        await run("docker", ["build", ...img.source.build]);
-                        return "built";
-                    },
-                }),
-            ),
+            ...images.map((img): Step => ({
+                title: `image ${img.image}`,
+                run: async () => {
+                    if (img.source === "pull") {
+                        await run("docker", ["pull", img.image]);
+                        return "pulled";
+                    }
+                    await run("docker", ["build", ...img.source.build]);
+                    return "built";
+                },
+            })),
             {
                 title: "load images into kind",
                 run: async () => {
@@ -115,7 +116,8 @@ runCommand(
                     const results = await checkContract({ url: api!, metricsUrl: metrics!, requests: 20, timeoutMs: 10_000 });
                     const failed = results.filter((r) => r.outcome === "FAIL");
                     for (const r of failed) process.stdout.write(`      FAIL ${r.clause}: ${r.evidence}\n`);
-                    if (failed.length) throw new CheckFailedError(`${failed.length} clauses failed: ${failed.map((r) => r.clause).join(", ")}`);
+                    if (failed.length)
+                        throw new CheckFailedError(`${failed.length} clauses failed: ${failed.map((r) => r.clause).join(", ")}`);
                     return `${results.filter((r) => r.outcome === "PASS").length} clauses passed`;
                 },
             },
@@ -145,7 +147,9 @@ runCommand(
         } finally {
             await Promise.all(forwards.map((f) => f.stop()));
         }
-        process.stdout.write(`\nlocal stack is up: kubectl --context kind-${clusterName} -n pneumonia get pods; remove it with npm run local:down\n`);
+        process.stdout.write(
+            `\nlocal stack is up: kubectl --context kind-${clusterName} -n pneumonia get pods; remove it with npm run local:down\n`,
+        );
         return 0;
     },
 );

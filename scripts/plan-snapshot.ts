@@ -19,10 +19,19 @@ const defaultDrillClock = "2026-01-01T00:00:00Z";
 export const planSnapshotCommand = {
     invocation: "npm run --silent plan:snapshot --",
     positionals: "<DIR>",
-    summary: "Writes every stack's offline plan (JSON, --out tree) and the DR drill plans into DIR; with --compare, lists the files that differ from another snapshot.",
+    summary:
+        "Writes every stack's offline plan (JSON, --out tree) and the DR drill plans into DIR; with --compare, lists the files that differ from another snapshot.",
     options: {
-        compare: { type: "string", value: "DIR2", description: "after writing, compare DIR with DIR2 byte for byte; exit 1 if any file differs" },
-        "drill-clock": { type: "string", value: "ISO", description: `the time the drill plans are made at, which names the drill stack (default ${defaultDrillClock})` },
+        compare: {
+            type: "string",
+            value: "DIR2",
+            description: "after writing, compare DIR with DIR2 byte for byte; exit 1 if any file differs",
+        },
+        "drill-clock": {
+            type: "string",
+            value: "ISO",
+            description: `the time the drill plans are made at, which names the drill stack (default ${defaultDrillClock})`,
+        },
     },
     minPositionals: 1,
     maxPositionals: 1,
@@ -37,7 +46,8 @@ if (require.main === module) {
             throw new UsageError(`--compare ${values.compare}: not a directory`);
         }
         const clock = values["drill-clock"] ?? defaultDrillClock;
-        if (Number.isNaN(Date.parse(clock))) throw new UsageError(`--drill-clock: expected an ISO time such as ${defaultDrillClock}, got ${JSON.stringify(clock)}`);
+        if (Number.isNaN(Date.parse(clock)))
+            throw new UsageError(`--drill-clock: expected an ISO time such as ${defaultDrillClock}, got ${JSON.stringify(clock)}`);
         writeSnapshot(target, new Date(clock));
         if (values.compare === undefined) return 0;
         const differing = compareSnapshots(target, path.resolve(values.compare));
@@ -53,7 +63,8 @@ if (require.main === module) {
 /** Runs a CLI of this repository from the root, as `npm run` does, and returns its stdout. */
 function run(args: string[]): string {
     const result = spawnSync(tsx, args, { cwd: root, encoding: "utf8", maxBuffer: 256 << 20 });
-    if (result.status !== 0) throw new CheckFailedError(`tsx ${args.join(" ")} exited ${result.status}: ${result.stderr.trim().split("\n")[0]}`);
+    if (result.status !== 0)
+        throw new CheckFailedError(`tsx ${args.join(" ")} exited ${result.status}: ${result.stderr.trim().split("\n")[0]}`);
     return result.stdout;
 }
 
@@ -61,7 +72,10 @@ function writeSnapshot(dir: string, clock: Date): void {
     fs.mkdirSync(dir, { recursive: true });
     for (const stack of stacks) {
         // One run prints the JSON and writes the tree: the same program, planned once.
-        fs.writeFileSync(path.join(dir, `${stack}.json`), run(["src/plan/cli.ts", stack, "--json", "--out", path.join(dir, `out-${stack}`)]));
+        fs.writeFileSync(
+            path.join(dir, `${stack}.json`),
+            run(["src/plan/cli.ts", stack, "--json", "--out", path.join(dir, `out-${stack}`)]),
+        );
     }
     for (const source of drillSources) {
         // What `dr-drill --from <source> --plan --json` prints, with the clock given instead of read.

@@ -5,7 +5,15 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { CheckFailedError, invokeCommand, runCommand, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from "../src/cli/command";
+import {
+    CheckFailedError,
+    invokeCommand,
+    runCommand,
+    UsageError,
+    type CommandSpec,
+    type OptionSpec,
+    type ParsedArgs,
+} from "../src/cli/command";
 
 const purl = z.string().regex(/^pkg:[a-z]+\/.+@.+$/, "a package URL such as pkg:npm/name@1.0.0");
 
@@ -83,7 +91,15 @@ export const policyPackDir = "policies";
 
 export function runNpmSbom(cwd: string, includeDev: boolean): Promise<string> {
     // --package-lock-only: the pack's node_modules is installed only where the pack runs.
-    const args = ["sbom", "--sbom-format", "cyclonedx", "--sbom-type", "application", "--package-lock-only", ...(includeDev ? [] : ["--omit", "dev"])];
+    const args = [
+        "sbom",
+        "--sbom-format",
+        "cyclonedx",
+        "--sbom-type",
+        "application",
+        "--package-lock-only",
+        ...(includeDev ? [] : ["--omit", "dev"]),
+    ];
     return new Promise((resolve, reject) => {
         execFile("npm", args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
             if (error) reject(new UsageError(`npm sbom failed: ${stderr.split("\n").find((l) => l.trim() !== "") ?? error.message}`));

@@ -18,7 +18,10 @@ interface Advisory {
 
 interface AuditReport {
     auditReportVersion: number;
-    vulnerabilities: Record<string, { name: string; severity: Severity; isDirect: boolean; via: (Advisory | string)[]; fixAvailable: unknown }>;
+    vulnerabilities: Record<
+        string,
+        { name: string; severity: Severity; isDirect: boolean; via: (Advisory | string)[]; fixAvailable: unknown }
+    >;
     metadata: { vulnerabilities: Record<Severity | "total", number> };
 }
 
@@ -48,7 +51,13 @@ export class AuditUnavailableError extends UsageError {
 
 function isReport(value: unknown): value is AuditReport {
     const v = value as Partial<AuditReport> | null;
-    return typeof v === "object" && v !== null && v.auditReportVersion === 2 && typeof v.vulnerabilities === "object" && typeof v.metadata?.vulnerabilities === "object";
+    return (
+        typeof v === "object" &&
+        v !== null &&
+        v.auditReportVersion === 2 &&
+        typeof v.vulnerabilities === "object" &&
+        typeof v.metadata?.vulnerabilities === "object"
+    );
 }
 
 /** The one-line reason npm gives in its JSON error (`{ error: { code, summary } }` or a failed HTTP call). */
@@ -99,7 +108,9 @@ export const lockfiles = [
 ] as const;
 
 export function formatVerdict(v: AuditVerdict, file = "package-lock.json"): string {
-    const lines = [`npm audit of ${file} (production dependencies): ${severities.map((s) => `${v.counts[s]} ${s}`).join(", ")}; failing at ${v.threshold} and above`];
+    const lines = [
+        `npm audit of ${file} (production dependencies): ${severities.map((s) => `${v.counts[s]} ${s}`).join(", ")}; failing at ${v.threshold} and above`,
+    ];
     for (const f of v.failing) lines.push(`  ${f.severity.toUpperCase()} ${f.name}${f.direct ? " (direct)" : ""}: ${f.via.join("; ")}`);
     return lines.join("\n");
 }
@@ -123,14 +134,21 @@ export const securityScanCommand = {
     invocation: "npm run --silent security-scan --",
     summary:
         "npm audit of the production dependencies of package-lock.json and policies/package-lock.json: fails on high and critical advisories, and on moderate ones with FAIL_ON_MEDIUM=true.",
-    options: { out: { type: "string", value: "FILE", description: "also write npm's JSON reports there, keyed by lockfile (whole or not at all)" } },
+    options: {
+        out: { type: "string", value: "FILE", description: "also write npm's JSON reports there, keyed by lockfile (whole or not at all)" },
+    },
     maxPositionals: 0,
     examples: ["npm run --silent security-scan -- --out reports/npm-audit.json", "FAIL_ON_MEDIUM=true npm run --silent security-scan"],
     notes: ["Exit codes: 0 clean, 1 vulnerable, 2 the scan could not run (registry unreachable, npm error)."],
 } satisfies CommandSpec<Record<string, OptionSpec>>;
 
 /** `audit(dir)` runs npm audit in `dir` (relative to the repository root). */
-export function main(argv: string[], env: Record<string, string | undefined>, audit: (dir: string) => Promise<AuditRun>, out: (s: string) => void): Promise<number> {
+export function main(
+    argv: string[],
+    env: Record<string, string | undefined>,
+    audit: (dir: string) => Promise<AuditRun>,
+    out: (s: string) => void,
+): Promise<number> {
     return invokeCommand(securityScanCommand, argv, (args) => scan(args, env, audit, out), out);
 }
 
@@ -175,5 +193,12 @@ async function scan(
 }
 
 if (require.main === module) {
-    runCommand(securityScanCommand, (args) => scan(args, process.env, (dir) => runNpmAudit(path.resolve(process.cwd(), dir)), (s) => console.log(s)));
+    runCommand(securityScanCommand, (args) =>
+        scan(
+            args,
+            process.env,
+            (dir) => runNpmAudit(path.resolve(process.cwd(), dir)),
+            (s) => console.log(s),
+        ),
+    );
 }

@@ -123,7 +123,11 @@ export class BackupBucket extends pulumi.ComponentResource {
         new aws.s3.BucketLifecycleConfiguration(name, { bucket: args.bucket.bucket, rules: lifecycleRules(config, args.stack) }, after);
 
         const logs = this.logBucket_(name, args);
-        new aws.s3.BucketLogging(name, { bucket: args.bucket.bucket, targetBucket: logs.bucket, targetPrefix: "backups/" }, { ...child, dependsOn: logs.ready });
+        new aws.s3.BucketLogging(
+            name,
+            { bucket: args.bucket.bucket, targetBucket: logs.bucket, targetPrefix: "backups/" },
+            { ...child, dependsOn: logs.ready },
+        );
         this.logBucket = logs.bucket;
 
         if (config.replicaRegion) {
@@ -138,7 +142,11 @@ export class BackupBucket extends pulumi.ComponentResource {
     private logBucket_(name: string, args: BackupBucketArgs): { bucket: pulumi.Output<string>; ready: pulumi.Resource[] } {
         const logName = `${name}-access-logs`;
         const child = { parent: this };
-        const bucket = new aws.s3.Bucket(logName, { bucketPrefix: "backups-access-logs-", forceDestroy: args.forceDestroy ?? false, tags: args.tags }, { ...child, protect: args.protect });
+        const bucket = new aws.s3.Bucket(
+            logName,
+            { bucketPrefix: "backups-access-logs-", forceDestroy: args.forceDestroy ?? false, tags: args.tags },
+            { ...child, protect: args.protect },
+        );
         const ready = logBucketSettings(logName, bucket, this, {
             writers: [
                 {
@@ -164,7 +172,9 @@ export class BackupBucket extends pulumi.ComponentResource {
                 purpose: "backups-replica",
                 tags: args.tags,
                 // Replicated versions keep their retention only if the replica has Object Lock too.
-                ...(args.config.objectLockDays > 0 ? { objectLock: { mode: "GOVERNANCE" as const, days: args.config.objectLockDays } } : {}),
+                ...(args.config.objectLockDays > 0
+                    ? { objectLock: { mode: "GOVERNANCE" as const, days: args.config.objectLockDays } }
+                    : {}),
                 protect: args.protect,
                 forceDestroy: args.forceDestroy,
             },
@@ -188,7 +198,10 @@ export class BackupBucket extends pulumi.ComponentResource {
         );
         const rolePolicy = new aws.iam.RolePolicy(
             `${name}-replication`,
-            { role: role.id, policy: replicationPolicy(args.bucket, { arn: replica.arn, kmsKeyArn: replica.kmsKeyArn }, args.region, region) },
+            {
+                role: role.id,
+                policy: replicationPolicy(args.bucket, { arn: replica.arn, kmsKeyArn: replica.kmsKeyArn }, args.region, region),
+            },
             child,
         );
         new aws.s3.BucketReplicationConfig(
@@ -232,7 +245,13 @@ export function replicationPolicy(
             { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: [source.arn] },
             {
                 Effect: "Allow",
-                Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
+                Action: [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                    "s3:GetObjectRetention",
+                    "s3:GetObjectLegalHold",
+                ],
                 Resource: [pulumi.interpolate`${source.arn}/*`],
             },
             { Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateTags"], Resource: [pulumi.interpolate`${destination.arn}/*`] },

@@ -6,7 +6,6 @@ import type { Environment } from "../platform/environment";
 import { awsRegion, imageReference, imageTag, int } from "../platform/schema";
 import { backupJobNames, scheduleProblem } from "./schedule";
 
-
 /** Five-field cron (minute hour day-of-month month day-of-week), as CronJob.spec.schedule takes it. */
 const cron = z.string().regex(/^(\S+\s+){4}\S+$/, "a five-field cron schedule such as 15 1 * * *");
 
@@ -28,7 +27,10 @@ const restoreSchema = z
         /** The source stack's prefix inside that bucket (its stack name). */
         prefix: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a stack name"),
         /** KMS key of the source bucket (AWS stacks), so the restore role may decrypt exactly it. */
-        kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, "a KMS key ARN").optional(),
+        kmsKeyArn: z
+            .string()
+            .regex(/^arn:aws[a-z-]*:kms:/, "a KMS key ARN")
+            .optional(),
     })
     .strict();
 

@@ -40,9 +40,12 @@ interface DrillChecked {
 export function drillIssues(c: DrillChecked): [string[], string][] {
     if (!c.drill) return [];
     const issues: [string[], string][] = [];
-    if (c.database.deletionProtection) issues.push([["database", "deletionProtection"], "false in a drill stack (it is destroyed at the end)"]);
-    if (c.backups.objectLockDays > 0) issues.push([["backups", "objectLockDays"], "0 in a drill stack (locked objects outlive pulumi destroy)"]);
-    if (c.backups.replicaRegion) issues.push([["backups", "replicaRegion"], "unset in a drill stack (a replica bucket outlives the drill)"]);
+    if (c.database.deletionProtection)
+        issues.push([["database", "deletionProtection"], "false in a drill stack (it is destroyed at the end)"]);
+    if (c.backups.objectLockDays > 0)
+        issues.push([["backups", "objectLockDays"], "0 in a drill stack (locked objects outlive pulumi destroy)"]);
+    if (c.backups.replicaRegion)
+        issues.push([["backups", "replicaRegion"], "unset in a drill stack (a replica bucket outlives the drill)"]);
     // ECR repository names are per account: a drill building images would take its source's repositories.
     if (c.detector.build) issues.push([["detector", "build"], "unset in a drill stack (it runs the source's image)"]);
     if (c.mlflow.build) issues.push([["mlflow", "build"], "null in a drill stack (it runs the source's image)"]);

@@ -143,14 +143,21 @@ export class BackupJobs extends pulumi.ComponentResource {
         const child = { parent: this };
         const jobName = `backup-${job}`;
         const labels = platformLabels("backup", jobName, args.stack);
-        const selector = { "app.kubernetes.io/name": "backup", "app.kubernetes.io/instance": args.stack, "app.kubernetes.io/component": jobName };
+        const selector = {
+            "app.kubernetes.io/name": "backup",
+            "app.kubernetes.io/instance": args.stack,
+            "app.kubernetes.io/component": jobName,
+        };
         const access = args.storage(`${name}-${job}`, args.namespace, jobName, spec.grants);
         const podLabels = { ...labels, ...access.podLabels, ...(spec.usesDatabase ? databaseClientLabel : {}) };
         const readsConfig = job === "config";
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-${job}`,
-            { metadata: { name: jobName, namespace: args.namespace, labels, annotations: access.serviceAccountAnnotations }, automountServiceAccountToken: readsConfig },
+            {
+                metadata: { name: jobName, namespace: args.namespace, labels, annotations: access.serviceAccountAnnotations },
+                automountServiceAccountToken: readsConfig,
+            },
             child,
         );
         if (readsConfig) this.configReader(name, jobName, labels, args);

@@ -20,10 +20,19 @@ export function restoreSourceStatements(restore: RestoreConfig): aws.iam.PolicyS
     const bucketArn = `arn:aws:s3:::${restore.bucket}`;
     const prefixes = ["db", "models"].map((kind) => `${restore.prefix}/${kind}/`);
     return [
-        { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn], Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } } },
+        {
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: [bucketArn],
+            Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } },
+        },
         // RestoreObject: a dump the lifecycle moved to an archive class is readable only after a restore
         // request (src/backup/store.ts asks for one on InvalidObjectState).
-        { Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:RestoreObject"], Resource: prefixes.map((p) => `${bucketArn}/${p}*`) },
+        {
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:RestoreObject"],
+            Resource: prefixes.map((p) => `${bucketArn}/${p}*`),
+        },
         ...(restore.kmsKeyArn ? [{ Effect: "Allow" as const, Action: ["kms:Decrypt"], Resource: [restore.kmsKeyArn] }] : []),
     ];
 }
@@ -53,11 +62,20 @@ export class RestoreJob extends pulumi.ComponentResource {
         super("pneumonia:backups:RestoreJob", name, {}, opts);
         const child = { parent: this };
         const labels = platformLabels("backup", restoreServiceAccount, args.stack);
-        const selector = { "app.kubernetes.io/name": "backup", "app.kubernetes.io/instance": args.stack, "app.kubernetes.io/component": restoreServiceAccount };
+        const selector = {
+            "app.kubernetes.io/name": "backup",
+            "app.kubernetes.io/instance": args.stack,
+            "app.kubernetes.io/component": restoreServiceAccount,
+        };
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             name,
             {
-                metadata: { name: restoreServiceAccount, namespace: args.namespace, labels, annotations: args.storage.serviceAccountAnnotations },
+                metadata: {
+                    name: restoreServiceAccount,
+                    namespace: args.namespace,
+                    labels,
+                    annotations: args.storage.serviceAccountAnnotations,
+                },
                 automountServiceAccountToken: false,
             },
             child,
@@ -91,7 +109,12 @@ export class RestoreJob extends pulumi.ComponentResource {
                                 {
                                     name: "models-restore",
                                     args: ["models-restore", "--from", args.restore.from.models],
-                                    env: [...source, { name: "MODELS_BUCKET", value: args.artifactBucket }, { name: "MODELS_PREFIX", value: "mlflow" }, ...args.storage.env],
+                                    env: [
+                                        ...source,
+                                        { name: "MODELS_BUCKET", value: args.artifactBucket },
+                                        { name: "MODELS_PREFIX", value: "mlflow" },
+                                        ...args.storage.env,
+                                    ],
                                 },
                             ],
                         }),

@@ -59,7 +59,10 @@ export function longestGapSeconds(schedule: string): number {
 const gaps = new Map<string, number>();
 
 /** How often a kind runs and how old its last success may get. */
-export function backupFreshness<K extends BackupJobName>(schedules: Record<BackupJobName, string>, kinds: readonly K[]): Record<K, BackupFreshness> {
+export function backupFreshness<K extends BackupJobName>(
+    schedules: Record<BackupJobName, string>,
+    kinds: readonly K[],
+): Record<K, BackupFreshness> {
     return Object.fromEntries(
         kinds.map((kind) => {
             const intervalSeconds = longestGapSeconds(schedules[kind]);
@@ -77,6 +80,7 @@ export function scheduleProblem(kind: BackupJobName, schedule: string): string |
         return `a five-field cron schedule such as 15 1 * * * (${(e as Error).message})`;
     }
     const rpo = backupRpoSeconds[kind];
-    if (rpo !== undefined && gap > rpo) return `a schedule running at least every ${rpo / 3600} h (the manual's RPO), not every ${gap / 3600} h`;
+    if (rpo !== undefined && gap > rpo)
+        return `a schedule running at least every ${rpo / 3600} h (the manual's RPO), not every ${gap / 3600} h`;
     return undefined;
 }

@@ -43,7 +43,13 @@ export class CostBudget extends pulumi.ComponentResource {
                     Version: "2012-10-17",
                     Statement: [
                         // The account's own administration of the key (the default key policy).
-                        { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+                        {
+                            Sid: "AccountAdministers",
+                            Effect: "Allow",
+                            Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` },
+                            Action: "kms:*",
+                            Resource: "*",
+                        },
                         {
                             Sid: "BudgetsEncryptToTopic",
                             Effect: "Allow",
@@ -58,7 +64,11 @@ export class CostBudget extends pulumi.ComponentResource {
             },
             child,
         );
-        const topic = new aws.sns.Topic(name, { namePrefix: `${stackScopedName("budget", args.stack)}-`, kmsMasterKeyId: key.arn, tags: args.tags }, child);
+        const topic = new aws.sns.Topic(
+            name,
+            { namePrefix: `${stackScopedName("budget", args.stack)}-`, kmsMasterKeyId: key.arn, tags: args.tags },
+            child,
+        );
         new aws.sns.TopicPolicy(
             name,
             {
@@ -87,7 +97,11 @@ export class CostBudget extends pulumi.ComponentResource {
             // An e-mail endpoint confirms by the link AWS sends it; an HTTPS endpoint by the SubscriptionConfirmation request.
             new aws.sns.TopicSubscription(
                 name,
-                { topic: topic.arn, protocol: email ? "email" : "https", endpoint: email ? args.cost.notify.slice("mailto:".length) : args.cost.notify },
+                {
+                    topic: topic.arn,
+                    protocol: email ? "email" : "https",
+                    endpoint: email ? args.cost.notify.slice("mailto:".length) : args.cost.notify,
+                },
                 child,
             );
         } else {

@@ -20,7 +20,10 @@ export function capacityDashboard(config: MonitoringSettings, appNamespace: stri
         targets: sizedContainers.flatMap((c) => [
             { expr: requestQuery(appNamespace, c, resource), legend: `${c} request` },
             { expr: p95UsageQuery(appNamespace, c, resource), legend: `${c} p95 usage` },
-            { expr: `${p95UsageQuery(appNamespace, c, resource)} * ${1 + recommendationMargin}`, legend: `${c} recommended (p95 + ${recommendationMargin * 100} %)` },
+            {
+                expr: `${p95UsageQuery(appNamespace, c, resource)} * ${1 + recommendationMargin}`,
+                legend: `${c} recommended (p95 + ${recommendationMargin * 100} %)`,
+            },
         ]),
     });
     const daysUntil = (filter: Record<string, string>, legend: string, title: string): PanelSpec => ({
@@ -34,7 +37,11 @@ export function capacityDashboard(config: MonitoringSettings, appNamespace: stri
     const built = dashboard("pneumonia-capacity", "Pneumonia capacity: forecasts and right-sizing", [
         [
             daysUntil({ job: m.job }, "{{trigger}}", "Days until each scaling trigger"),
-            daysUntil({ trigger: "volume" }, "{{namespace}}/{{persistentvolumeclaim}}", `Days until volumes fall under ${objectives.diskFreePercent} % free`),
+            daysUntil(
+                { trigger: "volume" },
+                "{{namespace}}/{{persistentvolumeclaim}}",
+                `Days until volumes fall under ${objectives.diskFreePercent} % free`,
+            ),
         ],
         [
             {
@@ -71,7 +78,12 @@ export function capacityDashboard(config: MonitoringSettings, appNamespace: stri
                 title: "Volumes used",
                 kind: "timeseries",
                 unit: "percentunit",
-                targets: [{ expr: "1 - kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes", legend: "{{namespace}}/{{persistentvolumeclaim}}" }],
+                targets: [
+                    {
+                        expr: "1 - kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes",
+                        legend: "{{namespace}}/{{persistentvolumeclaim}}",
+                    },
+                ],
                 limit: { value: 1 - objectives.diskFreePercent / 100 },
             },
             {
@@ -79,10 +91,14 @@ export function capacityDashboard(config: MonitoringSettings, appNamespace: stri
                 kind: "timeseries",
                 unit: "bytes",
                 targets: [
-                    { expr: `max by (kind) (pneumonia_backup_last_size_bytes${selector({ job: config.jobs.backups })})`, legend: "{{kind}} now" },
+                    {
+                        expr: `max by (kind) (pneumonia_backup_last_size_bytes${selector({ job: config.jobs.backups })})`,
+                        legend: "{{kind}} now",
+                    },
                     { expr: `max by (kind) (${backupSizeForecastRecord})`, legend: "{{kind}} forecast" },
                 ],
-                description: "Each daily run adds one copy to the backup bucket, kept backups.retentionDays: the bucket grows by the sum of the kinds' sizes a day until expiry balances it (docs/operations.md).",
+                description:
+                    "Each daily run adds one copy to the backup bucket, kept backups.retentionDays: the bucket grows by the sum of the kinds' sizes a day until expiry balances it (docs/operations.md).",
             },
         ],
         [sizing("cpu"), sizing("memory")],

@@ -205,7 +205,9 @@ function forecastRunbook(t: ForecastTarget): Runbook {
         firstCommands: [
             "npm run --silent capacity-report -- <stack> --prometheus-url http://localhost:9090   # after kubectl -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090",
             detector ? "kubectl -n pneumonia get hpa detector" : "kubectl get pvc -A",
-            detector ? "kubectl -n pneumonia top pods -l app.kubernetes.io/name=detector" : `kubectl -n ${t.labels.namespace} describe pvc <persistentvolumeclaim>`,
+            detector
+                ? "kubectl -n pneumonia top pods -l app.kubernetes.io/name=detector"
+                : `kubectl -n ${t.labels.namespace} describe pvc <persistentvolumeclaim>`,
         ],
         mitigation: detector
             ? [
@@ -238,7 +240,14 @@ export function capacityForecastAlerts(config: MonitoringSettings): AlertDefinit
             description: `At the linear trend of the last 4 weeks, ${t.what} will be reached within ${horizon} days: plan capacity now.`,
             runbook: forecastRunbook(t),
             tests: [
-                { title: "rising to the trigger in 14 days", interval: historyStep, series: trendHistory(t, t.slopePerDay, 14), at, firing: ["low"], labels },
+                {
+                    title: "rising to the trigger in 14 days",
+                    interval: historyStep,
+                    series: trendHistory(t, t.slopePerDay, 14),
+                    at,
+                    firing: ["low"],
+                    labels,
+                },
                 { title: "flat below the trigger", interval: historyStep, series: flatHistory(t), at, firing: [], labels },
                 {
                     title: `rising to the trigger just after ${horizon} days`,

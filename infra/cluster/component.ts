@@ -59,14 +59,21 @@ export class PlatformCluster extends pulumi.ComponentResource {
             `${name}-node`,
             {
                 name: nodeRoleName(args.environment),
-                assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
                 tags: args.tags,
             },
             child,
         );
         // EKS's documented node policies; ECR read-only is the node side of the registry's cross-account pull grant.
         for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"]) {
-            new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, child);
+            new aws.iam.RolePolicyAttachment(
+                `${name}-node-${policy}`,
+                { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` },
+                child,
+            );
         }
 
         const cluster = new eks.Cluster(
@@ -125,7 +132,12 @@ export class PlatformCluster extends pulumi.ComponentResource {
                                 Effect: "Allow",
                                 Principal: { Federated: arn },
                                 Action: "sts:AssumeRoleWithWebIdentity",
-                                Condition: { StringEquals: { [`${url}:sub`]: "system:serviceaccount:kube-system:ebs-csi-controller-sa", [`${url}:aud`]: "sts.amazonaws.com" } },
+                                Condition: {
+                                    StringEquals: {
+                                        [`${url}:sub`]: "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+                                        [`${url}:aud`]: "sts.amazonaws.com",
+                                    },
+                                },
                             },
                         ],
                     }),
@@ -135,8 +147,16 @@ export class PlatformCluster extends pulumi.ComponentResource {
             child,
         );
         // The managed policy tags the volumes it creates (ec2:CreateTags on CreateVolume), which the metrics-snapshot DLM policy selects.
-        new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: ebsRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" }, child);
-        new aws.eks.Addon(`${name}-ebs-csi`, { clusterName, addonName: clusterAddons.ebsCsi, serviceAccountRoleArn: ebsRole.arn, tags: args.tags }, afterCluster);
+        new aws.iam.RolePolicyAttachment(
+            `${name}-ebs-csi`,
+            { role: ebsRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" },
+            child,
+        );
+        new aws.eks.Addon(
+            `${name}-ebs-csi`,
+            { clusterName, addonName: clusterAddons.ebsCsi, serviceAccountRoleArn: ebsRole.arn, tags: args.tags },
+            afterCluster,
+        );
 
         new k8s.storage.v1.StorageClass(
             `${name}-gp3`,
@@ -155,7 +175,14 @@ export class PlatformCluster extends pulumi.ComponentResource {
             .apply(([oidcProviderArn, oidcIssuer, vpcId, privateSubnetIds, nodeSecurityGroupId]) => ({
                 // The context `aws eks update-kubeconfig` names: the cluster's ARN.
                 kubernetes: { context: `arn:aws:eks:${args.region}:${args.accountId}:cluster/${clusterName}` },
-                cluster: { name: clusterName, oidcProviderArn, oidcIssuer: oidcIssuer.replace(/^https:\/\//, ""), vpcId, privateSubnetIds: [...privateSubnetIds], nodeSecurityGroupId },
+                cluster: {
+                    name: clusterName,
+                    oidcProviderArn,
+                    oidcIssuer: oidcIssuer.replace(/^https:\/\//, ""),
+                    vpcId,
+                    privateSubnetIds: [...privateSubnetIds],
+                    nodeSecurityGroupId,
+                },
             }));
         this.registerOutputs({ stackConfig: this.stackConfig });
     }

@@ -47,7 +47,8 @@ export class Database extends pulumi.ComponentResource {
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pneumonia:database:Database", name, {}, opts);
         const { config } = args;
-        if (config.kind === "rds" && !args.cluster) throw new Error(`${name}: an RDS database needs the cluster (VPC, subnets, node security group)`);
+        if (config.kind === "rds" && !args.cluster)
+            throw new Error(`${name}: an RDS database needs the cluster (VPC, subnets, node security group)`);
 
         const server = config.kind === "rds" ? this.rds(name, args) : this.inCluster(name, args);
         this.host = server.host;
@@ -66,7 +67,11 @@ export class Database extends pulumi.ComponentResource {
         return new k8s.core.v1.Secret(
             name,
             {
-                metadata: { name: connectionSecretName, namespace: args.namespace, labels: platformLabels("postgres", "database", args.stack) },
+                metadata: {
+                    name: connectionSecretName,
+                    namespace: args.namespace,
+                    labels: platformLabels("postgres", "database", args.stack),
+                },
                 type: "Opaque",
                 stringData: {
                     host,
@@ -147,7 +152,9 @@ export class Database extends pulumi.ComponentResource {
                 deleteAutomatedBackups: false,
                 deletionProtection: config.deletionProtection,
                 // A drill stack leaves nothing behind; any other stack keeps a last snapshot.
-                ...(args.skipFinalSnapshot ? { skipFinalSnapshot: true } : { skipFinalSnapshot: false, finalSnapshotIdentifier: `${stackScopedName("mlflow", args.stack)}-final` }),
+                ...(args.skipFinalSnapshot
+                    ? { skipFinalSnapshot: true }
+                    : { skipFinalSnapshot: false, finalSnapshotIdentifier: `${stackScopedName("mlflow", args.stack)}-final` }),
                 autoMinorVersionUpgrade: true,
                 performanceInsightsEnabled: true,
                 performanceInsightsKmsKeyId: key.arn,
@@ -169,7 +176,9 @@ export class Database extends pulumi.ComponentResource {
             name: envName,
             valueFrom: { secretKeyRef: { name: secret.metadata.name, key } },
         });
-        const ready = { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-p", String(postgresPort), "-U", config.username, "-d", config.name] } };
+        const ready = {
+            exec: { command: ["pg_isready", "-h", "127.0.0.1", "-p", String(postgresPort), "-U", config.username, "-d", config.name] },
+        };
         const { statefulSet, service, selector } = singleInstanceStore(
             name,
             {

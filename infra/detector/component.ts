@@ -69,11 +69,7 @@ export class Detector extends pulumi.ComponentResource {
         const metadata = { name: "detector", namespace: args.namespace, labels };
         const scratch = scratchVolumes({ tmp: "/tmp" });
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(
-            name,
-            { metadata, automountServiceAccountToken: false },
-            { parent: this },
-        );
+        const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata, automountServiceAccountToken: false }, { parent: this });
 
         const analysisName = "detector-canary";
         const canaryServiceName = "detector-canary";
@@ -91,7 +87,12 @@ export class Detector extends pulumi.ComponentResource {
         );
         const analysis = new k8s.apiextensions.CustomResource(
             `${name}-canary-analysis`,
-            { apiVersion: "argoproj.io/v1alpha1", kind: "AnalysisTemplate", metadata: { ...metadata, name: analysisName }, spec: analysisSpec },
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "AnalysisTemplate",
+                metadata: { ...metadata, name: analysisName },
+                spec: analysisSpec,
+            },
             { parent: this },
         );
 
@@ -154,7 +155,10 @@ export class Detector extends pulumi.ComponentResource {
         // Not scraped (ServiceMonitor selects `detector` by its name label): its pods are scraped through `detector`.
         const canaryService = new k8s.core.v1.Service(
             `${name}-canary`,
-            { metadata: { ...metadata, name: canaryServiceName, labels: { ...labels, "app.kubernetes.io/name": canaryServiceName } }, spec: serviceSpec },
+            {
+                metadata: { ...metadata, name: canaryServiceName, labels: { ...labels, "app.kubernetes.io/name": canaryServiceName } },
+                spec: serviceSpec,
+            },
             { parent: this },
         );
 

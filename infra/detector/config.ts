@@ -14,7 +14,10 @@ export const detectorSchema = z
         cpuTargetPercent: int(1, 100),
         resources: resourcesSchema,
         /** Build the image from this Dockerfile and push it to ECR instead of using `image` as given. */
-        build: z.object({ context: z.string().min(1), dockerfile: z.string().min(1), tag: imageTag }).strict().nullish(),
+        build: z
+            .object({ context: z.string().min(1), dockerfile: z.string().min(1), tag: imageTag })
+            .strict()
+            .nullish(),
     })
     .strict();
 export type DetectorConfig = z.infer<typeof detectorSchema>;

@@ -3,4 +3,7 @@ import type { MonitoringSettings } from "../monitoring/config";
 import type { Contribution } from "../observability/contribution";
 import { modelDashboard, modelQualityAlerts } from "./model-quality";
 
-export const detectorObservability: Contribution<MonitoringSettings> = { alerts: modelQualityAlerts, dashboards: (config) => [modelDashboard(config)] };
+export const detectorObservability: Contribution<MonitoringSettings> = {
+    alerts: modelQualityAlerts,
+    dashboards: (config) => [modelDashboard(config)],
+};

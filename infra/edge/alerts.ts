@@ -44,7 +44,8 @@ const runbooks = {
             "If ACM reports PENDING_VALIDATION or FAILED, request a new certificate by replacing the edge's certificate (`pulumi up --target` the edge certificate with `--replace`) and let the controller update the listener.",
             "Locally, `pulumi up -s local` after the listener certificate's early-renewal window renews it.",
         ],
-        escalation: "SEV-3 at 21 days: fix within working hours. SEV-2 at 7 days: callers' TLS will fail at expiry; page the owner of the DNS zone if the validation record cannot be restored.",
+        escalation:
+            "SEV-3 at 21 days: fix within working hours. SEV-2 at 7 days: callers' TLS will fail at expiry; page the owner of the DNS zone if the validation record cannot be restored.",
     },
     endpointDown: {
         meaning:
@@ -77,7 +78,8 @@ const runbooks = {
             "One client IP with many 401s: an attacker or a misconfigured client. Block it with edge.allowedCidrs, or rely on the WAF's per-IP rate rule.",
             "A known client after a rotation: it still sends the revoked key; hand it the current key (`pulumi stack output edgeClientKeys --show-secrets`) or restore the old key name in edge.clients until it has switched.",
         ],
-        escalation: "SEV-3: handle within 4 hours. Escalate to SEV-2 and inform security if keys appear to be guessed or a valid key is used from an unknown address.",
+        escalation:
+            "SEV-3: handle within 4 hours. Escalate to SEV-2 and inform security if keys appear to be guessed or a valid key is used from an unknown address.",
     },
     wafBlocked: {
         meaning:
@@ -91,23 +93,34 @@ const runbooks = {
             "A managed rule blocking real X-ray uploads (a false positive): override that rule to count in managedRuleGroups (infra/edge/load-balancer.ts), as for SizeRestrictions_BODY, and `pulumi up`.",
             "An attack: keep the block, inform security, review the ALB access logs for the source addresses.",
         ],
-        escalation: "SEV-3: handle within 4 hours. Escalate to SEV-2 if legitimate callers are blocked (EdgeRejectedRequestsSpike or client reports) or the attack degrades the service.",
+        escalation:
+            "SEV-3: handle within 4 hours. Escalate to SEV-2 if legitimate callers are blocked (EdgeRejectedRequestsSpike or client reports) or the attack degrades the service.",
     },
 } satisfies Record<string, Runbook>;
 
 export function edgeAlerts(): AlertDefinition[] {
     const probe = selector({ job: edgeJobs.probes, target: probeTargets.publicHealth });
     const probeLabels = { job: edgeJobs.probes, target: probeTargets.publicHealth, instance: "https://detector.example.org/health" };
-    const expiresIn = (days: number, at: number) => [gauge("probe_ssl_earliest_cert_expiry", probeLabels, [{ steps: 10, value: at + days * day }])];
+    const expiresIn = (days: number, at: number) => [
+        gauge("probe_ssl_earliest_cert_expiry", probeLabels, [{ steps: 10, value: at + days * day }]),
+    ];
     const tierExpr = (days: number) => `probe_ssl_earliest_cert_expiry${probe} - time() < ${days} * 86400`;
     // The series Loki's ruler writes (infra/logging/rules.ts): requests per second by caller id and
     // status, and the ruler's external labels. Each entry: [client, status, requests per second].
     const callers = (rates: Array<[string, string, number]>) =>
-        rates.map(([client, status, perSecond]) => gauge(edgeClientRequestsRate, { client, status, stack: "production", environment: "production" }, [{ steps: 20, value: perSecond }]));
+        rates.map(([client, status, perSecond]) =>
+            gauge(edgeClientRequestsRate, { client, status, stack: "production", environment: "production" }, [
+                { steps: 20, value: perSecond },
+            ]),
+        );
     // cloudwatch_exporter's gauges: the Sum over each 60 s period, one series per rule.
     const blocked = (perRule: number[]) =>
         perRule.map((value, i) =>
-            gauge("aws_wafv2_blocked_requests_sum", { job: edgeJobs.waf, instance: "10.0.2.7:9106", web_acl: "edge-load-balancer", region: "eu-west-1", rule: `rule-${i}` }, [{ steps: 25, value }]),
+            gauge(
+                "aws_wafv2_blocked_requests_sum",
+                { job: edgeJobs.waf, instance: "10.0.2.7:9106", web_acl: "edge-load-balancer", region: "eu-west-1", rule: `rule-${i}` },
+                [{ steps: 25, value }],
+            ),
         );
     return [
         {
@@ -117,7 +130,8 @@ export function edgeAlerts(): AlertDefinition[] {
             expr: tierExpr(certificateExpiryDays.medium),
             for: "15m",
             summary: "The public certificate expires in less than 21 days",
-            description: "{{ $labels.instance }} presents a certificate expiring within 21 days; automatic renewal should have happened by now.",
+            description:
+                "{{ $labels.instance }} presents a certificate expiring within 21 days; automatic renewal should have happened by now.",
             runbook: runbooks.certificate,
             tests: [
                 { title: "20 days left", interval: "5m", series: expiresIn(20, 1800), at: "30m", firing: ["medium"], labels: probeLabels },
@@ -134,7 +148,14 @@ export function edgeAlerts(): AlertDefinition[] {
             description: "{{ $labels.instance }} presents a certificate expiring within 7 days: callers' TLS fails at expiry.",
             runbook: runbooks.certificate,
             tests: [
-                { title: "6 days left", interval: "5m", series: expiresIn(6, 1800), at: "30m", firing: ["medium", "high"], labels: probeLabels },
+                {
+                    title: "6 days left",
+                    interval: "5m",
+                    series: expiresIn(6, 1800),
+                    at: "30m",
+                    firing: ["medium", "high"],
+                    labels: probeLabels,
+                },
                 { title: "8 days left", interval: "5m", series: expiresIn(8, 1800), at: "30m", firing: ["medium"], labels: probeLabels },
             ],
         },
@@ -148,11 +169,23 @@ export function edgeAlerts(): AlertDefinition[] {
             description: "The prober cannot get a 200 from {{ $labels.instance }}: callers cannot reach the API.",
             runbook: runbooks.endpointDown,
             tests: [
-                { title: "failing for 6 minutes", interval: "1m", series: [gauge("probe_success", probeLabels, [{ steps: 11, value: 0 }])], at: "6m", firing: ["critical"], labels: probeLabels },
+                {
+                    title: "failing for 6 minutes",
+                    interval: "1m",
+                    series: [gauge("probe_success", probeLabels, [{ steps: 11, value: 0 }])],
+                    at: "6m",
+                    firing: ["critical"],
+                    labels: probeLabels,
+                },
                 {
                     title: "failing for 4 minutes",
                     interval: "1m",
-                    series: [gauge("probe_success", probeLabels, [{ steps: 6, value: 1 }, { steps: 5, value: 0 }])],
+                    series: [
+                        gauge("probe_success", probeLabels, [
+                            { steps: 6, value: 1 },
+                            { steps: 5, value: 0 },
+                        ]),
+                    ],
                     at: "10m",
                     firing: [],
                     labels: probeLabels,
@@ -167,13 +200,18 @@ export function edgeAlerts(): AlertDefinition[] {
             expr: `sum by (client) (${edgeClientRequestsRate}{status=~"401|403"}) > ${rejectedPerSecondBaseline}`,
             for: "10m",
             summary: "The gateway refuses caller {{ $labels.client }} more than 1 request per second (401/403)",
-            description: "For 10 minutes the edge has answered 401/403 to caller id \"{{ $labels.client }}\" (empty: requests without a valid key) more than once per second; the access log names the source addresses.",
+            description:
+                'For 10 minutes the edge has answered 401/403 to caller id "{{ $labels.client }}" (empty: requests without a valid key) more than once per second; the access log names the source addresses.',
             runbook: runbooks.rejected,
             tests: [
                 {
                     title: "one caller refused 2 per second for 15 minutes",
                     interval: "1m",
-                    series: callers([["radiology-pacs.primary", "401", 1.5], ["radiology-pacs.primary", "403", 0.5], ["radiology-pacs.primary", "200", 5]]),
+                    series: callers([
+                        ["radiology-pacs.primary", "401", 1.5],
+                        ["radiology-pacs.primary", "403", 0.5],
+                        ["radiology-pacs.primary", "200", 5],
+                    ]),
                     at: "16m",
                     firing: ["medium"],
                     labels: { client: "radiology-pacs.primary" },
@@ -182,7 +220,11 @@ export function edgeAlerts(): AlertDefinition[] {
                     // 1.8/s refused in all, but under the baseline for each caller; successes are not counted.
                     title: "two callers refused 0.9 per second each, many successes",
                     interval: "1m",
-                    series: callers([["radiology-pacs.primary", "401", 0.9], ["", "401", 0.9], ["radiology-pacs.primary", "200", 50]]),
+                    series: callers([
+                        ["radiology-pacs.primary", "401", 0.9],
+                        ["", "401", 0.9],
+                        ["radiology-pacs.primary", "200", 50],
+                    ]),
                     at: "16m",
                     firing: [],
                     labels: {},
@@ -196,10 +238,18 @@ export function edgeAlerts(): AlertDefinition[] {
             expr: `sum(aws_wafv2_blocked_requests_sum${selector({ job: edgeJobs.waf })}) > ${wafBlockedPerMinuteBaseline}`,
             for: "15m",
             summary: "AWS WAF blocks more than 100 requests a minute",
-            description: "For 15 minutes the edge's web ACL has blocked more than 100 requests a minute (CloudWatch BlockedRequests, all rules).",
+            description:
+                "For 15 minutes the edge's web ACL has blocked more than 100 requests a minute (CloudWatch BlockedRequests, all rules).",
             runbook: runbooks.wafBlocked,
             tests: [
-                { title: "150 a minute for 20 minutes", interval: "1m", series: blocked([100, 50]), at: "20m", firing: ["medium"], labels: {} },
+                {
+                    title: "150 a minute for 20 minutes",
+                    interval: "1m",
+                    series: blocked([100, 50]),
+                    at: "20m",
+                    firing: ["medium"],
+                    labels: {},
+                },
                 { title: "90 a minute", interval: "1m", series: blocked([60, 30]), at: "20m", firing: [], labels: {} },
             ],
         },

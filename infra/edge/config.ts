@@ -38,7 +38,10 @@ const clientSchema = z
          * The client's live API keys, by key name (e.g. the month issued). Two during a rotation,
          * so the old key keeps working until the client has switched; removing a name revokes it.
          */
-        keys: z.array(credentialName, { error: "a list of key names" }).min(1, "at least one key name").max(2, "at most two key names (current and next)"),
+        keys: z
+            .array(credentialName, { error: "a list of key names" })
+            .min(1, "at least one key name")
+            .max(2, "at most two key names (current and next)"),
     })
     .strict();
 
@@ -47,7 +50,10 @@ export const edgeConfigSchema = z
         /** Public host name of the API; its certificate is issued for it. Required (checked with the stack's other rules, last). */
         host: dnsName.optional(),
         /** Route 53 hosted zone holding `host` (AWS stacks): the certificate's DNS validation record goes there. */
-        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,32}$/, "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ").optional(),
+        hostedZoneId: z
+            .string()
+            .regex(/^Z[A-Z0-9]{1,32}$/, "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+            .optional(),
         /** Client networks allowed to connect; anything else is refused at the load balancer. */
         allowedCidrs: z.array(cidr, { error: "a list of CIDRs" }).min(1, "at least one CIDR"),
         /** Client systems by name: each gets its own API keys, checked at the edge. Names only; the keys are generated secrets. */
@@ -78,7 +84,8 @@ export function edgeIssues(edge: EdgeConfig, inAws: boolean): [string[], string]
     const issues: [string[], string][] = [];
     if (!edge.host) issues.push([["host"], "a DNS name such as api.example.org (the public host of the API)"]);
     if (edge.loadBalancer === "alb" && !inAws) issues.push([["loadBalancer"], '"none" unless the aws and cluster sections are set']);
-    if (edge.loadBalancer === "alb" && !edge.hostedZoneId) issues.push([["hostedZoneId"], "a Route 53 hosted zone id, required when edge.loadBalancer is alb"]);
+    if (edge.loadBalancer === "alb" && !edge.hostedZoneId)
+        issues.push([["hostedZoneId"], "a Route 53 hosted zone id, required when edge.loadBalancer is alb"]);
     return issues;
 }
 

@@ -105,8 +105,16 @@ export interface GatewayObjectsArgs {
 export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
     const { config, namespace } = args;
     /** `clusterScoped` for kinds without a namespace (GatewayClass). */
-    const meta = (name: string, ns: string | "clusterScoped" = namespace) => ({ name, ...(ns === "clusterScoped" ? {} : { namespace: ns }) });
-    const gatewayRef = (sectionName: string) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", name: edgeNames.gateway, sectionName });
+    const meta = (name: string, ns: string | "clusterScoped" = namespace) => ({
+        name,
+        ...(ns === "clusterScoped" ? {} : { namespace: ns }),
+    });
+    const gatewayRef = (sectionName: string) => ({
+        group: "gateway.networking.k8s.io",
+        kind: "Gateway",
+        name: edgeNames.gateway,
+        sectionName,
+    });
     const detector = { group: "", kind: "Service", name: args.detectorService, namespace: args.appNamespace, port: args.detectorPort };
     const route = (name: string) => ({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name });
     // GET /health without a key, on two virtual hosts: Envoy Gateway builds one per route hostname and Envoy
@@ -150,7 +158,9 @@ export function gatewayObjects(args: GatewayObjectsArgs): Manifest[] {
                 },
                 telemetry: {
                     accessLog: {
-                        settings: [{ format: { type: "JSON", json: accessLogFormat }, sinks: [{ type: "File", file: { path: "/dev/stdout" } }] }],
+                        settings: [
+                            { format: { type: "JSON", json: accessLogFormat }, sinks: [{ type: "File", file: { path: "/dev/stdout" } }] },
+                        ],
                     },
                 },
             },
@@ -332,7 +342,11 @@ export class ApiGateway extends pulumi.ComponentResource {
             {
                 privateKeyPem: key.privateKeyPem,
                 subject: { commonName: args.config.host, organization: "pneumonia-platform" },
-                dnsNames: [args.config.host, `${edgeNames.envoyService}.${args.namespace}.svc`, `${edgeNames.envoyService}.${args.namespace}.svc.cluster.local`],
+                dnsNames: [
+                    args.config.host,
+                    `${edgeNames.envoyService}.${args.namespace}.svc`,
+                    `${edgeNames.envoyService}.${args.namespace}.svc.cluster.local`,
+                ],
                 validityPeriodHours: 24 * 365,
                 earlyRenewalHours: 24 * 30,
                 allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
@@ -412,7 +426,11 @@ export class ApiGateway extends pulumi.ComponentResource {
                 labels,
                 podSelector: envoyProxyPodLabels,
                 // Callers arrive from the load balancer (inside the VPC) or a port-forward; the gateway checks them.
-                ingress: [{ port: envoyPorts.httpsContainer }, { port: envoyPorts.httpContainer }, { port: envoyPorts.metrics, peers: [prometheusPeer(args.monitoringNamespace)] }],
+                ingress: [
+                    { port: envoyPorts.httpsContainer },
+                    { port: envoyPorts.httpContainer },
+                    { port: envoyPorts.metrics, peers: [prometheusPeer(args.monitoringNamespace)] },
+                ],
                 egress: [
                     { port: args.detectorPort, peers: [{ namespace: args.appNamespace, pods: args.detectorPods }] },
                     { port: envoyPorts.xds, peers: [controller] },
@@ -431,7 +449,10 @@ export const envoyProxyPodLabels = {
 } as const;
 
 /** Pod labels of the controller (charts/gateway-helm/templates/_helpers.tpl, eg.selectorLabels: chart name and release). */
-export const envoyGatewayPodLabels = { "app.kubernetes.io/name": "gateway-helm", "app.kubernetes.io/instance": envoyGatewayChart.releaseName } as const;
+export const envoyGatewayPodLabels = {
+    "app.kubernetes.io/name": "gateway-helm",
+    "app.kubernetes.io/instance": envoyGatewayChart.releaseName,
+} as const;
 
 /** Values for gateway-helm, typed to the keys we set; tests/infra/edge/values.test.ts checks each against the chart's values.yaml. */
 export function envoyGatewayValues() {

@@ -40,7 +40,8 @@ export class Edge extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pneumonia:edge:Edge", name, {}, opts);
         const { config } = args;
-        if (config.loadBalancer === "alb" && !args.aws) throw new Error(`${name}: edge.loadBalancer "alb" needs the aws and cluster config sections`);
+        if (config.loadBalancer === "alb" && !args.aws)
+            throw new Error(`${name}: edge.loadBalancer "alb" needs the aws and cluster config sections`);
         const child = { parent: this };
 
         const namespace = new PlatformNamespace(name, { name: edgeNamespace, stack: args.stack, component: "edge" }, child);
@@ -64,7 +65,15 @@ export class Edge extends pulumi.ComponentResource {
         if (config.loadBalancer === "alb" && args.aws) {
             const loadBalancer = new PublicLoadBalancer(
                 `${name}-load-balancer`,
-                { config, stack: args.stack, namespace: edgeNamespace, cluster: args.aws.cluster, region: args.aws.region, tags: args.aws.tags, protect: args.protect },
+                {
+                    config,
+                    stack: args.stack,
+                    namespace: edgeNamespace,
+                    cluster: args.aws.cluster,
+                    region: args.aws.region,
+                    tags: args.aws.tags,
+                    protect: args.protect,
+                },
                 { parent: this, dependsOn: [namespace, gateway] },
             );
             this.accessLogBucket = loadBalancer.accessLogBucket;
@@ -76,7 +85,12 @@ export class Edge extends pulumi.ComponentResource {
         const publicHealth: ProbeTarget =
             config.loadBalancer === "alb"
                 ? { name: "public-health", module: "https_health", url: `https://${config.host}/health`, target: probeTargets.publicHealth }
-                : { name: "public-health", module: "https_health", url: `https://${edgeNames.envoyService}.${edgeNamespace}.svc/health`, target: probeTargets.publicHealth };
+                : {
+                      name: "public-health",
+                      module: "https_health",
+                      url: `https://${edgeNames.envoyService}.${edgeNamespace}.svc/health`,
+                      target: probeTargets.publicHealth,
+                  };
         const { mlflow, s3Region } = args.dependencies;
         new EdgeMonitoring(
             `${name}-monitoring`,
@@ -88,15 +102,29 @@ export class Edge extends pulumi.ComponentResource {
                 targets: [
                     publicHealth,
                     { name: "mlflow", module: "http_health", url: `${mlflow.url}/health`, target: probeTargets.mlflow },
-                    ...(s3Region ? [{ name: "object-store", module: "tls_connect" as const, url: `s3.${s3Region}.amazonaws.com:443`, target: probeTargets.objectStore }] : []),
+                    ...(s3Region
+                        ? [
+                              {
+                                  name: "object-store",
+                                  module: "tls_connect" as const,
+                                  url: `s3.${s3Region}.amazonaws.com:443`,
+                                  target: probeTargets.objectStore,
+                              },
+                          ]
+                        : []),
                 ],
                 egress: [
-                    config.loadBalancer === "alb" ? { port: 443 } : { port: envoyPorts.httpsContainer, peers: [{ namespace: edgeNamespace, pods: envoyProxyPodLabels }] },
+                    config.loadBalancer === "alb"
+                        ? { port: 443 }
+                        : { port: envoyPorts.httpsContainer, peers: [{ namespace: edgeNamespace, pods: envoyProxyPodLabels }] },
                     { port: mlflow.port, peers: [{ namespace: args.appNamespace, pods: mlflow.pods }] },
                     ...(s3Region ? [{ port: 443 }] : []),
                 ],
                 admitProber: [{ name: "mlflow", namespace: args.appNamespace, port: mlflow.port, pods: mlflow.pods }],
-                waf: webAclMetricName && args.aws ? { webAclMetricName, region: args.aws.region, cluster: args.aws.cluster, tags: args.aws.tags } : undefined,
+                waf:
+                    webAclMetricName && args.aws
+                        ? { webAclMetricName, region: args.aws.region, cluster: args.aws.cluster, tags: args.aws.tags }
+                        : undefined,
             },
             { parent: this, dependsOn: [gateway] },
         );

@@ -148,7 +148,10 @@ export function loadBalancerControllerStatements(): aws.iam.PolicyStatement[] {
             Effect: "Allow",
             Action: ["elasticloadbalancing:AddTags"],
             Resource: loadBalancers,
-            Condition: { StringEquals: { "elasticloadbalancing:CreateAction": ["CreateTargetGroup", "CreateLoadBalancer"] }, ...clusterTagOnRequest },
+            Condition: {
+                StringEquals: { "elasticloadbalancing:CreateAction": ["CreateTargetGroup", "CreateLoadBalancer"] },
+                ...clusterTagOnRequest,
+            },
         },
         {
             Effect: "Allow",
@@ -316,7 +319,12 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
             {
                 namespace: args.namespace,
                 timeout: 600,
-                values: loadBalancerControllerValues({ clusterName: args.cluster.name, region: args.region, vpcId: args.cluster.vpcId, roleArn: role.arn }),
+                values: loadBalancerControllerValues({
+                    clusterName: args.cluster.name,
+                    region: args.region,
+                    vpcId: args.cluster.vpcId,
+                    roleArn: role.arn,
+                }),
             },
             child,
         );
@@ -325,7 +333,10 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
             {
                 namespace: args.namespace,
                 labels,
-                podSelector: { "app.kubernetes.io/name": loadBalancerControllerChart.chart, "app.kubernetes.io/instance": loadBalancerControllerChart.releaseName },
+                podSelector: {
+                    "app.kubernetes.io/name": loadBalancerControllerChart.chart,
+                    "app.kubernetes.io/instance": loadBalancerControllerChart.releaseName,
+                },
                 // The API server calls its admission webhook on 9443 from outside any pod network.
                 ingress: [{ port: 9443 }],
                 egress: [awsApis, { port: 6443 }],
@@ -347,7 +358,11 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
             },
             child,
         );
-        const validated = new aws.acm.CertificateValidation(name, { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] }, child);
+        const validated = new aws.acm.CertificateValidation(
+            name,
+            { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] },
+            child,
+        );
 
         const webAcl = config.waf.enabled
             ? new aws.wafv2.WebAcl(
@@ -414,7 +429,12 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
         this.certificateArn = validated.certificateArn;
         this.webAclArn = webAcl?.arn;
         this.webAclMetricName = webAcl?.visibilityConfig.metricName;
-        this.registerOutputs({ accessLogBucket: this.accessLogBucket, certificateArn: this.certificateArn, webAclArn: this.webAclArn, hostname: this.hostname });
+        this.registerOutputs({
+            accessLogBucket: this.accessLogBucket,
+            certificateArn: this.certificateArn,
+            webAclArn: this.webAclArn,
+            hostname: this.hostname,
+        });
     }
 
     /** The bucket the ALB delivers its access logs to (logBucketSettings: SSE-S3, as ALB requires), kept `accessLogDays`. */
@@ -433,7 +453,13 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
         const logObjects = pulumi.interpolate`${bucket.arn}/${accessLogPrefix}/AWSLogs/${account}/*`;
         const ready = logBucketSettings(logName, bucket, this, {
             writers: [
-                { Sid: "AlbAccessLogsFromTheRegionsElbAccount", Effect: "Allow", Principal: { AWS: elbAccount }, Action: "s3:PutObject", Resource: logObjects },
+                {
+                    Sid: "AlbAccessLogsFromTheRegionsElbAccount",
+                    Effect: "Allow",
+                    Principal: { AWS: elbAccount },
+                    Action: "s3:PutObject",
+                    Resource: logObjects,
+                },
                 {
                     Sid: "AlbAccessLogsFromTheLogDeliveryService",
                     Effect: "Allow",

@@ -57,7 +57,10 @@ export function wafMetricsValues<C extends pulumi.Input<string>>(config: C, role
 }
 
 /** Pod labels the chart gives the exporter (templates/_helpers.tpl selectorLabels: chart name and release). */
-export const blackboxPodLabels = { "app.kubernetes.io/name": blackboxChart.chart, "app.kubernetes.io/instance": blackboxChart.releaseName } as const;
+export const blackboxPodLabels = {
+    "app.kubernetes.io/name": blackboxChart.chart,
+    "app.kubernetes.io/instance": blackboxChart.releaseName,
+} as const;
 
 /** Blackbox modules (blackbox_exporter CONFIGURATION.md, v0.28.0). */
 export function blackboxModules(verifyPublicCertificate: boolean) {
@@ -118,7 +121,11 @@ export function probeObject(namespace: string, t: ProbeTarget) {
             interval: "30s",
             scrapeTimeout: "10s",
             module: t.module,
-            prober: { url: `${blackboxChart.releaseName}-${blackboxChart.chart}.${namespace}.svc:${blackboxChart.port}`, path: "/probe", scheme: "http" },
+            prober: {
+                url: `${blackboxChart.releaseName}-${blackboxChart.chart}.${namespace}.svc:${blackboxChart.port}`,
+                path: "/probe",
+                scheme: "http",
+            },
             targets: { staticConfig: { static: [t.url], labels: { target: t.target } } },
         },
     };
@@ -153,14 +160,20 @@ export function edgeDashboard(): Dashboard {
                 title: "Requests at the edge by status class",
                 kind: "timeseries",
                 unit: "reqps",
-                targets: [{ expr: `sum by (envoy_response_code_class) (rate(envoy_http_downstream_rq_xx${proxies}[5m]))`, legend: "{{envoy_response_code_class}}xx" }],
+                targets: [
+                    {
+                        expr: `sum by (envoy_response_code_class) (rate(envoy_http_downstream_rq_xx${proxies}[5m]))`,
+                        legend: "{{envoy_response_code_class}}xx",
+                    },
+                ],
             },
             {
                 title: "Refused at the edge (bad or missing key, no route, too large)",
                 kind: "timeseries",
                 unit: "reqps",
                 targets: [{ expr: local4xx, legend: "refused" }],
-                description: "4xx the gateway answered itself, all callers (Envoy's stats). Per caller: the row below; per address: the access log.",
+                description:
+                    "4xx the gateway answered itself, all callers (Envoy's stats). Per caller: the row below; per address: the access log.",
             },
         ],
         // Recorded by Loki's ruler from Envoy's access log and written to Prometheus (infra/logging/rules.ts).
@@ -170,7 +183,8 @@ export function edgeDashboard(): Dashboard {
                 kind: "timeseries",
                 unit: "reqps",
                 targets: [{ expr: `sum by (client, status) (${edgeClientRequestsRate})`, legend: "{{client}} {{status}}" }],
-                description: "From the access log: the caller id (<client>.<key>) and status of every request; an empty id is a request without a valid key.",
+                description:
+                    "From the access log: the caller id (<client>.<key>) and status of every request; an empty id is a request without a valid key.",
             },
             {
                 title: "Refused per caller (401/403)",
@@ -255,7 +269,11 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
         );
         for (const target of args.targets) {
             const probe = probeObject(args.monitoringNamespace, target);
-            new k8s.apiextensions.CustomResource(`${name}-${target.name}`, { ...probe, metadata: { ...probe.metadata, labels } }, { parent: this, dependsOn: [release] });
+            new k8s.apiextensions.CustomResource(
+                `${name}-${target.name}`,
+                { ...probe, metadata: { ...probe.metadata, labels } },
+                { parent: this, dependsOn: [release] },
+            );
         }
         const monitor = proxyMonitorObject(args.edgeNamespace);
         new k8s.apiextensions.CustomResource(`${name}-envoy-proxy`, { ...monitor, metadata: { ...monitor.metadata, labels } }, child);
@@ -264,7 +282,11 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
         new k8s.core.v1.ConfigMap(
             `${name}-dashboard`,
             {
-                metadata: { name: `grafana-dashboard-${board.uid}`, namespace: args.monitoringNamespace, labels: { ...labels, ...dashboardLabel } },
+                metadata: {
+                    name: `grafana-dashboard-${board.uid}`,
+                    namespace: args.monitoringNamespace,
+                    labels: { ...labels, ...dashboardLabel },
+                },
                 data: { [`${board.uid}.json`]: JSON.stringify(board.json) },
             },
             child,
@@ -312,7 +334,12 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
         this.registerOutputs({});
     }
 
-    private wafMetrics(name: string, args: EdgeMonitoringArgs, waf: NonNullable<EdgeMonitoringArgs["waf"]>, labels: Record<string, string>): void {
+    private wafMetrics(
+        name: string,
+        args: EdgeMonitoringArgs,
+        waf: NonNullable<EdgeMonitoringArgs["waf"]>,
+        labels: Record<string, string>,
+    ): void {
         const child = { parent: this };
         const role = new ServiceAccountRole(
             `${name}-waf-metrics`,
@@ -321,7 +348,13 @@ export class EdgeMonitoring extends pulumi.ComponentResource {
                 namespace: args.monitoringNamespace,
                 serviceAccount: wafMetricsChart.serviceAccount,
                 // What cloudwatch_exporter calls (its README, "Credentials and permissions"); read-only, account-wide by design of CloudWatch.
-                statements: [{ Effect: "Allow", Action: ["cloudwatch:ListMetrics", "cloudwatch:GetMetricStatistics", "cloudwatch:GetMetricData"], Resource: "*" }],
+                statements: [
+                    {
+                        Effect: "Allow",
+                        Action: ["cloudwatch:ListMetrics", "cloudwatch:GetMetricStatistics", "cloudwatch:GetMetricData"],
+                        Resource: "*",
+                    },
+                ],
                 tags: waf.tags,
             },
             child,

@@ -34,7 +34,9 @@ export function policyControllerValues(args: AdmissionValuesArgs) {
             // policy: admitted with a warning. Every image of the platform's registry must be signed.
             configData: { "no-match-policy": "warn" },
             // The API server labels every namespace with its name: no label for anyone to add or forget.
-            namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...args.namespaces].sort() }] },
+            namespaceSelector: {
+                matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...args.namespaces].sort() }],
+            },
         },
     };
 }
@@ -88,7 +90,12 @@ export class ImageAdmission extends pulumi.ComponentResource {
         const policy = signedImagesPolicy(args);
         new k8s.apiextensions.CustomResource(
             `${name}-signed-images`,
-            { apiVersion: policy.apiVersion, kind: policy.kind, metadata: { ...policy.metadata, labels: platformLabels("image-admission", "admission", args.stack) }, spec: policy.spec },
+            {
+                apiVersion: policy.apiVersion,
+                kind: policy.kind,
+                metadata: { ...policy.metadata, labels: platformLabels("image-admission", "admission", args.stack) },
+                spec: policy.spec,
+            },
             { parent: this, dependsOn: [release] },
         );
         this.registerOutputs({});

@@ -6,7 +6,9 @@ import type { Environment } from "../platform/environment";
 import { int, oneOf } from "../platform/schema";
 
 const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id");
-const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::444455556666:role/node");
+const roleArn = z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::444455556666:role/node");
 /** ECR's finding severities, lowest to highest (DescribeImageScanFindings `findingSeverityCounts`). */
 export const scanSeverities = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 
@@ -15,7 +17,12 @@ const signingSchema = z
         /** OIDC issuer of the CI's signing identity (GitHub Actions: https://token.actions.githubusercontent.com). */
         issuer: z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, "an https:// OIDC issuer URL"),
         /** The certificate identity cosign keyless puts in the signature: the signing workflow's URL and ref. */
-        identity: z.string().regex(/^https:\/\/\S+@refs\/\S+$/, "a workflow identity such as https://github.com/<org>/<repo>/.github/workflows/delivery.yml@refs/heads/main"),
+        identity: z
+            .string()
+            .regex(
+                /^https:\/\/\S+@refs\/\S+$/,
+                "a workflow identity such as https://github.com/<org>/<repo>/.github/workflows/delivery.yml@refs/heads/main",
+            ),
     })
     .strict();
 
@@ -78,15 +85,25 @@ export function imagesIssues(c: ImagesContext): [string[], string][] {
     const issues: [string[], string][] = [];
     if (!c.cluster) return issues;
     const registry = registryAccountId(c);
-    if (registry === undefined) return [[["images", "registryAccountId"], "the account that builds images (staging's), required in production"]];
+    if (registry === undefined)
+        return [[["images", "registryAccountId"], "the account that builds images (staging's), required in production"]];
     const own = stackAccountId(c.cluster);
     for (const build of c.builds.filter((b) => b.set)) {
-        if (registry !== own) issues.push([build.path, `null: only the registry's account (${registry}) builds images; run its digest (this stack is account ${own})`]);
+        if (registry !== own)
+            issues.push([
+                build.path,
+                `null: only the registry's account (${registry}) builds images; run its digest (this stack is account ${own})`,
+            ]);
     }
     const promoteRole = c.images.promoteRoleArn;
-    if (promoteRole && promoteRole.split(":")[4] !== own) issues.push([["images", "promoteRoleArn"], `a role of this stack's account (${own})`]);
+    if (promoteRole && promoteRole.split(":")[4] !== own)
+        issues.push([["images", "promoteRoleArn"], `a role of this stack's account (${own})`]);
     c.images.pullers.forEach((arn, i) => {
-        if (arn.split(":")[4] === registry) issues.push([["images", "pullers", String(i)], `a role of another account than the registry's (${registry}): its own roles need no grant`]);
+        if (arn.split(":")[4] === registry)
+            issues.push([
+                ["images", "pullers", String(i)],
+                `a role of another account than the registry's (${registry}): its own roles need no grant`,
+            ]);
     });
     return issues;
 }

@@ -26,14 +26,12 @@ export const keptImageCeiling = 10000;
 
 export function lifecycleRules(images: Pick<ImagesConfig, "keepTagPrefixes" | "untaggedExpireDays" | "keepImages">): LifecycleRule[] {
     // One rule per prefix: a tagPrefixList of several prefixes selects only images carrying all of them.
-    const keep = images.keepTagPrefixes.map(
-        (prefix, i): LifecycleRule => ({
-            rulePriority: i + 1,
-            description: `Keep every image tagged ${prefix}*: a stack runs or ran it`,
-            selection: { tagStatus: "tagged", tagPrefixList: [prefix], countType: "imageCountMoreThan", countNumber: keptImageCeiling },
-            action: { type: "expire" },
-        }),
-    );
+    const keep = images.keepTagPrefixes.map((prefix, i): LifecycleRule => ({
+        rulePriority: i + 1,
+        description: `Keep every image tagged ${prefix}*: a stack runs or ran it`,
+        selection: { tagStatus: "tagged", tagPrefixList: [prefix], countType: "imageCountMoreThan", countNumber: keptImageCeiling },
+        action: { type: "expire" },
+    }));
     return [
         ...keep,
         {

@@ -37,11 +37,19 @@ export class ImageRepositories extends pulumi.ComponentResource {
                     tags: args.tags,
                 },
                 // Each repository used to be a child of the ContainerImage that built into it: adopt it, do not replace it.
-                { parent: this, protect: args.protect, aliases: [{ name: `${image}-image`, parent: pulumi.createUrn(`${image}-image`, "pneumonia:images:ContainerImage") }] },
+                {
+                    parent: this,
+                    protect: args.protect,
+                    aliases: [{ name: `${image}-image`, parent: pulumi.createUrn(`${image}-image`, "pneumonia:images:ContainerImage") }],
+                },
             );
             new aws.ecr.LifecyclePolicy(`${name}-${image}`, { repository: repository.name, policy: lifecycle }, { parent: this });
             if (policy) {
-                new aws.ecr.RepositoryPolicy(`${name}-${image}`, { repository: repository.name, policy: JSON.stringify(policy) }, { parent: this });
+                new aws.ecr.RepositoryPolicy(
+                    `${name}-${image}`,
+                    { repository: repository.name, policy: JSON.stringify(policy) },
+                    { parent: this },
+                );
             }
             return [image, repository] as const;
         });

@@ -37,7 +37,8 @@ const runbooks = {
         escalation: escalation.high,
     },
     agentRetrying: {
-        meaning: "The log agent keeps retrying batches to Loki: pushes fail but nothing is lost yet (the agent buffers and retries with backoff).",
+        meaning:
+            "The log agent keeps retrying batches to Loki: pushes fail but nothing is lost yet (the agent buffers and retries with backoff).",
         firstCommands: [
             `kubectl -n ${agentNamespace} logs ds/${agentDaemonSet} --since=15m | grep -iE "error|retry" | tail -n 40`,
             `${kubectl} get pods -l app.kubernetes.io/name=loki`,
@@ -102,11 +103,26 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
             expr: "sum by (instance) (increase(loki_write_dropped_entries_total[10m])) > 0",
             for: "5m",
             summary: "The log agent on {{ $labels.instance }} is dropping log lines",
-            description: "The log agent on {{ $labels.instance }} dropped log lines it could not send to Loki after all retries in the last 10 minutes.",
+            description:
+                "The log agent on {{ $labels.instance }} dropped log lines it could not send to Loki after all retries in the last 10 minutes.",
             runbook: runbooks.agentDropping,
             tests: [
-                { title: "lines dropped", interval: "1m", series: [series("loki_write_dropped_entries_total", agent, perStep(16, 5))], at: "15m", firing: ["high"], labels: { instance: agent.instance } },
-                { title: "nothing dropped", interval: "1m", series: [series("loki_write_dropped_entries_total", agent, perStep(16, 0))], at: "15m", firing: [], labels: { instance: agent.instance } },
+                {
+                    title: "lines dropped",
+                    interval: "1m",
+                    series: [series("loki_write_dropped_entries_total", agent, perStep(16, 5))],
+                    at: "15m",
+                    firing: ["high"],
+                    labels: { instance: agent.instance },
+                },
+                {
+                    title: "nothing dropped",
+                    interval: "1m",
+                    series: [series("loki_write_dropped_entries_total", agent, perStep(16, 0))],
+                    at: "15m",
+                    firing: [],
+                    labels: { instance: agent.instance },
+                },
             ],
         },
         {
@@ -119,8 +135,22 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
             description: "The log agent on {{ $labels.instance }} has retried more than one batch per 10 seconds to Loki for 15 minutes.",
             runbook: runbooks.agentRetrying,
             tests: [
-                { title: "retrying 0.2 batches/s", interval: "1m", series: [series("loki_write_batch_retries_total", agent, perStep(31, 12))], at: "30m", firing: ["medium"], labels: { instance: agent.instance } },
-                { title: "retrying just under 0.1 batches/s", interval: "1m", series: [series("loki_write_batch_retries_total", agent, perStep(31, 5.5))], at: "30m", firing: [], labels: { instance: agent.instance } },
+                {
+                    title: "retrying 0.2 batches/s",
+                    interval: "1m",
+                    series: [series("loki_write_batch_retries_total", agent, perStep(31, 12))],
+                    at: "30m",
+                    firing: ["medium"],
+                    labels: { instance: agent.instance },
+                },
+                {
+                    title: "retrying just under 0.1 batches/s",
+                    interval: "1m",
+                    series: [series("loki_write_batch_retries_total", agent, perStep(31, 5.5))],
+                    at: "30m",
+                    firing: [],
+                    labels: { instance: agent.instance },
+                },
             ],
         },
         {
@@ -130,13 +160,20 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
             expr: `max(kube_daemonset_status_number_unavailable{daemonset="${agentDaemonSet}"}) > 0`,
             for: "15m",
             summary: "Nodes without a ready log agent",
-            description: "The log agent DaemonSet has had unavailable pods for 15 minutes: the logs of those nodes' pods are not collected.",
+            description:
+                "The log agent DaemonSet has had unavailable pods for 15 minutes: the logs of those nodes' pods are not collected.",
             runbook: runbooks.agentUnavailable,
             tests: [
                 {
                     title: "one node without agent",
                     interval: "1m",
-                    series: [gauge("kube_daemonset_status_number_unavailable", { daemonset: agentDaemonSet, namespace: agentNamespace, job: "kube-state-metrics" }, [{ steps: 21, value: 1 }])],
+                    series: [
+                        gauge(
+                            "kube_daemonset_status_number_unavailable",
+                            { daemonset: agentDaemonSet, namespace: agentNamespace, job: "kube-state-metrics" },
+                            [{ steps: 21, value: 1 }],
+                        ),
+                    ],
                     at: "20m",
                     firing: ["high"],
                     labels: {},
@@ -144,7 +181,13 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
                 {
                     title: "every node has its agent",
                     interval: "1m",
-                    series: [gauge("kube_daemonset_status_number_unavailable", { daemonset: agentDaemonSet, namespace: agentNamespace, job: "kube-state-metrics" }, [{ steps: 21, value: 0 }])],
+                    series: [
+                        gauge(
+                            "kube_daemonset_status_number_unavailable",
+                            { daemonset: agentDaemonSet, namespace: agentNamespace, job: "kube-state-metrics" },
+                            [{ steps: 21, value: 0 }],
+                        ),
+                    ],
                     at: "20m",
                     firing: [],
                     labels: {},
@@ -164,7 +207,9 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
                 {
                     title: "rate limited",
                     interval: "1m",
-                    series: [series("loki_discarded_samples_total", { reason: "rate_limited", tenant: "fake", job: "loki" }, perStep(21, 30))],
+                    series: [
+                        series("loki_discarded_samples_total", { reason: "rate_limited", tenant: "fake", job: "loki" }, perStep(21, 30)),
+                    ],
                     at: "20m",
                     firing: ["medium"],
                     labels: { reason: "rate_limited" },
@@ -172,7 +217,9 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
                 {
                     title: "nothing discarded",
                     interval: "1m",
-                    series: [series("loki_discarded_samples_total", { reason: "rate_limited", tenant: "fake", job: "loki" }, perStep(21, 0))],
+                    series: [
+                        series("loki_discarded_samples_total", { reason: "rate_limited", tenant: "fake", job: "loki" }, perStep(21, 0)),
+                    ],
                     at: "20m",
                     firing: [],
                     labels: { reason: "rate_limited" },
@@ -183,8 +230,7 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
             name: "LokiStoreRequestFailures",
             severity: "high",
             service: "logging",
-            expr:
-                'sum by (operation) (rate(loki_s3_request_duration_seconds_count{status_code=~"5.."}[5m]))\n/\nsum by (operation) (rate(loki_s3_request_duration_seconds_count[5m]))\n> 0.05',
+            expr: 'sum by (operation) (rate(loki_s3_request_duration_seconds_count{status_code=~"5.."}[5m]))\n/\nsum by (operation) (rate(loki_s3_request_duration_seconds_count[5m]))\n> 0.05',
             for: "10m",
             summary: "Loki's object store requests fail ({{ $labels.operation }})",
             description: "More than 5 % of Loki's {{ $labels.operation }} requests to its object store failed over 10 minutes.",
@@ -194,8 +240,16 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
                     title: "10 % of PutObject fail",
                     interval: "1m",
                     series: [
-                        series("loki_s3_request_duration_seconds_count", { operation: "S3.PutObject", status_code: "200", job: "loki" }, perStep(21, 90)),
-                        series("loki_s3_request_duration_seconds_count", { operation: "S3.PutObject", status_code: "500", job: "loki" }, perStep(21, 10)),
+                        series(
+                            "loki_s3_request_duration_seconds_count",
+                            { operation: "S3.PutObject", status_code: "200", job: "loki" },
+                            perStep(21, 90),
+                        ),
+                        series(
+                            "loki_s3_request_duration_seconds_count",
+                            { operation: "S3.PutObject", status_code: "500", job: "loki" },
+                            perStep(21, 10),
+                        ),
                     ],
                     at: "20m",
                     firing: ["high"],
@@ -205,8 +259,16 @@ export function loggingPipelineAlerts(): AlertDefinition[] {
                     title: "4 % of PutObject fail",
                     interval: "1m",
                     series: [
-                        series("loki_s3_request_duration_seconds_count", { operation: "S3.PutObject", status_code: "200", job: "loki" }, perStep(21, 96)),
-                        series("loki_s3_request_duration_seconds_count", { operation: "S3.PutObject", status_code: "500", job: "loki" }, perStep(21, 4)),
+                        series(
+                            "loki_s3_request_duration_seconds_count",
+                            { operation: "S3.PutObject", status_code: "200", job: "loki" },
+                            perStep(21, 96),
+                        ),
+                        series(
+                            "loki_s3_request_duration_seconds_count",
+                            { operation: "S3.PutObject", status_code: "500", job: "loki" },
+                            perStep(21, 4),
+                        ),
                     ],
                     at: "20m",
                     firing: [],

@@ -62,7 +62,18 @@ function classRules(config: LoggingConfig): AlloyBlock[] {
     const byApps = (apps: string[], logClass: string): AlloyBlock[] =>
         apps.length === 0
             ? []
-            : [{ name: "rule", attributes: { source_labels: [appLabel], regex: `(${apps.map(escapeRegex).join("|")})`, target_label: "log_class", replacement: logClass, action: "replace" } }];
+            : [
+                  {
+                      name: "rule",
+                      attributes: {
+                          source_labels: [appLabel],
+                          regex: `(${apps.map(escapeRegex).join("|")})`,
+                          target_label: "log_class",
+                          replacement: logClass,
+                          action: "replace",
+                      },
+                  },
+              ];
     return [
         { name: "rule", attributes: { target_label: "log_class", replacement: "application", action: "replace" } },
         ...byApps(config.backupApps, "backup"),
@@ -133,7 +144,11 @@ export function agentPipeline(args: AgentArgs): AlloyBlock[] {
         {
             name: "loki.source.kubernetes_events",
             label: "events",
-            attributes: { namespaces: args.namespaces, job_name: "kubernetes-events", forward_to: [expression("loki.process.events.receiver")] },
+            attributes: {
+                namespaces: args.namespaces,
+                job_name: "kubernetes-events",
+                forward_to: [expression("loki.process.events.receiver")],
+            },
             // One agent per namespace watches events, not every node's agent (duplicates otherwise).
             blocks: [{ name: "clustering", attributes: { enabled: true } }],
         },

@@ -13,7 +13,19 @@ import { agentConfig } from "./alloy";
 import type { LoggingConfig } from "./config";
 import { logsDashboard } from "./dashboard";
 import { lokiRulesYaml } from "./rules";
-import { agentNamespaceSuffix, agentPodLabels, agentPort, alloyValues, lokiPodLabels, lokiPorts, lokiPushUrl, lokiQueryService, lokiRuleLabel, type LokiStorage, lokiValues } from "./values";
+import {
+    agentNamespaceSuffix,
+    agentPodLabels,
+    agentPort,
+    alloyValues,
+    lokiPodLabels,
+    lokiPorts,
+    lokiPushUrl,
+    lokiQueryService,
+    lokiRuleLabel,
+    type LokiStorage,
+    lokiValues,
+} from "./values";
 import { alloyChart, helmRelease, lokiChart } from "../platform/charts";
 
 /** Where Loki keeps chunks and index: its own S3 bucket (AWS), or a bucket of the in-cluster store. */
@@ -84,7 +96,10 @@ export class Logging extends pulumi.ComponentResource {
                         "pod-security.kubernetes.io/enforce": "privileged",
                         "pod-security.kubernetes.io/warn": "privileged",
                     },
-                    annotations: { [podSecurityExemption]: "the log agent reads the kubelet's container logs from the host path /var/log/pods (read-only)" },
+                    annotations: {
+                        [podSecurityExemption]:
+                            "the log agent reads the kubelet's container logs from the host path /var/log/pods (read-only)",
+                    },
                 },
             },
             child,
@@ -95,7 +110,10 @@ export class Logging extends pulumi.ComponentResource {
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-agent-default-deny`,
-            { metadata: { name: "default-deny", namespace: this.agentNamespace, labels: labels("logs-agent") }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+            {
+                metadata: { name: "default-deny", namespace: this.agentNamespace, labels: labels("logs-agent") },
+                spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+            },
             child,
         );
         trafficPolicy(
@@ -154,7 +172,11 @@ export class Logging extends pulumi.ComponentResource {
                     serviceAccount: lokiServiceAccount,
                     statements: [
                         { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucket.arn] },
-                        { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [pulumi.interpolate`${bucket.arn}/*`] },
+                        {
+                            Effect: "Allow",
+                            Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                            Resource: [pulumi.interpolate`${bucket.arn}/*`],
+                        },
                         { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [bucket.kmsKeyArn] },
                     ],
                     tags: store.tags,
@@ -215,7 +237,10 @@ export class Logging extends pulumi.ComponentResource {
             `${name}-query`,
             {
                 metadata: { name: lokiQueryService, namespace: ns, labels: labels("loki") },
-                spec: { selector: { ...lokiPodLabels, "app.kubernetes.io/component": queryTarget }, ports: [{ name: "http", port: lokiPorts.http, targetPort: lokiPorts.http }] },
+                spec: {
+                    selector: { ...lokiPodLabels, "app.kubernetes.io/component": queryTarget },
+                    ports: [{ name: "http", port: lokiPorts.http, targetPort: lokiPorts.http }],
+                },
             },
             child,
         );
@@ -241,13 +266,23 @@ export class Logging extends pulumi.ComponentResource {
 
         new k8s.core.v1.ConfigMap(
             `${name}-rules`,
-            { metadata: { name: "loki-rules-pneumonia", namespace: ns, labels: { ...labels("loki"), ...lokiRuleLabel } }, data: { "pneumonia.yaml": lokiRulesYaml(args.monitoring) } },
+            {
+                metadata: { name: "loki-rules-pneumonia", namespace: ns, labels: { ...labels("loki"), ...lokiRuleLabel } },
+                data: { "pneumonia.yaml": lokiRulesYaml(args.monitoring) },
+            },
             child,
         );
         const dashboard = logsDashboard();
         new k8s.core.v1.ConfigMap(
             `${name}-dashboard`,
-            { metadata: { name: `grafana-dashboard-${dashboard.uid}`, namespace: ns, labels: { ...labels("grafana"), ...dashboardLabel } }, data: { [`${dashboard.uid}.json`]: JSON.stringify(dashboard.json) } },
+            {
+                metadata: {
+                    name: `grafana-dashboard-${dashboard.uid}`,
+                    namespace: ns,
+                    labels: { ...labels("grafana"), ...dashboardLabel },
+                },
+                data: { [`${dashboard.uid}.json`]: JSON.stringify(dashboard.json) },
+            },
             child,
         );
 
@@ -283,16 +318,30 @@ export class Logging extends pulumi.ComponentResource {
         // Loki's ruler sends its alerts to Alertmanager, whose own policy admits only Prometheus and Grafana.
         trafficPolicy(
             "alertmanager-from-loki",
-            { namespace: ns, labels: labels("alertmanager"), podSelector: { "app.kubernetes.io/name": "alertmanager" }, ingress: [{ port: 9093, peers: [loki] }] },
+            {
+                namespace: ns,
+                labels: labels("alertmanager"),
+                podSelector: { "app.kubernetes.io/name": "alertmanager" },
+                ingress: [{ port: 9093, peers: [loki] }],
+            },
             child,
         );
         // The ruler's recording rules reach Prometheus' remote-write receiver, whose own policy admits only Grafana and Prometheus.
         trafficPolicy(
             "prometheus-from-loki",
-            { namespace: ns, labels: labels("prometheus"), podSelector: prometheus.pods!, ingress: [{ port: prometheusPort, peers: [loki] }] },
+            {
+                namespace: ns,
+                labels: labels("prometheus"),
+                podSelector: prometheus.pods!,
+                ingress: [{ port: prometheusPort, peers: [loki] }],
+            },
             child,
         );
-        trafficPolicy("grafana-to-loki", { namespace: ns, labels: labels("grafana"), podSelector: grafana.pods!, egress: [{ port: lokiPorts.http, peers: [loki] }] }, child);
+        trafficPolicy(
+            "grafana-to-loki",
+            { namespace: ns, labels: labels("grafana"), podSelector: grafana.pods!, egress: [{ port: lokiPorts.http, peers: [loki] }] },
+            child,
+        );
         trafficPolicy(
             "prometheus-to-logging",
             {

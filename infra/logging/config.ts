@@ -21,7 +21,8 @@ const secretPattern = z
         name: z.string().regex(/^[a-z][a-z0-9-]*$/, "a short name such as connection-string-password"),
         regex: z.string().superRefine((source, ctx) => {
             try {
-                if (RE2JS.compile(source).groupCount() < 1) ctx.addIssue({ code: "custom", message: "an RE2 pattern with a capture group around the secret" });
+                if (RE2JS.compile(source).groupCount() < 1)
+                    ctx.addIssue({ code: "custom", message: "an RE2 pattern with a capture group around the secret" });
             } catch (error) {
                 ctx.addIssue({ code: "custom", message: `an RE2 pattern (${(error as Error).message.split("\n")[0]})` });
             }
@@ -53,12 +54,17 @@ export const loggingConfigSchema = z
     .superRefine((c, ctx) => {
         const longest = Math.max(...Object.values(c.retentionDays));
         if (c.bucketExpirationDays < longest) {
-            ctx.addIssue({ code: "custom", path: ["bucketExpirationDays"], message: `an integer >= the longest retention class (${longest} days)` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["bucketExpirationDays"],
+                message: `an integer >= the longest retention class (${longest} days)`,
+            });
         }
         const shared = c.accessApps.find((app) => c.backupApps.includes(app));
         if (shared) ctx.addIssue({ code: "custom", path: ["accessApps"], message: `apps not also in backupApps (${shared})` });
         const names = c.secretPatterns.map((p) => p.name);
-        if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", path: ["secretPatterns"], message: "each pattern name once" });
+        if (new Set(names).size !== names.length)
+            ctx.addIssue({ code: "custom", path: ["secretPatterns"], message: "each pattern name once" });
     });
 export type LoggingConfig = z.infer<typeof loggingConfigSchema>;
 

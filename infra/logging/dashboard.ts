@@ -15,8 +15,13 @@ interface LogPanel {
 /** The LogQL of each panel; tests parse every one with Grafana's LogQL grammar. */
 export const logsDashboardPanels: LogPanel[][] = [
     [
-        { title: "Log lines per second by app", type: "timeseries", expr: "sum by (app) (rate({log_class=~\".+\"}[5m]))", legend: "{{app}}" },
-        { title: "Log lines per second by level", type: "timeseries", expr: "sum by (level) (rate({log_class=~\".+\", level=~\".+\"}[5m]))", legend: "{{level}}" },
+        { title: "Log lines per second by app", type: "timeseries", expr: 'sum by (app) (rate({log_class=~".+"}[5m]))', legend: "{{app}}" },
+        {
+            title: "Log lines per second by level",
+            type: "timeseries",
+            expr: 'sum by (level) (rate({log_class=~".+", level=~".+"}[5m]))',
+            legend: "{{level}}",
+        },
     ],
     [
         {
@@ -29,7 +34,12 @@ export const logsDashboardPanels: LogPanel[][] = [
         { title: "Detector errors", type: "logs", expr: '{app="detector", level=~"(?i)(error|critical|fatal)"}' },
     ],
     [
-        { title: "Access by caller and status", type: "timeseries", expr: 'sum by (client, status) (count_over_time({log_class="access"}[5m]))', legend: "{{client}} {{status}}" },
+        {
+            title: "Access by caller and status",
+            type: "timeseries",
+            expr: 'sum by (client, status) (count_over_time({log_class="access"}[5m]))',
+            legend: "{{client}} {{status}}",
+        },
         {
             title: "Authentication failures by caller and source",
             type: "timeseries",
@@ -53,7 +63,15 @@ export function logsDashboard(): Dashboard {
                 ...(p.description ? { description: p.description } : {}),
                 datasource,
                 gridPos: { x: i * width, y: y * 9, w: width, h: 9 },
-                targets: [{ refId: "A", datasource, expr: p.expr, queryType: p.instant ? "instant" : "range", ...(p.legend ? { legendFormat: p.legend } : {}) }],
+                targets: [
+                    {
+                        refId: "A",
+                        datasource,
+                        expr: p.expr,
+                        queryType: p.instant ? "instant" : "range",
+                        ...(p.legend ? { legendFormat: p.legend } : {}),
+                    },
+                ],
             };
         }),
     );

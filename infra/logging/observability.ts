@@ -5,4 +5,7 @@ import type { Contribution } from "../observability/contribution";
 import { loggingPipelineAlerts } from "./alerts";
 import { lokiDataSources } from "./datasource";
 
-export const loggingObservability: Contribution<MonitoringSettings> = { alerts: () => loggingPipelineAlerts(), dataSources: lokiDataSources };
+export const loggingObservability: Contribution<MonitoringSettings> = {
+    alerts: () => loggingPipelineAlerts(),
+    dataSources: lokiDataSources,
+};

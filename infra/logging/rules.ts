@@ -38,7 +38,7 @@ export function logAlertDefinitions(): LogAlertDefinition[] {
                 meaning:
                     "A detector pod is logging errors at a high rate. The metric alerts (DetectorErrorRateHigh, the burn rates) say whether users see failed predictions; this one says the pod itself reports trouble, which may come before them (model loading, MLflow, out of memory).",
                 firstCommands: [
-                    "Grafana Explore, data source Loki: {app=\"detector\", level=~\"(?i)(error|critical|fatal)\"} over the last 30 minutes",
+                    'Grafana Explore, data source Loki: {app="detector", level=~"(?i)(error|critical|fatal)"} over the last 30 minutes',
                     `${kubectlApp} logs <pod> --since=15m | tail -n 100`,
                     `${kubectlApp} get pods -l app.kubernetes.io/name=detector -o wide`,
                 ],
@@ -47,8 +47,7 @@ export function logAlertDefinitions(): LogAlertDefinition[] {
                     "If they name MLflow or the model registry, check MlflowDown and PostgresDown.",
                     "If one pod alone errs, delete it so the Deployment replaces it, and keep its logs (they stay in Loki).",
                 ],
-                escalation:
-                    "SEV-2: respond within 1 hour. Escalate to SEV-1 if DetectorDown or a critical burn-rate alert joins it.",
+                escalation: "SEV-2: respond within 1 hour. Escalate to SEV-1 if DetectorDown or a critical burn-rate alert joins it.",
             },
         },
         {
@@ -71,7 +70,8 @@ export function logAlertDefinitions(): LogAlertDefinition[] {
                     "If the caller is a known client, tell its owner to renew its credentials.",
                     "If unknown or the attempts continue, block the caller at the front door and record the incident.",
                 ],
-                escalation: "SEV-2: respond within 1 hour. Escalate to SEV-1 (security incident) if a failure streak ends in a success from the same unknown caller.",
+                escalation:
+                    "SEV-2: respond within 1 hour. Escalate to SEV-1 (security incident) if a failure streak ends in a success from the same unknown caller.",
             },
         },
         {
@@ -82,9 +82,11 @@ export function logAlertDefinitions(): LogAlertDefinition[] {
             expr: 'sum by (namespace, pod) (count_over_time({log_class="backup"} |~ "^error: " [15m])) > 0',
             for: "0m",
             summary: "A backup job reported an error ({{ $labels.pod }})",
-            description: "Backup job pod {{ $labels.pod }} wrote an error line: the run failed or is failing. BackupFailed and BackupStale follow from the Pushgateway if it does not recover.",
+            description:
+                "Backup job pod {{ $labels.pod }} wrote an error line: the run failed or is failing. BackupFailed and BackupStale follow from the Pushgateway if it does not recover.",
             runbook: {
-                meaning: "A backup CronJob's runner wrote an `error:` line: the line names what failed (database, bucket, checksum, Pushgateway).",
+                meaning:
+                    "A backup CronJob's runner wrote an `error:` line: the line names what failed (database, bucket, checksum, Pushgateway).",
                 firstCommands: [
                     'Grafana Explore, data source Loki: {log_class="backup"} over the last 24 hours',
                     `${kubectlApp} get jobs -l app.kubernetes.io/name=backup`,
@@ -115,21 +117,25 @@ export const edgeClientRequestsRate = accessRecordingRules[0].record;
 /** The rule groups Loki's ruler loads, one per service, with the labels Alertmanager routes on. */
 export function lokiRuleGroups(monitoring: Pick<MonitoringSettings, "runbookBaseUrl">) {
     const definitions = logAlertDefinitions();
-    const runbookUrl = (name: string) => (monitoring.runbookBaseUrl ? `${monitoring.runbookBaseUrl}/${logRunbookPath(name)}` : logRunbookPath(name));
+    const runbookUrl = (name: string) =>
+        monitoring.runbookBaseUrl ? `${monitoring.runbookBaseUrl}/${logRunbookPath(name)}` : logRunbookPath(name);
     const services = [...new Set(definitions.map((d) => d.service))];
     const recording = { name: "pneumonia-logs-edge-access", interval: "1m", rules: accessRecordingRules.map((r) => ({ ...r })) };
-    return [recording, ...services.map((service) => ({
-        name: `pneumonia-logs-${service}`,
-        rules: definitions
-            .filter((d) => d.service === service)
-            .map((d) => ({
-                alert: d.name,
-                expr: d.expr,
-                for: d.for,
-                labels: { severity: d.severity, service: d.service },
-                annotations: { summary: d.summary, description: d.description, runbook_url: runbookUrl(d.name) },
-            })),
-    }))];
+    return [
+        recording,
+        ...services.map((service) => ({
+            name: `pneumonia-logs-${service}`,
+            rules: definitions
+                .filter((d) => d.service === service)
+                .map((d) => ({
+                    alert: d.name,
+                    expr: d.expr,
+                    for: d.for,
+                    labels: { severity: d.severity, service: d.service },
+                    annotations: { summary: d.summary, description: d.description, runbook_url: runbookUrl(d.name) },
+                })),
+        })),
+    ];
 }
 
 export function lokiRulesYaml(monitoring: Pick<MonitoringSettings, "runbookBaseUrl">): string {
@@ -139,6 +145,10 @@ export function lokiRulesYaml(monitoring: Pick<MonitoringSettings, "runbookBaseU
 export function logRunbookFiles(): Array<{ path: string; content: string }> {
     return logAlertDefinitions().map((d) => ({
         path: logRunbookPath(d.name),
-        content: runbookMarkdown(d.name, [d], "infra/logging/rules.ts by `npm run --silent logging:docs` (a log-based alert, evaluated by Loki's ruler)"),
+        content: runbookMarkdown(
+            d.name,
+            [d],
+            "infra/logging/rules.ts by `npm run --silent logging:docs` (a log-based alert, evaluated by Loki's ruler)",
+        ),
     }));
 }

@@ -49,7 +49,10 @@ export const classSelectors: Record<Exclude<LogClass, "application">, string> = 
 const hours = (days: number) => `${days * 24}h`;
 
 /** Loki's per-stream retention: the default period is the application class, each other class a stream rule. */
-export function retentionLimits(config: LoggingConfig): { retention_period: string; retention_stream: Array<{ selector: string; priority: number; period: string }> } {
+export function retentionLimits(config: LoggingConfig): {
+    retention_period: string;
+    retention_stream: Array<{ selector: string; priority: number; period: string }>;
+} {
     return {
         retention_period: hours(config.retentionDays.application),
         retention_stream: (Object.keys(classSelectors) as Array<keyof typeof classSelectors>).map((c) => ({
@@ -98,7 +101,9 @@ export function lokiValues(args: LokiValuesArgs) {
             auth_enabled: false,
             commonConfig: { replication_factor: monolithic ? 1 : 3 },
             schemaConfig: {
-                configs: [{ from: "2026-01-01", store: "tsdb", object_store: "s3", schema: "v13", index: { prefix: "index_", period: "24h" } }],
+                configs: [
+                    { from: "2026-01-01", store: "tsdb", object_store: "s3", schema: "v13", index: { prefix: "index_", period: "24h" } },
+                ],
             },
             storage: {
                 type: "s3",
@@ -107,7 +112,13 @@ export function lokiValues(args: LokiValuesArgs) {
                     region: storage.region,
                     // An S3-compatible store's keys come from the environment (-config.expand-env), never from the values.
                     ...(storage.endpoint
-                        ? { endpoint: storage.endpoint, s3ForcePathStyle: true, insecure: true, accessKeyId: "${AWS_ACCESS_KEY_ID}", secretAccessKey: "${AWS_SECRET_ACCESS_KEY}" }
+                        ? {
+                              endpoint: storage.endpoint,
+                              s3ForcePathStyle: true,
+                              insecure: true,
+                              accessKeyId: "${AWS_ACCESS_KEY_ID}",
+                              secretAccessKey: "${AWS_SECRET_ACCESS_KEY}",
+                          }
                         : {}),
                 },
             },
@@ -140,10 +151,15 @@ export function lokiValues(args: LokiValuesArgs) {
             replicas: monolithic ? 1 : 0,
             resources: resources("250m", "512Mi", "1", "1Gi"),
             persistence: { enabled: true, size: config.storageSize },
-            ...(storage.credentialsSecret ? { extraArgs: ["-config.expand-env=true"], extraEnvFrom: [{ secretRef: { name: storage.credentialsSecret } }] } : {}),
+            ...(storage.credentialsSecret
+                ? { extraArgs: ["-config.expand-env=true"], extraEnvFrom: [{ secretRef: { name: storage.credentialsSecret } }] }
+                : {}),
         },
         // The WAL on a volume: an ingester restart replays what it had not flushed.
-        ingester: { ...distributed(3, "250m", "1Gi"), persistence: { enabled: !monolithic, claims: [{ name: "data", accessModes: ["ReadWriteOnce"], size: config.storageSize }] } },
+        ingester: {
+            ...distributed(3, "250m", "1Gi"),
+            persistence: { enabled: !monolithic, claims: [{ name: "data", accessModes: ["ReadWriteOnce"], size: config.storageSize }] },
+        },
         distributor: distributed(2, "100m", "512Mi"),
         querier: distributed(2, "250m", "1Gi"),
         queryFrontend: distributed(2, "100m", "512Mi"),
@@ -161,7 +177,14 @@ export function lokiValues(args: LokiValuesArgs) {
         chunksCache: { enabled: false },
         resultsCache: { enabled: false },
         minio: { enabled: false },
-        sidecar: { rules: { enabled: true, label: Object.keys(lokiRuleLabel)[0], labelValue: Object.values(lokiRuleLabel)[0], folder: `${rulesDirectory}/${tenant}` } },
+        sidecar: {
+            rules: {
+                enabled: true,
+                label: Object.keys(lokiRuleLabel)[0],
+                labelValue: Object.values(lokiRuleLabel)[0],
+                folder: `${rulesDirectory}/${tenant}`,
+            },
+        },
         monitoring: { serviceMonitor: { enabled: true } },
     };
 }

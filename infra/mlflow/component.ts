@@ -30,7 +30,11 @@ function addresses(prefix: string, freeOctets: number): string[] {
 export function mlflowAllowedHosts(namespace: string, port: number = mlflowPort): string[] {
     const names = ["mlflow", `mlflow.${namespace}`, `mlflow.${namespace}.svc`, `mlflow.${namespace}.svc.cluster.local`];
     // 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16
-    const podAddresses = [...addresses("10", 3), ...["172.1[6-9]", "172.2[0-9]", "172.3[01]"].flatMap((p) => addresses(p, 2)), ...addresses("192.168", 2)];
+    const podAddresses = [
+        ...addresses("10", 3),
+        ...["172.1[6-9]", "172.2[0-9]", "172.3[01]"].flatMap((p) => addresses(p, 2)),
+        ...addresses("192.168", 2),
+    ];
     return [
         ...names.flatMap((name) => [name, `${name}:${port}`]),
         ...podAddresses.map((address) => `${address}:*`),
@@ -135,7 +139,10 @@ export class Mlflow extends pulumi.ComponentResource {
                                     ports: [{ name: "http", containerPort: mlflowPort }],
                                     resources: args.config.resources,
                                     // The first start migrates the database schema.
-                                    ...healthProbes({ httpGet: { path: "/health", port: "http", httpHeaders: [{ name: "Host", value: "localhost" }] } }, 300),
+                                    ...healthProbes(
+                                        { httpGet: { path: "/health", port: "http", httpHeaders: [{ name: "Host", value: "localhost" }] } },
+                                        300,
+                                    ),
                                     securityContext: restrictedContainerSecurityContext(),
                                     volumeMounts: scratch.volumeMounts,
                                 },

@@ -26,7 +26,8 @@ export function missingReceivers(
     if (missing.length === 0) return {};
     const command = `pulumi config set --secret ${missing[0]} <value>${missing.length > 1 ? ` (and likewise ${missing.slice(1).join(", ")})` : ""}`;
     if (config.paged && !dryRun) return { error: `${missing.join(", ")}: required, the stack pages (monitoring.paged): ${command}` };
-    if (config.paged) return { warning: `no ${missing.join(", ")} in the stack config: pulumi up will refuse to run until set: ${command}` };
+    if (config.paged)
+        return { warning: `no ${missing.join(", ")} in the stack config: pulumi up will refuse to run until set: ${command}` };
     if (environment === "local") return {};
     return { warning: `no ${missing.join(", ")} in the stack config: alerts routed there are dropped` };
 }
@@ -68,7 +69,7 @@ const businessHours = "business-hours";
 export const heartbeat = { receiver: "heartbeat", group_wait: "0s", group_interval: "1m", repeat_interval: "5m" } as const;
 
 const slackText =
-    '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
+    "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}";
 
 function slack(url: string | undefined, severity: Severity) {
     if (!url) return [];
@@ -98,7 +99,9 @@ export function alertmanagerConfig(config: MonitoringSettings, secrets: Receiver
             slack_configs: slack(secrets.slackWebhookUrl, "medium"),
         },
         { name: receiverFor.low, slack_configs: slack(secrets.slackWebhookUrl, "low") },
-        ...(secrets.heartbeatUrl ? [{ name: heartbeat.receiver, webhook_configs: [{ url: secrets.heartbeatUrl, send_resolved: false }] }] : []),
+        ...(secrets.heartbeatUrl
+            ? [{ name: heartbeat.receiver, webhook_configs: [{ url: secrets.heartbeatUrl, send_resolved: false }] }]
+            : []),
     ].map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => !Array.isArray(v) || v.length > 0)));
 
     const severityRoute = (severity: Severity) => ({
@@ -115,9 +118,7 @@ export function alertmanagerConfig(config: MonitoringSettings, secrets: Receiver
             group_by: ["alertname", "service"],
             ...timings.medium,
             routes: [
-                ...(secrets.heartbeatUrl
-                    ? [{ ...heartbeat, matchers: ['alertname="Watchdog"'], group_by: ["alertname"] }]
-                    : []),
+                ...(secrets.heartbeatUrl ? [{ ...heartbeat, matchers: ['alertname="Watchdog"'], group_by: ["alertname"] }] : []),
                 // The chart's always-firing Watchdog and its info inhibitor are plumbing, not incidents.
                 { receiver: "null", matchers: ['alertname=~"Watchdog|InfoInhibitor"'] },
                 ...severities.map(severityRoute),

@@ -29,14 +29,12 @@ const burnTiers = [
     { severity: "medium", factor: 3, long: "1d", short: "2h", for: "1h", budgetSpent: "10 % of the 30-day budget goes in a day" },
 ] as const;
 
-
 const kubectlApp = "kubectl -n pneumonia";
 const kubectlMonitoring = "kubectl -n monitoring";
 
 const runbooks = {
     detectorDown: {
-        meaning:
-            `No detector pod is up: Prometheus scrapes no healthy detector target, so /predict is unavailable. Uptime objective (> ${percent(objectives.availability)}) is burning at full speed.`,
+        meaning: `No detector pod is up: Prometheus scrapes no healthy detector target, so /predict is unavailable. Uptime objective (> ${percent(objectives.availability)}) is burning at full speed.`,
         firstCommands: [
             `${kubectlApp} get rollout,pods,endpoints -l app.kubernetes.io/name=detector`,
             `${kubectlApp} describe pods -l app.kubernetes.io/name=detector | tail -n 40`,
@@ -65,8 +63,7 @@ const runbooks = {
         escalation: escalate.high,
     },
     errorRate: {
-        meaning:
-            `More than ${percent(objectives.errorRate)} of inference requests fail (the manual's error-rate limit; inference success rate below ${percent(objectives.inferenceSuccessRate)}).`,
+        meaning: `More than ${percent(objectives.errorRate)} of inference requests fail (the manual's error-rate limit; inference success rate below ${percent(objectives.inferenceSuccessRate)}).`,
         firstCommands: [
             `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=15m | grep -iE "error|exception" | tail -n 50`,
             "npm run rollback -- production --list",
@@ -80,8 +77,7 @@ const runbooks = {
         escalation: escalate.high,
     },
     errorBudget: {
-        meaning:
-            `Failed inference requests are consuming the ${percent(objectives.availability)} availability SLO's error budget faster than it can last 30 days. The tier says how fast: critical (14.4x) and high (6x) page, medium (3x) tickets.`,
+        meaning: `Failed inference requests are consuming the ${percent(objectives.availability)} availability SLO's error budget faster than it can last 30 days. The tier says how fast: critical (14.4x) and high (6x) page, medium (3x) tickets.`,
         firstCommands: [
             `${kubectlApp} logs -l app.kubernetes.io/name=detector --prefix --since=1h | grep -iE "error|exception" | tail -n 50`,
             `${kubectlApp} get pods -l app.kubernetes.io/name=detector -o wide`,
@@ -95,8 +91,7 @@ const runbooks = {
         escalation: [escalate.critical, escalate.high, escalate.medium].join(" "),
     },
     latencyBudget: {
-        meaning:
-            `Too many inference requests take longer than the ${objectives.latencySeconds} s objective: the latency SLO (${percent(slo.latency)} within ${objectives.latencySeconds} s) budget burns faster than it can last 30 days.`,
+        meaning: `Too many inference requests take longer than the ${objectives.latencySeconds} s objective: the latency SLO (${percent(slo.latency)} within ${objectives.latencySeconds} s) budget burns faster than it can last 30 days.`,
         firstCommands: [
             `${kubectlApp} top pods -l app.kubernetes.io/name=detector`,
             `${kubectlApp} get hpa detector`,
@@ -159,7 +154,11 @@ const runbooks = {
     },
     diskCritical: {
         meaning: "A node filesystem has less than 10 % free space: kubelet eviction and write failures are close.",
-        firstCommands: ["kubectl get nodes", "kubectl describe node <instance> | grep -A8 Conditions", "kubectl get pods -A -o wide --field-selector spec.nodeName=<instance>"],
+        firstCommands: [
+            "kubectl get nodes",
+            "kubectl describe node <instance> | grep -A8 Conditions",
+            "kubectl get pods -A -o wide --field-selector spec.nodeName=<instance>",
+        ],
         mitigation: [
             "Free space now: prune unused images, rotate and archive logs.",
             "Cordon and drain the node if it cannot be cleaned, then replace it.",
@@ -232,8 +231,11 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             ],
         });
     const withLatency = (steps: number, seconds: number) => traffic({ steps, requestsPerStep: requests, latency: [{ seconds, share: 1 }] });
-    const detectorGauge = (metric: string, steps: number, value: number) => [gauge(metric, { job: m.job, instance: detectorInstance }, [{ steps, value }])];
-    const up = (job: string, values: number[], steps: number) => values.map((v, i) => upSeries(job, `10.0.1.${i + 1}:9000`, [{ steps, value: v }]));
+    const detectorGauge = (metric: string, steps: number, value: number) => [
+        gauge(metric, { job: m.job, instance: detectorInstance }, [{ steps, value }]),
+    ];
+    const up = (job: string, values: number[], steps: number) =>
+        values.map((v, i) => upSeries(job, `10.0.1.${i + 1}:9000`, [{ steps, value: v }]));
 
     const burn = (
         name: string,
@@ -251,7 +253,7 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             const caseMinutes = { critical: 10, high: 25, medium: 70 }[tier.severity];
             // The slow tier reads only 2 h and 1 d windows: 5-minute samples keep the test short.
             const interval: Duration = tier.severity === "medium" ? "5m" : "1m";
-            const steps = caseMinutes / durationSeconds(interval) * 60 + 1;
+            const steps = (caseMinutes / durationSeconds(interval)) * 60 + 1;
             return {
                 name,
                 severity: tier.severity,
@@ -322,7 +324,14 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             description: `Prometheus has no healthy target of job ${m.job}: the inference API is down or unreachable.`,
             runbook: runbooks.detectorDown,
             tests: [
-                { title: "every pod down for 5 minutes", interval: "1m", series: up(m.job, [0, 0], 6), at: "5m", firing: ["critical"], labels: detectorLabels },
+                {
+                    title: "every pod down for 5 minutes",
+                    interval: "1m",
+                    series: up(m.job, [0, 0], 6),
+                    at: "5m",
+                    firing: ["critical"],
+                    labels: detectorLabels,
+                },
                 {
                     title: "no target scraped at all",
                     interval: "1m",
@@ -344,7 +353,14 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             description: `Targets of job ${m.job} are scraped but ${m.inferenceTotal} is missing: SLO alerts cannot see failures or latency.`,
             runbook: runbooks.detectorMetricsAbsent,
             tests: [
-                { title: "scraped without contract metrics", interval: "1m", series: up(m.job, [1], 16), at: "15m", firing: ["high"], labels: detectorLabels },
+                {
+                    title: "scraped without contract metrics",
+                    interval: "1m",
+                    series: up(m.job, [1], 16),
+                    at: "15m",
+                    firing: ["high"],
+                    labels: detectorLabels,
+                },
                 {
                     title: "scraped with contract metrics",
                     interval: "1m",
@@ -365,11 +381,27 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             description: `The detector's error rate over 5 minutes is above the manual's ${percent(objectives.errorRate)} limit (inference success rate below ${percent(objectives.inferenceSuccessRate)}).`,
             runbook: runbooks.errorRate,
             tests: [
-                { title: "3x the limit for 15 minutes", interval: "1m", series: steady(16, objectives.errorRate * 3), at: "15m", firing: ["high"], labels: detectorLabels },
-                { title: "just under the limit", interval: "1m", series: steady(16, objectives.errorRate * 0.9), at: "15m", firing: [], labels: detectorLabels },
+                {
+                    title: "3x the limit for 15 minutes",
+                    interval: "1m",
+                    series: steady(16, objectives.errorRate * 3),
+                    at: "15m",
+                    firing: ["high"],
+                    labels: detectorLabels,
+                },
+                {
+                    title: "just under the limit",
+                    interval: "1m",
+                    series: steady(16, objectives.errorRate * 0.9),
+                    at: "15m",
+                    firing: [],
+                    labels: detectorLabels,
+                },
             ],
         },
-        ...burn("DetectorErrorBudgetBurn", "inference_errors", slo.availability, "errors", runbooks.errorBudget, (steps, share) => steady(steps, share)),
+        ...burn("DetectorErrorBudgetBurn", "inference_errors", slo.availability, "errors", runbooks.errorBudget, (steps, share) =>
+            steady(steps, share),
+        ),
         ...burn("DetectorLatencyBudgetBurn", "inference_slow", slo.latency, "slow requests", runbooks.latencyBudget, slowShare),
         {
             name: "DetectorLatencyHigh",
@@ -381,8 +413,22 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             description: `The detector's average inference latency over 5 minutes is above the manual's ${latencyObjectiveSeconds} s limit.`,
             runbook: runbooks.latencyHigh,
             tests: [
-                { title: "0.5 s over the limit for 20 minutes", interval: "1m", series: withLatency(21, latencyObjectiveSeconds + 0.5), at: "20m", firing: ["high"], labels: detectorLabels },
-                { title: "0.1 s under the limit", interval: "1m", series: withLatency(21, latencyObjectiveSeconds - 0.1), at: "20m", firing: [], labels: detectorLabels },
+                {
+                    title: "0.5 s over the limit for 20 minutes",
+                    interval: "1m",
+                    series: withLatency(21, latencyObjectiveSeconds + 0.5),
+                    at: "20m",
+                    firing: ["high"],
+                    labels: detectorLabels,
+                },
+                {
+                    title: "0.1 s under the limit",
+                    interval: "1m",
+                    series: withLatency(21, latencyObjectiveSeconds - 0.1),
+                    at: "20m",
+                    firing: [],
+                    labels: detectorLabels,
+                },
             ],
         },
         {
@@ -395,8 +441,22 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             description: `A detector pod has reported CPU above the manual's ${objectives.cpuPercent} % limit for 15 minutes.`,
             runbook: runbooks.cpuHigh,
             tests: [
-                { title: "5 points over the limit", interval: "1m", series: detectorGauge(m.cpuPercent, 21, objectives.cpuPercent + 5), at: "20m", firing: ["medium"], labels: detectorLabels },
-                { title: "1 point under the limit", interval: "1m", series: detectorGauge(m.cpuPercent, 21, objectives.cpuPercent - 1), at: "20m", firing: [], labels: detectorLabels },
+                {
+                    title: "5 points over the limit",
+                    interval: "1m",
+                    series: detectorGauge(m.cpuPercent, 21, objectives.cpuPercent + 5),
+                    at: "20m",
+                    firing: ["medium"],
+                    labels: detectorLabels,
+                },
+                {
+                    title: "1 point under the limit",
+                    interval: "1m",
+                    series: detectorGauge(m.cpuPercent, 21, objectives.cpuPercent - 1),
+                    at: "20m",
+                    firing: [],
+                    labels: detectorLabels,
+                },
             ],
         },
         {
@@ -409,8 +469,22 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             description: `A detector pod has reported memory above the manual's ${objectives.memoryPercent} % limit for 10 minutes; an OOM kill is next.`,
             runbook: runbooks.memoryHigh,
             tests: [
-                { title: "5 points over the limit", interval: "1m", series: detectorGauge(m.memoryPercent, 16, objectives.memoryPercent + 5), at: "15m", firing: ["high"], labels: detectorLabels },
-                { title: "1 point under the limit", interval: "1m", series: detectorGauge(m.memoryPercent, 16, objectives.memoryPercent - 1), at: "15m", firing: [], labels: detectorLabels },
+                {
+                    title: "5 points over the limit",
+                    interval: "1m",
+                    series: detectorGauge(m.memoryPercent, 16, objectives.memoryPercent + 5),
+                    at: "15m",
+                    firing: ["high"],
+                    labels: detectorLabels,
+                },
+                {
+                    title: "1 point under the limit",
+                    interval: "1m",
+                    series: detectorGauge(m.memoryPercent, 16, objectives.memoryPercent - 1),
+                    at: "15m",
+                    firing: [],
+                    labels: detectorLabels,
+                },
             ],
         },
         {
@@ -479,8 +553,22 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
             description: "MLflow is down or unreachable: new detector pods cannot load the model and runs cannot be recorded.",
             runbook: runbooks.mlflowDown,
             tests: [
-                { title: "MLflow down for 10 minutes", interval: "1m", series: up(config.jobs.mlflow, [0], 11), at: "10m", firing: ["high"], labels: { job: config.jobs.mlflow } },
-                { title: "one of two MLflow pods up", interval: "1m", series: up(config.jobs.mlflow, [0, 1], 11), at: "10m", firing: [], labels: { job: config.jobs.mlflow } },
+                {
+                    title: "MLflow down for 10 minutes",
+                    interval: "1m",
+                    series: up(config.jobs.mlflow, [0], 11),
+                    at: "10m",
+                    firing: ["high"],
+                    labels: { job: config.jobs.mlflow },
+                },
+                {
+                    title: "one of two MLflow pods up",
+                    interval: "1m",
+                    series: up(config.jobs.mlflow, [0, 1], 11),
+                    at: "10m",
+                    firing: [],
+                    labels: { job: config.jobs.mlflow },
+                },
             ],
         },
         {
@@ -501,7 +589,14 @@ export function alertDefinitions(config: MonitoringSettings): AlertDefinition[] 
                     firing: ["high"],
                     labels: { job: config.jobs.postgres },
                 },
-                { title: "exporter gone", interval: "1m", series: up(config.jobs.mlflow, [1], 11), at: "10m", firing: ["high"], labels: { job: config.jobs.postgres } },
+                {
+                    title: "exporter gone",
+                    interval: "1m",
+                    series: up(config.jobs.mlflow, [1], 11),
+                    at: "10m",
+                    firing: ["high"],
+                    labels: { job: config.jobs.postgres },
+                },
                 {
                     title: "pg_up 1",
                     interval: "1m",

@@ -19,7 +19,8 @@ import { helmRelease, kubePrometheusStack } from "../platform/charts";
 
 /** Tag and multi-arch index digest, as published (the tag's digest recorded in several public manifests). */
 export const images = {
-    postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.20.1@sha256:ac5ec343104fae0e2d84a27bb8d69b38430a11910c5382cad85d478d2bab713e",
+    postgresExporter:
+        "quay.io/prometheuscommunity/postgres-exporter:v0.20.1@sha256:ac5ec343104fae0e2d84a27bb8d69b38430a11910c5382cad85d478d2bab713e",
     pushgateway: "prom/pushgateway:v1.11.3@sha256:74fa117cef2d7e383112d25139ff1c2d2e309c35389a9e0554a47136a1482e48",
 } as const;
 
@@ -76,7 +77,8 @@ export class Monitoring extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pneumonia:monitoring:Monitoring", name, {}, opts);
         const { config, stack } = args;
-        if (args.database.egress.port !== 5432) throw new Error(`${name}: database.egress must open the Postgres port 5432, got ${args.database.egress.port}`);
+        if (args.database.egress.port !== 5432)
+            throw new Error(`${name}: database.egress must open the Postgres port 5432, got ${args.database.egress.port}`);
         // The error case (a paged stack's `pulumi up`) stopped loadConfig before anything was declared.
         const present = receiverSecretKeys.filter((key) => args.secrets[key]);
         const receivers = missingReceivers(config, args.environment, present, pulumi.runtime.isDryRun());
@@ -91,7 +93,8 @@ export class Monitoring extends pulumi.ComponentResource {
 
         // Secrets first: the chart only references them, so nothing secret enters the Helm values.
         this.grafanaAdminPassword = pulumi.secret(
-            args.secrets.grafanaAdminPassword ?? new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, child).result,
+            args.secrets.grafanaAdminPassword ??
+                new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, child).result,
         );
         const grafanaAdmin = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" };
         const grafanaSecret = new k8s.core.v1.Secret(
@@ -195,7 +198,11 @@ export class Monitoring extends pulumi.ComponentResource {
         this.chartPolicies(args);
 
         this.grafanaService = pulumi.interpolate`${chartNames.grafanaService}.${args.namespace}.svc.cluster.local`;
-        this.registerOutputs({ pushgatewayUrl: this.pushgatewayUrl, grafanaService: this.grafanaService, grafanaAdminPassword: this.grafanaAdminPassword });
+        this.registerOutputs({
+            pushgatewayUrl: this.pushgatewayUrl,
+            grafanaService: this.grafanaService,
+            grafanaAdminPassword: this.grafanaAdminPassword,
+        });
     }
 
     /**
@@ -209,7 +216,10 @@ export class Monitoring extends pulumi.ComponentResource {
         const storageClass = new k8s.storage.v1.StorageClass(
             `${name}-prometheus-storage`,
             {
-                metadata: { name: stackScopedName("prometheus", args.stack), labels: platformLabels("prometheus", "monitoring", args.stack) },
+                metadata: {
+                    name: stackScopedName("prometheus", args.stack),
+                    labels: platformLabels("prometheus", "monitoring", args.stack),
+                },
                 provisioner: "ebs.csi.aws.com",
                 parameters: { type: "gp3", encrypted: "true", tagSpecification_1: `${snapshotTagKey}=${args.stack}` },
                 // Retain: deleting the release or the PVC must not delete the metrics volume and its history.
@@ -224,7 +234,11 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 description: "Data Lifecycle Manager: hourly snapshots of the Prometheus volume",
                 // DLM assumes it for this account's lifecycle policies in this region only.
-                assumeRolePolicy: serviceTrustPolicy("dlm.amazonaws.com", (account, region) => `arn:aws:dlm:${region}:${account}:policy/*`, this),
+                assumeRolePolicy: serviceTrustPolicy(
+                    "dlm.amazonaws.com",
+                    (account, region) => `arn:aws:dlm:${region}:${account}:policy/*`,
+                    this,
+                ),
                 tags,
             },
             child,
@@ -284,7 +298,12 @@ export class Monitoring extends pulumi.ComponentResource {
                                     name: "postgres-exporter",
                                     image: images.postgresExporter,
                                     // The same URI MLflow uses (sslmode=require against RDS), never in the manifest.
-                                    env: [{ name: "DATA_SOURCE_NAME", valueFrom: { secretKeyRef: { name: args.database.connectionSecretName, key: "uri" } } }],
+                                    env: [
+                                        {
+                                            name: "DATA_SOURCE_NAME",
+                                            valueFrom: { secretKeyRef: { name: args.database.connectionSecretName, key: "uri" } },
+                                        },
+                                    ],
                                     ports: [{ name: "metrics", containerPort: ports.postgresExporter }],
                                     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
                                     readinessProbe: { httpGet: { path: "/", port: "metrics" }, periodSeconds: 15 },
@@ -354,7 +373,10 @@ export class Monitoring extends pulumi.ComponentResource {
                         },
                     },
                     volumeClaimTemplates: [
-                        { metadata: { name: "data", labels: pushLabels }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+                        {
+                            metadata: { name: "data", labels: pushLabels },
+                            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+                        },
                     ],
                 },
             },
@@ -400,7 +422,13 @@ export class Monitoring extends pulumi.ComponentResource {
         return pulumi.interpolate`http://${service.metadata.name}.${args.namespace}.svc.cluster.local:${ports.pushgateway}`;
     }
 
-    private serviceMonitor(resourceName: string, args: MonitoringArgs, objectName: string, spec: Record<string, unknown>, opts: pulumi.CustomResourceOptions) {
+    private serviceMonitor(
+        resourceName: string,
+        args: MonitoringArgs,
+        objectName: string,
+        spec: Record<string, unknown>,
+        opts: pulumi.CustomResourceOptions,
+    ) {
         return new k8s.apiextensions.CustomResource(
             resourceName,
             {

@@ -54,7 +54,10 @@ export const monitoringConfigSchema = z
          * Where the repository is browsed, e.g. https://github.com/org/repo/blob/main: alerts link
          * `<base>/docs/runbooks/<AlertName>.md`. Unset, the link is that path relative to the repository.
          */
-        runbookBaseUrl: z.string().regex(/^https:\/\/\S+[^/]$/, "an https URL without a trailing slash").optional(),
+        runbookBaseUrl: z
+            .string()
+            .regex(/^https:\/\/\S+[^/]$/, "an https URL without a trailing slash")
+            .optional(),
         /**
          * The stack pages people: `pulumi up` refuses to run without every Alertmanager receiver
          * secret (pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl). Production by default.
@@ -79,9 +82,7 @@ export const monitoringConfigSchema = z
             .object({
                 enabled: z.boolean({ error: "true or false" }),
                 /** Hours between snapshots: a DLM interval (1, 2, 3, 4, 6, 8, 12 or 24); 1 meets the RPO. */
-                intervalHours: z
-                    .number({ error: dlmIntervalError })
-                    .refine((n) => dlmIntervals.includes(n), { error: dlmIntervalError }),
+                intervalHours: z.number({ error: dlmIntervalError }).refine((n) => dlmIntervals.includes(n), { error: dlmIntervalError }),
                 /** Snapshots kept; 48 hourly snapshots are two days of restore points. */
                 retainCount: int(1, 1000),
             })
@@ -97,7 +98,11 @@ export const monitoringConfigSchema = z
             });
         }
         if (c.businessHours.start >= c.businessHours.end) {
-            ctx.addIssue({ code: "custom", path: ["businessHours", "end"], message: `a time after businessHours.start (${c.businessHours.start})` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["businessHours", "end"],
+                message: `a time after businessHours.start (${c.businessHours.start})`,
+            });
         }
         if (new Set(c.backupKinds).size !== c.backupKinds.length) {
             ctx.addIssue({ code: "custom", path: ["backupKinds"], message: "each kind once" });

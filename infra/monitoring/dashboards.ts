@@ -56,7 +56,12 @@ export function detectorDashboard(config: MonitoringSettings, appNamespace: stri
     const d = m.inferenceDuration;
     return dashboard("pneumonia-detector", "Pneumonia detector", [
         [
-            { title: "Request rate", kind: "timeseries", unit: "reqps", targets: [{ expr: `job:${m.inferenceTotal}:rate5m${det}`, legend: "requests/s" }] },
+            {
+                title: "Request rate",
+                kind: "timeseries",
+                unit: "reqps",
+                targets: [{ expr: `job:${m.inferenceTotal}:rate5m${det}`, legend: "requests/s" }],
+            },
             {
                 title: "Success rate",
                 kind: "timeseries",
@@ -130,7 +135,10 @@ export function detectorDashboard(config: MonitoringSettings, appNamespace: stri
                 kind: "timeseries",
                 unit: "short",
                 targets: [
-                    { expr: `kube_deployment_status_replicas_available${selector({ namespace: appNamespace, deployment: "detector" })}`, legend: "available" },
+                    {
+                        expr: `kube_deployment_status_replicas_available${selector({ namespace: appNamespace, deployment: "detector" })}`,
+                        legend: "available",
+                    },
                     {
                         expr: `kube_horizontalpodautoscaler_status_desired_replicas${selector({ namespace: appNamespace, horizontalpodautoscaler: "detector" })}`,
                         legend: "desired (HPA)",
@@ -160,8 +168,20 @@ export function platformDashboard(config: MonitoringSettings, appNamespace: stri
         `sum by (pod) (increase(kube_pod_container_status_restarts_total${selector({ namespace: appNamespace, container })}[1h]))`;
     return dashboard("pneumonia-platform", "Pneumonia platform: MLflow, Postgres, backups", [
         [
-            { title: "MLflow up", kind: "stat", unit: "short", targets: [{ expr: `job:up:sum${selector({ job: config.jobs.mlflow })}`, legend: "pods up" }], limit: { value: 1, below: true } },
-            { title: "MLflow CPU against limit", kind: "timeseries", unit: "percentunit", targets: [{ expr: againstLimit(appNamespace, "mlflow", "cpu"), legend: "{{pod}}" }], limit: { value: cpuLimit } },
+            {
+                title: "MLflow up",
+                kind: "stat",
+                unit: "short",
+                targets: [{ expr: `job:up:sum${selector({ job: config.jobs.mlflow })}`, legend: "pods up" }],
+                limit: { value: 1, below: true },
+            },
+            {
+                title: "MLflow CPU against limit",
+                kind: "timeseries",
+                unit: "percentunit",
+                targets: [{ expr: againstLimit(appNamespace, "mlflow", "cpu"), legend: "{{pod}}" }],
+                limit: { value: cpuLimit },
+            },
             {
                 title: "MLflow memory against limit",
                 kind: "timeseries",
@@ -169,10 +189,21 @@ export function platformDashboard(config: MonitoringSettings, appNamespace: stri
                 targets: [{ expr: againstLimit(appNamespace, "mlflow", "memory"), legend: "{{pod}}" }],
                 limit: { value: memoryLimit },
             },
-            { title: "MLflow restarts (1 h)", kind: "timeseries", unit: "short", targets: [{ expr: restarts("mlflow"), legend: "{{pod}}" }] },
+            {
+                title: "MLflow restarts (1 h)",
+                kind: "timeseries",
+                unit: "short",
+                targets: [{ expr: restarts("mlflow"), legend: "{{pod}}" }],
+            },
         ],
         [
-            { title: "Postgres up", kind: "stat", unit: "short", targets: [{ expr: `job:pg_up:min${selector({ job: config.jobs.postgres })}`, legend: "pg_up" }], limit: { value: 1, below: true } },
+            {
+                title: "Postgres up",
+                kind: "stat",
+                unit: "short",
+                targets: [{ expr: `job:pg_up:min${selector({ job: config.jobs.postgres })}`, legend: "pg_up" }],
+                limit: { value: 1, below: true },
+            },
             {
                 title: "Postgres volume free (in-cluster)",
                 kind: "timeseries",
@@ -185,7 +216,12 @@ export function platformDashboard(config: MonitoringSettings, appNamespace: stri
                 ],
                 limit: { value: diskFreeLimit, below: true },
             },
-            { title: "Postgres restarts (1 h)", kind: "timeseries", unit: "short", targets: [{ expr: restarts("postgres"), legend: "{{pod}}" }] },
+            {
+                title: "Postgres restarts (1 h)",
+                kind: "timeseries",
+                unit: "short",
+                targets: [{ expr: restarts("postgres"), legend: "{{pod}}" }],
+            },
         ],
         backupPanels(config),
         [

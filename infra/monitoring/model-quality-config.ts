@@ -5,7 +5,10 @@ import { z } from "zod";
 import { int } from "../platform/schema";
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name such as prediction_total");
-const share = z.number({ error: "a number from 0 to 1" }).min(0, { error: "a number from 0 to 1" }).max(1, { error: "a number from 0 to 1" });
+const share = z
+    .number({ error: "a number from 0 to 1" })
+    .min(0, { error: "a number from 0 to 1" })
+    .max(1, { error: "a number from 0 to 1" });
 
 export const modelQualityConfigSchema = z
     .object({

@@ -57,7 +57,9 @@ function caseTest(config: MonitoringSettings, definitions: AlertDefinition[], de
         name: `${def.name} (${def.severity}): ${c.title}`,
         interval: c.interval,
         input_series: c.series,
-        alert_rule_test: [{ eval_time: c.at, alertname: def.name, exp_alerts: expectedAlerts(config, definitions, def.name, c.firing, c.labels) }],
+        alert_rule_test: [
+            { eval_time: c.at, alertname: def.name, exp_alerts: expectedAlerts(config, definitions, def.name, c.firing, c.labels) },
+        ],
     };
 }
 
@@ -163,7 +165,10 @@ export function scopedTestFiles(groups: RuleGroup<Rule>[], tests: Map<Duration, 
         .sort(([, a], [, b]) => b.cost - a.cost)
         .forEach(([, f], i) => {
             const bin = bins.reduce((min, b) => (b.cost < min.cost ? b : min));
-            bin.files.push({ path: `tests-${f.interval}-${i + 1}.yaml`, content: promtoolTestFiles(f.read.map(ruleFile), f.interval, f.tests) });
+            bin.files.push({
+                path: `tests-${f.interval}-${i + 1}.yaml`,
+                content: promtoolTestFiles(f.read.map(ruleFile), f.interval, f.tests),
+            });
             bin.cost += f.cost;
         });
     return {

@@ -34,7 +34,8 @@ export function checkDefinitions(definitions: AlertDefinition[]): void {
         const sibling = seen.get(def.name);
         if (sibling) {
             const same = (d: AlertDefinition) => d.name === def.name && d.severity === def.severity;
-            const sameScope = (d: AlertDefinition) => !d.variant || !def.variant || JSON.stringify(d.variant) === JSON.stringify(def.variant);
+            const sameScope = (d: AlertDefinition) =>
+                !d.variant || !def.variant || JSON.stringify(d.variant) === JSON.stringify(def.variant);
             if (definitions.some((d) => d !== def && same(d) && sameScope(d))) {
                 throw new Error(`alert ${id}: defined twice with the same severity`);
             }

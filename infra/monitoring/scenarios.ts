@@ -55,14 +55,26 @@ function healthyThen(minutes: number, changeMinutes: number, change: Partial<Pla
 }
 
 function alertNames(config: MonitoringSettings, of: readonly Severity[] = severities): string[] {
-    return [...new Set(alertDefinitions(config).filter((d) => of.includes(d.severity)).map((d) => d.name))];
+    return [
+        ...new Set(
+            alertDefinitions(config)
+                .filter((d) => of.includes(d.severity))
+                .map((d) => d.name),
+        ),
+    ];
 }
 
 function nothingFires(config: MonitoringSettings, at: Duration[], of: readonly Severity[]): AlertRuleTest[] {
     return at.flatMap((eval_time) => alertNames(config, of).map((alertname) => ({ eval_time, alertname, exp_alerts: [] })));
 }
 
-function fires(config: MonitoringSettings, at: Duration, alertname: string, severity: Severity, labels: Record<string, string>): AlertRuleTest {
+function fires(
+    config: MonitoringSettings,
+    at: Duration,
+    alertname: string,
+    severity: Severity,
+    labels: Record<string, string>,
+): AlertRuleTest {
     return { eval_time: at, alertname, exp_alerts: expectedAlerts(config, alertDefinitions(config), alertname, [severity], labels) };
 }
 
@@ -80,7 +92,12 @@ export function scenarioTests(config: MonitoringSettings): PromtoolTest[] {
     const prefix = 30;
     return [
         // The two long scenarios sample every 2 minutes: the same windows, half the evaluations.
-        test("a healthy system for two hours fires nothing", healthy(61), nothingFires(config, ["30m", "60m", "90m", "120m"], severities), "2m"),
+        test(
+            "a healthy system for two hours fires nothing",
+            healthy(61),
+            nothingFires(config, ["30m", "60m", "90m", "120m"], severities),
+            "2m",
+        ),
         test(
             "sustained 3 % errors page within 15 minutes",
             healthyThen(prefix, 16, { detectorTraffic: [{ steps: 16, requestsPerStep: requests, errorRatio: 0.03 }] }),

@@ -23,9 +23,21 @@ export function detectorTraffic(config: MonitoringSettings, phases: TrafficPhase
     const latencyOf = (p: TrafficPhase) => p.latency ?? [{ seconds: 0.3, share: 1 }];
     const counter = (perStep: (p: TrafficPhase) => number) => counterValues(phases.map((p) => ({ steps: p.steps, value: perStep(p) })));
     return [
-        series(m.inferenceTotal, labels, counter((p) => p.requestsPerStep)),
-        series(m.errorTotal, labels, counter((p) => p.requestsPerStep * (p.errorRatio ?? 0))),
-        series(`${m.inferenceDuration}_count`, labels, counter((p) => p.requestsPerStep)),
+        series(
+            m.inferenceTotal,
+            labels,
+            counter((p) => p.requestsPerStep),
+        ),
+        series(
+            m.errorTotal,
+            labels,
+            counter((p) => p.requestsPerStep * (p.errorRatio ?? 0)),
+        ),
+        series(
+            `${m.inferenceDuration}_count`,
+            labels,
+            counter((p) => p.requestsPerStep),
+        ),
         series(
             `${m.inferenceDuration}_sum`,
             labels,
@@ -46,17 +58,20 @@ export function diskSeries(config: MonitoringSettings, phases: Array<{ steps: nu
     const size = 100 * 2 ** 30;
     const labels = { job: config.jobs.nodeExporter, instance: "node-a", mountpoint: "/", fstype: "ext4", device: "/dev/nvme0n1p1" };
     return [
-        gauge("node_filesystem_size_bytes", labels, phases.map((p) => ({ steps: p.steps, value: size }))),
-        gauge("node_filesystem_avail_bytes", labels, phases.map((p) => ({ steps: p.steps, value: Math.round(size * p.freeRatio) }))),
+        gauge(
+            "node_filesystem_size_bytes",
+            labels,
+            phases.map((p) => ({ steps: p.steps, value: size })),
+        ),
+        gauge(
+            "node_filesystem_avail_bytes",
+            labels,
+            phases.map((p) => ({ steps: p.steps, value: Math.round(size * p.freeRatio) })),
+        ),
     ];
 }
 
 /** Backup freshness gauges as the Pushgateway exposes them (honorLabels keeps job and kind). */
-export function backupSeries(
-    config: MonitoringSettings,
-    kind: string,
-    outcome: "success" | "failure",
-    phases: Phase[],
-): InputSeries {
+export function backupSeries(config: MonitoringSettings, kind: string, outcome: "success" | "failure", phases: Phase[]): InputSeries {
     return gauge(`pneumonia_backup_last_${outcome}_timestamp_seconds`, { job: config.jobs.backups, kind }, phases);
 }

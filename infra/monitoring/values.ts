@@ -114,7 +114,11 @@ export function kubePrometheusStackValues(args: ValuesArgs): KubePrometheusStack
         grafana: {
             enabled: true,
             defaultDashboardsEnabled: true,
-            admin: { existingSecret: args.grafanaAdminSecret.name, userKey: args.grafanaAdminSecret.userKey, passwordKey: args.grafanaAdminSecret.passwordKey },
+            admin: {
+                existingSecret: args.grafanaAdminSecret.name,
+                userKey: args.grafanaAdminSecret.userKey,
+                passwordKey: args.grafanaAdminSecret.passwordKey,
+            },
             // Every dashboard ConfigMap is in Grafana's own namespace: the sidecars read only there,
             // through a Role. Searching ALL would need a ClusterRole reading every Secret in the cluster.
             rbac: { namespaced: true },

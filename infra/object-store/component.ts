@@ -114,7 +114,12 @@ export class ObjectStorage extends pulumi.ComponentResource {
             this.backupBucket = pulumi.output(inClusterBuckets.backups);
             this.ready = store;
         }
-        this.registerOutputs({ artifactBucket: this.artifactBucket, backupBucket: this.backupBucket, backupKmsKeyArn: this.backupKmsKeyArn, endpoint: this.endpoint });
+        this.registerOutputs({
+            artifactBucket: this.artifactBucket,
+            backupBucket: this.backupBucket,
+            backupKmsKeyArn: this.backupKmsKeyArn,
+            endpoint: this.endpoint,
+        });
     }
 
     /**
@@ -160,8 +165,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
         const labels = platformLabels("object-store", "object-storage", args.stack);
         const metadata = { name: "object-store", namespace: args.namespace, labels };
         const child = { parent: this };
-        const secretKey =
-            args.secretKey ?? new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, child).result;
+        const secretKey = args.secretKey ?? new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, child).result;
         const credentials = new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
@@ -241,7 +245,9 @@ export class ObjectStorage extends pulumi.ComponentResource {
                                     name: "mc",
                                     image: mcImage,
                                     command: ["/bin/sh", "-c"],
-                                    args: [`mc alias set store http://object-store:${objectStorePort} "$ACCESS_KEY" "$SECRET_KEY" && ${buckets}`],
+                                    args: [
+                                        `mc alias set store http://object-store:${objectStorePort} "$ACCESS_KEY" "$SECRET_KEY" && ${buckets}`,
+                                    ],
                                     env: [
                                         fromCredentials("ACCESS_KEY", "AWS_ACCESS_KEY_ID"),
                                         fromCredentials("SECRET_KEY", "AWS_SECRET_ACCESS_KEY"),
@@ -268,8 +274,21 @@ function bucketStatements(bucket: SecureBucket, grant: BucketGrant): pulumi.Inpu
     const objects = pulumi.interpolate`${bucket.arn}/${prefix}*`;
     const objectActions = {
         read: ["s3:GetObject", "s3:GetObjectVersion"],
-        "write-no-delete": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-        "read-write": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        "write-no-delete": [
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "s3:PutObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",
+        ],
+        "read-write": [
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",
+        ],
     }[grant.access];
     const keyActions = grant.access === "read" ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:GenerateDataKey"];
     return [
@@ -283,4 +302,3 @@ function bucketStatements(bucket: SecureBucket, grant: BucketGrant): pulumi.Inpu
         { Effect: "Allow", Action: keyActions, Resource: [bucket.kmsKeyArn] },
     ];
 }
-

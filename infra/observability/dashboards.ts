@@ -31,8 +31,14 @@ function layout(rows: PanelSpec[][]): Record<string, unknown>[] {
             const width = Math.floor(24 / row.length);
             const thresholds = p.limit
                 ? p.limit.below
-                    ? [{ color: "red", value: null }, { color: "green", value: p.limit.value }]
-                    : [{ color: "green", value: null }, { color: "red", value: p.limit.value }]
+                    ? [
+                          { color: "red", value: null },
+                          { color: "green", value: p.limit.value },
+                      ]
+                    : [
+                          { color: "green", value: null },
+                          { color: "red", value: p.limit.value },
+                      ]
                 : [{ color: "green", value: null }];
             return {
                 id: id++,
@@ -50,7 +56,10 @@ function layout(rows: PanelSpec[][]): Record<string, unknown>[] {
                     },
                     overrides: [],
                 },
-                options: p.kind === "stat" ? { reduceOptions: { calcs: ["lastNotNull"] }, colorMode: "background" } : { legend: { displayMode: "list" } },
+                options:
+                    p.kind === "stat"
+                        ? { reduceOptions: { calcs: ["lastNotNull"] }, colorMode: "background" }
+                        : { legend: { displayMode: "list" } },
                 targets: p.targets.map((t, n) => ({
                     refId: String.fromCharCode(65 + n),
                     datasource: { type: "prometheus", uid: "prometheus" },
@@ -94,12 +103,21 @@ export function podLogsLink(namespace: string, app: string): { title: string; ur
         JSON.stringify({
             a: {
                 datasource: lokiDataSourceUid,
-                queries: [{ refId: "A", expr: `{namespace="${namespace}", app="${app}", pod="__POD__"}`, datasource: { type: "loki", uid: lokiDataSourceUid } }],
+                queries: [
+                    {
+                        refId: "A",
+                        expr: `{namespace="${namespace}", app="${app}", pod="__POD__"}`,
+                        datasource: { type: "loki", uid: lokiDataSourceUid },
+                    },
+                ],
                 range: { from: "__FROM__", to: "__TO__" },
             },
         }),
     );
     // The placeholders survive encoding (letters and underscores) and become Grafana's variables.
-    const url = `/explore?schemaVersion=1&orgId=1&panes=${panes}`.replace("__POD__", "${__field.labels.pod}").replace("__FROM__", "${__from}").replace("__TO__", "${__to}");
+    const url = `/explore?schemaVersion=1&orgId=1&panes=${panes}`
+        .replace("__POD__", "${__field.labels.pod}")
+        .replace("__FROM__", "${__from}")
+        .replace("__TO__", "${__to}");
     return { title: "Logs of this pod", url };
 }

@@ -54,7 +54,10 @@ export function logBucketSettings(
     const { versioning, publicAccess, ownership } = bucketBaseline(name, bucket.id, parent);
     const policy = new aws.s3.BucketPolicy(
         name,
-        { bucket: bucket.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [...args.writers, denyInsecureTransport(bucket.arn)] }) },
+        {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [...args.writers, denyInsecureTransport(bucket.arn)] }),
+        },
         { ...child, dependsOn: [publicAccess] },
     );
     new aws.s3.BucketLifecycleConfiguration(
@@ -82,14 +85,23 @@ function keyPolicy(statements: NonNullable<SecureBucketArgs["keyPolicyStatements
     return pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
-            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+            {
+                Sid: "AccountAdministers",
+                Effect: "Allow",
+                Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
             ...statements.map((statement) => statement(accountId)),
         ],
     });
 }
 
 /** One statement of an S3 bucket policy, given the bucket's ARN and its KMS key's ARN. */
-export type PolicyStatementFactory = (bucketArn: pulumi.Output<string>, kmsKeyArn: pulumi.Output<string>) => pulumi.Input<aws.iam.PolicyStatement>;
+export type PolicyStatementFactory = (
+    bucketArn: pulumi.Output<string>,
+    kmsKeyArn: pulumi.Output<string>,
+) => pulumi.Input<aws.iam.PolicyStatement>;
 
 export interface SecureBucketArgs {
     /** What the bucket holds, in the platform's words (mlflow-artifacts, backups). */
@@ -136,12 +148,18 @@ export class SecureBucket extends pulumi.ComponentResource {
                 description: `Encrypts the ${args.purpose} bucket`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                ...(args.keyPolicyStatements ? { policy: keyPolicy(args.keyPolicyStatements, aws.getCallerIdentityOutput({}, child).accountId) } : {}),
+                ...(args.keyPolicyStatements
+                    ? { policy: keyPolicy(args.keyPolicyStatements, aws.getCallerIdentityOutput({}, child).accountId) }
+                    : {}),
                 tags: args.tags,
             },
             child,
         );
-        new aws.kms.Alias(`${name}-key`, { name: `alias/${stackScopedName(args.purpose, pulumi.getStack())}`, targetKeyId: key.keyId }, child);
+        new aws.kms.Alias(
+            `${name}-key`,
+            { name: `alias/${stackScopedName(args.purpose, pulumi.getStack())}`, targetKeyId: key.keyId },
+            child,
+        );
 
         const bucket = new aws.s3.Bucket(
             name,

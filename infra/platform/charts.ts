@@ -147,7 +147,12 @@ export interface ReleaseArgs {
  * One Helm release of a chart of the manifest: the pinned chart and repository, and a failed
  * install or upgrade is rolled back (cleanupOnFail) rather than left half-applied.
  */
-export function helmRelease(name: string, release: ChartRelease, args: ReleaseArgs, opts?: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+export function helmRelease(
+    name: string,
+    release: ChartRelease,
+    args: ReleaseArgs,
+    opts?: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
     return new k8s.helm.v3.Release(
         name,
         {

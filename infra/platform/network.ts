@@ -26,9 +26,7 @@ export interface TrafficPolicyArgs {
 
 function toPeer(peer: Peer): k8s.types.input.networking.v1.NetworkPolicyPeer {
     return {
-        ...(peer.namespace !== undefined
-            ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } } }
-            : {}),
+        ...(peer.namespace !== undefined ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } } } : {}),
         podSelector: { matchLabels: peer.pods ?? {} },
     };
 }

@@ -14,7 +14,10 @@ export const placeholderRules: readonly PlaceholderRule[] = [
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html uses these accounts.
     { pattern: /\b(111122223333|444455556666|123456789012)\b/, reason: "an AWS documentation example account" },
     // RFC 2606 reserves these names for documentation.
-    { pattern: /(^|[^a-z0-9-])example\.(com|org|net)\b|\.example$|\bexample-org\b/i, reason: "an RFC 2606 example domain or the example owner" },
+    {
+        pattern: /(^|[^a-z0-9-])example\.(com|org|net)\b|\.example$|\bexample-org\b/i,
+        reason: "an RFC 2606 example domain or the example owner",
+    },
     // AWS documentation ids carry EXAMPLE, e.g. the EKS OIDC id EXAMPLED539D4633E53DE1B71EXAMPLE.
     { pattern: /EXAMPLE/, reason: "an id marked EXAMPLE" },
     { pattern: /\b(vpc|subnet|sg)-0{15,}[0-9a-f]?\b/, reason: "an all-zero example resource id" },

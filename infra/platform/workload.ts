@@ -15,8 +15,16 @@ type ProbeHandler = Pick<Probe, "httpGet" | "exec">;
  * `startupSeconds` to come up before liveness may restart it; afterwards a pod leaves the Service
  * after 30 s of failures and is restarted after 60 s.
  */
-export function healthProbes(handler: ProbeHandler, startupSeconds: number): { startupProbe: Probe; readinessProbe: Probe; livenessProbe: Probe } {
-    const probe = (periodSeconds: number, failureThreshold: number): Probe => ({ ...handler, periodSeconds, failureThreshold, timeoutSeconds: 5 });
+export function healthProbes(
+    handler: ProbeHandler,
+    startupSeconds: number,
+): { startupProbe: Probe; readinessProbe: Probe; livenessProbe: Probe } {
+    const probe = (periodSeconds: number, failureThreshold: number): Probe => ({
+        ...handler,
+        periodSeconds,
+        failureThreshold,
+        timeoutSeconds: 5,
+    });
     return {
         startupProbe: probe(5, Math.ceil(startupSeconds / 5)),
         readinessProbe: probe(10, 3),
@@ -34,7 +42,11 @@ export function disruptionBudget(
     selector: Record<string, string>,
     parent: pulumi.Resource,
 ): k8s.policy.v1.PodDisruptionBudget {
-    return new k8s.policy.v1.PodDisruptionBudget(name, { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, { parent });
+    return new k8s.policy.v1.PodDisruptionBudget(
+        name,
+        { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+        { parent },
+    );
 }
 
 export interface SingleInstanceStoreArgs {
@@ -107,7 +119,13 @@ export function singleInstanceStore(name: string, args: SingleInstanceStoreArgs,
     );
     trafficPolicy(
         args.appName,
-        { namespace: args.namespace, labels, podSelector: selector, ingress: [{ port: args.port.number, peers: args.clients }], egress: [] },
+        {
+            namespace: args.namespace,
+            labels,
+            podSelector: selector,
+            ingress: [{ port: args.port.number, peers: args.clients }],
+            egress: [],
+        },
         { parent },
     );
     return { statefulSet, service, selector };

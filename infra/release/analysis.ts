@@ -59,7 +59,8 @@ export function canaryMetrics(m: DetectorMetrics, namespace: string): CanaryMetr
         },
         {
             name: "latency-p95",
-            query: (pods) => `histogram_quantile(0.95, sum by (le) (rate(${m.inferenceDuration}_bucket${sel(pods)}[${measurement.window}])))`,
+            query: (pods) =>
+                `histogram_quantile(0.95, sum by (le) (rate(${m.inferenceDuration}_bucket${sel(pods)}[${measurement.window}])))`,
             op: "<",
             threshold: objectives.latencySeconds,
             failureLimit: 1,

@@ -47,7 +47,11 @@ export const releaseConfigSchema = z
             ctx.addIssue({ code: "custom", path: ["canary", "steps"], message: "ascending percentages, each below 100" });
         }
         if (c.canary.hotfixMinutes < c.canary.normalMinutes) {
-            ctx.addIssue({ code: "custom", path: ["canary", "hotfixMinutes"], message: `an integer >= release.canary.normalMinutes (${c.canary.normalMinutes})` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["canary", "hotfixMinutes"],
+                message: `an integer >= release.canary.normalMinutes (${c.canary.normalMinutes})`,
+            });
         }
     });
 export type ReleaseConfig = z.infer<typeof releaseConfigSchema>;
@@ -69,7 +73,9 @@ export function releaseDefaults(env: Environment): ReleaseConfig {
         // 25 %, each step moves one pod at 2-3 replicas. One local pod can only run 1 canary + 1 stable.
         canary: {
             steps: env === "local" ? [50] : [25, 50, 75],
-            ...(production ? { normalMinutes: releaseWatch.normalMinutes, hotfixMinutes: releaseWatch.hotfixMinutes } : { normalMinutes: 3, hotfixMinutes: 6 }),
+            ...(production
+                ? { normalMinutes: releaseWatch.normalMinutes, hotfixMinutes: releaseWatch.hotfixMinutes }
+                : { normalMinutes: 3, hotfixMinutes: 6 }),
         },
         hotfix: false,
         loadTest: {

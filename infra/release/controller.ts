@@ -11,7 +11,10 @@ import { trafficPolicy, type PortRule } from "../platform/network";
 import { argoRollouts, helmRelease } from "../platform/charts";
 
 /** Pod labels of the controller (templates/controller/deployment.yaml: selectorLabels + controller.component). */
-export const controllerPodLabels = { "app.kubernetes.io/name": argoRollouts.chart, "app.kubernetes.io/component": "rollouts-controller" } as const;
+export const controllerPodLabels = {
+    "app.kubernetes.io/name": argoRollouts.chart,
+    "app.kubernetes.io/component": "rollouts-controller",
+} as const;
 
 export interface ArgoRolloutsValues {
     installCRDs: boolean;

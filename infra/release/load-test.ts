@@ -80,7 +80,9 @@ export class LoadTest extends pulumi.ComponentResource {
             {
                 metadata: { namespace: args.namespace, labels },
                 data: { [loadTestScript]: readFileSync(join(loadTestDir, loadTestScript), "utf8") },
-                binaryData: Object.fromEntries(loadTestPayloads.map((p) => [p, readFileSync(join(loadTestDir, "payloads", p)).toString("base64")])),
+                binaryData: Object.fromEntries(
+                    loadTestPayloads.map((p) => [p, readFileSync(join(loadTestDir, "payloads", p)).toString("base64")]),
+                ),
             },
             child,
         );

@@ -41,7 +41,8 @@ export function replicaSplit(replicas: number, weight: number, maxSurge: number)
     if (options.length === 0) return { canary: 0, stable: replicas };
     // The first strictly closer option wins, as in the controller's loop.
     let best = options[0]!;
-    for (const option of options.slice(1)) if (delta(weight, option.canary, option.total) < delta(weight, best.canary, best.total)) best = option;
+    for (const option of options.slice(1))
+        if (delta(weight, option.canary, option.total) < delta(weight, best.canary, best.total)) best = option;
     return { canary: best.canary, stable: best.total - best.canary };
 }
 
@@ -62,7 +63,9 @@ export function repeatedCanarySteps(weights: number[], minReplicas: number, maxR
             const [before, now] = [splits[i - 1]!, splits[i]!];
             if (before.canary === now.canary && before.stable === now.stable) {
                 const previous = i === 1 ? "no canary" : `${weights[i - 2]} %`;
-                problems.push(`at ${replicas} replicas, ${weights[i - 1]} % runs the same ${now.canary} canary + ${now.stable} stable pods as ${previous}`);
+                problems.push(
+                    `at ${replicas} replicas, ${weights[i - 1]} % runs the same ${now.canary} canary + ${now.stable} stable pods as ${previous}`,
+                );
             }
         }
     }

@@ -131,9 +131,9 @@ export class SmokeCheck extends pulumi.ComponentResource {
                                 name: t.name,
                                 image: args.image ?? smokeCheckImage,
                                 command: ["curl"],
-                                args: pulumi
-                                    .interpolate`http://${t.service}.${args.namespace}.svc:${t.port}${t.path ?? "/health"}`
-                                    .apply((url) => healthProbeArgs(url, timeoutSeconds)),
+                                args: pulumi.interpolate`http://${t.service}.${args.namespace}.svc:${t.port}${t.path ?? "/health"}`.apply(
+                                    (url) => healthProbeArgs(url, timeoutSeconds),
+                                ),
                                 resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
                                 securityContext: restrictedContainerSecurityContext(),
                             })),
@@ -165,8 +165,10 @@ function validate(name: string, args: SmokeCheckArgs, timeoutSeconds: number): v
         if (!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(t.name)) throw new Error(`${name}: target name "${t.name}" is not a DNS label`);
         if (seen.has(t.name)) throw new Error(`${name}: target "${t.name}" is listed twice`);
         seen.add(t.name);
-        if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new Error(`${name}: target "${t.name}" port must be 1-65535, got ${t.port}`);
+        if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535)
+            throw new Error(`${name}: target "${t.name}" port must be 1-65535, got ${t.port}`);
         if (Object.keys(t.pods).length === 0) throw new Error(`${name}: target "${t.name}" pods must select the service's pods`);
-        if (t.path !== undefined && !t.path.startsWith("/")) throw new Error(`${name}: target "${t.name}" path must start with /, got "${t.path}"`);
+        if (t.path !== undefined && !t.path.startsWith("/"))
+            throw new Error(`${name}: target "${t.name}" path must start with /, got "${t.path}"`);
     }
 }

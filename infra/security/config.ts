@@ -6,9 +6,14 @@ import { z } from "zod";
 import type { Environment } from "../platform/environment";
 import { bool, int } from "../platform/schema";
 
-const roleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::111122223333:role/incident-responder");
+const roleArn = z
+    .string()
+    .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::111122223333:role/incident-responder");
 const namespaceName = z.string().regex(/^[a-z0-9-]{1,63}$/, "a namespace name (DNS label)");
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date such as 2026-11-03").refine((d) => {
+const isoDate = z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "a date such as 2026-11-03")
+    .refine((d) => {
         const date = new Date(`${d}T00:00:00Z`);
         return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(d);
     }, "a real calendar date");
@@ -39,7 +44,9 @@ export const securityConfigSchema = z
          * When each edge API key (`<client>.<key>`) was issued, for keys whose name does not carry its
          * month (`k2026-11`): the access review and the key-age alert read the age from here.
          */
-        keyIssued: z.record(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, "a client id <client>.<key>"), isoDate, { error: "a map of <client>.<key> to a date" }),
+        keyIssued: z.record(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, "a client id <client>.<key>"), isoDate, {
+            error: "a map of <client>.<key> to a date",
+        }),
     })
     .strict();
 export type SecurityConfig = z.infer<typeof securityConfigSchema>;

@@ -10,7 +10,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket, type PolicyStatementFactory } from "../platform/bucket";
 
 /** What no one may do to evidence: delete it (a delete marker hides it) or loosen its lock. */
-export const evidenceDeniedActions = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutLifecycleConfiguration"];
+export const evidenceDeniedActions = [
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:BypassGovernanceRetention",
+    "s3:PutLifecycleConfiguration",
+];
 export const responderActions = ["s3:PutObject", "s3:GetObject", "s3:ListBucket"];
 export const auditorActions = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention", "s3:ListBucket", "s3:ListBucketVersions"];
 
@@ -18,9 +23,25 @@ export const auditorActions = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObj
 export function evidencePolicyStatements(access: { responders: string[]; auditors: string[] }): PolicyStatementFactory[] {
     const objects = (bucketArn: pulumi.Output<string>) => pulumi.interpolate`${bucketArn}/*`;
     const grant = (sid: string, principals: string[], actions: string[]): PolicyStatementFactory[] =>
-        principals.length === 0 ? [] : [(bucketArn) => ({ Sid: sid, Effect: "Allow", Principal: { AWS: principals }, Action: actions, Resource: [bucketArn, objects(bucketArn)] })];
+        principals.length === 0
+            ? []
+            : [
+                  (bucketArn) => ({
+                      Sid: sid,
+                      Effect: "Allow",
+                      Principal: { AWS: principals },
+                      Action: actions,
+                      Resource: [bucketArn, objects(bucketArn)],
+                  }),
+              ];
     return [
-        (bucketArn) => ({ Sid: "DenyEvidenceDeletion", Effect: "Deny", Principal: "*", Action: evidenceDeniedActions, Resource: [bucketArn, objects(bucketArn)] }),
+        (bucketArn) => ({
+            Sid: "DenyEvidenceDeletion",
+            Effect: "Deny",
+            Principal: "*",
+            Action: evidenceDeniedActions,
+            Resource: [bucketArn, objects(bucketArn)],
+        }),
         // A PutObject without If-None-Match could write a new version over an existing key.
         (bucketArn) => ({
             Sid: "DenyOverwrite",
@@ -50,7 +71,18 @@ export class EvidenceBucket extends pulumi.ComponentResource {
     constructor(name: string, args: EvidenceBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pneumonia:security:EvidenceBucket", name, {}, opts);
         const keyUsers = (sid: string, principals: string[], actions: string[]) =>
-            principals.length === 0 ? [] : [() => ({ Sid: sid, Effect: "Allow", Principal: { AWS: principals }, Action: actions, Resource: "*" }) as pulumi.Input<aws.iam.PolicyStatement>];
+            principals.length === 0
+                ? []
+                : [
+                      () =>
+                          ({
+                              Sid: sid,
+                              Effect: "Allow",
+                              Principal: { AWS: principals },
+                              Action: actions,
+                              Resource: "*",
+                          }) as pulumi.Input<aws.iam.PolicyStatement>,
+                  ];
         const bucket = new SecureBucket(
             name,
             {
@@ -67,7 +99,8 @@ export class EvidenceBucket extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        if (args.responders.length === 0) pulumi.log.warn(`${name}: no security.evidence.responders: nobody can preserve evidence until one is named`, this);
+        if (args.responders.length === 0)
+            pulumi.log.warn(`${name}: no security.evidence.responders: nobody can preserve evidence until one is named`, this);
         this.bucket = bucket.bucket;
         this.kmsKeyArn = bucket.kmsKeyArn;
         this.registerOutputs({ bucket: this.bucket });

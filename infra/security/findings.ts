@@ -97,7 +97,8 @@ export function findingRules(): FindingRule[] {
 }
 
 /** The ARN of the FSBP standard in a region (the provider's StandardsSubscription docs list it). */
-export const fsbpStandardArn = (region: string) => `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`;
+export const fsbpStandardArn = (region: string) =>
+    `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`;
 
 export interface SecurityFindingsArgs {
     stack: string;
@@ -120,13 +121,29 @@ export class SecurityFindings extends pulumi.ComponentResource {
         const child = { parent: this };
         const account = aws.getCallerIdentityOutput({}, child).accountId;
 
-        const detector = new aws.guardduty.Detector(name, { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES", tags: args.tags }, child);
+        const detector = new aws.guardduty.Detector(
+            name,
+            { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES", tags: args.tags },
+            child,
+        );
         // EKS audit-log monitoring is a detector feature (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_DetectorFeatureConfiguration.html).
-        new aws.guardduty.DetectorFeature(`${name}-eks-audit-logs`, { detectorId: detector.id, name: "EKS_AUDIT_LOGS", status: "ENABLED" }, child);
+        new aws.guardduty.DetectorFeature(
+            `${name}-eks-audit-logs`,
+            { detectorId: detector.id, name: "EKS_AUDIT_LOGS", status: "ENABLED" },
+            child,
+        );
 
         // Security Hub without the default standards, then exactly FSBP, so what is checked is stated here.
-        const hub = new aws.securityhub.Account(name, { enableDefaultStandards: false, controlFindingGenerator: "SECURITY_CONTROL", autoEnableControls: true }, child);
-        new aws.securityhub.StandardsSubscription(`${name}-fsbp`, { standardsArn: fsbpStandardArn(args.region) }, { parent: this, dependsOn: [hub] });
+        const hub = new aws.securityhub.Account(
+            name,
+            { enableDefaultStandards: false, controlFindingGenerator: "SECURITY_CONTROL", autoEnableControls: true },
+            child,
+        );
+        new aws.securityhub.StandardsSubscription(
+            `${name}-fsbp`,
+            { standardsArn: fsbpStandardArn(args.region) },
+            { parent: this, dependsOn: [hub] },
+        );
 
         // The trail's name is fixed so that its bucket and key policies can name its ARN before it exists.
         const trailName = stackScopedName("pneumonia-platform", args.stack);
@@ -166,10 +183,18 @@ export class SecurityFindings extends pulumi.ComponentResource {
                         Resource: "*",
                         Condition: {
                             StringEquals: { "aws:SourceArn": trailArn },
-                            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:aws:cloudtrail:*:${accountId}:trail/*` },
+                            StringLike: {
+                                "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:aws:cloudtrail:*:${accountId}:trail/*`,
+                            },
                         },
                     }),
-                    () => ({ Sid: "CloudTrailDescribeKey", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "kms:DescribeKey", Resource: "*" }),
+                    () => ({
+                        Sid: "CloudTrailDescribeKey",
+                        Effect: "Allow",
+                        Principal: { Service: "cloudtrail.amazonaws.com" },
+                        Action: "kms:DescribeKey",
+                        Resource: "*",
+                    }),
                 ],
             },
             child,
@@ -178,7 +203,15 @@ export class SecurityFindings extends pulumi.ComponentResource {
             `${name}-trail`,
             {
                 bucket: trailBucket.bucket,
-                rules: [{ id: "expire-trail-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.trailRetentionDays }, noncurrentVersionExpiration: { noncurrentDays: 30 } }],
+                rules: [
+                    {
+                        id: "expire-trail-logs",
+                        status: "Enabled",
+                        filter: { prefix: "" },
+                        expiration: { days: args.trailRetentionDays },
+                        noncurrentVersionExpiration: { noncurrentDays: 30 },
+                    },
+                ],
             },
             { parent: this, dependsOn: trailBucket.ready },
         );
@@ -208,7 +241,13 @@ export class SecurityFindings extends pulumi.ComponentResource {
                 policy: pulumi.jsonStringify({
                     Version: "2012-10-17",
                     Statement: [
-                        { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+                        {
+                            Sid: "AccountAdministers",
+                            Effect: "Allow",
+                            Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` },
+                            Action: "kms:*",
+                            Resource: "*",
+                        },
                         {
                             Sid: "EventBridgeEncryptsToTopics",
                             Effect: "Allow",
@@ -225,7 +264,11 @@ export class SecurityFindings extends pulumi.ComponentResource {
         );
         const topics = {} as Record<"page" | "ticket", aws.sns.Topic>;
         for (const destination of ["page", "ticket"] as const) {
-            const topic = new aws.sns.Topic(`${name}-${destination}`, { namePrefix: `${stackScopedName(`security-${destination}`, args.stack)}-`, kmsMasterKeyId: key.arn, tags: args.tags }, child);
+            const topic = new aws.sns.Topic(
+                `${name}-${destination}`,
+                { namePrefix: `${stackScopedName(`security-${destination}`, args.stack)}-`, kmsMasterKeyId: key.arn, tags: args.tags },
+                child,
+            );
             topics[destination] = topic;
             new aws.sns.TopicPolicy(
                 `${name}-${destination}`,
@@ -240,7 +283,11 @@ export class SecurityFindings extends pulumi.ComponentResource {
                                 Principal: { Service: "events.amazonaws.com" },
                                 Action: "sns:Publish",
                                 Resource: topic.arn,
-                                Condition: { ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:events:${args.region}:${account}:rule/${stackScopedName("security", args.stack)}-*` } },
+                                Condition: {
+                                    ArnLike: {
+                                        "aws:SourceArn": pulumi.interpolate`arn:aws:events:${args.region}:${account}:rule/${stackScopedName("security", args.stack)}-*`,
+                                    },
+                                },
                             },
                         ],
                     }),
@@ -260,7 +307,10 @@ export class SecurityFindings extends pulumi.ComponentResource {
                     child,
                 );
             } else {
-                pulumi.log.warn(`${name}: no ${destination === "page" ? "securityPageEndpoint" : "securityTicketEndpoint"} secret: security findings reach the ${destination} topic but nobody`, this);
+                pulumi.log.warn(
+                    `${name}: no ${destination === "page" ? "securityPageEndpoint" : "securityTicketEndpoint"} secret: security findings reach the ${destination} topic but nobody`,
+                    this,
+                );
             }
         }
 
@@ -284,11 +334,22 @@ export class SecurityFindings extends pulumi.ComponentResource {
                     arn: topics[findingTopics[rule.severity as keyof typeof findingTopics]].arn,
                     inputTransformer: guardDuty
                         ? {
-                              inputPaths: { type: "$.detail.type", severity: "$.detail.severity", account: "$.detail.accountId", region: "$.detail.region", id: "$.detail.id", title: "$.detail.title" },
+                              inputPaths: {
+                                  type: "$.detail.type",
+                                  severity: "$.detail.severity",
+                                  account: "$.detail.accountId",
+                                  region: "$.detail.region",
+                                  id: "$.detail.id",
+                                  title: "$.detail.title",
+                              },
                               inputTemplate: `"${sev} GuardDuty <type> (severity <severity>) in <account> <region>: <title> Finding <id>. Runbook: ${args.runbookBase}docs/security/runbooks/${rule.runbook}.md"`,
                           }
                         : {
-                              inputPaths: { title: "$.detail.findings[0].Title", control: "$.detail.findings[0].Compliance.SecurityControlId", resource: "$.detail.findings[0].Resources[0].Id" },
+                              inputPaths: {
+                                  title: "$.detail.findings[0].Title",
+                                  control: "$.detail.findings[0].Compliance.SecurityControlId",
+                                  resource: "$.detail.findings[0].Resources[0].Id",
+                              },
                               inputTemplate: `"${sev} Security Hub control <control> failed: <title> on <resource>. Runbook: ${args.runbookBase}docs/security/runbooks/${rule.runbook}.md"`,
                           },
                 },

@@ -21,7 +21,12 @@ export interface SecurityArgs {
     monitoringNamespace: pulumi.Input<string>;
     edgeClients: EdgeSettings["clients"];
     /** AWS stacks: where the finding services, trail and evidence bucket go. */
-    aws?: { region: string; tags: Record<string, string>; runbookBaseUrl?: string; endpoints: { page?: pulumi.Output<string>; ticket?: pulumi.Output<string> } };
+    aws?: {
+        region: string;
+        tags: Record<string, string>;
+        runbookBaseUrl?: string;
+        endpoints: { page?: pulumi.Output<string>; ticket?: pulumi.Output<string> };
+    };
     protect: boolean;
 }
 
@@ -32,7 +37,16 @@ export class Security extends pulumi.ComponentResource {
     constructor(name: string, args: SecurityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pneumonia:security:Security", name, {}, opts);
         const child = { parent: this };
-        const quarantine = new Quarantine(`${name}-quarantine`, { stack: args.stack, namespaces: args.namespaces, forensicsNamespace: args.config.forensicsNamespace, responderGroups: args.config.responderGroups }, child);
+        const quarantine = new Quarantine(
+            `${name}-quarantine`,
+            {
+                stack: args.stack,
+                namespaces: args.namespaces,
+                forensicsNamespace: args.config.forensicsNamespace,
+                responderGroups: args.config.responderGroups,
+            },
+            child,
+        );
         this.forensicsNamespace = quarantine.forensicsNamespace;
 
         // A laptop's keys are never rotated; everywhere else each key's due date is a recording rule.
@@ -43,7 +57,11 @@ export class Security extends pulumi.ComponentResource {
                 {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "PrometheusRule",
-                    metadata: { name: "pneumonia-security-keys", namespace: args.monitoringNamespace, labels: platformLabels("security-keys", "security", args.stack) },
+                    metadata: {
+                        name: "pneumonia-security-keys",
+                        namespace: args.monitoringNamespace,
+                        labels: platformLabels("security-keys", "security", args.stack),
+                    },
                     spec: { groups: [{ name: "pneumonia-security-keys", interval: "1h", rules }] },
                 },
                 child,

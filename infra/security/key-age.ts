@@ -28,7 +28,11 @@ export interface KeyAge {
 const day = 86400_000;
 
 /** Every live edge key with its age at `now`. A key of unknown age is due (its due date is the epoch). */
-export function keyAges(clients: EdgeSettings["clients"], security: Pick<SecurityConfig, "keyIssued" | "keyRotationDays">, now: Date): KeyAge[] {
+export function keyAges(
+    clients: EdgeSettings["clients"],
+    security: Pick<SecurityConfig, "keyIssued" | "keyRotationDays">,
+    now: Date,
+): KeyAge[] {
     return clientCredentials(clients).map(({ client, key, id }) => {
         const issued = keyIssuedAt(id, security.keyIssued);
         const rotationDueAt = issued ? new Date(issued.getTime() + security.keyRotationDays * day) : new Date(0);
@@ -62,10 +66,11 @@ const runbook: Runbook = {
     ],
     mitigation: [
         "Add the next key name to the client's edge.clients.<client>.keys (two keys during a rotation, e.g. [k2026-11, k2027-02]), `pulumi up`, and hand the client its new key (`pulumi stack output edgeClientKeys --show-secrets`).",
-        "When the client's access log shows only the new key (Grafana Explore, Loki: {log_class=\"access\"} | json | client=\"<client>.<old key>\"), remove the old key name and `pulumi up`: that revokes it.",
+        'When the client\'s access log shows only the new key (Grafana Explore, Loki: {log_class="access"} | json | client="<client>.<old key>"), remove the old key name and `pulumi up`: that revokes it.',
         "A key named without its month (k1): record its issue date in security.keyIssued, or rotate it to a dated name.",
     ],
-    escalation: "SEV-4: next business day. Raise it in the monthly security audit; escalate to SEV-2 and inform security if the key may have leaked (see EdgeRejectedRequestsSpike and the access log).",
+    escalation:
+        "SEV-4: next business day. Raise it in the monthly security audit; escalate to SEV-2 and inform security if the key may have leaked (see EdgeRejectedRequestsSpike and the access log).",
 };
 
 export function securityAlerts(): AlertDefinition[] {
@@ -78,12 +83,27 @@ export function securityAlerts(): AlertDefinition[] {
             expr: `time() >= ${keyRotationDueSeries}`,
             for: "1h",
             summary: "Edge API key {{ $labels.client }}.{{ $labels.key }} is due for rotation",
-            description: "The key {{ $labels.client }}.{{ $labels.key }} has been in use for the rotation period (or its issue date is unknown): rotate it.",
+            description:
+                "The key {{ $labels.client }}.{{ $labels.key }} has been in use for the rotation period (or its issue date is unknown): rotate it.",
             runbook,
             tests: [
                 // Evaluated from the epoch: a key due at 1h is overdue by 3h; one due in a day is not.
-                { title: "due 2 hours ago", interval: "10m", series: [gauge(keyRotationDueSeries, labels, [{ steps: 19, value: 3600 }])], at: "3h", firing: ["low"], labels },
-                { title: "due tomorrow", interval: "10m", series: [gauge(keyRotationDueSeries, labels, [{ steps: 19, value: 86400 }])], at: "3h", firing: [], labels: {} },
+                {
+                    title: "due 2 hours ago",
+                    interval: "10m",
+                    series: [gauge(keyRotationDueSeries, labels, [{ steps: 19, value: 3600 }])],
+                    at: "3h",
+                    firing: ["low"],
+                    labels,
+                },
+                {
+                    title: "due tomorrow",
+                    interval: "10m",
+                    series: [gauge(keyRotationDueSeries, labels, [{ steps: 19, value: 86400 }])],
+                    at: "3h",
+                    firing: [],
+                    labels: {},
+                },
             ],
         },
     ];

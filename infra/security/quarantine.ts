@@ -13,7 +13,11 @@ import { PlatformNamespace } from "../platform/namespace";
 export { quarantineLabel };
 
 /** Annotations `incident isolate` writes, so `incident release` can put the pod back as it was. */
-export const quarantineAnnotations = { labels: "pneumonia.io/quarantined-labels", node: "pneumonia.io/quarantine-cordoned-node", at: "pneumonia.io/quarantined-at" } as const;
+export const quarantineAnnotations = {
+    labels: "pneumonia.io/quarantined-labels",
+    node: "pneumonia.io/quarantine-cordoned-node",
+    at: "pneumonia.io/quarantined-at",
+} as const;
 /** The pre-declared policy's name in each namespace a pod can be isolated in. */
 export const quarantinePolicyName = "quarantine";
 
@@ -58,7 +62,11 @@ export class Quarantine extends pulumi.ComponentResource {
     constructor(name: string, args: QuarantineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pneumonia:security:Quarantine", name, {}, opts);
         // Default-deny like every platform namespace: forensic tools get their own allowances when run.
-        const forensics = new PlatformNamespace(`${name}-forensics`, { name: args.forensicsNamespace, stack: args.stack, component: "forensics" }, { parent: this });
+        const forensics = new PlatformNamespace(
+            `${name}-forensics`,
+            { name: args.forensicsNamespace, stack: args.stack, component: "forensics" },
+            { parent: this },
+        );
         const labels = platformLabels(quarantinePolicyName, "security", args.stack);
         args.namespaces.forEach((namespace, i) => {
             new k8s.networking.v1.NetworkPolicy(
@@ -67,7 +75,11 @@ export class Quarantine extends pulumi.ComponentResource {
                 { parent: this },
             );
         });
-        const role = new k8s.rbac.v1.ClusterRole(`${name}-responder`, { metadata: { name: "incident-responder", labels }, rules: responderRules }, { parent: this });
+        const role = new k8s.rbac.v1.ClusterRole(
+            `${name}-responder`,
+            { metadata: { name: "incident-responder", labels }, rules: responderRules },
+            { parent: this },
+        );
         if (args.responderGroups.length > 0) {
             new k8s.rbac.v1.ClusterRoleBinding(
                 `${name}-responder`,

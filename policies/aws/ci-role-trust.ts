@@ -15,15 +15,25 @@ const subject = /^repo:([^/:*?]+\/[^:*?]+):environment:([^:*?]+)$/;
 export const ciRoleTrust = resourcePolicy<{ repository: string; environments: string[] }>(
     {
         name: "ci-role-trust",
-        description: "A role GitHub Actions assumes trusts only this repository's workflows in this stack's environment: exact aud and sub (repo:<owner>/<repo>:environment:<env>) under StringEquals.",
+        description:
+            "A role GitHub Actions assumes trusts only this repository's workflows in this stack's environment: exact aud and sub (repo:<owner>/<repo>:environment:<env>) under StringEquals.",
         severity: "critical",
         framework: manual("Security Review: update security policies"),
         remediationSteps:
             'Trust with Condition StringEquals {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:<owner>/<repo>:environment:<env>"} (bootstrap/github-trust.ts).',
     },
     {
-        repository: { type: "string", default: "", description: "This repository as <owner>/<name>; empty: any one repository, but only one." },
-        environments: { type: "array", items: { type: "string" }, default: ["production"], description: "GitHub environments this stack's CI roles may trust (policies/config/<stack>.json names its own)." },
+        repository: {
+            type: "string",
+            default: "",
+            description: "This repository as <owner>/<name>; empty: any one repository, but only one.",
+        },
+        environments: {
+            type: "array",
+            items: { type: "string" },
+            default: ["production"],
+            description: "GitHub environments this stack's CI roles may trust (policies/config/<stack>.json names its own).",
+        },
     },
     (args, report, config) => {
         const role = args.asType(aws.iam.Role);
@@ -35,10 +45,13 @@ export const ciRoleTrust = resourcePolicy<{ repository: string; environments: st
             const conditions = statement.Condition ?? {};
             const valuesOf = (operator: string, key: string) => list(conditions[operator]?.[key] as string | string[] | undefined);
             const audience = valuesOf("StringEquals", `${issuer}:aud`);
-            if (audience.length !== 1 || audience[0] !== "sts.amazonaws.com") report(`${where}: trusts GitHub Actions without StringEquals ${issuer}:aud = sts.amazonaws.com`);
+            if (audience.length !== 1 || audience[0] !== "sts.amazonaws.com")
+                report(`${where}: trusts GitHub Actions without StringEquals ${issuer}:aud = sts.amazonaws.com`);
             for (const [operator, keys] of Object.entries(conditions)) {
                 if (operator !== "StringEquals" && `${issuer}:sub` in keys) {
-                    report(`${where}: matches ${issuer}:sub with ${operator} ${JSON.stringify(keys[`${issuer}:sub`])}: a pattern admits other repositories, branches or pull requests; name the subject exactly with StringEquals`);
+                    report(
+                        `${where}: matches ${issuer}:sub with ${operator} ${JSON.stringify(keys[`${issuer}:sub`])}: a pattern admits other repositories, branches or pull requests; name the subject exactly with StringEquals`,
+                    );
                 }
             }
             const subjects = valuesOf("StringEquals", `${issuer}:sub`);
@@ -49,17 +62,23 @@ export const ciRoleTrust = resourcePolicy<{ repository: string; environments: st
             for (const sub of subjects) {
                 const match = subject.exec(sub);
                 if (!match) {
-                    report(`${where}: trusts GitHub subject "${sub}", not a deployment environment of a repository (a pull request's job, a fork's included, or any branch would match)`);
+                    report(
+                        `${where}: trusts GitHub subject "${sub}", not a deployment environment of a repository (a pull request's job, a fork's included, or any branch would match)`,
+                    );
                     continue;
                 }
                 const [, repository, environment] = match;
                 repositories.add(repository!);
-                if (config.repository && repository !== config.repository) report(`${where}: trusts another repository's workflows "${repository}" (this repository: ${config.repository})`);
+                if (config.repository && repository !== config.repository)
+                    report(`${where}: trusts another repository's workflows "${repository}" (this repository: ${config.repository})`);
                 if (config.environments.length > 0 && !config.environments.includes(environment!)) {
                     report(`${where}: trusts GitHub environment "${environment}" (this stack's: ${config.environments.join(", ")})`);
                 }
             }
-            if (repositories.size > 1) report(`${where}: trusts workflows of ${repositories.size} repositories (${[...repositories].join(", ")}): one role, one repository`);
+            if (repositories.size > 1)
+                report(
+                    `${where}: trusts workflows of ${repositories.size} repositories (${[...repositories].join(", ")}): one role, one repository`,
+                );
         }
     },
 );

@@ -50,7 +50,8 @@ export const costAllocationTags = resourcePolicy<{ requiredTags: string[] }>(
         },
     },
     (args, report, config) => {
-        if (!taggableTypes.includes(args.type)) return args.notApplicable("Policy only applies to the taggable AWS resource types the platform declares");
+        if (!taggableTypes.includes(args.type))
+            return args.notApplicable("Policy only applies to the taggable AWS resource types the platform declares");
         const tags = (args.props.tags ?? {}) as Record<string, unknown>;
         const missing = config.requiredTags.filter((key) => typeof tags[key] !== "string" || tags[key] === "");
         if (missing.length > 0) report(`${args.type.split(":")[2]} ${args.name} lacks cost allocation tags: ${missing.join(", ")}`);

@@ -17,9 +17,17 @@ export const ec2NoPublicIngress = resourcePolicy<{ authorizedPorts: number[] }>(
         description: "Security groups admit traffic from anywhere (0.0.0.0/0, ::/0) only on TCP 443.",
         severity: "critical",
         framework: securityHub("EC2.18", "Security groups should only allow unrestricted incoming traffic for authorized ports"),
-        remediationSteps: "Restrict the rule's source to the VPC, a security group or a prefix list; only HTTPS (443) may face the internet.",
+        remediationSteps:
+            "Restrict the rule's source to the VPC, a security group or a prefix list; only HTTPS (443) may face the internet.",
     },
-    { authorizedPorts: { type: "array", items: { type: "integer" }, default: [443], description: "TCP ports that may be open to the internet." } },
+    {
+        authorizedPorts: {
+            type: "array",
+            items: { type: "integer" },
+            default: [443],
+            description: "TCP ports that may be open to the internet.",
+        },
+    },
     (args, report, config) => {
         let rules: Ingress[];
         const group = args.asType(aws.ec2.SecurityGroup);

@@ -32,10 +32,12 @@ const allows = (statements: Statement[]) => statements.filter((s) => s.Effect ==
 export const iamNoWildcardWriteActions = resourcePolicy<{ readOnlyPrefixes: string[] }>(
     {
         name: "iam-no-wildcard-write-actions",
-        description: 'IAM policies allow no wildcard action that can write: no "*", no "service:*", no "s3:Put*"; read-only wildcards (Get*, List*, Describe*) are allowed.',
+        description:
+            'IAM policies allow no wildcard action that can write: no "*", no "service:*", no "s3:Put*"; read-only wildcards (Get*, List*, Describe*) are allowed.',
         severity: "high",
         framework: securityHub("IAM.21", "IAM customer managed policies that you create should not allow wildcard actions for services"),
-        remediationSteps: "List the write actions the workload needs (e.g. s3:PutObject) instead of a wildcard; never use NotAction in an Allow.",
+        remediationSteps:
+            "List the write actions the workload needs (e.g. s3:PutObject) instead of a wildcard; never use NotAction in an Allow.",
     },
     {
         readOnlyPrefixes: {
@@ -52,7 +54,9 @@ export const iamNoWildcardWriteActions = resourcePolicy<{ readOnlyPrefixes: stri
                 for (const action of list(statement.Action)) {
                     if (!action.includes("*") && !action.includes("?")) continue;
                     const operation = action.split(":")[1] ?? "";
-                    const readOnly = config.readOnlyPrefixes.some((p) => operation.startsWith(p) && !/[*?]/.test(operation.slice(0, p.length)));
+                    const readOnly = config.readOnlyPrefixes.some(
+                        (p) => operation.startsWith(p) && !/[*?]/.test(operation.slice(0, p.length)),
+                    );
                     if (!readOnly) report(`${where}: allows the wildcard action "${action}", which includes write actions`);
                 }
             }
@@ -95,7 +99,8 @@ export const iamNoWildcardDataResources = resourcePolicy<{ dataActions: string[]
                 const data = list(statement.Action).filter((a) => config.dataActions.some((d) => actionsOverlap(a, d)));
                 if (data.length === 0) continue;
                 if (list(statement.Resource).includes("*")) report(`${where}: allows ${data.join(", ")} on every resource ("*")`);
-                if (statement.NotResource !== undefined) report(`${where}: allows ${data.join(", ")} on NotResource, i.e. every other resource`);
+                if (statement.NotResource !== undefined)
+                    report(`${where}: allows ${data.join(", ")} on NotResource, i.e. every other resource`);
             }
         }
     },

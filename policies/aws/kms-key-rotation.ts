@@ -15,7 +15,9 @@ export const kmsKeyRotation = resourcePolicy<{ maxRotationDays: number }>(
         const key = args.asType(aws.kms.Key);
         if (!key) return args.notApplicable("Policy only applies to resources of type 'aws:kms/key:Key'");
         // Only symmetric encryption keys can rotate automatically.
-        const symmetric = (key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT" && (key.keyUsage ?? "ENCRYPT_DECRYPT") === "ENCRYPT_DECRYPT";
+        const symmetric =
+            (key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT" &&
+            (key.keyUsage ?? "ENCRYPT_DECRYPT") === "ENCRYPT_DECRYPT";
         if (!symmetric) return args.notApplicable("Asymmetric and HMAC keys cannot rotate automatically");
         if (key.enableKeyRotation !== true) report(`KMS key ${args.name} does not enable key rotation`);
         else if ((key.rotationPeriodInDays ?? 365) > config.maxRotationDays) {

@@ -41,13 +41,23 @@ export const rdsBackupRetention = resourcePolicy<{ minRetentionDays: number }>(
         framework: securityHub("RDS.11", "RDS instances should have automatic backups enabled"),
         remediationSteps: "Set backupRetentionPeriod to 7 or more.",
     },
-    { minRetentionDays: { type: "integer", minimum: 1, maximum: 35, default: 7, description: "Shortest backup retention accepted (Security Hub default 7)." } },
+    {
+        minRetentionDays: {
+            type: "integer",
+            minimum: 1,
+            maximum: 35,
+            default: 7,
+            description: "Shortest backup retention accepted (Security Hub default 7).",
+        },
+    },
     (args, report, config) => {
         const instance = instanceOf(args);
         if (instance.replicateSourceDb !== undefined) return args.notApplicable("Read replicas take no automated backups of their own");
         const days = instance.backupRetentionPeriod;
         if (days === undefined || days < config.minRetentionDays) {
-            report(`RDS instance ${args.name} keeps backups ${days === undefined ? "for the API default (1 day)" : `${days} day(s)`}; at least ${config.minRetentionDays} required`);
+            report(
+                `RDS instance ${args.name} keeps backups ${days === undefined ? "for the API default (1 day)" : `${days} day(s)`}; at least ${config.minRetentionDays} required`,
+            );
         }
     },
 );

@@ -18,7 +18,8 @@ export const s3BackupBucketLifecycle = stackPolicy<{ backupBuckets: string[]; ma
         description: "Backup buckets have enabled lifecycle rules, including one that aborts incomplete multipart uploads.",
         severity: "medium",
         framework: securityHub("S3.13", "S3 general purpose buckets should have Lifecycle configurations"),
-        remediationSteps: "Add an aws.s3.BucketLifecycleConfiguration with an Enabled rule setting abortIncompleteMultipartUpload.daysAfterInitiation.",
+        remediationSteps:
+            "Add an aws.s3.BucketLifecycleConfiguration with an Enabled rule setting abortIncompleteMultipartUpload.daysAfterInitiation.",
     },
     {
         backupBuckets: backupBucketsSchema,
@@ -29,14 +30,23 @@ export const s3BackupBucketLifecycle = stackPolicy<{ backupBuckets: string[]; ma
             if (!matchesAny(config.backupBuckets, bucket)) continue;
             const rules: { enabled: boolean; abortDays?: number }[] = [
                 ...of("lifecycle").flatMap((l) =>
-                    ((l.props.rules ?? []) as LifecycleRule[]).map((r) => ({ enabled: r.status === "Enabled", abortDays: r.abortIncompleteMultipartUpload?.daysAfterInitiation })),
+                    ((l.props.rules ?? []) as LifecycleRule[]).map((r) => ({
+                        enabled: r.status === "Enabled",
+                        abortDays: r.abortIncompleteMultipartUpload?.daysAfterInitiation,
+                    })),
                 ),
-                ...(computed(bucket, "lifecycleRules") ?? []).map((r) => ({ enabled: r.enabled === true, abortDays: r.abortIncompleteMultipartUploadDays })),
+                ...(computed(bucket, "lifecycleRules") ?? []).map((r) => ({
+                    enabled: r.enabled === true,
+                    abortDays: r.abortIncompleteMultipartUploadDays,
+                })),
             ];
             const enabled = rules.filter((r) => r.enabled);
             if (enabled.length === 0) report(`${describeBucket(bucket)} holds backups but has no enabled lifecycle rule`, bucket.urn);
             else if (!enabled.some((r) => r.abortDays !== undefined && r.abortDays <= config.maxAbortDays)) {
-                report(`${describeBucket(bucket)} has no lifecycle rule aborting incomplete multipart uploads within ${config.maxAbortDays} days`, bucket.urn);
+                report(
+                    `${describeBucket(bucket)} has no lifecycle rule aborting incomplete multipart uploads within ${config.maxAbortDays} days`,
+                    bucket.urn,
+                );
             }
         }
     },

@@ -12,7 +12,8 @@ interface Retention {
 export const s3BackupBucketObjectLock = stackPolicy<{ required: boolean; backupBuckets: string[]; minRetentionDays: number }>(
     {
         name: "s3-backup-bucket-object-lock",
-        description: "Backup buckets have Object Lock with a default retention (production), so no backup can be deleted or overwritten early.",
+        description:
+            "Backup buckets have Object Lock with a default retention (production), so no backup can be deleted or overwritten early.",
         severity: "high",
         framework: securityHub("S3.15", "S3 general purpose buckets should have Object Lock enabled"),
         remediationSteps:
@@ -42,7 +43,10 @@ export const s3BackupBucketObjectLock = stackPolicy<{ required: boolean; backupB
                 .map((r) => r.days ?? (r.years ?? 0) * 365);
             if (days.length === 0) report(`${describeBucket(bucket)} has Object Lock but no default retention`, bucket.urn);
             else if (Math.max(...days) < config.minRetentionDays) {
-                report(`${describeBucket(bucket)} keeps backups locked ${Math.max(...days)} days; at least ${config.minRetentionDays} required`, bucket.urn);
+                report(
+                    `${describeBucket(bucket)} keeps backups locked ${Math.max(...days)} days; at least ${config.minRetentionDays} required`,
+                    bucket.urn,
+                );
             }
         }
     },

@@ -11,7 +11,8 @@ export const s3BucketPublicAccessBlock = stackPolicy(
         description: "S3 buckets turn on all four public-access blocks and grant no public canned ACL.",
         severity: "critical",
         framework: securityHub("S3.8", "S3 general purpose buckets should block public access"),
-        remediationSteps: "Add an aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets true; remove public ACLs.",
+        remediationSteps:
+            "Add an aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets true; remove public ACLs.",
     },
     {},
     (args, report) => {

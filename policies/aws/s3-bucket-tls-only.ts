@@ -21,7 +21,8 @@ export const s3BucketTlsOnly = stackPolicy(
         description: "S3 bucket policies deny every request not made over TLS (aws:SecureTransport false).",
         severity: "medium",
         framework: securityHub("S3.5", "S3 general purpose buckets should require requests to use SSL"),
-        remediationSteps: 'Add a bucket policy statement: Effect Deny, Principal "*", Action s3:*, Condition Bool aws:SecureTransport "false".',
+        remediationSteps:
+            'Add a bucket policy statement: Effect Deny, Principal "*", Action s3:*, Condition Bool aws:SecureTransport "false".',
     },
     {},
     (args, report) => {

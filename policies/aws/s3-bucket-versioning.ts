@@ -14,7 +14,8 @@ export const s3BucketVersioning = stackPolicy(
     (args, report) => {
         for (const { bucket, of } of bucketsWithSettings(args.resources)) {
             const enabled =
-                of("versioning").some((v) => v.props.versioningConfiguration?.status === "Enabled") || computed(bucket, "versioning")?.enabled === true;
+                of("versioning").some((v) => v.props.versioningConfiguration?.status === "Enabled") ||
+                computed(bucket, "versioning")?.enabled === true;
             if (!enabled) report(`${describeBucket(bucket)} does not have versioning enabled`, bucket.urn);
         }
     },

@@ -15,7 +15,9 @@ export const kubernetesHelmChartPinned = resourcePolicy(
         if (!helmTypes.includes(args.type)) return args.notApplicable("Policy only applies to Helm releases and charts");
         const version = args.props.version;
         if (typeof version !== "string" || !/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) {
-            report(`Helm ${args.type.split(":")[2]} ${args.name} (chart ${args.props.chart}) does not pin an exact version (${version ?? "unset"})`);
+            report(
+                `Helm ${args.type.split(":")[2]} ${args.name} (chart ${args.props.chart}) does not pin an exact version (${version ?? "unset"})`,
+            );
         }
     },
 );

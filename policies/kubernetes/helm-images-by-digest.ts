@@ -36,8 +36,13 @@ export const kubernetesHelmImagesByDigest = resourcePolicy<{ requireDigest: bool
         const images = imageSettings(args.props.values ?? {});
         const loose = images.filter((image) => !pinned(image)).length;
         if (images.length === 0 || loose > 0) {
-            const what = images.length === 0 ? "sets no image digest in its values" : `leaves ${loose} of ${images.length} image(s) without a digest`;
-            report(`Helm ${args.type.split(":")[2]} ${args.name} (chart ${args.props.chart} ${args.props.version ?? ""}) ${what}: its images run by the chart's tags`);
+            const what =
+                images.length === 0
+                    ? "sets no image digest in its values"
+                    : `leaves ${loose} of ${images.length} image(s) without a digest`;
+            report(
+                `Helm ${args.type.split(":")[2]} ${args.name} (chart ${args.props.chart} ${args.props.version ?? ""}) ${what}: its images run by the chart's tags`,
+            );
         }
     },
 );

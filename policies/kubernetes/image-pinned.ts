@@ -7,9 +7,7 @@ export function parseImage(image: string): { repository: string; tag?: string; d
     const [named, digest] = image.split("@", 2);
     const lastSlash = named.lastIndexOf("/");
     const colon = named.indexOf(":", lastSlash + 1);
-    return colon === -1
-        ? { repository: named, digest }
-        : { repository: named.slice(0, colon), tag: named.slice(colon + 1), digest };
+    return colon === -1 ? { repository: named, digest } : { repository: named.slice(0, colon), tag: named.slice(colon + 1), digest };
 }
 
 export const kubernetesImagePinned = workloadPolicy<{ requireDigest: boolean; forbiddenTags: string[] }>(
@@ -37,8 +35,10 @@ export const kubernetesImagePinned = workloadPolicy<{ requireDigest: boolean; fo
             }
             const { tag, digest } = parseImage(container.image);
             const pinnedDigest = digest !== undefined && /^sha256:[a-f0-9]{64}$/.test(digest);
-            if (tag !== undefined && config.forbiddenTags.includes(tag)) report(`${label} uses the moving tag "${tag}" (${container.image})`);
-            else if (tag === undefined && !pinnedDigest) report(`${label} image ${container.image} has neither tag nor digest (pulls latest)`);
+            if (tag !== undefined && config.forbiddenTags.includes(tag))
+                report(`${label} uses the moving tag "${tag}" (${container.image})`);
+            else if (tag === undefined && !pinnedDigest)
+                report(`${label} image ${container.image} has neither tag nor digest (pulls latest)`);
             if (config.requireDigest && !pinnedDigest) report(`${label} image ${container.image} is not pinned by sha256 digest`);
         }
     },

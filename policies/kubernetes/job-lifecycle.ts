@@ -29,6 +29,7 @@ export const kubernetesJobLifecycle = resourcePolicy(
             if (!(spec.startingDeadlineSeconds > 0)) report(`${what}: spec.startingDeadlineSeconds is not set`);
         }
         if (!(job.activeDeadlineSeconds > 0)) report(`${what}: ${where}.activeDeadlineSeconds is not set: a hung run is never stopped`);
-        if (!(job.ttlSecondsAfterFinished >= 0)) report(`${what}: ${where}.ttlSecondsAfterFinished is not set: finished Jobs are never cleaned up`);
+        if (!(job.ttlSecondsAfterFinished >= 0))
+            report(`${what}: ${where}.ttlSecondsAfterFinished is not set: finished Jobs are never cleaned up`);
     },
 );

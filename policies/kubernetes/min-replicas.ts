@@ -17,7 +17,10 @@ export const kubernetesMinReplicas = stackPolicy<{ minReplicas: number }>(
         for (const { resource, workload } of replicatedWorkloads(args.resources)) {
             const { replicas, from } = minimumReplicas({ ...workload, replicas: resource.props.spec?.replicas }, autoscalers);
             if (replicas < config.minReplicas) {
-                report(`${describeObject(workload.kind, workload.metadata)} runs ${replicas} replica(s) (${from}); at least ${config.minReplicas} required`, resource.urn);
+                report(
+                    `${describeObject(workload.kind, workload.metadata)} runs ${replicas} replica(s) (${from}); at least ${config.minReplicas} required`,
+                    resource.urn,
+                );
             }
         }
     },

@@ -24,7 +24,9 @@ export const kubernetesNetworkPolicy = stackPolicy(
             if (!workload) continue;
             const namespace = namespaceOf(workload.metadata);
             if (!namespaces.has(namespace)) namespaces.set(namespace, resource.urn);
-            const isolating = policiesIn(namespace).some((p) => selectorMatches(p.props.spec?.podSelector, workload.podMetadata.labels as Record<string, string>));
+            const isolating = policiesIn(namespace).some((p) =>
+                selectorMatches(p.props.spec?.podSelector, workload.podMetadata.labels as Record<string, string>),
+            );
             if (!isolating) report(`${describeObject(workload.kind, workload.metadata)}: no NetworkPolicy selects its pods`, resource.urn);
         }
         for (const [namespace, urn] of namespaces) {

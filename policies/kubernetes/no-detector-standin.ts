@@ -33,7 +33,9 @@ export const kubernetesNoDetectorStandin = workloadPolicy<{ allowStandIn: boolea
         if (config.allowStandIn) return;
         for (const { container, role } of containersOf(workload.pod)) {
             if (container.image && isStandInImage(container.image)) {
-                report(`${containerLabel(container, role)} runs the detector stand-in ${container.image}: its predictions are not a model's`);
+                report(
+                    `${containerLabel(container, role)} runs the detector stand-in ${container.image}: its predictions are not a model's`,
+                );
             }
         }
     },

@@ -4,7 +4,10 @@ import { describeObject, minimumReplicas, namespaceOf, objectsOf, replicatedWork
 import { kubeLinter } from "../lib/sources";
 
 /** Pods the budget lets voluntary disruptions take down when `replicas` run; rounding as the disruption controller does. */
-export function disruptionsAllowed(spec: { minAvailable?: number | string; maxUnavailable?: number | string }, replicas: number): number | undefined {
+export function disruptionsAllowed(
+    spec: { minAvailable?: number | string; maxUnavailable?: number | string },
+    replicas: number,
+): number | undefined {
     const scaled = (value: number | string) =>
         typeof value === "number" ? value : Math.ceil((Number.parseInt(value, 10) * replicas) / 100);
     if (spec.maxUnavailable !== undefined) return Math.min(scaled(spec.maxUnavailable), replicas);
@@ -47,7 +50,10 @@ export const kubernetesPodDisruptionBudget = stackPolicy<{ required: boolean }>(
                 const name = describeObject("PodDisruptionBudget", budget.props.metadata);
                 if (allowed === undefined) report(`${name} sets neither minAvailable nor maxUnavailable`, budget.urn);
                 else if (allowed < 1) {
-                    report(`${name} allows no disruption of ${what} at ${replicas} replica(s) (${from}): node drains would block`, budget.urn);
+                    report(
+                        `${name} allows no disruption of ${what} at ${replicas} replica(s) (${from}): node drains would block`,
+                        budget.urn,
+                    );
                 }
             }
         }

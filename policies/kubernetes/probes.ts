@@ -13,7 +13,10 @@ export const kubernetesProbes = workloadPolicy(
     (workload, report) => {
         if (!workload.longRunning) return;
         for (const container of workload.pod.containers ?? []) {
-            const missing = [...(container.readinessProbe ? [] : ["readinessProbe"]), ...(container.livenessProbe ? [] : ["livenessProbe"])];
+            const missing = [
+                ...(container.readinessProbe ? [] : ["readinessProbe"]),
+                ...(container.livenessProbe ? [] : ["livenessProbe"]),
+            ];
             if (missing.length > 0) report(`${containerLabel(container, "container")} has no ${missing.join(" and no ")}`);
         }
     },

@@ -30,8 +30,14 @@ export const kubernetesPublicListenerTls = resourcePolicy<{ allowedSslPolicies: 
         allowedSslPolicies: {
             type: "array",
             items: { type: "string" },
-            default: ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09"],
-            description: "ELB security policies allowing TLS 1.2 and newer only (ELB docs, Security policies for your Application Load Balancer).",
+            default: [
+                "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+                "ELBSecurityPolicy-TLS13-1-3-2021-06",
+                "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+            ],
+            description:
+                "ELB security policies allowing TLS 1.2 and newer only (ELB docs, Security policies for your Application Load Balancer).",
         },
     },
     (args, report, config) => {
@@ -40,7 +46,9 @@ export const kubernetesPublicListenerTls = resourcePolicy<{ allowedSslPolicies: 
         const annotations = entry.annotations;
         if (entry.kind === "Service") {
             if (!isSet(annotations, "service.beta.kubernetes.io/aws-load-balancer-ssl-cert")) {
-                report(`${entry.description} is internet-facing without a TLS certificate (service.beta.kubernetes.io/aws-load-balancer-ssl-cert)`);
+                report(
+                    `${entry.description} is internet-facing without a TLS certificate (service.beta.kubernetes.io/aws-load-balancer-ssl-cert)`,
+                );
             }
             return;
         }
@@ -56,7 +64,9 @@ export const kubernetesPublicListenerTls = resourcePolicy<{ allowedSslPolicies: 
         }
         const policy = annotations[albAnnotation("ssl-policy")];
         if (protocols.includes("HTTPS") && !(typeof policy === "string" && config.allowedSslPolicies.includes(policy))) {
-            report(`${entry.description} uses TLS policy ${typeof policy === "string" ? policy : "ELBSecurityPolicy-2016-08 (the default)"}, which is not TLS 1.2+ only`);
+            report(
+                `${entry.description} uses TLS policy ${typeof policy === "string" ? policy : "ELBSecurityPolicy-2016-08 (the default)"}, which is not TLS 1.2+ only`,
+            );
         }
     },
 );

@@ -20,7 +20,8 @@ export const kubernetesSecretsInEnv = workloadPolicy<{ namePattern: string; valu
             type: "array",
             items: { type: "string" },
             default: ["-----BEGIN [A-Z ]*PRIVATE KEY-----", "^[a-z][a-z0-9+.-]*://[^/\\s:@]+:[^/\\s@]+@", "\\b(AKIA|ASIA)[0-9A-Z]{16}\\b"],
-            description: "Regular expressions for values that are credentials whatever the variable is called (private keys, URLs with a password, AWS key ids).",
+            description:
+                "Regular expressions for values that are credentials whatever the variable is called (private keys, URLs with a password, AWS key ids).",
         },
     },
     (workload, report, config) => {

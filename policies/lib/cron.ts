@@ -22,7 +22,15 @@ const unrestricted = (field: string) => field === "*" || field === "?" || field 
  */
 export function longestGapHours(schedule: string): number | undefined {
     const spec = schedule.trim().replace(/^(CRON_)?TZ=\S+\s+/, "");
-    const macros: Record<string, number> = { "@hourly": 1, "@daily": 24, "@midnight": 24, "@weekly": 168, "@monthly": 744, "@yearly": 8784, "@annually": 8784 };
+    const macros: Record<string, number> = {
+        "@hourly": 1,
+        "@daily": 24,
+        "@midnight": 24,
+        "@weekly": 168,
+        "@monthly": 744,
+        "@yearly": 8784,
+        "@annually": 8784,
+    };
     if (spec.startsWith("@")) return macros[spec];
     const fields = spec.split(/\s+/);
     if (fields.length !== 5) return undefined;

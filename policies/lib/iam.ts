@@ -23,7 +23,10 @@ export function list(value: string | string[] | undefined): string[] {
 
 /** IAM's case-insensitive wildcard match (`*` any run, `?` one character). */
 export function wildcardMatches(pattern: string, value: string): boolean {
-    const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const regex = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
     return new RegExp(`^${regex}$`, "i").test(value);
 }
 

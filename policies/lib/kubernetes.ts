@@ -52,7 +52,8 @@ export function workloadOf(resource: Typed & { props: Record<string, unknown> })
     const found = isRollout ? rolloutKind : workloadKinds.find((w) => resource.isType(w.resourceClass));
     if (!found) return undefined;
     type Template = { metadata?: ObjectMeta; spec?: PodSpec };
-    const template = (found.template.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], props) ?? {}) as Template;
+    const template = (found.template.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], props) ??
+        {}) as Template;
     return {
         kind: found.kind,
         longRunning: found.longRunning,
@@ -116,7 +117,10 @@ export function minimumReplicas(
         );
     });
     if (hpa) return { replicas: hpa.props.spec?.minReplicas ?? 1, from: `HorizontalPodAutoscaler ${hpa.props.metadata?.name} minReplicas` };
-    return { replicas: workload.replicas ?? 1, from: workload.replicas === undefined ? "spec.replicas (unset, default 1)" : "spec.replicas" };
+    return {
+        replicas: workload.replicas ?? 1,
+        from: workload.replicas === undefined ? "spec.replicas (unset, default 1)" : "spec.replicas",
+    };
 }
 
 export function describeObject(kind: string, metadata: ObjectMeta | undefined): string {
@@ -129,9 +133,13 @@ export function objectsOf<R extends Typed>(resources: R[], resourceClass: Resour
 }
 
 /** Deployments, Rollouts and StatefulSets: the workloads that keep replicas running. */
-export function replicatedWorkloads<R extends Typed & { props: Record<string, unknown> }>(resources: R[]): { resource: R; workload: Workload }[] {
+export function replicatedWorkloads<R extends Typed & { props: Record<string, unknown> }>(
+    resources: R[],
+): { resource: R; workload: Workload }[] {
     return resources.flatMap((resource) => {
         const workload = workloadOf(resource);
-        return workload && (workload.kind === "Deployment" || workload.kind === "Rollout" || workload.kind === "StatefulSet") ? [{ resource, workload }] : [];
+        return workload && (workload.kind === "Deployment" || workload.kind === "Rollout" || workload.kind === "StatefulSet")
+            ? [{ resource, workload }]
+            : [];
     });
 }

@@ -25,7 +25,10 @@ export const internalServiceAnnotations: Record<string, string> = {
 };
 
 /** The internet-facing load balancer `resource` makes, or undefined when it makes none. */
-export function publicEntryOf(resource: Typed & { props: { metadata?: ObjectMeta; spec?: { type?: string } } }, internal: Record<string, string> = internalServiceAnnotations): PublicEntry | undefined {
+export function publicEntryOf(
+    resource: Typed & { props: { metadata?: ObjectMeta; spec?: { type?: string } } },
+    internal: Record<string, string> = internalServiceAnnotations,
+): PublicEntry | undefined {
     const metadata = (resource.props.metadata ?? {}) as ObjectMeta;
     const annotations = (metadata.annotations ?? {}) as Record<string, unknown>;
     const entry = (kind: PublicEntry["kind"]): PublicEntry => ({

@@ -58,7 +58,8 @@ export const stackDataStoreBackups = stackPolicy<Config>(
     {
         dataStores: {
             type: "array",
-            description: "What counts as a data store and the backup kind it needs; a store matches when all of type, name and label match.",
+            description:
+                "What counts as a data store and the backup kind it needs; a store matches when all of type, name and label match.",
             items: {
                 type: "object",
                 required: ["description", "backupKind"],
@@ -76,10 +77,19 @@ export const stackDataStoreBackups = stackPolicy<Config>(
                 { description: "the MLflow database (Aurora)", type: "aws:rds/cluster:Cluster", backupKind: "db" },
                 { description: "the MLflow database (in-cluster Postgres)", label: "app.kubernetes.io/name=postgres", backupKind: "db" },
                 { description: "the artifact bucket", type: "aws:s3/bucket:Bucket", name: "artifacts", backupKind: "models" },
-                { description: "the artifact store (in-cluster MinIO)", label: "app.kubernetes.io/name=object-store", backupKind: "models" },
+                {
+                    description: "the artifact store (in-cluster MinIO)",
+                    label: "app.kubernetes.io/name=object-store",
+                    backupKind: "models",
+                },
             ],
         },
-        backupLabel: { type: "string", pattern: "^[^=]+=.*$", default: "app.kubernetes.io/name=backup", description: "Label (key=value) of backup CronJobs." },
+        backupLabel: {
+            type: "string",
+            pattern: "^[^=]+=.*$",
+            default: "app.kubernetes.io/name=backup",
+            description: "Label (key=value) of backup CronJobs.",
+        },
         kindLabel: { type: "string", default: "pneumonia.io/backup-kind", description: "Label naming what a backup CronJob backs up." },
         commandKinds: {
             type: "object",
@@ -87,7 +97,12 @@ export const stackDataStoreBackups = stackPolicy<Config>(
             default: { "db-dump": "db", models: "models", config: "config", verify: "verify" },
             description: "Backup runner commands and the kind each backs up, for CronJobs without the kind label.",
         },
-        maxIntervalHours: { type: "integer", minimum: 1, default: 24, description: "Longest gap between two runs (the manual's 24 h RPO)." },
+        maxIntervalHours: {
+            type: "integer",
+            minimum: 1,
+            default: 24,
+            description: "Longest gap between two runs (the manual's 24 h RPO).",
+        },
         rpoKinds: {
             type: "array",
             items: { type: "string" },
@@ -105,12 +120,16 @@ export const stackDataStoreBackups = stackPolicy<Config>(
             const what = describeObject("CronJob", cronJob.props.metadata);
             const kind = backupKindOf(cronJob, config);
             if (kind === undefined) {
-                report(`${what} is labelled ${config.backupLabel} but neither its ${config.kindLabel} label nor its command names what it backs up`, cronJob.urn);
+                report(
+                    `${what} is labelled ${config.backupLabel} but neither its ${config.kindLabel} label nor its command names what it backs up`,
+                    cronJob.urn,
+                );
                 continue;
             }
             const gap = longestGapHours(String(cronJob.props.spec?.schedule ?? ""));
             if (cronJob.props.spec?.suspend === true) report(`${what} (${kind}) is suspended`, cronJob.urn);
-            else if (gap === undefined) report(`${what} (${kind}) has an unreadable schedule "${cronJob.props.spec?.schedule}"`, cronJob.urn);
+            else if (gap === undefined)
+                report(`${what} (${kind}) has an unreadable schedule "${cronJob.props.spec?.schedule}"`, cronJob.urn);
             else if (gap > config.maxIntervalHours && config.rpoKinds.includes(kind)) {
                 report(`${what} (${kind}) runs up to ${gap} h apart; at most ${config.maxIntervalHours} h (RPO)`, cronJob.urn);
             } else scheduled.set(kind, [...(scheduled.get(kind) ?? []), cronJob]);

@@ -35,22 +35,34 @@ export const stackEdgeProtection = stackPolicy<{ managedRuleGroups: string[] }>(
                 action?: { block?: unknown };
             }[];
             const groups = rules.map((r) => r.statement?.managedRuleGroupStatement?.name).filter(Boolean);
-            const ratePerIp = rules.some((r) => r.statement?.rateBasedStatement?.aggregateKeyType === "IP" && r.action?.block !== undefined);
+            const ratePerIp = rules.some(
+                (r) => r.statement?.rateBasedStatement?.aggregateKeyType === "IP" && r.action?.block !== undefined,
+            );
             return ratePerIp && config.managedRuleGroups.every((g) => groups.includes(g));
         });
         for (const { entry, urn } of entries) {
-            if (!isSet(entry.annotations, albAnnotation("wafv2-acl-arn"))) report(`${entry.description} is internet-facing without a WAF web ACL (wafv2-acl-arn)`, urn);
+            if (!isSet(entry.annotations, albAnnotation("wafv2-acl-arn")))
+                report(`${entry.description} is internet-facing without a WAF web ACL (wafv2-acl-arn)`, urn);
             else if (!complete) {
-                report(`${entry.description}: no web ACL in the stack has a per-IP rate rule and the managed groups ${config.managedRuleGroups.join(", ")}`, urn);
+                report(
+                    `${entry.description}: no web ACL in the stack has a per-IP rate rule and the managed groups ${config.managedRuleGroups.join(", ")}`,
+                    urn,
+                );
             }
             const attributes = entry.annotations[albAnnotation("load-balancer-attributes")];
             if (typeof attributes === "string") {
                 const set = Object.fromEntries(attributes.split(",").map((kv) => kv.trim().split("=", 2)));
                 if (set["access_logs.s3.enabled"] !== "true" || !set["access_logs.s3.bucket"]) {
-                    report(`${entry.description} writes no access logs (access_logs.s3.enabled and access_logs.s3.bucket in load-balancer-attributes)`, urn);
+                    report(
+                        `${entry.description} writes no access logs (access_logs.s3.enabled and access_logs.s3.bucket in load-balancer-attributes)`,
+                        urn,
+                    );
                 }
             } else if (attributes === undefined) {
-                report(`${entry.description} writes no access logs (access_logs.s3.enabled and access_logs.s3.bucket in load-balancer-attributes)`, urn);
+                report(
+                    `${entry.description} writes no access logs (access_logs.s3.enabled and access_logs.s3.bucket in load-balancer-attributes)`,
+                    urn,
+                );
             }
         }
     },

@@ -5,7 +5,8 @@ import { manual } from "../lib/sources";
 export const prometheusRuleType = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 
 /** How an operator sets the base URL the runbook links need. */
-const setBaseUrl = "set monitoring.runbookBaseUrl (pulumi config set --path monitoring.runbookBaseUrl https://github.com/<org>/<repo>/blob/main)";
+const setBaseUrl =
+    "set monitoring.runbookBaseUrl (pulumi config set --path monitoring.runbookBaseUrl https://github.com/<org>/<repo>/blob/main)";
 
 export const stackMonitoring = stackPolicy<{ chart: string; minAlertRules: number; requireRunbookUrls: boolean }>(
     {
@@ -22,7 +23,8 @@ export const stackMonitoring = stackPolicy<{ chart: string; minAlertRules: numbe
         requireRunbookUrls: {
             type: "boolean",
             default: true,
-            description: "Every alerting rule's runbook_url is an https URL: a pager or chat message shows a repository path as plain text.",
+            description:
+                "Every alerting rule's runbook_url is an https URL: a pager or chat message shows a repository path as plain text.",
         },
     },
     (args, report, config) => {
@@ -32,7 +34,9 @@ export const stackMonitoring = stackPolicy<{ chart: string; minAlertRules: numbe
         const rules = args.resources.filter((r) => r.type === prometheusRuleType);
         // prometheus-operator's PrometheusRule: spec.groups[].rules[], alerting when `alert` is set.
         type Rule = { alert?: string; annotations?: Record<string, unknown> };
-        const alerts = rules.flatMap((r) => ((r.props.spec?.groups ?? []) as { rules?: Rule[] }[]).flatMap((g) => (g.rules ?? []).filter((rule) => rule.alert)));
+        const alerts = rules.flatMap((r) =>
+            ((r.props.spec?.groups ?? []) as { rules?: Rule[] }[]).flatMap((g) => (g.rules ?? []).filter((rule) => rule.alert)),
+        );
         if (alerts.length < config.minAlertRules) {
             report(`${rules.length} PrometheusRule(s) with ${alerts.length} alerting rule(s); at least ${config.minAlertRules} required`);
         }
@@ -41,7 +45,9 @@ export const stackMonitoring = stackPolicy<{ chart: string; minAlertRules: numbe
             if (unlinked.length > 0) {
                 const [first] = unlinked;
                 const shown = first.annotations?.runbook_url === undefined ? "none" : JSON.stringify(first.annotations.runbook_url);
-                report(`${unlinked.length} of ${alerts.length} alerting rule(s) have no https runbook_url (${first.alert}: ${shown}): ${setBaseUrl}`);
+                report(
+                    `${unlinked.length} of ${alerts.length} alerting rule(s) have no https runbook_url (${first.alert}: ${shown}): ${setBaseUrl}`,
+                );
             }
         }
     },

@@ -44,7 +44,8 @@ export const stackSecurityFindings = stackPolicy<{ required: boolean }>(
         const detectors = of(types.detector).filter((d) => d.props.enable !== false);
         if (detectors.length === 0) report("no enabled GuardDuty detector: nothing looks for threats in the account");
         const eksAudit = of(types.feature).some((f) => f.props.name === "EKS_AUDIT_LOGS" && f.props.status === "ENABLED");
-        if (detectors.length > 0 && !eksAudit) report("GuardDuty does not monitor the EKS audit logs (detector feature EKS_AUDIT_LOGS ENABLED)");
+        if (detectors.length > 0 && !eksAudit)
+            report("GuardDuty does not monitor the EKS audit logs (detector feature EKS_AUDIT_LOGS ENABLED)");
         if (of(types.hub).length === 0) report("no Security Hub account: the FSBP controls are not checked");
         if (!of(types.standard).some((s) => typeof s.props.standardsArn === "string" && fsbp.test(s.props.standardsArn))) {
             report("Security Hub is not subscribed to the AWS Foundational Security Best Practices standard");
@@ -52,7 +53,8 @@ export const stackSecurityFindings = stackPolicy<{ required: boolean }>(
         const trails = of(types.trail);
         if (trails.length === 0) report("no CloudTrail trail: API activity is not recorded");
         for (const t of trails) {
-            if (t.props.enableLogFileValidation !== true) report(`CloudTrail trail ${t.name} has no log-file validation: tampered log files go unnoticed`, t.urn);
+            if (t.props.enableLogFileValidation !== true)
+                report(`CloudTrail trail ${t.name} has no log-file validation: tampered log files go unnoticed`, t.urn);
             if (t.props.enableLogging === false) report(`CloudTrail trail ${t.name} is not logging`, t.urn);
             if (t.props.isMultiRegionTrail !== true) report(`CloudTrail trail ${t.name} records one region only`, t.urn);
         }

@@ -39,7 +39,9 @@ export const stackServiceAndMonitor = stackPolicy(
             const namespace = namespaceOf(workload.metadata);
             const podLabels = workload.podMetadata.labels as Record<string, string>;
             const what = describeObject("Deployment", workload.metadata);
-            const mine = services.filter((s) => namespaceOf(s.props.metadata) === namespace && serviceSelects(s.props.spec?.selector, podLabels));
+            const mine = services.filter(
+                (s) => namespaceOf(s.props.metadata) === namespace && serviceSelects(s.props.spec?.selector, podLabels),
+            );
             if (mine.length === 0) report(`${what}: no Service selects its pods`, resource.urn);
             const scrapedByService = mine.some((service) => {
                 const ports = ((service.props.spec?.ports ?? []) as { name?: string }[]).map((p) => p.name);
@@ -55,7 +57,9 @@ export const stackServiceAndMonitor = stackPolicy(
                 (m) =>
                     watches(m, namespace) &&
                     selectorMatches(m.props.spec?.selector, podLabels) &&
-                    ((m.props.spec?.podMetricsEndpoints ?? []) as Endpoint[]).some((e) => containerPorts.includes(e.port) || e.targetPort !== undefined),
+                    ((m.props.spec?.podMetricsEndpoints ?? []) as Endpoint[]).some(
+                        (e) => containerPorts.includes(e.port) || e.targetPort !== undefined,
+                    ),
             );
             if (!scrapedByService && !scrapedByPod) report(`${what}: no ServiceMonitor or PodMonitor scrapes it`, resource.urn);
         }

@@ -126,7 +126,8 @@ export class StandInEngine {
                 this.types.has(call.request.getUrn()) ? cb(null, new Empty()) : refuse(cb, `unknown resource ${call.request.getUrn()}`),
             readResource: (call: Call<resourceProto.ReadResourceRequest>, cb: Callback<resourceProto.ReadResourceResponse>) =>
                 this.readResource(call.request, cb),
-            invoke: (call: Call<resourceProto.ResourceInvokeRequest>, cb: Callback<providerProto.InvokeResponse>) => this.invoke(call.request, cb),
+            invoke: (call: Call<resourceProto.ResourceInvokeRequest>, cb: Callback<providerProto.InvokeResponse>) =>
+                this.invoke(call.request, cb),
             signalAndWaitForShutdown: (_call: Call<Empty>, cb: Callback<Empty>) => cb(null, new Empty()),
         });
         this.server.addService(engineGrpc.EngineService, {
@@ -182,7 +183,8 @@ export class StandInEngine {
         if (parent && !this.types.has(parent)) return `could not find parent resource ${parent}`;
         for (const ref of providers) {
             const providerUrn = ref.split("::").slice(0, -1).join("::");
-            if (!this.types.has(providerUrn) || !this.types.get(providerUrn)?.startsWith(providerTypePrefix)) return `unknown provider '${ref}'`;
+            if (!this.types.has(providerUrn) || !this.types.get(providerUrn)?.startsWith(providerTypePrefix))
+                return `unknown provider '${ref}'`;
         }
         const urn = this.urnOf(parent, type, name);
         if (this.types.has(urn)) return `Duplicate resource URN '${urn}'; try giving it a unique name`;
@@ -199,8 +201,15 @@ export class StandInEngine {
     private registerResource(r: resourceProto.RegisterResourceRequest, cb: Callback<resourceProto.RegisterResourceResponse>): void {
         const at = this.elapsed();
         // The engine would run the provider's Construct for a remote component; a stand-in cannot, so it says so.
-        if (r.getRemote()) return refuse(cb, `remote component ${r.getType()} ${r.getName()}: the stand-in engine runs no provider's Construct`);
-        const providers = [r.getProvider(), ...r.getProvidersMap().toArray().map(([, ref]) => ref as string)].filter(Boolean);
+        if (r.getRemote())
+            return refuse(cb, `remote component ${r.getType()} ${r.getName()}: the stand-in engine runs no provider's Construct`);
+        const providers = [
+            r.getProvider(),
+            ...r
+                .getProvidersMap()
+                .toArray()
+                .map(([, ref]) => ref as string),
+        ].filter(Boolean);
         const refused = this.refusal(r.getType(), r.getName(), r.getParent(), providers);
         if (refused) return refuse(cb, refused);
         const urn = this.record(r.getType(), r.getName(), r.getParent(), r.getCustom(), at);

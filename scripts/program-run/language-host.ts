@@ -48,10 +48,12 @@ export function nodeRuntimeOptions(project: ProjectFile): NodeRuntimeOptions {
     const options = typeof project.runtime === "object" ? (project.runtime.options ?? {}) : {};
     const { typescript = true, tsconfig, nodeargs = "" } = options as { typescript?: unknown; tsconfig?: unknown; nodeargs?: unknown };
     if (typeof typescript !== "boolean") throw new Error("Pulumi.yaml runtime.options.typescript: typescript option must be a boolean");
-    if (tsconfig !== undefined && typeof tsconfig !== "string") throw new Error("Pulumi.yaml runtime.options.tsconfig: tsconfigpath option must be a string");
+    if (tsconfig !== undefined && typeof tsconfig !== "string")
+        throw new Error("Pulumi.yaml runtime.options.tsconfig: tsconfigpath option must be a string");
     if (typeof nodeargs !== "string") throw new Error("Pulumi.yaml runtime.options.nodeargs: nodeargs option must be a string");
     // The host splits nodeargs like a shell (google/shlex); quoting is not needed here, so refuse it rather than guess.
-    if (/["'\\]/.test(nodeargs)) throw new Error("Pulumi.yaml runtime.options.nodeargs: quoted arguments are not supported by this harness");
+    if (/["'\\]/.test(nodeargs))
+        throw new Error("Pulumi.yaml runtime.options.nodeargs: quoted arguments are not supported by this harness");
     return { typescript, ...(tsconfig ? { tsconfig } : {}), nodeargs: nodeargs.split(/\s+/).filter(Boolean) };
 }
 
@@ -108,20 +110,31 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
     const args = [
         ...runtime.nodeargs,
         runPath,
-        "--monitor", address,
-        "--engine", address,
-        "--organization", diyOrganization,
-        "--project", config.project,
-        "--root-directory", root,
-        "--stack", options.stack,
-        "--pwd", pwd,
+        "--monitor",
+        address,
+        "--engine",
+        address,
+        "--organization",
+        diyOrganization,
+        "--project",
+        config.project,
+        "--root-directory",
+        root,
+        "--stack",
+        options.stack,
+        "--pwd",
+        pwd,
         "--dry-run",
-        "--parallel", String(os.availableParallelism() * 4),
+        "--parallel",
+        String(os.availableParallelism() * 4),
         entryPoint,
     ];
     // Config as the engine hands it over: every value a string (objects as JSON), keys in the legacy form.
     const pulumiConfig = Object.fromEntries(
-        Object.entries(config.values).map(([key, value]) => [`${config.project}:config:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+        Object.entries(config.values).map(([key, value]) => [
+            `${config.project}:config:${key}`,
+            typeof value === "string" ? value : JSON.stringify(value),
+        ]),
     );
     const env: NodeJS.ProcessEnv = {
         ...process.env,
@@ -168,4 +181,3 @@ export async function previewUnderLanguageHost(options: PreviewRunOptions): Prom
         await engine.stop();
     }
 }
-

@@ -56,7 +56,10 @@ export async function startPolicyPack(options: PolicyPackOptions): Promise<Runni
     const config = readStackConfig(options.stack);
     const runPath = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
     const pulumiConfig = Object.fromEntries(
-        Object.entries(config.values).map(([key, value]) => [`${config.project}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+        Object.entries(config.values).map(([key, value]) => [
+            `${config.project}:${key}`,
+            typeof value === "string" ? value : JSON.stringify(value),
+        ]),
     );
     const env: NodeJS.ProcessEnv = {
         ...process.env,
@@ -95,7 +98,9 @@ export async function startPolicyPack(options: PolicyPackOptions): Promise<Runni
                 if (match) resolve(match[1]!);
             });
             child.once("error", reject);
-            child.once("exit", (code) => reject(new Error(`the policy pack exited ${code} before serving: ${stderr.trim().split("\n")[0] ?? ""}`)));
+            child.once("exit", (code) =>
+                reject(new Error(`the policy pack exited ${code} before serving: ${stderr.trim().split("\n")[0] ?? ""}`)),
+            );
         });
         const startMs = Number(process.hrtime.bigint() - started) / 1e6;
         return { address: `127.0.0.1:${port}`, startMs, startCpuMs: processCpuMs(child.pid!), stop };

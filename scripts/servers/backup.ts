@@ -77,7 +77,9 @@ export async function startServers(dbname = "mlflow", options: { tls?: PostgresT
         throw (started.find((s) => s.status === "rejected") as PromiseRejectedResult).reason;
     }
     const [pg, moto] = started.map((s) => (s as PromiseFulfilledResult<PostgresServer | MotoServer>).value) as [PostgresServer, MotoServer];
-    return withBucketAndDatabase(pg, moto, "pneumonia-backups-test", dbname, () => Promise.all([pg.stop(), moto.stop()]).then(() => undefined));
+    return withBucketAndDatabase(pg, moto, "pneumonia-backups-test", dbname, () =>
+        Promise.all([pg.stop(), moto.stop()]).then(() => undefined),
+    );
 }
 
 /** The run's shared moto_server when there is one, else one of the caller's own. */
@@ -107,7 +109,13 @@ async function attachServers(dbname: string, shared: SharedServers): Promise<Ser
     });
 }
 
-async function withBucketAndDatabase(pg: PostgresServer, moto: MotoServer, bucket: string, dbname: string, release: () => Promise<void>): Promise<Servers> {
+async function withBucketAndDatabase(
+    pg: PostgresServer,
+    moto: MotoServer,
+    bucket: string,
+    dbname: string,
+    release: () => Promise<void>,
+): Promise<Servers> {
     const s3 = moto.client();
     try {
         await s3.send(new CreateBucketCommand({ Bucket: bucket }));

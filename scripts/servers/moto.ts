@@ -35,7 +35,12 @@ export async function startMoto(): Promise<MotoServer> {
 /** A moto_server already listening at `endpoint` (one started for the whole test run); `stop` is the caller's. */
 export function motoAt(endpoint: string, stop: () => Promise<void>): MotoServer {
     // moto accepts any credentials; these only have to look like AWS ones.
-    const env = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing-secret", AWS_ENDPOINT_URL_S3: endpoint };
+    const env = {
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing-secret",
+        AWS_ENDPOINT_URL_S3: endpoint,
+    };
     return {
         endpoint,
         env,

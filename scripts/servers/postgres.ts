@@ -70,21 +70,42 @@ export async function startPostgres(options: { tls?: PostgresTls } = {}): Promis
     chownSync(pwfile, owner, group);
     const asPostgres = (bin: string, args: string[]) =>
         execFileSync("runuser", ["-u", "postgres", "--", join(pgBinDir, bin), ...args], { stdio: "pipe" });
-    asPostgres("initdb", ["-D", data, "-U", "postgres", "--auth-host=scram-sha-256", "--auth-local=trust", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"]);
+    asPostgres("initdb", [
+        "-D",
+        data,
+        "-U",
+        "postgres",
+        "--auth-host=scram-sha-256",
+        "--auth-local=trust",
+        `--pwfile=${pwfile}`,
+        "-E",
+        "UTF8",
+        "--no-sync",
+    ]);
     rmSync(pwfile);
     const port = await freePort();
     const tls: string[] = [];
     if (options.tls) {
         // The server refuses a key readable by others; it must belong to the postgres user.
-        for (const [from, name] of [[options.tls.certFile, "server.crt"], [options.tls.keyFile, "server.key"]] as const) {
+        for (const [from, name] of [
+            [options.tls.certFile, "server.crt"],
+            [options.tls.keyFile, "server.key"],
+        ] as const) {
             writeFileSync(join(dir, name), readFileSync(from), { mode: 0o600 });
             chownSync(join(dir, name), owner, group);
         }
         tls.push(`-c ssl=on -c ssl_cert_file=${join(dir, "server.crt")} -c ssl_key_file=${join(dir, "server.key")}`);
     }
     asPostgres("pg_ctl", [
-        "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60",
-        "-o", `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${tls.join(" ")}`.trim(),
+        "-D",
+        data,
+        "-l",
+        join(dir, "server.log"),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${tls.join(" ")}`.trim(),
         "start",
     ]);
     const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
@@ -110,7 +131,14 @@ export function postgresAt(port: number, password: string, stop: () => Promise<v
             await client.end();
         }
     };
-    return { port, password, url, query, createDatabase: async (dbname) => void (await query("postgres", `CREATE DATABASE "${dbname}"`)), stop };
+    return {
+        port,
+        password,
+        url,
+        query,
+        createDatabase: async (dbname) => void (await query("postgres", `CREATE DATABASE "${dbname}"`)),
+        stop,
+    };
 }
 
 /** Row count and an md5 over every row in a stable order, for every user table: equal maps mean equal data. */

@@ -14,18 +14,52 @@ interface Role {
 }
 
 export async function accountRoles(aws: string[]): Promise<ReviewResource[]> {
-    const roles = ((await awsCli(aws, ["iam", "list-roles", "--query", "Roles"])) as Role[]).filter((r) => !r.Path.startsWith("/aws-service-role/"));
+    const roles = ((await awsCli(aws, ["iam", "list-roles", "--query", "Roles"])) as Role[]).filter(
+        (r) => !r.Path.startsWith("/aws-service-role/"),
+    );
     const resources: ReviewResource[] = [];
     for (const role of roles) {
-        const names = (await awsCli(aws, ["iam", "list-role-policies", "--role-name", role.RoleName, "--query", "PolicyNames"])) as string[];
+        const names = (await awsCli(aws, [
+            "iam",
+            "list-role-policies",
+            "--role-name",
+            role.RoleName,
+            "--query",
+            "PolicyNames",
+        ])) as string[];
         const inlinePolicies = [];
         for (const name of names) {
-            const document = await awsCli(aws, ["iam", "get-role-policy", "--role-name", role.RoleName, "--policy-name", name, "--query", "PolicyDocument"]);
+            const document = await awsCli(aws, [
+                "iam",
+                "get-role-policy",
+                "--role-name",
+                role.RoleName,
+                "--policy-name",
+                name,
+                "--query",
+                "PolicyDocument",
+            ]);
             inlinePolicies.push({ name, policy: JSON.stringify(document) });
         }
-        resources.push({ type: "aws:iam/role:Role", name: role.RoleName, props: { name: role.RoleName, arn: role.Arn, assumeRolePolicy: JSON.stringify(role.AssumeRolePolicyDocument), inlinePolicies } });
-        const attached = (await awsCli(aws, ["iam", "list-attached-role-policies", "--role-name", role.RoleName, "--query", "AttachedPolicies[].PolicyArn"])) as string[];
-        for (const policyArn of attached) resources.push({ type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `${role.RoleName}-${policyArn}`, props: { role: role.RoleName, policyArn } });
+        resources.push({
+            type: "aws:iam/role:Role",
+            name: role.RoleName,
+            props: { name: role.RoleName, arn: role.Arn, assumeRolePolicy: JSON.stringify(role.AssumeRolePolicyDocument), inlinePolicies },
+        });
+        const attached = (await awsCli(aws, [
+            "iam",
+            "list-attached-role-policies",
+            "--role-name",
+            role.RoleName,
+            "--query",
+            "AttachedPolicies[].PolicyArn",
+        ])) as string[];
+        for (const policyArn of attached)
+            resources.push({
+                type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                name: `${role.RoleName}-${policyArn}`,
+                props: { role: role.RoleName, policyArn },
+            });
     }
     return resources;
 }

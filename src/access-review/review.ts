@@ -64,7 +64,9 @@ const readOnly = /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*\*?$/;
 const githubIssuer = "token.actions.githubusercontent.com";
 
 function describeConditions(s: Statement): string {
-    const parts = Object.entries(s.Condition ?? {}).flatMap(([op, keys]) => Object.entries(keys).map(([k, v]) => `${k} ${op} ${list(v as string | string[]).join("|")}`));
+    const parts = Object.entries(s.Condition ?? {}).flatMap(([op, keys]) =>
+        Object.entries(keys).map(([k, v]) => `${k} ${op} ${list(v as string | string[]).join("|")}`),
+    );
     return parts.length ? ` when ${parts.join(", ")}` : "";
 }
 
@@ -93,7 +95,8 @@ function trustFlags(s: Statement, expect: Expectations): string[] {
     for (const service of list((principal as Record<string, string | string[]>).Service)) {
         const source = [...conditionValues(s, "aws:SourceAccount").values, ...conditionValues(s, "aws:SourceArn").values];
         if (source.length === 0) flags.push(`trusts ${service} without aws:SourceAccount or aws:SourceArn (confused deputy)`);
-        for (const a of conditionValues(s, "aws:SourceAccount").values) if (!expect.accounts.includes(a)) flags.push(`trusts ${service} on behalf of another account: ${a}`);
+        for (const a of conditionValues(s, "aws:SourceAccount").values)
+            if (!expect.accounts.includes(a)) flags.push(`trusts ${service} on behalf of another account: ${a}`);
     }
     for (const provider of list((principal as Record<string, string | string[]>).Federated)) {
         const host = provider.split(":oidc-provider/")[1];
@@ -106,7 +109,9 @@ function trustFlags(s: Statement, expect: Expectations): string[] {
         if (sub.values.length === 0) flags.push(`trusts every subject of ${host} (no :sub condition)`);
         else if (wildcard) flags.push(`trusts subjects of ${host} by wildcard: ${sub.values.join(", ")}`);
         if (host === githubIssuer) {
-            for (const v of sub.values) if (!expect.repository || !v.startsWith(`repo:${expect.repository}:`)) flags.push(`trusts GitHub Actions of another repository: ${v}`);
+            for (const v of sub.values)
+                if (!expect.repository || !v.startsWith(`repo:${expect.repository}:`))
+                    flags.push(`trusts GitHub Actions of another repository: ${v}`);
         } else if (provider === expect.oidcProviderArn) {
             for (const v of sub.values) {
                 const namespace = /^system:serviceaccount:([^:]+):[^:]+$/.exec(v)?.[1];
@@ -123,37 +128,62 @@ function permissionFlags(s: Statement): string[] {
     if (s.NotAction) flags.push(`allows every action but ${list(s.NotAction).join(", ")} (NotAction)`);
     for (const a of list(s.Action)) if (a.includes("*") && !readOnly.test(a)) flags.push(`wildcard action ${a}`);
     const writes = list(s.Action).filter((a) => !readOnly.test(a));
-    if (list(s.Resource).includes("*") && writes.length > 0 && !s.Condition) flags.push(`wildcard resource * for ${writes.join(", ")} without a condition`);
+    if (list(s.Resource).includes("*") && writes.length > 0 && !s.Condition)
+        flags.push(`wildcard resource * for ${writes.join(", ")} without a condition`);
     return flags;
 }
 
 /** The physical names a resource can be referred to by (its name, or the id the provider gave it). */
-const refersTo = (value: unknown, role: ReviewResource) => value === role.name || value === role.props.name || value === `${role.name}-id` || value === role.props.arn;
+const refersTo = (value: unknown, role: ReviewResource) =>
+    value === role.name || value === role.props.name || value === `${role.name}-id` || value === role.props.arn;
 
-export function reviewAccess(resources: ReviewResource[], config: Pick<PlatformConfig, "edge" | "security">, expect: Expectations, now: Date, stack: string, sources: string[]): AccessReview {
+export function reviewAccess(
+    resources: ReviewResource[],
+    config: Pick<PlatformConfig, "edge" | "security">,
+    expect: Expectations,
+    now: Date,
+    stack: string,
+    sources: string[],
+): AccessReview {
     const of = (type: string) => resources.filter((r) => r.type === type);
     const roles = of("aws:iam/role:Role").map((role): RoleReview => {
         const trust = statementsOf(role.props.assumeRolePolicy ?? "{}");
         const inline = [
-            ...of("aws:iam/rolePolicy:RolePolicy").filter((p) => refersTo(p.props.role, role)).flatMap((p) => statementsOf(p.props.policy)),
+            ...of("aws:iam/rolePolicy:RolePolicy")
+                .filter((p) => refersTo(p.props.role, role))
+                .flatMap((p) => statementsOf(p.props.policy)),
             ...((role.props.inlinePolicies ?? []) as { policy?: string }[]).flatMap((p) => (p.policy ? statementsOf(p.policy) : [])),
         ];
-        const attached = of("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => refersTo(a.props.role, role)).map((a) => String(a.props.policyArn));
+        const attached = of("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((a) => refersTo(a.props.role, role))
+            .map((a) => String(a.props.policyArn));
         const who = (s: Statement) => {
             const p = s.Principal as Record<string, unknown> | string | undefined;
-            return p === "*" ? "anyone" : Object.entries(p ?? {}).map(([kind, v]) => `${kind} ${list(v as string | string[]).join(", ")}`).join("; ");
+            return p === "*"
+                ? "anyone"
+                : Object.entries(p ?? {})
+                      .map(([kind, v]) => `${kind} ${list(v as string | string[]).join(", ")}`)
+                      .join("; ");
         };
         return {
             name: role.name,
-            assumedBy: trust.filter((s) => s.Effect === "Allow").map((s) => `${who(s)} by ${list(s.Action).join(", ")}${describeConditions(s)}`),
+            assumedBy: trust
+                .filter((s) => s.Effect === "Allow")
+                .map((s) => `${who(s)} by ${list(s.Action).join(", ")}${describeConditions(s)}`),
             may: [
-                ...inline.map((s) => `${s.Effect} ${list(s.Action ?? s.NotAction).join(", ")} on ${list(s.Resource).join(", ")}${describeConditions(s)}`),
+                ...inline.map(
+                    (s) =>
+                        `${s.Effect} ${list(s.Action ?? s.NotAction).join(", ")} on ${list(s.Resource).join(", ")}${describeConditions(s)}`,
+                ),
                 ...attached.map((arn) => `managed policy ${arn}`),
             ],
             flags: [...trust.filter((s) => s.Effect === "Allow").flatMap((s) => trustFlags(s, expect)), ...inline.flatMap(permissionFlags)],
         };
     });
-    const bindings = [...of("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"), ...of("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")]
+    const bindings = [
+        ...of("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"),
+        ...of("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"),
+    ]
         .map((b): BindingReview | undefined => {
             const props = b.props as RoleBindingProps;
             const people = (props.subjects ?? []).filter((s) => s.kind === "User" || s.kind === "Group");
@@ -164,15 +194,34 @@ export function reviewAccess(resources: ReviewResource[], config: Pick<PlatformC
                 .filter((s) => ["system:authenticated", "system:unauthenticated", "system:anonymous"].includes(s.name))
                 .map((s) => `binds ${role} to everyone: ${s.kind} ${s.name}`);
             if (props.roleRef?.name === "cluster-admin") flags.push("grants cluster-admin");
-            return { binding: `${b.type.endsWith("ClusterRoleBinding") ? "ClusterRoleBinding" : "RoleBinding"} ${where}${props.metadata?.name}`, role, subjects: people.map((s) => `${s.kind} ${s.name}`), flags };
+            return {
+                binding: `${b.type.endsWith("ClusterRoleBinding") ? "ClusterRoleBinding" : "RoleBinding"} ${where}${props.metadata?.name}`,
+                role,
+                subjects: people.map((s) => `${s.kind} ${s.name}`),
+                flags,
+            };
         })
         .filter((b): b is BindingReview => b !== undefined);
     const keys = keyAges(config.edge.clients, config.security, now).map((k) => ({
         ...k,
-        flags: k.issued === undefined ? ["issue date unknown: name it k<YYYY>-<MM> or set security.keyIssued"] : k.due ? [`older than the rotation period (${config.security.keyRotationDays} days)`] : [],
+        flags:
+            k.issued === undefined
+                ? ["issue date unknown: name it k<YYYY>-<MM> or set security.keyIssued"]
+                : k.due
+                  ? [`older than the rotation period (${config.security.keyRotationDays} days)`]
+                  : [],
     }));
     const flagCount = [...roles, ...bindings, ...keys].reduce((n, x) => n + x.flags.length, 0);
-    return { stack, sources, generatedAt: now.toISOString(), roles, bindings, keys, keyRotationDays: config.security.keyRotationDays, flagCount };
+    return {
+        stack,
+        sources,
+        generatedAt: now.toISOString(),
+        roles,
+        bindings,
+        keys,
+        keyRotationDays: config.security.keyRotationDays,
+        flagCount,
+    };
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -190,19 +239,31 @@ export function reviewMarkdown(review: AccessReview): string {
         "",
         "| Role | Who may assume it | What it may do | Review |",
         "|---|---|---|---|",
-        ...review.roles.map((r) => `| ${r.name} | ${cell(r.assumedBy.join("<br>"))} | ${cell(r.may.join("<br>") || "nothing")} | ${cell(flagged(r.flags))} |`),
+        ...review.roles.map(
+            (r) =>
+                `| ${r.name} | ${cell(r.assumedBy.join("<br>"))} | ${cell(r.may.join("<br>") || "nothing")} | ${cell(flagged(r.flags))} |`,
+        ),
         "",
         `## Kubernetes bindings to users or groups (${review.bindings.length})`,
         "",
         ...(review.bindings.length === 0
-            ? ["None declared by the stack: its bindings name service accounts only. Charts' own bindings and the cluster's (aws-auth, access entries) are listed by the online review (`--cluster`)."]
-            : ["| Binding | Role | Subjects | Review |", "|---|---|---|---|", ...review.bindings.map((b) => `| ${b.binding} | ${b.role} | ${b.subjects.join("<br>")} | ${flagged(b.flags)} |`)]),
+            ? [
+                  "None declared by the stack: its bindings name service accounts only. Charts' own bindings and the cluster's (aws-auth, access entries) are listed by the online review (`--cluster`).",
+              ]
+            : [
+                  "| Binding | Role | Subjects | Review |",
+                  "|---|---|---|---|",
+                  ...review.bindings.map((b) => `| ${b.binding} | ${b.role} | ${b.subjects.join("<br>")} | ${flagged(b.flags)} |`),
+              ]),
         "",
         `## Edge API client keys (${review.keys.length}; rotation period ${review.keyRotationDays} days)`,
         "",
         "| Client | Key | Issued | Age (days) | Rotation due | Review |",
         "|---|---|---|---|---|---|",
-        ...review.keys.map((k) => `| ${k.client} | ${k.key} | ${k.issued ? day(k.issued) : "unknown"} | ${k.ageDays ?? "unknown"} | ${k.issued ? day(k.rotationDueAt) : "now"} | ${flagged(k.flags)} |`),
+        ...review.keys.map(
+            (k) =>
+                `| ${k.client} | ${k.key} | ${k.issued ? day(k.issued) : "unknown"} | ${k.ageDays ?? "unknown"} | ${k.issued ? day(k.rotationDueAt) : "now"} | ${flagged(k.flags)} |`,
+        ),
         "",
     ].join("\n");
 }

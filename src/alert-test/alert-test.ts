@@ -75,7 +75,12 @@ export async function sendTestAlert(options: AlertTestOptions): Promise<AlertTes
         startsAt: now().toISOString(),
         endsAt: endsAt.toISOString(),
     });
-    const post = (endsAt: Date) => call(`${base}/api/v2/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify([alert(endsAt)]) });
+    const post = (endsAt: Date) =>
+        call(`${base}/api/v2/alerts`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify([alert(endsAt)]),
+        });
 
     // Firing until its group has been notified once (group_wait), then resolved by Alertmanager.
     await post(new Date(now().getTime() + (durationSeconds(timings[options.severity].group_wait) + 120) * 1000));
@@ -110,12 +115,18 @@ async function suppressors(base: string, alert: GettableAlert): Promise<string[]
     );
     let inhibitors: string[] = [];
     if (alert.status.inhibitedBy.length > 0) {
-        const query = new URLSearchParams([["silenced", "true"], ["inhibited", "true"], ["unprocessed", "true"]]);
+        const query = new URLSearchParams([
+            ["silenced", "true"],
+            ["inhibited", "true"],
+            ["unprocessed", "true"],
+        ]);
         const all = (await (await call(`${base}/api/v2/alerts?${query}`)).json()) as GettableAlert[];
         inhibitors = alert.status.inhibitedBy.map((fp) => {
             const source = all.find((a) => a.fingerprint === fp);
             if (!source) return `alert ${fp} (no longer listed)`;
-            const labels = ["alertname", "severity", "service", "test_id"].filter((l) => source.labels[l]).map((l) => `${l}="${source.labels[l]}"`);
+            const labels = ["alertname", "severity", "service", "test_id"]
+                .filter((l) => source.labels[l])
+                .map((l) => `${l}="${source.labels[l]}"`);
             return `alert {${labels.join(", ")}} until ${source.endsAt}`;
         });
     }

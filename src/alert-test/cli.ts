@@ -13,7 +13,11 @@ import { sendTestAlert } from "./alert-test";
 
 const options = {
     severity: { type: "string", value: "LEVEL", description: `critical, high, medium or low (default critical)` },
-    "alertmanager-url": { type: "string", value: "URL", description: "the Alertmanager to use (default: a kubectl port-forward to the stack's alertmanagerUrl output)" },
+    "alertmanager-url": {
+        type: "string",
+        value: "URL",
+        description: "the Alertmanager to use (default: a kubectl port-forward to the stack's alertmanagerUrl output)",
+    },
     "timeout-seconds": { type: "string", value: "N", description: "how long to wait for the alert to be routed (default 30)" },
 } as const;
 
@@ -22,10 +26,13 @@ export const spec: CommandSpec<typeof options> = {
     positionals: "<stack>",
     minPositionals: 1,
     maxPositionals: 1,
-    summary: "Sends a synthetic alert (alertname AlertDeliveryTest, service alert-test) through the stack's Alertmanager API v2 and reports which receiver got it.",
+    summary:
+        "Sends a synthetic alert (alertname AlertDeliveryTest, service alert-test) through the stack's Alertmanager API v2 and reports which receiver got it.",
     options,
     examples: ["npm run --silent alert-test -- production", "npm run --silent alert-test -- staging --severity medium"],
-    notes: ["The alert ends by itself after its severity's group_wait plus two minutes. SEV-4 (low) is only sent in business hours. KUBECTL overrides the kubectl command."],
+    notes: [
+        "The alert ends by itself after its severity's group_wait plus two minutes. SEV-4 (low) is only sent in business hours. KUBECTL overrides the kubectl command.",
+    ],
 };
 
 export interface AlertTestDeps {
@@ -39,7 +46,8 @@ export async function run(args: ParsedArgs<typeof options>, deps: AlertTestDeps)
     const severity = (args.values.severity ?? "critical") as Severity;
     if (!severities.includes(severity)) throw new UsageError(`--severity: expected one of ${severities.join(", ")}, got "${severity}"`);
     const timeout = Number(args.values["timeout-seconds"] ?? "30");
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) throw new UsageError(`--timeout-seconds: expected an integer from 1 to 600, got "${args.values["timeout-seconds"]}"`);
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600)
+        throw new UsageError(`--timeout-seconds: expected an integer from 1 to 600, got "${args.values["timeout-seconds"]}"`);
     // Validated like every other command's stack, also when --alertmanager-url makes it only a label.
     const config = stackArgument(stack);
     const forwards: Forward[] = [];
@@ -49,7 +57,10 @@ export async function run(args: ParsedArgs<typeof options>, deps: AlertTestDeps)
             requireTool(deps.kubectl[0]!, kubectlInstall);
             const output = (await (await deps.open(stack)).outputs()).alertmanagerUrl;
             if (typeof output !== "string") throw new UsageError(`stack ${stack}: no output alertmanagerUrl; pass --alertmanager-url`);
-            const forward = await portForward({ kubectl: deps.kubectl, context: config.kubernetes.context, kubeconfig: config.kubernetes.kubeconfig }, output);
+            const forward = await portForward(
+                { kubectl: deps.kubectl, context: config.kubernetes.context, kubeconfig: config.kubernetes.kubeconfig },
+                output,
+            );
             forwards.push(forward);
             url = forward.url;
         } else if (!/^https?:\/\/\S+$/.test(url)) {
@@ -62,9 +73,13 @@ export async function run(args: ParsedArgs<typeof options>, deps: AlertTestDeps)
             throw new CheckFailedError(`${severity} test alert went to ${got}, not ${result.expected}: check the routing tree`);
         }
         if (result.suppressedBy.length > 0) {
-            throw new CheckFailedError(`${severity} test alert is routed to ${got} but suppressed, so it will not be sent: ${result.suppressedBy.join("; ")}`);
+            throw new CheckFailedError(
+                `${severity} test alert is routed to ${got} but suppressed, so it will not be sent: ${result.suppressedBy.join("; ")}`,
+            );
         }
-        deps.out(`${stack}: ${severity} test alert routed to ${got}; it is sent after group_wait ${timings[severity].group_wait}${severity === "low" ? ", in business hours" : ""}: confirm it arrived`);
+        deps.out(
+            `${stack}: ${severity} test alert routed to ${got}; it is sent after group_wait ${timings[severity].group_wait}${severity === "low" ? ", in business hours" : ""}: confirm it arrived`,
+        );
         return 0;
     } finally {
         await Promise.all(forwards.map((f) => f.stop()));

@@ -69,7 +69,12 @@ export async function extractArchive(
     if (actual.sha256 !== manifest.sha256 || actual.size !== manifest.size) throw checksumError(what, manifest, actual);
     const extract = tar.extract();
     let count = 0;
-    const reading = pipelineAsync(await store.open(manifest.key, manifest.versionId), new VerifiedStream(manifest, what), createGunzip(), extract as unknown as NodeJS.WritableStream);
+    const reading = pipelineAsync(
+        await store.open(manifest.key, manifest.versionId),
+        new VerifiedStream(manifest, what),
+        createGunzip(),
+        extract as unknown as NodeJS.WritableStream,
+    );
     for await (const entry of extract) {
         if (entry.header.type !== "file") {
             entry.resume();

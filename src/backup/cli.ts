@@ -1,7 +1,15 @@
 // npm run --silent backup -- <command>: the backup runner the CronJobs run. One line on stdout on
 // success; one line on stderr naming what failed and exit 1 on failure; exit 2 for bad usage or a
 // missing setting (src/cli/command.ts). SIGTERM/SIGINT stop the run in order (stop.ts).
-import { executeCommand, exitWhenDrained, processOutput, UsageError, type CommandOutput, type CommandSpec, type OptionSpec } from "../cli/command";
+import {
+    executeCommand,
+    exitWhenDrained,
+    processOutput,
+    UsageError,
+    type CommandOutput,
+    type CommandSpec,
+    type OptionSpec,
+} from "../cli/command";
 import { configBackup, kubernetesApi, parseConfigObjects } from "./cluster-config";
 import { dbDump, dbRestore, verify } from "./db";
 import { describeError, SettingsError } from "./errors";
@@ -26,11 +34,26 @@ export const spec = {
     minPositionals: 1,
     maxPositionals: 1,
     options: {
-        from: { type: "string", value: "latest|ID", description: "the backup to read (db-restore, verify, models-restore); default latest" },
-        "target-url": { type: "string", value: "URL", description: "db-restore: postgresql:// URL of the target database (in a pod: TARGET_DATABASE_URL)" },
+        from: {
+            type: "string",
+            value: "latest|ID",
+            description: "the backup to read (db-restore, verify, models-restore); default latest",
+        },
+        "target-url": {
+            type: "string",
+            value: "URL",
+            description: "db-restore: postgresql:// URL of the target database (in a pod: TARGET_DATABASE_URL)",
+        },
         "target-bucket": { type: "string", value: "BUCKET", description: "models-restore: bucket to write to (default MODELS_BUCKET)" },
-        "target-prefix": { type: "string", value: "PREFIX", description: "models-restore: key prefix to write under (default MODELS_PREFIX)" },
-        "allow-empty": { type: "boolean", description: "db-dump, models: record an empty database or artifact store as a backup instead of failing" },
+        "target-prefix": {
+            type: "string",
+            value: "PREFIX",
+            description: "models-restore: key prefix to write under (default MODELS_PREFIX)",
+        },
+        "allow-empty": {
+            type: "boolean",
+            description: "db-dump, models: record an empty database or artifact store as a backup instead of failing",
+        },
     },
     notes: [
         "environment: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or IRSA), AWS_ENDPOINT_URL_S3, BACKUP_BUCKET,",
@@ -66,7 +89,9 @@ async function execute(command: Command, options: Options, env: Env): Promise<{ 
     const from = options.from ?? "latest";
     switch (command) {
         case "db-dump": {
-            const manifest = await dbDump(store, databaseUrl(env, "DATABASE_URL", "the database to back up"), env, { allowEmpty: options["allow-empty"] === true });
+            const manifest = await dbDump(store, databaseUrl(env, "DATABASE_URL", "the database to back up"), env, {
+                allowEmpty: options["allow-empty"] === true,
+            });
             const tables = Object.keys((manifest.details.tables as object) ?? {}).length;
             return { line: `db-dump: ${describe(store, manifest)}, ${tables} tables; latest -> ${manifest.id}`, size: manifest.size };
         }
@@ -79,13 +104,20 @@ async function execute(command: Command, options: Options, env: Env): Promise<{ 
             return { line: `db-restore: restored db/${manifest.id} (sha256 ${manifest.sha256} checked)` };
         }
         case "verify": {
-            const url = env.VERIFY_DATABASE_URL ? databaseUrl(env, "VERIFY_DATABASE_URL", "the server for the scratch database") : databaseUrl(env, "DATABASE_URL", "the server for the scratch database");
+            const url = env.VERIFY_DATABASE_URL
+                ? databaseUrl(env, "VERIFY_DATABASE_URL", "the server for the scratch database")
+                : databaseUrl(env, "DATABASE_URL", "the server for the scratch database");
             const report = await verify(store, from, url, env);
-            return { line: `verify: db/${report.manifest.id} OK: sha256 checked, ${report.tables} tables and ${report.rows} rows match the manifest` };
+            return {
+                line: `verify: db/${report.manifest.id} OK: sha256 checked, ${report.tables} tables and ${report.rows} rows match the manifest`,
+            };
         }
         case "models": {
             const manifest = await modelsBackup(store, artifactLocation(env), { allowEmpty: options["allow-empty"] === true });
-            return { line: `models: ${describe(store, manifest)}, ${manifest.details.objects} objects; latest -> ${manifest.id}`, size: manifest.size };
+            return {
+                line: `models: ${describe(store, manifest)}, ${manifest.details.objects} objects; latest -> ${manifest.id}`,
+                size: manifest.size,
+            };
         }
         case "models-restore": {
             const result = await modelsRestore(store, from, artifactLocation(env, options["target-bucket"], options["target-prefix"]));
@@ -93,7 +125,10 @@ async function execute(command: Command, options: Options, env: Env): Promise<{ 
         }
         case "config": {
             const manifest = await configBackup(store, parseConfigObjects(env.CONFIG_OBJECTS), kubernetesApi(env));
-            return { line: `config: ${describe(store, manifest)}, ${(manifest.details.objects as string[]).length} objects; latest -> ${manifest.id}`, size: manifest.size };
+            return {
+                line: `config: ${describe(store, manifest)}, ${(manifest.details.objects as string[]).length} objects; latest -> ${manifest.id}`,
+                size: manifest.size,
+            };
         }
     }
 }
@@ -104,11 +139,17 @@ const metricsKind: Partial<Record<Command, MetricsKind>> = { "db-dump": "db", ve
  * Runs one command and pushes its result; returns the exit code. Usage mistakes throw UsageError
  * (exit 2) before anything runs; a failed backup is one line on stderr and exit 1.
  */
-async function backup(positionals: string[], options: Options, env: Env, write: { out: (line: string) => void; err: (line: string) => void }): Promise<number> {
+async function backup(
+    positionals: string[],
+    options: Options,
+    env: Env,
+    write: { out: (line: string) => void; err: (line: string) => void },
+): Promise<number> {
     const name = positionals[0];
     if (!(commands as readonly string[]).includes(name)) throw new UsageError(`unknown command "${name}"`);
     const command = name as Command;
-    if (options["allow-empty"] && command !== "models" && command !== "db-dump") throw new UsageError(`--allow-empty: only for db-dump and models, not ${command}`);
+    if (options["allow-empty"] && command !== "models" && command !== "db-dump")
+        throw new UsageError(`--allow-empty: only for db-dump and models, not ${command}`);
 
     const startedAt = new Date();
     let code = 0;
@@ -125,7 +166,11 @@ async function backup(positionals: string[], options: Options, env: Env, write: 
     }
     const kind = metricsKind[command];
     if (kind && env.PUSHGATEWAY_URL) {
-        await pushResult(env.PUSHGATEWAY_URL.replace(/\/+$/, ""), { kind, ok: code === 0, startedAt, finishedAt: new Date(), sizeBytes: size }, write.err);
+        await pushResult(
+            env.PUSHGATEWAY_URL.replace(/\/+$/, ""),
+            { kind, ok: code === 0, startedAt, finishedAt: new Date(), sizeBytes: size },
+            write.err,
+        );
     }
     return code;
 }

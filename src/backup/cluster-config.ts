@@ -22,11 +22,19 @@ const dnsLabel = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 
 /** Parses CONFIG_OBJECTS: comma-separated `namespace/secrets|configmaps/name`. */
 export function parseConfigObjects(text: string | undefined): ConfigObject[] {
-    const items = (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const items = (text ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (items.length === 0) throw new SettingsError("CONFIG_OBJECTS: not set (comma-separated namespace/secrets|configmaps/name)");
     return items.map((item) => {
         const [namespace, kind, name, ...rest] = item.split("/");
-        if (rest.length > 0 || !dnsLabel.test(namespace ?? "") || !(configKinds as readonly string[]).includes(kind ?? "") || !dnsLabel.test(name ?? "")) {
+        if (
+            rest.length > 0 ||
+            !dnsLabel.test(namespace ?? "") ||
+            !(configKinds as readonly string[]).includes(kind ?? "") ||
+            !dnsLabel.test(name ?? "")
+        ) {
             throw new SettingsError(`CONFIG_OBJECTS: expected namespace/secrets|configmaps/name, got "${item}"`);
         }
         return { namespace, kind: kind as ConfigKind, name };
@@ -51,7 +59,10 @@ export function kubernetesApi(env: NodeJS.ProcessEnv = process.env): KubernetesA
         }
     };
     if (env.KUBERNETES_API_URL) {
-        return { url: env.KUBERNETES_API_URL.replace(/\/+$/, ""), token: env.KUBERNETES_TOKEN_FILE ? read(env.KUBERNETES_TOKEN_FILE, "token file").toString().trim() : undefined };
+        return {
+            url: env.KUBERNETES_API_URL.replace(/\/+$/, ""),
+            token: env.KUBERNETES_TOKEN_FILE ? read(env.KUBERNETES_TOKEN_FILE, "token file").toString().trim() : undefined,
+        };
     }
     if (!env.KUBERNETES_SERVICE_HOST) throw new BackupError("config: not in a cluster and KUBERNETES_API_URL not set");
     return {
@@ -68,13 +79,21 @@ async function getObject(api: KubernetesApi, object: ConfigObject): Promise<Reco
         const url = new URL(path, api.url);
         const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(
             url,
-            { headers: { Accept: "application/json", ...(api.token ? { Authorization: `Bearer ${api.token}` } : {}) }, ca: api.ca, timeout: 15_000 },
+            {
+                headers: { Accept: "application/json", ...(api.token ? { Authorization: `Bearer ${api.token}` } : {}) },
+                ca: api.ca,
+                timeout: 15_000,
+            },
             (response) => {
                 const chunks: Buffer[] = [];
                 response.on("data", (c: Buffer) => chunks.push(c));
                 response.on("end", () => {
                     if (response.statusCode === 200) return resolve(Buffer.concat(chunks).toString("utf8"));
-                    reject(new BackupError(`${what}: HTTP ${response.statusCode}${response.statusCode === 404 ? " (not found)" : response.statusCode === 403 ? " (forbidden)" : ""}`));
+                    reject(
+                        new BackupError(
+                            `${what}: HTTP ${response.statusCode}${response.statusCode === 404 ? " (not found)" : response.statusCode === 403 ? " (forbidden)" : ""}`,
+                        ),
+                    );
                 });
             },
         );
@@ -94,7 +113,8 @@ async function getObject(api: KubernetesApi, object: ConfigObject): Promise<Reco
 /** Drops what the API server owns (uid, resourceVersion, managedFields...) so the object can be re-applied. */
 function portable(object: Record<string, unknown>): Record<string, unknown> {
     const metadata = { ...(object.metadata as Record<string, unknown>) };
-    for (const field of ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink", "ownerReferences"]) delete metadata[field];
+    for (const field of ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink", "ownerReferences"])
+        delete metadata[field];
     return { ...object, metadata };
 }
 

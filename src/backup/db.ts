@@ -2,7 +2,17 @@
 import { pipeline as pipelineStreams } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { BackupError, describeError, step } from "./errors";
-import { connect, describeDatabase, lockWaitTimeout, pgDump, pgRestore, rowCounts, userTableCount, withDatabase, type RowCounts } from "./postgres";
+import {
+    connect,
+    describeDatabase,
+    lockWaitTimeout,
+    pgDump,
+    pgRestore,
+    rowCounts,
+    userTableCount,
+    withDatabase,
+    type RowCounts,
+} from "./postgres";
 import { throwIfStopped } from "./stop";
 import { BackupStore, completedManifest, newBackupId, type Manifest } from "./store";
 import { checksumError, Digest, digestOf, outputOf, VerifiedStream } from "./streams";
@@ -16,7 +26,12 @@ export interface DbDetails {
  * Dumps the database and moves `latest` to the dump. A database without user tables (a mistyped
  * name in DATABASE_URL, a fresh server) fails before anything is uploaded, unless `allowEmpty`.
  */
-export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJS.ProcessEnv = process.env, options: { allowEmpty?: boolean } = {}): Promise<Manifest> {
+export async function dbDump(
+    store: BackupStore,
+    databaseUrl: string,
+    env: NodeJS.ProcessEnv = process.env,
+    options: { allowEmpty?: boolean } = {},
+): Promise<Manifest> {
     const startedAt = new Date();
     const id = newBackupId(startedAt);
     const key = store.key("db", id, "mlflow.dump");
@@ -32,7 +47,10 @@ export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJ
             const serverVersion = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0].server_version;
             return { serverVersion, snapshot };
         });
-        if (!options.allowEmpty && (await step(`db-dump: listing tables in ${describeDatabase(databaseUrl)}`, () => userTableCount(client))) === 0) {
+        if (
+            !options.allowEmpty &&
+            (await step(`db-dump: listing tables in ${describeDatabase(databaseUrl)}`, () => userTableCount(client))) === 0
+        ) {
             throw new BackupError(
                 `db-dump: ${describeDatabase(databaseUrl)} has no user tables: nothing backed up, latest unchanged (check DATABASE_URL's database name; --allow-empty records an empty backup)`,
             );
@@ -44,11 +62,13 @@ export async function dbDump(store: BackupStore, databaseUrl: string, env: NodeJ
         // Counted while pg_dump runs (same snapshot); a failed count fails, and aborts, the upload.
         const counting = step(`db-dump: counting rows in ${describeDatabase(databaseUrl)}`, () => rowCounts(client));
         counting.catch((error: Error) => body.destroy(error));
-        const stored = await store.upload(key, body, () => digest.bytes, "application/vnd.postgresql.custom-dump").catch((error: unknown) => {
-            // S3 refused: stop pg_dump rather than leave it blocked on a pipe nobody reads.
-            dump.child.kill();
-            throw error;
-        });
+        const stored = await store
+            .upload(key, body, () => digest.bytes, "application/vnd.postgresql.custom-dump")
+            .catch((error: unknown) => {
+                // S3 refused: stop pg_dump rather than leave it blocked on a pipe nobody reads.
+                dump.child.kill();
+                throw error;
+            });
         const tables = await counting;
         const details: DbDetails = { serverVersion, tables };
         const manifest = completedManifest("db", id, key, stored, digest.sha256(), startedAt, { ...details });
@@ -72,7 +92,12 @@ export const restoreReadAheadBytes = 4 * 1024 * 1024;
  * Streams the backup into pg_restore. The checksum is checked before pg_restore sees the last
  * bytes; if pg_restore fails first, a second read tells a corrupted backup from a failing server.
  */
-export async function restoreInto(store: BackupStore, manifest: Manifest, targetUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function restoreInto(
+    store: BackupStore,
+    manifest: Manifest,
+    targetUrl: string,
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
     const what = store.url(manifest.key);
     const source = await store.open(manifest.key, manifest.versionId);
     const restore = pgRestore(targetUrl, env);
@@ -82,7 +107,10 @@ export async function restoreInto(store: BackupStore, manifest: Manifest, target
     } catch (error) {
         // EPIPE means pg_restore stopped reading: its own exit status says why.
         if ((error as { code?: string }).code !== "EPIPE") restore.child.kill("SIGKILL");
-        const restoreError = await restore.finished.then(() => undefined, (e: unknown) => e);
+        const restoreError = await restore.finished.then(
+            () => undefined,
+            (e: unknown) => e,
+        );
         // Stopped: pg_restore's one transaction rolled back; there is no time to re-read the backup.
         throwIfStopped();
         if (error instanceof BackupError && error.message.startsWith("checksum mismatch")) throw error;
@@ -93,7 +121,12 @@ export async function restoreInto(store: BackupStore, manifest: Manifest, target
     }
 }
 
-export async function dbRestore(store: BackupStore, from: string, targetUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<Manifest> {
+export async function dbRestore(
+    store: BackupStore,
+    from: string,
+    targetUrl: string,
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<Manifest> {
     const manifest = await store.manifest("db", from);
     // Fail before reading the backup if the target cannot be reached at all.
     (await connect(targetUrl, "db-restore")).end().catch(() => undefined);
@@ -108,7 +141,12 @@ export interface VerifyReport {
 }
 
 /** Restores into a scratch database on the server of `databaseUrl`, compares row counts, drops it. */
-export async function verify(store: BackupStore, from: string, databaseUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<VerifyReport> {
+export async function verify(
+    store: BackupStore,
+    from: string,
+    databaseUrl: string,
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<VerifyReport> {
     const manifest = await store.manifest("db", from);
     const expected = (manifest.details as unknown as DbDetails).tables ?? {};
     const scratch = `backup_verify_${manifest.id.toLowerCase().replace(/[^a-z0-9]/g, "_")}`;

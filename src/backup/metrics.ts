@@ -21,9 +21,19 @@ export function exposition(result: RunResult): string {
         result.ok
             ? ["pneumonia_backup_last_success_timestamp_seconds", "End of the last successful run (Unix time).", seconds(result.finishedAt)]
             : ["pneumonia_backup_last_failure_timestamp_seconds", "End of the last failed run (Unix time).", seconds(result.finishedAt)],
-        ["pneumonia_backup_last_duration_seconds", "Duration of the last run.", ((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(3)],
+        [
+            "pneumonia_backup_last_duration_seconds",
+            "Duration of the last run.",
+            ((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(3),
+        ],
         ...(result.ok && result.sizeBytes !== undefined
-            ? [["pneumonia_backup_last_size_bytes", "Size of the last successful backup.", String(result.sizeBytes)] as [string, string, string]]
+            ? [
+                  ["pneumonia_backup_last_size_bytes", "Size of the last successful backup.", String(result.sizeBytes)] as [
+                      string,
+                      string,
+                      string,
+                  ],
+              ]
             : []),
     ];
     return gauges.map(([name, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`).join("");

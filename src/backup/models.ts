@@ -18,7 +18,11 @@ async function* listObjects(client: S3Client, source: ArtifactLocation): AsyncGe
     do {
         const page = await step(`models: listing s3://${source.bucket}/${source.prefix}`, () =>
             client.send(
-                new ListObjectsV2Command({ Bucket: source.bucket, Prefix: source.prefix ? `${source.prefix}/` : undefined, ContinuationToken: token }),
+                new ListObjectsV2Command({
+                    Bucket: source.bucket,
+                    Prefix: source.prefix ? `${source.prefix}/` : undefined,
+                    ContinuationToken: token,
+                }),
             ),
         );
         for (const object of page.Contents ?? []) yield { key: object.Key!, size: object.Size ?? 0 };
@@ -34,7 +38,11 @@ function relative(location: ArtifactLocation, key: string): string {
  * Archives every object under the source prefix. An empty source is a failure (a wrong
  * MODELS_PREFIX or bucket would otherwise move `latest` onto an empty archive) unless `allowEmpty`.
  */
-export async function modelsBackup(store: BackupStore, source: ArtifactLocation, options: { allowEmpty?: boolean } = {}): Promise<Manifest> {
+export async function modelsBackup(
+    store: BackupStore,
+    source: ArtifactLocation,
+    options: { allowEmpty?: boolean } = {},
+): Promise<Manifest> {
     return publishArchive(store, "models", async (archive) => {
         let objects = 0;
         let bytes = 0;
@@ -58,14 +66,23 @@ export async function modelsBackup(store: BackupStore, source: ArtifactLocation,
 }
 
 /** Writes every archived artifact back under `target` (the artifact store of a new stack in a DR drill). */
-export async function modelsRestore(store: BackupStore, from: string, target: ArtifactLocation): Promise<{ manifest: Manifest; objects: number }> {
+export async function modelsRestore(
+    store: BackupStore,
+    from: string,
+    target: ArtifactLocation,
+): Promise<{ manifest: Manifest; objects: number }> {
     const manifest = await store.manifest("models", from);
     const objects = await extractArchive(store, manifest, async (name, size, body) => {
         // A stop ends the restore between objects; the object being written completes or fails whole.
         throwIfStopped();
         const key = target.prefix ? `${target.prefix}/${name}` : name;
         await step(`models-restore: writing s3://${target.bucket}/${key}`, () =>
-            new Upload({ client: store.client, partSize, queueSize: 2, params: { Bucket: target.bucket, Key: key, Body: body, ContentLength: size } }).done(),
+            new Upload({
+                client: store.client,
+                partSize,
+                queueSize: 2,
+                params: { Bucket: target.bucket, Key: key, Body: body, ContentLength: size },
+            }).done(),
         );
     });
     return { manifest, objects };

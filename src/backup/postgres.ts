@@ -37,7 +37,13 @@ export function clientConfig(url: string, env: NodeJS.ProcessEnv = process.env):
     parsed.searchParams.delete("sslmode");
     parsed.searchParams.delete("sslrootcert");
     const root = tlsModes.includes(sslmode) ? rootCertificate(env) : undefined;
-    const ssl = root ? { ca: root.pem, rejectUnauthorized: true } : !tlsModes.includes(sslmode) ? false : sslmode === "require" ? { rejectUnauthorized: false } : true;
+    const ssl = root
+        ? { ca: root.pem, rejectUnauthorized: true }
+        : !tlsModes.includes(sslmode)
+          ? false
+          : sslmode === "require"
+            ? { rejectUnauthorized: false }
+            : true;
     return { connectionString: parsed.toString(), ssl, connectionTimeoutMillis: 15_000, application_name: "pneumonia-backup" };
 }
 
@@ -110,13 +116,20 @@ function libpqTarget(url: string, env: NodeJS.ProcessEnv): { dbname: string; env
  */
 export function lockWaitTimeout(env: NodeJS.ProcessEnv): string {
     const value = env.PG_LOCK_WAIT_TIMEOUT?.trim() || "5min";
-    if (!/^\d+(ms|s|min)?$/.test(value)) throw new SettingsError(`PG_LOCK_WAIT_TIMEOUT: expected a duration such as 5min, 30s or 500ms, got "${value}"`);
+    if (!/^\d+(ms|s|min)?$/.test(value))
+        throw new SettingsError(`PG_LOCK_WAIT_TIMEOUT: expected a duration such as 5min, 30s or 500ms, got "${value}"`);
     return value;
 }
 
 export function pgDump(url: string, snapshot: string, env: NodeJS.ProcessEnv = process.env): Program {
     const target = libpqTarget(url, env);
-    const args = ["--format=custom", `--snapshot=${snapshot}`, `--lock-wait-timeout=${lockWaitTimeout(env)}`, "--no-password", `--dbname=${target.dbname}`];
+    const args = [
+        "--format=custom",
+        `--snapshot=${snapshot}`,
+        `--lock-wait-timeout=${lockWaitTimeout(env)}`,
+        "--no-password",
+        `--dbname=${target.dbname}`,
+    ];
     return run("pg_dump", pgProgram("pg_dump", env), args, {
         env: target.env,
         stdio: "ignore",

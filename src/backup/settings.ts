@@ -52,7 +52,8 @@ function url(env: Env, name: string): string | undefined {
 
 export function readSettings(env: Env = process.env): Settings {
     const bucket = required(env, "BACKUP_BUCKET", "the bucket that holds the backups");
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new SettingsError(`BACKUP_BUCKET: "${bucket}" is not a valid bucket name`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+        throw new SettingsError(`BACKUP_BUCKET: "${bucket}" is not a valid bucket name`);
     const prefix = (value(env, "BACKUP_PREFIX") ?? "").replace(/^\/+|\/+$/g, "");
     return {
         region: required(env, "AWS_REGION", "the bucket's AWS region"),
@@ -111,9 +112,11 @@ function durationSeconds(env: Env, name: string, fallback: string): number {
  */
 export function readRestoreSettings(env: Env = process.env): RestoreSettings {
     const tier = value(env, "RESTORE_TIER") ?? "Standard";
-    if (!(restoreTiers as readonly string[]).includes(tier)) throw new SettingsError(`RESTORE_TIER: expected one of ${restoreTiers.join(", ")}, got "${tier}"`);
+    if (!(restoreTiers as readonly string[]).includes(tier))
+        throw new SettingsError(`RESTORE_TIER: expected one of ${restoreTiers.join(", ")}, got "${tier}"`);
     const days = Number(value(env, "RESTORE_DAYS") ?? "2");
-    if (!Number.isInteger(days) || days < 1 || days > 30) throw new SettingsError(`RESTORE_DAYS: expected a whole number of days from 1 to 30, got "${env.RESTORE_DAYS}"`);
+    if (!Number.isInteger(days) || days < 1 || days > 30)
+        throw new SettingsError(`RESTORE_DAYS: expected a whole number of days from 1 to 30, got "${env.RESTORE_DAYS}"`);
     const pollSeconds = durationSeconds(env, "RESTORE_POLL_INTERVAL", "1min");
     if (pollSeconds < 1) throw new SettingsError(`RESTORE_POLL_INTERVAL: expected at least 1s`);
     return { tier: tier as RestoreTier, days, waitSeconds: durationSeconds(env, "RESTORE_WAIT", "6h"), pollSeconds };

@@ -1,6 +1,14 @@
 // The backup bucket as the runner sees it: streamed uploads that are aborted on failure, manifests,
 // and the `latest.json` pointer of each kind that only moves once a backup is complete and checked.
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, RestoreObjectCommand, S3Client, type HeadObjectCommandOutput, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import {
+    GetObjectCommand,
+    HeadObjectCommand,
+    PutObjectCommand,
+    RestoreObjectCommand,
+    S3Client,
+    type HeadObjectCommandOutput,
+    type PutObjectCommandInput,
+} from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -84,7 +92,11 @@ export const archiveRetrieval: Record<string, Partial<Record<RestoreTier, string
 const restored = (head: HeadObjectCommandOutput) => head.Restore?.includes('ongoing-request="false"') === true;
 
 function minutes(seconds: number): string {
-    return seconds >= 3600 ? `${+(seconds / 3600).toFixed(1)} h` : seconds >= 60 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
+    return seconds >= 3600
+        ? `${+(seconds / 3600).toFixed(1)} h`
+        : seconds >= 60
+          ? `${Math.round(seconds / 60)} min`
+          : `${Math.round(seconds)} s`;
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -94,8 +106,13 @@ export function isNotFound(error: unknown): boolean {
 
 /** A fresh backup id: sortable UTC time plus a random suffix, e.g. 20261127T201500Z-3f2a. */
 export function newBackupId(now: Date = new Date()): string {
-    const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-    return `${stamp}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0")}`;
+    const stamp = now
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z");
+    return `${stamp}-${Math.floor(Math.random() * 0x10000)
+        .toString(16)
+        .padStart(4, "0")}`;
 }
 
 export class BackupStore {
@@ -148,7 +165,9 @@ export class BackupStore {
             if (error instanceof BackupError) throw error;
             throw new BackupError(`upload to ${this.url(key)} failed: ${describeError(error)}`, { cause: error });
         }
-        const head = await step(`checking ${this.url(key)}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key })));
+        const head = await step(`checking ${this.url(key)}`, () =>
+            this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key })),
+        );
         if (head.ContentLength !== sentBytes()) {
             throw new BackupError(`checking ${this.url(key)}: stored ${head.ContentLength} bytes, sent ${sentBytes()}`);
         }
@@ -212,7 +231,10 @@ export class BackupStore {
      */
     async ensureReadable(key: string, versionId?: string): Promise<void> {
         const url = this.url(key);
-        const head = () => step(`checking ${url}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId })));
+        const head = () =>
+            step(`checking ${url}`, () =>
+                this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId })),
+            );
         const first = await head();
         const storageClass = first.StorageClass ?? "STANDARD";
         const times = archiveRetrieval[storageClass];
@@ -239,7 +261,9 @@ export class BackupStore {
             });
             this.log(`${url} is in ${storageClass}: restore requested (${typical}); waiting up to ${minutes(settings.waitSeconds)}`);
         } else {
-            this.log(`${url} is in ${storageClass}: a restore is already under way (${typical}); waiting up to ${minutes(settings.waitSeconds)}`);
+            this.log(
+                `${url} is in ${storageClass}: a restore is already under way (${typical}); waiting up to ${minutes(settings.waitSeconds)}`,
+            );
         }
         const started = Date.now();
         for (;;) {
@@ -259,7 +283,9 @@ export class BackupStore {
                 this.log(`${url}: restored from ${storageClass} after ${minutes((Date.now() - started) / 1000)}`);
                 return;
             }
-            this.log(`${url}: restore from ${storageClass} under way, ${minutes((Date.now() - started) / 1000)} of up to ${minutes(settings.waitSeconds)} waited`);
+            this.log(
+                `${url}: restore from ${storageClass} under way, ${minutes((Date.now() - started) / 1000)} of up to ${minutes(settings.waitSeconds)} waited`,
+            );
         }
     }
 

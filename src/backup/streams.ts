@@ -63,7 +63,11 @@ export class VerifiedStream extends Transform {
     }
 }
 
-export function checksumError(what: string, expected: { sha256: string; size: number }, got: { sha256: string; size: number }): BackupError {
+export function checksumError(
+    what: string,
+    expected: { sha256: string; size: number },
+    got: { sha256: string; size: number },
+): BackupError {
     return new BackupError(
         `checksum mismatch for ${what}: manifest says sha256 ${expected.sha256} (${expected.size} bytes), object has ${got.sha256} (${got.size} bytes)`,
     );

@@ -10,11 +10,16 @@ runCommand(
     {
         invocation: "npm run --silent capacity-report --",
         positionals: "<stack>",
-        summary: "Requests against p95 usage with a recommended request, and when each scaling trigger will be crossed at the 4-week trend.",
+        summary:
+            "Requests against p95 usage with a recommended request, and when each scaling trigger will be crossed at the 4-week trend.",
         minPositionals: 1,
         maxPositionals: 1,
         options: {
-            "prometheus-url": { type: "string", value: "URL", description: "Prometheus base URL, as in health and promote (default: $PROMETHEUS_URL)" },
+            "prometheus-url": {
+                type: "string",
+                value: "URL",
+                description: "Prometheus base URL, as in health and promote (default: $PROMETHEUS_URL)",
+            },
             json: { type: "boolean", description: "print the report as one JSON document" },
         },
         notes: [
@@ -26,7 +31,8 @@ runCommand(
     async ({ positionals: [stack], values }) => {
         const prometheus = values["prometheus-url"] ?? process.env.PROMETHEUS_URL;
         if (!prometheus) throw new UsageError("no Prometheus: give --prometheus-url URL or set PROMETHEUS_URL");
-        if (!/^https?:\/\/\S+$/.test(prometheus)) throw new UsageError(`--prometheus-url: expected an http(s) URL, got "${maskCredentials(prometheus)}"`);
+        if (!/^https?:\/\/\S+$/.test(prometheus))
+            throw new UsageError(`--prometheus-url: expected an http(s) URL, got "${maskCredentials(prometheus)}"`);
         const config = readStackFile(stack!);
         const report = await capacityReport(
             prometheusQuery(prometheus),

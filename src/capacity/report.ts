@@ -23,13 +23,23 @@ export function prometheusQuery(baseUrl: string, fetchImpl: (url: string) => Pro
         try {
             response = await fetchImpl(`${baseUrl.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(promql)}`);
         } catch (e) {
-            throw new CheckFailedError(`prometheus at ${shown} is unreachable (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message})`, { cause: e });
+            throw new CheckFailedError(
+                `prometheus at ${shown} is unreachable (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message})`,
+                { cause: e },
+            );
         }
-        const body = (await response.json().catch(() => ({}))) as { status?: string; error?: string; data?: { resultType: string; result: unknown } };
+        const body = (await response.json().catch(() => ({}))) as {
+            status?: string;
+            error?: string;
+            data?: { resultType: string; result: unknown };
+        };
         if (body.status !== "success" || body.data?.resultType !== "vector") {
             throw new CheckFailedError(`prometheus at ${shown} refused a query (HTTP ${response.status}: ${body.error ?? "not a vector"})`);
         }
-        return (body.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+        return (body.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
+            labels: r.metric,
+            value: Number(r.value[1]),
+        }));
     };
 }
 
@@ -65,7 +75,13 @@ function seriesName(t: ForecastTarget, labels: Record<string, string>): string {
     return t.trigger === "volume" ? `${labels.namespace}/${labels.persistentvolumeclaim}` : labels.job;
 }
 
-export async function capacityReport(query: Query, monitoring: MonitoringSettings, appNamespace: string, horizonDays: number, now: number): Promise<CapacityReport> {
+export async function capacityReport(
+    query: Query,
+    monitoring: MonitoringSettings,
+    appNamespace: string,
+    horizonDays: number,
+    now: number,
+): Promise<CapacityReport> {
     const sizing: SizingRow[] = [];
     for (const workload of sizedContainers) {
         for (const resource of ["cpu", "memory"] as const) {
@@ -87,9 +103,19 @@ export async function capacityReport(query: Query, monitoring: MonitoringSetting
     for (const t of forecastTargets(monitoring)) {
         // The forecast rule's own expression, evaluated now: it needs only the history of its source.
         const samples = await query(t.crossing);
-        if (samples.length === 0) forecasts.push({ trigger: t.trigger, series: t.trigger === "volume" ? "every volume" : monitoring.detector.job, withinHorizon: false });
+        if (samples.length === 0)
+            forecasts.push({
+                trigger: t.trigger,
+                series: t.trigger === "volume" ? "every volume" : monitoring.detector.job,
+                withinHorizon: false,
+            });
         for (const s of samples) {
-            forecasts.push({ trigger: t.trigger, series: seriesName(t, s.labels), crossesAt: now + s.value, withinHorizon: s.value < horizonDays * 86400 });
+            forecasts.push({
+                trigger: t.trigger,
+                series: seriesName(t, s.labels),
+                crossesAt: now + s.value,
+                withinHorizon: s.value < horizonDays * 86400,
+            });
         }
     }
     return { generatedAt: now, horizonDays, sizing, forecasts };
@@ -103,7 +129,12 @@ function quantity(resource: ResourceName, v: number | undefined): string {
 
 function table(header: string[], rows: string[][]): string[] {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
+    return [header, ...rows].map((r) =>
+        r
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd(),
+    );
 }
 
 const date = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
@@ -113,7 +144,14 @@ export function formatReport(r: CapacityReport): string {
         `Right-sizing (requests per pod; usage: the busiest pod over the last 4 weeks)`,
         ...table(
             ["workload", "resource", "request", "p95 usage", "recommended", "recommendation"],
-            r.sizing.map((s) => [s.workload, s.resource, quantity(s.resource, s.request), quantity(s.resource, s.p95), quantity(s.resource, s.recommended), s.source]),
+            r.sizing.map((s) => [
+                s.workload,
+                s.resource,
+                quantity(s.resource, s.request),
+                quantity(s.resource, s.p95),
+                quantity(s.resource, s.recommended),
+                s.source,
+            ]),
         ),
         "",
         `Forecasts (linear trend of the last 4 weeks; horizon ${r.horizonDays} days from ${date(r.generatedAt)})`,

@@ -16,7 +16,12 @@ export function awsCli(command: string[], args: string[]): Promise<unknown> {
     const [program, ...leading] = command;
     return new Promise((resolve, reject) => {
         execFile(program!, [...leading, ...args, "--output", "json"], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-            if (error) return reject(new CheckFailedError(`aws ${args.slice(0, 2).join(" ")}: ${stderr.split("\n").find((l) => l.trim() !== "") ?? error.message}`));
+            if (error)
+                return reject(
+                    new CheckFailedError(
+                        `aws ${args.slice(0, 2).join(" ")}: ${stderr.split("\n").find((l) => l.trim() !== "") ?? error.message}`,
+                    ),
+                );
             resolve(JSON.parse(stdout || "null"));
         });
     });

@@ -11,7 +11,8 @@ import { closestName } from "../../infra/platform/suggest";
 export const exitCodes = { ok: 0, checkFailed: 1, usage: 2 } as const;
 
 /** The exit codes as --help states them, unless a command's notes state its own. */
-export const exitCodesNote = "exit codes: 0 done and every check passed, 1 a check failed (an endpoint that does not answer is a failed check), 2 usage or environment error";
+export const exitCodesNote =
+    "exit codes: 0 done and every check passed, 1 a check failed (an endpoint that does not answer is a failed check), 2 usage or environment error";
 
 /** A mistake in how the command was called, or in its environment: exit 2, one line. */
 export class UsageError extends Error {
@@ -69,9 +70,10 @@ function usageLine<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): 
 /** The full --help text: usage, summary, options, notes and examples. */
 export function helpText<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): string {
     const help: OptionSpec = { type: "boolean", short: "h", description: "show this help and exit" };
-    const rows = Object.entries<OptionSpec>({ ...spec.options, help }).map(
-        ([name, o]) => [`${o.short ? `-${o.short}, ` : "    "}--${name}${o.type === "string" ? ` ${o.value ?? "VALUE"}` : ""}`, o.description],
-    );
+    const rows = Object.entries<OptionSpec>({ ...spec.options, help }).map(([name, o]) => [
+        `${o.short ? `-${o.short}, ` : "    "}--${name}${o.type === "string" ? ` ${o.value ?? "VALUE"}` : ""}`,
+        o.description,
+    ]);
     const width = Math.max(...rows.map(([flag]) => flag!.length));
     return [
         usageLine(spec),
@@ -159,7 +161,11 @@ export const processOutput: CommandOutput = { out: (text) => process.stdout.writ
  */
 export function flagsTakenByNpm(spec: CommandSpec<Record<string, OptionSpec>>, argv: string[], env: NodeJS.ProcessEnv): string[] {
     if (!env.npm_lifecycle_event) return [];
-    return Object.keys(spec.options).filter((name) => env[`npm_config_${name.replace(/-/g, "_")}`] !== undefined && !argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
+    return Object.keys(spec.options).filter(
+        (name) =>
+            env[`npm_config_${name.replace(/-/g, "_")}`] !== undefined &&
+            !argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)),
+    );
 }
 
 /**

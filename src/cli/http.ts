@@ -29,7 +29,10 @@ export function withoutCredentials(url: string): { url: string; headers: Record<
 export async function fetchWithCredentials(url: string, init: RequestInit = {}): Promise<Response> {
     const target = withoutCredentials(url);
     try {
-        return await fetch(target.url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...target.headers } });
+        return await fetch(target.url, {
+            ...init,
+            headers: { ...(init.headers as Record<string, string> | undefined), ...target.headers },
+        });
     } catch (e) {
         if (e instanceof Error) e.message = maskCredentials(e.message);
         throw e;

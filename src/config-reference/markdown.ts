@@ -30,7 +30,10 @@ function unwrap(s: Schema): { inner: Schema; optional: boolean } {
 /** The schema's own words for a wrong value, as a config error would say "expected …". */
 function expectation(s: Schema): string {
     const d = def(s);
-    if (d.type === "enum") return `one of ${Object.values(d.entries as Record<string, string>).map((v) => `\`${v}\``).join(", ")}`;
+    if (d.type === "enum")
+        return `one of ${Object.values(d.entries as Record<string, string>)
+            .map((v) => `\`${v}\``)
+            .join(", ")}`;
     if (d.type === "boolean") return "true or false";
     for (const probe of ["\u0000", 0.5, -1e15, 1e15]) {
         const result = z.safeParse(s, probe);
@@ -66,7 +69,9 @@ function walk(s: Schema, key: string, rows: Row[], at: (path: string) => unknown
 
 function valueAt(root: unknown, key: string): unknown {
     if (key.includes("[]") || key.includes("<name>")) return undefined;
-    return key.split(".").reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), root);
+    return key
+        .split(".")
+        .reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), root);
 }
 
 const cell = (value: unknown) => {

@@ -94,10 +94,13 @@ const skip = (clause: string, evidence: string): ClauseResult => ({ clause, outc
 /** Why a /predict 200 body breaks the contract, or undefined when it keeps it. */
 function predictionProblem(json: Record<string, unknown> | undefined, modelVersion: unknown): string | undefined {
     if (!json) return "body is not a JSON object";
-    if (json.prediction !== "PNEUMONIA" && json.prediction !== "NORMAL") return `prediction ${JSON.stringify(json.prediction)} is not "PNEUMONIA" or "NORMAL"`;
-    if (typeof json.confidence !== "number" || json.confidence < 0 || json.confidence > 1) return `confidence ${JSON.stringify(json.confidence)} is not a number from 0 to 1`;
+    if (json.prediction !== "PNEUMONIA" && json.prediction !== "NORMAL")
+        return `prediction ${JSON.stringify(json.prediction)} is not "PNEUMONIA" or "NORMAL"`;
+    if (typeof json.confidence !== "number" || json.confidence < 0 || json.confidence > 1)
+        return `confidence ${JSON.stringify(json.confidence)} is not a number from 0 to 1`;
     if (typeof json.model_version !== "string" || !json.model_version) return "model_version is missing";
-    if (typeof modelVersion === "string" && json.model_version !== modelVersion) return `model_version "${json.model_version}" differs from /health's "${modelVersion}"`;
+    if (typeof modelVersion === "string" && json.model_version !== modelVersion)
+        return `model_version "${json.model_version}" differs from /health's "${modelVersion}"`;
     return undefined;
 }
 
@@ -161,16 +164,24 @@ export const terminationGraceSeconds = 30;
 /** The clauses that say the process behind --url is a detector: --pid is signalled only when they pass. */
 export const identityClauses = ["health", "metric-model-info"];
 
-async function checkShutdown(target: ContractTarget, predict: (p: Payload) => Promise<Reply | Error>, results: ClauseResult[]): Promise<ClauseResult> {
+async function checkShutdown(
+    target: ContractTarget,
+    predict: (p: Payload) => Promise<Reply | Error>,
+    results: ClauseResult[],
+): Promise<ClauseResult> {
     const clause = "shutdown";
     if (target.pid === undefined) return skip(clause, "needs --pid of a local detector process (a remote one cannot be sent SIGTERM)");
     const unproven = identityClauses.filter((c) => results.find((r) => r.clause === c)?.outcome !== "PASS");
-    if (unproven.length > 0) return skip(clause, `pid ${target.pid} not signalled: ${unproven.join(", ")} did not pass, so nothing shows it is a detector`);
+    if (unproven.length > 0)
+        return skip(clause, `pid ${target.pid} not signalled: ${unproven.join(", ")} did not pass, so nothing shows it is a detector`);
     const url = new URL(target.url);
     const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
     const listening = listensOn(target.pid, port);
     if (listening !== true) {
-        const why = listening === false ? `is not the process listening on port ${port}` : `cannot be matched to port ${port} on this system (no /proc)`;
+        const why =
+            listening === false
+                ? `is not the process listening on port ${port}`
+                : `cannot be matched to port ${port} on this system (no /proc)`;
         return fail(clause, `pid ${target.pid} ${why}: not signalled`);
     }
     const inFlight = predict(samplePayloads()[0]!);
@@ -183,17 +194,23 @@ async function checkShutdown(target: ContractTarget, predict: (p: Payload) => Pr
     }
     const answer = await inFlight;
     const gone = await processGone(target.pid, terminationGraceSeconds * 1000);
-    if (answer instanceof Error || answer.status !== 200) return fail(clause, `request in flight at SIGTERM: ${describeReply("POST /predict", answer)}`);
-    if (gone === undefined) return fail(clause, `pid ${target.pid} still running ${terminationGraceSeconds} s after SIGTERM (the pod's grace period)`);
+    if (answer instanceof Error || answer.status !== 200)
+        return fail(clause, `request in flight at SIGTERM: ${describeReply("POST /predict", answer)}`);
+    if (gone === undefined)
+        return fail(clause, `pid ${target.pid} still running ${terminationGraceSeconds} s after SIGTERM (the pod's grace period)`);
     const after = await call(`${target.url}/health`, {}, 2000);
     if (!(after instanceof Error)) return fail(clause, `still accepting after exit: GET /health → ${after.status}`);
-    return pass(clause, `in-flight POST /predict answered 200, process gone ${gone.toFixed(2)} s after SIGTERM, new connections refused (${after.message})`);
+    return pass(
+        clause,
+        `in-flight POST /predict answered 200, process gone ${gone.toFixed(2)} s after SIGTERM, new connections refused (${after.message})`,
+    );
 }
 
 export async function checkContract(target: ContractTarget): Promise<ClauseResult[]> {
     const results: ClauseResult[] = [];
     const predictUrl = `${target.url}/predict`;
-    const predict = (payload: Payload, field = "file") => call(predictUrl, { method: "POST", body: form(field, payload) }, target.timeoutMs);
+    const predict = (payload: Payload, field = "file") =>
+        call(predictUrl, { method: "POST", body: form(field, payload) }, target.timeoutMs);
     let sent = 0;
     let failures = 0;
     const counted = async (reply: Promise<Reply | Error>) => {
@@ -219,17 +236,30 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
             typeof modelVersion === "string" &&
             modelVersion !== "";
         const why =
-            !(health instanceof Error) && health.status === 503 ? ": the model is not loaded (not ready)" : ok ? "" : ': expected 200 {"status":"ok","model_loaded":true,"model_version":"<v>"}';
+            !(health instanceof Error) && health.status === 503
+                ? ": the model is not loaded (not ready)"
+                : ok
+                  ? ""
+                  : ': expected 200 {"status":"ok","model_loaded":true,"model_version":"<v>"}';
         results.push((ok ? pass : fail)("health", `${describeReply("GET /health", health)}${why}`));
     }
 
     // predict: each accepted content type
     for (const payload of samplePayloads()) {
         const r = await counted(predict(payload));
-        const problem = r instanceof Error ? r.message : r.status !== 200 ? `status ${r.status}, expected 200` : predictionProblem(r.json, modelVersion);
+        const problem =
+            r instanceof Error
+                ? r.message
+                : r.status !== 200
+                  ? `status ${r.status}, expected 200`
+                  : predictionProblem(r.json, modelVersion);
         const clause = `predict-${payload.type.split("/")[1]}`;
         const standIn = !(r instanceof Error) && r.json?.stand_in === true ? " (stand-in)" : "";
-        results.push(problem ? fail(clause, `${describeReply(`POST /predict ${payload.type}`, r)}: ${problem}`) : pass(clause, `${describeReply(`POST /predict ${payload.type}`, r)}${standIn}`));
+        results.push(
+            problem
+                ? fail(clause, `${describeReply(`POST /predict ${payload.type}`, r)}: ${problem}`)
+                : pass(clause, `${describeReply(`POST /predict ${payload.type}`, r)}${standIn}`),
+        );
     }
 
     // the error answers
@@ -255,7 +285,8 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
             clause: "predict-unsupported-type",
             status: 415,
             what: "text/plain",
-            send: () => predict({ type: "text/plain" as Payload["type"], filename: "chest.txt", bytes: new TextEncoder().encode("PNEUMONIA?") }),
+            send: () =>
+                predict({ type: "text/plain" as Payload["type"], filename: "chest.txt", bytes: new TextEncoder().encode("PNEUMONIA?") }),
         },
     ];
     for (const c of errorCases) {
@@ -275,7 +306,10 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
     const failed = runs.filter((r) => r instanceof Error || r.status !== 200);
     results.push(
         failed.length
-            ? fail("predict-success", `${failed.length} of ${runs.length} POST /predict failed, first: ${describeReply("", failed[0]!).replace(/^: | → /, "")}`)
+            ? fail(
+                  "predict-success",
+                  `${failed.length} of ${runs.length} POST /predict failed, first: ${describeReply("", failed[0]!).replace(/^: | → /, "")}`,
+              )
             : pass("predict-success", `${runs.length} of ${runs.length} POST /predict answered 200`),
     );
     // Latency of the answers that succeeded: a fast 503 says nothing about inference time.
@@ -293,17 +327,42 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
     // metrics
     const after = await readMetrics(target);
     results.push(
-        metricClause(after, "inference_total", () => undefined, (m) => `${total(m, "inference_total")}`),
-        metricClause(after, "error_total", () => undefined, (m) => `${total(m, "error_total")}`),
+        metricClause(
+            after,
+            "inference_total",
+            () => undefined,
+            (m) => `${total(m, "inference_total")}`,
+        ),
+        metricClause(
+            after,
+            "error_total",
+            () => undefined,
+            (m) => `${total(m, "error_total")}`,
+        ),
         metricClause(
             after,
             "inference_duration_seconds",
             (m) => missingBuckets(m, "inference_duration_seconds", durationBuckets),
             () => `buckets include ${durationBuckets.join(", ")}`,
         ),
-        metricClause(after, "cpu_percent", (m) => gaugeInRange(m, "cpu_percent", 0, 100), (m) => `${total(m, "cpu_percent")}`),
-        metricClause(after, "memory_percent", (m) => gaugeInRange(m, "memory_percent", 0, 100), (m) => `${total(m, "memory_percent")}`),
-        metricClause(after, "uptime_seconds", (m) => gaugeInRange(m, "uptime_seconds", 0, Number.MAX_SAFE_INTEGER), (m) => `${total(m, "uptime_seconds")}`),
+        metricClause(
+            after,
+            "cpu_percent",
+            (m) => gaugeInRange(m, "cpu_percent", 0, 100),
+            (m) => `${total(m, "cpu_percent")}`,
+        ),
+        metricClause(
+            after,
+            "memory_percent",
+            (m) => gaugeInRange(m, "memory_percent", 0, 100),
+            (m) => `${total(m, "memory_percent")}`,
+        ),
+        metricClause(
+            after,
+            "uptime_seconds",
+            (m) => gaugeInRange(m, "uptime_seconds", 0, Number.MAX_SAFE_INTEGER),
+            (m) => `${total(m, "uptime_seconds")}`,
+        ),
         metricClause(
             after,
             "model_info",
@@ -312,8 +371,10 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
                 if (info.length !== 1) return `expected one series, found ${info.length}`;
                 const { labels, value } = info[0]!;
                 if (value !== 1) return `value ${value}, expected 1`;
-                if (labels.stand_in !== "true" && labels.stand_in !== "false") return `stand_in="${labels.stand_in ?? ""}", expected "true" or "false"`;
-                if (typeof modelVersion === "string" && labels.version !== modelVersion) return `version="${labels.version ?? ""}" differs from /health's "${modelVersion}"`;
+                if (labels.stand_in !== "true" && labels.stand_in !== "false")
+                    return `stand_in="${labels.stand_in ?? ""}", expected "true" or "false"`;
+                if (typeof modelVersion === "string" && labels.version !== modelVersion)
+                    return `version="${labels.version ?? ""}" differs from /health's "${modelVersion}"`;
                 return undefined;
             },
             (m) => {
@@ -328,7 +389,10 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
                 const missing = ["pneumonia", "normal"].filter((c) => !samplesOf(m, "prediction_total", { class: c }).length);
                 return missing.length ? `no series for class ${missing.map((c) => `"${c}"`).join(", ")}` : undefined;
             },
-            (m) => ["pneumonia", "normal"].map((c) => `${c} ${total({ ...m, samples: samplesOf(m, "prediction_total", { class: c }) }, "prediction_total")}`).join(", "),
+            (m) =>
+                ["pneumonia", "normal"]
+                    .map((c) => `${c} ${total({ ...m, samples: samplesOf(m, "prediction_total", { class: c }) }, "prediction_total")}`)
+                    .join(", "),
         ),
         metricClause(
             after,
@@ -350,7 +414,14 @@ export async function checkContract(target: ContractTarget): Promise<ClauseResul
                 : errors < failures
                   ? `error_total rose by ${errors}, but ${failures} of this check's POST /predict were answered 5xx`
                   : undefined;
-        results.push(problem ? fail("metric-counting", problem) : pass("metric-counting", `inference_total +${inferences} (sent ${sent}), error_total +${errors} (answered 5xx: ${failures})`));
+        results.push(
+            problem
+                ? fail("metric-counting", problem)
+                : pass(
+                      "metric-counting",
+                      `inference_total +${inferences} (sent ${sent}), error_total +${errors} (answered 5xx: ${failures})`,
+                  ),
+        );
     }
     {
         const memory = after instanceof Error ? undefined : samplesOf(after, "memory_percent").map((s) => s.value);

@@ -10,7 +10,8 @@ function parseUrl(option: string, value: string): URL {
     } catch {
         throw new UsageError(`--${option}: "${value}" is not a URL such as http://127.0.0.1:8000`);
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--${option}: expected an http or https URL, got "${value}"`);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+        throw new UsageError(`--${option}: expected an http or https URL, got "${value}"`);
     return url;
 }
 
@@ -27,9 +28,22 @@ runCommand(
         summary: `Checks a running detector against the detector contract (${contractDoc}): prints PASS, FAIL or SKIP and the evidence for each clause; exit 1 if any clause fails.`,
         options: {
             url: { type: "string", value: "URL", description: "the detector's API base URL (port 8000), e.g. http://127.0.0.1:8000" },
-            "metrics-url": { type: "string", value: "URL", description: "its metrics endpoint (default: the same host on port 9090, /metrics)" },
-            requests: { type: "string", value: "N", description: "POST /predict requests for the success and latency clauses (default 20)" },
-            pid: { type: "string", value: "PID", description: "a local detector process: also check graceful shutdown by sending it SIGTERM (only once health and model_info pass and PID listens on --url's port)" },
+            "metrics-url": {
+                type: "string",
+                value: "URL",
+                description: "its metrics endpoint (default: the same host on port 9090, /metrics)",
+            },
+            requests: {
+                type: "string",
+                value: "N",
+                description: "POST /predict requests for the success and latency clauses (default 20)",
+            },
+            pid: {
+                type: "string",
+                value: "PID",
+                description:
+                    "a local detector process: also check graceful shutdown by sending it SIGTERM (only once health and model_info pass and PID listens on --url's port)",
+            },
             "timeout-seconds": { type: "string", value: "S", description: "per-request timeout (default 10)" },
         },
         maxPositionals: 0,
@@ -61,8 +75,13 @@ runCommand(
         const width = Math.max(...results.map((r) => r.clause.length));
         for (const r of results) process.stdout.write(`${r.outcome} ${r.clause.padEnd(width)}  ${r.evidence}\n`);
         const failed = results.filter((r) => r.outcome === "FAIL");
-        if (failed.length) throw new CheckFailedError(`${failed.length} of ${results.length} contract clauses failed: ${failed.map((r) => r.clause).join(", ")} (see ${contractDoc})`);
-        process.stdout.write(`detector keeps the contract (${contractDoc}): ${results.filter((r) => r.outcome === "PASS").length} clauses passed\n`);
+        if (failed.length)
+            throw new CheckFailedError(
+                `${failed.length} of ${results.length} contract clauses failed: ${failed.map((r) => r.clause).join(", ")} (see ${contractDoc})`,
+            );
+        process.stdout.write(
+            `detector keeps the contract (${contractDoc}): ${results.filter((r) => r.outcome === "PASS").length} clauses passed\n`,
+        );
         return 0;
     },
 );

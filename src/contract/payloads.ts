@@ -48,14 +48,16 @@ export function jpeg(): Uint8Array {
     const segment = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
     const oneSymbolTable = (tableClass: number) => [tableClass << 4, 1, ...new Array(15).fill(0), 0x00];
     return Uint8Array.from([
-        0xff, 0xd8, // SOI
+        0xff,
+        0xd8, // SOI
         ...segment(0xdb, [0x00, ...new Array(64).fill(1)]), // DQT: table 0, all ones
         ...segment(0xc0, [8, 0, 8, 0, 8, 1, 1, 0x11, 0]), // SOF0: 8 bits, 8x8, one component, 1x1 sampling, table 0
         ...segment(0xc4, oneSymbolTable(0)), // DHT: DC table 0
         ...segment(0xc4, oneSymbolTable(1)), // DHT: AC table 0
         ...segment(0xda, [1, 1, 0x00, 0, 63, 0]), // SOS: component 1, tables 0/0, full spectral range
         0x3f, // "0" (DC 0) + "0" (EOB), padded with ones
-        0xff, 0xd9, // EOI
+        0xff,
+        0xd9, // EOI
     ]);
 }
 

@@ -26,7 +26,9 @@ export function s3BackupReader(env: Record<string, string | undefined> = process
             let count = 0;
             let token: string | undefined;
             do {
-                const page = await client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: `${location.prefix}/`, ContinuationToken: token }));
+                const page = await client.send(
+                    new ListObjectsV2Command({ Bucket: location.bucket, Prefix: `${location.prefix}/`, ContinuationToken: token }),
+                );
                 count += page.KeyCount ?? page.Contents?.length ?? 0;
                 token = page.NextContinuationToken;
             } while (token);

@@ -35,15 +35,22 @@ async function get<T>(fetchImpl: Fetch, url: string): Promise<T> {
  * deleted experiments and runs included (their tables hold both; a deleted registered model is
  * removed from its table).
  */
-export async function mlflowCounts(fetchImpl: Fetch, mlflowUrl: string): Promise<{ experiments: number; runs: number; registeredModels: number }> {
+export async function mlflowCounts(
+    fetchImpl: Fetch,
+    mlflowUrl: string,
+): Promise<{ experiments: number; runs: number; registeredModels: number }> {
     const ids: string[] = [];
     let token: string | undefined;
     do {
-        const page = await post<{ experiments?: { experiment_id: string }[]; next_page_token?: string }>(fetchImpl, `${mlflowUrl}/api/2.0/mlflow/experiments/search`, {
-            max_results: 1000,
-            view_type: "ALL",
-            ...(token ? { page_token: token } : {}),
-        });
+        const page = await post<{ experiments?: { experiment_id: string }[]; next_page_token?: string }>(
+            fetchImpl,
+            `${mlflowUrl}/api/2.0/mlflow/experiments/search`,
+            {
+                max_results: 1000,
+                view_type: "ALL",
+                ...(token ? { page_token: token } : {}),
+            },
+        );
         ids.push(...(page.experiments ?? []).map((e) => e.experiment_id));
         token = page.next_page_token || undefined;
     } while (token);
@@ -66,7 +73,10 @@ export async function mlflowCounts(fetchImpl: Fetch, mlflowUrl: string): Promise
     let modelToken: string | undefined;
     do {
         const query = new URLSearchParams({ max_results: "1000", ...(modelToken ? { page_token: modelToken } : {}) });
-        const page = await get<{ registered_models?: unknown[]; next_page_token?: string }>(fetchImpl, `${mlflowUrl}/api/2.0/mlflow/registered-models/search?${query}`);
+        const page = await get<{ registered_models?: unknown[]; next_page_token?: string }>(
+            fetchImpl,
+            `${mlflowUrl}/api/2.0/mlflow/registered-models/search?${query}`,
+        );
         registeredModels += (page.registered_models ?? []).length;
         modelToken = page.next_page_token || undefined;
     } while (modelToken);

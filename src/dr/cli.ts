@@ -19,12 +19,25 @@ runCommand(
         options: {
             from: { type: "string", value: "STACK", description: "the source stack (staging or production); required" },
             keep: { type: "boolean", description: "keep the drill stack afterwards (destroy it yourself)" },
-            plan: { type: "boolean", description: "only plan the drill stack, offline, from Pulumi.<STACK>.yaml (no Pulumi CLI, no cloud); exit 1 if it would collide with its source or could not be destroyed" },
+            plan: {
+                type: "boolean",
+                description:
+                    "only plan the drill stack, offline, from Pulumi.<STACK>.yaml (no Pulumi CLI, no cloud); exit 1 if it would collide with its source or could not be destroyed",
+            },
             json: { type: "boolean", description: "with --plan: print the plan as JSON (the shape of `npm run plan -- --json`)" },
-            "detector-url": { type: "string", value: "URL", description: "reach the detector here instead of a kubectl port-forward to the drill stack's detectorUrl output" },
+            "detector-url": {
+                type: "string",
+                value: "URL",
+                description: "reach the detector here instead of a kubectl port-forward to the drill stack's detectorUrl output",
+            },
             "mlflow-url": { type: "string", value: "URL", description: "reach MLflow here instead of the stack output" },
             reports: { type: "string", value: "DIR", description: "where the report goes (default docs/dr-reports)" },
-            destroy: { type: "string", value: "STACK", description: "destroy and remove a drill stack a killed drill left (named by DIR/<STACK>.pending); refuses any stack that is not a drill" },
+            destroy: {
+                type: "string",
+                value: "STACK",
+                description:
+                    "destroy and remove a drill stack a killed drill left (named by DIR/<STACK>.pending); refuses any stack that is not a drill",
+            },
         },
         maxPositionals: 0,
         examples: [
@@ -57,7 +70,10 @@ runCommand(
                 ...undeletable(drill).map((u) => `${u.urn}: ${u.reason}`),
             ];
             for (const problem of problems) process.stderr.write(`dr-drill: ${problem}\n`);
-            if (problems.length > 0) throw new CheckFailedError(`the drill stack of ${source.stack} would not deploy beside it or not be destroyed (${problems.length} problems above)`);
+            if (problems.length > 0)
+                throw new CheckFailedError(
+                    `the drill stack of ${source.stack} would not deploy beside it or not be destroyed (${problems.length} problems above)`,
+                );
             return 0;
         }
         requirePulumi();
@@ -81,7 +97,9 @@ runCommand(
             reach,
             progress: (line) => process.stderr.write(`${line}\n`),
         });
-        process.stdout.write(`dr-drill: ${report.stack} ${report.status}${report.error ? `: ${report.error}` : ""} (report ${reportDir}/${report.stack}.md)\n`);
+        process.stdout.write(
+            `dr-drill: ${report.stack} ${report.status}${report.error ? `: ${report.error}` : ""} (report ${reportDir}/${report.stack}.md)\n`,
+        );
         return report.status === "passed" ? 0 : 1;
     },
 );

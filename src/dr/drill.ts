@@ -98,7 +98,11 @@ export const objectives: { objective: Objective; what: string; checks: string[] 
 ];
 
 /** The MLflow tables the drill counts through MLflow's REST API, as the db manifest names them. */
-export const countedTables = { experiments: "public.experiments", runs: "public.runs", registeredModels: "public.registered_models" } as const;
+export const countedTables = {
+    experiments: "public.experiments",
+    runs: "public.runs",
+    registeredModels: "public.registered_models",
+} as const;
 
 /** The prefix MLflow's artifacts live under in the artifact bucket (RestoreJob's MODELS_PREFIX). */
 export const artifactPrefix = "mlflow";
@@ -152,7 +156,9 @@ export function drillConfig(
 ): ConfigMap {
     const environment = source[`${project}:environment`]?.value;
     if (environment === "local") {
-        throw new UsageError(`stack ${sourceStack} keeps its backups in its in-cluster object store; the drill restores from S3 (staging, production)`);
+        throw new UsageError(
+            `stack ${sourceStack} keeps its backups in its in-cluster object store; the drill restores from S3 (staging, production)`,
+        );
     }
     const set = (config: ConfigMap, key: string, value: Record<string, unknown>) => {
         config[`${project}:${key}`] = { value: JSON.stringify(value), secret: source[`${project}:${key}`]?.secret ?? false };
@@ -175,7 +181,10 @@ export function drillConfig(
             ...(typeof kmsKeyArn === "string" ? { kmsKeyArn } : {}),
         },
     });
-    for (const [key, output] of [["detector", "detectorImage"], ["mlflow", "mlflowImage"]] as const) {
+    for (const [key, output] of [
+        ["detector", "detectorImage"],
+        ["mlflow", "mlflowImage"],
+    ] as const) {
         set(config, key, { ...readJson(source, key), image: outputString(outputs, output, sourceStack), build: null });
     }
     return config;
@@ -206,17 +215,23 @@ export function markdownReport(report: DrillReport): string {
         "",
         "| Phase | Result | Took | Done at (from start) |",
         "|---|---|---|---|",
-        ...report.phases.map((p) => `| ${p.name} | ${p.status}${p.detail ? ` (${p.detail})` : ""} | ${formatSeconds(p.seconds)} | ${formatSeconds(p.at)} |`),
+        ...report.phases.map(
+            (p) => `| ${p.name} | ${p.status}${p.detail ? ` (${p.detail})` : ""} | ${formatSeconds(p.seconds)} | ${formatSeconds(p.at)} |`,
+        ),
         "",
         "| Objective | Limit | Measured from start | Met |",
         "|---|---|---|---|",
         ...report.rto.map(
-            (r) => `| ${r.what} | ${formatSeconds(r.limitSeconds)} | ${r.actualSeconds === undefined ? "not reached" : formatSeconds(r.actualSeconds)} | ${r.met ? "yes" : "no"} |`,
+            (r) =>
+                `| ${r.what} | ${formatSeconds(r.limitSeconds)} | ${r.actualSeconds === undefined ? "not reached" : formatSeconds(r.actualSeconds)} | ${r.met ? "yes" : "no"} |`,
         ),
         "",
         "| Backup restored | Taken | Age at start | RPO | Met |",
         "|---|---|---|---|---|",
-        ...report.rpo.map((r) => `| \`${r.kind}/${r.id}\` | ${r.takenAt} | ${formatSeconds(r.ageSeconds)} | ${formatSeconds(r.limitSeconds)} | ${r.met ? "yes" : "no"} |`),
+        ...report.rpo.map(
+            (r) =>
+                `| \`${r.kind}/${r.id}\` | ${r.takenAt} | ${formatSeconds(r.ageSeconds)} | ${formatSeconds(r.limitSeconds)} | ${r.met ? "yes" : "no"} |`,
+        ),
         "",
         `Backups restored: \`db/${report.backup.db.id}\` (${tables}), \`models/${report.backup.models.id}\` (${report.backup.models.objects} objects).`,
         "",
@@ -231,7 +246,12 @@ export function pendingMarker(reportDir: string, stack: string): string {
 }
 
 /** Destroys a drill stack a killed drill left (its `.pending` marker): only a `dr-…` stack whose config marks it a drill. */
-export async function destroyLeftDrill(workspace: DrWorkspace, stack: string, reportDir: string, progress: (line: string) => void): Promise<void> {
+export async function destroyLeftDrill(
+    workspace: DrWorkspace,
+    stack: string,
+    reportDir: string,
+    progress: (line: string) => void,
+): Promise<void> {
     if (!/^dr-\d{8}-\d{6}$/.test(stack)) throw new UsageError(`--destroy: "${stack}" is not a drill stack name (dr-YYYYMMDD-HHMMSS)`);
     const { config } = await workspace.readSource(stack);
     if (!config[`${project}:drill`]) throw new UsageError(`--destroy: stack ${stack} has no drill setting: not a drill stack, left alone`);
@@ -272,9 +292,27 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const phases: PhaseResult[] = [];
     const rpo = (["db", "models"] as const).map((kind) => {
         const ageSeconds = (started.getTime() - Date.parse(backup[kind].takenAt)) / 1000;
-        return { kind, id: backup[kind].id, takenAt: backup[kind].takenAt, ageSeconds, limitSeconds: rpoOf[kind], met: ageSeconds <= rpoOf[kind] };
+        return {
+            kind,
+            id: backup[kind].id,
+            takenAt: backup[kind].takenAt,
+            ageSeconds,
+            limitSeconds: rpoOf[kind],
+            met: ageSeconds <= rpoOf[kind],
+        };
     });
-    const report: DrillReport = { stack, source: options.from, startedAt: started.toISOString(), finishedAt: "", status: "passed", phases, rto: [], rpo, backup, teardown: "kept" };
+    const report: DrillReport = {
+        stack,
+        source: options.from,
+        startedAt: started.toISOString(),
+        finishedAt: "",
+        status: "passed",
+        phases,
+        rto: [],
+        rpo,
+        backup,
+        teardown: "kept",
+    };
 
     // SIGINT/SIGTERM (a cancelled job, Ctrl-C) stop the drill where it is; teardown still runs.
     const interrupt = new AbortController();
@@ -286,10 +324,20 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     };
     signals.on("SIGINT", onSignal);
     signals.on("SIGTERM", onSignal);
-    const interrupted = new Promise<never>((_, reject) => interrupt.signal.addEventListener("abort", () => reject(interrupt.signal.reason as Error), { once: true }));
+    const interrupted = new Promise<never>((_, reject) =>
+        interrupt.signal.addEventListener("abort", () => reject(interrupt.signal.reason as Error), { once: true }),
+    );
     interrupted.catch(() => undefined);
 
-    const names = ["create stack", "deploy and restore", "models restored", "detector ready", "MLflow ready", "database row counts", "destroy"];
+    const names = [
+        "create stack",
+        "deploy and restore",
+        "models restored",
+        "detector ready",
+        "MLflow ready",
+        "database row counts",
+        "destroy",
+    ];
     const phase = async <T>(name: string, run: () => Promise<T>, detail?: (value: T) => string, interruptible = true): Promise<T> => {
         const step = `[${names.indexOf(name) + 1}/${names.length}] ${name}`;
         progress(`${step} ...`);
@@ -326,13 +374,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             await options.workspace.configure(stack, source, config);
         });
         const outputs = await phase("deploy and restore", () => options.workspace.up(stack, options.from, stream, interrupt.signal));
-        const artifacts = { bucket: outputString(outputs, "artifactBucket", stack), prefix: artifactPrefix, ...(location.region ? { region: location.region } : {}) };
+        const artifacts = {
+            bucket: outputString(outputs, "artifactBucket", stack),
+            prefix: artifactPrefix,
+            ...(location.region ? { region: location.region } : {}),
+        };
         await phase(
             "models restored",
             async () => {
                 const objects = await options.backups.countObjects(artifacts);
                 if (objects !== backup.models.objects) {
-                    throw new Error(`s3://${artifacts.bucket}/${artifactPrefix}/ holds ${objects} objects, models/${backup.models.id} has ${backup.models.objects}`);
+                    throw new Error(
+                        `s3://${artifacts.bucket}/${artifactPrefix}/ holds ${objects} objects, models/${backup.models.id} has ${backup.models.objects}`,
+                    );
                 }
                 return objects;
             },
@@ -346,7 +400,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             reached.push(forward);
             return forward.url;
         };
-        await phase("detector ready", async () => expectHealthy(options.fetch, `${await reach(options.detectorUrl, "detectorUrl")}/health`, "detector"));
+        await phase("detector ready", async () =>
+            expectHealthy(options.fetch, `${await reach(options.detectorUrl, "detectorUrl")}/health`, "detector"),
+        );
         const mlflowUrl = await phase("MLflow ready", async () => {
             const url = await reach(options.mlflowUrl, "mlflowUrl");
             await expectHealthy(options.fetch, `${url}/health`, "MLflow");
@@ -376,11 +432,22 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         const passed = checks.map((name) => phases.find((p) => p.name === name && p.status === "passed"));
         const actualSeconds = passed.every(Boolean) ? Math.max(...passed.map((p) => p!.at)) : undefined;
         const limitSeconds = recoveryTimeObjectives[objective];
-        return { objective, what, limitSeconds, ...(actualSeconds !== undefined ? { actualSeconds } : {}), met: actualSeconds !== undefined && actualSeconds <= limitSeconds };
+        return {
+            objective,
+            what,
+            limitSeconds,
+            ...(actualSeconds !== undefined ? { actualSeconds } : {}),
+            met: actualSeconds !== undefined && actualSeconds <= limitSeconds,
+        };
     });
     const missed = [
         ...report.rto.filter((r) => !r.met).map((r) => `RTO missed: ${r.what}`),
-        ...report.rpo.filter((r) => !r.met).map((r) => `RPO missed: ${r.kind}/${r.id} was taken ${formatSeconds(r.ageSeconds)} before the drill (RPO ${formatSeconds(r.limitSeconds)})`),
+        ...report.rpo
+            .filter((r) => !r.met)
+            .map(
+                (r) =>
+                    `RPO missed: ${r.kind}/${r.id} was taken ${formatSeconds(r.ageSeconds)} before the drill (RPO ${formatSeconds(r.limitSeconds)})`,
+            ),
     ];
     if (report.status === "passed" && missed.length > 0) {
         report.status = "failed";

@@ -17,7 +17,10 @@ export async function planDrill(source: string, options: { root?: string; now?: 
 export function stackFileConfig(stack: string, root?: string): ConfigMap {
     const { values } = readStackConfig(stack, { root });
     return Object.fromEntries(
-        Object.entries(values).map(([key, value]) => [`${project}:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value), secret: false }]),
+        Object.entries(values).map(([key, value]) => [
+            `${project}:${key}`,
+            { value: typeof value === "string" ? value : JSON.stringify(value), secret: false },
+        ]),
     );
 }
 
@@ -34,7 +37,14 @@ export async function planStackConfig(sourceStack: string, stack: string, config
         const next = values[key];
         if (!(key in values)) overrides[key] = undefined;
         else if (isObject(fileValue) && isObject(next)) {
-            overrides[key] = { ...next, ...Object.fromEntries(Object.keys(fileValue).filter((k) => !(k in next)).map((k) => [k, undefined])) };
+            overrides[key] = {
+                ...next,
+                ...Object.fromEntries(
+                    Object.keys(fileValue)
+                        .filter((k) => !(k in next))
+                        .map((k) => [k, undefined]),
+                ),
+            };
         }
     }
     return planStack(sourceStack, { root, stackName: stack, overrides });
@@ -113,7 +123,16 @@ function hostPorts(value: unknown): number[] {
 
 /** What a Helm release renders cluster-wide, read from its chart's values.yaml defaults. */
 function helmFootprint(r: PlannedResource): { kind: string; name: string }[] {
-    const { name, chart, values, skipCrds } = r.inputs as { name?: string; chart?: string; values?: { crds?: { enabled?: unknown }; nodeExporter?: { enabled?: unknown }; "prometheus-node-exporter"?: { service?: { port?: unknown } } }; skipCrds?: boolean };
+    const { name, chart, values, skipCrds } = r.inputs as {
+        name?: string;
+        chart?: string;
+        values?: {
+            crds?: { enabled?: unknown };
+            nodeExporter?: { enabled?: unknown };
+            "prometheus-node-exporter"?: { service?: { port?: unknown } };
+        };
+        skipCrds?: boolean;
+    };
     const release = name ?? r.name;
     const names = [
         // Charts name their ClusterRoles, ClusterRoleBindings and webhook configurations after the
@@ -140,7 +159,8 @@ export function physicalNames(plan: Plan): PhysicalName[] {
         };
         const aws = awsNameInputs[r.type];
         if (aws) for (const input of aws.inputs) add("aws", aws.kind, r.inputs[input]);
-        if (r.type === "aws:rds/instance:Instance" && r.inputs.skipFinalSnapshot !== true) add("aws", "rds snapshot", r.inputs.finalSnapshotIdentifier);
+        if (r.type === "aws:rds/instance:Instance" && r.inputs.skipFinalSnapshot !== true)
+            add("aws", "rds snapshot", r.inputs.finalSnapshotIdentifier);
         if (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") {
             for (const { kind, name } of helmFootprint(r)) add("cluster", kind, name);
             continue;
@@ -196,7 +216,8 @@ export function undeletable(plan: Plan): Undeletable[] {
             if (inputs.forceDestroy !== true) add("no forceDestroy: S3 refuses to delete a bucket holding objects");
             if (inputs.objectLockEnabled === true) add("Object Lock: locked versions cannot be deleted before their retention ends");
         }
-        if (r.type === "aws:ecr/repository:Repository" && inputs.forceDelete !== true) add("no forceDelete: ECR refuses to delete a repository holding images");
+        if (r.type === "aws:ecr/repository:Repository" && inputs.forceDelete !== true)
+            add("no forceDelete: ECR refuses to delete a repository holding images");
     }
     return found;
 }

@@ -32,7 +32,9 @@ export interface DrWorkspace {
 
 /** The keys of `config` whose value or secrecy differ from the source's. */
 export function changedConfig(source: ConfigMap, config: ConfigMap): ConfigMap {
-    return Object.fromEntries(Object.entries(config).filter(([key, v]) => source[key]?.value !== v.value || (source[key]?.secret ?? false) !== v.secret));
+    return Object.fromEntries(
+        Object.entries(config).filter(([key, v]) => source[key]?.value !== v.value || (source[key]?.secret ?? false) !== v.secret),
+    );
 }
 
 /** The real thing: the Pulumi CLI, through the Automation API and, for what it cannot do without argv, directly. */
@@ -50,7 +52,19 @@ export function localWorkspace(workDir: string): DrWorkspace {
         },
         async initStack(stack, source) {
             await pulumiCall(`stack init ${stack}`, () =>
-                runPulumi(["stack", "init", stack, "--secrets-provider", source.secretsProvider, "--copy-config-from", source.name, "--no-select"], { cwd: workDir }),
+                runPulumi(
+                    [
+                        "stack",
+                        "init",
+                        stack,
+                        "--secrets-provider",
+                        source.secretsProvider,
+                        "--copy-config-from",
+                        source.name,
+                        "--no-select",
+                    ],
+                    { cwd: workDir },
+                ),
             );
         },
         async configure(stack, source, config) {
@@ -58,12 +72,17 @@ export function localWorkspace(workDir: string): DrWorkspace {
             const plain = changed.filter(([, v]) => !v.secret);
             if (plain.length > 0) {
                 await pulumiCall(`config set-all -s ${stack}`, () =>
-                    runPulumi(["config", "set-all", "--stack", stack, ...plain.flatMap(([key, v]) => ["--plaintext", `${key}=${v.value}`])], { cwd: workDir }),
+                    runPulumi(
+                        ["config", "set-all", "--stack", stack, ...plain.flatMap(([key, v]) => ["--plaintext", `${key}=${v.value}`])],
+                        { cwd: workDir },
+                    ),
                 );
             }
             // `pulumi config set <key>` without a value reads it from stdin (https://www.pulumi.com/docs/iac/cli/commands/pulumi_config_set/).
             for (const [key, v] of changed.filter(([, v]) => v.secret)) {
-                await pulumiCall(`config set ${key} -s ${stack}`, () => runPulumi(["config", "set", key, "--secret", "--stack", stack], { cwd: workDir, input: v.value }));
+                await pulumiCall(`config set ${key} -s ${stack}`, () =>
+                    runPulumi(["config", "set", key, "--secret", "--stack", stack], { cwd: workDir, input: v.value }),
+                );
             }
         },
         async up(stack, source, onOutput, signal) {
@@ -74,7 +93,13 @@ export function localWorkspace(workDir: string): DrWorkspace {
                 writeFileSync(config, JSON.stringify(drillPolicyConfig(source)), { mode: 0o600 });
                 const selected = await select(stack);
                 const result = await pulumiCall(`up -s ${stack}`, () =>
-                    selected.up({ onOutput, color: "never", policyPacks: policyPackOptions(source).policyPacks, policyPackConfigs: [config], ...(signal ? { signal } : {}) }),
+                    selected.up({
+                        onOutput,
+                        color: "never",
+                        policyPacks: policyPackOptions(source).policyPacks,
+                        policyPackConfigs: [config],
+                        ...(signal ? { signal } : {}),
+                    }),
                 );
                 return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
             } finally {

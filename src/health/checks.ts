@@ -124,7 +124,8 @@ export const thresholdChecks: ThresholdCheck[] = [
     {
         check: "error rate",
         expected: `< ${thresholds.errorRate * 100} %`,
-        promql: (s) => `sum(rate(${s.metrics.errorTotal}{${job(s)}}[${s.window}])) / sum(rate(${s.metrics.inferenceTotal}{${job(s)}}[${s.window}]))`,
+        promql: (s) =>
+            `sum(rate(${s.metrics.errorTotal}{${job(s)}}[${s.window}])) / sum(rate(${s.metrics.inferenceTotal}{${job(s)}}[${s.window}]))`,
         ok: (v) => v < thresholds.errorRate,
         format: (v) => percent(v * 100),
         whenNaN: { ok: true, value: "no traffic" },
@@ -178,7 +179,12 @@ export const thresholdChecks: ThresholdCheck[] = [
     },
 ];
 
-async function evaluateThreshold(c: ThresholdCheck, settings: HealthSettings, endpoints: HealthEndpoints, http: HttpGet): Promise<CheckLine> {
+async function evaluateThreshold(
+    c: ThresholdCheck,
+    settings: HealthSettings,
+    endpoints: HealthEndpoints,
+    http: HttpGet,
+): Promise<CheckLine> {
     const line = (ok: boolean, value: string) => ({ check: c.check, ok, value, expected: c.expected });
     try {
         const samples = await query(http, endpoints.prometheus, c.promql(settings));
@@ -213,7 +219,8 @@ async function firingAlerts(endpoints: HealthEndpoints, http: HttpGet): Promise<
             "alertmanager",
             `${endpoints.alertmanager}/api/v2/alerts?active=true&silenced=false&inhibited=false&unprocessed=false`,
         )) as AlertmanagerAlert[];
-        if (!Array.isArray(alerts)) return { check: "firing alerts", ok: false, value: "alertmanager answered something other than a list", expected };
+        if (!Array.isArray(alerts))
+            return { check: "firing alerts", ok: false, value: "alertmanager answered something other than a list", expected };
         // kube-prometheus-stack's always-firing heartbeat and its inhibitor are not incidents.
         const real = alerts.filter((a) => !["Watchdog", "InfoInhibitor"].includes(a.labels.alertname));
         const paging = real.filter((a) => pagingSeverities.includes(a.labels.severity));
@@ -230,12 +237,19 @@ async function firingAlerts(endpoints: HealthEndpoints, http: HttpGet): Promise<
  * owner (docs/metrics/workload/replicaset-metrics.md): a Rollout's replicas are those of the
  * ReplicaSets it owns (stable, canary, and old ones scaled to 0), summed per owner.
  */
-export function rolloutReplicasQuery(metric: "kube_replicaset_spec_replicas" | "kube_replicaset_status_ready_replicas", namespace: string): string {
+export function rolloutReplicasQuery(
+    metric: "kube_replicaset_spec_replicas" | "kube_replicaset_status_ready_replicas",
+    namespace: string,
+): string {
     const ns = `namespace="${namespace}"`;
     return `sum by (owner_name) (${metric}{${ns}} * on (namespace, replicaset) group_left (owner_name) kube_replicaset_owner{${ns}, owner_kind="Rollout"})`;
 }
 
-export async function replicaLines(settings: HealthSettings, endpoints: Pick<HealthEndpoints, "prometheus">, http: HttpGet): Promise<CheckLine[]> {
+export async function replicaLines(
+    settings: HealthSettings,
+    endpoints: Pick<HealthEndpoints, "prometheus">,
+    http: HttpGet,
+): Promise<CheckLine[]> {
     const ns = `namespace="${settings.appNamespace}"`;
     const byName = (samples: Sample[], label: string) => new Map(samples.map((s) => [s.labels[label], s.value]));
     try {
@@ -304,14 +318,23 @@ export async function logIngestionLine(lokiUrl: string, http: HttpGet, now: numb
     const check = "log ingestion: newest line";
     const expected = `< ${maxAgeMinutes} min old`;
     const nanos = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
-    const params = new URLSearchParams({ query: '{log_class=~".+"}', direction: "backward", limit: "1", start: nanos(now - 3600_000), end: nanos(now) });
+    const params = new URLSearchParams({
+        query: '{log_class=~".+"}',
+        direction: "backward",
+        limit: "1",
+        start: nanos(now - 3600_000),
+        end: nanos(now),
+    });
     try {
         const body = (await getJson(http, "loki", `${lokiUrl}/loki/api/v1/query_range?${params}`)) as {
             status?: string;
             data?: { resultType?: string; result?: Array<{ values?: Array<[string, string]> }> };
         };
-        if (body.status !== "success" || body.data?.resultType !== "streams") return { check, ok: false, value: "loki answered no log streams", expected };
-        const newest = Math.max(...(body.data.result ?? []).flatMap((s) => (s.values ?? []).map(([ts]) => Number(BigInt(ts) / 1_000_000n))));
+        if (body.status !== "success" || body.data?.resultType !== "streams")
+            return { check, ok: false, value: "loki answered no log streams", expected };
+        const newest = Math.max(
+            ...(body.data.result ?? []).flatMap((s) => (s.values ?? []).map(([ts]) => Number(BigInt(ts) / 1_000_000n))),
+        );
         if (!Number.isFinite(newest)) return { check, ok: false, value: "no line in the last hour", expected };
         const minutes = Math.max(0, now - newest) / 60_000;
         return { check, ok: minutes < maxAgeMinutes, value: `${minutes.toFixed(1)} min old`, expected };
@@ -322,7 +345,12 @@ export async function logIngestionLine(lokiUrl: string, http: HttpGet, now: numb
 }
 
 /** Runs every line of the morning check; never throws for an unhealthy or unreachable service (that is a failed line). */
-export async function runHealthCheck(settings: HealthSettings, endpoints: HealthEndpoints, http: HttpGet, lokiUrl?: string): Promise<CheckLine[]> {
+export async function runHealthCheck(
+    settings: HealthSettings,
+    endpoints: HealthEndpoints,
+    http: HttpGet,
+    lokiUrl?: string,
+): Promise<CheckLine[]> {
     const groups = await Promise.all([
         endpointHealth("detector /health", `${endpoints.detector}/health`, http).then((l) => [l]),
         endpointHealth("mlflow /health", `${endpoints.mlflow}/health`, http).then((l) => [l]),

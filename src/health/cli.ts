@@ -16,18 +16,32 @@ export const healthCommand = {
     positionals: "<stack>",
     summary: "The manual's morning health check of a deployed stack: one line per check, pass or fail; exit 1 names the failed lines.",
     options: {
-        "port-forward": { type: "boolean", description: "reach the stack's in-cluster URLs through kubectl port-forward (its kubeconfig context)" },
-        "detector-url": { type: "string", value: "URL", description: "the detector (else $DETECTOR_URL, else the stack output detectorUrl)" },
+        "port-forward": {
+            type: "boolean",
+            description: "reach the stack's in-cluster URLs through kubectl port-forward (its kubeconfig context)",
+        },
+        "detector-url": {
+            type: "string",
+            value: "URL",
+            description: "the detector (else $DETECTOR_URL, else the stack output detectorUrl)",
+        },
         "mlflow-url": { type: "string", value: "URL", description: "MLflow (else $MLFLOW_URL, else mlflowUrl)" },
         "prometheus-url": { type: "string", value: "URL", description: "Prometheus (else $PROMETHEUS_URL, else prometheusUrl)" },
         "alertmanager-url": { type: "string", value: "URL", description: "Alertmanager (else $ALERTMANAGER_URL, else alertmanagerUrl)" },
-        "loki-url": { type: "string", value: "URL", description: "Loki, for the log-ingestion line (else $LOKI_URL, else lokiUrl; none: no line)" },
+        "loki-url": {
+            type: "string",
+            value: "URL",
+            description: "Loki, for the log-ingestion line (else $LOKI_URL, else lokiUrl; none: no line)",
+        },
         window: { type: "string", value: "DURATION", description: "rate window for error rate and latency (default 1h)" },
         "timeout-seconds": { type: "string", value: "N", description: "per-request timeout, 1 to 60 (default 5)" },
     },
     minPositionals: 1,
     maxPositionals: 1,
-    examples: ["npm run --silent health -- production --port-forward", "npm run --silent health -- staging --prometheus-url http://127.0.0.1:9090"],
+    examples: [
+        "npm run --silent health -- production --port-forward",
+        "npm run --silent health -- staging --prometheus-url http://127.0.0.1:9090",
+    ],
     notes: ["Exit codes: 0 every line passes, 1 some line failed, 2 the check could not start."],
 } satisfies CommandSpec<Record<string, OptionSpec>>;
 
@@ -41,7 +55,10 @@ const endpointSources: Record<keyof HealthEndpoints, { flag: string; env: string
     alertmanager: { flag: "alertmanager-url", env: "ALERTMANAGER_URL", output: "alertmanagerUrl" },
 };
 
-export function stackSettings(stack: string, window: string): { settings: HealthSettings; cluster: { context?: string; kubeconfig?: string } } {
+export function stackSettings(
+    stack: string,
+    window: string,
+): { settings: HealthSettings; cluster: { context?: string; kubeconfig?: string } } {
     const config = readStackFile(stack);
     return {
         settings: {
@@ -68,7 +85,10 @@ async function resolveEndpoints(
 ): Promise<HealthEndpoints> {
     const endpoints: Partial<HealthEndpoints> = {};
     const missing: (keyof HealthEndpoints)[] = [];
-    for (const [key, source] of Object.entries(endpointSources) as [keyof HealthEndpoints, (typeof endpointSources)[keyof HealthEndpoints]][]) {
+    for (const [key, source] of Object.entries(endpointSources) as [
+        keyof HealthEndpoints,
+        (typeof endpointSources)[keyof HealthEndpoints],
+    ][]) {
         const value = (flags[source.flag] as string | undefined) ?? env[source.env];
         if (value) endpoints[key] = value;
         else missing.push(key);
@@ -99,7 +119,10 @@ async function resolveEndpoints(
         }
     }
     for (const [key, url] of Object.entries(endpoints)) {
-        if (!/^https?:\/\/[^\s/]+/.test(url)) throw new HealthUsageError(`--${endpointSources[key as keyof HealthEndpoints].flag}: expected an http(s) URL, got "${maskCredentials(url)}"`);
+        if (!/^https?:\/\/[^\s/]+/.test(url))
+            throw new HealthUsageError(
+                `--${endpointSources[key as keyof HealthEndpoints].flag}: expected an http(s) URL, got "${maskCredentials(url)}"`,
+            );
         endpoints[key as keyof HealthEndpoints] = url.replace(/\/+$/, "");
     }
     return endpoints as HealthEndpoints;
@@ -114,13 +137,17 @@ async function resolveLokiUrl(
     forwards: Forward[],
 ): Promise<string | undefined> {
     if (given !== undefined) {
-        if (!/^https?:\/\/[^\s/]+/.test(given)) throw new HealthUsageError(`--loki-url: expected an http(s) URL, got "${maskCredentials(given)}"`);
+        if (!/^https?:\/\/[^\s/]+/.test(given))
+            throw new HealthUsageError(`--loki-url: expected an http(s) URL, got "${maskCredentials(given)}"`);
         return given.replace(/\/+$/, "");
     }
     const output = await Promise.resolve()
         .then(() => open(stack))
         .then((s) => s.outputs())
-        .then((o) => o.lokiUrl, () => undefined);
+        .then(
+            (o) => o.lokiUrl,
+            () => undefined,
+        );
     if (typeof output !== "string") return undefined;
     if (!forward) return output;
     const f = await forward(output).catch((e: Error) => {
@@ -145,9 +172,11 @@ export function main(argv: string[], deps: HealthDeps): Promise<number> {
 
 async function check({ values: flags, positionals: [stack] }: ParsedArgs<typeof healthCommand.options>, deps: HealthDeps): Promise<number> {
     const values = { ...flags, window: flags.window ?? "1h", "timeout-seconds": flags["timeout-seconds"] ?? "5" };
-    if (!/^\d+[smhd]$/.test(values.window)) throw new HealthUsageError(`--window: expected a Prometheus duration such as 1h, got "${values.window}"`);
+    if (!/^\d+[smhd]$/.test(values.window))
+        throw new HealthUsageError(`--window: expected a Prometheus duration such as 1h, got "${values.window}"`);
     const timeout = Number(values["timeout-seconds"]);
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 60) throw new HealthUsageError(`--timeout-seconds: expected an integer from 1 to 60, got "${values["timeout-seconds"]}"`);
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 60)
+        throw new HealthUsageError(`--timeout-seconds: expected an integer from 1 to 60, got "${values["timeout-seconds"]}"`);
 
     let stackConfig: ReturnType<typeof stackSettings>;
     try {
@@ -169,14 +198,22 @@ async function check({ values: flags, positionals: [stack] }: ParsedArgs<typeof 
     }
     deps.out(formatTable(lines));
     const failed = lines.filter((l) => !l.ok);
-    deps.out(failed.length === 0 ? `\n${stack}: healthy (${lines.length} checks)` : `\n${stack}: ${failed.length} of ${lines.length} checks failed: ${failed.map((l) => l.check).join("; ")}`);
+    deps.out(
+        failed.length === 0
+            ? `\n${stack}: healthy (${lines.length} checks)`
+            : `\n${stack}: ${failed.length} of ${lines.length} checks failed: ${failed.map((l) => l.check).join("; ")}`,
+    );
     return failed.length === 0 ? 0 : 1;
 }
 
 if (require.main === module) {
     // The Automation API runs the pulumi CLI; without it, say so plainly instead of a spawn error.
     const open: OpenStack = (stack) => {
-        requireTool("pulumi", "https://www.pulumi.com/docs/install/, or run through npm, which puts the pinned npx pulumi on PATH", "pulumi CLI");
+        requireTool(
+            "pulumi",
+            "https://www.pulumi.com/docs/install/, or run through npm, which puts the pinned npx pulumi on PATH",
+            "pulumi CLI",
+        );
         return openAutomationStack(stack);
     };
     runCommand(healthCommand, (args) => check(args, { open, env: process.env, out: (t) => console.log(t) }));

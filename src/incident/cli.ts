@@ -20,13 +20,24 @@ const actions = ["isolate", "release", "preserve"] as const;
 type Action = (typeof actions)[number];
 
 const options = {
-    incident: { type: "string", value: "ID", description: "the incident id (required in production; labels the quarantined pod and names the evidence)" },
+    incident: {
+        type: "string",
+        value: "ID",
+        description: "the incident id (required in production; labels the quarantined pod and names the evidence)",
+    },
     namespace: { type: "string", value: "NS", description: "the pod's namespace (default: the stack's kubernetes.appNamespace)" },
     cordon: { type: "boolean", description: "isolate: also cordon the pod's node (release uncordons it)" },
     bucket: { type: "string", value: "NAME", description: "preserve: the evidence bucket (default: the stack output evidenceBucket)" },
-    "loki-url": { type: "string", value: "URL", description: "preserve: Loki's HTTP address (default: a port-forward to the stack output lokiUrl)" },
+    "loki-url": {
+        type: "string",
+        value: "URL",
+        description: "preserve: Loki's HTTP address (default: a port-forward to the stack output lokiUrl)",
+    },
     since: { type: "string", value: "DURATION", description: "preserve: how far back the pod's logs go, e.g. 30m, 6h (default 2h)" },
-    snapshot: { type: "boolean", description: "preserve: also take EBS snapshots of the node's and the pod's volumes (AWS CLI; AWS_CLI overrides the command)" },
+    snapshot: {
+        type: "boolean",
+        description: "preserve: also take EBS snapshots of the node's and the pod's volumes (AWS CLI; AWS_CLI overrides the command)",
+    },
 } as const;
 
 export const spec = {
@@ -76,8 +87,10 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
     if (!(actions as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}": one of ${actions.join(", ")}`);
     const { values } = args;
     const config = readStackFile(stack);
-    if (config.environment === "production" && !values.incident) throw new UsageError(`${action} in production needs --incident <id> (the incident this is done under)`);
-    if (values.incident !== undefined && !incidentId.test(values.incident)) throw new UsageError(`--incident: "${values.incident}" is not an id such as INC-2026-0042 (letters, digits, - _ .; at most 63)`);
+    if (config.environment === "production" && !values.incident)
+        throw new UsageError(`${action} in production needs --incident <id> (the incident this is done under)`);
+    if (values.incident !== undefined && !incidentId.test(values.incident))
+        throw new UsageError(`--incident: "${values.incident}" is not an id such as INC-2026-0042 (letters, digits, - _ .; at most 63)`);
     const target: Target = {
         access: { kubectl: deps.kubectl, context: config.kubernetes.context, kubeconfig: config.kubernetes.kubeconfig },
         namespace: values.namespace ?? config.kubernetes.appNamespace,
@@ -90,7 +103,13 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
         if (outcome.undo) deps.out(`undo: ${outcome.undo}`);
     };
     if ((action as Action) === "isolate") {
-        print(await isolate(target, { incident: values.incident, cordon: values.cordon ?? false, undo: `npm run --silent incident -- release ${stack} ${pod}${incidentFlag}${values.namespace ? ` --namespace ${values.namespace}` : ""}` }));
+        print(
+            await isolate(target, {
+                incident: values.incident,
+                cordon: values.cordon ?? false,
+                undo: `npm run --silent incident -- release ${stack} ${pod}${incidentFlag}${values.namespace ? ` --namespace ${values.namespace}` : ""}`,
+            }),
+        );
         deps.out(`next: npm run --silent incident -- preserve ${stack} ${pod}${incidentFlag || " --incident <id>"}`);
         return exitCodes.ok;
     }
@@ -110,7 +129,8 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
     try {
         const outputs = values.bucket && values["loki-url"] ? {} : await (await (deps.open ?? openAutomationStack)(stack)).outputs();
         const bucket = values.bucket ?? outputs.evidenceBucket;
-        if (typeof bucket !== "string") throw new UsageError(`stack ${stack} has no evidenceBucket output (an AWS stack with infra/security deployed); pass --bucket`);
+        if (typeof bucket !== "string")
+            throw new UsageError(`stack ${stack} has no evidenceBucket output (an AWS stack with infra/security deployed); pass --bucket`);
         let lokiUrl = values["loki-url"];
         if (lokiUrl === undefined && typeof outputs.lokiUrl === "string") {
             const forward = await portForward(target.access, outputs.lokiUrl);
@@ -123,7 +143,9 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
             snapshots = { aws: deps.aws ?? awsCliCommand(), region: config.aws.region };
         }
         const s3 = (deps.s3 ?? (() => new S3Client({})))();
-        const awsIdentity = await (deps.awsIdentity ?? (async () => (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn ?? "unknown"))();
+        const awsIdentity = await (
+            deps.awsIdentity ?? (async () => (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn ?? "unknown")
+        )();
         const result = await preserve(target, {
             bucket,
             s3,
@@ -134,8 +156,11 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
             snapshots,
             now: deps.now?.(),
         });
-        for (const entry of result.manifest) deps.out(`done: wrote s3://${bucket}/${entry.key} (${entry.bytes} bytes, sha256 ${entry.sha256})`);
-        deps.out(`done: every object is locked (COMPLIANCE) for ${config.security.evidence.retentionDays} days and read back with matching SHA-256`);
+        for (const entry of result.manifest)
+            deps.out(`done: wrote s3://${bucket}/${entry.key} (${entry.bytes} bytes, sha256 ${entry.sha256})`);
+        deps.out(
+            `done: every object is locked (COMPLIANCE) for ${config.security.evidence.retentionDays} days and read back with matching SHA-256`,
+        );
         deps.out("undo: none: evidence cannot be changed or deleted before its retention ends");
         return exitCodes.ok;
     } finally {
@@ -144,5 +169,7 @@ export async function runIncident(args: ParsedArgs<typeof options>, deps: Incide
 }
 
 if (require.main === module) {
-    runCommand(spec, (args) => runIncident(args, { kubectl: (process.env.KUBECTL ?? "kubectl").split(" "), out: (line) => console.log(line) }));
+    runCommand(spec, (args) =>
+        runIncident(args, { kubectl: (process.env.KUBECTL ?? "kubectl").split(" "), out: (line) => console.log(line) }),
+    );
 }

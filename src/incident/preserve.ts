@@ -55,7 +55,13 @@ async function ownerChain(target: Target, pod: PodObject): Promise<unknown[]> {
     while (refs.length > 0 && chain.length < 5) {
         const ref = refs[0]!;
         const group = ref.apiVersion.includes("/") ? `.${ref.apiVersion.split("/")[0]}` : "";
-        const { found, object } = await kubectlJson(target.access, ["--namespace", target.namespace, "get", `${ref.kind.toLowerCase()}${group}`, ref.name]);
+        const { found, object } = await kubectlJson(target.access, [
+            "--namespace",
+            target.namespace,
+            "get",
+            `${ref.kind.toLowerCase()}${group}`,
+            ref.name,
+        ]);
         if (!found) {
             chain.push({ missing: ref });
             break;
@@ -68,7 +74,13 @@ async function ownerChain(target: Target, pod: PodObject): Promise<unknown[]> {
 
 async function lokiLogs(url: string, target: Target, startSeconds: number, endSeconds: number): Promise<string> {
     const query = `{namespace="${target.namespace}", pod="${target.pod}"}`;
-    const params = new URLSearchParams({ query, start: `${startSeconds}000000000`, end: `${endSeconds}000000000`, limit: "5000", direction: "forward" });
+    const params = new URLSearchParams({
+        query,
+        start: `${startSeconds}000000000`,
+        end: `${endSeconds}000000000`,
+        limit: "5000",
+        direction: "forward",
+    });
     const response = await fetch(`${url}/loki/api/v1/query_range?${params}`);
     if (!response.ok) throw new CheckFailedError(`Loki ${url}: HTTP ${response.status} for the pod's logs; nothing was written`);
     return await response.text();
@@ -78,18 +90,47 @@ export async function preserve(target: Target, options: PreserveOptions): Promis
     const now = options.now ?? new Date();
     // Everything is read first: a failure leaves nothing half-written in the bucket.
     const pod = await readPod(target);
-    const events = await kubectlJson(target.access, ["--namespace", target.namespace, "get", "events", "--field-selector", `involvedObject.kind=Pod,involvedObject.name=${target.pod}`]);
+    const events = await kubectlJson(target.access, [
+        "--namespace",
+        target.namespace,
+        "get",
+        "events",
+        "--field-selector",
+        `involvedObject.kind=Pod,involvedObject.name=${target.pod}`,
+    ]);
     const owners = await ownerChain(target, pod);
     const node = pod.spec.nodeName ? (await kubectlJson(target.access, ["get", "node", pod.spec.nodeName])).object : undefined;
     const end = Math.floor(now.getTime() / 1000);
     const logs = options.lokiUrl ? await lokiLogs(options.lokiUrl, target, end - options.logWindowSeconds, end) : undefined;
     const images = (pod.status?.containerStatuses ?? []).map((c) => ({ container: c.name, image: c.image, digest: c.imageID }));
-    const volumes = options.snapshots ? await volumesOf(target, pod, node as { spec?: { providerID?: string } } | undefined, options.snapshots.aws, options.snapshots.region) : [];
+    const volumes = options.snapshots
+        ? await volumesOf(
+              target,
+              pod,
+              node as { spec?: { providerID?: string } } | undefined,
+              options.snapshots.aws,
+              options.snapshots.region,
+          )
+        : [];
 
-    const custody: Custody = { ...options.custody, namespace: target.namespace, pod: target.pod, collectedAt: now.toISOString(), tool: "npm run incident -- preserve" };
+    const custody: Custody = {
+        ...options.custody,
+        namespace: target.namespace,
+        pod: target.pod,
+        collectedAt: now.toISOString(),
+        tool: "npm run incident -- preserve",
+    };
     const prefix = `${custody.incident}/${custody.stack}/${target.namespace}/${target.pod}/${now.toISOString().replace(/[:.]/g, "-")}/`;
     // Snapshots start last among the reads: they are the one thing that costs money and is not undone by a failure.
-    const snapshots = options.snapshots ? await snapshot(volumes, options.snapshots.aws, options.snapshots.region, custody.incident, `${custody.stack} ${target.namespace}/${target.pod}`) : undefined;
+    const snapshots = options.snapshots
+        ? await snapshot(
+              volumes,
+              options.snapshots.aws,
+              options.snapshots.region,
+              custody.incident,
+              `${custody.stack} ${target.namespace}/${target.pod}`,
+          )
+        : undefined;
     const objects: Record<string, string> = {
         "pod.json": JSON.stringify(pod, null, 2),
         "events.json": JSON.stringify(events.object ?? { items: [] }, null, 2),
@@ -119,12 +160,20 @@ export async function preserve(target: Target, options: PreserveOptions): Promis
     };
     const manifest: ManifestEntry[] = [];
     for (const [name, body] of Object.entries(objects)) manifest.push(await put(`${prefix}${name}`, body));
-    manifest.push(await put(`${prefix}manifest.json`, JSON.stringify({ custody, retainUntil: retainUntil.toISOString(), objects: manifest }, null, 2)));
+    manifest.push(
+        await put(
+            `${prefix}manifest.json`,
+            JSON.stringify({ custody, retainUntil: retainUntil.toISOString(), objects: manifest }, null, 2),
+        ),
+    );
 
     // Read back: what the bucket holds is what was collected.
     for (const entry of manifest) {
-        const body = await (await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: entry.key }))).Body!.transformToString();
-        if (sha256(body) !== entry.sha256) throw new CheckFailedError(`s3://${options.bucket}/${entry.key}: SHA-256 read back differs from what was written`);
+        const body = await (
+            await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: entry.key }))
+        ).Body!.transformToString();
+        if (sha256(body) !== entry.sha256)
+            throw new CheckFailedError(`s3://${options.bucket}/${entry.key}: SHA-256 read back differs from what was written`);
     }
     return { prefix, manifest };
 }

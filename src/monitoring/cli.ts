@@ -31,10 +31,16 @@ async function bench(runs: number): Promise<void> {
         const times: number[] = [];
         for (let i = 0; i < runs; i++) {
             const start = process.hrtime.bigint();
-            const results = await promtoolTestRules(dir, batches.map((b) => b.map((f) => f.path)));
+            const results = await promtoolTestRules(
+                dir,
+                batches.map((b) => b.map((f) => f.path)),
+            );
             times.push(Number(process.hrtime.bigint() - start) / 1e9);
             const failed = results.filter((r) => r.code !== 0);
-            if (failed.length > 0) throw new Error(`promtool test rules failed in ${failed.length} file(s): ${failed[0]!.output.split("\n").find((l) => l.trim()) ?? ""}`);
+            if (failed.length > 0)
+                throw new Error(
+                    `promtool test rules failed in ${failed.length} file(s): ${failed[0]!.output.split("\n").find((l) => l.trim()) ?? ""}`,
+                );
         }
         const cases = [...tests.values()].reduce((n, group) => n + group.length, 0);
         times.sort((a, b) => a - b);
@@ -51,7 +57,8 @@ runCommand(
     {
         invocation: "tsx src/monitoring/cli.ts",
         positionals: "docs | bench [runs]",
-        summary: "docs: rewrites docs/runbooks/*.md and the alert table of docs/monitoring.md from the alert definitions. bench: times promtool's test of every rule (docs/benchmarks.md).",
+        summary:
+            "docs: rewrites docs/runbooks/*.md and the alert table of docs/monitoring.md from the alert definitions. bench: times promtool's test of every rule (docs/benchmarks.md).",
         options: {},
         minPositionals: 1,
         maxPositionals: 2,

@@ -22,7 +22,10 @@ function byName(definitions: AlertDefinition[]): Map<string, AlertDefinition[]> 
 
 /** `{ path, content }` of every runbook, one per alert name. */
 export function runbookFiles(config: MonitoringSettings = docsConfig): Array<{ path: string; content: string }> {
-    return [...byName(alertDefinitions(config))].map(([name, tiers]) => ({ path: runbookPath(name), content: runbookMarkdown(name, tiers) }));
+    return [...byName(alertDefinitions(config))].map(([name, tiers]) => ({
+        path: runbookPath(name),
+        content: runbookMarkdown(name, tiers),
+    }));
 }
 
 export function alertTable(config: MonitoringSettings = docsConfig): string {
@@ -30,7 +33,13 @@ export function alertTable(config: MonitoringSettings = docsConfig): string {
         (d) =>
             `| [${d.name}](${runbookPath(d.name).replace(/^docs\//, "")}) | ${d.severity} (${severityClasses[d.severity].sev}) | ${d.service} | \`${oneLine(d.expr)}\` | ${d.for} | ${oneLine(d.summary).replace(/\{\{ \$labels\.(\w+) \}\}/g, "<$1>")} |`,
     );
-    return [alertTableBegin, "| Alert | Severity | Service | Expression | For | Summary |", "| --- | --- | --- | --- | --- | --- |", ...rows, alertTableEnd].join("\n");
+    return [
+        alertTableBegin,
+        "| Alert | Severity | Service | Expression | For | Summary |",
+        "| --- | --- | --- | --- | --- | --- |",
+        ...rows,
+        alertTableEnd,
+    ].join("\n");
 }
 
 /** Replaces the generated table inside `doc`; throws if the markers are missing. */

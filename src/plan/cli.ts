@@ -14,8 +14,16 @@ export const planCommand = {
     summary: "Runs the real program for a stack offline, under the Pulumi SDK's mock runtime, and prints its resource tree.",
     options: {
         json: { type: "boolean", description: "print one JSON document {stack, resources} instead of the tree" },
-        out: { type: "string", value: "DIR", description: "also write every Kubernetes object and the monitoring artifacts under DIR (replaced whole)" },
-        project: { type: "string", value: "DIR", description: "the Pulumi project's directory (default: the working directory), e.g. bootstrap" },
+        out: {
+            type: "string",
+            value: "DIR",
+            description: "also write every Kubernetes object and the monitoring artifacts under DIR (replaced whole)",
+        },
+        project: {
+            type: "string",
+            value: "DIR",
+            description: "the Pulumi project's directory (default: the working directory), e.g. bootstrap",
+        },
     },
     maxPositionals: 1,
     examples: [

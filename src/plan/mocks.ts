@@ -63,14 +63,20 @@ const computed: Record<string, (name: string, inputs: State, region: string, acc
     },
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
     "tls:index/privateKey:PrivateKey": (name) => ({ privateKeyPem: `plan-placeholder-${name}` }),
-    "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ certPem: `-----BEGIN CERTIFICATE-----\nplan-placeholder-${name}\n-----END CERTIFICATE-----\n` }),
+    "tls:index/selfSignedCert:SelfSignedCert": (name) => ({
+        certPem: `-----BEGIN CERTIFICATE-----\nplan-placeholder-${name}\n-----END CERTIFICATE-----\n`,
+    }),
 };
 
 /**
  * `account` is the one the stack's config names (its cluster's OIDC provider), so that bucket names and
  * ARNs in the plan are the ones `pulumi up` creates in that account.
  */
-export function mockOutputs(args: pulumi.runtime.MockResourceArgs, region: string, account = defaultPlanAccount): { id: string; state: State } {
+export function mockOutputs(
+    args: pulumi.runtime.MockResourceArgs,
+    region: string,
+    account = defaultPlanAccount,
+): { id: string; state: State } {
     const extra = computed[args.type]?.(args.name, args.inputs, region, account) ?? {};
     const name = (args.inputs.name as string | undefined) ?? args.name;
     const arn = args.type.startsWith("aws:") ? { arn: `arn:aws:${args.type.split(/[:/]/)[1]}:${region}:${account}:${name}` } : {};
@@ -81,7 +87,11 @@ export function mockOutputs(args: pulumi.runtime.MockResourceArgs, region: strin
 export function mockCall(args: pulumi.runtime.MockCallArgs, region: string, account = defaultPlanAccount): Record<string, unknown> {
     switch (args.token) {
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-            return { userName: "AWS", password: "plan-placeholder-token", proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com` };
+            return {
+                userName: "AWS",
+                password: "plan-placeholder-token",
+                proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com`,
+            };
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: account, arn: `arn:aws:iam::${account}:user/plan`, userId: "plan" };
         case "aws:elb/getServiceAccount:getServiceAccount":

@@ -47,6 +47,9 @@ export function describeWritten(dir: string, files: number, stack: string): stri
     const kinds = fs
         .readdirSync(dir, { withFileTypes: true })
         .filter((e) => e.isDirectory())
-        .map((e) => `${e.name}/ (${fs.readdirSync(path.join(dir, e.name), { recursive: true }).filter((f) => fs.statSync(path.join(dir, e.name, String(f))).isFile()).length})`);
+        .map(
+            (e) =>
+                `${e.name}/ (${fs.readdirSync(path.join(dir, e.name), { recursive: true }).filter((f) => fs.statSync(path.join(dir, e.name, String(f))).isFile()).length})`,
+        );
     return `plan: wrote ${files} files for ${stack} to ${path.resolve(dir)}: ${kinds.join(", ")}`;
 }

@@ -28,7 +28,10 @@ export function manifestFileName(object: Record<string, unknown>, resourceName: 
  */
 export function writeArtifacts(plan: Plan, dir: string): string[] {
     const files = [
-        ...kubernetesObjects(plan).map((r) => ({ path: path.join("kubernetes", manifestFileName(r.inputs, r.name)), content: stringify(r.inputs) })),
+        ...kubernetesObjects(plan).map((r) => ({
+            path: path.join("kubernetes", manifestFileName(r.inputs, r.name)),
+            content: stringify(r.inputs),
+        })),
         ...monitoringArtifacts(parsePlatformConfig(plan.config, plan.stack)),
         ...loggingArtifacts(parsePlatformConfig(plan.config, plan.stack)),
     ];
@@ -73,7 +76,12 @@ export function settingsTable(config: PlatformConfig): string[] {
     const days = (d: number) => `${d} d`;
     const rows: [string, string][] = [
         ["environment", c.environment],
-        ["account, region", c.aws ? `${account ?? "(from the credentials)"}, ${c.aws.region}${registry && registry !== account ? `; images from ${registry}` : ""}` : "none (local cluster)"],
+        [
+            "account, region",
+            c.aws
+                ? `${account ?? "(from the credentials)"}, ${c.aws.region}${registry && registry !== account ? `; images from ${registry}` : ""}`
+                : "none (local cluster)",
+        ],
         ["detector replicas", `${c.detector.replicas}${c.detector.maxReplicas ? ` (autoscaled up to ${c.detector.maxReplicas})` : ""}`],
         ["mlflow replicas", String(c.mlflow.replicas)],
         [
@@ -83,9 +91,22 @@ export function settingsTable(config: PlatformConfig): string[] {
                 : `${c.database.kind}${c.database.storageSize ? `, ${c.database.storageSize}` : ""}`,
         ],
         ["metrics retention", `${c.monitoring.retention} (${c.monitoring.storageSize})`],
-        ["log retention", Object.entries(c.logging.retentionDays).map(([k, d]) => `${k} ${days(d)}`).join(", ")],
-        ["backup schedules (UTC)", Object.entries(c.backups.schedules).map(([k, cron]) => `${k} "${cron}"`).join(", ")],
-        ["backup retention", `${days(c.backups.retentionDays)}${c.backups.replicaRegion ? `, replicated to ${c.backups.replicaRegion}` : ""}`],
+        [
+            "log retention",
+            Object.entries(c.logging.retentionDays)
+                .map(([k, d]) => `${k} ${days(d)}`)
+                .join(", "),
+        ],
+        [
+            "backup schedules (UTC)",
+            Object.entries(c.backups.schedules)
+                .map(([k, cron]) => `${k} "${cron}"`)
+                .join(", "),
+        ],
+        [
+            "backup retention",
+            `${days(c.backups.retentionDays)}${c.backups.replicaRegion ? `, replicated to ${c.backups.replicaRegion}` : ""}`,
+        ],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     return ["settings:", ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
@@ -94,7 +115,12 @@ export function settingsTable(config: PlatformConfig): string[] {
 export function planTree(plan: Plan): string {
     const children = new Map<string | undefined, PlannedResource[]>();
     for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
-    const lines = [`stack ${plan.stack} (${plan.project})`, ...settingsTable(parsePlatformConfig(plan.config, plan.stack)), "", "resources:"];
+    const lines = [
+        `stack ${plan.stack} (${plan.project})`,
+        ...settingsTable(parsePlatformConfig(plan.config, plan.stack)),
+        "",
+        "resources:",
+    ];
     const walk = (parent: string | undefined, depth: number) => {
         for (const r of children.get(parent) ?? []) {
             lines.push(`${"  ".repeat(depth + 1)}${r.type}  ${r.name}`);
@@ -109,6 +135,7 @@ export function planTree(plan: Plan): string {
     for (const [type, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${type.padEnd(width)}  ${count}`);
     lines.push(`  ${"total".padEnd(width)}  ${plan.resources.length}`);
     lines.push("", "outputs:");
-    for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+    for (const [key, value] of Object.entries(plan.outputs))
+        lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
     return lines.join("\n");
 }

@@ -102,7 +102,9 @@ export function readStackConfig(stack: string, options: PlanOptions = {}): Stack
         if (!secretKeys.includes(key)) secretKeys.push(key);
     }
     // An override of `undefined` removes the key (a DR drill's config drops some of its source's).
-    const merged = Object.fromEntries(Object.entries(deepMerge(values, options.overrides ?? {})).filter(([, value]) => value !== undefined));
+    const merged = Object.fromEntries(
+        Object.entries(deepMerge(values, options.overrides ?? {})).filter(([, value]) => value !== undefined),
+    );
     const region = (merged.aws as { region?: string } | undefined)?.region ?? "us-east-1";
     const oidcProviderArn = (merged.cluster as { oidcProviderArn?: unknown } | undefined)?.oidcProviderArn;
     // A platform stack's account is its cluster's; the bootstrap, which runs before any cluster, names it.
@@ -136,7 +138,10 @@ export async function planStack(stackFile: string, options: PlanOptions = {}): P
     const config = Object.fromEntries(
         Object.entries(values).map(([key, value]) => [`${project}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
     );
-    pulumi.runtime.setAllConfig(config, secretKeys.map((key) => `${project}:${key}`));
+    pulumi.runtime.setAllConfig(
+        config,
+        secretKeys.map((key) => `${project}:${key}`),
+    );
 
     // The committed stack files hold example values (infra/platform/placeholders.ts): planned, never deployed.
     process.env[exampleValuesVariable] = "allow";

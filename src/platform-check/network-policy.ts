@@ -21,7 +21,15 @@ export interface ContainerPort {
 
 /** A pod (by labels) or an address outside the pod network (API server, load balancer, AWS endpoint, node). */
 export type Endpoint =
-    | { kind: "pod"; name: string; namespace: string; labels: Record<string, string>; ports: ContainerPort[]; ip: string; hostNetwork?: boolean }
+    | {
+          kind: "pod";
+          name: string;
+          namespace: string;
+          labels: Record<string, string>;
+          ports: ContainerPort[];
+          ip: string;
+          hostNetwork?: boolean;
+      }
     | { kind: "external"; name: string; ip: string };
 
 export interface Connection {
@@ -72,14 +80,16 @@ export function selects(selector: LabelSelector | undefined, labels: Record<stri
         else if (e.operator === "NotIn" && has && (e.values ?? []).includes(labels[e.key]!)) return false;
         else if (e.operator === "Exists" && !has) return false;
         else if (e.operator === "DoesNotExist" && has) return false;
-        else if (!["In", "NotIn", "Exists", "DoesNotExist"].includes(e.operator)) throw new Error(`label selector operator ${e.operator} is not known`);
+        else if (!["In", "NotIn", "Exists", "DoesNotExist"].includes(e.operator))
+            throw new Error(`label selector operator ${e.operator} is not known`);
     }
     return true;
 }
 
 function ipToNumber(ip: string): number {
     const parts = ip.split(".").map(Number);
-    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`"${ip}" is not an IPv4 address`);
+    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+        throw new Error(`"${ip}" is not an IPv4 address`);
     return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
@@ -88,7 +98,7 @@ export function inCidr(ip: string, cidr: string): boolean {
     const size = Number(bits ?? 32);
     if (!(size >= 0 && size <= 32)) throw new Error(`"${cidr}" is not an IPv4 CIDR`);
     const mask = size === 0 ? 0 : (~0 << (32 - size)) >>> 0;
-    return ((ipToNumber(ip) & mask) >>> 0) === ((ipToNumber(base!) & mask) >>> 0);
+    return (ipToNumber(ip) & mask) >>> 0 === (ipToNumber(base!) & mask) >>> 0;
 }
 
 export class NetworkPolicyEvaluator {
@@ -109,7 +119,12 @@ export class NetworkPolicyEvaluator {
     /** The policies isolating `pod` in `direction`. */
     isolating(pod: Endpoint, direction: "Ingress" | "Egress"): NetworkPolicy[] {
         if (pod.kind !== "pod" || pod.hostNetwork) return [];
-        return this.policies.filter((p) => (p.metadata.namespace ?? "default") === pod.namespace && selects(p.spec.podSelector ?? {}, pod.labels) && this.types(p).includes(direction));
+        return this.policies.filter(
+            (p) =>
+                (p.metadata.namespace ?? "default") === pod.namespace &&
+                selects(p.spec.podSelector ?? {}, pod.labels) &&
+                this.types(p).includes(direction),
+        );
     }
 
     private peerMatches(peer: Peer, policyNamespace: string, other: Endpoint): boolean {
@@ -118,7 +133,9 @@ export class NetworkPolicyEvaluator {
             return inCidr(other.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => inCidr(other.ip, c));
         }
         if (other.kind !== "pod" || other.hostNetwork) return false;
-        const namespaceOk = peer.namespaceSelector ? selects(peer.namespaceSelector, this.labelsOf(other.namespace)) : other.namespace === policyNamespace;
+        const namespaceOk = peer.namespaceSelector
+            ? selects(peer.namespaceSelector, this.labelsOf(other.namespace))
+            : other.namespace === policyNamespace;
         return namespaceOk && selects(peer.podSelector ?? {}, other.labels);
     }
 
@@ -128,7 +145,13 @@ export class NetworkPolicyEvaluator {
             if ((p.protocol ?? "TCP") !== protocol) return false;
             if (p.port === undefined) return true;
             const number =
-                typeof p.port === "number" ? p.port : /^\d+$/.test(p.port) ? Number(p.port) : target.kind === "pod" ? target.ports.find((c) => c.name === p.port && (c.protocol ?? "TCP") === protocol)?.containerPort : undefined;
+                typeof p.port === "number"
+                    ? p.port
+                    : /^\d+$/.test(p.port)
+                      ? Number(p.port)
+                      : target.kind === "pod"
+                        ? target.ports.find((c) => c.name === p.port && (c.protocol ?? "TCP") === protocol)?.containerPort
+                        : undefined;
             if (number === undefined) return false;
             return p.endPort !== undefined ? port >= number && port <= p.endPort : port === number;
         });
@@ -141,18 +164,43 @@ export class NetworkPolicyEvaluator {
         let port: number;
         if (typeof connection.port === "number") port = connection.port;
         else {
-            const named = to.kind === "pod" ? to.ports.find((c) => c.name === connection.port && (c.protocol ?? "TCP") === protocol) : undefined;
+            const named =
+                to.kind === "pod" ? to.ports.find((c) => c.name === connection.port && (c.protocol ?? "TCP") === protocol) : undefined;
             if (!named) throw new Error(`${to.name} has no ${protocol} container port named "${connection.port}"`);
             port = named.containerPort;
         }
         const where = `${to.name}:${port}/${protocol}`;
         const egress = this.isolating(from, "Egress");
-        if (egress.length && !egress.some((p) => (p.spec.egress ?? []).some((r) => (!r.to?.length || r.to.some((peer) => this.peerMatches(peer, p.metadata.namespace ?? "default", to))) && this.portMatches(r.ports, to, port, protocol)))) {
-            return { allowed: false, reason: `egress of ${from.name} to ${where}: no rule of ${egress.map((p) => p.metadata.name).join(", ")} allows it` };
+        if (
+            egress.length &&
+            !egress.some((p) =>
+                (p.spec.egress ?? []).some(
+                    (r) =>
+                        (!r.to?.length || r.to.some((peer) => this.peerMatches(peer, p.metadata.namespace ?? "default", to))) &&
+                        this.portMatches(r.ports, to, port, protocol),
+                ),
+            )
+        ) {
+            return {
+                allowed: false,
+                reason: `egress of ${from.name} to ${where}: no rule of ${egress.map((p) => p.metadata.name).join(", ")} allows it`,
+            };
         }
         const ingress = this.isolating(to, "Ingress");
-        if (ingress.length && !ingress.some((p) => (p.spec.ingress ?? []).some((r) => (!r.from?.length || r.from.some((peer) => this.peerMatches(peer, p.metadata.namespace ?? "default", from))) && this.portMatches(r.ports, to, port, protocol)))) {
-            return { allowed: false, reason: `ingress of ${where} from ${from.name}: no rule of ${ingress.map((p) => p.metadata.name).join(", ")} allows it` };
+        if (
+            ingress.length &&
+            !ingress.some((p) =>
+                (p.spec.ingress ?? []).some(
+                    (r) =>
+                        (!r.from?.length || r.from.some((peer) => this.peerMatches(peer, p.metadata.namespace ?? "default", from))) &&
+                        this.portMatches(r.ports, to, port, protocol),
+                ),
+            )
+        ) {
+            return {
+                allowed: false,
+                reason: `ingress of ${where} from ${from.name}: no rule of ${ingress.map((p) => p.metadata.name).join(", ")} allows it`,
+            };
         }
         return { allowed: true };
     }

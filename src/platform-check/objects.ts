@@ -3,7 +3,13 @@
 export interface KubernetesObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; creationTimestamp?: string };
+    metadata: {
+        name: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        creationTimestamp?: string;
+    };
     spec?: unknown;
     [key: string]: unknown;
 }

@@ -101,7 +101,9 @@ function hostMatches(pattern: string, host: string): boolean {
 function effectiveHostnames(routeHostnames: string[] | undefined, listenerHostname: string | undefined): string[] {
     if (!routeHostnames?.length) return [listenerHostname ?? "*"];
     if (!listenerHostname) return routeHostnames.map(lower);
-    return routeHostnames.map(lower).flatMap((h) => (hostMatches(listenerHostname, h) ? [h] : hostMatches(h, listenerHostname) ? [listenerHostname] : []));
+    return routeHostnames
+        .map(lower)
+        .flatMap((h) => (hostMatches(listenerHostname, h) ? [h] : hostMatches(h, listenerHostname) ? [listenerHostname] : []));
 }
 
 /** Envoy's virtual host choice: exact, then longest suffix wildcard, then "*". */
@@ -145,7 +147,13 @@ function requestMatches(match: HTTPRouteMatch, request: HttpRequest): boolean {
 function precedence(a: Match, b: Match): number {
     const exact = (m: Match) => ((m.match?.path?.type ?? "PathPrefix") === "Exact" ? 1 : 0);
     const prefixLength = (m: Match) => ((m.match?.path?.type ?? "PathPrefix") === "PathPrefix" ? (m.match?.path?.value ?? "/").length : 0);
-    const keys: Array<(m: Match) => number> = [exact, prefixLength, (m) => (m.match?.method ? 1 : 0), (m) => (m.match?.headers ?? []).length, (m) => (m.match?.queryParams ?? []).length];
+    const keys: Array<(m: Match) => number> = [
+        exact,
+        prefixLength,
+        (m) => (m.match?.method ? 1 : 0),
+        (m) => (m.match?.headers ?? []).length,
+        (m) => (m.match?.queryParams ?? []).length,
+    ];
     for (const key of keys) if (key(a) !== key(b)) return key(b) - key(a);
     const created = (m: Match) => m.route.metadata.creationTimestamp ?? "";
     if (created(a) !== created(b)) return created(a) < created(b) ? -1 : 1;
@@ -162,23 +170,31 @@ function targets(policy: KubernetesObject): TargetRef[] {
 function apiKeyHeader(objects: KubernetesObject[], route: KubernetesObject, gateway: KubernetesObject): string | undefined {
     const policies = objects.filter((o) => o.kind === "SecurityPolicy" && o.metadata.namespace === route.metadata.namespace);
     const on = (kind: string, name: string) => policies.find((p) => targets(p).some((t) => t.kind === kind && t.name === name));
-    const policy = on("HTTPRoute", route.metadata.name) ?? (gateway.metadata.namespace === route.metadata.namespace ? on("Gateway", gateway.metadata.name) : undefined);
+    const policy =
+        on("HTTPRoute", route.metadata.name) ??
+        (gateway.metadata.namespace === route.metadata.namespace ? on("Gateway", gateway.metadata.name) : undefined);
     const auth = policy && specOf<SecurityPolicySpec>(policy).apiKeyAuth;
     if (!auth) return undefined;
     const header = auth.extractFrom?.flatMap((e) => e.headers ?? [])[0];
-    if (!header) throw new Error(`${objectName(policy)}: apiKeyAuth reads the key from somewhere other than a header, which is not modelled`);
+    if (!header)
+        throw new Error(`${objectName(policy)}: apiKeyAuth reads the key from somewhere other than a header, which is not modelled`);
     return lower(header);
 }
 
 /** How the Gateway `namespace/name` answers `request`. */
 export function answer(objects: KubernetesObject[], gatewayName: { namespace: string; name: string }, request: HttpRequest): RouteAnswer {
-    const gateway = objects.find((o) => o.kind === "Gateway" && o.metadata.namespace === gatewayName.namespace && o.metadata.name === gatewayName.name);
+    const gateway = objects.find(
+        (o) => o.kind === "Gateway" && o.metadata.namespace === gatewayName.namespace && o.metadata.name === gatewayName.name,
+    );
     if (!gateway) throw new Error(`Gateway ${gatewayName.namespace}/${gatewayName.name} is not among the objects`);
     const host = withoutPort(request.host);
-    const listener = (specOf<GatewaySpec>(gateway).listeners ?? []).find((l) => l.port === request.port && (!l.hostname || hostMatches(lower(l.hostname), host)));
+    const listener = (specOf<GatewaySpec>(gateway).listeners ?? []).find(
+        (l) => l.port === request.port && (!l.hostname || hostMatches(lower(l.hostname), host)),
+    );
     if (!listener) return { status: 404, detail: "route_not_found" };
     const from = listener.allowedRoutes?.namespaces?.from ?? "Same";
-    if (from !== "Same" && from !== "All") throw new Error(`${objectName(gateway)} listener ${listener.name}: allowedRoutes from ${from} is not modelled`);
+    if (from !== "Same" && from !== "All")
+        throw new Error(`${objectName(gateway)} listener ${listener.name}: allowedRoutes from ${from} is not modelled`);
 
     // Each attached route's hostnames on this listener: one virtual host per hostname.
     const byHost = new Map<string, KubernetesObject[]>();
@@ -194,14 +210,19 @@ export function answer(objects: KubernetesObject[], gatewayName: { namespace: st
                 (p.port === undefined || p.port === listener.port),
         );
         if (!attached) continue;
-        for (const h of effectiveHostnames(spec.hostnames, listener.hostname ? lower(listener.hostname) : undefined)) byHost.set(h, [...(byHost.get(h) ?? []), route]);
+        for (const h of effectiveHostnames(spec.hostnames, listener.hostname ? lower(listener.hostname) : undefined))
+            byHost.set(h, [...(byHost.get(h) ?? []), route]);
     }
     const virtualHost = chooseVirtualHost([...byHost.keys()], host);
     if (!virtualHost) return { status: 404, detail: "route_not_found" };
 
-    const candidates: Match[] = byHost.get(virtualHost)!.flatMap((route) =>
-        (specOf<HTTPRouteSpec>(route).rules ?? []).flatMap((rule, ruleIndex) => (rule.matches?.length ? rule.matches : [{}]).map((match) => ({ route, ruleIndex, rule, match }))),
-    );
+    const candidates: Match[] = byHost
+        .get(virtualHost)!
+        .flatMap((route) =>
+            (specOf<HTTPRouteSpec>(route).rules ?? []).flatMap((rule, ruleIndex) =>
+                (rule.matches?.length ? rule.matches : [{}]).map((match) => ({ route, ruleIndex, rule, match })),
+            ),
+        );
     const chosen = candidates.filter((c) => requestMatches(c.match, request)).sort(precedence)[0];
     if (!chosen) return { status: 404, detail: "route_not_found" };
     const rule = `${objectName(chosen.route)}#${chosen.ruleIndex}`;
@@ -210,15 +231,21 @@ export function answer(objects: KubernetesObject[], gatewayName: { namespace: st
     if (redirect) return { status: redirect.requestRedirect?.statusCode ?? 302, detail: "redirect", rule };
     const keyHeader = apiKeyHeader(objects, chosen.route, gateway);
     const backendRef = chosen.rule.backendRefs?.[0];
-    const backend = backendRef ? `${backendRef.namespace ?? chosen.route.metadata.namespace}/${backendRef.kind ?? "Service"}/${backendRef.name}:${backendRef.port}` : undefined;
+    const backend = backendRef
+        ? `${backendRef.namespace ?? chosen.route.metadata.namespace}/${backendRef.kind ?? "Service"}/${backendRef.name}:${backendRef.port}`
+        : undefined;
     // A backend in another namespace needs a ReferenceGrant there (Gateway API ReferenceGrant); Envoy Gateway answers 500 without one.
     if (backendRef && (backendRef.namespace ?? chosen.route.metadata.namespace) !== chosen.route.metadata.namespace) {
         const granted = objects.some(
             (g) =>
                 g.kind === "ReferenceGrant" &&
                 g.metadata.namespace === backendRef.namespace &&
-                (specOf<ReferenceGrantSpec>(g).from ?? []).some((f) => f.kind === "HTTPRoute" && f.namespace === chosen.route.metadata.namespace) &&
-                (specOf<ReferenceGrantSpec>(g).to ?? []).some((t) => (t.kind ?? "Service") === (backendRef.kind ?? "Service") && (t.name === undefined || t.name === backendRef.name)),
+                (specOf<ReferenceGrantSpec>(g).from ?? []).some(
+                    (f) => f.kind === "HTTPRoute" && f.namespace === chosen.route.metadata.namespace,
+                ) &&
+                (specOf<ReferenceGrantSpec>(g).to ?? []).some(
+                    (t) => (t.kind ?? "Service") === (backendRef.kind ?? "Service") && (t.name === undefined || t.name === backendRef.name),
+                ),
         );
         if (!granted) return { status: 500, detail: "backend_not_permitted", rule, backend };
     }

@@ -35,12 +35,17 @@ function parseGiven(document: unknown, source: string): Map<string, PolicySettin
     const given = new Map<string, PolicySettings>();
     for (const [name, value] of Object.entries(document)) {
         if (typeof value === "string") {
-            if (!isLevel(value)) throw new PolicyConfigError(`${source}: "${name}": "${value}" is not an enforcement level (${enforcementLevels.join(", ")})`);
+            if (!isLevel(value))
+                throw new PolicyConfigError(
+                    `${source}: "${name}": "${value}" is not an enforcement level (${enforcementLevels.join(", ")})`,
+                );
             given.set(name, { enforcementLevel: value, properties: {} });
         } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
             const { enforcementLevel, ...properties } = value as Record<string, unknown>;
             if (enforcementLevel !== undefined && !isLevel(enforcementLevel)) {
-                throw new PolicyConfigError(`${source}: "${name}".enforcementLevel: ${JSON.stringify(enforcementLevel)} is not an enforcement level`);
+                throw new PolicyConfigError(
+                    `${source}: "${name}".enforcementLevel: ${JSON.stringify(enforcementLevel)} is not an enforcement level`,
+                );
             }
             given.set(name, { enforcementLevel: enforcementLevel as EnforcementLevel | undefined, properties });
         } else {
@@ -68,7 +73,11 @@ function validatorFor(policies: Policy[]) {
         const properties = Object.fromEntries(
             policies.map((p) => [
                 p.name,
-                { type: "object", properties: p.configSchema?.properties ?? {}, ...(p.configSchema?.required ? { required: p.configSchema.required } : {}) },
+                {
+                    type: "object",
+                    properties: p.configSchema?.properties ?? {},
+                    ...(p.configSchema?.required ? { required: p.configSchema.required } : {}),
+                },
             ]),
         );
         validate = ajv.compile({ type: "object", properties });
@@ -84,18 +93,25 @@ export function reconcileConfig(policies: Policy[], document: unknown, source: s
         if (name !== "all" && !known.has(name)) throw new PolicyConfigError(`${source}: "${name}": no such policy in the pack`);
     }
     const all = given.get("all");
-    if (all && Object.keys(all.properties).length > 0) throw new PolicyConfigError(`${source}: "all": only an enforcement level is allowed`);
+    if (all && Object.keys(all.properties).length > 0)
+        throw new PolicyConfigError(`${source}: "all": only an enforcement level is allowed`);
     const config: PackConfig = new Map();
     for (const policy of policies) {
         const schema = policy.configSchema?.properties ?? {};
         const defaults = Object.fromEntries(
-            Object.entries(schema).flatMap(([key, s]) => (typeof s === "object" && s.default !== undefined ? [[key, structuredClone(s.default)]] : [])),
+            Object.entries(schema).flatMap(([key, s]) =>
+                typeof s === "object" && s.default !== undefined ? [[key, structuredClone(s.default)]] : [],
+            ),
         );
         const own = given.get(policy.name);
         for (const key of Object.keys(own?.properties ?? {})) {
-            if (!(key in schema)) throw new PolicyConfigError(`${source}: "${policy.name}".${key}: unknown key (known: ${Object.keys(schema).join(", ")})`);
+            if (!(key in schema))
+                throw new PolicyConfigError(`${source}: "${policy.name}".${key}: unknown key (known: ${Object.keys(schema).join(", ")})`);
         }
-        config.set(policy.name, { enforcementLevel: own?.enforcementLevel ?? all?.enforcementLevel ?? policy.enforcementLevel, properties: { ...defaults, ...own?.properties } });
+        config.set(policy.name, {
+            enforcementLevel: own?.enforcementLevel ?? all?.enforcementLevel ?? policy.enforcementLevel,
+            properties: { ...defaults, ...own?.properties },
+        });
     }
     const configured = policies.filter((p) => Object.keys(given.get(p.name)?.properties ?? {}).length > 0);
     if (configured.length === 0) return config;
@@ -115,10 +131,17 @@ export function loadStackConfig(stack: string, policies: Policy[], dir: string =
     const file = path.join(dir, `${stack}.json`);
     const source = path.relative(process.cwd(), file) || file;
     if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !fs.existsSync(file)) {
-        const known = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)) : [];
+        const known = fs.existsSync(dir)
+            ? fs
+                  .readdirSync(dir)
+                  .filter((f) => f.endsWith(".json"))
+                  .map((f) => f.slice(0, -5))
+            : [];
         // The closest existing config is the one to start from: production's for anything paged.
         const template = known.includes("production") ? "production" : known[0];
-        const how = template ? `create it from another stack's, e.g. cp ${path.relative(process.cwd(), path.join(dir, `${template}.json`)) || template} ${source}` : `create ${source}`;
+        const how = template
+            ? `create it from another stack's, e.g. cp ${path.relative(process.cwd(), path.join(dir, `${template}.json`)) || template} ${source}`
+            : `create ${source}`;
         throw new PolicyConfigError(`${source}: no policy config for stack "${stack}": ${how} (configs: ${known.join(", ") || "none"})`);
     }
     let document: unknown;
@@ -131,7 +154,9 @@ export function loadStackConfig(stack: string, policies: Policy[], dir: string =
     if (stack !== "local") {
         for (const [name, settings] of config) {
             if (settings.enforcementLevel === "advisory" || settings.enforcementLevel === "disabled") {
-                throw new PolicyConfigError(`${source}: "${name}": ${settings.enforcementLevel} is allowed only in local; ${stack} enforces every policy`);
+                throw new PolicyConfigError(
+                    `${source}: "${name}": ${settings.enforcementLevel} is allowed only in local; ${stack} enforces every policy`,
+                );
             }
         }
     }

@@ -16,7 +16,9 @@ function enforcement(policy: PlatformPolicy, stack: string, config: PackConfig):
     const settings = config.get(policy.name)!;
     const file = JSON.parse(fs.readFileSync(path.join(configDir, `${stack}.json`), "utf8"))[policy.name];
     const changed = typeof file === "object" ? Object.entries(file).filter(([key]) => key !== "enforcementLevel") : [];
-    const details = changed.map(([key, value]) => `${key}: ${key === "exemptions" ? `${(value as unknown[]).length} exempt` : show(value)}`);
+    const details = changed.map(
+        ([key, value]) => `${key}: ${key === "exemptions" ? `${(value as unknown[]).length} exempt` : show(value)}`,
+    );
     return `${settings.enforcementLevel}${details.length ? ` (${details.join(", ")})` : ""}`;
 }
 
@@ -44,7 +46,7 @@ export function policiesMarkdown(policies: PlatformPolicy[]): string {
         "Enforcement is per stack in `policies/config/<stack>.json`. The pack's defaults are production's rules; `staging` and",
         "`local` relax named thresholds only (a digest pin, replica counts, production-only resilience). Every policy is",
         "mandatory in production and staging (the evaluator refuses an advisory or disabled policy there); only `local` may",
-        "make a policy advisory. Every policy accepts `exemptions`: `[{\"resource\": \"<name, type::name or URN>\", \"reason\": \"…\"}]`.",
+        'make a policy advisory. Every policy accepts `exemptions`: `[{"resource": "<name, type::name or URN>", "reason": "…"}]`.',
         "",
         `| id | enforces | severity | ${docsStacks.join(" | ")} | source |`,
         `|---|---|---|${docsStacks.map(() => "---").join("|")}|---|`,

@@ -69,7 +69,11 @@ function deserialize(value: unknown): unknown {
     if (value === null || typeof value !== "object") return value;
     const object = value as Record<string, unknown>;
     if (object[specialSigKey] === specialSecretSig) return deserialize(object.value);
-    return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined).map(([k, v]) => [k, deserialize(v)]));
+    return Object.fromEntries(
+        Object.entries(object)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, deserialize(v)]),
+    );
 }
 
 type ResourceClass = Parameters<PolicyResource["isType"]>[0] & { isInstance?: (o: unknown) => boolean };
@@ -107,9 +111,17 @@ export async function evaluate(pack: Pack, resources: InputResource[], config: P
     const from = (policy: Policy) => `policy '${policy.name}' from policy pack '${pack.name}@v${pack.version}'`;
     const levelOf = (policy: Policy): EnforcementLevel =>
         config.get(policy.name)?.enforcementLevel ?? policy.enforcementLevel ?? pack.enforcementLevel;
-    const getConfigFor = (policy: Policy) => <T extends object>() => structuredClone(config.get(policy.name)?.properties ?? {}) as T;
+    const getConfigFor =
+        (policy: Policy) =>
+        <T extends object>() =>
+            structuredClone(config.get(policy.name)?.properties ?? {}) as T;
     const reporter = (policy: Policy, level: Level, fallbackUrn: string | undefined) => (message: string, urn?: string) =>
-        violations.push({ policy: policy.name, resource: fallbackUrn ?? urn ?? stackResource, level, message: message || policy.description });
+        violations.push({
+            policy: policy.name,
+            resource: fallbackUrn ?? urn ?? stackResource,
+            level,
+            message: message || policy.description,
+        });
 
     // Runs one validation the way the engine does; true when it ran to the end.
     const run = async (policy: Policy, urn: string | undefined, validation: () => unknown) => {
@@ -117,7 +129,12 @@ export async function evaluate(pack: Pack, resources: InputResource[], config: P
             await Promise.resolve(validation());
         } catch (e) {
             if (e instanceof UnknownValueError) {
-                violations.push({ policy: policy.name, resource: urn ?? stackResource, level: "advisory", message: `can't run ${from(policy)} during preview: ${(e as Error).message}` });
+                violations.push({
+                    policy: policy.name,
+                    resource: urn ?? stackResource,
+                    level: "advisory",
+                    message: `can't run ${from(policy)} during preview: ${(e as Error).message}`,
+                });
             } else if (e instanceof NotApplicableError) {
                 notApplicable.push({ policy: policy.name, resource: urn, reason: e.reason });
             } else {

@@ -28,7 +28,11 @@ export function violationsTable(violations: Violation[], summary: { policies: nu
     if (rows.length === 0) return `no violations (${counts})`;
     const header = ["POLICY", "RESOURCE", "LEVEL", "MESSAGE"];
     const widths = header.slice(0, 3).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c)).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c))
+            .join("  ")
+            .trimEnd();
     const mandatory = violations.filter((v) => v.level === "mandatory").length;
     return [
         line(header),

@@ -14,7 +14,11 @@ export class ResourcesFileError extends Error {
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** `type`, prefixed with its ancestors' types as a URN's qualified type is. */
-function qualifiedType(entry: { type: string; parent?: string }, byKey: Map<string, { type: string; parent?: string }>, seen = new Set<string>()): string {
+function qualifiedType(
+    entry: { type: string; parent?: string },
+    byKey: Map<string, { type: string; parent?: string }>,
+    seen = new Set<string>(),
+): string {
     if (!entry.parent) return entry.type;
     const urnType = /^urn:pulumi:[^:]*::[^:]*::(.+)::[^:]*$/.exec(entry.parent)?.[1];
     if (urnType) return `${urnType}$${entry.type}`;
@@ -25,13 +29,18 @@ function qualifiedType(entry: { type: string; parent?: string }, byKey: Map<stri
 }
 
 export function parseResources(document: unknown, source: string, stack: string, project: string): InputResource[] {
-    const list = Array.isArray(document) ? document : isObject(document) && Array.isArray(document.resources) ? document.resources : undefined;
+    const list = Array.isArray(document)
+        ? document
+        : isObject(document) && Array.isArray(document.resources)
+          ? document.resources
+          : undefined;
     if (!list) throw new ResourcesFileError(`${source}: expected a JSON array of resources ({"type", "name", "props"})`);
     const entries = list.map((entry: unknown, i: number) => {
         const where = `${source}: resources[${i}]`;
         if (!isObject(entry)) throw new ResourcesFileError(`${where}: expected an object`);
         for (const key of ["type", "name"]) {
-            if (typeof entry[key] !== "string" || entry[key] === "") throw new ResourcesFileError(`${where}.${key}: expected a non-empty string`);
+            if (typeof entry[key] !== "string" || entry[key] === "")
+                throw new ResourcesFileError(`${where}.${key}: expected a non-empty string`);
         }
         // The plan's JSON carries `inputs` (secrets redacted); the policy input format carries `props`.
         const props = entry.props ?? entry.inputs ?? {};
@@ -56,9 +65,11 @@ export function parseResources(document: unknown, source: string, stack: string,
     });
     const urnOf = new Map(entries.flatMap((e, i) => [[urns[i], urns[i]] as const, [e.name, urns[i]] as const]));
     return entries.map((e, i) => {
-        const parent = e.parent === undefined ? undefined : urnOf.get(e.parent) ?? (e.parent.startsWith("urn:") ? e.parent : undefined);
+        const parent = e.parent === undefined ? undefined : (urnOf.get(e.parent) ?? (e.parent.startsWith("urn:") ? e.parent : undefined));
         if (e.parent !== undefined && parent === undefined) {
-            throw new ResourcesFileError(`${source}: resources[${i}].parent: "${e.parent}" is neither a URN nor the name of a resource in the file`);
+            throw new ResourcesFileError(
+                `${source}: resources[${i}].parent: "${e.parent}" is neither a URN nor the name of a resource in the file`,
+            );
         }
         return { urn: urns[i], type: e.type, name: e.name, props: e.props, ...(parent ? { parent } : {}) };
     });

@@ -34,6 +34,8 @@ export async function checkStack(stack: string, root: string): Promise<PolicyRun
 export async function checkFile(file: string, stack: string, root: string): Promise<PolicyRun> {
     const config = loadStackConfig(stack, pack.policies);
     const projectFile = path.join(root, "Pulumi.yaml");
-    const project = fs.existsSync(projectFile) ? ((parse(fs.readFileSync(projectFile, "utf8")) as { name?: string })?.name ?? "project") : "project";
+    const project = fs.existsSync(projectFile)
+        ? ((parse(fs.readFileSync(projectFile, "utf8")) as { name?: string })?.name ?? "project")
+        : "project";
     return checkResources(readResources(file, stack, project), config);
 }

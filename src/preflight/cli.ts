@@ -8,7 +8,11 @@ export const preflightCommand = {
     positionals: "<stack>",
     summary: "Lists everything the stack still lacks before pulumi up can deploy it, all at once, each with the command that sets it.",
     options: {
-        online: { type: "boolean", description: "also check, with AWS credentials (aws CLI) and the kubeconfig (kubectl), each prerequisite in the account and cluster" },
+        online: {
+            type: "boolean",
+            description:
+                "also check, with AWS credentials (aws CLI) and the kubeconfig (kubectl), each prerequisite in the account and cluster",
+        },
     },
     minPositionals: 1,
     maxPositionals: 1,

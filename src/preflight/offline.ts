@@ -36,7 +36,10 @@ export function configSetCommand(stack: string, key: string, options: { secret?:
 /** Every offline finding for Pulumi.<stack>.yaml under `root`, in stack-file order. */
 export function offlineFindings(stack: string, root: string): Finding[] {
     const { project, values, secretKeys, region } = readStackConfig(stack, { root });
-    const document = parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as { secretsprovider?: string; encryptedkey?: string } | null;
+    const document = parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
+        secretsprovider?: string;
+        encryptedkey?: string;
+    } | null;
     const environment = values.environment;
     const deployed = environment === "staging" || environment === "production";
     const findings: Finding[] = [];
@@ -47,12 +50,18 @@ export function offlineFindings(stack: string, root: string): Finding[] {
         if (!provider?.startsWith("awskms://") || !document?.encryptedkey) {
             findings.push({
                 key: "secretsprovider",
-                problem: provider ? `${provider.split("?")[0]} without its encryptedkey, or not awskms://` : "no secrets provider: secrets would fall back to a passphrase",
+                problem: provider
+                    ? `${provider.split("?")[0]} without its encryptedkey, or not awskms://`
+                    : "no secrets provider: secrets would fall back to a passphrase",
                 command: `pulumi stack change-secrets-provider --stack ${stack} "${wanted}"`,
             });
         }
         if (values.repository === undefined) {
-            findings.push({ key: "repository", problem: "not set: image signing and runbook links would name another repository", command: configSetCommand(stack, "repository", { value: "<owner>/<name>" }) });
+            findings.push({
+                key: "repository",
+                problem: "not set: image signing and runbook links would name another repository",
+                command: configSetCommand(stack, "repository", { value: "<owner>/<name>" }),
+            });
         }
     }
 
@@ -60,14 +69,23 @@ export function offlineFindings(stack: string, root: string): Finding[] {
         try {
             checkConfigKeys(project, [{ key, secret: secretKeys.includes(key) }]);
         } catch (e) {
-            findings.push({ key, problem: (e as Error).message.slice(`${project}:${key}: `.length), command: `pulumi config rm --stack ${stack} ${shellWord(key)}` });
+            findings.push({
+                key,
+                problem: (e as Error).message.slice(`${project}:${key}: `.length),
+                command: `pulumi config rm --stack ${stack} ${shellWord(key)}`,
+            });
         }
     }
 
     // Secrets are encrypted in the file (and read offline as placeholders): only settings are checked here.
     const settings = Object.fromEntries(Object.entries(values).filter(([k]) => !secretKeys.includes(k)));
     const placeholders = deployed ? findPlaceholders(settings) : [];
-    for (const p of placeholders) findings.push({ key: p.key, problem: `example value ${JSON.stringify(p.value)} (${p.reason})`, command: configSetCommand(stack, p.key) });
+    for (const p of placeholders)
+        findings.push({
+            key: p.key,
+            problem: `example value ${JSON.stringify(p.value)} (${p.reason})`,
+            command: configSetCommand(stack, p.key),
+        });
 
     const issues = platformConfigIssues(settings);
     for (const { key, line } of issues) {
@@ -80,7 +98,11 @@ export function offlineFindings(stack: string, root: string): Finding[] {
         const parsed = parsePlatformConfig(settings, stack);
         if (missingReceivers(parsed.monitoring, parsed.environment, secretKeys, false).error) {
             for (const key of receiverSecretKeys.filter((k) => !secretKeys.includes(k))) {
-                findings.push({ key, problem: "required secret: the stack pages (monitoring.paged)", command: configSetCommand(stack, key, { secret: true }) });
+                findings.push({
+                    key,
+                    problem: "required secret: the stack pages (monitoring.paged)",
+                    command: configSetCommand(stack, key, { secret: true }),
+                });
             }
         }
     }

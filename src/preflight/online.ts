@@ -51,7 +51,8 @@ export async function onlineChecks(stack: string, root: string, env: NodeJS.Proc
     const c = values as unknown as StackValues;
     const account = stackAccountId(c.cluster);
     const aws = <Json>(args: string[]) => run<Json>("aws", [...args, "--region", region, "--output", "json"]);
-    const kubectl = <Json>(args: string[]) => run<Json>("kubectl", [...(c.kubernetes?.context ? ["--context", c.kubernetes.context] : []), ...args, "-o", "json"]);
+    const kubectl = <Json>(args: string[]) =>
+        run<Json>("kubectl", [...(c.kubernetes?.context ? ["--context", c.kubernetes.context] : []), ...args, "-o", "json"]);
     const results: CheckResult[] = [];
     const check = (name: string, problem: () => string | undefined) => results.push({ name, problem: problem() });
 
@@ -79,11 +80,19 @@ export async function onlineChecks(stack: string, root: string, env: NodeJS.Proc
         return provider.ok ? undefined : `${c.cluster?.oidcProviderArn}: ${provider.error}`;
     });
     check("public subnets tagged for internet-facing load balancers", () => {
-        const subnets = aws<{ Subnets?: { AvailabilityZone: string }[] }>(["ec2", "describe-subnets", "--filters", `Name=vpc-id,Values=${c.cluster?.vpcId}`, "Name=tag:kubernetes.io/role/elb,Values=1"]);
+        const subnets = aws<{ Subnets?: { AvailabilityZone: string }[] }>([
+            "ec2",
+            "describe-subnets",
+            "--filters",
+            `Name=vpc-id,Values=${c.cluster?.vpcId}`,
+            "Name=tag:kubernetes.io/role/elb,Values=1",
+        ]);
         if (!subnets.ok) return subnets.error;
         // An internet-facing ALB needs subnets in at least two zones.
         const zones = new Set((subnets.json.Subnets ?? []).map((s) => s.AvailabilityZone));
-        return zones.size >= 2 ? undefined : `${c.cluster?.vpcId}: ${zones.size} zone(s) with a subnet tagged kubernetes.io/role/elb=1, an internet-facing ALB needs 2`;
+        return zones.size >= 2
+            ? undefined
+            : `${c.cluster?.vpcId}: ${zones.size} zone(s) with a subnet tagged kubernetes.io/role/elb=1, an internet-facing ALB needs 2`;
     });
     const hostedZoneId = c.edge?.hostedZoneId;
     if (hostedZoneId) {
@@ -104,7 +113,16 @@ export async function onlineChecks(stack: string, root: string, env: NodeJS.Proc
     const promoteRoleArn = c.images?.promoteRoleArn;
     if (promoteRoleArn) {
         check("promote role assumable", () => {
-            const assumed = aws(["sts", "assume-role", "--role-arn", promoteRoleArn, "--role-session-name", "preflight", "--duration-seconds", "900"]);
+            const assumed = aws([
+                "sts",
+                "assume-role",
+                "--role-arn",
+                promoteRoleArn,
+                "--role-session-name",
+                "preflight",
+                "--duration-seconds",
+                "900",
+            ]);
             return assumed.ok ? undefined : `${promoteRoleArn}: ${assumed.error}`;
         });
     }
@@ -115,22 +133,46 @@ export async function onlineChecks(stack: string, root: string, env: NodeJS.Proc
         const policy = role.json.Role.AssumeRolePolicyDocument;
         type Trust = { Statement?: { Condition?: { StringEquals?: Record<string, string | string[]> } }[] };
         const trust = (typeof policy === "string" ? JSON.parse(decodeURIComponent(policy)) : policy) as Trust;
-        const subjects = (trust.Statement ?? []).flatMap((s) => [s.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"] ?? []].flat());
+        const subjects = (trust.Statement ?? []).flatMap((s) =>
+            [s.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"] ?? []].flat(),
+        );
         const wanted = githubSubject(String(c.repository), c.environment);
-        return subjects.length === 1 && subjects[0] === wanted ? undefined : `${name} trusts ${JSON.stringify(subjects)}, expected exactly "${wanted}"`;
+        return subjects.length === 1 && subjects[0] === wanted
+            ? undefined
+            : `${name} trusts ${JSON.stringify(subjects)}, expected exactly "${wanted}"`;
     });
     check("cluster reachable at the configured context", () => {
-        const version = run<{ serverVersion?: unknown }>("kubectl", [...(c.kubernetes?.context ? ["--context", c.kubernetes.context] : []), "version", "-o", "json"]);
-        return version.ok && version.json.serverVersion ? undefined : `context ${c.kubernetes?.context}: ${version.error || "no server version"}`;
+        const version = run<{ serverVersion?: unknown }>("kubectl", [
+            ...(c.kubernetes?.context ? ["--context", c.kubernetes.context] : []),
+            "version",
+            "-o",
+            "json",
+        ]);
+        return version.ok && version.json.serverVersion
+            ? undefined
+            : `context ${c.kubernetes?.context}: ${version.error || "no server version"}`;
     });
     check("VPC CNI enforces NetworkPolicy", () => {
-        const node = kubectl<{ spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } } }>(["-n", "kube-system", "get", "daemonset", "aws-node"]);
+        const node = kubectl<{ spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } } }>([
+            "-n",
+            "kube-system",
+            "get",
+            "daemonset",
+            "aws-node",
+        ]);
         if (!node.ok) return `kube-system/aws-node: ${node.error}`;
         const args = (node.json.spec?.template?.spec?.containers ?? []).flatMap((k) => k.args ?? []);
-        return args.includes("--enable-network-policy=true") ? undefined : "aws-node runs without --enable-network-policy=true: NetworkPolicies are not enforced";
+        return args.includes("--enable-network-policy=true")
+            ? undefined
+            : "aws-node runs without --enable-network-policy=true: NetworkPolicies are not enforced";
     });
     check("metrics-server serving", () => {
-        const metrics = run("kubectl", [...(c.kubernetes?.context ? ["--context", c.kubernetes.context] : []), "get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes"]);
+        const metrics = run("kubectl", [
+            ...(c.kubernetes?.context ? ["--context", c.kubernetes.context] : []),
+            "get",
+            "--raw",
+            "/apis/metrics.k8s.io/v1beta1/nodes",
+        ]);
         return metrics.ok ? undefined : `metrics.k8s.io: ${metrics.error}`;
     });
     return results;

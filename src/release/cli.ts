@@ -26,18 +26,27 @@ const promoteOptions = {
     from: { type: "string", value: "STACK", description: "the stack whose tested image is promoted (default staging)" },
     to: { type: "string", value: "STACK", description: "same as <stack>" },
     image: { type: "string", value: "REF", description: "the digest to promote (default: the source stack's detectorImage output)" },
-    "prometheus-url": { type: "string", value: "URL", description: "the source stack's Prometheus (default: a kubectl port-forward to its prometheusUrl output)" },
+    "prometheus-url": {
+        type: "string",
+        value: "URL",
+        description: "the source stack's Prometheus (default: a kubectl port-forward to its prometheusUrl output)",
+    },
     "source-rollout": {
         type: "string",
         value: "FILE",
-        description: "the source's Rollout as `kubectl get rollout detector -o json` printed it (e.g. saved by `rollout --save` where the source's cluster is reachable); default: read it with kubectl in the source's context",
+        description:
+            "the source's Rollout as `kubectl get rollout detector -o json` printed it (e.g. saved by `rollout --save` where the source's cluster is reachable); default: read it with kubectl in the source's context",
     },
     "dry-run": { type: "boolean", description: "check the load-test gate and print the change; write nothing, deploy nothing" },
 } satisfies Record<string, OptionSpec>;
 
 const rolloutOptions = {
     image: { type: "string", value: "REF", description: "the digest the Rollout must release (required)" },
-    save: { type: "string", value: "FILE", description: "write the Rollout's final object (kubectl get -o json) here, for promote --source-rollout" },
+    save: {
+        type: "string",
+        value: "FILE",
+        description: "write the Rollout's final object (kubectl get -o json) here, for promote --source-rollout",
+    },
 } satisfies Record<string, OptionSpec>;
 
 const rollbackOptions = {
@@ -60,7 +69,9 @@ export const specs = {
             "npm run --silent promote -- production --hotfix",
             "npm run --silent promote -- production --image 111122223333.dkr.ecr.eu-west-1.amazonaws.com/pneumonia-detector@sha256:<digest> --dry-run",
         ],
-        notes: ["Needs the Pulumi CLI and kubectl with the target stack's context (kubernetes.context), like pulumi up. KUBECTL overrides the kubectl command."],
+        notes: [
+            "Needs the Pulumi CLI and kubectl with the target stack's context (kubernetes.context), like pulumi up. KUBECTL overrides the kubectl command.",
+        ],
     } satisfies CommandSpec<typeof promoteOptions>,
     rollback: {
         invocation: "npm run --silent rollback --",
@@ -71,14 +82,17 @@ export const specs = {
             "Pins the detector image of the stack's last release (promoted to 100 % and healthy, never one whose canary aborted or that a rollback left) and runs pulumi up, then follows the Argo Rollouts Rollout until it is healthy on it (exit 0) or aborted (exit 1).",
         options: rollbackOptions,
         examples: ["npm run --silent rollback -- production --list", "npm run --silent rollback -- production --dry-run"],
-        notes: ["Needs the Pulumi CLI and kubectl with the stack's context (kubernetes.context): the Rollout's status is the verdict on the current image. KUBECTL overrides the kubectl command."],
+        notes: [
+            "Needs the Pulumi CLI and kubectl with the stack's context (kubernetes.context): the Rollout's status is the verdict on the current image. KUBECTL overrides the kubectl command.",
+        ],
     } satisfies CommandSpec<typeof rollbackOptions>,
     rollout: {
         invocation: "tsx src/release/cli.ts rollout",
         positionals: "<stack>",
         minPositionals: 1,
         maxPositionals: 1,
-        summary: "Follows the stack's detector Rollout until it is fully promoted and healthy on --image (exit 0) or aborted (exit 1), as promote does after its pulumi up.",
+        summary:
+            "Follows the stack's detector Rollout until it is fully promoted and healthy on --image (exit 0) or aborted (exit 1), as promote does after its pulumi up.",
         options: rolloutOptions,
         examples: ['tsx src/release/cli.ts rollout staging --image "$image" --save staging-rollout.json'],
         notes: ["Needs kubectl with the stack's context (kubernetes.context). KUBECTL overrides the kubectl command."],
@@ -90,7 +104,7 @@ export const specs = {
         maxPositionals: 1,
         summary: "Prints the stack's AWS region and EKS cluster as region= and cluster= lines (for $GITHUB_OUTPUT), from its stack file.",
         options: {},
-        examples: ["tsx src/release/cli.ts cluster production >> \"$GITHUB_OUTPUT\""],
+        examples: ['tsx src/release/cli.ts cluster production >> "$GITHUB_OUTPUT"'],
     } satisfies CommandSpec<Record<string, never>>,
 };
 type Command = keyof typeof specs;
@@ -117,7 +131,10 @@ function kubectlReader(stack: string, kubectl: string[]): RolloutReader {
     return kubectlRolloutReader(access, namespace);
 }
 
-function clusterAccess(stack: string, kubectl: string[]): { access: ClusterAccess; namespace: string; watchMinutes: { normal: number; hotfix: number } } {
+function clusterAccess(
+    stack: string,
+    kubectl: string[],
+): { access: ClusterAccess; namespace: string; watchMinutes: { normal: number; hotfix: number } } {
     const config = readStackFile(stack);
     return {
         access: { kubectl, context: config.kubernetes.context, kubeconfig: config.kubernetes.kubeconfig },
@@ -162,14 +179,19 @@ async function runPromote(args: ParsedArgs<typeof promoteOptions>, deps: Release
             checkLoadTest,
             verify: deps.verify?.(deps.open, { from, to, dryRun: values["dry-run"] ?? false }),
             rollout: {
-                reader: (stack) => (stack === from && values["source-rollout"] !== undefined ? savedRollout(values["source-rollout"]) : (deps.rollouts ?? ((s: string) => kubectlReader(s, deps.kubectl)))(stack)),
+                reader: (stack) =>
+                    stack === from && values["source-rollout"] !== undefined
+                        ? savedRollout(values["source-rollout"])
+                        : (deps.rollouts ?? ((s: string) => kubectlReader(s, deps.kubectl)))(stack),
                 timeoutSeconds: minutes * 60 + rolloutMarginSeconds,
                 pollSeconds: deps.pollSeconds ?? 15,
             },
             log: deps.out,
         });
         if (values["dry-run"]) {
-            deps.out(`${to}: detector.image ${result.changed ? `${result.previous ?? "(unset)"} -> ${result.image}` : `is already ${result.image}`} (dry run, nothing written)`);
+            deps.out(
+                `${to}: detector.image ${result.changed ? `${result.previous ?? "(unset)"} -> ${result.image}` : `is already ${result.image}`} (dry run, nothing written)`,
+            );
         } else {
             deps.out(`${to}: detector ${result.image} released${hotfix ? " (hotfix)" : ""}: canary fully promoted`);
         }
@@ -191,7 +213,9 @@ async function runRollback(args: ParsedArgs<typeof rollbackOptions>, deps: Relea
         const abandoned = abandonedImages(await stack.history());
         for (const r of releases(await stack.history())) {
             const by = abandoned.get(r.image);
-            deps.out(`${r.deployedAt.toISOString()}  update ${r.version}  ${r.image}${by === undefined ? "" : `  (rolled back from in update ${by})`}`);
+            deps.out(
+                `${r.deployedAt.toISOString()}  update ${r.version}  ${r.image}${by === undefined ? "" : `  (rolled back from in update ${by})`}`,
+            );
         }
         return 0;
     }
@@ -230,7 +254,12 @@ async function runRollout(args: ParsedArgs<typeof rolloutOptions>, deps: Release
     const image = requireDigest(args.values.image, "--image");
     const target = clusterAccess(stack, deps.kubectl);
     const reader = (deps.rollouts ?? ((s: string) => kubectlReader(s, deps.kubectl)))(stack);
-    await waitForRollout(reader, { image, timeoutSeconds: target.watchMinutes.normal * 60 + rolloutMarginSeconds, pollSeconds: deps.pollSeconds ?? 15, log: deps.out });
+    await waitForRollout(reader, {
+        image,
+        timeoutSeconds: target.watchMinutes.normal * 60 + rolloutMarginSeconds,
+        pollSeconds: deps.pollSeconds ?? 15,
+        log: deps.out,
+    });
     if (args.values.save !== undefined) writeFileSync(args.values.save, `${JSON.stringify(await reader.rollout())}\n`);
     deps.out(`${stack}: detector ${image} fully promoted and healthy`);
     return 0;
@@ -274,7 +303,12 @@ if (require.main === module) {
         pulumiChecked = true;
         return openAutomationStack(stack);
     };
-    const deps: ReleaseDeps = { open, out: (line) => console.log(line), kubectl: (process.env.KUBECTL ?? "kubectl").split(" "), verify: releaseVerifier };
+    const deps: ReleaseDeps = {
+        open,
+        out: (line) => console.log(line),
+        kubectl: (process.env.KUBECTL ?? "kubectl").split(" "),
+        verify: releaseVerifier,
+    };
     const [name, ...rest] = process.argv.slice(2);
     let command: Command;
     try {

@@ -14,7 +14,9 @@ export class ReleaseError extends CheckFailedError {
 export function requireDigest(image: unknown, source: string): string {
     if (typeof image !== "string" || image === "") throw new ReleaseError(`${source}: no detector image`);
     if (!imageReference.safeParse(image).success || !hasDigest(image)) {
-        throw new ReleaseError(`${source}: "${image}" is not pinned by digest (expected repo@sha256:<64 hex>); production never runs a moving tag`);
+        throw new ReleaseError(
+            `${source}: "${image}" is not pinned by digest (expected repo@sha256:<64 hex>); production never runs a moving tag`,
+        );
     }
     return image;
 }

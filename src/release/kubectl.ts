@@ -21,7 +21,12 @@ export class KubectlError extends Error {
 /** Runs kubectl in the stack's cluster (its context and kubeconfig); resolves to stdout. */
 export function kubectl(access: ClusterAccess, args: string[]): Promise<string> {
     const [command, ...leading] = access.kubectl;
-    const full = [...leading, ...(access.kubeconfig ? ["--kubeconfig", access.kubeconfig] : []), ...(access.context ? ["--context", access.context] : []), ...args];
+    const full = [
+        ...leading,
+        ...(access.kubeconfig ? ["--kubeconfig", access.kubeconfig] : []),
+        ...(access.context ? ["--context", access.context] : []),
+        ...args,
+    ];
     return new Promise((resolve, reject) => {
         execFile(command!, full, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
             if (!error) return resolve(stdout);

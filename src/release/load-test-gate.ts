@@ -63,14 +63,20 @@ export async function latestLoadTest(query: InstantQuery): Promise<LoadTestResul
 
 function figures(r: LoadTestResult): string {
     const p95 = r.p95Seconds !== undefined ? `p95 ${r.p95Seconds.toFixed(3)} s (limit ${objectives.latencySeconds} s)` : "p95 unknown";
-    const errors = r.errorRatio !== undefined ? `errors ${(r.errorRatio * 100).toFixed(2)} % (limit ${objectives.errorRate * 100} %)` : "errors unknown";
+    const errors =
+        r.errorRatio !== undefined
+            ? `errors ${(r.errorRatio * 100).toFixed(2)} % (limit ${objectives.errorRate * 100} %)`
+            : "errors unknown";
     return `${p95}, ${errors}${r.requests !== undefined ? `, ${r.requests} requests` : ""}${r.at ? `, at ${r.at.toISOString()}` : ""}`;
 }
 
 /** Resolves with a one-line summary when `image` passed its staging load test; otherwise says why not (exit 1). */
 export async function requirePassedLoadTest(query: InstantQuery, image: string, from: string): Promise<string> {
     const result = await latestLoadTest(query);
-    if (!result) throw new CheckFailedError(`${from} has no load-test result: the load test has not run (or the Pushgateway lost it); deploy ${from} again`);
+    if (!result)
+        throw new CheckFailedError(
+            `${from} has no load-test result: the load test has not run (or the Pushgateway lost it); deploy ${from} again`,
+        );
     if (result.image !== image) {
         throw new CheckFailedError(`${from}'s latest load test ran ${result.image}, not ${image}: load-test this image on ${from} first`);
     }

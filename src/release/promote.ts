@@ -41,14 +41,17 @@ export async function promote(open: OpenStack, options: PromoteOptions): Promise
         image = requireDigest(options.image, "--image");
     } else {
         const outputs = await (await open(options.from)).outputs();
-        if (!("detectorImage" in outputs)) throw new CheckFailedError(`stack ${options.from}: no output detectorImage (has it been deployed?)`);
+        if (!("detectorImage" in outputs))
+            throw new CheckFailedError(`stack ${options.from}: no output detectorImage (has it been deployed?)`);
         image = requireDigest(outputs.detectorImage, `stack ${options.from} output detectorImage`);
     }
     // An update and a load test can pass while the canary aborts (stable pods left on the old
     // image): only a Rollout fully promoted and healthy on this digest has released it in `from`.
     const sourceState = rolloutState(await options.rollout.reader(options.from).rollout(), image);
     if (sourceState.state !== "healthy") {
-        throw new CheckFailedError(`stack ${options.from}: its Rollout has not released ${image} (${describeRolloutState(sourceState)}); promote only what ${options.from} fully promoted`);
+        throw new CheckFailedError(
+            `stack ${options.from}: its Rollout has not released ${image} (${describeRolloutState(sourceState)}); promote only what ${options.from} fully promoted`,
+        );
     }
     options.log(`${options.from}: Rollout fully promoted and healthy on ${image}`);
     options.log(await options.checkLoadTest(image));
@@ -67,7 +70,10 @@ export async function promote(open: OpenStack, options: PromoteOptions): Promise
     await target.setConfig(hotfixKey, String(options.hotfix));
     if (!changed) options.log(`${options.to}: detector.image is already ${image}; pulumi up applies any other change`);
     const kind = options.hotfix ? "hotfix" : "release";
-    await target.up(`${kind} detector ${image}${before?.state === "aborted" ? ` ${abandonsNote(previous!, "its canary was aborted")}` : ""}`, options.log);
+    await target.up(
+        `${kind} detector ${image}${before?.state === "aborted" ? ` ${abandonsNote(previous!, "its canary was aborted")}` : ""}`,
+        options.log,
+    );
     options.log(`${options.to}: watching the ${kind} canary (at most ${Math.round(options.rollout.timeoutSeconds / 60)} min)`);
     await waitForRollout(reader, {
         image,

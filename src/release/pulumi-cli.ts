@@ -35,13 +35,19 @@ export class PulumiCliError extends Error {
  */
 export function runPulumi(args: string[], options: { cwd: string; input?: string }): Promise<string> {
     return new Promise((resolve, reject) => {
-        const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: options.cwd, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" }, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn("pulumi", [...args, "--non-interactive"], {
+            cwd: options.cwd,
+            env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
         child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
         child.once("error", (e: NodeJS.ErrnoException) => reject(new PulumiCliError({ stdout, stderr, spawnCode: e.code })));
-        child.once("close", (code) => (code === 0 ? resolve(stdout) : reject(new PulumiCliError({ stdout, stderr, exitCode: code ?? undefined }))));
+        child.once("close", (code) =>
+            code === 0 ? resolve(stdout) : reject(new PulumiCliError({ stdout, stderr, exitCode: code ?? undefined })),
+        );
         child.stdin.on("error", () => undefined);
         child.stdin.end(options.input ?? "");
     });
@@ -49,7 +55,14 @@ export function runPulumi(args: string[], options: { cwd: string; input?: string
 
 function cliOutput(error: unknown): CliOutput | undefined {
     if (error instanceof PulumiCliError) return error.output;
-    const e = error as { commandResult?: { stdout?: string; stderr?: string; code?: number; err?: { stdout?: string; stderr?: string; exitCode?: number; code?: string } } };
+    const e = error as {
+        commandResult?: {
+            stdout?: string;
+            stderr?: string;
+            code?: number;
+            err?: { stdout?: string; stderr?: string; exitCode?: number; code?: string };
+        };
+    };
     const result = e?.commandResult;
     if (!result) return undefined;
     const inner = result.err;
@@ -85,7 +98,13 @@ export function meaningfulLines(output: { stdout: string; stderr: string }, max 
                 found.push(`${trimmed.replace(/^- \[mandatory\]\s+/, "policy ").replace(/\s{2,}/g, " ")}${message ? `: ${message}` : ""}`);
             } else if (/^error: /.test(trimmed) && !generic.test(trimmed)) {
                 // A multi-line error ("1 error occurred:" then "* …") is told by its first detail line.
-                const detail = /occurred:$/.test(trimmed) ? lines.slice(i + 1).find((l) => l.trim().startsWith("*"))?.trim().replace(/^\*\s*/, "") : undefined;
+                const detail = /occurred:$/.test(trimmed)
+                    ? lines
+                          .slice(i + 1)
+                          .find((l) => l.trim().startsWith("*"))
+                          ?.trim()
+                          .replace(/^\*\s*/, "")
+                    : undefined;
                 const message = detail ?? trimmed.replace(/^error: /, "");
                 found.push(line.startsWith("    ") && resource ? `${resource}: ${message}` : message);
             }
@@ -93,12 +112,22 @@ export function meaningfulLines(output: { stdout: string; stderr: string }, max 
     }
     const unique = [...new Set(found)];
     if (unique.length > 0) return unique.slice(-max);
-    const last = [output.stderr, output.stdout].map((t) => t.replace(ansi, "").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !generic.test(l)).at(-1)).find(Boolean);
+    const last = [output.stderr, output.stdout]
+        .map((t) =>
+            t
+                .replace(ansi, "")
+                .split("\n")
+                .map((l) => l.trim())
+                .filter((l) => l !== "" && !generic.test(l))
+                .at(-1),
+        )
+        .find(Boolean);
     return last ? [last] : [];
 }
 
 /** Settings the CLI needs from its environment (login, passphrase, project, stack): exit 2, not a failed operation. */
-const environmentProblem = /PULUMI_CONFIG_PASSPHRASE|PULUMI_ACCESS_TOKEN|not logged in|no stack named .* found|no Pulumi\.yaml project file found|could not find plugin|failed to start/;
+const environmentProblem =
+    /PULUMI_CONFIG_PASSPHRASE|PULUMI_ACCESS_TOKEN|not logged in|no stack named .* found|no Pulumi\.yaml project file found|could not find plugin|failed to start/;
 
 /** The error to throw for a failed `pulumi <operation>`: UsageError (exit 2) for the environment, CheckFailedError (exit 1) otherwise. */
 export function pulumiFailure(error: unknown, operation: string): Error {
@@ -128,10 +157,13 @@ export async function pulumiCall<T>(operation: string, run: () => Promise<T>): P
  */
 export function requirePulumi(env: NodeJS.ProcessEnv = process.env): void {
     const run = spawnSync("pulumi", ["version"], { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, encoding: "utf8", timeout: 120_000 });
-    if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") throw new UsageError(`pulumi CLI not found on PATH: install it (${install})`);
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
+        throw new UsageError(`pulumi CLI not found on PATH: install it (${install})`);
     const version = run.stdout?.trim() ?? "";
     if (run.status === 0 && /^v?\d+\.\d+\.\d+/.test(version)) return;
     const where = spawnSync("/bin/sh", ["-c", 'command -v "$0"', "pulumi"], { env, encoding: "utf8" }).stdout?.trim() || "pulumi";
-    const why = meaningfulLines({ stdout: "", stderr: `${run.stderr ?? ""}\n${run.error?.message ?? ""}` }, 1)[0] ?? `exit ${run.status ?? run.signal}`;
+    const why =
+        meaningfulLines({ stdout: "", stderr: `${run.stderr ?? ""}\n${run.error?.message ?? ""}` }, 1)[0] ??
+        `exit ${run.status ?? run.signal}`;
     throw new UsageError(`the pulumi CLI on PATH (${where}) cannot start: ${why}: install the CLI (${install})`);
 }

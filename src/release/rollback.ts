@@ -90,7 +90,9 @@ export interface Rollback {
 export async function rollback(stack: StackGateway, options: RollbackOptions): Promise<Rollback> {
     const history = await stack.history();
     // The newest update, failed or not, is what the stack is trying to run; a failed one is exactly what gets rolled back.
-    const current = updatesNewestFirst(history).map(imageOf).find((image) => image !== undefined);
+    const current = updatesNewestFirst(history)
+        .map(imageOf)
+        .find((image) => image !== undefined);
     if (current === undefined) throw new ReleaseError(`stack ${stack.name}: no update in its history records a detector image`);
     const state = rolloutState(await options.rollout.reader.rollout(), current);
     const abandoned = abandonedImages(history);
@@ -104,19 +106,31 @@ export async function rollback(stack: StackGateway, options: RollbackOptions): P
     if (options.to !== undefined) {
         target = requireDigest(options.to, "--to");
         const why = refused(target);
-        if (why !== undefined && !options.force) throw new ReleaseError(`stack ${stack.name}: --to ${target}: ${why}; pass --force to deploy it anyway`);
+        if (why !== undefined && !options.force)
+            throw new ReleaseError(`stack ${stack.name}: --to ${target}: ${why}; pass --force to deploy it anyway`);
     } else {
         const previous = releases(history).find((r) => r.image !== current && refused(r.image) === undefined);
-        if (!previous) throw new ReleaseError(`stack ${stack.name}: no release before ${current} that was not rolled back; nothing to roll back to (--to REF to choose one)`);
+        if (!previous)
+            throw new ReleaseError(
+                `stack ${stack.name}: no release before ${current} that was not rolled back; nothing to roll back to (--to REF to choose one)`,
+            );
         target = requireDigest(previous.image, `stack ${stack.name} update ${previous.version}`);
     }
-    if (target === current && state.state === "healthy") throw new ReleaseError(`stack ${stack.name}: already running ${current}, fully promoted`);
+    if (target === current && state.state === "healthy")
+        throw new ReleaseError(`stack ${stack.name}: already running ${current}, fully promoted`);
     if (!options.dryRun) {
         await stack.setConfig(detectorImageKey, target);
         options.log(`${stack.name}: detector.image set to ${target}; running pulumi up`);
         await stack.up(rollbackMessage(current, target, `the Rollout was ${describeRolloutState(state)}`), options.log);
-        options.log(`${stack.name}: following the Rollout back to ${target} (at most ${Math.round(options.rollout.timeoutSeconds / 60)} min)`);
-        await waitForRollout(options.rollout.reader, { image: target, timeoutSeconds: options.rollout.timeoutSeconds, pollSeconds: options.rollout.pollSeconds, log: options.log });
+        options.log(
+            `${stack.name}: following the Rollout back to ${target} (at most ${Math.round(options.rollout.timeoutSeconds / 60)} min)`,
+        );
+        await waitForRollout(options.rollout.reader, {
+            image: target,
+            timeoutSeconds: options.rollout.timeoutSeconds,
+            pollSeconds: options.rollout.pollSeconds,
+            log: options.log,
+        });
     }
     return { from: current, to: target };
 }

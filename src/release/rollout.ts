@@ -49,7 +49,12 @@ export interface AnalysisRunObject {
     status?: {
         phase?: string;
         message?: string;
-        metricResults?: Array<{ name?: string; phase?: string; message?: string; measurements?: Array<{ phase?: string; value?: string; message?: string }> }>;
+        metricResults?: Array<{
+            name?: string;
+            phase?: string;
+            message?: string;
+            measurements?: Array<{ phase?: string; value?: string; message?: string }>;
+        }>;
     };
 }
 
@@ -79,11 +84,15 @@ export function rolloutState(rollout: RolloutObject, image: string): RolloutStat
     if (status.abort || status.phase === "Degraded") {
         return { state: "aborted", message: status.message ?? "aborted", ...(analysis?.name ? { analysisRun: analysis.name } : {}) };
     }
-    if (status.phase === "Healthy" && status.stableRS !== undefined && status.stableRS === status.currentPodHash) return { state: "healthy" };
+    if (status.phase === "Healthy" && status.stableRS !== undefined && status.stableRS === status.currentPodHash)
+        return { state: "healthy" };
     // A timed canary step pauses too; only an operator's pause or an inconclusive analysis waits for a human.
     const held = (status.pauseConditions ?? []).map((c) => c.reason).filter((r) => r !== "CanaryPauseStep");
     if (rollout.spec?.paused || held.length > 0) {
-        return { state: "paused", message: `${[...(rollout.spec?.paused ? ["paused by an operator"] : []), ...held].join(", ")}: resume or abort it (docs/operations.md)` };
+        return {
+            state: "paused",
+            message: `${[...(rollout.spec?.paused ? ["paused by an operator"] : []), ...held].join(", ")}: resume or abort it (docs/operations.md)`,
+        };
     }
     return {
         state: "progressing",
@@ -149,7 +158,10 @@ export async function waitForRollout(reader: RolloutReader, options: WaitOptions
             failures++;
             const message = (error as Error).message.split("\n")[0];
             if (failures > readRetries || now() >= deadline) {
-                throw new Error(`lost the Rollout after ${failures} failed reads in a row: ${message}; watch it with kubectl argo rollouts get rollout detector`, { cause: error });
+                throw new Error(
+                    `lost the Rollout after ${failures} failed reads in a row: ${message}; watch it with kubectl argo rollouts get rollout detector`,
+                    { cause: error },
+                );
             }
             const wait = Math.min(Math.max(options.pollSeconds, 1) * 2 ** failures, maxBackoffSeconds);
             options.log(`rollout: reading the Rollout failed (${failures}/${readRetries}), retrying in ${wait} s: ${message}`);
@@ -168,7 +180,9 @@ export async function waitForRollout(reader: RolloutReader, options: WaitOptions
             throw new CheckFailedError(`rollout aborted, traffic is back on the stable version: ${state.message}`);
         }
         if (now() >= deadline) {
-            throw new CheckFailedError(`rollout not finished after ${options.timeoutSeconds} s (${line}); watch it with kubectl argo rollouts get rollout detector -n pneumonia`);
+            throw new CheckFailedError(
+                `rollout not finished after ${options.timeoutSeconds} s (${line}); watch it with kubectl argo rollouts get rollout detector -n pneumonia`,
+            );
         }
         await sleep(options.pollSeconds);
     }

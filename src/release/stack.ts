@@ -66,7 +66,9 @@ export const openAutomationStack: OpenStack = async (name) => {
                     result: u.result,
                     message: u.message ?? "",
                     startTime: new Date(u.startTime),
-                    config: Object.fromEntries(Object.entries(u.config ?? {}).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }])),
+                    config: Object.fromEntries(
+                        Object.entries(u.config ?? {}).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }]),
+                    ),
                 })),
             ),
         up: async (message, log) => {

@@ -33,8 +33,12 @@ export interface EcrImage {
 }
 
 export function parseEcrImage(image: string): EcrImage {
-    const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?@(sha256:[a-f0-9]{64})$/.exec(image);
-    if (!m) throw new ReleaseError(`${image}: not an ECR image pinned by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:…)`);
+    const m =
+        /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?@(sha256:[a-f0-9]{64})$/.exec(
+            image,
+        );
+    if (!m)
+        throw new ReleaseError(`${image}: not an ECR image pinned by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:…)`);
     return { registryId: m[1]!, region: m[2]!, repositoryName: m[3]!, imageDigest: m[4]! };
 }
 
@@ -60,7 +64,10 @@ export interface VerifyReleaseArgs {
 
 /** The tag `promote` adds to a promoted digest: the lifecycle policy keeps every `promoted-` image (infra/images/lifecycle.ts). */
 export function promotedTag(to: string, now: Date): string {
-    return `promoted-${to}-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+    return `promoted-${to}-${now
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z")}`;
 }
 
 function errorName(e: unknown): string {
@@ -80,13 +87,16 @@ export async function verifyRelease(args: VerifyReleaseArgs): Promise<void> {
         await args.registry.send(new DescribeImagesCommand({ registryId, repositoryName, imageIds }));
     } catch (e) {
         if (errorName(e) === "ImageNotFoundException") throw new ReleaseError(`${args.image}: no such digest in ${repositoryName}`);
-        if (errorName(e) === "RepositoryNotFoundException") throw new ReleaseError(`${args.image}: no repository ${repositoryName} in account ${registryId}`);
+        if (errorName(e) === "RepositoryNotFoundException")
+            throw new ReleaseError(`${args.image}: no repository ${repositoryName} in account ${registryId}`);
         throw e;
     }
 
     let scan: { imageScanStatus?: { status?: string }; imageScanFindings?: { findingSeverityCounts?: Record<string, number> } };
     try {
-        scan = (await args.registry.send(new DescribeImageScanFindingsCommand({ registryId, repositoryName, imageId: { imageDigest } }))) as typeof scan;
+        scan = (await args.registry.send(
+            new DescribeImageScanFindingsCommand({ registryId, repositoryName, imageId: { imageDigest } }),
+        )) as typeof scan;
     } catch (e) {
         if (errorName(e) === "ScanNotFoundException") throw new ReleaseError(`${args.image}: never scanned (scan on push did not run)`);
         throw e;
@@ -96,7 +106,8 @@ export async function verifyRelease(args: VerifyReleaseArgs): Promise<void> {
     const blocking = scanSeverities.slice(scanSeverities.indexOf(args.blockingSeverity));
     const counts = scan.imageScanFindings?.findingSeverityCounts ?? {};
     const found = blocking.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
-    if (found.length > 0) throw new ReleaseError(`${args.image}: scan has ${found.join(", ")} finding(s) at or above ${args.blockingSeverity}`);
+    if (found.length > 0)
+        throw new ReleaseError(`${args.image}: scan has ${found.join(", ")} finding(s) at or above ${args.blockingSeverity}`);
 
     const caller = (await args.target.sts.send(new GetCallerIdentityCommand({}))) as { Account?: string; Arn?: string };
     if (caller.Account !== args.targetAccountId) {
@@ -104,24 +115,32 @@ export async function verifyRelease(args: VerifyReleaseArgs): Promise<void> {
     }
     // BatchGetImage is the manifest fetch a kubelet's pull starts with: the grant that admits it admits the node's pull.
     try {
-        const pulled = (await args.target.ecr.send(new BatchGetImageCommand({ registryId, repositoryName, imageIds }))) as { failures?: { failureCode?: string }[] };
+        const pulled = (await args.target.ecr.send(new BatchGetImageCommand({ registryId, repositoryName, imageIds }))) as {
+            failures?: { failureCode?: string }[];
+        };
         const failure = pulled.failures?.[0];
         if (failure) throw new ReleaseError(`${args.image}: ${args.to} cannot pull it (${failure.failureCode})`);
     } catch (e) {
         if (errorName(e) === "AccessDeniedException") {
-            throw new ReleaseError(`${args.image}: ${args.to} (${caller.Arn}) may not pull from ${repositoryName}: add its node role to images.pullers of the registry's stack`);
+            throw new ReleaseError(
+                `${args.image}: ${args.to} (${caller.Arn}) may not pull from ${repositoryName}: add its node role to images.pullers of the registry's stack`,
+            );
         }
         throw e;
     }
 
     const latest = releases(args.sourceHistory)[0];
     if (latest?.image !== args.image) {
-        throw new ReleaseError(`${args.image}: ${args.from}'s latest successful update (with its smoke check) ran ${latest?.image ?? "nothing"}, not this image`);
+        throw new ReleaseError(
+            `${args.image}: ${args.from}'s latest successful update (with its smoke check) ran ${latest?.image ?? "nothing"}, not this image`,
+        );
     }
 
     if (args.dryRun) return;
     // The lifecycle policy never expires a promoted- image: tag the digest before production runs it.
-    const got = (await args.registry.send(new BatchGetImageCommand({ registryId, repositoryName, imageIds }))) as { images?: { imageManifest?: string; imageManifestMediaType?: string }[] };
+    const got = (await args.registry.send(new BatchGetImageCommand({ registryId, repositoryName, imageIds }))) as {
+        images?: { imageManifest?: string; imageManifestMediaType?: string }[];
+    };
     const manifest = got.images?.[0];
     if (!manifest?.imageManifest) throw new ReleaseError(`${args.image}: its manifest could not be read to tag it`);
     await args.registry.send(
@@ -139,7 +158,9 @@ export async function verifyRelease(args: VerifyReleaseArgs): Promise<void> {
 /** ECR and STS clients as `roleArn` (assumed with the ambient credentials), or as the ambient credentials when no role is given. */
 export async function clientsAs(region: string, roleArn: string | undefined): Promise<{ ecr: ECRClient; sts: STSClient }> {
     if (!roleArn) return { ecr: new ECRClient({ region }), sts: new STSClient({ region }) };
-    const assumed = await new STSClient({ region }).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "pneumonia-promote-verify" }));
+    const assumed = await new STSClient({ region }).send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "pneumonia-promote-verify" }),
+    );
     const c = assumed.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new ReleaseError(`promote: assuming ${roleArn} returned no credentials`);
     const credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
@@ -153,14 +174,19 @@ export async function clientsAs(region: string, roleArn: string | undefined): Pr
  * credentials; the pull check always as the target's. So the same command works from the staging
  * job and the production job, given sts:AssumeRole on both roles.
  */
-export function releaseVerifier(open: OpenStack, options: { from: string; to: string; dryRun?: boolean }): (image: string) => Promise<void> {
+export function releaseVerifier(
+    open: OpenStack,
+    options: { from: string; to: string; dryRun?: boolean },
+): (image: string) => Promise<void> {
     return async (image) => {
         const target = readStackFile(options.to);
         const registry = registryAccountId(target);
         const targetAccountId = stackAccountId(target.cluster);
-        if (!registry || !targetAccountId || !target.aws) throw new ReleaseError(`stack ${options.to}: no aws and cluster sections: nothing to verify a pull from`);
+        if (!registry || !targetAccountId || !target.aws)
+            throw new ReleaseError(`stack ${options.to}: no aws and cluster sections: nothing to verify a pull from`);
         const role = target.images.promoteRoleArn;
-        if (!role) throw new ReleaseError(`stack ${options.to}: images.promoteRoleArn is unset: promote cannot prove ${options.to} can pull`);
+        if (!role)
+            throw new ReleaseError(`stack ${options.to}: images.promoteRoleArn is unset: promote cannot prove ${options.to} can pull`);
         const source = readStackFile(options.from);
         const registryClients = await clientsAs(target.aws.region, source.images.promoteRoleArn);
         const targetClients = await clientsAs(target.aws.region, role);

@@ -15,7 +15,15 @@ import { at, plan, resource, resourcesOf } from "../helpers/plan";
 const root = path.resolve(__dirname, "../../bootstrap");
 const bootstrap = (stack: string) => plan(stack, { root });
 const accounts = { staging: "111122223333", production: "444455556666" } as const;
-const statementsOf = (policy: unknown) => JSON.parse(String(policy)).Statement as { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: any; Principal?: any }[];
+const statementsOf = (policy: unknown) =>
+    JSON.parse(String(policy)).Statement as {
+        Sid?: string;
+        Effect: string;
+        Action: string | string[];
+        Resource: unknown;
+        Condition?: any;
+        Principal?: any;
+    }[];
 
 describe("bootstrap", () => {
     for (const [stack, account] of Object.entries(accounts) as ["staging" | "production", string][]) {
@@ -32,9 +40,17 @@ describe("bootstrap", () => {
                 const p = await bootstrap(stack);
                 const child = (type: string) => p.resources.filter((r) => r.type === type && r.name === "state");
                 assert.equal(at(child("aws:s3/bucketVersioning:BucketVersioning")[0]!.inputs, "versioningConfiguration.status"), "Enabled");
-                assert.equal(at(child("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]!.inputs, "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm"), "aws:kms");
+                assert.equal(
+                    at(
+                        child("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]!.inputs,
+                        "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm",
+                    ),
+                    "aws:kms",
+                );
                 assert.equal(child("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]!.inputs.restrictPublicBuckets, true);
-                assert.deepEqual(statementsOf(child("aws:s3/bucketPolicy:BucketPolicy")[0]!.inputs.policy)[0]!.Condition, { Bool: { "aws:SecureTransport": "false" } });
+                assert.deepEqual(statementsOf(child("aws:s3/bucketPolicy:BucketPolicy")[0]!.inputs.policy)[0]!.Condition, {
+                    Bool: { "aws:SecureTransport": "false" },
+                });
                 assert.equal(child("aws:s3/bucketLogging:BucketLogging")[0]!.inputs.targetPrefix, "state/");
                 assert.equal(resource(p, "aws:s3/bucket:Bucket", "state").protect, true, "pulumi destroy never takes the state with it");
             });
@@ -42,14 +58,18 @@ describe("bootstrap", () => {
             it("runs only in its own account (allowedAccountIds) and names it in every ARN it outputs", async () => {
                 const p = await bootstrap(stack);
                 assert.deepEqual(resource(p, "pulumi:providers:aws", "aws").inputs.allowedAccountIds, JSON.stringify([account]));
-                for (const key of ["deployRoleArn", "promoteRoleArn", "githubOidcProviderArn"]) assert.match(String(p.outputs[key]), new RegExp(`^arn:aws:iam::${account}:`), key);
+                for (const key of ["deployRoleArn", "promoteRoleArn", "githubOidcProviderArn"])
+                    assert.match(String(p.outputs[key]), new RegExp(`^arn:aws:iam::${account}:`), key);
                 assert.equal(p.outputs.promoteRoleArn, `arn:aws:iam::${account}:role/pneumonia-${stack}-promote`);
             });
 
             it("CI roles trust this repository in this environment only: the policy pack passes, and no role is an administrator", async () => {
                 const p = await bootstrap(stack);
                 const { violations } = await evaluate(pack, planResources(p), loadStackConfig(stack, pack.policies));
-                assert.deepEqual(violations.filter((v) => v.policy === "ci-role-trust"), []);
+                assert.deepEqual(
+                    violations.filter((v) => v.policy === "ci-role-trust"),
+                    [],
+                );
                 const trust = statementsOf(resource(p, "aws:iam/role:Role", "deploy").inputs.assumeRolePolicy)[0]!;
                 assert.deepEqual(trust.Condition.StringEquals, {
                     "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
@@ -57,17 +77,32 @@ describe("bootstrap", () => {
                 });
                 // Managed policies only where AWS documents them (the cluster's node and EBS CSI roles), none on a CI role, never an administrator's.
                 const attachments = resourcesOf(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
-                assert.ok(attachments.every((a) => a.name.startsWith("cluster-") && !/AdministratorAccess|PowerUserAccess|IAMFullAccess/.test(String(a.inputs.policyArn))));
-                assert.equal(resourcesOf(p, "aws:iam/role:Role").some((r) => r.name === "push"), stack === "staging", "only the registry's account pushes images");
+                assert.ok(
+                    attachments.every(
+                        (a) =>
+                            a.name.startsWith("cluster-") &&
+                            !/AdministratorAccess|PowerUserAccess|IAMFullAccess/.test(String(a.inputs.policyArn)),
+                    ),
+                );
+                assert.equal(
+                    resourcesOf(p, "aws:iam/role:Role").some((r) => r.name === "push"),
+                    stack === "staging",
+                    "only the registry's account pushes images",
+                );
             });
 
             it("the deploy role acts on exactly the services the platform stack declares", async () => {
                 const platform = await plan(stack);
-                const declared = [...new Set(platform.resources.filter((r) => r.type.startsWith("aws:")).map((r) => iamServiceOf(r.type)))].sort();
+                const declared = [
+                    ...new Set(platform.resources.filter((r) => r.type.startsWith("aws:")).map((r) => iamServiceOf(r.type))),
+                ].sort();
                 assert.deepEqual([...deployServices[stack]].sort(), declared);
                 const p = await bootstrap(stack);
                 const [services] = statementsOf(resource(p, "aws:iam/rolePolicy:RolePolicy", "deploy").inputs.policy);
-                assert.deepEqual(services!.Action, declared.map((s) => `${s}:*`));
+                assert.deepEqual(
+                    services!.Action,
+                    declared.map((s) => `${s}:*`),
+                );
             });
         });
     }
@@ -82,9 +117,21 @@ describe("bootstrap", () => {
     });
 
     it("config: example values refused outside the plan; a wrong key named in one line", () => {
-        const raw = { environment: "production", repository: "example-org/pneumonia-platform", accountId: "444455556666", aws: { region: "eu-west-1" }, registryAccountId: "111122223333" };
+        const raw = {
+            environment: "production",
+            repository: "example-org/pneumonia-platform",
+            accountId: "444455556666",
+            aws: { region: "eu-west-1" },
+            registryAccountId: "111122223333",
+        };
         assert.throws(() => refuseExampleValues(raw, "production", false), ConfigError);
-        assert.throws(() => parseBootstrapConfig({ ...raw, registryAccountId: undefined }), /^ConfigError: registryAccountId: expected the registry's account id, required when registry is false, got nothing$/);
-        assert.throws(() => parseBootstrapConfig({ ...raw, accountId: "4444" }), /^ConfigError: accountId: expected a 12-digit AWS account id, got "4444"$/);
+        assert.throws(
+            () => parseBootstrapConfig({ ...raw, registryAccountId: undefined }),
+            /^ConfigError: registryAccountId: expected the registry's account id, required when registry is false, got nothing$/,
+        );
+        assert.throws(
+            () => parseBootstrapConfig({ ...raw, accountId: "4444" }),
+            /^ConfigError: accountId: expected a 12-digit AWS account id, got "4444"$/,
+        );
     });
 });

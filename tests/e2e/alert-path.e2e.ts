@@ -36,7 +36,16 @@ import { plan } from "../helpers/plan";
 import { startStandIn, type StandIn } from "../helpers/standin";
 import { canaryPodLabels, measure, renderedAnalysisMetrics, type AnalysisMetric, type Measurement } from "./canary-analysis";
 import { alertmanagerForWebhook, rulesFile, scrapeConfigs } from "./rendered";
-import { routedReceiver, startAlertmanager, startPrometheus, startStaticTarget, startWebhook, type Daemon, type Notification, type Webhook } from "./servers";
+import {
+    routedReceiver,
+    startAlertmanager,
+    startPrometheus,
+    startStaticTarget,
+    startWebhook,
+    type Daemon,
+    type Notification,
+    type Webhook,
+} from "./servers";
 
 const stack = "production";
 const interval = "1s";
@@ -138,7 +147,8 @@ function neighbours(monitoring: MonitoringSettings): () => string {
             "pg_up 1",
             "# TYPE pneumonia_backup_last_success_timestamp_seconds gauge",
             ...monitoring.backupKinds.map(
-                (kind) => `pneumonia_backup_last_success_timestamp_seconds{job="${monitoring.jobs.backups}",kind="${kind}"} ${Math.floor(Date.now() / 1000) - 3600}`,
+                (kind) =>
+                    `pneumonia_backup_last_success_timestamp_seconds{job="${monitoring.jobs.backups}",kind="${kind}"} ${Math.floor(Date.now() / 1000) - 3600}`,
             ),
             "",
         ].join("\n");
@@ -162,12 +172,18 @@ async function startPipeline(name: string, planned: Plan, alertmanagerConfig: Re
         stopping.push(others.stop);
         const { configs, skipped } = scrapeConfigs(
             planned,
-            { detector: `127.0.0.1:${standIn.ports.metrics}`, mlflow: others.address, "postgres-exporter": others.address, pushgateway: others.address },
+            {
+                detector: `127.0.0.1:${standIn.ports.metrics}`,
+                mlflow: others.address,
+                "postgres-exporter": others.address,
+                pushgateway: others.address,
+            },
             interval,
             // The stand-in is the canary's pod, so the analysis queries select it.
             { detector: canaryPodLabels(planned, "detector", canaryHash) },
         );
-        if (skipped.length) process.stdout.write(`      [e2e] ServiceMonitors without a local target (not scraped): ${skipped.join(", ")}\n`);
+        if (skipped.length)
+            process.stdout.write(`      [e2e] ServiceMonitors without a local target (not scraped): ${skipped.join(", ")}\n`);
         const prometheus = await startPrometheus(
             {
                 global: { scrape_interval: interval, evaluation_interval: interval },
@@ -227,7 +243,14 @@ interface Delivery {
 }
 
 /** Waits for firing (or resolved) notifications of `alertname` at `receiver` from both its integrations. */
-async function delivered(p: Pipeline, receiver: string, alertname: string, status: "firing" | "resolved", since: number, timeoutMs: number): Promise<Delivery> {
+async function delivered(
+    p: Pipeline,
+    receiver: string,
+    alertname: string,
+    status: "firing" | "resolved",
+    since: number,
+    timeoutMs: number,
+): Promise<Delivery> {
     const triggerKeys = () =>
         new Set(
             p.webhook.notifications
@@ -320,7 +343,9 @@ describe(`alert path end to end (${stack}'s rules and routing, real Prometheus a
             const healthy = await healthyWindows[1];
             const tl = Date.now();
             await down.standIn.setFaults({ latencyMs: 2500 });
-            const canaryLatency = await analysisUntilFailed(down, canary, "latency-p95", tl).finally(() => down.standIn.setFaults({ latencyMs: 0 }));
+            const canaryLatency = await analysisUntilFailed(down, canary, "latency-p95", tl).finally(() =>
+                down.standIn.setFaults({ latencyMs: 0 }),
+            );
             const t0 = Date.now();
             const exitCode = await down.standIn.stop();
             const firing = await delivered(down, receiverFor.critical, "DetectorDown", "firing", t0, 4 * 60_000);
@@ -359,9 +384,17 @@ describe(`alert path end to end (${stack}'s rules and routing, real Prometheus a
         const pagerduty = firing.notifications.find((n) => n.integration === "pagerduty")!;
         assert.equal(pagerduty.body.event_action, "trigger");
         assert.equal(pagerduty.body.payload.severity, "critical");
-        assert.match(pagerduty.body.payload.summary, /^DetectorErrorBudgetBurn: Detector errors burns the 99\.9 % SLO budget 14\.4x too fast$/);
-        const others = errors.webhook.notifications.filter((n) => !["DetectorErrorBudgetBurn", "Watchdog", undefined].includes(describeNotification(n).alertname));
-        assert.deepEqual(others.map((n) => `${n.receiver}/${describeNotification(n).alertname}`), []);
+        assert.match(
+            pagerduty.body.payload.summary,
+            /^DetectorErrorBudgetBurn: Detector errors burns the 99\.9 % SLO budget 14\.4x too fast$/,
+        );
+        const others = errors.webhook.notifications.filter(
+            (n) => !["DetectorErrorBudgetBurn", "Watchdog", undefined].includes(describeNotification(n).alertname),
+        );
+        assert.deepEqual(
+            others.map((n) => `${n.receiver}/${describeNotification(n).alertname}`),
+            [],
+        );
         report("5 % errors → DetectorErrorBudgetBurn at pager-critical", firing.seconds);
     });
 
@@ -369,21 +402,35 @@ describe(`alert path end to end (${stack}'s rules and routing, real Prometheus a
         const { canaryHealthy } = (await results.errors!()) as { canaryHealthy: Analysis };
         const all = phases(canaryHealthy.measurements);
         assert.deepEqual(Object.keys(all).sort(), ["error-rate", "latency-p95", "restarts", "success-rate"]);
-        assert.ok(Object.values(all).every((p) => p === "Successful"), JSON.stringify(canaryHealthy.measurements));
+        assert.ok(
+            Object.values(all).every((p) => p === "Successful"),
+            JSON.stringify(canaryHealthy.measurements),
+        );
         // Real traffic was measured, not the NaN a window without requests gives (which the conditions let pass).
-        assert.ok(!Number.isNaN((canaryHealthy.measurements["error-rate"]!.value as number[])[0]), JSON.stringify(canaryHealthy.measurements));
+        assert.ok(
+            !Number.isNaN((canaryHealthy.measurements["error-rate"]!.value as number[])[0]),
+            JSON.stringify(canaryHealthy.measurements),
+        );
         report("canary analysis healthy → every metric Successful", canaryHealthy.seconds);
     });
 
     it("canary analysis, 5 % errors: error-rate and success-rate Failed, latency-p95 still Successful", async () => {
         const { canaryErrors } = (await results.errors!()) as { canaryErrors: Analysis };
-        assert.deepEqual(phases(canaryErrors.measurements), { "error-rate": "Failed", "success-rate": "Failed", "latency-p95": "Successful", restarts: "Successful" }, JSON.stringify(canaryErrors.measurements));
+        assert.deepEqual(
+            phases(canaryErrors.measurements),
+            { "error-rate": "Failed", "success-rate": "Failed", "latency-p95": "Successful", restarts: "Successful" },
+            JSON.stringify(canaryErrors.measurements),
+        );
         report("5 % errors → canary error-rate, success-rate Failed", canaryErrors.seconds);
     });
 
     it("canary analysis, 2.5 s added latency: latency-p95 Failed, error-rate and success-rate still Successful", async () => {
         const { canaryLatency } = (await results.down!()) as { canaryLatency: Analysis };
-        assert.deepEqual(phases(canaryLatency.measurements), { "error-rate": "Successful", "success-rate": "Successful", "latency-p95": "Failed", restarts: "Successful" }, JSON.stringify(canaryLatency.measurements));
+        assert.deepEqual(
+            phases(canaryLatency.measurements),
+            { "error-rate": "Successful", "success-rate": "Successful", "latency-p95": "Failed", restarts: "Successful" },
+            JSON.stringify(canaryLatency.measurements),
+        );
         report("2.5 s latency → canary latency-p95 Failed", canaryLatency.seconds);
     });
 
@@ -393,8 +440,13 @@ describe(`alert path end to end (${stack}'s rules and routing, real Prometheus a
         const slack = firing.notifications.find((n) => n.integration === "slack")!;
         assert.match(slack.body.attachments[0].title, /^\[FIRING\] SEV-1 DetectorDown \(detector\)$/);
         assert.ok(slack.body.attachments[0].text.includes(`Runbook: ${runbook("DetectorDown")}`));
-        const others = down.webhook.notifications.filter((n) => !["DetectorDown", "Watchdog", undefined].includes(describeNotification(n).alertname));
-        assert.deepEqual(others.map((n) => `${n.receiver}/${describeNotification(n).alertname}`), []);
+        const others = down.webhook.notifications.filter(
+            (n) => !["DetectorDown", "Watchdog", undefined].includes(describeNotification(n).alertname),
+        );
+        assert.deepEqual(
+            others.map((n) => `${n.receiver}/${describeNotification(n).alertname}`),
+            [],
+        );
         report("stopped → DetectorDown at pager-critical", firing.seconds);
     });
 
@@ -420,7 +472,10 @@ describe(`alert path end to end (${stack}'s rules and routing, real Prometheus a
             if (heartbeatReceiver === "null") assert.deepEqual(watchdog, [], "Watchdog is routed to null but reached a receiver");
             else {
                 assert.ok(watchdog.length > 0, `no Watchdog heartbeat at ${heartbeatReceiver}`);
-                assert.ok(watchdog.every((n) => n.receiver === heartbeatReceiver), JSON.stringify(watchdog.map((n) => n.receiver)));
+                assert.ok(
+                    watchdog.every((n) => n.receiver === heartbeatReceiver),
+                    JSON.stringify(watchdog.map((n) => n.receiver)),
+                );
             }
         }
     });

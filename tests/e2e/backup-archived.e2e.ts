@@ -39,7 +39,13 @@ describe("backup runner: backups in an archive storage class (moto_server)", fun
         const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/db/latest.json")) as { manifest: string };
         const manifest = JSON.parse(await readText(servers.s3, servers.bucket, latest.manifest)) as Manifest;
         await servers.s3.send(
-            new CopyObjectCommand({ Bucket: servers.bucket, Key: manifest.key, CopySource: `${servers.bucket}/${manifest.key}`, StorageClass: storageClass, MetadataDirective: "COPY" }),
+            new CopyObjectCommand({
+                Bucket: servers.bucket,
+                Key: manifest.key,
+                CopySource: `${servers.bucket}/${manifest.key}`,
+                StorageClass: storageClass,
+                MetadataDirective: "COPY",
+            }),
         );
         // moto's timed restore counts from the object's creation: let that second pass first.
         await new Promise((r) => setTimeout(r, 1200));
@@ -57,11 +63,18 @@ describe("backup runner: backups in an archive storage class (moto_server)", fun
         it("RESTORE_WAIT=0: requests the restore and fails saying how long it takes and how to finish", async () => {
             await servers.pg.createDatabase("from_deep_archive");
             // Expedited is not offered for DEEP_ARCHIVE: the runner asks for Standard, the fastest there is.
-            const result = await runCli(["db-restore", "--from", manifest.id, "--target-url", servers.pg.url("from_deep_archive")], { ...env, RESTORE_WAIT: "0", RESTORE_TIER: "Expedited" });
+            const result = await runCli(["db-restore", "--from", manifest.id, "--target-url", servers.pg.url("from_deep_archive")], {
+                ...env,
+                RESTORE_WAIT: "0",
+                RESTORE_TIER: "Expedited",
+            });
             assert.equal(result.code, 1, result.stderr);
             assert.equal(result.stdout, "");
             const lines = result.stderr.trim().split("\n");
-            assert.equal(lines[0], `s3://${servers.bucket}/${manifest.key} is in DEEP_ARCHIVE: restore requested (Standard retrieval, typically within 12 hours); waiting up to 0 s`);
+            assert.equal(
+                lines[0],
+                `s3://${servers.bucket}/${manifest.key} is in DEEP_ARCHIVE: restore requested (Standard retrieval, typically within 12 hours); waiting up to 0 s`,
+            );
             assert.equal(
                 lines.at(-1),
                 `error: db-restore: s3://${servers.bucket}/${manifest.key} is in DEEP_ARCHIVE and its restore (Standard retrieval, typically within 12 hours) has not finished after 0 s: ` +
@@ -73,12 +86,28 @@ describe("backup runner: backups in an archive storage class (moto_server)", fun
 
         it("waits for a restore someone else started, with progress, then restores the data", async () => {
             manifest = await archivedDump("DEEP_ARCHIVE");
-            await servers.s3.send(new RestoreObjectCommand({ Bucket: servers.bucket, Key: manifest.key, RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: "Bulk" } } }));
+            await servers.s3.send(
+                new RestoreObjectCommand({
+                    Bucket: servers.bucket,
+                    Key: manifest.key,
+                    RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: "Bulk" } },
+                }),
+            );
             await servers.pg.createDatabase("after_wait");
-            const result = await runCli(["db-restore", "--from", manifest.id, "--target-url", servers.pg.url("after_wait")], { ...env, RESTORE_WAIT: "60s", RESTORE_POLL_INTERVAL: "1s" });
+            const result = await runCli(["db-restore", "--from", manifest.id, "--target-url", servers.pg.url("after_wait")], {
+                ...env,
+                RESTORE_WAIT: "60s",
+                RESTORE_POLL_INTERVAL: "1s",
+            });
             assert.equal(result.code, 0, result.stderr);
-            assert.equal(result.stdout, `db-restore: restored db/${manifest.id} (sha256 ${(JSON.parse(await readText(servers.s3, servers.bucket, `test/db/${manifest.id}/manifest.json`)) as { sha256: string }).sha256} checked)\n`);
-            assert.match(result.stderr, /is in DEEP_ARCHIVE: a restore is already under way \(Standard retrieval, typically within 12 hours\); waiting up to 1 min\n/);
+            assert.equal(
+                result.stdout,
+                `db-restore: restored db/${manifest.id} (sha256 ${(JSON.parse(await readText(servers.s3, servers.bucket, `test/db/${manifest.id}/manifest.json`)) as { sha256: string }).sha256} checked)\n`,
+            );
+            assert.match(
+                result.stderr,
+                /is in DEEP_ARCHIVE: a restore is already under way \(Standard retrieval, typically within 12 hours\); waiting up to 1 min\n/,
+            );
             assert.match(result.stderr, /: restored from DEEP_ARCHIVE after \d+ s\n$/);
             assert.deepEqual(await tableFingerprints(servers.pg, "after_wait"), await tableFingerprints(servers.pg, "mlflow"));
         });
@@ -102,12 +131,17 @@ describe("backup runner: backups in an archive storage class (moto_server)", fun
     it("the drill's ensureBackupsReadable restores an archived backup it names by id, and passes a readable one at once", async () => {
         const manifest = await archivedDump("GLACIER");
         const lines: string[] = [];
-        const store = new BackupStore({ region: env.AWS_REGION!, endpoint: servers.moto.endpoint, bucket: servers.bucket, prefix: "test" }, servers.s3, (l) => lines.push(l), () => ({
-            tier: "Standard",
-            days: 1,
-            waitSeconds: 60,
-            pollSeconds: 1,
-        }));
+        const store = new BackupStore(
+            { region: env.AWS_REGION!, endpoint: servers.moto.endpoint, bucket: servers.bucket, prefix: "test" },
+            servers.s3,
+            (l) => lines.push(l),
+            () => ({
+                tier: "Standard",
+                days: 1,
+                waitSeconds: 60,
+                pollSeconds: 1,
+            }),
+        );
         await ensureBackupsReadable(store, [{ kind: "db", id: manifest.id }]);
         assert.match(lines[0]!, /is in GLACIER: restore requested/);
         assert.match(lines.at(-1)!, /restored from GLACIER after/);

@@ -38,13 +38,17 @@ export function renderedAnalysisMetrics(plan: Plan, values: Record<string, strin
     return templates.flatMap((r) => {
         const t = r.inputs as {
             metadata: { name: string };
-            spec: { args?: Array<{ name: string; value?: string }>; metrics: Array<{ name: string; successCondition?: string; failureCondition?: string; provider: Record<string, any> }> };
+            spec: {
+                args?: Array<{ name: string; value?: string }>;
+                metrics: Array<{ name: string; successCondition?: string; failureCondition?: string; provider: Record<string, any> }>;
+            };
         };
         const args = Object.fromEntries((t.spec.args ?? []).map((a) => [a.name, values[a.name] ?? a.value]));
         return t.spec.metrics.map((m) => {
             const where = `AnalysisTemplate ${t.metadata.name}, metric ${m.name}`;
             const providers = Object.keys(m.provider);
-            if (providers.length !== 1 || providers[0] !== "prometheus") throw new Error(`${where}: provider ${providers.join(",")} is not Prometheus`);
+            if (providers.length !== 1 || providers[0] !== "prometheus")
+                throw new Error(`${where}: provider ${providers.join(",")} is not Prometheus`);
             return {
                 template: t.metadata.name,
                 name: m.name,
@@ -116,7 +120,8 @@ export function evaluateCondition(expr: string, result: number | number[]): bool
             if (peek()?.kind === "op" && peek()!.value === "[") {
                 i += 1;
                 const token = tokens[i++];
-                const index = token?.kind === "num" && Number.isInteger(token.value) ? token.value : fail("only result[<integer>] is supported");
+                const index =
+                    token?.kind === "num" && Number.isInteger(token.value) ? token.value : fail("only result[<integer>] is supported");
                 take("]");
                 if (!Array.isArray(result)) return fail("result is not an array");
                 // expr-lang: an index out of range is a runtime error, which Argo records as a measurement error.
@@ -143,12 +148,18 @@ export function evaluateCondition(expr: string, result: number | number[]): bool
         const b = num(primary(), `right of ${t.value}`);
         // Go float comparisons: every comparison with NaN is false but !=.
         switch (t.value) {
-            case "==": return a === b;
-            case "!=": return a !== b;
-            case "<": return a < b;
-            case "<=": return a <= b;
-            case ">": return a > b;
-            default: return a >= b;
+            case "==":
+                return a === b;
+            case "!=":
+                return a !== b;
+            case "<":
+                return a < b;
+            case "<=":
+                return a <= b;
+            case ">":
+                return a > b;
+            default:
+                return a >= b;
         }
     };
     const and = (): Value => {
@@ -216,7 +227,10 @@ export async function measure(prometheusUrl: string, metric: AnalysisMetric): Pr
     let value: number | number[];
     if (body.data.resultType === "vector") value = (body.data.result as Array<{ value: [number, string] }>).map((s) => Number(s.value[1]));
     else if (body.data.resultType === "scalar") value = Number(body.data.result[1]);
-    else throw new Error(`${metric.template}/${metric.name}: result type ${body.data.resultType} is not supported by Argo's Prometheus provider`);
+    else
+        throw new Error(
+            `${metric.template}/${metric.name}: result type ${body.data.resultType} is not supported by Argo's Prometheus provider`,
+        );
     return { metric: metric.name, value, phase: measurementPhase(metric, value) };
 }
 
@@ -232,11 +246,15 @@ export async function measure(prometheusUrl: string, metric: AnalysisMetric): Pr
  * names its pods, `<rollout>-<pod-template-hash>-<suffix>`.
  */
 export function canaryPodLabels(plan: Plan, monitorName: string, hash: string): { namespace: string; pod: string } {
-    const monitor = plan.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" && (r.inputs as any).metadata.name === monitorName);
+    const monitor = plan.resources.find(
+        (r) => r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" && (r.inputs as any).metadata.name === monitorName,
+    );
     const namespaces: string[] = (monitor?.inputs as any)?.spec?.namespaceSelector?.matchNames ?? [];
     if (namespaces.length !== 1) throw new Error(`ServiceMonitor ${monitorName} of ${plan.stack} does not select exactly one namespace`);
     const namespace = namespaces[0]!;
-    const rollouts = plan.resources.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:Rollout" && (r.inputs as any).metadata.namespace === namespace);
+    const rollouts = plan.resources.filter(
+        (r) => r.type === "kubernetes:argoproj.io/v1alpha1:Rollout" && (r.inputs as any).metadata.namespace === namespace,
+    );
     if (rollouts.length !== 1) throw new Error(`${plan.stack}: expected one Rollout in namespace ${namespace}, found ${rollouts.length}`);
     // A pod name's random suffix: five characters of Kubernetes' safe alphabet.
     return { namespace, pod: `${(rollouts[0]!.inputs as any).metadata.name}-${hash}-x2kq4` };

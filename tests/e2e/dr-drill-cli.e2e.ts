@@ -31,13 +31,24 @@ describe("dr-drill CLI, end to end with stand-ins", function () {
     before(async () => {
         moto = await startMoto();
         const client = moto.client();
-        for (const bucket of ["pneumonia-staging-backups", "drill-artifacts"]) await client.send(new CreateBucketCommand({ Bucket: bucket }));
-        const store = new BackupStore({ region: "eu-west-1", endpoint: moto.endpoint, bucket: "pneumonia-staging-backups", prefix: "staging" }, client);
+        for (const bucket of ["pneumonia-staging-backups", "drill-artifacts"])
+            await client.send(new CreateBucketCommand({ Bucket: bucket }));
+        const store = new BackupStore(
+            { region: "eu-west-1", endpoint: moto.endpoint, bucket: "pneumonia-staging-backups", prefix: "staging" },
+            client,
+        );
         const sha = "a".repeat(64);
         const at = new Date(Date.now() - 3600_000);
-        await store.commit(completedManifest("db", "db-1", "staging/db/db-1/db.dump", { size: 1 }, sha, at, { tables: { "public.experiments": 1, "public.runs": 0, "public.registered_models": 0 } }));
-        await store.commit(completedManifest("models", "models-1", "staging/models/models-1/models.tar.gz", { size: 1 }, sha, at, { objects: 2 }));
-        for (const key of ["mlflow/1/a", "mlflow/1/b"]) await client.send(new PutObjectCommand({ Bucket: "drill-artifacts", Key: key, Body: "x" }));
+        await store.commit(
+            completedManifest("db", "db-1", "staging/db/db-1/db.dump", { size: 1 }, sha, at, {
+                tables: { "public.experiments": 1, "public.runs": 0, "public.registered_models": 0 },
+            }),
+        );
+        await store.commit(
+            completedManifest("models", "models-1", "staging/models/models-1/models.tar.gz", { size: 1 }, sha, at, { objects: 2 }),
+        );
+        for (const key of ["mlflow/1/a", "mlflow/1/b"])
+            await client.send(new PutObjectCommand({ Bucket: "drill-artifacts", Key: key, Body: "x" }));
         // The drill's detector (:8000) and MLflow (:5000) as one local server, behind the port-forward.
         services = createServer((req, res) => {
             const json = (v: unknown) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(v));
@@ -66,15 +77,26 @@ describe("dr-drill CLI, end to end with stand-ins", function () {
                 staging: {
                     secretsProvider: "default",
                     config: stackFileConfig("staging") as StandInState["stacks"][string]["config"],
-                    outputs: { backupBucket: "pneumonia-staging-backups", backupImage: image("pneumonia-backup"), detectorImage: image("pneumonia-detector"), mlflowImage: image("pneumonia-mlflow") },
+                    outputs: {
+                        backupBucket: "pneumonia-staging-backups",
+                        backupImage: image("pneumonia-backup"),
+                        detectorImage: image("pneumonia-detector"),
+                        mlflowImage: image("pneumonia-mlflow"),
+                    },
                 },
             },
-            upOutputs: { artifactBucket: "drill-artifacts", detectorUrl: "http://detector.drill.svc.cluster.local:8000", mlflowUrl: "http://mlflow.drill.svc.cluster.local:5000" },
+            upOutputs: {
+                artifactBucket: "drill-artifacts",
+                detectorUrl: "http://detector.drill.svc.cluster.local:8000",
+                mlflowUrl: "http://mlflow.drill.svc.cluster.local:5000",
+            },
             ...extra,
         };
     }
 
-    function drill(onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    function drill(
+        onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+    ): Promise<{ code: number | null; stdout: string; stderr: string }> {
         const env = {
             ...process.env,
             ...moto.env,
@@ -82,10 +104,16 @@ describe("dr-drill CLI, end to end with stand-ins", function () {
             PATH: standIn.path,
             KUBECTL: `${join(repoRoot, "node_modules/.bin/tsx")} ${join(repoRoot, "tests/src/health/fake-kubectl.ts")}`,
             FAKE_KUBECTL_CONTEXT: context,
-            FAKE_KUBECTL_ROUTES: JSON.stringify({ "drill/detector:8000": `127.0.0.1:${servicePort}`, "drill/mlflow:5000": `127.0.0.1:${servicePort}` }),
+            FAKE_KUBECTL_ROUTES: JSON.stringify({
+                "drill/detector:8000": `127.0.0.1:${servicePort}`,
+                "drill/mlflow:5000": `127.0.0.1:${servicePort}`,
+            }),
         };
         return new Promise((resolve) => {
-            const child = spawn(join(repoRoot, "node_modules/.bin/tsx"), ["src/dr/cli.ts", "--from", "staging", "--reports", reports], { cwd: repoRoot, env });
+            const child = spawn(join(repoRoot, "node_modules/.bin/tsx"), ["src/dr/cli.ts", "--from", "staging", "--reports", reports], {
+                cwd: repoRoot,
+                env,
+            });
             let stdout = "";
             let stderr = "";
             child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -104,7 +132,10 @@ describe("dr-drill CLI, end to end with stand-ins", function () {
         assert.match(result.stdout, /^dr-drill: dr-\d{8}-\d{6} passed \(report /);
         assert.match(result.stderr, /\[4\/7\] detector ready: ok/);
         const subcommands = standIn.calls().map((c) => (c.argv[0] === "stack" ? c.argv.slice(0, 2).join(" ") : c.argv[0]));
-        assert.ok(subcommands.includes("stack init") && subcommands.includes("destroy") && subcommands.includes("stack rm"), subcommands.join(", "));
+        assert.ok(
+            subcommands.includes("stack init") && subcommands.includes("destroy") && subcommands.includes("stack rm"),
+            subcommands.join(", "),
+        );
         assert.deepEqual(Object.keys(standIn.state().stacks), ["staging"], "no drill stack left");
     });
 

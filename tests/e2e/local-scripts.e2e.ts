@@ -119,7 +119,10 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
         const dir = tools();
         const run = await runScript("scripts/local-up.ts", dir, { FAKE_FAIL: "pulumi version" });
         assert.equal(run.code, 2);
-        assert.equal(run.stderr, `error: the pulumi CLI on PATH (${dir}/pulumi) cannot start: pulumi: simulated failure: install the CLI (https://www.pulumi.com/docs/iac/download-install/)\n`);
+        assert.equal(
+            run.stderr,
+            `error: the pulumi CLI on PATH (${dir}/pulumi) cannot start: pulumi: simulated failure: install the CLI (https://www.pulumi.com/docs/iac/download-install/)\n`,
+        );
         assert.deepEqual(run.log, ["pulumi version"]);
         assert.ok(!existsSync(path.join(dir, "state")), "no state folder was made");
     });
@@ -148,11 +151,17 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
         // generated passphrase only its owner can read.
         const state = path.join(dir, "state");
         const pulumiEnv = `PULUMI_BACKEND_URL=file://${state} PASSPHRASE_FILE=${path.join(state, "passphrase")}`;
-        assert.deepEqual(readFileSync(path.join(dir, "pulumi-env"), "utf8").trim().split("\n"), [`pulumi: ${pulumiEnv}`, `npm: ${pulumiEnv}`]);
+        assert.deepEqual(readFileSync(path.join(dir, "pulumi-env"), "utf8").trim().split("\n"), [
+            `pulumi: ${pulumiEnv}`,
+            `npm: ${pulumiEnv}`,
+        ]);
         assert.equal(statSync(path.join(state, "passphrase")).mode & 0o777, 0o600);
         assert.match(run.stdout, /^\[1\/11\] docker daemon$/m);
         assert.match(run.stdout, /^\[9\/11\] detector contract \(docs\/detector-contract\.md\)\n {6}ok: 21 clauses passed/m);
-        assert.match(run.stdout, /^\[11\/11\] smoke: a prediction through the detector Service\n {6}ok: POST \/predict → 200 \{"prediction":"(PNEUMONIA|NORMAL)".*"stand_in":true\}/m);
+        assert.match(
+            run.stdout,
+            /^\[11\/11\] smoke: a prediction through the detector Service\n {6}ok: POST \/predict → 200 \{"prediction":"(PNEUMONIA|NORMAL)".*"stand_in":true\}/m,
+        );
         const summary = run.stdout.slice(run.stdout.indexOf("local:up summary:"));
         assert.equal(summary.split("\n").filter((l) => /^ {2}ok /.test(l)).length, 11, summary);
     });
@@ -170,9 +179,15 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
         const dir = tools();
         const run = await runScript("scripts/local-up.ts", dir, { ...ports(), FAKE_FAIL: "docker build -f images/backup" });
         assert.equal(run.code, 1);
-        assert.ok(!run.log.some((l) => (l.startsWith("pulumi") && l !== "pulumi version") || l.startsWith("kind load")), run.log.join("\n"));
+        assert.ok(
+            !run.log.some((l) => (l.startsWith("pulumi") && l !== "pulumi version") || l.startsWith("kind load")),
+            run.log.join("\n"),
+        );
         const build = `docker build -f images/backup/Dockerfile -t ${backupImage} .`;
-        assert.match(run.stdout, new RegExp(`^ {2}FAILED {2}image ${escaped(backupImage)} +\\d+\\.\\d s {2}\`${escaped(build)}\` exited with 1$`, "m"));
+        assert.match(
+            run.stdout,
+            new RegExp(`^ {2}FAILED {2}image ${escaped(backupImage)} +\\d+\\.\\d s {2}\`${escaped(build)}\` exited with 1$`, "m"),
+        );
         assert.match(run.stdout, /^ {2}not run image ghcr\.io\/mlflow\/mlflow:v3\.11\.1-full/m);
         assert.equal(run.stderr.trim().split("\n").pop(), `error: \`${build}\` exited with 1`);
     });
@@ -197,7 +212,12 @@ describe("npm run local:up / local:down (scripts/local-*.ts) with fake tools", f
         writeFileSync(path.join(dir, "stacks"), '[{"name":"local","current":true}]');
         const run = await runScript("scripts/local-down.ts", dir);
         assert.equal(run.code, 0, run.stdout + run.stderr);
-        assert.deepEqual(run.log, ["kind get clusters", "kind delete cluster --name pneumonia", "pulumi stack ls --json", "pulumi stack rm local --force --yes"]);
+        assert.deepEqual(run.log, [
+            "kind get clusters",
+            "kind delete cluster --name pneumonia",
+            "pulumi stack ls --json",
+            "pulumi stack rm local --force --yes",
+        ]);
         writeFileSync(path.join(dir, "stacks"), "[]");
         writeFileSync(path.join(dir, "log"), "");
         const again = await runScript("scripts/local-down.ts", dir);

@@ -52,14 +52,20 @@ describe("the compiler settings the language host finds", () => {
         assert.ok(runtime.tsconfig, "Pulumi.yaml names the tsconfig the host uses");
         const hostFile = path.resolve(programLocation(root, project).pwd, runtime.tsconfig);
         // tsutils ships no typings (its .d.ts exports nothing): required, with the one function typed here.
-        const { loadTypeScriptCompilerOptions } = createRequire(__filename)("@pulumi/pulumi/tsutils") as { loadTypeScriptCompilerOptions(p: string): Record<string, unknown> };
+        const { loadTypeScriptCompilerOptions } = createRequire(__filename)("@pulumi/pulumi/tsutils") as {
+            loadTypeScriptCompilerOptions(p: string): Record<string, unknown>;
+        };
         const hostRaw = loadTypeScriptCompilerOptions(hostFile);
         assert.equal(hostRaw.noCheck, true);
 
-        const parsed = ts.getParsedCommandLineOfConfigFile(path.join(root, "tsconfig.json"), {}, {
-            ...ts.sys,
-            onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
-        });
+        const parsed = ts.getParsedCommandLineOfConfigFile(
+            path.join(root, "tsconfig.json"),
+            {},
+            {
+                ...ts.sys,
+                onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+            },
+        );
         const { configFilePath: _path, ...checked } = parsed!.options;
         assert.equal(checked.noCheck, false, "npm test's tsc type-checks");
         const hosted = ts.convertCompilerOptionsFromJson(hostRaw, root).options;
@@ -96,7 +102,10 @@ describe("the program under @pulumi/pulumi/cmd/run, as a preview", function () {
             assert.equal(run.exitCode, 32, run.stderr);
             assert.equal(run.errors.length, 1, JSON.stringify(run.logs));
             assert.equal(run.errors[0]!.message, 'detector.replicas: expected an integer >= 1, got "three"');
-            assert.deepEqual(run.registrations.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+            assert.deepEqual(
+                run.registrations.map((r) => r.type),
+                ["pulumi:pulumi:Stack"],
+            );
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -106,9 +115,17 @@ describe("the program under @pulumi/pulumi/cmd/run, as a preview", function () {
 describe("the stand-in resource monitor refuses what the engine refuses", () => {
     let engine: StandInEngine;
     let client: ResourceMonitorClient;
-    const register = (type: string, name: string, fields: { parent?: string; provider?: string; custom?: boolean; remote?: boolean } = {}) =>
+    const register = (
+        type: string,
+        name: string,
+        fields: { parent?: string; provider?: string; custom?: boolean; remote?: boolean } = {},
+    ) =>
         new Promise<resourceProto.RegisterResourceResponse>((resolve, reject) => {
-            const req = new resourceProto.RegisterResourceRequest().setType(type).setName(name).setCustom(fields.custom ?? true).setRemote(fields.remote ?? false);
+            const req = new resourceProto.RegisterResourceRequest()
+                .setType(type)
+                .setName(name)
+                .setCustom(fields.custom ?? true)
+                .setRemote(fields.remote ?? false);
             if (fields.parent) req.setParent(fields.parent);
             if (fields.provider) req.setProvider(fields.provider);
             client.registerResource(req, (e, r) => (e ? reject(e) : resolve(r)));
@@ -135,8 +152,14 @@ describe("the stand-in resource monitor refuses what the engine refuses", () => 
     it("refuses a duplicate URN, an unregistered parent, an unknown provider and a remote component it cannot construct", async () => {
         await register("random:index/randomPassword:RandomPassword", "pw");
         await assert.rejects(register("random:index/randomPassword:RandomPassword", "pw"), /Duplicate resource URN/);
-        await assert.rejects(register("random:index/randomPassword:RandomPassword", "other", { parent: "urn:pulumi:s::p::x:y:Z::missing" }), /could not find parent resource/);
-        await assert.rejects(register("aws:s3/bucket:Bucket", "b", { provider: "urn:pulumi:s::p::pulumi:providers:aws::nowhere::id" }), /unknown provider/);
+        await assert.rejects(
+            register("random:index/randomPassword:RandomPassword", "other", { parent: "urn:pulumi:s::p::x:y:Z::missing" }),
+            /could not find parent resource/,
+        );
+        await assert.rejects(
+            register("aws:s3/bucket:Bucket", "b", { provider: "urn:pulumi:s::p::pulumi:providers:aws::nowhere::id" }),
+            /unknown provider/,
+        );
         const provider = await register("pulumi:providers:aws", "aws");
         await register("aws:s3/bucket:Bucket", "b", { provider: `${provider.getUrn()}::04da6b54-80e4-46f7-96ec-b56ff0331ba9` });
         await assert.rejects(register("kubernetes:helm.sh/v4:Chart", "c", { custom: false, remote: true }), /remote component/);
@@ -145,7 +168,11 @@ describe("the stand-in resource monitor refuses what the engine refuses", () => 
     it("hands a provider plain values for output values, unknown when they have none (source_eval.go downgradeOutputValues)", () => {
         const output = (fields: object) => ({ [specialSigKey]: specialOutputValueSig, ...fields });
         assert.deepEqual(
-            downgradeOutputValues({ a: output({ value: "x", dependencies: ["urn:a"] }), b: [output({})], c: output({ value: 1, secret: true }) }),
+            downgradeOutputValues({
+                a: output({ value: "x", dependencies: ["urn:a"] }),
+                b: [output({})],
+                c: output({ value: 1, secret: true }),
+            }),
             { a: "x", b: [unknownValue], c: { [specialSigKey]: specialSecretSig, value: 1 } },
         );
     });

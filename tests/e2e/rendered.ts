@@ -23,7 +23,9 @@ export const watchdogGroup = {
 
 /** Every rule group of the plan's PrometheusRule objects, plus the chart's Watchdog, as one rule file. */
 export function rulesFile(plan: Plan): string {
-    const groups = plan.resources.filter((r) => r.type === ruleType).flatMap((r) => (r.inputs as { spec: { groups: unknown[] } }).spec.groups);
+    const groups = plan.resources
+        .filter((r) => r.type === ruleType)
+        .flatMap((r) => (r.inputs as { spec: { groups: unknown[] } }).spec.groups);
     if (!groups.length) throw new Error(`the plan of ${plan.stack} has no PrometheusRule`);
     return stringify({ groups: [...groups, watchdogGroup] }, { lineWidth: 0 });
 }
@@ -62,7 +64,9 @@ export function scrapeConfigs(
                 scrape_timeout: interval,
                 metrics_path: endpoint.path ?? "/metrics",
                 honor_labels: endpoint.honorLabels ?? false,
-                static_configs: [{ targets: [address], ...(targetLabels[inputs.metadata.name] ? { labels: targetLabels[inputs.metadata.name] } : {}) }],
+                static_configs: [
+                    { targets: [address], ...(targetLabels[inputs.metadata.name] ? { labels: targetLabels[inputs.metadata.name] } : {}) },
+                ],
                 relabel_configs: (endpoint.relabelings ?? []).map((r) =>
                     Object.fromEntries(Object.entries(r).map(([k, v]) => [snake(k), k === "action" ? String(v).toLowerCase() : v])),
                 ),

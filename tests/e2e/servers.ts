@@ -15,7 +15,13 @@ export interface Daemon {
     stop(): Promise<void>;
 }
 
-async function daemon(name: string, command: string, args: (port: number, dir: string) => string[], ready: string, dir: string): Promise<Daemon> {
+async function daemon(
+    name: string,
+    command: string,
+    args: (port: number, dir: string) => string[],
+    ready: string,
+    dir: string,
+): Promise<Daemon> {
     const port = await freePort();
     const child: ChildProcess = spawn(command, args(port, dir), { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -47,7 +53,10 @@ async function daemon(name: string, command: string, args: (port: number, dir: s
 export async function startPrometheus(config: Record<string, unknown>, rules: string): Promise<Daemon> {
     const dir = mkdtempSync(path.join(tmpdir(), "e2e-prometheus-"));
     writeFileSync(path.join(dir, "rules.yaml"), rules);
-    writeFileSync(path.join(dir, "prometheus.yaml"), stringify({ ...config, rule_files: [path.join(dir, "rules.yaml")] }, { lineWidth: 0 }));
+    writeFileSync(
+        path.join(dir, "prometheus.yaml"),
+        stringify({ ...config, rule_files: [path.join(dir, "rules.yaml")] }, { lineWidth: 0 }),
+    );
     // promtool refuses what Prometheus would refuse, with a readable message, before anything starts.
     execFileSync("promtool", ["check", "config", path.join(dir, "prometheus.yaml")], { stdio: "pipe" });
     return daemon(
@@ -92,7 +101,10 @@ export function routedReceiver(config: Record<string, unknown>, labels: Record<s
         const file = path.join(dir, "alertmanager.yaml");
         writeFileSync(file, stringify(config, { lineWidth: 0 }));
         const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-        return execFileSync("amtool", ["config", "routes", "test", `--config.file=${file}`, ...pairs], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+        return execFileSync("amtool", ["config", "routes", "test", `--config.file=${file}`, ...pairs], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        }).trim();
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
@@ -127,7 +139,8 @@ export async function startWebhook(): Promise<Webhook> {
                 body = { unparsed: Buffer.concat(chunks).toString("utf8") };
             }
             notifications.push({ receiver: receiver!, integration: integration as Notification["integration"], body, at: Date.now() });
-            if (integration === "pagerduty") res.writeHead(202, { "content-type": "application/json" }).end('{"status":"success","message":"Event processed"}');
+            if (integration === "pagerduty")
+                res.writeHead(202, { "content-type": "application/json" }).end('{"status":"success","message":"Event processed"}');
             else res.writeHead(200).end("ok");
         });
     });

@@ -9,7 +9,14 @@ const root = path.resolve(__dirname, "../..");
 const workflow = parse(fs.readFileSync(path.join(root, ".github/workflows/access-review.yml"), "utf8")) as {
     on: { schedule: { cron: string }[]; workflow_dispatch: unknown };
     permissions: Record<string, string>;
-    jobs: Record<string, { strategy: { matrix: { stack: string[] } }; permissions?: unknown; steps: { uses?: string; run?: string; with?: Record<string, unknown>; if?: string }[] }>;
+    jobs: Record<
+        string,
+        {
+            strategy: { matrix: { stack: string[] } };
+            permissions?: unknown;
+            steps: { uses?: string; run?: string; with?: Record<string, unknown>; if?: string }[];
+        }
+    >;
 };
 
 describe("access-review workflow", () => {
@@ -25,7 +32,11 @@ describe("access-review workflow", () => {
         assert.ok(!job.steps.some((s) => s.uses?.includes("cloud-login")));
     });
     it("writes the report and keeps it as an artifact even when the review step fails", () => {
-        const review = job.steps.findIndex((s) => /npm run --silent access-review -- \$\{\{ matrix\.stack \}\} --out reports\/access-review-\$\{\{ matrix\.stack \}\}\.md/.test(s.run ?? ""));
+        const review = job.steps.findIndex((s) =>
+            /npm run --silent access-review -- \$\{\{ matrix\.stack \}\} --out reports\/access-review-\$\{\{ matrix\.stack \}\}\.md/.test(
+                s.run ?? "",
+            ),
+        );
         const upload = job.steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
         assert.ok(review >= 0 && upload > review);
         assert.equal(job.steps[upload]!.if, "${{ !cancelled() }}");

@@ -10,8 +10,20 @@ import { recoveryTimeObjectives } from "../../infra/observability/objectives";
 
 const root = path.resolve(__dirname, "../..");
 const workflow = parse(fs.readFileSync(path.join(root, ".github/workflows/dr-drill.yml"), "utf8")) as {
-    on: { schedule: { cron: string }[]; workflow_dispatch: { inputs: Record<string, { type: string; options?: string[]; default?: unknown }> } };
-    jobs: Record<string, { "timeout-minutes": number; environment: string; env: Record<string, string>; permissions: Record<string, string>; steps: { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown> }[] }>;
+    on: {
+        schedule: { cron: string }[];
+        workflow_dispatch: { inputs: Record<string, { type: string; options?: string[]; default?: unknown }> };
+    };
+    jobs: Record<
+        string,
+        {
+            "timeout-minutes": number;
+            environment: string;
+            env: Record<string, string>;
+            permissions: Record<string, string>;
+            steps: { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown> }[];
+        }
+    >;
 };
 const job = workflow.jobs.drill!;
 const stepIndex = (pattern: RegExp) => {
@@ -32,7 +44,11 @@ describe("dr-drill workflow", () => {
         const { months, days, weekdays } = cronDates(workflow.on.schedule[0]!.cron);
         assert.equal(weekdays, "*");
         assert.deepEqual(days, [1]);
-        assert.deepEqual(months.map((m) => Math.floor((m - 1) / 3)), [0, 1, 2, 3], "one run per quarter");
+        assert.deepEqual(
+            months.map((m) => Math.floor((m - 1) / 3)),
+            [0, 1, 2, 3],
+            "one run per quarter",
+        );
         const stack = workflow.on.workflow_dispatch.inputs.stack!;
         assert.deepEqual(stack.options, ["staging", "production"]);
         assert.equal(stack.default, "staging");

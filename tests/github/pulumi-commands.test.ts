@@ -26,11 +26,34 @@ const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
 
 /** Flags of the two commands as the pages above list them (those a deploy could plausibly use); `true`: takes a value. */
 const shared: Record<string, boolean> = {
-    "--stack": true, "-s": true, "--cwd": true, "-C": true, "--non-interactive": false, "--diff": false,
-    "--message": true, "-m": true, "--policy-pack": true, "--policy-pack-config": true, "--config-file": true,
-    "--refresh": false, "-r": false, "--target": true, "-t": true, "--parallel": true, "-p": true,
-    "--json": false, "-j": false, "--expect-no-changes": false, "--suppress-outputs": false, "--show-secrets": false,
-    "--color": true, "--debug": false, "-d": false, "--verbose": true, "-v": true, "--logtostderr": false,
+    "--stack": true,
+    "-s": true,
+    "--cwd": true,
+    "-C": true,
+    "--non-interactive": false,
+    "--diff": false,
+    "--message": true,
+    "-m": true,
+    "--policy-pack": true,
+    "--policy-pack-config": true,
+    "--config-file": true,
+    "--refresh": false,
+    "-r": false,
+    "--target": true,
+    "-t": true,
+    "--parallel": true,
+    "-p": true,
+    "--json": false,
+    "-j": false,
+    "--expect-no-changes": false,
+    "--suppress-outputs": false,
+    "--show-secrets": false,
+    "--color": true,
+    "--debug": false,
+    "-d": false,
+    "--verbose": true,
+    "-v": true,
+    "--logtostderr": false,
 };
 const documentedFlags: Record<string, Record<string, boolean>> = {
     up: { ...shared, "--yes": false, "-y": false, "--skip-preview": false, "-f": false, "--plan": true, "--continue-on-error": false },
@@ -73,12 +96,16 @@ const commandPattern = /(?:npx )?pulumi (?:up|preview)\b[^\n`&;|]*/g;
 function workflowCommands(): PulumiCommand[] {
     const dir = path.join(root, ".github/workflows");
     return fs.readdirSync(dir).flatMap((file) => {
-        const workflow = parse(read(`.github/workflows/${file}`)) as { jobs: Record<string, { strategy?: { matrix?: { stack?: string[] } }; steps: { run?: string }[] }> };
+        const workflow = parse(read(`.github/workflows/${file}`)) as {
+            jobs: Record<string, { strategy?: { matrix?: { stack?: string[] } }; steps: { run?: string }[] }>;
+        };
         return Object.entries(workflow.jobs).flatMap(([name, job]) =>
             job.steps.flatMap((step) =>
                 (step.run?.match(commandPattern) ?? []).flatMap((text) =>
                     text.includes("${{ matrix.stack }}")
-                        ? job.strategy!.matrix!.stack!.map((stack) => parseCommand(`${file} ${name} [${stack}]`, text.replaceAll("${{ matrix.stack }}", stack)))
+                        ? job.strategy!.matrix!.stack!.map((stack) =>
+                              parseCommand(`${file} ${name} [${stack}]`, text.replaceAll("${{ matrix.stack }}", stack)),
+                          )
                         : [parseCommand(`${file} ${name}`, text)],
                 ),
             ),
@@ -88,7 +115,13 @@ function workflowCommands(): PulumiCommand[] {
 
 /** Commands in the docs: inline code spans (which may wrap) and fenced blocks. */
 function docCommands(): PulumiCommand[] {
-    const files = ["README.md", ...fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+    const files = [
+        "README.md",
+        ...fs
+            .readdirSync(path.join(root, "docs"))
+            .filter((f) => f.endsWith(".md"))
+            .map((f) => `docs/${f}`),
+    ];
     return files.flatMap((file) => {
         const text = read(file);
         const fenced = [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -120,7 +153,11 @@ else if (args[0] === "stack" && args[1] === "history") process.stdout.write("[]"
     process.env.PATH = `${dir.path}${path.delimiter}${savedPath}`;
     try {
         await (await openAutomationStack(stack)).up("release detector", () => undefined);
-        const calls = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+        const calls = fs
+            .readFileSync(log, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as string[]);
         const up = calls.filter((c) => c[0] === "up");
         assert.equal(up.length, 1, `one pulumi up, got: ${JSON.stringify(calls)}`);
         // Paths relative to the repository, as the workflows write them; `--exec-kind` is the
@@ -149,8 +186,14 @@ describe("pulumi up and preview, as the Pulumi CLI documents them", function () 
     it("finds the workflows' previews and both deploys, production's through promote", () => {
         const stacks = fromWorkflows.map((c) => `${c.subcommand} ${values(c, "--stack", "-s")[0]}`).sort();
         assert.deepEqual(stacks, ["preview production", "preview staging", "up production", "up staging"]);
-        assert.match(fromWorkflows.find((c) => values(c, "--stack")[0] === "production" && c.subcommand === "up")!.where, /^npm run promote/);
-        assert.ok(fromDocs.some((c) => values(c, "--policy-pack").length > 0), "the docs show a policy-checked preview");
+        assert.match(
+            fromWorkflows.find((c) => values(c, "--stack")[0] === "production" && c.subcommand === "up")!.where,
+            /^npm run promote/,
+        );
+        assert.ok(
+            fromDocs.some((c) => values(c, "--policy-pack").length > 0),
+            "the docs show a policy-checked preview",
+        );
     });
 
     it("promote's pulumi up carries the policy pack and production's policy config", () => {
@@ -159,7 +202,10 @@ describe("pulumi up and preview, as the Pulumi CLI documents them", function () 
         assert.deepEqual(values(up, "--policy-pack-config"), ["policies/config/production.json"], up.text);
     });
 
-    for (const [kind, commands] of [["workflows", () => fromWorkflows], ["docs", () => fromDocs]] as const) {
+    for (const [kind, commands] of [
+        ["workflows", () => fromWorkflows],
+        ["docs", () => fromDocs],
+    ] as const) {
         it(`${kind}: every --policy-pack has its --policy-pack-config, the stack's own file`, () => {
             for (const c of commands()) {
                 const packs = values(c, "--policy-pack");
@@ -190,7 +236,15 @@ describe("pulumi up and preview, as the Pulumi CLI documents them", function () 
         assert.throws(() => parseCommand("t", "pulumi preview --yes --stack staging"), /--yes is not a flag of pulumi preview/);
         assert.throws(() => parseCommand("t", "pulumi up --stack staging --policy-pack"), /--policy-pack needs a value/);
         assert.throws(() => parseCommand("t", "pulumi up --policy-packs policies"), /--policy-packs is not a flag/);
-        const c = parseCommand("t", 'npx pulumi up -s staging --policy-pack=policies --policy-pack-config policies/config/staging.json -m "a b"');
-        assert.deepEqual(c.flags, [["-s", "staging"], ["--policy-pack", "policies"], ["--policy-pack-config", "policies/config/staging.json"], ["-m", "a b"]]);
+        const c = parseCommand(
+            "t",
+            'npx pulumi up -s staging --policy-pack=policies --policy-pack-config policies/config/staging.json -m "a b"',
+        );
+        assert.deepEqual(c.flags, [
+            ["-s", "staging"],
+            ["--policy-pack", "policies"],
+            ["--policy-pack-config", "policies/config/staging.json"],
+            ["-m", "a b"],
+        ]);
     });
 });

@@ -16,8 +16,15 @@ describe("secrets provider: awskms:// everywhere but local", () => {
 
     it("the passphrase provider appears only in the local platform's scripts", () => {
         const users = ["scripts", "src"].flatMap((dir) =>
-            fs.readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })
-                .filter((f) => f.endsWith(".ts") && /"--secrets-provider", "passphrase"|secretsProvider: "passphrase"/.test(fs.readFileSync(path.join(root, dir, f), "utf8")))
+            fs
+                .readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })
+                .filter(
+                    (f) =>
+                        f.endsWith(".ts") &&
+                        /"--secrets-provider", "passphrase"|secretsProvider: "passphrase"/.test(
+                            fs.readFileSync(path.join(root, dir, f), "utf8"),
+                        ),
+                )
                 .map((f) => `${dir}/${f}`),
         );
         assert.deepEqual(users, ["scripts/local-up.ts"]);

@@ -59,9 +59,13 @@ function smokeCheckIndex(job: Job, stack: string): number {
 }
 function allSteps(): [string, Step][] {
     const fromWorkflows = workflowFiles.flatMap((file) =>
-        Object.entries((parse(read(file)) as Workflow).jobs).flatMap(([name, job]) => job.steps.map((s): [string, Step] => [`${file} ${name}`, s])),
+        Object.entries((parse(read(file)) as Workflow).jobs).flatMap(([name, job]) =>
+            job.steps.map((s): [string, Step] => [`${file} ${name}`, s]),
+        ),
     );
-    const fromActions = actionFiles.flatMap((file) => (parse(read(file)) as { runs: { steps: Step[] } }).runs.steps.map((s): [string, Step] => [file, s]));
+    const fromActions = actionFiles.flatMap((file) =>
+        (parse(read(file)) as { runs: { steps: Step[] } }).runs.steps.map((s): [string, Step] => [file, s]),
+    );
     return [...fromWorkflows, ...fromActions];
 }
 
@@ -84,7 +88,10 @@ describe("delivery workflow", () => {
         assert.match(job.container ?? "", /^node:\d+\.\d+\.\d+-bookworm$/);
         // moto_server is the one tool .ci/run expects and does not install.
         assert.match(ciRun, /moto_server/);
-        assert.ok(runs(job).some((r) => /pip install .*'moto\[server\]==\d+\.\d+\.\d+'/.test(r)), "moto pinned and installed");
+        assert.ok(
+            runs(job).some((r) => /pip install .*'moto\[server\]==\d+\.\d+\.\d+'/.test(r)),
+            "moto pinned and installed",
+        );
     });
 
     it("plans and policy-checks every stack in the repository", () => {
@@ -103,8 +110,16 @@ describe("delivery workflow", () => {
         assert.equal(check.id, "credentials");
         assert.match(check.run!, /PULUMI_ACCESS_TOKEN/);
         assert.match(check.run!, /AWS_ROLE_ARN/);
-        for (const step of job.steps.slice(1)) assert.equal(step.if, "steps.credentials.outputs.configured == 'true'", `${step.name ?? step.uses} must be skipped without credentials`);
-        stepIndex(job, /pulumi preview --stack \$\{\{ matrix\.stack \}\} .*--policy-pack policies --policy-pack-config policies\/config\/\$\{\{ matrix\.stack \}\}\.json/);
+        for (const step of job.steps.slice(1))
+            assert.equal(
+                step.if,
+                "steps.credentials.outputs.configured == 'true'",
+                `${step.name ?? step.uses} must be skipped without credentials`,
+            );
+        stepIndex(
+            job,
+            /pulumi preview --stack \$\{\{ matrix\.stack \}\} .*--policy-pack policies --policy-pack-config policies\/config\/\$\{\{ matrix\.stack \}\}\.json/,
+        );
     });
 
     it("scans dependencies and writes the SBOM, keeping both reports", () => {
@@ -121,7 +136,10 @@ describe("delivery workflow", () => {
         const up = stepIndex(job, /pulumi up --stack staging --yes/);
         const smoke = smokeCheckIndex(job, "staging");
         assert.ok(smoke > up, "smoke checks follow the update");
-        assert.ok(/--policy-pack policies --policy-pack-config policies\/config\/staging\.json/.test(job.steps[up].run!), "the policy pack, with staging's config, also gates the real update");
+        assert.ok(
+            /--policy-pack policies --policy-pack-config policies\/config\/staging\.json/.test(job.steps[up].run!),
+            "the policy pack, with staging's config, also gates the real update",
+        );
         assert.equal(job.outputs?.["detector-image"], "${{ steps.release.outputs.detector-image }}");
         const release = job.steps.find((s) => s.id === "release");
         assert.match(release!.run!, /pulumi stack output detectorImage --stack staging/);
@@ -129,7 +147,10 @@ describe("delivery workflow", () => {
         // The canary is followed to the end before the digest is recorded, and its verdict saved for production's gate.
         const canary = job.steps.findIndex((s) => s.id === "canary");
         assert.ok(canary > smoke && canary < job.steps.indexOf(release!));
-        assert.match(job.steps[canary]!.run!, /npx tsx src\/release\/cli\.ts rollout staging --image "\$image" --save staging-rollout\.json/);
+        assert.match(
+            job.steps[canary]!.run!,
+            /npx tsx src\/release\/cli\.ts rollout staging --image "\$image" --save staging-rollout\.json/,
+        );
         assert.equal(job.outputs?.["staging-rollout"], "${{ steps.canary.outputs.staging-rollout }}");
     });
 
@@ -139,7 +160,11 @@ describe("delivery workflow", () => {
         assert.equal(job.environment, "production");
         // promote pins the digest, runs pulumi up itself (src/release/promote.ts) and follows the canary:
         // a second `pulumi up` would be a second deploy. Its policy pack is checked in pulumi-commands.test.ts.
-        assert.deepEqual(runs(job).filter((r) => /pulumi up\b/.test(r)), [], "no separate pulumi up in the production job");
+        assert.deepEqual(
+            runs(job).filter((r) => /pulumi up\b/.test(r)),
+            [],
+            "no separate pulumi up in the production job",
+        );
         const deploys = job.steps.filter((s) => /npm run --silent promote\b/.test(s.run ?? "") && !/--dry-run/.test(s.run!));
         assert.equal(deploys.length, 1, "exactly one deploy");
         const promote = stepIndex(
@@ -152,14 +177,20 @@ describe("delivery workflow", () => {
         assert.match(job.steps[promote].run!, /printf '%s' "\$STAGING_ROLLOUT" \| base64 -d > staging-rollout\.json\n/);
         // The load-test gate reads staging's Prometheus, which the production job cannot port-forward to.
         assert.equal(job.steps[promote].env?.STAGING_PROMETHEUS_URL, "${{ secrets.STAGING_PROMETHEUS_URL }}");
-        assert.match(job.steps[promote].run!, /if \[ -z "\$STAGING_PROMETHEUS_URL" \]; then[\s\S]*exit 2\n\s*fi\n[^\n]*\n\s*npm run/, "an unset URL stops the job before the deploy");
+        assert.match(
+            job.steps[promote].run!,
+            /if \[ -z "\$STAGING_PROMETHEUS_URL" \]; then[\s\S]*exit 2\n\s*fi\n[^\n]*\n\s*npm run/,
+            "an unset URL stops the job before the deploy",
+        );
         assert.ok(smokeCheckIndex(job, "production") > promote, "smoke checks follow the deploy");
     });
 
     it("documents every secret and variable the workflows read in docs/operations.md", () => {
         const table = read("docs/operations.md").split("### Secrets and variables the workflows expect")[1]!.split("\n## ")[0]!;
         const used = new Set(
-            [...workflowFiles, ...actionFiles].flatMap((file) => [...read(file).matchAll(/\$\{\{\s*(secrets|vars)\.([A-Z0-9_]+)/g)].map((m) => `${m[1]}.${m[2]}`)),
+            [...workflowFiles, ...actionFiles].flatMap((file) =>
+                [...read(file).matchAll(/\$\{\{\s*(secrets|vars)\.([A-Z0-9_]+)/g)].map((m) => `${m[1]}.${m[2]}`),
+            ),
         );
         assert.ok(used.has("secrets.STAGING_PROMETHEUS_URL"));
         for (const ref of used) {
@@ -202,10 +233,14 @@ describe("container image scan", () => {
     /** The images the AWS stacks build and run (infra/index.ts: the backup runner and the MLflow mirror). */
     const images = ["backup", "mlflow"];
 
-    for (const [name, workflow, severity] of [["delivery", delivery, "HIGH,CRITICAL"], ["operations", operations, "MEDIUM,HIGH,CRITICAL"]] as const) {
+    for (const [name, workflow, severity] of [
+        ["delivery", delivery, "HIGH,CRITICAL"],
+        ["operations", operations, "MEDIUM,HIGH,CRITICAL"],
+    ] as const) {
         it(`${name}: builds the backup and MLflow images and scans each with Trivy, failing at ${severity}`, () => {
             const job = workflow.jobs["image-scan"];
-            const include = (job.strategy!.matrix as unknown as { include: { image: string; dockerfile: string; context: string }[] }).include;
+            const include = (job.strategy!.matrix as unknown as { include: { image: string; dockerfile: string; context: string }[] })
+                .include;
             assert.deepEqual(include.map((i) => i.image).sort(), images);
             for (const i of include) {
                 assert.equal(i.dockerfile, `images/${i.image}/Dockerfile`);
@@ -218,7 +253,15 @@ describe("container image scan", () => {
             // trivy-action inputs (action.yaml at v0.36.0): exit-code makes findings fail the job.
             assert.deepEqual(
                 { ...job.steps[scan]!.with, "image-ref": undefined },
-                { "image-ref": undefined, "scan-type": "image", "vuln-type": "os,library", severity, "ignore-unfixed": true, "exit-code": "1", format: "table" },
+                {
+                    "image-ref": undefined,
+                    "scan-type": "image",
+                    "vuln-type": "os,library",
+                    severity,
+                    "ignore-unfixed": true,
+                    "exit-code": "1",
+                    format: "table",
+                },
             );
         });
     }
@@ -227,7 +270,9 @@ describe("container image scan", () => {
 describe("workflows and actions", () => {
     it("pin every third-party action by commit SHA, with the release it is", () => {
         for (const file of [...workflowFiles, ...actionFiles]) {
-            for (const line of read(file).split("\n").filter((l) => /^\s*(- )?uses:/.test(l))) {
+            for (const line of read(file)
+                .split("\n")
+                .filter((l) => /^\s*(- )?uses:/.test(l))) {
                 const ref = line.replace(/^\s*(- )?uses:\s*/, "");
                 if (ref.startsWith("./")) continue;
                 assert.match(ref, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, `${file}: ${ref}`);

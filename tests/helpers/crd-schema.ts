@@ -12,7 +12,9 @@ interface SchemaFixture {
     kinds: Record<string, { file: string; schema: Record<string, unknown> }>;
 }
 
-const fixture = JSON.parse(readFileSync(join(__dirname, "..", "infra", "edge", "fixtures", "envoy-gateway-crd-schemas.json"), "utf8")) as SchemaFixture;
+const fixture = JSON.parse(
+    readFileSync(join(__dirname, "..", "infra", "edge", "fixtures", "envoy-gateway-crd-schemas.json"), "utf8"),
+) as SchemaFixture;
 
 /** Groups whose kinds are checked here rather than by kubernetes-models. */
 export const crdSchemaGroups = ["gateway.networking.k8s.io", "gateway.envoyproxy.io"];
@@ -22,8 +24,13 @@ export function strictFields(node: unknown): unknown {
     if (Array.isArray(node)) return node.map(strictFields);
     if (node === null || typeof node !== "object") return node;
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) out[key] = key === "properties" ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, strictFields(v)])) : strictFields(value);
-    if (out.properties && out.additionalProperties === undefined && !out["x-kubernetes-preserve-unknown-fields"]) out.additionalProperties = false;
+    for (const [key, value] of Object.entries(node))
+        out[key] =
+            key === "properties"
+                ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, strictFields(v)]))
+                : strictFields(value);
+    if (out.properties && out.additionalProperties === undefined && !out["x-kubernetes-preserve-unknown-fields"])
+        out.additionalProperties = false;
     return out;
 }
 
@@ -50,7 +57,10 @@ export function validateCustomResource(object: Record<string, unknown>): void {
     const validate = validatorFor(`${apiVersion}/${kind}`);
     if (!validate) throw new Error(`${label}: no schema for ${apiVersion} ${kind} in ${fixture.source}`);
     if (!validate(object)) {
-        const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`);
+        const errors = (validate.errors ?? []).map(
+            (e) =>
+                `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`,
+        );
         throw new Error(`${label}: ${errors.join("; ")}`);
     }
 }
@@ -63,11 +73,16 @@ export function validateCustomResource(object: Record<string, unknown>): void {
  */
 function compileFixture(file: string): ValidateFunction {
     const { schema } = JSON.parse(readFileSync(file, "utf8"));
-    const root = { ...schema, properties: { ...schema.properties, apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } } };
+    const root = {
+        ...schema,
+        properties: { ...schema.properties, apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } },
+    };
     return ajv.compile(strictFields(root) as object);
 }
 
 export const crdValidators: Record<string, ValidateFunction> = {
     // sigstore/helm-charts policy-controller-0.10.6, templates/crds/clusterimagepolicy.yaml (v1beta1).
-    "policy.sigstore.dev/v1beta1 ClusterImagePolicy": compileFixture(join(__dirname, "../infra/images/fixtures/clusterimagepolicy-v1beta1-schema.json")),
+    "policy.sigstore.dev/v1beta1 ClusterImagePolicy": compileFixture(
+        join(__dirname, "../infra/images/fixtures/clusterimagepolicy-v1beta1-schema.json"),
+    ),
 };

@@ -23,19 +23,32 @@ export function validateLifecyclePolicy(rules: LifecycleRule[]): void {
     const highest = Math.max(...priorities);
     for (const r of rules) {
         const { tagStatus, tagPrefixList, tagPatternList, countType, countUnit, countNumber } = r.selection;
-        if (tagStatus === "any" && r.rulePriority !== highest) throw new Error(`InvalidParameterException: rule ${r.rulePriority}: tagStatus any must have the highest rulePriority`);
-        if (tagStatus === "tagged" && !tagPrefixList?.length && !tagPatternList?.length) throw new Error(`InvalidParameterException: rule ${r.rulePriority}: tagged needs tagPrefixList or tagPatternList`);
-        if (tagStatus !== "tagged" && (tagPrefixList || tagPatternList)) throw new Error(`InvalidParameterException: rule ${r.rulePriority}: only tagged rules list tags`);
-        if (tagPatternList?.some((p) => (p.match(/\*/g) ?? []).length > 4)) throw new Error(`InvalidParameterException: rule ${r.rulePriority}: at most four wildcards per pattern`);
-        if (countType === "sinceImagePushed" && countUnit !== "days") throw new Error(`InvalidParameterException: rule ${r.rulePriority}: sinceImagePushed needs countUnit days`);
-        if (countType === "imageCountMoreThan" && countUnit !== undefined) throw new Error(`InvalidParameterException: rule ${r.rulePriority}: imageCountMoreThan takes no countUnit`);
-        if (!Number.isInteger(countNumber) || countNumber < 1) throw new Error(`InvalidParameterException: rule ${r.rulePriority}: countNumber must be a positive integer`);
+        if (tagStatus === "any" && r.rulePriority !== highest)
+            throw new Error(`InvalidParameterException: rule ${r.rulePriority}: tagStatus any must have the highest rulePriority`);
+        if (tagStatus === "tagged" && !tagPrefixList?.length && !tagPatternList?.length)
+            throw new Error(`InvalidParameterException: rule ${r.rulePriority}: tagged needs tagPrefixList or tagPatternList`);
+        if (tagStatus !== "tagged" && (tagPrefixList || tagPatternList))
+            throw new Error(`InvalidParameterException: rule ${r.rulePriority}: only tagged rules list tags`);
+        if (tagPatternList?.some((p) => (p.match(/\*/g) ?? []).length > 4))
+            throw new Error(`InvalidParameterException: rule ${r.rulePriority}: at most four wildcards per pattern`);
+        if (countType === "sinceImagePushed" && countUnit !== "days")
+            throw new Error(`InvalidParameterException: rule ${r.rulePriority}: sinceImagePushed needs countUnit days`);
+        if (countType === "imageCountMoreThan" && countUnit !== undefined)
+            throw new Error(`InvalidParameterException: rule ${r.rulePriority}: imageCountMoreThan takes no countUnit`);
+        if (!Number.isInteger(countNumber) || countNumber < 1)
+            throw new Error(`InvalidParameterException: rule ${r.rulePriority}: countNumber must be a positive integer`);
     }
-    if (rules.filter((r) => r.selection.tagStatus === "untagged").length > 1) throw new Error("InvalidParameterException: only one rule may select untagged images");
+    if (rules.filter((r) => r.selection.tagStatus === "untagged").length > 1)
+        throw new Error("InvalidParameterException: only one rule may select untagged images");
 }
 
 function patternMatches(pattern: string, tag: string): boolean {
-    return new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(tag);
+    return new RegExp(
+        `^${pattern
+            .split("*")
+            .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+    ).test(tag);
 }
 
 /** Whether an image meets a rule's tagging requirements. */

@@ -26,11 +26,21 @@ type Decision = "allow" | "deny" | "implicit-deny";
 function principalMatches(principal: unknown, request: Request): boolean {
     if (principal === "*") return true;
     const aws = list((principal as { AWS?: string | string[] } | undefined)?.AWS);
-    return aws.some((p) => p === "*" || p === request.principalAccount || p === `arn:aws:iam::${request.principalAccount}:root` || p === request.principalArn);
+    return aws.some(
+        (p) =>
+            p === "*" ||
+            p === request.principalAccount ||
+            p === `arn:aws:iam::${request.principalAccount}:root` ||
+            p === request.principalArn,
+    );
 }
 
 function conditionHolds(condition: Statement["Condition"], request: Request): boolean {
-    const context: Record<string, string> = { "aws:PrincipalAccount": request.principalAccount, "aws:PrincipalArn": request.principalArn, ...request.context };
+    const context: Record<string, string> = {
+        "aws:PrincipalAccount": request.principalAccount,
+        "aws:PrincipalArn": request.principalArn,
+        ...request.context,
+    };
     return Object.entries(condition ?? {}).every(([operator, entries]) =>
         Object.entries(entries).every(([key, expected]) => {
             const actual = context[key];
@@ -51,7 +61,9 @@ export function decide(document: unknown, request: Request, resourcePolicy: bool
     let allowed = false;
     for (const s of statementsOf(document)) {
         if (resourcePolicy ? !principalMatches(s.Principal, request) : s.Principal !== undefined) continue;
-        const actions = s.NotAction ? !list(s.NotAction).some((a) => wildcardMatches(a, request.action)) : list(s.Action).some((a) => wildcardMatches(a, request.action));
+        const actions = s.NotAction
+            ? !list(s.NotAction).some((a) => wildcardMatches(a, request.action))
+            : list(s.Action).some((a) => wildcardMatches(a, request.action));
         if (!actions) continue;
         const resources = s.Resource === undefined ? resourcePolicy : list(s.Resource).some((r) => wildcardMatches(r, request.resource));
         if (!resources || !conditionHolds(s.Condition, request)) continue;

@@ -41,10 +41,16 @@ export async function startScrapedPrometheus(
     // Basic auth through Prometheus' own web config (exporter-toolkit's basic_auth_users: bcrypt hashes;
     // https://prometheus.io/docs/prometheus/latest/configuration/https/).
     const webConfig = options.basicAuth ? [`--web.config.file=${join(dir, "web.yml")}`] : [];
-    if (options.basicAuth) writeFileSync(join(dir, "web.yml"), stringify({ basic_auth_users: { [options.basicAuth.user]: options.basicAuth.bcryptHash } }));
+    if (options.basicAuth)
+        writeFileSync(join(dir, "web.yml"), stringify({ basic_auth_users: { [options.basicAuth.user]: options.basicAuth.bcryptHash } }));
     const prometheus: ChildProcess = spawn(
         "prometheus",
-        [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, ...webConfig],
+        [
+            `--config.file=${join(dir, "prometheus.yml")}`,
+            `--storage.tsdb.path=${join(dir, "data")}`,
+            `--web.listen-address=127.0.0.1:${port}`,
+            ...webConfig,
+        ],
         { stdio: "ignore" },
     );
     const url = `http://127.0.0.1:${port}`;

@@ -37,7 +37,10 @@ const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 /** IAM wildcards in actions and ARNs: * any run of characters, ? one character; case-insensitive for actions. */
 function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
-    const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const source = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
     return new RegExp(`^${source}$`, ignoreCase ? "i" : "").test(value);
 }
 
@@ -45,7 +48,8 @@ function operatorHolds(operator: string, key: string, expected: string[], contex
     const present = Object.prototype.hasOwnProperty.call(context, key);
     const actual = context[key];
     if (operator === "Null") {
-        if (expected.length !== 1 || !["true", "false"].includes(expected[0])) throw new Error(`Null takes "true" or "false", got ${expected.join(",")}`);
+        if (expected.length !== 1 || !["true", "false"].includes(expected[0]))
+            throw new Error(`Null takes "true" or "false", got ${expected.join(",")}`);
         return expected[0] === "true" ? !present : present;
     }
     const ifExists = operator.endsWith("IfExists");

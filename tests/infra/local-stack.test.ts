@@ -15,7 +15,8 @@ const standInPackage = JSON.parse(readFileSync(path.join(repoRoot, "images/detec
 function detectorContainers(resources: PlannedResource[]): Array<{ image: string; imagePullPolicy?: string }> {
     return resources.flatMap((r) => {
         if ((r.inputs as any)?.metadata?.name !== "detector") return [];
-        const containers = (r.inputs as any)?.spec?.template?.spec?.containers as Array<{ name: string; image: string; imagePullPolicy?: string }> | undefined;
+        const containers = (r.inputs as any)?.spec?.template?.spec?.containers as
+            Array<{ name: string; image: string; imagePullPolicy?: string }> | undefined;
         return (containers ?? []).filter((c) => c.name === "detector");
     });
 }

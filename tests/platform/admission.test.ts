@@ -6,7 +6,12 @@ import { checkImagePolicies, globMatches, selects } from "./image-policy";
 import { checkPodSecurity, violations } from "./pod-security";
 import { platformOf, renderPlatform, withReleaseValues, type PodTemplate, type RenderedObject } from "./render";
 
-const hardened = { allowPrivilegeEscalation: false, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, capabilities: { drop: ["ALL"] } };
+const hardened = {
+    allowPrivilegeEscalation: false,
+    runAsNonRoot: true,
+    seccompProfile: { type: "RuntimeDefault" },
+    capabilities: { drop: ["ALL"] },
+};
 const pod = (spec: Record<string, unknown>): PodTemplate => ({
     owner: { source: "project", object: { apiVersion: "v1", kind: "Pod", metadata: { name: "p" } } },
     namespace: "app",
@@ -21,7 +26,10 @@ describe("platform: admission", () => {
             const platform = await renderPlatform(stack);
             const { admitted, denied } = checkPodSecurity(platform);
             assert.deepEqual(denied, []);
-            assert.ok(admitted.some((a) => a.hook && a.level === "restricted"), "a hook Job in a restricted namespace was checked");
+            assert.ok(
+                admitted.some((a) => a.hook && a.level === "restricted"),
+                "a hook Job in a restricted namespace was checked",
+            );
             assert.ok(admitted.filter((a) => a.level === "restricted").length > 15);
         });
     }
@@ -32,7 +40,10 @@ describe("platform: admission", () => {
         });
         const { denied } = checkPodSecurity(rootGrafana);
         assert.equal(denied.length, 1);
-        assert.match(denied[0], /^Deployment\/monitoring\/kube-prometheus-stack-grafana .* refused by Pod Security "restricted" .*pod runAsUser 0/);
+        assert.match(
+            denied[0],
+            /^Deployment\/monitoring\/kube-prometheus-stack-grafana .* refused by Pod Security "restricted" .*pod runAsUser 0/,
+        );
     });
 
     // https://kubernetes.io/docs/concepts/security/pod-security-standards/ (Baseline, Restricted tables).
@@ -43,9 +54,19 @@ describe("platform: admission", () => {
             "volume h is a hostPath (HostPath Volumes)",
         ]);
         assert.deepEqual(violations(pod({ hostNetwork: true }), "privileged"), []);
-        const loose = pod({ containers: [{ name: "c", securityContext: { capabilities: { add: ["NET_ADMIN"] } }, ports: [{ containerPort: 80, hostPort: 80 }] }] });
-        assert.deepEqual(violations(loose, "baseline"), ["container c adds capability NET_ADMIN (Capabilities)", "container c hostPort 80 (Host Ports)"]);
-        assert.deepEqual(violations(pod({ containers: [{ name: "c", securityContext: { capabilities: { add: ["CHOWN"] } } }] }), "baseline"), []);
+        const loose = pod({
+            containers: [
+                { name: "c", securityContext: { capabilities: { add: ["NET_ADMIN"] } }, ports: [{ containerPort: 80, hostPort: 80 }] },
+            ],
+        });
+        assert.deepEqual(violations(loose, "baseline"), [
+            "container c adds capability NET_ADMIN (Capabilities)",
+            "container c hostPort 80 (Host Ports)",
+        ]);
+        assert.deepEqual(
+            violations(pod({ containers: [{ name: "c", securityContext: { capabilities: { add: ["CHOWN"] } } }] }), "baseline"),
+            [],
+        );
         assert.deepEqual(violations(pod({ containers: [{ name: "c" }] }), "restricted"), [
             "container c allowPrivilegeEscalation is not false (Privilege Escalation)",
             "container c runAsNonRoot is not true (Running as Non-root)",
@@ -85,21 +106,32 @@ describe("platform: admission", () => {
                 apiVersion: "apps/v1",
                 kind: "Deployment",
                 metadata: { name: "stray", namespace: "pneumonia" },
-                spec: { template: { spec: { containers: [{ name: "c", image: `${glob.replace("/**", "")}/stray@sha256:${"1".repeat(64)}` }] } } },
+                spec: {
+                    template: { spec: { containers: [{ name: "c", image: `${glob.replace("/**", "")}/stray@sha256:${"1".repeat(64)}` }] } },
+                },
             },
         };
         const withStray = platformOf("production", [...production.objects, stray]);
-        assert.match(checkImagePolicies(withStray).denied.join("\n"), /\/stray@sha256:1+ in Deployment\/pneumonia\/stray \(project\): an enforced policy requires CI's signature/);
+        assert.match(
+            checkImagePolicies(withStray).denied.join("\n"),
+            /\/stray@sha256:1+ in Deployment\/pneumonia\/stray \(project\): an enforced policy requires CI's signature/,
+        );
         const denyByDefault = withReleaseValues(production, "policy-controller", (values) => {
             delete values.webhook.configData;
         });
-        assert.ok(checkImagePolicies(denyByDefault).denied.some((d) => /curlimages\/curl.*matches no ClusterImagePolicy and no-match-policy is deny/.test(d)));
+        assert.ok(
+            checkImagePolicies(denyByDefault).denied.some((d) =>
+                /curlimages\/curl.*matches no ClusterImagePolicy and no-match-policy is deny/.test(d),
+            ),
+        );
     });
 
     it("matches label selectors and policy-controller globs as upstream does", () => {
         const labels = { "kubernetes.io/metadata.name": "pneumonia" };
         assert.ok(selects({ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["pneumonia"] }] }, labels));
-        assert.ok(!selects({ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["pneumonia"] }] }, labels));
+        assert.ok(
+            !selects({ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["pneumonia"] }] }, labels),
+        );
         assert.ok(!selects({ matchLabels: { team: "x" } }, labels));
         assert.ok(globMatches("1.dkr.ecr.r.amazonaws.com/**", "1.dkr.ecr.r.amazonaws.com/a/b@sha256:00"));
         assert.ok(!globMatches("1.dkr.ecr.r.amazonaws.com/*", "1.dkr.ecr.r.amazonaws.com/a/b:1"));

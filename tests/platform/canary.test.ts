@@ -31,7 +31,11 @@ describe("platform: canary replica splits", () => {
             [10, 100, 1, 10, 0],
         ];
         for (const [replicas, weight, surge, canary, stable] of rows) {
-            assert.deepEqual(replicaSplit(replicas, weight, surge), { canary, stable }, `replicas ${replicas}, weight ${weight}, surge ${surge}`);
+            assert.deepEqual(
+                replicaSplit(replicas, weight, surge),
+                { canary, stable },
+                `replicas ${replicas}, weight ${weight}, surge ${surge}`,
+            );
         }
     });
 
@@ -41,7 +45,9 @@ describe("platform: canary replica splits", () => {
             { canary: 1, stable: 3 },
             { canary: 2, stable: 2 },
         ]);
-        assert.deepEqual(repeatedCanarySteps([10, 25, 50], 3, 3, 1), ["at 3 replicas, 25 % runs the same 1 canary + 3 stable pods as 10 %"]);
+        assert.deepEqual(repeatedCanarySteps([10, 25, 50], 3, 3, 1), [
+            "at 3 replicas, 25 % runs the same 1 canary + 3 stable pods as 10 %",
+        ]);
     });
 
     for (const stack of stacks) {

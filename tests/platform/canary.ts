@@ -15,11 +15,13 @@ export function checkCanary(platform: RenderedPlatform): CanaryCheck {
     const objects = platform.objects.map((o) => o.object as { kind: string; metadata: { name: string }; spec?: any });
     const rollout = objects.find((o) => o.kind === "Rollout" && o.metadata.name === "detector");
     const hpa = objects.find((o) => o.kind === "HorizontalPodAutoscaler" && o.spec?.scaleTargetRef?.kind === "Rollout");
-    if (!rollout || !hpa) return { steps: [], minReplicas: 0, maxReplicas: 0, findings: ["no detector Rollout with its HorizontalPodAutoscaler"] };
+    if (!rollout || !hpa)
+        return { steps: [], minReplicas: 0, maxReplicas: 0, findings: ["no detector Rollout with its HorizontalPodAutoscaler"] };
     const canary = rollout.spec.strategy.canary;
     const findings: string[] = [];
     if (canary.trafficRouting !== undefined) findings.push("the Rollout routes traffic: replica splits no longer model its steps");
-    if (typeof canary.maxSurge !== "number") findings.push(`maxSurge ${JSON.stringify(canary.maxSurge)} is not a pod count, which the model needs`);
+    if (typeof canary.maxSurge !== "number")
+        findings.push(`maxSurge ${JSON.stringify(canary.maxSurge)} is not a pod count, which the model needs`);
     const weights = (canary.steps as Array<{ setWeight?: number }>).flatMap((s) => (s.setWeight === undefined ? [] : [s.setWeight]));
     const { minReplicas, maxReplicas } = hpa.spec as { minReplicas: number; maxReplicas: number };
     findings.push(...repeatedCanarySteps(weights, minReplicas, maxReplicas, canary.maxSurge));

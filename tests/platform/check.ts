@@ -39,17 +39,29 @@ export const platformChecks: PlatformCheck[] = [
     }),
     async (platform) => {
         const { builtIn, custom, invalid } = await checkSchemas(platform);
-        return { name: "schemas", summary: `${builtIn + custom - invalid.length} valid of ${builtIn + custom} (${custom} custom resources against the installed CRDs)`, findings: invalid };
+        return {
+            name: "schemas",
+            summary: `${builtIn + custom - invalid.length} valid of ${builtIn + custom} (${custom} custom resources against the installed CRDs)`,
+            findings: invalid,
+        };
     },
     (platform) => {
         const { resolved, missing } = checkReferences(platform);
         const runtime = resolved.filter((r) => r.madeBy !== "rendered").length;
-        return { name: "references", summary: `${resolved.length} resolved of ${resolved.length + missing.length} (${runtime} made at run time by a controller)`, findings: missing };
+        return {
+            name: "references",
+            summary: `${resolved.length} resolved of ${resolved.length + missing.length} (${runtime} made at run time by a controller)`,
+            findings: missing,
+        };
     },
     (platform) => {
         const { admitted, denied } = checkPodSecurity(platform);
         const hooks = admitted.filter((a) => a.hook).length;
-        return { name: "pod security", summary: `${admitted.length} pods admitted of ${admitted.length + denied.length} (${hooks} hooks; ${count(admitted, (a) => a.level)})`, findings: denied };
+        return {
+            name: "pod security",
+            summary: `${admitted.length} pods admitted of ${admitted.length + denied.length} (${hooks} hooks; ${count(admitted, (a) => a.level)})`,
+            findings: denied,
+        };
     },
     (platform) => {
         const { namespaces, signed, warned, denied } = checkImagePolicies(platform);
@@ -65,7 +77,11 @@ export const platformChecks: PlatformCheck[] = [
     // Flows, routes, IAM, canary (tests/platform/flows.ts, routes.ts, load-balancer-iam.ts, canary.ts).
     (platform) => {
         const { namespace, needed, unmatched, refused, others, allowedOthers } = checkFlows(platform);
-        return { name: "flows", summary: `${needed - refused.length} needed flows allowed of ${needed}; ${others - allowedOthers.length} other connections of ${namespace} denied of ${others}`, findings: [...unmatched, ...refused, ...allowedOthers] };
+        return {
+            name: "flows",
+            summary: `${needed - refused.length} needed flows allowed of ${needed}; ${others - allowedOthers.length} other connections of ${namespace} denied of ${others}`,
+            findings: [...unmatched, ...refused, ...allowedOthers],
+        };
     },
     (platform) => {
         const { answered, refused, findings } = checkRoutes(platform);
@@ -73,11 +89,21 @@ export const platformChecks: PlatformCheck[] = [
     },
     (platform) => {
         const { applies, requests, findings } = checkLoadBalancerControllerIam(platform);
-        return { name: "iam", summary: applies ? `LB controller role allows ${requests - findings.length} of ${requests} requests of its upstream policy (v2.17.1)` : "no AWS load balancer in this stack", findings };
+        return {
+            name: "iam",
+            summary: applies
+                ? `LB controller role allows ${requests - findings.length} of ${requests} requests of its upstream policy (v2.17.1)`
+                : "no AWS load balancer in this stack",
+            findings,
+        };
     },
     (platform) => {
         const { steps, minReplicas, maxReplicas, findings } = checkCanary(platform);
-        return { name: "canary", summary: `${steps.join(", ")} at ${minReplicas} replicas (checked for ${minReplicas}-${maxReplicas})`, findings };
+        return {
+            name: "canary",
+            summary: `${steps.join(", ")} at ${minReplicas} replicas (checked for ${minReplicas}-${maxReplicas})`,
+            findings,
+        };
     },
 ];
 

@@ -3,4 +3,6 @@
 import { runCommand } from "../../src/cli/command";
 import { checkPlatformCommand, runCheckPlatform } from "./check";
 
-runCommand(checkPlatformCommand, ({ positionals, values }) => runCheckPlatform(positionals, values.json === true, (text) => process.stdout.write(text)));
+runCommand(checkPlatformCommand, ({ positionals, values }) =>
+    runCheckPlatform(positionals, values.json === true, (text) => process.stdout.write(text)),
+);

@@ -8,7 +8,14 @@ import { stacks } from "../helpers/plan";
 import { checkFlows, evaluator, outside, platformNetwork } from "./flows";
 import { renderPlatform } from "./render";
 
-const pod = (name: string, namespace: string, labels: Record<string, string>, ports: ContainerPort[] = []): Endpoint => ({ kind: "pod", name, namespace, labels, ports, ip: "10.0.64.9" });
+const pod = (name: string, namespace: string, labels: Record<string, string>, ports: ContainerPort[] = []): Endpoint => ({
+    kind: "pod",
+    name,
+    namespace,
+    labels,
+    ports,
+    ip: "10.0.64.9",
+});
 const policy = (name: string, namespace: string, spec: NetworkPolicy["spec"]): NetworkPolicy => ({ metadata: { name, namespace }, spec });
 
 describe("platform: NetworkPolicy semantics", () => {
@@ -20,7 +27,10 @@ describe("platform: NetworkPolicy semantics", () => {
 
     it("allows everything without policies; a default deny isolates both directions", () => {
         assert.equal(new NetworkPolicyEvaluator([], namespaces).evaluate({ from: client, to: web, port: 8080 }).allowed, true);
-        const deny = new NetworkPolicyEvaluator([policy("default-deny", "app", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })], namespaces);
+        const deny = new NetworkPolicyEvaluator(
+            [policy("default-deny", "app", { podSelector: {}, policyTypes: ["Ingress", "Egress"] })],
+            namespaces,
+        );
         assert.match(deny.evaluate({ from: client, to: web, port: 8080 }).reason!, /^egress of app\/client/);
         assert.match(deny.evaluate({ from: monitor, to: web, port: 8080 }).reason!, /^ingress of app\/web:8080\/TCP/);
     });
@@ -29,39 +39,92 @@ describe("platform: NetworkPolicy semantics", () => {
         const ingressOnly = new NetworkPolicyEvaluator([policy("p", "app", { podSelector: {} })], namespaces);
         assert.equal(ingressOnly.evaluate({ from: client, to: web, port: 8080 }).allowed, false);
         assert.equal(ingressOnly.isolating(client, "Egress").length, 0);
-        const withEgress = new NetworkPolicyEvaluator([policy("p", "app", { podSelector: {}, egress: [{ ports: [{ port: 53, protocol: "UDP" }] }] })], namespaces);
+        const withEgress = new NetworkPolicyEvaluator(
+            [policy("p", "app", { podSelector: {}, egress: [{ ports: [{ port: 53, protocol: "UDP" }] }] })],
+            namespaces,
+        );
         assert.equal(withEgress.isolating(client, "Egress").length, 1);
     });
 
     it("needs egress AND ingress", () => {
         const policies = [
             policy("default-deny", "app", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-            policy("web-in", "app", { podSelector: { matchLabels: { app: "web" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }], ports: [{ port: "http" }] }] }),
+            policy("web-in", "app", {
+                podSelector: { matchLabels: { app: "web" } },
+                ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }], ports: [{ port: "http" }] }],
+            }),
         ];
         assert.match(new NetworkPolicyEvaluator(policies, namespaces).evaluate({ from: client, to: web, port: "http" }).reason!, /^egress/);
-        const both = [...policies, policy("client-out", "app", { podSelector: { matchLabels: { app: "client" } }, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 8080 }] }] })];
+        const both = [
+            ...policies,
+            policy("client-out", "app", {
+                podSelector: { matchLabels: { app: "client" } },
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 8080 }] }],
+            }),
+        ];
         assert.equal(new NetworkPolicyEvaluator(both, namespaces).evaluate({ from: client, to: web, port: "http" }).allowed, true);
     });
 
     it("ANDs namespaceSelector and podSelector in one peer, ORs them in two, and knows kubernetes.io/metadata.name", () => {
-        const and = [policy("in", "app", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mon" } }, podSelector: { matchLabels: { app: "prom" } } }] }] })];
+        const and = [
+            policy("in", "app", {
+                podSelector: {},
+                ingress: [
+                    {
+                        from: [
+                            {
+                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mon" } },
+                                podSelector: { matchLabels: { app: "prom" } },
+                            },
+                        ],
+                    },
+                ],
+            }),
+        ];
         const evaluator = new NetworkPolicyEvaluator(and, namespaces);
         assert.equal(evaluator.evaluate({ from: monitor, to: web, port: 8080 }).allowed, true);
         assert.equal(evaluator.evaluate({ from: stranger, to: web, port: 8080 }).allowed, false);
         assert.equal(evaluator.evaluate({ from: client, to: web, port: 8080 }).allowed, false);
-        const or = [policy("in", "app", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "obs" } } }, { podSelector: { matchLabels: { app: "prom" } } }] }] })];
-        assert.equal(new NetworkPolicyEvaluator(or, namespaces).evaluate({ from: stranger, to: web, port: 8080 }).allowed, false, "podSelector alone means the policy's namespace");
+        const or = [
+            policy("in", "app", {
+                podSelector: {},
+                ingress: [
+                    { from: [{ namespaceSelector: { matchLabels: { team: "obs" } } }, { podSelector: { matchLabels: { app: "prom" } } }] },
+                ],
+            }),
+        ];
+        assert.equal(
+            new NetworkPolicyEvaluator(or, namespaces).evaluate({ from: stranger, to: web, port: 8080 }).allowed,
+            false,
+            "podSelector alone means the policy's namespace",
+        );
         assert.equal(new NetworkPolicyEvaluator(or, namespaces).evaluate({ from: monitor, to: web, port: 8080 }).allowed, true);
     });
 
     it("resolves named ports on the target, checks protocol and endPort, and ipBlock with except", () => {
-        const named = new NetworkPolicyEvaluator([policy("in", "app", { podSelector: {}, ingress: [{ ports: [{ port: "http" }] }] })], namespaces);
+        const named = new NetworkPolicyEvaluator(
+            [policy("in", "app", { podSelector: {}, ingress: [{ ports: [{ port: "http" }] }] })],
+            namespaces,
+        );
         assert.equal(named.evaluate({ from: client, to: web, port: 8080 }).allowed, true);
         assert.equal(named.evaluate({ from: client, to: web, port: 8081 }).allowed, false);
         assert.equal(named.evaluate({ from: client, to: web, port: 8080, protocol: "UDP" }).allowed, false);
-        const range = new NetworkPolicyEvaluator([policy("in", "app", { podSelector: {}, ingress: [{ ports: [{ port: 8000, endPort: 8100 }] }] })], namespaces);
+        const range = new NetworkPolicyEvaluator(
+            [policy("in", "app", { podSelector: {}, ingress: [{ ports: [{ port: 8000, endPort: 8100 }] }] })],
+            namespaces,
+        );
         assert.equal(range.evaluate({ from: client, to: web, port: 8080 }).allowed, true);
-        const block = new NetworkPolicyEvaluator([policy("out", "app", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/16", except: ["10.0.0.0/24"] } }] }] })], namespaces);
+        const block = new NetworkPolicyEvaluator(
+            [
+                policy("out", "app", {
+                    podSelector: {},
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/16", except: ["10.0.0.0/24"] } }] }],
+                }),
+            ],
+            namespaces,
+        );
         assert.equal(block.evaluate({ from: client, to: outside.loadBalancer, port: 443 }).allowed, true);
         assert.equal(block.evaluate({ from: client, to: outside.apiServer, port: 443 }).allowed, false);
         assert.equal(block.evaluate({ from: client, to: outside.internet, port: 443 }).allowed, false);
@@ -82,7 +145,9 @@ describe("platform: flows the architecture needs", function () {
         it(`denies every other connection of the application namespace (${stack})`, async () => {
             const check = checkFlows(await renderPlatform(stack));
             assert.deepEqual(check.allowedOthers, []);
-            console.log(`      ${stack}: ${check.needed} needed flows allowed; ${check.others} other connections of ${check.namespace} denied`);
+            console.log(
+                `      ${stack}: ${check.needed} needed flows allowed; ${check.others} other connections of ${check.namespace} denied`,
+            );
         });
     }
 

@@ -6,7 +6,13 @@
 // time (Prometheus and Alertmanager by the operator, Envoy proxies by Envoy Gateway, CoreDNS) and
 // endpoints outside the pod network (API server, nodes, the ALB, AWS APIs, RDS) are added here.
 import { edgeNames, envoyPorts, envoyProxyPodLabels } from "../../infra/edge/gateway";
-import { NetworkPolicyEvaluator, selects, type ContainerPort, type Endpoint, type NetworkPolicy } from "../../src/platform-check/network-policy";
+import {
+    NetworkPolicyEvaluator,
+    selects,
+    type ContainerPort,
+    type Endpoint,
+    type NetworkPolicy,
+} from "../../src/platform-check/network-policy";
 import type { KubernetesObject, PodTemplate, RenderedPlatform } from "./render";
 
 export interface Flow {
@@ -57,7 +63,8 @@ function containerPorts(spec: PodTemplate["spec"]): ContainerPort[] {
 export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
     const stack = platform.stack;
     const objects = platform.objects.map((o) => o.object);
-    const kind = (k: string) => objects.filter((o) => o.kind === k) as Array<KubernetesObject & { spec?: any; data?: any; subjects?: any; webhooks?: any }>;
+    const kind = (k: string) =>
+        objects.filter((o) => o.kind === k) as Array<KubernetesObject & { spec?: any; data?: any; subjects?: any; webhooks?: any }>;
     let address = 0;
     const nextIp = () => `10.0.${64 + Math.floor(address / 250)}.${(address++ % 250) + 2}`;
 
@@ -76,7 +83,17 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
                   ? { "app.kubernetes.io/name": "alertmanager", alertmanager: name }
                   : {};
         const operatorPorts: ContainerPort[] =
-            prometheusKind === "Prometheus" ? [{ name: "web", containerPort: 9090 }, { name: "reloader-web", containerPort: 8080 }] : prometheusKind === "Alertmanager" ? [{ name: "web", containerPort: 9093 }, { name: "reloader-web", containerPort: 8080 }] : [];
+            prometheusKind === "Prometheus"
+                ? [
+                      { name: "web", containerPort: 9090 },
+                      { name: "reloader-web", containerPort: 8080 },
+                  ]
+                : prometheusKind === "Alertmanager"
+                  ? [
+                        { name: "web", containerPort: 9093 },
+                        { name: "reloader-web", containerPort: 8080 },
+                    ]
+                  : [];
         pods.push({
             kind: "pod",
             name: `${pod.namespace}/${name}${pod.hook ? " (hook)" : ""}`,
@@ -98,13 +115,30 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
             name: `${gateway.metadata.namespace}/envoy-proxy`,
             namespace: gateway.metadata.namespace!,
             labels: { ...envoyProxyPodLabels },
-            ports: [{ containerPort: envoyPorts.httpsContainer }, { containerPort: envoyPorts.httpContainer }, { name: "metrics", containerPort: envoyPorts.metrics }],
+            ports: [
+                { containerPort: envoyPorts.httpsContainer },
+                { containerPort: envoyPorts.httpContainer },
+                { name: "metrics", containerPort: envoyPorts.metrics },
+            ],
             ip: nextIp(),
             serviceAccount: "envoy-proxy",
             hook: false,
         });
     }
-    const dns = { kind: "pod", name: "kube-system/coredns", namespace: "kube-system", labels: { "k8s-app": "kube-dns" }, ports: [{ name: "dns", containerPort: 53, protocol: "UDP" }, { name: "dns-tcp", containerPort: 53 }, { name: "metrics", containerPort: 9153 }], ip: nextIp(), serviceAccount: "coredns", hook: false } as const;
+    const dns = {
+        kind: "pod",
+        name: "kube-system/coredns",
+        namespace: "kube-system",
+        labels: { "k8s-app": "kube-dns" },
+        ports: [
+            { name: "dns", containerPort: 53, protocol: "UDP" },
+            { name: "dns-tcp", containerPort: 53 },
+            { name: "metrics", containerPort: 9153 },
+        ],
+        ip: nextIp(),
+        serviceAccount: "coredns",
+        hook: false,
+    } as const;
     pods.push({ ...dns, labels: { ...dns.labels }, ports: [...dns.ports] });
 
     const namespaceLabels = Object.fromEntries(kind("Namespace").map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
@@ -115,7 +149,13 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
         apiVersion: "v1",
         kind: "Service",
         metadata: { name: edgeNames.envoyService, namespace: g.metadata.namespace },
-        spec: { selector: envoyProxyPodLabels, ports: [{ port: envoyPorts.https, targetPort: envoyPorts.httpsContainer }, { port: envoyPorts.http, targetPort: envoyPorts.httpContainer }] },
+        spec: {
+            selector: envoyProxyPodLabels,
+            ports: [
+                { port: envoyPorts.https, targetPort: envoyPorts.httpsContainer },
+                { port: envoyPorts.http, targetPort: envoyPorts.httpContainer },
+            ],
+        },
     })) as unknown as Array<KubernetesObject & { spec: any }>;
     const service = (namespace: string, name: string, port: number | string): { pods: Endpoint[]; port: number | string } => {
         const svc = [...kind("Service"), ...runtimeServices].find((s) => s.metadata.namespace === namespace && s.metadata.name === name);
@@ -134,7 +174,8 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
         if (!namespace) throw new Error(`${text}: no namespace to resolve it in`);
         return service(namespace, name!, Number(u.port || (u.protocol === "https:" ? 443 : 80)));
     };
-    const byLabels = (namespace: string, labels: Record<string, string>) => pods.filter((p) => p.namespace === namespace && labelsMatch(labels, p.labels));
+    const byLabels = (namespace: string, labels: Record<string, string>) =>
+        pods.filter((p) => p.namespace === namespace && labelsMatch(labels, p.labels));
     const one = (what: string, found: Endpoint[]) => {
         if (!found.length) throw new Error(`${stack}: no pod for ${what}`);
         return found;
@@ -152,15 +193,28 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
 
     // Every pod whose service account RBAC binds → the API server.
     const bound = new Set(
-        [...kind("RoleBinding"), ...kind("ClusterRoleBinding")].flatMap((b) => ((b.subjects ?? []) as any[]).filter((s) => s.kind === "ServiceAccount").map((s) => `${s.namespace ?? b.metadata.namespace}/${s.name}`)),
+        [...kind("RoleBinding"), ...kind("ClusterRoleBinding")].flatMap((b) =>
+            ((b.subjects ?? []) as any[])
+                .filter((s) => s.kind === "ServiceAccount")
+                .map((s) => `${s.namespace ?? b.metadata.namespace}/${s.name}`),
+        ),
     );
     const apiCallers = pods.filter((p) => bound.has(`${p.namespace}/${p.serviceAccount}`) && !p.hostNetwork);
     add("Kubernetes API", apiCallers, [outside.apiServer], apiServerPort(stack));
     // The platform's policies open both API server ports in every stack (one rule for EKS and kind).
     add("Kubernetes API (the other distribution's port)", apiCallers, [outside.apiServer], apiServerPort(stack) === 443 ? 6443 : 443);
     // Pods with an IRSA role call AWS APIs (STS, S3, CloudWatch) on 443 at public addresses.
-    const irsa = new Set(kind("ServiceAccount").filter((a) => a.metadata.annotations?.["eks.amazonaws.com/role-arn"]).map((a) => `${a.metadata.namespace}/${a.metadata.name}`));
-    add("AWS APIs (IRSA)", pods.filter((p) => irsa.has(`${p.namespace}/${p.serviceAccount}`)), [outside.internet], 443);
+    const irsa = new Set(
+        kind("ServiceAccount")
+            .filter((a) => a.metadata.annotations?.["eks.amazonaws.com/role-arn"])
+            .map((a) => `${a.metadata.namespace}/${a.metadata.name}`),
+    );
+    add(
+        "AWS APIs (IRSA)",
+        pods.filter((p) => irsa.has(`${p.namespace}/${p.serviceAccount}`)),
+        [outside.internet],
+        443,
+    );
 
     // The API server → every admission webhook it is configured to call.
     for (const config of [...kind("ValidatingWebhookConfiguration"), ...kind("MutatingWebhookConfiguration")]) {
@@ -168,15 +222,24 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
             const ref = hook.clientConfig?.service;
             if (!ref) continue;
             const target = service(ref.namespace, ref.name, ref.port ?? 443);
-            add(`admission webhook ${config.metadata.name}`, [outside.apiServer], one(`webhook ${config.metadata.name}`, target.pods), target.port);
+            add(
+                `admission webhook ${config.metadata.name}`,
+                [outside.apiServer],
+                one(`webhook ${config.metadata.name}`, target.pods),
+                target.port,
+            );
         }
     }
 
     // Prometheus → every scrape target (ServiceMonitors, PodMonitors; the Probes' exporter).
-    const prometheus = pods.filter((p) => p.labels["app.kubernetes.io/name"] === "prometheus" && p.template?.owner.object.kind === "Prometheus");
+    const prometheus = pods.filter(
+        (p) => p.labels["app.kubernetes.io/name"] === "prometheus" && p.template?.owner.object.kind === "Prometheus",
+    );
     if (!prometheus.length) throw new Error(`${stack}: no Prometheus pod`);
     for (const monitor of kind("ServiceMonitor")) {
-        const namespaces: string[] | "any" = monitor.spec.namespaceSelector?.any ? "any" : (monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata.namespace]);
+        const namespaces: string[] | "any" = monitor.spec.namespaceSelector?.any
+            ? "any"
+            : (monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata.namespace]);
         // Services the cluster itself provides: kubelet (the operator's kube-system/…-kubelet endpoints) and the API server.
         if (monitor.spec.selector?.matchLabels?.["k8s-app"] === "kubelet") {
             add(`scrape ${monitor.metadata.name}`, prometheus, [outside.node], 10250);
@@ -186,21 +249,46 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
             add(`scrape ${monitor.metadata.name}`, prometheus, [outside.apiServer], apiServerPort(stack));
             continue;
         }
-        const services = kind("Service").filter((s) => (namespaces === "any" || namespaces.includes(s.metadata.namespace!)) && selects(monitor.spec.selector, s.metadata.labels ?? {}));
+        const services = kind("Service").filter(
+            (s) =>
+                (namespaces === "any" || namespaces.includes(s.metadata.namespace!)) &&
+                selects(monitor.spec.selector, s.metadata.labels ?? {}),
+        );
         if (!services.length) throw new Error(`${stack}: ServiceMonitor ${monitor.metadata.name} selects no Service`);
         for (const svc of services) {
             for (const endpoint of monitor.spec.endpoints ?? []) {
                 const port = endpoint.port ?? endpoint.targetPort;
                 if (!(svc.spec.ports as any[]).some((p) => p.name === port || p.port === port || p.targetPort === port)) continue;
-                const target = endpoint.port !== undefined ? service(svc.metadata.namespace!, svc.metadata.name, endpoint.port) : { pods: service(svc.metadata.namespace!, svc.metadata.name, (svc.spec.ports as any[])[0].port).pods, port: endpoint.targetPort };
-                add(`scrape ${monitor.metadata.name}`, prometheus, target.pods.map((p) => (p.kind === "pod" && p.hostNetwork ? outside.node : p)), hostPort(target.pods, target.port));
+                const target =
+                    endpoint.port !== undefined
+                        ? service(svc.metadata.namespace!, svc.metadata.name, endpoint.port)
+                        : {
+                              pods: service(svc.metadata.namespace!, svc.metadata.name, (svc.spec.ports as any[])[0].port).pods,
+                              port: endpoint.targetPort,
+                          };
+                add(
+                    `scrape ${monitor.metadata.name}`,
+                    prometheus,
+                    target.pods.map((p) => (p.kind === "pod" && p.hostNetwork ? outside.node : p)),
+                    hostPort(target.pods, target.port),
+                );
             }
         }
     }
     for (const monitor of kind("PodMonitor")) {
-        const namespaces: string[] | "any" = monitor.spec.namespaceSelector?.any ? "any" : (monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata.namespace]);
-        const targets = pods.filter((p) => (namespaces === "any" || namespaces.includes(p.namespace)) && selects(monitor.spec.selector, p.labels));
-        for (const endpoint of monitor.spec.podMetricsEndpoints ?? []) add(`scrape ${monitor.metadata.name}`, prometheus, one(`PodMonitor ${monitor.metadata.name}`, targets), endpoint.port ?? endpoint.targetPort);
+        const namespaces: string[] | "any" = monitor.spec.namespaceSelector?.any
+            ? "any"
+            : (monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata.namespace]);
+        const targets = pods.filter(
+            (p) => (namespaces === "any" || namespaces.includes(p.namespace)) && selects(monitor.spec.selector, p.labels),
+        );
+        for (const endpoint of monitor.spec.podMetricsEndpoints ?? [])
+            add(
+                `scrape ${monitor.metadata.name}`,
+                prometheus,
+                one(`PodMonitor ${monitor.metadata.name}`, targets),
+                endpoint.port ?? endpoint.targetPort,
+            );
     }
     for (const probe of kind("Probe")) {
         const prober = new URL(`${probe.spec.prober.scheme ?? "http"}://${probe.spec.prober.url}`);
@@ -218,12 +306,23 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
     }
 
     // The request path: client → ALB → Envoy → detector → MLflow.
-    const envoy = one("Envoy proxies", pods.filter((p) => labelsMatch(envoyProxyPodLabels, p.labels)));
+    const envoy = one(
+        "Envoy proxies",
+        pods.filter((p) => labelsMatch(envoyProxyPodLabels, p.labels)),
+    );
     if (kind("Ingress").length) add("client → ALB → Envoy", [outside.loadBalancer], envoy, envoyPorts.httpsContainer);
-    const detector = one("detector", pods.filter((p) => p.labels["app.kubernetes.io/name"] === "detector" && p.template?.owner.object.kind === "Rollout"));
+    const detector = one(
+        "detector",
+        pods.filter((p) => p.labels["app.kubernetes.io/name"] === "detector" && p.template?.owner.object.kind === "Rollout"),
+    );
     const app = detector[0]!.kind === "pod" ? detector[0]!.namespace : "";
     add("Envoy → detector", envoy, detector, "http");
-    add("Envoy → Envoy Gateway (xDS)", envoy, one("Envoy Gateway", byLabels(envoy[0]!.kind === "pod" ? envoy[0]!.namespace : "", { "app.kubernetes.io/name": "gateway-helm" })), envoyPorts.xds);
+    add(
+        "Envoy → Envoy Gateway (xDS)",
+        envoy,
+        one("Envoy Gateway", byLabels(envoy[0]!.kind === "pod" ? envoy[0]!.namespace : "", { "app.kubernetes.io/name": "gateway-helm" })),
+        envoyPorts.xds,
+    );
     const mlflow = one("MLflow", byLabels(app, { "app.kubernetes.io/name": "mlflow" }));
     add("detector → MLflow", detector, mlflow, "http");
 
@@ -231,15 +330,43 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
     const postgres = byLabels(app, { "app.kubernetes.io/name": "postgres" });
     const database = postgres.length ? { to: postgres, port: 5432 } : { to: [outside.rds], port: 5432 };
     const objectStorePods = byLabels(app, { "app.kubernetes.io/name": "object-store" });
-    const objectStore = objectStorePods.length ? { to: objectStorePods, port: "s3" as string | number } : { to: [outside.internet], port: 443 };
+    const objectStore = objectStorePods.length
+        ? { to: objectStorePods, port: "s3" as string | number }
+        : { to: [outside.internet], port: 443 };
     // The database's and the in-cluster object store's clients carry the platform's client labels (infra/components).
-    add("database client → Postgres", one("database clients", pods.filter((p) => p.labels["pneumonia.io/database-client"] === "true")), database.to, database.port);
-    if (objectStorePods.length) add("object-store client → object store", one("object-store clients", pods.filter((p) => p.labels["pneumonia.io/object-store-client"] === "true")), objectStore.to, objectStore.port);
+    add(
+        "database client → Postgres",
+        one(
+            "database clients",
+            pods.filter((p) => p.labels["pneumonia.io/database-client"] === "true"),
+        ),
+        database.to,
+        database.port,
+    );
+    if (objectStorePods.length)
+        add(
+            "object-store client → object store",
+            one(
+                "object-store clients",
+                pods.filter((p) => p.labels["pneumonia.io/object-store-client"] === "true"),
+            ),
+            objectStore.to,
+            objectStore.port,
+        );
     add("MLflow → object store", mlflow, objectStore.to, objectStore.port);
     // Loki keeps chunks and index in the in-cluster store where there is one (S3 through IRSA otherwise).
-    if (objectStorePods.length) add("Loki → object store", pods.filter((p) => p.labels["app.kubernetes.io/name"] === "loki" && !p.hook), objectStore.to, objectStore.port);
+    if (objectStorePods.length)
+        add(
+            "Loki → object store",
+            pods.filter((p) => p.labels["app.kubernetes.io/name"] === "loki" && !p.hook),
+            objectStore.to,
+            objectStore.port,
+        );
     const backups = byLabels(app, { "app.kubernetes.io/name": "backup" });
-    const pushgateway = one("Pushgateway", pods.filter((p) => p.labels["app.kubernetes.io/name"] === "pushgateway"));
+    const pushgateway = one(
+        "Pushgateway",
+        pods.filter((p) => p.labels["app.kubernetes.io/name"] === "pushgateway"),
+    );
     add("backup → object store", one("backups", backups), objectStore.to, objectStore.port);
     add("backup → Pushgateway", backups, pushgateway, "http");
     // After each deploy: the smoke check calls the detector and MLflow; staging's load test calls the canary and reports its result.
@@ -258,21 +385,43 @@ export function platformNetwork(platform: RenderedPlatform): PlatformNetwork {
             .map((o) => JSON.stringify((o as any).data ?? (o as any).stringData ?? {}))
             .join("\n");
     // In-cluster URLs only: a bare Service name, <service>.<namespace>, or the .svc forms.
-    const urlsIn = (text: string) =>
-        [...new Set([...text.matchAll(/https?:\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)?(?:\.svc(?:\.cluster\.local)?)?)(?::\d+)?(?=[/"\\]|$)/g)].map((m) => m[0]))];
+    const urlsIn = (text: string) => [
+        ...new Set(
+            [...text.matchAll(/https?:\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)?(?:\.svc(?:\.cluster\.local)?)?)(?::\d+)?(?=[/"\\]|$)/g)].map(
+                (m) => m[0],
+            ),
+        ),
+    ];
     const alloy = pods.filter((p) => p.labels["app.kubernetes.io/name"] === "alloy");
-    for (const u of urlsIn(configText((o) => o.metadata.namespace === (alloy[0] as any)?.namespace))) add(`Alloy → ${u}`, alloy, url(u).pods, url(u).port);
-    const grafana = one("Grafana", pods.filter((p) => p.labels["app.kubernetes.io/name"] === "grafana" && !p.hook));
+    for (const u of urlsIn(configText((o) => o.metadata.namespace === (alloy[0] as any)?.namespace)))
+        add(`Alloy → ${u}`, alloy, url(u).pods, url(u).port);
+    const grafana = one(
+        "Grafana",
+        pods.filter((p) => p.labels["app.kubernetes.io/name"] === "grafana" && !p.hook),
+    );
     const grafanaNamespace = (grafana[0] as { namespace: string }).namespace;
     const datasources = urlsIn(configText((o) => o.metadata.labels?.grafana_datasource !== undefined));
     if (!datasources.length) throw new Error(`${stack}: no Grafana data source URL found`);
     for (const u of datasources) add(`Grafana → ${u}`, grafana, url(u, grafanaNamespace).pods, url(u, grafanaNamespace).port);
-    const ruler = pods.filter((p) => p.labels["app.kubernetes.io/name"] === "loki" && ["ruler", "single-binary", "backend"].includes(p.labels["app.kubernetes.io/component"] ?? ""));
+    const ruler = pods.filter(
+        (p) =>
+            p.labels["app.kubernetes.io/name"] === "loki" &&
+            ["ruler", "single-binary", "backend"].includes(p.labels["app.kubernetes.io/component"] ?? ""),
+    );
     const lokiConfig = configText((o) => o.metadata.name === "loki" || o.metadata.name === "loki-runtime");
-    for (const u of urlsIn(lokiConfig).filter((u) => /alertmanager|prometheus/.test(u))) add(`Loki ruler → ${u}`, one("Loki ruler", ruler), url(u).pods, url(u).port);
+    for (const u of urlsIn(lokiConfig).filter((u) => /alertmanager|prometheus/.test(u)))
+        add(`Loki ruler → ${u}`, one("Loki ruler", ruler), url(u).pods, url(u).port);
 
     // The canary analysis queries Prometheus.
-    add("Argo Rollouts → Prometheus", one("Argo Rollouts", pods.filter((p) => p.labels["app.kubernetes.io/component"] === "rollouts-controller")), prometheus, 9090);
+    add(
+        "Argo Rollouts → Prometheus",
+        one(
+            "Argo Rollouts",
+            pods.filter((p) => p.labels["app.kubernetes.io/component"] === "rollouts-controller"),
+        ),
+        prometheus,
+        9090,
+    );
 
     return { pods, policies, namespaceLabels, flows, service };
 }
@@ -293,7 +442,8 @@ export function evaluator(network: PlatformNetwork): NetworkPolicyEvaluator {
  * NetworkPolicy rule for AWS APIs, RDS or the API server (a port, or an ipBlock) cannot tell them apart.
  */
 export function flowKey(f: { from: Endpoint; to: Endpoint; port: number | string; protocol?: string }): string {
-    const port = typeof f.port === "number" ? f.port : f.to.kind === "pod" ? f.to.ports.find((p) => p.name === f.port)?.containerPort : undefined;
+    const port =
+        typeof f.port === "number" ? f.port : f.to.kind === "pod" ? f.to.ports.find((p) => p.name === f.port)?.containerPort : undefined;
     const to = f.to.kind === "external" ? "outside the pod network" : f.to.name;
     return `${f.from.name} → ${to}:${port}/${f.protocol ?? "TCP"}`;
 }
@@ -304,18 +454,43 @@ export function outsideTheTable(network: PlatformNetwork, namespace: string): Fl
     const externals = Object.values(outside) as Endpoint[];
     const candidates: Flow[] = [];
     const inApp = network.pods.filter((p) => p.namespace === namespace);
-    const onPorts = (from: Endpoint, to: (typeof inApp)[number]) => to.ports.map((port) => ({ what: "not in the table", from, to, port: port.containerPort, protocol: (port.protocol as "TCP" | "UDP") ?? "TCP" }));
-    for (const to of inApp) for (const from of [...network.pods.filter((p) => p !== to), ...externals]) candidates.push(...onPorts(from, to));
+    const onPorts = (from: Endpoint, to: (typeof inApp)[number]) =>
+        to.ports.map((port) => ({
+            what: "not in the table",
+            from,
+            to,
+            port: port.containerPort,
+            protocol: (port.protocol as "TCP" | "UDP") ?? "TCP",
+        }));
+    for (const to of inApp)
+        for (const from of [...network.pods.filter((p) => p !== to), ...externals]) candidates.push(...onPorts(from, to));
     for (const from of inApp) {
         for (const to of network.pods.filter((p) => p !== from && p.namespace !== namespace)) candidates.push(...onPorts(from, to));
-        for (const to of externals) for (const port of [443, 5432, 6443, 10250]) candidates.push({ what: "not in the table", from, to, port });
+        for (const to of externals)
+            for (const port of [443, 5432, 6443, 10250]) candidates.push({ what: "not in the table", from, to, port });
     }
     return candidates.filter((c) => !needed.has(flowKey(c)));
 }
 
 /** The lines of the architecture's table, each of which must find its endpoints in the rendered stack. */
 function architectureLines(stack: string): RegExp[] {
-    const lines = [/^DNS$/, /^Kubernetes API$/, /^scrape /, /^probe /, /^Envoy → detector$/, /^detector → MLflow$/, /^database client → Postgres$/, /^MLflow → object store$/, /^backup → object store$/, /^backup → Pushgateway$/, /^Alloy → /, /^Grafana → .*prometheus/, /^Grafana → .*loki/, /^Loki ruler → .*prometheus/, /^Loki ruler → .*alertmanager/];
+    const lines = [
+        /^DNS$/,
+        /^Kubernetes API$/,
+        /^scrape /,
+        /^probe /,
+        /^Envoy → detector$/,
+        /^detector → MLflow$/,
+        /^database client → Postgres$/,
+        /^MLflow → object store$/,
+        /^backup → object store$/,
+        /^backup → Pushgateway$/,
+        /^Alloy → /,
+        /^Grafana → .*prometheus/,
+        /^Grafana → .*loki/,
+        /^Loki ruler → .*prometheus/,
+        /^Loki ruler → .*alertmanager/,
+    ];
     if (stack !== "local") lines.push(/^client → ALB → Envoy$/, /^admission webhook /, /^AWS APIs/);
     return lines;
 }
@@ -347,5 +522,12 @@ export function checkFlows(platform: RenderedPlatform): FlowCheck {
     const unmatched = architectureLines(platform.stack)
         .filter((line) => !network.flows.some((f) => line.test(f.what)))
         .map((line) => `no flow of the table matches ${line}`);
-    return { namespace, needed: network.flows.length, unmatched, refused: [...new Set(refused)], others: others.length, allowedOthers: [...new Set(allowedOthers)] };
+    return {
+        namespace,
+        needed: network.flows.length,
+        unmatched,
+        refused: [...new Set(refused)],
+        others: others.length,
+        allowedOthers: [...new Set(allowedOthers)],
+    };
 }

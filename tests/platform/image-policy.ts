@@ -32,7 +32,12 @@ export function selects(selector: LabelSelector | undefined, labels: Record<stri
 export function globMatches(glob: string, image: string): boolean {
     const pattern = glob
         .split("**")
-        .map((part) => part.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*"))
+        .map((part) =>
+            part
+                .split("*")
+                .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+                .join("[^/]*"),
+        )
         .join(".*");
     return new RegExp(`^${pattern}$`).test(image);
 }
@@ -59,11 +64,12 @@ export function checkImagePolicies(platform: RenderedPlatform): ImageAdmission {
     const result: ImageAdmission = { namespaces: [], signed: [], warned: [], denied: [] };
     const webhooks = platform
         .byKind("ValidatingWebhookConfiguration")
-        .flatMap((o: RenderedObject) => ((o.object.webhooks ?? []) as Array<{ name: string; namespaceSelector?: LabelSelector }>))
+        .flatMap((o: RenderedObject) => (o.object.webhooks ?? []) as Array<{ name: string; namespaceSelector?: LabelSelector }>)
         .filter((w) => w.name === "policy.sigstore.dev");
     if (!webhooks.length) return result;
     const config = platform.byKind("ConfigMap").find((o) => o.object.metadata.name === "config-policy-controller");
-    const noMatch = ((config?.object.data as Record<string, string> | undefined)?.["no-match-policy"] ?? "deny") as "deny" | "warn" | "allow";
+    const noMatch = ((config?.object.data as Record<string, string> | undefined)?.["no-match-policy"] ?? "deny") as
+        "deny" | "warn" | "allow";
     const policies = platform.byKind("ClusterImagePolicy").map((o) => o.object.spec as { mode?: string; images: Array<{ glob: string }> });
     const seen = new Set<string>();
     for (const pod of platform.pods()) {
@@ -83,7 +89,10 @@ export function checkImagePolicies(platform: RenderedPlatform): ImageAdmission {
             }
             const repository = image.replace(/^[^/]+\//, "").replace(/[@:].*$/, "");
             if (signedRepositories.has(repository)) result.signed.push(where);
-            else if (matching.some((p) => (p.mode ?? "enforce") === "enforce")) result.denied.push(`${where}: an enforced policy requires CI's signature and CI signs only ${[...signedRepositories].join(", ")}`);
+            else if (matching.some((p) => (p.mode ?? "enforce") === "enforce"))
+                result.denied.push(
+                    `${where}: an enforced policy requires CI's signature and CI signs only ${[...signedRepositories].join(", ")}`,
+                );
             else result.warned.push(`${where}: unsigned, policy mode warn`);
         }
     }

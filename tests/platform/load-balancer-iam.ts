@@ -12,7 +12,9 @@ import { list, statementsOf, wildcardMatches } from "../../policies/lib/iam";
 import { decide, type Request } from "../helpers/iam-policy";
 import type { RenderedPlatform } from "./render";
 
-export const upstreamPolicy = JSON.parse(readFileSync(join(__dirname, "fixtures/aws-load-balancer-controller-v2.17.1-iam_policy.json"), "utf8"));
+export const upstreamPolicy = JSON.parse(
+    readFileSync(join(__dirname, "fixtures/aws-load-balancer-controller-v2.17.1-iam_policy.json"), "utf8"),
+);
 
 /** Upstream actions for features the edge does not use (one ALB, ACM, WAFv2, IP targets). */
 const unusedFeatures: Array<{ actions: string[]; why: string }> = [
@@ -23,7 +25,10 @@ const unusedFeatures: Array<{ actions: string[]; why: string }> = [
     { actions: ["ec2:GetCoipPoolUsage", "ec2:DescribeCoipPools"], why: "no Outposts customer-owned IP pools" },
     { actions: ["ec2:DescribeIpamPools", "elasticloadbalancing:ModifyIpPools"], why: "no IPAM pools" },
     { actions: ["ec2:DescribeVpcPeeringConnections"], why: "not called anywhere in the v2.17.1 source tree" },
-    { actions: ["elasticloadbalancing:ModifyCapacityReservation"], why: "only with the minimum-load-balancer-capacity annotation, which the edge does not set" },
+    {
+        actions: ["elasticloadbalancing:ModifyCapacityReservation"],
+        why: "only with the minimum-load-balancer-capacity annotation, which the edge does not set",
+    },
 ];
 /** Network Load Balancer ARNs: the edge's only load balancer is an ALB. */
 const unusedResource = (arn: string) => /:(loadbalancer|listener|listener-rule)\/net\//.test(arn);
@@ -78,7 +83,10 @@ export function upstreamRequests(): Array<{ name: string; request: Request }> {
                 const { arn, tags: resourceTags } = concrete(pattern, action);
                 if (unusedResource(arn)) continue;
                 const context = { ...resourceTags, ...contextFor(statement.Condition) };
-                const tags = Object.keys(context).filter((k) => k.includes("Tag/")).join(", ") || "no tags";
+                const tags =
+                    Object.keys(context)
+                        .filter((k) => k.includes("Tag/"))
+                        .join(", ") || "no tags";
                 requests.push({
                     name: `${action} on ${arn.split(":").slice(5).join(":")} (${tags})`,
                     request: { action, principalArn: role, principalAccount: account, resourceAccount: account, resource: arn, context },
@@ -98,9 +106,13 @@ export interface ControllerIamCheck {
 
 /** Every upstream request the planned role denies. */
 export function checkLoadBalancerControllerIam(platform: RenderedPlatform): ControllerIamCheck {
-    const policy = platform.plan.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "edge-load-balancer-controller")?.inputs.policy;
+    const policy = platform.plan.resources.find(
+        (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "edge-load-balancer-controller",
+    )?.inputs.policy;
     if (policy === undefined) return { applies: false, requests: 0, findings: [] };
     const requests = upstreamRequests();
-    const findings = requests.filter((r) => decide(policy, r.request, false) !== "allow").map((r) => `the LB controller's role denies ${r.name}, which upstream's policy allows`);
+    const findings = requests
+        .filter((r) => decide(policy, r.request, false) !== "allow")
+        .map((r) => `the LB controller's role denies ${r.name}, which upstream's policy allows`);
     return { applies: true, requests: requests.length, findings };
 }

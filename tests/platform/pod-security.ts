@@ -10,7 +10,21 @@ export type Level = "privileged" | "baseline" | "restricted";
 const levels: Level[] = ["privileged", "baseline", "restricted"];
 
 // Baseline "Capabilities": adding any other capability is refused.
-const baselineCapabilities = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]);
+const baselineCapabilities = new Set([
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+]);
 // Baseline "Sysctls": the safe set.
 const safeSysctls = new Set([
     "kernel.shm_rmid_forced",
@@ -27,7 +41,16 @@ const safeSysctls = new Set([
 // Baseline "SELinux": allowed types.
 const seLinuxTypes = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
 // Restricted "Volume Types": the only volume sources allowed.
-const restrictedVolumes = new Set(["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
+const restrictedVolumes = new Set([
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+]);
 
 function containersOf(pod: PodTemplate): Container[] {
     return [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])];
@@ -44,20 +67,28 @@ export function baselineViolations(pod: PodTemplate): string[] {
     for (const sysctl of podContext.sysctls ?? []) if (!safeSysctls.has(sysctl.name)) out.push(`sysctl ${sysctl.name} (Sysctls)`);
     const checkContext = (where: string, context: Record<string, any>) => {
         if (context.seccompProfile?.type === "Unconfined") out.push(`${where} seccompProfile Unconfined (Seccomp)`);
-        if (context.appArmorProfile && !["RuntimeDefault", "Localhost"].includes(context.appArmorProfile.type)) out.push(`${where} appArmorProfile ${context.appArmorProfile.type} (AppArmor)`);
+        if (context.appArmorProfile && !["RuntimeDefault", "Localhost"].includes(context.appArmorProfile.type))
+            out.push(`${where} appArmorProfile ${context.appArmorProfile.type} (AppArmor)`);
         const seLinux = context.seLinuxOptions;
-        if (seLinux && (!seLinuxTypes.has(seLinux.type ?? "") || seLinux.user || seLinux.role)) out.push(`${where} seLinuxOptions (SELinux)`);
+        if (seLinux && (!seLinuxTypes.has(seLinux.type ?? "") || seLinux.user || seLinux.role))
+            out.push(`${where} seLinuxOptions (SELinux)`);
     };
     checkContext("pod", podContext);
     for (const [key, value] of Object.entries(pod.metadata.annotations ?? {})) {
-        if (key.startsWith("container.apparmor.security.beta.kubernetes.io/") && !["runtime/default", ""].includes(value) && !value.startsWith("localhost/")) out.push(`annotation ${key}: ${value} (AppArmor)`);
+        if (
+            key.startsWith("container.apparmor.security.beta.kubernetes.io/") &&
+            !["runtime/default", ""].includes(value) &&
+            !value.startsWith("localhost/")
+        )
+            out.push(`annotation ${key}: ${value} (AppArmor)`);
     }
     for (const container of containersOf(pod)) {
         const context = container.securityContext ?? {};
         const where = `container ${container.name}`;
         if (context.privileged) out.push(`${where} privileged (Privileged Containers)`);
         if (context.windowsOptions?.hostProcess) out.push(`${where} hostProcess (HostProcess)`);
-        for (const capability of context.capabilities?.add ?? []) if (!baselineCapabilities.has(capability)) out.push(`${where} adds capability ${capability} (Capabilities)`);
+        for (const capability of context.capabilities?.add ?? [])
+            if (!baselineCapabilities.has(capability)) out.push(`${where} adds capability ${capability} (Capabilities)`);
         for (const port of container.ports ?? []) if (port.hostPort) out.push(`${where} hostPort ${port.hostPort} (Host Ports)`);
         if (context.procMount && context.procMount !== "Default") out.push(`${where} procMount ${context.procMount} (/proc Mount Type)`);
         checkContext(where, context);
@@ -86,7 +117,8 @@ export function restrictedViolations(pod: PodTemplate): string[] {
         const seccomp = context.seccompProfile?.type ?? podContext.seccompProfile?.type;
         if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") out.push(`${where} seccompProfile is ${seccomp ?? "unset"} (Seccomp)`);
         if (!(context.capabilities?.drop ?? []).includes("ALL")) out.push(`${where} does not drop ALL capabilities (Capabilities)`);
-        for (const capability of context.capabilities?.add ?? []) if (capability !== "NET_BIND_SERVICE") out.push(`${where} adds capability ${capability} (Capabilities)`);
+        for (const capability of context.capabilities?.add ?? [])
+            if (capability !== "NET_BIND_SERVICE") out.push(`${where} adds capability ${capability} (Capabilities)`);
     }
     return out;
 }
@@ -101,7 +133,8 @@ export function namespaceLevel(platform: RenderedPlatform, namespace: string, cl
     const object = platform.byKind("Namespace").find((o) => o.object.metadata.name === namespace);
     const level = object?.object.metadata.labels?.["pod-security.kubernetes.io/enforce"];
     if (level === undefined) return clusterDefault;
-    if (!levels.includes(level as Level)) throw new Error(`Namespace ${namespace}: pod-security.kubernetes.io/enforce is "${level}", not one of ${levels.join(", ")}`);
+    if (!levels.includes(level as Level))
+        throw new Error(`Namespace ${namespace}: pod-security.kubernetes.io/enforce is "${level}", not one of ${levels.join(", ")}`);
     return level as Level;
 }
 
@@ -118,7 +151,8 @@ export function checkPodSecurity(platform: RenderedPlatform): AdmissionResult {
         const level = namespaceLevel(platform, pod.namespace);
         const found = violations(pod, level);
         const label = `${podLabel(pod)}${pod.hook ? " [hook]" : ""}`;
-        if (found.length) result.denied.push(`${label} is refused by Pod Security "${level}" of namespace ${pod.namespace}: ${found.join("; ")}`);
+        if (found.length)
+            result.denied.push(`${label} is refused by Pod Security "${level}" of namespace ${pod.namespace}: ${found.join("; ")}`);
         else result.admitted.push({ pod: label, namespace: pod.namespace, level, hook: pod.hook });
     }
     return result;

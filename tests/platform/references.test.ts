@@ -9,7 +9,10 @@ const pod = (name: string, spec: Record<string, unknown>): RenderedObject => ({
     source: "project",
     object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "app" }, spec: { template: { metadata: {}, spec } } },
 });
-const secret = (name: string): RenderedObject => ({ source: "project", object: { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "app" } } });
+const secret = (name: string): RenderedObject => ({
+    source: "project",
+    object: { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "app" } },
+});
 
 describe("platform: references", () => {
     for (const stack of stacks) {
@@ -39,7 +42,9 @@ describe("platform: references", () => {
         });
         const { resolved, missing } = checkReferences(webhooks);
         assert.deepEqual(missing, []);
-        assert.ok(resolved.some((r) => r.name === "kube-prometheus-stack-admission" && r.madeBy === "kube-prometheus-stack admission-create Job"));
+        assert.ok(
+            resolved.some((r) => r.name === "kube-prometheus-stack-admission" && r.madeBy === "kube-prometheus-stack admission-create Job"),
+        );
     });
 
     it("reads volumes, projected sources, env, envFrom, image pull secrets and the service account; optional ones are skipped", () => {
@@ -77,29 +82,53 @@ describe("platform: references", () => {
     });
 
     it("a pre-install hook reads only pre-install hooks of its release that run before it", () => {
-        const hook = (weight?: number) => ({ "helm.sh/hook": "pre-install, pre-upgrade", ...(weight === undefined ? {} : { "helm.sh/hook-weight": String(weight) }) });
+        const hook = (weight?: number) => ({
+            "helm.sh/hook": "pre-install, pre-upgrade",
+            ...(weight === undefined ? {} : { "helm.sh/hook-weight": String(weight) }),
+        });
         const account = (annotations?: Record<string, string>): RenderedObject => ({
             source: "chart:gw",
-            object: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "certgen", namespace: "app", ...(annotations ? { annotations } : {}) } },
+            object: {
+                apiVersion: "v1",
+                kind: "ServiceAccount",
+                metadata: { name: "certgen", namespace: "app", ...(annotations ? { annotations } : {}) },
+            },
         });
         const job: RenderedObject = {
             source: "chart:gw",
-            object: { apiVersion: "batch/v1", kind: "Job", metadata: { name: "certgen", namespace: "app", annotations: hook() }, spec: { template: { spec: { serviceAccountName: "certgen", containers: [{ name: "c" }] } } } },
+            object: {
+                apiVersion: "batch/v1",
+                kind: "Job",
+                metadata: { name: "certgen", namespace: "app", annotations: hook() },
+                spec: { template: { spec: { serviceAccountName: "certgen", containers: [{ name: "c" }] } } },
+            },
         };
         assert.deepEqual(checkReferences(platformOf("t", [account(), job])).missing, [
             "Job/app/certgen (chart:gw): serviceAccountName reads ServiceAccount app/certgen, which its release creates only after its pre-install hooks",
         ]);
         assert.equal(checkReferences(platformOf("t", [account(hook(1)), job])).missing.length, 1, "a heavier hook runs after the Job");
         assert.deepEqual(checkReferences(platformOf("t", [account(hook(-1)), job])).missing, []);
-        assert.deepEqual(checkReferences(platformOf("t", [{ ...account(), source: "project" }, job])).missing, [], "another release's or the program's object is not ordered by this release's hooks");
+        assert.deepEqual(
+            checkReferences(platformOf("t", [{ ...account(), source: "project" }, job])).missing,
+            [],
+            "another release's or the program's object is not ordered by this release's hooks",
+        );
     });
 
     it("a controller's run-time objects count only when the controller is in the platform", () => {
-        const certgenReader = pod("envoy-gateway", { volumes: [{ name: "certs", secret: { secretName: "envoy-gateway" } }], containers: [{ name: "eg" }] });
+        const certgenReader = pod("envoy-gateway", {
+            volumes: [{ name: "certs", secret: { secretName: "envoy-gateway" } }],
+            containers: [{ name: "eg" }],
+        });
         assert.equal(checkReferences(platformOf("test", [certgenReader])).missing.length, 1);
         const certgen: RenderedObject = {
             source: "chart:envoy-gateway",
-            object: { apiVersion: "batch/v1", kind: "Job", metadata: { name: "certgen", namespace: "app" }, spec: { template: { metadata: { labels: { app: "certgen" } }, spec: { containers: [{ name: "c" }] } } } },
+            object: {
+                apiVersion: "batch/v1",
+                kind: "Job",
+                metadata: { name: "certgen", namespace: "app" },
+                spec: { template: { metadata: { labels: { app: "certgen" } }, spec: { containers: [{ name: "c" }] } } },
+            },
         };
         assert.deepEqual(checkReferences(platformOf("test", [certgenReader, certgen])).missing, []);
     });

@@ -58,7 +58,10 @@ const runtimeObjects: RuntimeObject[] = [
         kind: "Secret",
         name: /^(envoy-gateway|envoy|envoy-rate-limit|envoy-oidc-hmac)$/,
         controller: "envoy-gateway certgen Job",
-        present: (platform, namespace) => platform.pods().some((pod) => pod.namespace === namespace && pod.owner.object.kind === "Job" && pod.metadata.labels?.app === "certgen"),
+        present: (platform, namespace) =>
+            platform
+                .pods()
+                .some((pod) => pod.namespace === namespace && pod.owner.object.kind === "Job" && pod.metadata.labels?.app === "certgen"),
     },
     // kube-prometheus-stack's admission webhook patch Job creates `<release>-admission`
     // (templates/prometheus-operator/admission-webhooks/job-patch/job-createSecret.yaml); only when rendered.
@@ -110,7 +113,11 @@ export function podLabel(pod: PodTemplate): string {
 }
 
 const installHook = "pre-install";
-const hookPhases = (o: RenderedObject) => (o.object.metadata.annotations?.["helm.sh/hook"] ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+const hookPhases = (o: RenderedObject) =>
+    (o.object.metadata.annotations?.["helm.sh/hook"] ?? "")
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean);
 const hookWeight = (o: RenderedObject) => Number(o.object.metadata.annotations?.["helm.sh/hook-weight"] ?? 0);
 
 /**
@@ -133,7 +140,9 @@ export function checkReferences(platform: RenderedPlatform): { resolved: Resolve
             const label = podLabel(pod);
             const target = platform.byKind(ref.kind, ref.namespace).find((o) => o.object.metadata.name === ref.name);
             if (target && !existsWhenRun(pod, target)) {
-                missing.push(`${label}: ${ref.via} reads ${ref.kind} ${ref.namespace}/${ref.name}, which its release creates only after its pre-install hooks`);
+                missing.push(
+                    `${label}: ${ref.via} reads ${ref.kind} ${ref.namespace}/${ref.name}, which its release creates only after its pre-install hooks`,
+                );
                 continue;
             }
             if (target) {

@@ -158,7 +158,10 @@ function runHelm(args: string[]): string {
     try {
         return execFileSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
     } catch (e) {
-        const stderr = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split("\n").pop();
+        const stderr = String((e as { stderr?: string }).stderr ?? (e as Error).message)
+            .trim()
+            .split("\n")
+            .pop();
         throw new RenderError(`helm ${args[0]}: ${stderr}`);
     }
 }
@@ -184,7 +187,8 @@ export function chartArchive(release: HelmRelease): string {
         const source = release.repository.startsWith("oci://") ? [release.repository] : [release.chart, "--repo", release.repository];
         runHelm(["pull", ...source, "--version", release.version, "--destination", pulled]);
     }
-    if (!fs.existsSync(path.join(pulled, file))) throw new RenderError(`chart ${release.chart} ${release.version}: helm pull wrote no ${file}`);
+    if (!fs.existsSync(path.join(pulled, file)))
+        throw new RenderError(`chart ${release.chart} ${release.version}: helm pull wrote no ${file}`);
     return path.join(pulled, file);
 }
 
@@ -193,7 +197,14 @@ export function planReleases(p: Plan): HelmRelease[] {
     return p.resources
         .filter((r) => /^kubernetes:helm\.sh\/v\d+:Release$/.test(r.type))
         .map((r) => {
-            const props = r.props as { name?: string; chart: string; version: string; namespace?: string; values?: Record<string, unknown>; repositoryOpts?: { repo?: string } };
+            const props = r.props as {
+                name?: string;
+                chart: string;
+                version: string;
+                namespace?: string;
+                values?: Record<string, unknown>;
+                repositoryOpts?: { repo?: string };
+            };
             const oci = props.chart.startsWith("oci://");
             return {
                 name: props.name ?? r.name,
@@ -230,10 +241,12 @@ const clusterScopedKinds = new Set([
 function parseManifests(text: string, label: string): KubernetesObject[] {
     const objects: KubernetesObject[] = [];
     for (const document of parseAllDocuments(text)) {
-        if (document.errors.length) throw new RenderError(`${label}: rendered YAML does not parse: ${document.errors[0].message.split("\n")[0]}`);
+        if (document.errors.length)
+            throw new RenderError(`${label}: rendered YAML does not parse: ${document.errors[0].message.split("\n")[0]}`);
         const value = document.toJS() as KubernetesObject | null;
         if (!value) continue;
-        if (value.kind === "List" || (value.kind?.endsWith("List") && Array.isArray(value.items))) objects.push(...(value.items as KubernetesObject[]));
+        if (value.kind === "List" || (value.kind?.endsWith("List") && Array.isArray(value.items)))
+            objects.push(...(value.items as KubernetesObject[]));
         else objects.push(value);
     }
     return objects;
@@ -248,7 +261,17 @@ const templateFlags = ["--include-crds", "--skip-tests"];
 export function renderRelease(release: HelmRelease, apiVersions: string[] = []): KubernetesObject[] {
     const archive = chartArchive(release);
     const key = createHash("sha256")
-        .update(JSON.stringify([helmBinary(), templateFlags, createHash("sha256").update(fs.readFileSync(archive)).digest("hex"), release.name, release.namespace, release.values, [...apiVersions].sort()]))
+        .update(
+            JSON.stringify([
+                helmBinary(),
+                templateFlags,
+                createHash("sha256").update(fs.readFileSync(archive)).digest("hex"),
+                release.name,
+                release.namespace,
+                release.values,
+                [...apiVersions].sort(),
+            ]),
+        )
         .digest("hex");
     const memo = rendered.get(key);
     if (memo) return memo;
@@ -439,7 +462,11 @@ function releaseObjects(release: HelmRelease, apiVersions: string[], namespaced:
  * The platform with one release rendered from other values (`change` gets a copy of the project's):
  * how a test shows that a check fails on what the chart renders for a known-bad value.
  */
-export function withReleaseValues(platform: RenderedPlatform, releaseName: string, change: (values: Record<string, any>) => void): RenderedPlatform {
+export function withReleaseValues(
+    platform: RenderedPlatform,
+    releaseName: string,
+    change: (values: Record<string, any>) => void,
+): RenderedPlatform {
     const release = platform.releases.find((r) => r.name === releaseName);
     if (!release) throw new RenderError(`${platform.stack}: no Helm release ${releaseName}`);
     const values = structuredClone(release.values);
@@ -464,7 +491,8 @@ export function platformOf(
         plan: context.plan ?? { project: "", stack, resources: [], outputs: {}, config: {} },
         releases: context.releases ?? [],
         objects,
-        byKind: (kind, namespace) => objects.filter((o) => o.object.kind === kind && (namespace === undefined || o.object.metadata.namespace === namespace)),
+        byKind: (kind, namespace) =>
+            objects.filter((o) => o.object.kind === kind && (namespace === undefined || o.object.metadata.namespace === namespace)),
         pods: () => (pods ??= podsOf(objects)),
         namespaced: context.namespaced ?? ((_apiVersion, kind) => !clusterScopedKinds.has(kind)),
         apiVersions: context.apiVersions ?? [],

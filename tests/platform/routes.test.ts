@@ -18,12 +18,21 @@ const gateway = edgeGateway;
 function gatewayWith(routes: Array<{ name: string; hostnames?: string[]; rules: any[] }>): KubernetesObject[] {
     const ns = edgeNamespace;
     return [
-        { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: gateway.name, namespace: ns }, spec: { listeners: [{ name: "https", port: 443, protocol: "HTTPS" }] } },
+        {
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "Gateway",
+            metadata: { name: gateway.name, namespace: ns },
+            spec: { listeners: [{ name: "https", port: 443, protocol: "HTTPS" }] },
+        },
         ...routes.map((r) => ({
             apiVersion: "gateway.networking.k8s.io/v1",
             kind: "HTTPRoute",
             metadata: { name: r.name, namespace: ns },
-            spec: { parentRefs: [{ name: gateway.name, sectionName: "https" }], ...(r.hostnames ? { hostnames: r.hostnames } : {}), rules: r.rules.map((rule) => ({ ...rule, backendRefs: [{ name: r.name, port: 8000 }] })) },
+            spec: {
+                parentRefs: [{ name: gateway.name, sectionName: "https" }],
+                ...(r.hostnames ? { hostnames: r.hostnames } : {}),
+                rules: r.rules.map((rule) => ({ ...rule, backendRefs: [{ name: r.name, port: 8000 }] })),
+            },
         })),
     ];
 }
@@ -31,7 +40,11 @@ function gatewayWith(routes: Array<{ name: string; hostnames?: string[]; rules: 
 describe("platform: routes at the edge gateway", () => {
     it("picks one virtual host per Host (exact > wildcard > none) and never falls back to another", () => {
         const objects = gatewayWith([
-            { name: "exact", hostnames: ["api.example.org"], rules: [{ matches: [{ path: { type: "Exact", value: "/predict" }, method: "POST" }] }] },
+            {
+                name: "exact",
+                hostnames: ["api.example.org"],
+                rules: [{ matches: [{ path: { type: "Exact", value: "/predict" }, method: "POST" }] }],
+            },
             { name: "wildcard", hostnames: ["*.example.org"], rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }] }] },
             { name: "any", rules: [{ matches: [{ path: { type: "Exact", value: "/health" } }] }] },
         ]);
@@ -46,10 +59,27 @@ describe("platform: routes at the edge gateway", () => {
 
     it("orders matches as the Gateway API does: Exact, longest prefix, method, headers; element-wise prefixes", () => {
         const objects = gatewayWith([
-            { name: "b-prefix", rules: [{ matches: [{ path: { type: "PathPrefix", value: "/api" } }] }, { matches: [{ path: { type: "PathPrefix", value: "/api/v1" } }] }] },
-            { name: "a-exact", rules: [{ matches: [{ path: { type: "Exact", value: "/api/v1/x" } }] }, { matches: [{ path: { type: "PathPrefix", value: "/api/v1" }, method: "GET", headers: [{ name: "X-Canary", value: "1" }] }] }] },
+            {
+                name: "b-prefix",
+                rules: [
+                    { matches: [{ path: { type: "PathPrefix", value: "/api" } }] },
+                    { matches: [{ path: { type: "PathPrefix", value: "/api/v1" } }] },
+                ],
+            },
+            {
+                name: "a-exact",
+                rules: [
+                    { matches: [{ path: { type: "Exact", value: "/api/v1/x" } }] },
+                    {
+                        matches: [
+                            { path: { type: "PathPrefix", value: "/api/v1" }, method: "GET", headers: [{ name: "X-Canary", value: "1" }] },
+                        ],
+                    },
+                ],
+            },
         ]);
-        const at = (method: string, path: string, headers?: Record<string, string>) => answer(objects, gateway, { port: 443, host: "h", method, path, headers }).rule;
+        const at = (method: string, path: string, headers?: Record<string, string>) =>
+            answer(objects, gateway, { port: 443, host: "h", method, path, headers }).rule;
         assert.equal(at("POST", "/api/v1/x"), "edge/a-exact#0");
         assert.equal(at("POST", "/api/v1/y"), "edge/b-prefix#1");
         assert.equal(at("GET", "/api/v1/y", { "x-canary": "1" }), "edge/a-exact#1");

@@ -28,7 +28,10 @@ const crd: KubernetesObject = {
         ],
     },
 };
-const object = (o: Record<string, unknown>): RenderedObject => ({ source: "project", object: { metadata: { name: "x", namespace: "app" }, ...o } as KubernetesObject });
+const object = (o: Record<string, unknown>): RenderedObject => ({
+    source: "project",
+    object: { metadata: { name: "x", namespace: "app" }, ...o } as KubernetesObject,
+});
 
 describe("platform: schemas", () => {
     for (const stack of stacks) {

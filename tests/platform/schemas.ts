@@ -11,11 +11,14 @@ import type { KubernetesObject, RenderedPlatform } from "./render";
 // The API server matches `pattern` with Go's RE2 (CRDs use its syntax, e.g. `(?i)`), so patterns run on
 // re2js, a port of RE2. Kubernetes formats (int-or-string, int64, …) and x-kubernetes-* keywords are not
 // JSON Schema vocabulary.
-const re2 = Object.assign((pattern: string) => {
-    const compiled = RE2JS.compile(pattern);
-    // Ajv caches compiled patterns by toString().
-    return { test: (value: string) => compiled.test(value), toString: () => pattern };
-}, { code: "re2js" });
+const re2 = Object.assign(
+    (pattern: string) => {
+        const compiled = RE2JS.compile(pattern);
+        // Ajv caches compiled patterns by toString().
+        return { test: (value: string) => compiled.test(value), toString: () => pattern };
+    },
+    { code: "re2js" },
+);
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: re2 } });
 const compiled = new Map<string, ValidateFunction>();
 
@@ -23,7 +26,11 @@ const compiled = new Map<string, ValidateFunction>();
 function crdValidators(objects: KubernetesObject[]): Map<string, () => ValidateFunction> {
     const validators = new Map<string, () => ValidateFunction>();
     for (const crd of objects.filter((o) => o.kind === "CustomResourceDefinition")) {
-        const spec = crd.spec as { group: string; names: { kind: string }; versions: Array<{ name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, any> } }> };
+        const spec = crd.spec as {
+            group: string;
+            names: { kind: string };
+            versions: Array<{ name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, any> } }>;
+        };
         for (const version of spec.versions.filter((v) => v.served !== false)) {
             const schema = version.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true };
             const key = `${spec.group}/${version.name} ${spec.names.kind}`;
@@ -32,7 +39,15 @@ function crdValidators(objects: KubernetesObject[]): Map<string, () => ValidateF
                 let validate = compiled.get(text);
                 if (!validate) {
                     // apiVersion, kind and metadata are the API server's, whatever the CRD's schema declares.
-                    const root = { ...schema, properties: { ...schema.properties, apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } } };
+                    const root = {
+                        ...schema,
+                        properties: {
+                            ...schema.properties,
+                            apiVersion: { type: "string" },
+                            kind: { type: "string" },
+                            metadata: { type: "object" },
+                        },
+                    };
                     validate = ajv.compile(strictFields(root) as object);
                     compiled.set(text, validate);
                 }
@@ -57,7 +72,10 @@ export async function checkSchemas(platform: RenderedPlatform): Promise<{ builtI
             custom++;
             const validate = crd();
             if (!validate(object)) {
-                const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`);
+                const errors = (validate.errors ?? []).map(
+                    (e) =>
+                        `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`,
+                );
                 invalid.push(`${label(object)} (${source}): ${errors.join("; ")}`);
             }
             continue;

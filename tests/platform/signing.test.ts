@@ -74,7 +74,10 @@ function workflowSigning(steps: Step[]): { version: string; sign: string[]; veri
     const commit = installer.uses!.split("@")[1];
     const version = installer.with?.["cosign-release"] ?? installerDefaults[commit];
     if (!version) throw new Error(`cosign-installer@${commit}: no cosign-release and no known default`);
-    const script = steps.map((s) => s.run ?? "").join("\n").replace(/\\\n/g, " ");
+    const script = steps
+        .map((s) => s.run ?? "")
+        .join("\n")
+        .replace(/\\\n/g, " ");
     const command = (verb: string) => {
         const match = new RegExp(`cosign ${verb} ([^|&;\\n]*)`).exec(script);
         if (!match) throw new Error(`no cosign ${verb} in the workflow`);
@@ -97,14 +100,22 @@ function signatureArtifact(format: Format, subject: string, pushedAt: Date): Ima
 
 describe("platform: image signatures, signer and verifier", () => {
     const steps: Step[] = workflow.jobs["deploy-staging"].steps;
-    const policy = signedImagesPolicy({ environment: "production", registryAccountId: "111122223333", region: "eu-west-1", signing: imagesDefaults("production").signing });
+    const policy = signedImagesPolicy({
+        environment: "production",
+        registryAccountId: "111122223333",
+        region: "eu-west-1",
+        signing: imagesDefaults("production").signing,
+    });
     const verifierReads = policyControllerReads(policy.spec.authorities[0].signatureFormat);
 
     it("the delivery workflow's cosign sign writes the format production's policy-controller verifies", () => {
         const { version, sign } = workflowSigning(steps);
         assert.match(version, /^v\d+\.\d+\.\d+$/, "cosign-release pinned to an exact version");
         const written = cosignSignWrites(version, sign);
-        assert.ok(verifierReads.includes(written), `cosign ${version} writes ${written}; the policy-controller reads ${verifierReads.join(", ") || "nothing"}`);
+        assert.ok(
+            verifierReads.includes(written),
+            `cosign ${version} writes ${written}; the policy-controller reads ${verifierReads.join(", ") || "nothing"}`,
+        );
         assert.equal(written, policyFormat);
     });
 
@@ -117,9 +128,18 @@ describe("platform: image signatures, signer and verifier", () => {
         const { version, sign } = workflowSigning(steps);
         const images = imagesDefaults("production");
         const promoted = { digest: digest(1), tags: ["promoted-production-20250101T000000Z"], pushedAt: daysAgo(400) };
-        const newer = Array.from({ length: images.keepImages + 10 }, (_, i) => ({ digest: digest(100 + i), tags: [`1.${i}.0`], pushedAt: daysAgo(i + 1) }));
+        const newer = Array.from({ length: images.keepImages + 10 }, (_, i) => ({
+            digest: digest(100 + i),
+            tags: [`1.${i}.0`],
+            pushedAt: daysAgo(i + 1),
+        }));
         const signature = signatureArtifact(cosignSignWrites(version, sign), promoted.digest, daysAgo(400));
-        assert.deepEqual(expiredImages(lifecycleRules(images), [promoted, signature, ...newer], now).filter((d) => d === promoted.digest || d === signature.digest), []);
+        assert.deepEqual(
+            expiredImages(lifecycleRules(images), [promoted, signature, ...newer], now).filter(
+                (d) => d === promoted.digest || d === signature.digest,
+            ),
+            [],
+        );
     });
 
     // The case that failed before the fix: installer v4.1.2's default cosign with a plain `cosign sign --yes`.
@@ -133,9 +153,15 @@ describe("platform: image signatures, signer and verifier", () => {
     });
 
     it("models cosign's refusal of the legacy format with a signing config, and v2's legacy default", () => {
-        assert.throws(() => cosignSignWrites("v3.0.6", ["--yes", "--new-bundle-format=false"]), /must provide --new-bundle-format or --bundle/);
+        assert.throws(
+            () => cosignSignWrites("v3.0.6", ["--yes", "--new-bundle-format=false"]),
+            /must provide --new-bundle-format or --bundle/,
+        );
         assert.equal(cosignSignWrites("v3.0.6", ["--yes", "--new-bundle-format=false", "--use-signing-config=false"]), "legacy");
         assert.equal(cosignSignWrites("v2.6.1", ["--yes"]), "legacy");
-        assert.throws(() => workflowSigning([{ uses: "sigstore/cosign-installer@0000000000000000000000000000000000000000" }]), /no cosign-release and no known default/);
+        assert.throws(
+            () => workflowSigning([{ uses: "sigstore/cosign-installer@0000000000000000000000000000000000000000" }]),
+            /no cosign-release and no known default/,
+        );
     });
 });

@@ -22,9 +22,14 @@ export function checkWafDimensions(platform: RenderedPlatform): { acls: string[]
     for (const { object, source } of platform.byKind("ConfigMap")) {
         const text = (object.data as Record<string, string> | undefined)?.["config.yml"];
         if (!text || !text.includes("AWS/WAFV2")) continue;
-        for (const metric of ((parse(text) as { metrics?: ExporterMetric[] }).metrics ?? []).filter((m) => m.aws_namespace === "AWS/WAFV2")) {
+        for (const metric of ((parse(text) as { metrics?: ExporterMetric[] }).metrics ?? []).filter(
+            (m) => m.aws_namespace === "AWS/WAFV2",
+        )) {
             for (const selected of metric.aws_dimension_select?.WebACL ?? []) {
-                if (!acls.includes(selected)) findings.push(`ConfigMap/${object.metadata.namespace}/${object.metadata.name} (${source}): ${metric.aws_metric_name} selects WebACL "${selected}", but the web ACLs' CloudWatch dimension values are ${acls.map((a) => `"${a}"`).join(", ") || "none"}`);
+                if (!acls.includes(selected))
+                    findings.push(
+                        `ConfigMap/${object.metadata.namespace}/${object.metadata.name} (${source}): ${metric.aws_metric_name} selects WebACL "${selected}", but the web ACLs' CloudWatch dimension values are ${acls.map((a) => `"${a}"`).join(", ") || "none"}`,
+                    );
             }
         }
     }

@@ -3,7 +3,11 @@ import { reconcileConfig } from "../../src/policy/config";
 import { evaluate, type InputResource, type Violation } from "../../src/policy/evaluate";
 import { pack } from "../../src/policy/pack";
 
-export async function violations(policyName: string, resources: InputResource[], settings: Record<string, unknown> = {}): Promise<Violation[]> {
+export async function violations(
+    policyName: string,
+    resources: InputResource[],
+    settings: Record<string, unknown> = {},
+): Promise<Violation[]> {
     const policy = pack.policies.find((p) => p.name === policyName);
     if (!policy) throw new Error(`no policy ${policyName} in the pack`);
     const config = reconcileConfig([policy], { [policyName]: settings }, "test");

@@ -24,7 +24,14 @@ export function edgeIngress(name = "edge", namespace = "edge", annotations: Reco
         },
         spec: {
             ingressClassName: "alb",
-            rules: [{ host: "api.example.org", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "edge-envoy", port: { number: 443 } } } }] } }],
+            rules: [
+                {
+                    host: "api.example.org",
+                    http: {
+                        paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "edge-envoy", port: { number: 443 } } } }],
+                    },
+                },
+            ],
         },
     });
 }
@@ -36,7 +43,13 @@ export function webAcl(): InputResource {
         defaultAction: { allow: {} },
         visibilityConfig: visibility("edge"),
         rules: [
-            { name: "rate", priority: 0, action: { block: {} }, statement: { rateBasedStatement: { limit: 1000, aggregateKeyType: "IP" } }, visibilityConfig: visibility("rate") },
+            {
+                name: "rate",
+                priority: 0,
+                action: { block: {} },
+                statement: { rateBasedStatement: { limit: 1000, aggregateKeyType: "IP" } },
+                visibilityConfig: visibility("rate"),
+            },
             ...["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"].map((name, i) => ({
                 name,
                 priority: i + 1,

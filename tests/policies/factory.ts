@@ -27,7 +27,11 @@ export function editAll(list: InputResource[], type: string, change: (props: Pro
 }
 
 export const selector = (name: string) => ({ "app.kubernetes.io/name": name, "app.kubernetes.io/instance": stack });
-const labels = (name: string) => ({ ...selector(name), "app.kubernetes.io/part-of": "pneumonia-platform", "app.kubernetes.io/managed-by": "pulumi" });
+const labels = (name: string) => ({
+    ...selector(name),
+    "app.kubernetes.io/part-of": "pneumonia-platform",
+    "app.kubernetes.io/managed-by": "pulumi",
+});
 const digest = `sha256:${"a".repeat(64)}`;
 
 export function container(name: string, extra: Props = {}): Props {
@@ -90,7 +94,12 @@ export function statefulSet(name: string, replicas = 2): InputResource {
 export function backupCronJob(kind: string, schedule = "15 2 * * *"): InputResource {
     const name = `backup-${kind}`;
     const jobLabels = { ...labels("backup"), "pneumonia.io/backup-kind": kind };
-    const runner = container("backup", { args: [kind === "db" ? "db-dump" : kind], ports: [], readinessProbe: undefined, livenessProbe: undefined });
+    const runner = container("backup", {
+        args: [kind === "db" ? "db-dump" : kind],
+        ports: [],
+        readinessProbe: undefined,
+        livenessProbe: undefined,
+    });
     return resource("kubernetes:batch/v1:CronJob", name, {
         apiVersion: "batch/v1",
         kind: "CronJob",
@@ -104,7 +113,10 @@ export function backupCronJob(kind: string, schedule = "15 2 * * *"): InputResou
                     activeDeadlineSeconds: 3600,
                     ttlSecondsAfterFinished: 86400,
                     backoffLimit: 2,
-                    template: { metadata: { labels: jobLabels }, spec: podSpec("backup", { restartPolicy: "OnFailure", containers: [runner] }) },
+                    template: {
+                        metadata: { labels: jobLabels },
+                        spec: podSpec("backup", { restartPolicy: "OnFailure", containers: [runner] }),
+                    },
                 },
             },
         },
@@ -222,10 +234,22 @@ export function secureBucket(name: string, options: { objectLock?: boolean; life
     const arn = `arn:aws:s3:::${physical}`;
     return [
         component,
-        resource("aws:s3/bucket:Bucket", name, { bucketPrefix: `${name}-`, objectLockEnabled: options.objectLock ?? false, forceDestroy: false }, component),
+        resource(
+            "aws:s3/bucket:Bucket",
+            name,
+            { bucketPrefix: `${name}-`, objectLockEnabled: options.objectLock ?? false, forceDestroy: false },
+            component,
+        ),
         child("aws:s3/bucketVersioning:BucketVersioning", { versioningConfiguration: { status: "Enabled" } }),
         child("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", {
-            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: `arn:aws:kms:eu-west-1:123456789012:key/${name}` } }],
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault: {
+                        sseAlgorithm: "aws:kms",
+                        kmsMasterKeyId: `arn:aws:kms:eu-west-1:123456789012:key/${name}`,
+                    },
+                },
+            ],
         }),
         child("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", {
             blockPublicAcls: true,
@@ -252,12 +276,23 @@ export function secureBucket(name: string, options: { objectLock?: boolean; life
         ...(options.lifecycle
             ? [
                   child("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", {
-                      rules: [{ id: "expire", status: "Enabled", expiration: { days: 365 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
+                      rules: [
+                          {
+                              id: "expire",
+                              status: "Enabled",
+                              expiration: { days: 365 },
+                              abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                          },
+                      ],
                   }),
               ]
             : []),
         ...(options.objectLock
-            ? [child("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", { rule: { defaultRetention: { mode: "GOVERNANCE", days: 30 } } })]
+            ? [
+                  child("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", {
+                      rule: { defaultRetention: { mode: "GOVERNANCE", days: 30 } },
+                  }),
+              ]
             : []),
     ];
 }
@@ -281,11 +316,18 @@ export function rdsInstance(name = "database"): InputResource {
 }
 
 export function ecrRepository(name = "pneumonia-detector"): InputResource {
-    return resource("aws:ecr/repository:Repository", name, { name, imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } });
+    return resource("aws:ecr/repository:Repository", name, {
+        name,
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+    });
 }
 
 export function rolePolicy(name: string, statements: Props[]): InputResource {
-    return resource("aws:iam/rolePolicy:RolePolicy", name, { role: `${name}-role`, policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) });
+    return resource("aws:iam/rolePolicy:RolePolicy", name, {
+        role: `${name}-role`,
+        policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+    });
 }
 
 export const leastPrivilege = [
@@ -321,7 +363,12 @@ export function clusterImagePolicy(mode?: string): InputResource {
                 {
                     keyless: {
                         url: "https://fulcio.sigstore.dev",
-                        identities: [{ issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/o/r/.github/workflows/delivery.yml@refs/heads/main" }],
+                        identities: [
+                            {
+                                issuer: "https://token.actions.githubusercontent.com",
+                                subject: "https://github.com/o/r/.github/workflows/delivery.yml@refs/heads/main",
+                            },
+                        ],
                     },
                 },
             ],
@@ -373,17 +420,34 @@ export function securityFindings(): InputResource[] {
     return [
         component,
         child("aws:guardduty/detector:Detector", "security-findings", { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" }),
-        child("aws:guardduty/detectorFeature:DetectorFeature", "security-findings-eks-audit-logs", { detectorId: "det-1", name: "EKS_AUDIT_LOGS", status: "ENABLED" }),
+        child("aws:guardduty/detectorFeature:DetectorFeature", "security-findings-eks-audit-logs", {
+            detectorId: "det-1",
+            name: "EKS_AUDIT_LOGS",
+            status: "ENABLED",
+        }),
         child("aws:securityhub/account:Account", "security-findings", { enableDefaultStandards: false }),
         child("aws:securityhub/standardsSubscription:StandardsSubscription", "security-findings-fsbp", {
             standardsArn: "arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0",
         }),
-        child("aws:cloudtrail/trail:Trail", "security-findings", { name: "pneumonia-platform-test", s3BucketName: "cloudtrail-plan0001", enableLogFileValidation: true, enableLogging: true, isMultiRegionTrail: true }),
+        child("aws:cloudtrail/trail:Trail", "security-findings", {
+            name: "pneumonia-platform-test",
+            s3BucketName: "cloudtrail-plan0001",
+            enableLogFileValidation: true,
+            enableLogging: true,
+            isMultiRegionTrail: true,
+        }),
         child("aws:cloudwatch/eventRule:EventRule", "security-findings-guardduty-kubernetes-high", {
             name: rule,
-            eventPattern: JSON.stringify({ source: ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], detail: { severity: [{ numeric: [">=", 7] }] } }),
+            eventPattern: JSON.stringify({
+                source: ["aws.guardduty"],
+                "detail-type": ["GuardDuty Finding"],
+                detail: { severity: [{ numeric: [">=", 7] }] },
+            }),
         }),
-        child("aws:cloudwatch/eventTarget:EventTarget", "security-findings-guardduty-kubernetes-high", { rule, arn: "arn:aws:sns:eu-west-1:123456789012:security-page-test" }),
+        child("aws:cloudwatch/eventTarget:EventTarget", "security-findings-guardduty-kubernetes-high", {
+            rule,
+            arn: "arn:aws:sns:eu-west-1:123456789012:security-page-test",
+        }),
     ];
 }
 
@@ -391,13 +455,27 @@ export function securityFindings(): InputResource[] {
 export function evidenceBucket(): InputResource[] {
     const arn = "arn:aws:s3:::security-evidence-plan0001";
     return secureBucket("security-evidence", { objectLock: true }).map((r) => {
-        if (r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") return edit(r, (p) => (p.rule.defaultRetention = { mode: "COMPLIANCE", days: 365 }));
+        if (r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+            return edit(r, (p) => (p.rule.defaultRetention = { mode: "COMPLIANCE", days: 365 }));
         if (r.type !== "aws:s3/bucketPolicy:BucketPolicy") return r;
         return edit(r, (p) => {
             const policy = JSON.parse(p.policy);
             policy.Statement.push(
-                { Sid: "DenyEvidenceDeletion", Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"], Resource: [arn, `${arn}/*`] },
-                { Sid: "DenyOverwrite", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${arn}/*`, Condition: { Null: { "s3:if-none-match": "true" } } },
+                {
+                    Sid: "DenyEvidenceDeletion",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                    Resource: [arn, `${arn}/*`],
+                },
+                {
+                    Sid: "DenyOverwrite",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:PutObject",
+                    Resource: `${arn}/*`,
+                    Condition: { Null: { "s3:if-none-match": "true" } },
+                },
             );
             p.policy = JSON.stringify(policy);
         });

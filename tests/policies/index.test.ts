@@ -33,7 +33,12 @@ function options(r: InputResource): proto.AnalyzerResourceOptions {
 function asViolation(d: proto.AnalyzeDiagnostic, fallbackUrn: string): Violation {
     const description = d.getDescription();
     const message = d.getMessage().startsWith(`${description}\n`) ? d.getMessage().slice(description.length + 1) : d.getMessage();
-    return { policy: d.getPolicyname(), resource: d.getUrn() || fallbackUrn, level: levels[d.getEnforcementlevel()] as Violation["level"], message };
+    return {
+        policy: d.getPolicyname(),
+        resource: d.getUrn() || fallbackUrn,
+        level: levels[d.getEnforcementlevel()] as Violation["level"],
+        message,
+    };
 }
 
 /** Properties on the wire: the engine never sends undefined values. */
@@ -73,7 +78,10 @@ describe("policies/index.ts under the engine's analyzer protocol", function () {
         const info = await call<Empty, proto.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
         assert.equal(info.getName(), pack.name);
         assert.equal(info.getVersion(), JSON.parse(fs.readFileSync(path.join(root, "policies/package.json"), "utf8")).version);
-        assert.deepEqual(info.getPoliciesList().map((p) => p.getName()), pack.policies.map((p) => p.name));
+        assert.deepEqual(
+            info.getPoliciesList().map((p) => p.getName()),
+            pack.policies.map((p) => p.name),
+        );
         for (const p of info.getPoliciesList()) {
             assert.equal(p.getEnforcementlevel(), proto.EnforcementLevel.MANDATORY, p.getName());
             assert.ok(p.getConfigschema()?.getProperties()?.toJavaScript().exemptions, p.getName());
@@ -81,7 +89,11 @@ describe("policies/index.ts under the engine's analyzer protocol", function () {
     });
 
     it("reports the same resource violations as the evaluator (the bad-resources file)", async () => {
-        const resources = readResources(path.join(root, "tests/src/policy/fixtures/bad-resources.json"), "production", "pneumonia-platform");
+        const resources = readResources(
+            path.join(root, "tests/src/policy/fixtures/bad-resources.json"),
+            "production",
+            "pneumonia-platform",
+        );
         const engine: Violation[] = [];
         for (const r of resources) {
             const request = new proto.AnalyzeRequest();
@@ -98,7 +110,11 @@ describe("policies/index.ts under the engine's analyzer protocol", function () {
     it("reports the same stack violations as the evaluator", async () => {
         const resources = compliantPlatform()
             .filter((r) => r.type !== "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
-            .map((r) => (r.type === "aws:s3/bucketVersioning:BucketVersioning" ? edit(r, (p) => (p.versioningConfiguration.status = "Suspended")) : r));
+            .map((r) =>
+                r.type === "aws:s3/bucketVersioning:BucketVersioning"
+                    ? edit(r, (p) => (p.versioningConfiguration.status = "Suspended"))
+                    : r,
+            );
         const request = new proto.AnalyzeStackRequest();
         for (const r of resources) {
             const resource = new proto.AnalyzerResource();
@@ -111,7 +127,12 @@ describe("policies/index.ts under the engine's analyzer protocol", function () {
         const stackPolicies = pack.policies.filter((p) => "validateStack" in p);
         const local = (await evaluate({ ...pack, policies: stackPolicies }, resources, config)).violations;
         // One versioning violation per bucket of the fixture: artifacts, backups, the evidence bucket.
-        assert.deepEqual(engine.map((v) => v.policy).sort(), ["s3-bucket-versioning", "s3-bucket-versioning", "s3-bucket-versioning", "stack-service-and-monitor"]);
+        assert.deepEqual(engine.map((v) => v.policy).sort(), [
+            "s3-bucket-versioning",
+            "s3-bucket-versioning",
+            "s3-bucket-versioning",
+            "stack-service-and-monitor",
+        ]);
         assert.deepEqual(engine.sort(byKey), local.sort(byKey));
     });
 });

@@ -25,7 +25,9 @@ describe("policies (the pack)", () => {
 
     it("keeps one module per policy file under policies/, each listed in policies.ts", () => {
         const root = path.resolve(__dirname, "../../policies");
-        const modules = ["aws", "kubernetes", "stack"].flatMap((dir) => fs.readdirSync(path.join(root, dir)).map((f) => `./${dir}/${f.replace(/\.ts$/, "")}`));
+        const modules = ["aws", "kubernetes", "stack"].flatMap((dir) =>
+            fs.readdirSync(path.join(root, dir)).map((f) => `./${dir}/${f.replace(/\.ts$/, "")}`),
+        );
         const list = fs.readFileSync(path.join(root, "policies.ts"), "utf8");
         for (const module of modules) assert.ok(list.includes(`from "${module}"`), `${module} is not wired into policies.ts`);
         // index.ts only builds the pack from that list.
@@ -36,8 +38,13 @@ describe("policies (the pack)", () => {
         const ajv = new Ajv({ strict: false });
         for (const p of policies) {
             const schema = { type: "object", properties: p.configSchema.properties };
-            const defaults = Object.fromEntries(Object.entries(p.configSchema.properties).map(([k, s]) => [k, (s as { default?: unknown }).default]));
-            assert.ok(Object.values(defaults).every((d) => d !== undefined), `${p.name}: a setting without default`);
+            const defaults = Object.fromEntries(
+                Object.entries(p.configSchema.properties).map(([k, s]) => [k, (s as { default?: unknown }).default]),
+            );
+            assert.ok(
+                Object.values(defaults).every((d) => d !== undefined),
+                `${p.name}: a setting without default`,
+            );
             assert.ok(ajv.validate(schema, defaults), `${p.name}: ${ajv.errorsText()}`);
         }
     });

@@ -22,7 +22,8 @@ interface Workflow {
     jobs: Record<string, { steps?: Step[] }>;
 }
 
-const buildsPack = (step: Step) => /\bnpm (--prefix policies run build|run build --prefix policies)\b|\(cd policies && npm (ci|install)\)/.test(step.run ?? "");
+const buildsPack = (step: Step) =>
+    /\bnpm (--prefix policies run build|run build --prefix policies)\b|\(cd policies && npm (ci|install)\)/.test(step.run ?? "");
 const usesPack = (step: Step) => /--policy-pack[ =]policies\b/.test(step.run ?? "");
 
 /** "<job>: <step>" for every step that runs the pack with no build before it under the same condition. */

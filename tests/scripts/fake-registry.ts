@@ -23,14 +23,27 @@ export async function startFakeRegistry(advisories: Record<string, string>): Pro
                 return;
             }
             const raw = Buffer.concat(chunks);
-            const body = JSON.parse((req.headers["content-encoding"] === "gzip" ? zlib.gunzipSync(raw) : raw).toString()) as Record<string, string[]>;
+            const body = JSON.parse((req.headers["content-encoding"] === "gzip" ? zlib.gunzipSync(raw) : raw).toString()) as Record<
+                string,
+                string[]
+            >;
             state.asked = Object.keys(body);
             const answer = Object.fromEntries(
                 Object.entries(advisories)
                     .filter(([name]) => name in body)
                     .map(([name, severity], i) => [
                         name,
-                        [{ id: 900000 + i, url: `https://github.com/advisories/GHSA-test-${i}`, title: `Test advisory for ${name}`, severity, vulnerable_versions: "*", cwe: [], cvss: { score: 0, vectorString: null } }],
+                        [
+                            {
+                                id: 900000 + i,
+                                url: `https://github.com/advisories/GHSA-test-${i}`,
+                                title: `Test advisory for ${name}`,
+                                severity,
+                                vulnerable_versions: "*",
+                                cwe: [],
+                                cvss: { score: 0, vectorString: null },
+                            },
+                        ],
                     ]),
             );
             res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));

@@ -5,7 +5,9 @@ import * as path from "node:path";
 import { main, validateCycloneDx } from "../../scripts/sbom";
 
 const root = path.resolve(__dirname, "../..");
-const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; version?: string }> };
+const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { dev?: boolean; version?: string }>;
+};
 
 describe("npm run sbom", () => {
     let dir: string;
@@ -41,19 +43,28 @@ describe("npm run sbom", () => {
     });
 
     it("covers the policy pack's own lockfile: the pack, its production dependencies and the graph to them", () => {
-        const packLock = JSON.parse(fs.readFileSync(path.join(root, "policies/package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; version?: string }> };
+        const packLock = JSON.parse(fs.readFileSync(path.join(root, "policies/package-lock.json"), "utf8")) as {
+            packages: Record<string, { dev?: boolean; version?: string }>;
+        };
         const byPurl = new Set(sbom.components.map((c: { purl: string }) => c.purl));
         assert.ok(byPurl.has("pkg:npm/pneumonia-platform-policies@0.1.0"), "the pack is a component");
         const packDeps = sbom.dependencies.find((d: { ref: string }) => d.ref === "pneumonia-platform-policies@0.1.0")?.dependsOn ?? [];
         for (const name of ["@pulumi/policy", "@pulumi/pulumi", "@pulumi/aws", "@pulumi/kubernetes"]) {
             const ref = `${name}@${packLock.packages[`node_modules/${name}`]!.version}`;
             assert.ok(packDeps.includes(ref), `the pack depends on ${ref}`);
-            assert.ok(sbom.components.some((c: { "bom-ref": string }) => c["bom-ref"] === ref), `${ref} is a component`);
+            assert.ok(
+                sbom.components.some((c: { "bom-ref": string }) => c["bom-ref"] === ref),
+                `${ref} is a component`,
+            );
         }
         const platformDeps = sbom.dependencies.find((d: { ref: string }) => d.ref === sbom.metadata.component["bom-ref"]).dependsOn;
         assert.ok(platformDeps.includes("pneumonia-platform-policies@0.1.0"));
         assert.ok(sbom.dependencies.some((d: { ref: string }) => d.ref === "pneumonia-platform-policies@0.1.0"));
-        assert.equal(new Set(sbom.components.map((c: { "bom-ref": string }) => c["bom-ref"])).size, sbom.components.length, "each bom-ref once");
+        assert.equal(
+            new Set(sbom.components.map((c: { "bom-ref": string }) => c["bom-ref"])).size,
+            sbom.components.length,
+            "each bom-ref once",
+        );
     });
 
     describe("validation", () => {
@@ -63,7 +74,11 @@ describe("npm run sbom", () => {
             ["a component without purl", (d) => delete d.components[3].purl, /components\.3\.purl/],
             ["a malformed purl", (d) => (d.components[0].purl = "npm:zod"), /components\.0\.purl: a package URL/],
             ["no components", (d) => (d.components = []), /components/],
-            ["a dependency on an unknown component", (d) => d.dependencies.push({ ref: "ghost@1.0.0" }), /"ghost@1\.0\.0" is not a component/],
+            [
+                "a dependency on an unknown component",
+                (d) => d.dependencies.push({ ref: "ghost@1.0.0" }),
+                /"ghost@1\.0\.0" is not a component/,
+            ],
         ];
         for (const [label, breakIt, message] of broken) {
             it(`rejects ${label}`, () => {

@@ -34,7 +34,10 @@ describe("security scan", () => {
         it("names the advisory and the path of a transitive finding", () => {
             const verdict = evaluateAudit(fixture("audit-moderate.json"), true);
             assert.deepEqual(verdict.failing.find((f) => f.name === "axios")?.via, ["via follow-redirects"]);
-            assert.match(verdict.failing.find((f) => f.name === "follow-redirects")!.via[0], /Proxy-Authorization .*\(https:\/\/github\.com\/advisories\//);
+            assert.match(
+                verdict.failing.find((f) => f.name === "follow-redirects")!.via[0],
+                /Proxy-Authorization .*\(https:\/\/github\.com\/advisories\//,
+            );
         });
 
         for (const [file, reason] of [
@@ -57,12 +60,28 @@ describe("security scan", () => {
 
     describe("CLI", () => {
         it("rejects a FAIL_ON_MEDIUM that is not true or false", async () => {
-            await assert.rejects(main([], { FAIL_ON_MEDIUM: "yes" }, async () => ({ stdout: "{}", stderr: "" }), () => undefined), /FAIL_ON_MEDIUM: expected true or false, got "yes"/);
+            await assert.rejects(
+                main(
+                    [],
+                    { FAIL_ON_MEDIUM: "yes" },
+                    async () => ({ stdout: "{}", stderr: "" }),
+                    () => undefined,
+                ),
+                /FAIL_ON_MEDIUM: expected true or false, got "yes"/,
+            );
         });
 
         it("reports npm's own complaint when it prints no JSON", async () => {
             await assert.rejects(
-                main([], {}, async () => ({ stdout: "", stderr: "npm error code ENOLOCK\nnpm error audit This command requires an existing lockfile." }), () => undefined),
+                main(
+                    [],
+                    {},
+                    async () => ({
+                        stdout: "",
+                        stderr: "npm error code ENOLOCK\nnpm error audit This command requires an existing lockfile.",
+                    }),
+                    () => undefined,
+                ),
                 /npm audit of package-lock\.json printed no JSON \(npm error code ENOLOCK\)/,
             );
         });
@@ -72,11 +91,30 @@ describe("security scan", () => {
             try {
                 const out = path.join(dir, "audit.json");
                 const high = JSON.stringify(fixture("audit-high.json"));
-                assert.equal(await main(["--out", out], {}, async () => ({ stdout: high, stderr: "" }), () => undefined), 1);
-                assert.deepEqual(JSON.parse(fs.readFileSync(out, "utf8")), { "package-lock.json": JSON.parse(high), "policies/package-lock.json": JSON.parse(high) });
+                assert.equal(
+                    await main(
+                        ["--out", out],
+                        {},
+                        async () => ({ stdout: high, stderr: "" }),
+                        () => undefined,
+                    ),
+                    1,
+                );
+                assert.deepEqual(JSON.parse(fs.readFileSync(out, "utf8")), {
+                    "package-lock.json": JSON.parse(high),
+                    "policies/package-lock.json": JSON.parse(high),
+                });
                 const failed = path.join(dir, "failed.json");
                 const offline = JSON.stringify(fixture("audit-error-unreachable.json"));
-                await assert.rejects(main(["--out", failed], {}, async () => ({ stdout: offline, stderr: "" }), () => undefined), AuditUnavailableError);
+                await assert.rejects(
+                    main(
+                        ["--out", failed],
+                        {},
+                        async () => ({ stdout: offline, stderr: "" }),
+                        () => undefined,
+                    ),
+                    AuditUnavailableError,
+                );
                 assert.equal(fs.existsSync(failed), false);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
@@ -92,7 +130,13 @@ describe("security scan", () => {
                     ["scripts/security-scan.ts"],
                     {
                         cwd: root,
-                        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", npm_config_registry: registry, npm_config_fetch_retries: "0", ...extraEnv },
+                        env: {
+                            PATH: process.env.PATH ?? "",
+                            HOME: process.env.HOME ?? "",
+                            npm_config_registry: registry,
+                            npm_config_fetch_retries: "0",
+                            ...extraEnv,
+                        },
                     },
                     (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
                 );
@@ -129,7 +173,10 @@ describe("security scan", () => {
             try {
                 const result = await scan(registry.url);
                 assert.equal(result.code, 1, result.stdout + result.stderr);
-                assert.match(result.stdout, /^npm audit of package-lock\.json \(production dependencies\): 0 info, 0 low, 0 moderate, 0 high, 0 critical/m);
+                assert.match(
+                    result.stdout,
+                    /^npm audit of package-lock\.json \(production dependencies\): 0 info, 0 low, 0 moderate, 0 high, 0 critical/m,
+                );
                 assert.match(result.stdout, /^npm audit of policies\/package-lock\.json \(production dependencies\): .*[1-9] high.*\n/m);
                 assert.match(result.stdout, /^ {2}HIGH typescript \(direct\): Test advisory for typescript/m);
                 assert.ok(registry.asked.includes("@pulumi/policy"), "the pack's dependencies are audited");
@@ -144,7 +191,10 @@ describe("security scan", () => {
             await registry.stop();
             const { code, stdout, stderr } = await scan(url);
             assert.equal(code, 2, stdout + stderr);
-            assert.match(stderr, /^error: npm audit could not get advisories from the registry \(.*ECONNREFUSED.*\); the dependencies were NOT scanned$/m);
+            assert.match(
+                stderr,
+                /^error: npm audit could not get advisories from the registry \(.*ECONNREFUSED.*\); the dependencies were NOT scanned$/m,
+            );
         });
     });
 });

@@ -12,7 +12,10 @@ describe("detector stand-in image (images/detector-standin/Dockerfile)", () => {
     it("runs on the Node version CI tests it with, pinned to a patch release of a slim image", () => {
         const ciNode = /^node_version=(\S+)$/m.exec(readFileSync(path.join(repoRoot, ".ci/run"), "utf8"))?.[1];
         assert.ok(ciNode, ".ci/run pins no node_version");
-        assert.deepEqual([...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]), [`node:${ciNode}-bookworm-slim`]);
+        assert.deepEqual(
+            [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]),
+            [`node:${ciNode}-bookworm-slim`],
+        );
     });
 
     it("runs as a numeric non-root user, with node as PID 1 (it handles SIGTERM itself)", () => {
@@ -23,6 +26,9 @@ describe("detector stand-in image (images/detector-standin/Dockerfile)", () => {
 
     it("sends only package.json and the sources as build context", () => {
         assert.deepEqual(readFileSync(path.join(dir, ".dockerignore"), "utf8").trim().split("\n"), ["*", "!package.json", "!src/**"]);
-        assert.deepEqual([...dockerfile.matchAll(/^COPY (\S+)/gm)].map((m) => m[1]), ["package.json", "src"]);
+        assert.deepEqual(
+            [...dockerfile.matchAll(/^COPY (\S+)/gm)].map((m) => m[1]),
+            ["package.json", "src"],
+        );
     });
 });

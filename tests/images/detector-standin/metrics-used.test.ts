@@ -14,7 +14,9 @@ describe("detector stand-in: the metrics the rules and dashboards read", functio
     it("exposes every series selected with the detector's job", async () => {
         const config = parsePlatformConfig(readStackConfig("production").values, "production");
         const job = config.monitoring.detector.job;
-        const text = monitoringArtifacts(config).map((a) => a.content).join("\n");
+        const text = monitoringArtifacts(config)
+            .map((a) => a.content)
+            .join("\n");
         // metric{job="pneumonia-detector"... in YAML, metric{job=\"pneumonia-detector\"... in dashboard JSON
         const pattern = new RegExp(`([a-zA-Z_:][a-zA-Z0-9_:]*)\\{job=\\\\?"${job.replace(/[.-]/g, "\\$&")}\\\\?"`, "g");
         const read = new Set([...text.matchAll(pattern)].map((m) => m[1]!).filter((name) => !name.includes(":") && name !== "up"));

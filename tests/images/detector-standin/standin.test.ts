@@ -36,7 +36,8 @@ describe("detector stand-in (images/detector-standin)", function () {
         const s = await startStandIn({ env: { MODEL_VERSION: "demo-7" } });
         try {
             const answers: Array<Record<string, unknown>> = [];
-            for (const seed of [0, 0, 1, 2, 3, 4, 5, 6]) answers.push((await (await predictPng(s.url, png(64, seed))).json()) as Record<string, unknown>);
+            for (const seed of [0, 0, 1, 2, 3, 4, 5, 6])
+                answers.push((await (await predictPng(s.url, png(64, seed))).json()) as Record<string, unknown>);
             assert.deepEqual(answers[0], answers[1]);
             assert.equal(answers[0].model_version, "demo-7");
             assert.ok(new Set(answers.map((a) => JSON.stringify(a))).size > 2, JSON.stringify(answers));
@@ -73,15 +74,26 @@ describe("detector stand-in (images/detector-standin)", function () {
             assert.equal(res.status, 400);
             assert.deepEqual(await res.json(), { error: "errorRatio: expected a number from 0 to 1, got 2" });
             const unknown = await fetch(`${s.adminUrl}/faults`, { method: "PUT", body: JSON.stringify({ errors: 0.1 }) });
-            assert.match(((await unknown.json()) as { error: string }).error, /^unknown fault "errors": expected one of errorRatio, latencyMs, ballastMiB, readinessOff$/);
-            assert.deepEqual(await (await fetch(`${s.adminUrl}/faults`, { method: "DELETE" })).json(), { errorRatio: 0, latencyMs: 0, ballastMiB: 0, readinessOff: false });
+            assert.match(
+                ((await unknown.json()) as { error: string }).error,
+                /^unknown fault "errors": expected one of errorRatio, latencyMs, ballastMiB, readinessOff$/,
+            );
+            assert.deepEqual(await (await fetch(`${s.adminUrl}/faults`, { method: "DELETE" })).json(), {
+                errorRatio: 0,
+                latencyMs: 0,
+                ballastMiB: 0,
+                readinessOff: false,
+            });
         } finally {
             await s.stop();
         }
     });
 
     it("refuses a bad setting at start with one line and exit 2", () => {
-        const run = spawnSync(process.execPath, [standInMain], { env: { PATH: process.env.PATH, FAULT_ERROR_RATIO: "5%" }, encoding: "utf8" });
+        const run = spawnSync(process.execPath, [standInMain], {
+            env: { PATH: process.env.PATH, FAULT_ERROR_RATIO: "5%" },
+            encoding: "utf8",
+        });
         assert.equal(run.status, 2);
         assert.equal(run.stderr, 'error: FAULT_ERROR_RATIO: expected a number from 0 to 1, got "5%"\n');
         const port = spawnSync(process.execPath, [standInMain], { env: { PATH: process.env.PATH, PORT: "http" }, encoding: "utf8" });

@@ -10,10 +10,14 @@ describe("detector stand-in sources (images/detector-standin/tsconfig.json)", fu
     this.timeout(60_000);
 
     it("type-check under strict, erasable-syntax-only settings", () => {
-        const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "images/detector-standin/tsconfig.json"], {
-            cwd: repoRoot,
-            encoding: "utf8",
-        });
+        const tsc = spawnSync(
+            process.execPath,
+            [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "images/detector-standin/tsconfig.json"],
+            {
+                cwd: repoRoot,
+                encoding: "utf8",
+            },
+        );
         assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
     });
 });

@@ -31,7 +31,9 @@ describe("backups: the bucket policy against S3's request shapes", function () {
         policy = JSON.parse(String(resource(p, "aws:s3/bucketPolicy:BucketPolicy", "backups").inputs.policy));
         const dump = resourcesOf(p, "kubernetes:batch/v1:CronJob").find((c) => at(c.inputs, "metadata.name") === "backup-db")!;
         const env = Object.fromEntries(
-            (at(dump.inputs, "spec.jobTemplate.spec.template.spec.containers.0.env") as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]),
+            (at(dump.inputs, "spec.jobTemplate.spec.template.spec.containers.0.env") as Array<{ name: string; value?: string }>).map(
+                (e) => [e.name, e.value],
+            ),
         );
         bucketArn = `arn:aws:s3:::${env.BACKUP_BUCKET}`;
         runnerKey = env.BACKUP_KMS_KEY_ID!;
@@ -46,10 +48,18 @@ describe("backups: the bucket policy against S3's request shapes", function () {
     const withKms = () => ({ [sse]: "aws:kms", [sseKey]: runnerKey });
 
     const cases: Array<[string, () => PolicyRequest, boolean]> = [
-        ["PutObject as the runner sends it (manifest, pointer, a one-part dump): SSE-KMS with the bucket's key", () => request("s3:PutObject", withKms()), false],
+        [
+            "PutObject as the runner sends it (manifest, pointer, a one-part dump): SSE-KMS with the bucket's key",
+            () => request("s3:PutObject", withKms()),
+            false,
+        ],
         ["PutObject without an encryption header (the bucket default encrypts it)", () => request("s3:PutObject"), false],
         ["PutObject asking for SSE-S3 (AES256)", () => request("s3:PutObject", { [sse]: "AES256" }), true],
-        ["PutObject naming another KMS key", () => request("s3:PutObject", { [sse]: "aws:kms", [sseKey]: "arn:aws:kms:eu-west-1:999999999999:key/other" }), true],
+        [
+            "PutObject naming another KMS key",
+            () => request("s3:PutObject", { [sse]: "aws:kms", [sseKey]: "arn:aws:kms:eu-west-1:999999999999:key/other" }),
+            true,
+        ],
         ["CreateMultipartUpload (s3:PutObject) with SSE-KMS and the bucket's key", () => request("s3:PutObject", withKms()), false],
         ["CreateMultipartUpload (s3:PutObject) asking for SSE-S3", () => request("s3:PutObject", { [sse]: "AES256" }), true],
         ["UploadPart (s3:PutObject, no encryption header)", () => request("s3:PutObject"), false],
@@ -66,9 +76,27 @@ describe("backups: the bucket policy against S3's request shapes", function () {
 
     it("the evaluator refuses UploadPart under a deny on a missing or IfExists header (the class of mistake this guards)", () => {
         const resourceArn = `${bucketArn}/*`;
-        const missingHeader = { Sid: "DenyUnencryptedUploads", Effect: "Deny" as const, Action: "s3:PutObject", Resource: resourceArn, Condition: { Null: { [sse]: "true" } } };
-        const ifExists = { Sid: "DenyWithoutSseKms", Effect: "Deny" as const, Action: "s3:PutObject", Resource: resourceArn, Condition: { StringNotEqualsIfExists: { [sse]: "aws:kms" } } };
-        const notEquals = { Sid: "DenyNotKms", Effect: "Deny" as const, Action: "s3:PutObject", Resource: resourceArn, Condition: { StringNotEquals: { [sse]: "aws:kms" } } };
+        const missingHeader = {
+            Sid: "DenyUnencryptedUploads",
+            Effect: "Deny" as const,
+            Action: "s3:PutObject",
+            Resource: resourceArn,
+            Condition: { Null: { [sse]: "true" } },
+        };
+        const ifExists = {
+            Sid: "DenyWithoutSseKms",
+            Effect: "Deny" as const,
+            Action: "s3:PutObject",
+            Resource: resourceArn,
+            Condition: { StringNotEqualsIfExists: { [sse]: "aws:kms" } },
+        };
+        const notEquals = {
+            Sid: "DenyNotKms",
+            Effect: "Deny" as const,
+            Action: "s3:PutObject",
+            Resource: resourceArn,
+            Condition: { StringNotEquals: { [sse]: "aws:kms" } },
+        };
         for (const statement of [missingHeader, ifExists, notEquals]) {
             assert.deepEqual(denyingStatements({ Statement: [statement] }, request("s3:PutObject")), [statement.Sid], statement.Sid);
         }

@@ -27,16 +27,30 @@ describe("infra/backups", () => {
         const config = backupsDefaults("production");
         let resources: Registered[];
         before(async () => {
-            resources = await render(() => new BackupBucket("backups", { bucket: sourceBucket, config, stack: "production", region: "eu-west-1", tags, protect: true }));
+            resources = await render(
+                () =>
+                    new BackupBucket("backups", {
+                        bucket: sourceBucket,
+                        config,
+                        stack: "production",
+                        region: "eu-west-1",
+                        tags,
+                        protect: true,
+                    }),
+            );
         });
 
         it("moves each prefix to STANDARD_IA at 30 d and GLACIER at 90 d, expires at the retention, drops old versions and stale uploads", () => {
-            const rules = find(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "backups").inputs.rules as any[];
+            const rules = find(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "backups").inputs
+                .rules as any[];
             for (const kind of ["db", "models", "config"]) {
                 const rule = rules.find((r) => r.filter.prefix === `production/${kind}/`);
                 assert.ok(rule, kind);
                 assert.equal(rule.status, "Enabled");
-                assert.deepEqual(rule.transitions, [{ days: 30, storageClass: "STANDARD_IA" }, { days: 90, storageClass: "GLACIER" }]);
+                assert.deepEqual(rule.transitions, [
+                    { days: 30, storageClass: "STANDARD_IA" },
+                    { days: 90, storageClass: "GLACIER" },
+                ]);
                 assert.deepEqual(rule.expiration, { days: 365 });
                 assert.deepEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 90 });
             }
@@ -49,10 +63,17 @@ describe("infra/backups", () => {
             const logging = find(resources, "aws:s3/bucketLogging:BucketLogging", "backups").inputs;
             assert.equal(logging.bucket, "backups-src0001");
             assert.match(logging.targetBucket, /^backups-access-logs-/);
-            const sse = find(resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "backups-access-logs").inputs;
+            const sse = find(
+                resources,
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                "backups-access-logs",
+            ).inputs;
             assert.equal(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
             const block = find(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "backups-access-logs").inputs;
-            assert.deepEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
+            assert.deepEqual(
+                [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
+                [true, true, true, true],
+            );
             const policy = bucketPolicy(resources, "backups-access-logs");
             const allow = policy.Statement.find((s: any) => s.Effect === "Allow");
             assert.deepEqual(allow.Principal, { Service: "logging.s3.amazonaws.com" });
@@ -77,7 +98,10 @@ describe("infra/backups", () => {
             assert.deepEqual(rule.deleteMarkerReplication, { status: "Disabled" });
             assert.deepEqual(rule.sourceSelectionCriteria, { sseKmsEncryptedObjects: { status: "Enabled" } });
             assert.equal(rule.destination.bucket, "arn:aws:s3:::backups-replica-mock0001");
-            assert.equal(rule.destination.encryptionConfiguration.replicaKmsKeyId, "arn:aws:kms:eu-west-1:123456789012:key/backups-replica-key");
+            assert.equal(
+                rule.destination.encryptionConfiguration.replicaKmsKeyId,
+                "arn:aws:kms:eu-west-1:123456789012:key/backups-replica-key",
+            );
         });
 
         it("gives the replication role read on the source, replicate on the replica, and exactly the two keys", () => {
@@ -85,14 +109,23 @@ describe("infra/backups", () => {
             assert.deepEqual(trust.Statement[0].Principal, { Service: "s3.amazonaws.com" });
             // S3 assumes the role with the source bucket as aws:SourceArn and its owner as aws:SourceAccount
             // (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html): only ours may.
-            const assumes = (context: Record<string, string>) => statementMatches(trust.Statement[0], { action: "sts:AssumeRole", resource: "", context });
+            const assumes = (context: Record<string, string>) =>
+                statementMatches(trust.Statement[0], { action: "sts:AssumeRole", resource: "", context });
             assert.equal(assumes({ "aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:s3:::backups-src0001" }), true);
             assert.equal(assumes({ "aws:SourceAccount": "999999999999", "aws:SourceArn": "arn:aws:s3:::another-accounts-bucket" }), false);
             assert.equal(assumes({ "aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:s3:::another-bucket-of-ours" }), false);
             assert.equal(assumes({}), false, "a request that names no source is refused");
             const policy = JSON.parse(find(resources, "aws:iam/rolePolicy:RolePolicy", "backups-replication").inputs.policy);
             const actions = policy.Statement.flatMap((s: any) => s.Action);
-            for (const action of ["s3:GetReplicationConfiguration", "s3:GetObjectVersionForReplication", "s3:GetObjectRetention", "s3:GetObjectLegalHold", "s3:ReplicateObject", "kms:Decrypt", "kms:Encrypt"]) {
+            for (const action of [
+                "s3:GetReplicationConfiguration",
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectRetention",
+                "s3:GetObjectLegalHold",
+                "s3:ReplicateObject",
+                "kms:Decrypt",
+                "kms:Encrypt",
+            ]) {
                 assert.ok(actions.includes(action), action);
             }
             assert.ok(!actions.some((a: string) => /Delete|\*/.test(a)), `no delete or wildcard: ${actions}`);
@@ -102,7 +135,15 @@ describe("infra/backups", () => {
 
         it("refuses a replica in the bucket's own region", () => {
             assert.throws(
-                () => new BackupBucket("same", { bucket: sourceBucket, config: { ...config, replicaRegion: "eu-west-1" }, stack: "production", region: "eu-west-1", tags, protect: false }),
+                () =>
+                    new BackupBucket("same", {
+                        bucket: sourceBucket,
+                        config: { ...config, replicaRegion: "eu-west-1" },
+                        stack: "production",
+                        region: "eu-west-1",
+                        tags,
+                        protect: false,
+                    }),
                 /backups\.replicaRegion must differ from the bucket's region eu-west-1/,
             );
         });
@@ -110,7 +151,17 @@ describe("infra/backups", () => {
 
     describe("BackupBucket (staging defaults)", () => {
         it("has no replica and no Object Lock", async () => {
-            const resources = await render(() => new BackupBucket("staging-backups", { bucket: sourceBucket, config: backupsDefaults("staging"), stack: "staging", region: "eu-west-1", tags, protect: false }));
+            const resources = await render(
+                () =>
+                    new BackupBucket("staging-backups", {
+                        bucket: sourceBucket,
+                        config: backupsDefaults("staging"),
+                        stack: "staging",
+                        region: "eu-west-1",
+                        tags,
+                        protect: false,
+                    }),
+            );
             assert.deepEqual(ofType(resources, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"), []);
             assert.deepEqual(backupBucketProtection(backupsDefaults("staging")).backupObjectLock, undefined);
             assert.equal(ofType(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").length, 2);
@@ -126,9 +177,11 @@ describe("infra/backups", () => {
     });
 
     describe("config schema", () => {
-        const parse = (override: Partial<BackupsConfig>) => backupsConfigSchema.safeParse({ ...backupsDefaults("production"), ...override });
+        const parse = (override: Partial<BackupsConfig>) =>
+            backupsConfigSchema.safeParse({ ...backupsDefaults("production"), ...override });
         it("accepts every environment's defaults", () => {
-            for (const env of ["local", "staging", "production"] as const) assert.ok(backupsConfigSchema.safeParse(backupsDefaults(env)).success, env);
+            for (const env of ["local", "staging", "production"] as const)
+                assert.ok(backupsConfigSchema.safeParse(backupsDefaults(env)).success, env);
         });
         it("rejects a retention the GLACIER transition at 90 d would not fit in", () => {
             const result = parse({ retentionDays: 60 });
@@ -137,7 +190,11 @@ describe("infra/backups", () => {
         });
         it("rejects an Object Lock longer than the retention, a bad cron and a latest image", () => {
             assert.match(parse({ objectLockDays: 400 }).error!.issues[0].message, /backups\.retentionDays \(365\)/);
-            assert.match(parse({ schedules: { db: "daily", models: "0 1 * * *", config: "0 1 * * *", verify: "0 1 * * 0" } }).error!.issues[0].message, /five-field cron/);
+            assert.match(
+                parse({ schedules: { db: "daily", models: "0 1 * * *", config: "0 1 * * *", verify: "0 1 * * 0" } }).error!.issues[0]
+                    .message,
+                /five-field cron/,
+            );
             assert.match(parse({ image: "pneumonia-backup:latest" }).error!.issues[0].message, /not latest/);
         });
         it("lifecycle rules follow the configured retention and noncurrent days", () => {
@@ -169,7 +226,10 @@ describe("infra/backups", () => {
             backupKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/backups",
             connectionSecretName: "database-connection",
             databaseEgress: { port: 5432 },
-            pushgateway: { url: "http://pushgateway.monitoring.svc:9091", egress: { port: 9091, peers: [{ namespace: "monitoring", pods: { "app.kubernetes.io/name": "pushgateway" } }] } },
+            pushgateway: {
+                url: "http://pushgateway.monitoring.svc:9091",
+                egress: { port: 9091, peers: [{ namespace: "monitoring", pods: { "app.kubernetes.io/name": "pushgateway" } }] },
+            },
             configObjects: [
                 { namespace: "pneumonia", kind: "secrets", name: "database-connection" },
                 { namespace: "monitoring", kind: "configmaps", name: "alertmanager-routes" },
@@ -186,7 +246,12 @@ describe("infra/backups", () => {
 
         it("schedules db, models and config daily and verify weekly, never overlapping, with deadlines and bounded history", () => {
             const cron = ofType(resources, "kubernetes:batch/v1:CronJob");
-            assert.deepEqual(cron.map((c) => c.inputs.metadata.name).sort(), ["backup-config", "backup-db", "backup-models", "backup-verify"]);
+            assert.deepEqual(cron.map((c) => c.inputs.metadata.name).sort(), [
+                "backup-config",
+                "backup-db",
+                "backup-models",
+                "backup-verify",
+            ]);
             for (const c of cron) {
                 const spec = c.inputs.spec;
                 const daily = c.inputs.metadata.name !== "backup-verify";
@@ -235,7 +300,9 @@ describe("infra/backups", () => {
 
         it("reads the database URL from the connection Secret and names the bucket key; no secret value in the spec", () => {
             const db = find(resources, "kubernetes:batch/v1:CronJob", "backups-db").inputs;
-            const env = Object.fromEntries(db.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+            const env = Object.fromEntries(
+                db.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]),
+            );
             assert.deepEqual(env.DATABASE_URL, { secretKeyRef: { name: "database-connection", key: "uri" } });
             assert.equal(env.BACKUP_BUCKET, "backups-abc");
             assert.equal(env.BACKUP_PREFIX, "production");
@@ -244,7 +311,11 @@ describe("infra/backups", () => {
             assert.deepEqual(db.spec.jobTemplate.spec.template.spec.containers[0].args, ["db-dump"]);
             assert.equal(db.spec.jobTemplate.spec.template.metadata.labels["pneumonia.io/database-client"], "true");
             const models = find(resources, "kubernetes:batch/v1:CronJob", "backups-models").inputs;
-            assert.equal(models.spec.jobTemplate.spec.template.metadata.labels["pneumonia.io/database-client"], undefined, "models needs no database");
+            assert.equal(
+                models.spec.jobTemplate.spec.template.metadata.labels["pneumonia.io/database-client"],
+                undefined,
+                "models needs no database",
+            );
         });
 
         it("lets only the config job use the Kubernetes API, to get exactly the configured objects", () => {
@@ -253,13 +324,10 @@ describe("infra/backups", () => {
                 assert.equal(pod.automountServiceAccountToken, job === "config", job);
             }
             const roles = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role");
-            assert.deepEqual(
-                roles.map((r) => [r.inputs.metadata.namespace, r.inputs.rules]).sort(),
-                [
-                    ["monitoring", [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"], resourceNames: ["alertmanager-routes"] }]],
-                    ["pneumonia", [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["database-connection"] }]],
-                ],
-            );
+            assert.deepEqual(roles.map((r) => [r.inputs.metadata.namespace, r.inputs.rules]).sort(), [
+                ["monitoring", [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"], resourceNames: ["alertmanager-routes"] }]],
+                ["pneumonia", [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["database-connection"] }]],
+            ]);
             const config = find(resources, "kubernetes:batch/v1:CronJob", "backups-config").inputs;
             const env = config.spec.jobTemplate.spec.template.spec.containers[0].env.find((e: any) => e.name === "CONFIG_OBJECTS");
             assert.equal(env.value, "pneumonia/secrets/database-connection,monitoring/configmaps/alertmanager-routes");
@@ -267,7 +335,10 @@ describe("infra/backups", () => {
 
         it("opens egress to S3, the Pushgateway and (for db and verify) the database only; no ingress", () => {
             const policy = (job: string) => find(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", `backup-${job}`).inputs.spec;
-            const ports = (job: string) => policy(job).egress.map((r: any) => r.ports[0].port).sort();
+            const ports = (job: string) =>
+                policy(job)
+                    .egress.map((r: any) => r.ports[0].port)
+                    .sort();
             assert.deepEqual(ports("db"), [443, 5432, 9091]);
             assert.deepEqual(ports("verify"), [443, 5432, 9091]);
             assert.deepEqual(ports("models"), [443, 9091]);
@@ -286,7 +357,12 @@ describe("infra/backups", () => {
 
     describe("RestoreJob", () => {
         // Ids are per kind: the dump and the archive of one night have different ids.
-        const restore = { from: { db: "20261126T011500Z-3f2a", models: "20261125T014500Z-9c1d" }, bucket: "backups-src0001", prefix: "production", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/src" };
+        const restore = {
+            from: { db: "20261126T011500Z-3f2a", models: "20261125T014500Z-9c1d" },
+            bucket: "backups-src0001",
+            prefix: "production",
+            kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/src",
+        };
         let resources: Registered[];
         before(async () => {
             resources = await render(
@@ -296,7 +372,12 @@ describe("infra/backups", () => {
                         stack: "dr-20261127t2100",
                         namespace: "pneumonia",
                         image: "pneumonia-backup:0.1.0",
-                        storage: { serviceAccountAnnotations: {}, env: [{ name: "AWS_REGION", value: "eu-west-1" }], egress: { port: 443 }, podLabels: {} },
+                        storage: {
+                            serviceAccountAnnotations: {},
+                            env: [{ name: "AWS_REGION", value: "eu-west-1" }],
+                            egress: { port: 443 },
+                            podLabels: {},
+                        },
                         artifactBucket: "mlflow-artifacts-new",
                         connectionSecretName: "database-connection",
                         databaseEgress: { port: 5432 },
@@ -311,8 +392,14 @@ describe("infra/backups", () => {
         it("restores the database first (init container), then the models, each from its own backup id", () => {
             const job = find(resources, "kubernetes:batch/v1:Job", "restore").inputs;
             const pod = job.spec.template.spec;
-            assert.deepEqual(pod.initContainers.map((c: any) => c.args), [["db-restore", "--from", "20261126T011500Z-3f2a"]]);
-            assert.deepEqual(pod.containers.map((c: any) => c.args), [["models-restore", "--from", "20261125T014500Z-9c1d"]]);
+            assert.deepEqual(
+                pod.initContainers.map((c: any) => c.args),
+                [["db-restore", "--from", "20261126T011500Z-3f2a"]],
+            );
+            assert.deepEqual(
+                pod.containers.map((c: any) => c.args),
+                [["models-restore", "--from", "20261125T014500Z-9c1d"]],
+            );
             const env = Object.fromEntries(pod.initContainers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
             assert.equal(env.BACKUP_BUCKET, "backups-src0001");
             assert.equal(env.BACKUP_PREFIX, "production");
@@ -327,7 +414,10 @@ describe("infra/backups", () => {
             const statements = restoreSourceStatements(restore);
             const actions = statements.flatMap((s) => s.Action as string[]);
             assert.deepEqual(actions.sort(), ["kms:Decrypt", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:RestoreObject"]);
-            assert.deepEqual(statements[1].Resource, ["arn:aws:s3:::backups-src0001/production/db/*", "arn:aws:s3:::backups-src0001/production/models/*"]);
+            assert.deepEqual(statements[1].Resource, [
+                "arn:aws:s3:::backups-src0001/production/db/*",
+                "arn:aws:s3:::backups-src0001/production/models/*",
+            ]);
         });
     });
 });

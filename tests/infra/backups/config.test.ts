@@ -5,7 +5,11 @@ import { ConfigError, parsePlatformConfig } from "../../../infra/config";
 
 const withRestore = (restore: Record<string, unknown>) =>
     parsePlatformConfig(
-        { environment: "local", detector: { image: "ghcr.io/pneumonia-detector/api:1.4.2" }, backups: { restore: { bucket: "backups-src0001", prefix: "production", ...restore } } },
+        {
+            environment: "local",
+            detector: { image: "ghcr.io/pneumonia-detector/api:1.4.2" },
+            backups: { restore: { bucket: "backups-src0001", prefix: "production", ...restore } },
+        },
         "dr-test",
     );
 
@@ -20,9 +24,17 @@ describe("backups: config section", () => {
     });
 
     const rejects: Array<[string, unknown, RegExp]> = [
-        ["one id for both kinds", "20261126T011500Z-3f2a", /^backups\.restore\.from: expected \{ db, models \}, each latest or a backup id of that kind \(ids differ per kind\), got "20261126T011500Z-3f2a"$/],
+        [
+            "one id for both kinds",
+            "20261126T011500Z-3f2a",
+            /^backups\.restore\.from: expected \{ db, models \}, each latest or a backup id of that kind \(ids differ per kind\), got "20261126T011500Z-3f2a"$/,
+        ],
         ["a missing kind", { db: "latest" }, /^backups\.restore\.from\.models: expected latest or a backup id, got nothing$/],
-        ["an id with a slash", { db: "latest", models: "../db/x" }, /^backups\.restore\.from\.models: expected latest or a backup id, got "\.\.\/db\/x"$/],
+        [
+            "an id with a slash",
+            { db: "latest", models: "../db/x" },
+            /^backups\.restore\.from\.models: expected latest or a backup id, got "\.\.\/db\/x"$/,
+        ],
         ["an unknown kind", { db: "latest", models: "latest", config: "latest" }, /^backups\.restore\.from\.config: unknown key$/],
     ];
     for (const [what, from, message] of rejects) {

@@ -16,27 +16,28 @@ const registered: Registered[] = [];
 const account = "123456789012";
 
 /** (Re)installs this file's mocks: other suites install their own between these tests. */
-const installMocks = () => pulumi.runtime.setMocks(
-    {
-        newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-            const state: Record<string, unknown> = { ...args.inputs };
-            if (args.type === "aws:s3/bucket:Bucket") {
-                const bucket = `${args.inputs.bucketPrefix ?? args.name}mock0001`;
-                Object.assign(state, { bucket, arn: `arn:aws:s3:::${bucket}` });
-            } else if (args.type === "aws:kms/key:Key") {
-                Object.assign(state, { arn: `arn:aws:kms:eu-west-1:${account}:key/${args.name}`, keyId: args.name });
-            } else if (args.type.startsWith("aws:")) {
-                state.arn = `arn:aws:${args.type.split(/[:/]/)[1]}::${account}:${args.name}`;
-            }
-            return { id: `${args.name}-id`, state };
+const installMocks = () =>
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+                const state: Record<string, unknown> = { ...args.inputs };
+                if (args.type === "aws:s3/bucket:Bucket") {
+                    const bucket = `${args.inputs.bucketPrefix ?? args.name}mock0001`;
+                    Object.assign(state, { bucket, arn: `arn:aws:s3:::${bucket}` });
+                } else if (args.type === "aws:kms/key:Key") {
+                    Object.assign(state, { arn: `arn:aws:kms:eu-west-1:${account}:key/${args.name}`, keyId: args.name });
+                } else if (args.type.startsWith("aws:")) {
+                    state.arn = `arn:aws:${args.type.split(/[:/]/)[1]}::${account}:${args.name}`;
+                }
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args) => args.inputs,
         },
-        call: (args) => args.inputs,
-    },
-    "pneumonia-platform",
-    "test",
-    false,
-);
+        "pneumonia-platform",
+        "test",
+        false,
+    );
 
 /** Runs `build` and returns what it registered once every output has resolved. */
 export async function render(build: () => void): Promise<Registered[]> {

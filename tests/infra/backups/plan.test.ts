@@ -8,7 +8,8 @@ describe("infra/backups in the stacks", () => {
             const cronJobs = resourcesOf(await plan(stack), "kubernetes:batch/v1:CronJob");
             const byName: Record<string, any> = Object.fromEntries(cronJobs.map((c) => [at(c.inputs, "metadata.name"), c.inputs]));
             assert.deepEqual(Object.keys(byName).sort(), ["backup-config", "backup-db", "backup-models", "backup-verify"]);
-            for (const name of ["backup-db", "backup-models", "backup-config"]) assert.match(byName[name].spec.schedule, /^\d+ \d+ \* \* \*$/, name);
+            for (const name of ["backup-db", "backup-models", "backup-config"])
+                assert.match(byName[name].spec.schedule, /^\d+ \d+ \* \* \*$/, name);
             assert.match(byName["backup-verify"].spec.schedule, /^\d+ \d+ \* \* \d$/);
             for (const job of Object.values(byName)) {
                 assert.equal(job.spec.concurrencyPolicy, "Forbid");
@@ -28,7 +29,13 @@ describe("infra/backups in the stacks", () => {
         for (const prefix of ["db/", "models/", "config/"]) {
             const rule = rules.find((r) => String(at(r, "filter.prefix")).endsWith(prefix));
             assert.ok(rule, `a lifecycle rule for ${prefix}`);
-            assert.deepEqual(rule.transitions.map((t: any) => [t.days, t.storageClass]), [[30, "STANDARD_IA"], [90, "GLACIER"]]);
+            assert.deepEqual(
+                rule.transitions.map((t: any) => [t.days, t.storageClass]),
+                [
+                    [30, "STANDARD_IA"],
+                    [90, "GLACIER"],
+                ],
+            );
             assert.equal(rule.expiration.days, 365);
         }
         assert.ok(rules.some((r) => at(r, "abortIncompleteMultipartUpload.daysAfterInitiation") === 7));
@@ -41,7 +48,10 @@ describe("infra/backups in the stacks", () => {
     it("staging: no Object Lock and no replica", async () => {
         const p = await plan("staging");
         // The only locked bucket in staging is the incident evidence bucket (infra/security).
-        assert.deepEqual(resourcesOf(p, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").map((r) => r.name), ["security-evidence"]);
+        assert.deepEqual(
+            resourcesOf(p, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").map((r) => r.name),
+            ["security-evidence"],
+        );
         assert.equal(resourcesOf(p, "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 0);
     });
 
@@ -50,6 +60,9 @@ describe("infra/backups in the stacks", () => {
         const p = await plan("staging", { overrides: { backups: { restore } } });
         const job = resourcesOf(p, "kubernetes:batch/v1:Job").find((j) => String(at(j.inputs, "metadata.name")).includes("restore"));
         assert.ok(job, "a restore Job");
-        assert.equal((await plan("staging")).resources.some((r) => r.type === "pneumonia:backups:RestoreJob"), false);
+        assert.equal(
+            (await plan("staging")).resources.some((r) => r.type === "pneumonia:backups:RestoreJob"),
+            false,
+        );
     });
 });

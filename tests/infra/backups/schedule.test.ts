@@ -36,7 +36,9 @@ describe("backups: schedules and staleness limits", () => {
     });
 
     it("moves BackupStale and BackupMissing when a schedule changes", () => {
-        const monthly = local({ schedules: { db: "15 1 * * *", models: "45 1 * * *", config: "30 2 * * *", verify: "0 4 1 * *" } }).monitoring;
+        const monthly = local({
+            schedules: { db: "15 1 * * *", models: "45 1 * * *", config: "30 2 * * *", verify: "0 4 1 * *" },
+        }).monitoring;
         const verifyLimit = 31 * day + backupDeadlineSeconds.verify;
         const stale = alertDefinitions(monthly).find((d) => d.name === "BackupStale")!;
         assert.match(stale.expr, new RegExp(`\\{kind="verify"\\} > ${verifyLimit}$`));
@@ -52,9 +54,21 @@ describe("backups: schedules and staleness limits", () => {
     });
 
     const rejects: Array<[string, Record<string, string>, RegExp]> = [
-        ["a db dump every other day (beyond the 24 h RPO)", { db: "15 1 */2 * *" }, /^backups\.schedules\.db: expected a schedule running at least every 24 h \(the manual's RPO\), not every 48 h, got "15 1 \*\/2 \* \*"$/],
-        ["a weekly models backup", { models: "45 1 * * 0" }, /^backups\.schedules\.models: expected a schedule running at least every 24 h/],
-        ["a pattern cron cannot read", { config: "61 2 * * *" }, /^backups\.schedules\.config: expected a five-field cron schedule such as 15 1 \* \* \*/],
+        [
+            "a db dump every other day (beyond the 24 h RPO)",
+            { db: "15 1 */2 * *" },
+            /^backups\.schedules\.db: expected a schedule running at least every 24 h \(the manual's RPO\), not every 48 h, got "15 1 \*\/2 \* \*"$/,
+        ],
+        [
+            "a weekly models backup",
+            { models: "45 1 * * 0" },
+            /^backups\.schedules\.models: expected a schedule running at least every 24 h/,
+        ],
+        [
+            "a pattern cron cannot read",
+            { config: "61 2 * * *" },
+            /^backups\.schedules\.config: expected a five-field cron schedule such as 15 1 \* \* \*/,
+        ],
     ];
     for (const [what, change, message] of rejects) {
         it(`rejects ${what} with one line naming the key`, () => {

@@ -11,7 +11,10 @@ const account = (arn: string) => /^arn:aws:[a-z]+:[a-z0-9-]*:(\d{12}):/.exec(arn
 describe("capacity: AWS Budget per environment", function () {
     this.timeout(120_000);
 
-    for (const [stack, usd] of [["staging", "500.00"], ["production", "2000.00"]] as const) {
+    for (const [stack, usd] of [
+        ["staging", "500.00"],
+        ["production", "2000.00"],
+    ] as const) {
         it(`${stack}: a monthly cost budget of ${usd} USD, 80 % actual and 100 % forecast to the encrypted topic`, async () => {
             const p = await plan(stack);
             const [budget] = resourcesOf(p, "aws:budgets/budget:Budget").map((r) => r.inputs as any);
@@ -22,7 +25,13 @@ describe("capacity: AWS Budget per environment", function () {
             assert.equal(budget.limitUnit, "USD");
             const topic = resource(p, "aws:sns/topic:Topic", "budget");
             assert.deepEqual(
-                budget.notifications.map((n: any) => [n.notificationType, n.threshold, n.thresholdType, n.comparisonOperator, n.subscriberSnsTopicArns.length]),
+                budget.notifications.map((n: any) => [
+                    n.notificationType,
+                    n.threshold,
+                    n.thresholdType,
+                    n.comparisonOperator,
+                    n.subscriberSnsTopicArns.length,
+                ]),
                 [
                     ["ACTUAL", 80, "PERCENTAGE", "GREATER_THAN", 1],
                     ["FORECASTED", 100, "PERCENTAGE", "GREATER_THAN", 1],
@@ -49,7 +58,10 @@ describe("capacity: AWS Budget per environment", function () {
             const forBudgets = keyStatements.find((s: any) => s.Principal.Service === "budgets.amazonaws.com");
             assert.deepEqual(forBudgets.Action, ["kms:GenerateDataKey*", "kms:Decrypt"]);
             assert.equal(forBudgets.Condition.StringEquals["aws:SourceAccount"], sourceAccount);
-            assert.ok(keyStatements.some((s: any) => s.Principal.AWS === `arn:aws:iam::${sourceAccount}:root` && s.Action === "kms:*"), "the account keeps administering its key");
+            assert.ok(
+                keyStatements.some((s: any) => s.Principal.AWS === `arn:aws:iam::${sourceAccount}:root` && s.Action === "kms:*"),
+                "the account keeps administering its key",
+            );
             assert.equal(key.enableKeyRotation, true);
         });
     }
@@ -57,12 +69,18 @@ describe("capacity: AWS Budget per environment", function () {
     it("cost.notify subscribes the ticket system: mailto: by e-mail, https:// by HTTPS", async () => {
         const email = await plan("staging", { overrides: { cost: { notify: "mailto:ops-tickets@example.org" } } });
         assert.deepEqual(
-            resourcesOf(email, "aws:sns/topicSubscription:TopicSubscription").map((r) => [(r.inputs as any).protocol, (r.inputs as any).endpoint]),
+            resourcesOf(email, "aws:sns/topicSubscription:TopicSubscription").map((r) => [
+                (r.inputs as any).protocol,
+                (r.inputs as any).endpoint,
+            ]),
             [["email", "ops-tickets@example.org"]],
         );
         const https = await plan("staging", { overrides: { cost: { notify: "https://tickets.example.org/hooks/budget" } } });
         assert.deepEqual(
-            resourcesOf(https, "aws:sns/topicSubscription:TopicSubscription").map((r) => [(r.inputs as any).protocol, (r.inputs as any).endpoint]),
+            resourcesOf(https, "aws:sns/topicSubscription:TopicSubscription").map((r) => [
+                (r.inputs as any).protocol,
+                (r.inputs as any).endpoint,
+            ]),
             [["https", "https://tickets.example.org/hooks/budget"]],
         );
         assert.equal(resourcesOf(await plan("staging"), "aws:sns/topicSubscription:TopicSubscription").length, 0);

@@ -7,18 +7,27 @@ import { sizedContainers } from "../../../infra/capacity/usage";
 import { scalingTriggers } from "../../../infra/observability/objectives";
 import { stackConfig } from "../monitoring/helpers";
 
-type Panel = { title: string; targets: Array<{ expr: string; legendFormat: string }>; fieldConfig: { defaults: { thresholds: { steps: Array<{ value: number | null }> } } } };
+type Panel = {
+    title: string;
+    targets: Array<{ expr: string; legendFormat: string }>;
+    fieldConfig: { defaults: { thresholds: { steps: Array<{ value: number | null }> } } };
+};
 
 describe("capacity: Grafana dashboard", () => {
     const config = stackConfig("production");
     const board = capacityDashboard(config.monitoring, config.kubernetes.appNamespace);
     const panels = board.json.panels as Panel[];
-    const limit = (title: string) => panels.find((p) => p.title.startsWith(title))!.fieldConfig.defaults.thresholds.steps.map((s) => s.value);
+    const limit = (title: string) =>
+        panels.find((p) => p.title.startsWith(title))!.fieldConfig.defaults.thresholds.steps.map((s) => s.value);
 
     it("shows days until each trigger, red within capacity.forecastDays", () => {
         const days = panels.filter((p) => p.targets.some((t) => t.expr.startsWith(crossingRecord)));
         assert.equal(days.length, 2);
-        for (const p of days) assert.deepEqual(p.fieldConfig.defaults.thresholds.steps.map((s) => s.value), [null, 30]);
+        for (const p of days)
+            assert.deepEqual(
+                p.fieldConfig.defaults.thresholds.steps.map((s) => s.value),
+                [null, 30],
+            );
         const other = capacityDashboard({ ...config.monitoring, capacity: { forecastDays: 45 } }, "pneumonia").json.panels as Panel[];
         assert.equal(other[0].fieldConfig.defaults.thresholds.steps[1].value, 45);
     });
@@ -33,7 +42,10 @@ describe("capacity: Grafana dashboard", () => {
     it("sets request against p95 usage and the recommendation for the detector, MLflow and the backup jobs, in the app namespace", () => {
         for (const resource of ["CPU", "Memory"]) {
             const legends = panels.find((p) => p.title.startsWith(`${resource}: request`))!.targets.map((t) => t.legendFormat);
-            assert.deepEqual(legends, sizedContainers.flatMap((c) => [`${c} request`, `${c} p95 usage`, `${c} recommended (p95 + 15 %)`]));
+            assert.deepEqual(
+                legends,
+                sizedContainers.flatMap((c) => [`${c} request`, `${c} p95 usage`, `${c} recommended (p95 + 15 %)`]),
+            );
         }
         const exprs = panels.flatMap((p) => p.targets.map((t) => t.expr)).filter((e) => e.includes("container="));
         assert.ok(exprs.length > 0);

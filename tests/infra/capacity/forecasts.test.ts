@@ -51,10 +51,16 @@ describe("capacity: forecast rules (promtool)", function () {
     // Each file loads only the rule groups its expressions read (28 days of 4-hour steps over every
     // rule of the platform would cost promtool most of this file's time for nothing).
     const run = async (rulesConfig: MonitoringSettings, file: string, tests: ExprTest[]) => {
-        const groups = groupsReading(ruleGroups(rulesConfig), tests.flatMap((t) => t.promql_expr_test.map((e) => e.expr)));
+        const groups = groupsReading(
+            ruleGroups(rulesConfig),
+            tests.flatMap((t) => t.promql_expr_test.map((e) => e.expr)),
+        );
         assert.ok(groups.length > 0, "the expressions read no recorded series");
         writeFileSync(join(dir.path, `${file}-rules.yaml`), stringify({ groups }, { lineWidth: 0 }));
-        writeFileSync(join(dir.path, `${file}.yaml`), stringify({ rule_files: [`${file}-rules.yaml`], evaluation_interval: historyStep, tests }, { lineWidth: 0 }));
+        writeFileSync(
+            join(dir.path, `${file}.yaml`),
+            stringify({ rule_files: [`${file}-rules.yaml`], evaluation_interval: historyStep, tests }, { lineWidth: 0 }),
+        );
         return runTool("promtool", ["test", "rules", `${file}.yaml`], dir.path);
     };
 
@@ -65,7 +71,13 @@ describe("capacity: forecast rules (promtool)", function () {
                 name: `${t.trigger}: rising to the trigger in 14 days`,
                 interval: historyStep,
                 input_series: trendHistory(t, t.slopePerDay, 14),
-                promql_expr_test: [{ expr: days(t.trigger), eval_time: "28d", exp_samples: [{ labels: labelsOf({ ...t.labels, trigger: t.trigger }, ""), value: 14 }] }],
+                promql_expr_test: [
+                    {
+                        expr: days(t.trigger),
+                        eval_time: "28d",
+                        exp_samples: [{ labels: labelsOf({ ...t.labels, trigger: t.trigger }, ""), value: 14 }],
+                    },
+                ],
             },
             {
                 name: `${t.trigger}: flat`,
@@ -99,7 +111,13 @@ describe("capacity: forecast rules (promtool)", function () {
                 name: "cpu in 14 days, expected 20",
                 interval: historyStep,
                 input_series: trendHistory(cpu, cpu.slopePerDay, 14),
-                promql_expr_test: [{ expr: `round(${crossingRecord}{trigger="cpu"} / 86400)`, eval_time: "28d", exp_samples: [{ labels: labelsOf({ ...cpu.labels, trigger: "cpu" }, ""), value: 20 }] }],
+                promql_expr_test: [
+                    {
+                        expr: `round(${crossingRecord}{trigger="cpu"} / 86400)`,
+                        eval_time: "28d",
+                        exp_samples: [{ labels: labelsOf({ ...cpu.labels, trigger: "cpu" }, ""), value: 20 }],
+                    },
+                ],
             },
         ]);
         assert.notEqual(result.code, 0);
@@ -114,8 +132,18 @@ describe("capacity: forecast rules (promtool)", function () {
         const labels = labelsOf({ job: config.jobs.backups, kind: "db" }, "");
         const result = await run(config, "backups", [
             // 100 MiB growing 1 MiB a day: 128 MiB at day 28, 158 MiB 30 days later.
-            { name: "growing", interval: historyStep, input_series: size(`${100 * mib}+${mib / 6}x${steps}`), promql_expr_test: [{ expr, eval_time: "28d", exp_samples: [{ labels, value: 158 }] }] },
-            { name: "flat", interval: historyStep, input_series: size(`${100 * mib}x${steps}`), promql_expr_test: [{ expr, eval_time: "28d", exp_samples: [{ labels, value: 100 }] }] },
+            {
+                name: "growing",
+                interval: historyStep,
+                input_series: size(`${100 * mib}+${mib / 6}x${steps}`),
+                promql_expr_test: [{ expr, eval_time: "28d", exp_samples: [{ labels, value: 158 }] }],
+            },
+            {
+                name: "flat",
+                interval: historyStep,
+                input_series: size(`${100 * mib}x${steps}`),
+                promql_expr_test: [{ expr, eval_time: "28d", exp_samples: [{ labels, value: 100 }] }],
+            },
         ]);
         assert.equal(result.code, 0, result.output);
     });
@@ -140,9 +168,17 @@ describe("capacity: forecast rules (promtool)", function () {
         writeFileSync(join(dir.path, "alertmanager.yaml"), alertmanagerArtifact(config));
         for (const a of capacityForecastAlerts(config)) {
             const labels = [`alertname=${a.name}`, `severity=${a.severity}`, `service=${a.service}`];
-            const routed = await runTool("amtool", ["config", "routes", "test", "--config.file=alertmanager.yaml", `--verify.receivers=${receiverFor.low}`, ...labels], dir.path);
+            const routed = await runTool(
+                "amtool",
+                ["config", "routes", "test", "--config.file=alertmanager.yaml", `--verify.receivers=${receiverFor.low}`, ...labels],
+                dir.path,
+            );
             assert.equal(routed.code, 0, routed.output);
-            const paged = await runTool("amtool", ["config", "routes", "test", "--config.file=alertmanager.yaml", `--verify.receivers=${receiverFor.critical}`, ...labels], dir.path);
+            const paged = await runTool(
+                "amtool",
+                ["config", "routes", "test", "--config.file=alertmanager.yaml", `--verify.receivers=${receiverFor.critical}`, ...labels],
+                dir.path,
+            );
             assert.notEqual(paged.code, 0, `${a.name} must not page`);
         }
     });

@@ -11,7 +11,10 @@ import type { Plan } from "../../../src/plan/run";
 import { plan, resourcesOf, stacks } from "../../helpers/plan";
 import { vpaSchemaErrors } from "./vpa-schema";
 
-const keys = JSON.parse(readFileSync(join(__dirname, "fixtures", "vpa-values-keys.json"), "utf8")) as { version: string; paths: Record<string, string> };
+const keys = JSON.parse(readFileSync(join(__dirname, "fixtures", "vpa-values-keys.json"), "utf8")) as {
+    version: string;
+    paths: Record<string, string>;
+};
 const valid = (object: unknown): boolean => vpaSchemaErrors(object).length === 0;
 
 function leafPaths(value: unknown, prefix = ""): string[] {
@@ -63,7 +66,12 @@ describe("capacity: VPA recommender and recommendation objects", function () {
     }
 
     it("the schema refuses an updating mode that does not exist and a VPA without a target (the check can fail)", () => {
-        const vpa = { apiVersion: "autoscaling.k8s.io/v1", kind: "VerticalPodAutoscaler", metadata: { name: "x" }, spec: { targetRef: { kind: "Deployment", name: "x" }, updatePolicy: { updateMode: "Of" } } };
+        const vpa = {
+            apiVersion: "autoscaling.k8s.io/v1",
+            kind: "VerticalPodAutoscaler",
+            metadata: { name: "x" },
+            spec: { targetRef: { kind: "Deployment", name: "x" }, updatePolicy: { updateMode: "Of" } },
+        };
         assert.equal(valid(vpa), false);
         assert.equal(valid({ ...vpa, spec: { updatePolicy: { updateMode: "Off" } } }), false);
         assert.equal(valid({ ...vpa, spec: { ...vpa.spec, updatePolicy: { updateMode: "Off" } } }), true);
@@ -72,6 +80,9 @@ describe("capacity: VPA recommender and recommendation objects", function () {
     it("a drill stack installs no VPA chart and no VPA objects (cluster-wide CRDs and ClusterRoles)", async () => {
         const { drill }: { drill: Plan } = await planDrill("staging");
         assert.equal(resourcesOf(drill, "kubernetes:autoscaling.k8s.io/v1:VerticalPodAutoscaler").length, 0);
-        assert.equal(resourcesOf(drill, "kubernetes:helm.sh/v3:Release").filter((r) => (r.inputs as any).chart === vpaChart.chart).length, 0);
+        assert.equal(
+            resourcesOf(drill, "kubernetes:helm.sh/v3:Release").filter((r) => (r.inputs as any).chart === vpaChart.chart).length,
+            0,
+        );
     });
 });

@@ -55,7 +55,10 @@ describe("infra/cluster: the environment's VPC and EKS", () => {
         const addons = resourcesOf(p, "aws:eks/addon:Addon").map((a) => a.inputs.addonName);
         assert.deepEqual(addons.sort(), [clusterAddons.ebsCsi, clusterAddons.metricsServer].sort());
         const trust = JSON.parse(String(resource(p, "aws:iam/role:Role", "cluster-ebs-csi").inputs.assumeRolePolicy));
-        assert.equal(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/PLAN0001:sub"], "system:serviceaccount:kube-system:ebs-csi-controller-sa");
+        assert.equal(
+            trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/PLAN0001:sub"],
+            "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+        );
         const sc = resource(p, "kubernetes:storage.k8s.io/v1:StorageClass", "cluster-gp3");
         assert.equal(at(sc.inputs, "metadata.annotations")["storageclass.kubernetes.io/is-default-class"], "true");
         assert.deepEqual(sc.inputs.parameters, { type: "gp3", encrypted: "true" });
@@ -66,8 +69,17 @@ describe("infra/cluster: the environment's VPC and EKS", () => {
         const p = await bootstrap("staging");
         const out = p.outputs.platformStackConfig as { kubernetes: { context: string }; cluster: Record<string, unknown> };
         assert.equal(out.kubernetes.context, "arn:aws:eks:eu-west-1:111122223333:cluster/pneumonia-staging");
-        const raw = { environment: "staging", aws: { region: "eu-west-1" }, detector: { image: "r.test/d:1" }, edge: { host: "a.test.net", hostedZoneId: "Z0123" }, ...out };
-        assert.equal(parsePlatformConfig(raw, "staging").cluster?.oidcProviderArn, "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/PLAN0001");
+        const raw = {
+            environment: "staging",
+            aws: { region: "eu-west-1" },
+            detector: { image: "r.test/d:1" },
+            edge: { host: "a.test.net", hostedZoneId: "Z0123" },
+            ...out,
+        };
+        assert.equal(
+            parsePlatformConfig(raw, "staging").cluster?.oidcProviderArn,
+            "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/PLAN0001",
+        );
     });
 
     it("bring your own: without a cluster section the bootstrap makes no cluster", async () => {

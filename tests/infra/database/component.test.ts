@@ -16,7 +16,11 @@ describe("infra/database/component", () => {
             assert.equal(db.password, "[secret]");
         });
         it("takes its backup retention from config", async () => {
-            const db = resource(await plan("production", { overrides: { database: { backupRetentionDays: 21 } } }), "aws:rds/instance:Instance", "database");
+            const db = resource(
+                await plan("production", { overrides: { database: { backupRetentionDays: 21 } } }),
+                "aws:rds/instance:Instance",
+                "database",
+            );
             assert.equal(db.inputs.backupRetentionPeriod, 21);
         });
         it("admits Postgres from the cluster's node security group only", async () => {
@@ -32,7 +36,9 @@ describe("infra/database/component", () => {
             assert.equal(params.family, "postgres15");
         });
         it("runs no in-cluster Postgres", async () => {
-            const postgres = resourcesOf(await plan("production"), "kubernetes:apps/v1:StatefulSet").filter((r) => at(r.inputs, "metadata.name") === "postgres");
+            const postgres = resourcesOf(await plan("production"), "kubernetes:apps/v1:StatefulSet").filter(
+                (r) => at(r.inputs, "metadata.name") === "postgres",
+            );
             assert.deepEqual(postgres, []);
         });
     });
@@ -48,13 +54,17 @@ describe("infra/database/component", () => {
                 assert.equal(at(sts, "spec.volumeClaimTemplates.0.spec.resources.requests.storage"), stack === "local" ? "5Gi" : "20Gi");
                 assert.equal(at(sts, "spec.template.spec.securityContext.runAsUser"), 999);
                 assert.equal(container.securityContext.readOnlyRootFilesystem, true);
-                const env = Object.fromEntries(container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
+                const env = Object.fromEntries(
+                    container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]),
+                );
                 assert.deepEqual(env.POSTGRES_PASSWORD, { secretKeyRef: { name: "database-connection", key: "password" } });
             });
         }
         it("admits only database clients (MLflow, backup jobs) on 5432", async () => {
             const policy = resource(await plan("staging"), "kubernetes:networking.k8s.io/v1:NetworkPolicy", "postgres").inputs;
-            assert.deepEqual(at(policy, "spec.ingress.0.from"), [{ podSelector: { matchLabels: { "pneumonia.io/database-client": "true" } } }]);
+            assert.deepEqual(at(policy, "spec.ingress.0.from"), [
+                { podSelector: { matchLabels: { "pneumonia.io/database-client": "true" } } },
+            ]);
             assert.deepEqual(at(policy, "spec.egress"), []);
         });
     });
@@ -64,13 +74,23 @@ describe("infra/database/component", () => {
             it(`${stack}: carries the same keys, and the password only as a secret`, async () => {
                 const secret = resource(await plan(stack), "kubernetes:core/v1:Secret", "database");
                 assert.equal(at(secret.inputs, "metadata.name"), "database-connection");
-                assert.deepEqual(Object.keys(at(secret.props, "stringData")).sort(), ["dbname", "host", "password", "port", "uri", "username"]);
+                assert.deepEqual(Object.keys(at(secret.props, "stringData")).sort(), [
+                    "dbname",
+                    "host",
+                    "password",
+                    "port",
+                    "uri",
+                    "username",
+                ]);
                 assert.equal(at(secret.inputs, "stringData.password"), "[secret]");
             });
         }
         it("points production's URI at RDS with TLS required", async () => {
             const secret = resource(await plan("production"), "kubernetes:core/v1:Secret", "database");
-            assert.match(at(secret.props, "stringData.uri"), /^postgresql:\/\/mlflow:.+@database\.plan0001\.eu-west-1\.rds\.amazonaws\.com:5432\/mlflow\?sslmode=require$/);
+            assert.match(
+                at(secret.props, "stringData.uri"),
+                /^postgresql:\/\/mlflow:.+@database\.plan0001\.eu-west-1\.rds\.amazonaws\.com:5432\/mlflow\?sslmode=require$/,
+            );
         });
         it("uses a password given as secret config, URL-encoded in the URI, and never in plain inputs", async () => {
             const password = "s3cr3t/with:odd@chars";

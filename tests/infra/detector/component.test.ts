@@ -10,7 +10,10 @@ describe("infra/detector/component", () => {
                 const container = at(await deploymentOf(stack), "spec.template.spec.containers.0");
                 assert.deepEqual(
                     container.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]),
-                    [["http", 8000], ["metrics", 9090]],
+                    [
+                        ["http", 8000],
+                        ["metrics", 9090],
+                    ],
                 );
                 for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
                     assert.deepEqual(container[probe].httpGet, { path: "/health", port: "http" }, probe);
@@ -57,7 +60,13 @@ describe("infra/detector/component", () => {
                 assert.deepEqual(api.from, [
                     {
                         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } },
-                        podSelector: { matchLabels: { "app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway" } },
+                        podSelector: {
+                            matchLabels: {
+                                "app.kubernetes.io/name": "envoy",
+                                "app.kubernetes.io/component": "proxy",
+                                "app.kubernetes.io/managed-by": "envoy-gateway",
+                            },
+                        },
                     },
                     { podSelector: { matchLabels: { "app.kubernetes.io/name": "smoke-check", "app.kubernetes.io/instance": stack } } },
                     { podSelector: { matchLabels: { "app.kubernetes.io/name": "load-test", "app.kubernetes.io/instance": stack } } },
@@ -85,7 +94,9 @@ describe("infra/detector/component", () => {
     });
 
     it("builds and pushes the image to an immutable, scanned ECR repository when asked to", async () => {
-        const p = await plan("staging", { overrides: { detector: { build: { context: "../detector", dockerfile: "../detector/Dockerfile", tag: "1.5.0" } } } });
+        const p = await plan("staging", {
+            overrides: { detector: { build: { context: "../detector", dockerfile: "../detector/Dockerfile", tag: "1.5.0" } } },
+        });
         // The repository is the registry stack's (infra/images), the build pushes into it.
         const repo = resource(p, "aws:ecr/repository:Repository", "images-detector").inputs;
         assert.equal(repo.imageTagMutability, "IMMUTABLE");

@@ -8,7 +8,13 @@ describe("monitoring: model quality", () => {
 
     it("alerts at SEV-3 on drift of the positive share and on a confidence drop, against the 7 days before", () => {
         const alerts = modelQualityAlerts(config);
-        assert.deepEqual(alerts.map((a) => [a.name, a.severity]), [["ModelPredictionDrift", "medium"], ["ModelConfidenceDrop", "medium"]]);
+        assert.deepEqual(
+            alerts.map((a) => [a.name, a.severity]),
+            [
+                ["ModelPredictionDrift", "medium"],
+                ["ModelConfidenceDrop", "medium"],
+            ],
+        );
         for (const a of alerts) {
             assert.match(a.expr, /\[1d\]/);
             assert.match(a.expr, /\[7d\] offset 1d/);
@@ -23,13 +29,23 @@ describe("monitoring: model quality", () => {
         const parsed = parsePlatformConfig(raw as Record<string, unknown>, "local");
         assert.match(modelQualityAlerts(parsed.monitoring)[0]!.expr, /\) > 0\.05\n/);
         assert.throws(
-            () => parsePlatformConfig({ ...raw, monitoring: { modelQuality: { positiveShareBand: 2 } } } as Record<string, unknown>, "local"),
+            () =>
+                parsePlatformConfig({ ...raw, monitoring: { modelQuality: { positiveShareBand: 2 } } } as Record<string, unknown>, "local"),
             /^ConfigError: monitoring\.modelQuality\.positiveShareBand: expected a number from 0 to 1, got 2$/,
         );
     });
 
     it("has a model dashboard with daily volume, positive rate, confidence distribution, model version and the staging load test", () => {
         const titles = (modelDashboard(config).json.panels as Array<{ title: string }>).map((p) => p.title);
-        for (const title of ["Daily inference volume", "Positive (pneumonia) rate", "Confidence distribution", "Mean confidence", "Model version", "Load test p95 (staging)", "Load test errors (staging)"]) assert.ok(titles.includes(title), title);
+        for (const title of [
+            "Daily inference volume",
+            "Positive (pneumonia) rate",
+            "Confidence distribution",
+            "Mean confidence",
+            "Model version",
+            "Load test p95 (staging)",
+            "Load test errors (staging)",
+        ])
+            assert.ok(titles.includes(title), title);
     });
 });

@@ -2,7 +2,14 @@
 // those APIs the schema alone does not carry (the CEL rules), written from their documentation.
 import { strict as assert } from "node:assert";
 import { parsePlatformConfig } from "../../../infra/config";
-import { accessLogFormat, clientCredentials, credentialHeaders, edgeNames, edgeTimeouts, gatewayObjects } from "../../../infra/edge/gateway";
+import {
+    accessLogFormat,
+    clientCredentials,
+    credentialHeaders,
+    edgeNames,
+    edgeTimeouts,
+    gatewayObjects,
+} from "../../../infra/edge/gateway";
 import { objectives } from "../../../infra/observability/objectives";
 import { validateCustomResource } from "../../helpers/crd-schema";
 import { stackConfig } from "../monitoring/helpers";
@@ -32,10 +39,19 @@ function seconds(duration: string): number {
 
 describe("infra/edge gateway objects", () => {
     it("pass the openAPIV3Schema of the CRDs gateway-helm v1.9.0 installs", () => {
-        assert.deepEqual(
-            objects.map((o) => o.kind).sort(),
-            ["BackendTrafficPolicy", "ClientTrafficPolicy", "EnvoyProxy", "Gateway", "GatewayClass", "HTTPRoute", "HTTPRoute", "HTTPRoute", "HTTPRoute", "ReferenceGrant", "SecurityPolicy"],
-        );
+        assert.deepEqual(objects.map((o) => o.kind).sort(), [
+            "BackendTrafficPolicy",
+            "ClientTrafficPolicy",
+            "EnvoyProxy",
+            "Gateway",
+            "GatewayClass",
+            "HTTPRoute",
+            "HTTPRoute",
+            "HTTPRoute",
+            "HTTPRoute",
+            "ReferenceGrant",
+            "SecurityPolicy",
+        ]);
         for (const o of objects) validateCustomResource(o as unknown as Record<string, unknown>);
     });
 
@@ -64,14 +80,19 @@ describe("infra/edge gateway objects", () => {
     it("checks every caller's key on /predict and forwards only the caller's id (SecurityPolicy apiKeyAuth)", () => {
         const auth = named("SecurityPolicy", edgeNames.callerPolicy).spec;
         assert.deepEqual(auth.targetRefs, [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: edgeNames.predictRoute }]);
-        assert.deepEqual(auth.apiKeyAuth.credentialRefs.map((r: any) => r.name), [edgeNames.clientKeysSecret]);
+        assert.deepEqual(
+            auth.apiKeyAuth.credentialRefs.map((r: any) => r.name),
+            [edgeNames.clientKeysSecret],
+        );
         assert.deepEqual(auth.apiKeyAuth.extractFrom, [{ headers: [credentialHeaders.apiKey] }]);
         assert.equal(auth.apiKeyAuth.forwardClientIDHeader, credentialHeaders.clientId);
         assert.equal(auth.apiKeyAuth.sanitize, true, "the key is stripped before the detector");
         // Every route that reaches the detector is either behind the key check or GET /health.
         for (const route of byKind("HTTPRoute").filter((r: any) => r.spec.rules.some((rule: any) => rule.backendRefs))) {
             const guarded = auth.targetRefs.some((t: any) => t.name === route.metadata.name);
-            const onlyHealth = (route.spec as any).rules.every((rule: any) => rule.matches.every((m: any) => m.path.value === "/health" && m.method === "GET"));
+            const onlyHealth = (route.spec as any).rules.every((rule: any) =>
+                rule.matches.every((m: any) => m.path.value === "/health" && m.method === "GET"),
+            );
             assert.ok(guarded || onlyHealth, `${route.metadata.name} reaches the detector without a key check`);
         }
     });
@@ -80,7 +101,9 @@ describe("infra/edge gateway objects", () => {
         const predict = named("HTTPRoute", edgeNames.predictRoute).spec;
         assert.deepEqual(predict.hostnames, [config.host]);
         assert.deepEqual(predict.rules[0].matches, [{ path: { type: "Exact", value: "/predict" }, method: "POST" }]);
-        assert.deepEqual(predict.rules[0].backendRefs, [{ group: "", kind: "Service", name: "detector", namespace: "pneumonia", port: 8000 }]);
+        assert.deepEqual(predict.rules[0].backendRefs, [
+            { group: "", kind: "Service", name: "detector", namespace: "pneumonia", port: 8000 },
+        ]);
         const grant = named("ReferenceGrant", `${edgeNames.gateway}-to-detector`);
         assert.equal(grant.metadata.namespace, "pneumonia", "a ReferenceGrant lives in the namespace of the referent");
         assert.deepEqual(grant.spec.from, [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "edge" }]);
@@ -129,16 +152,16 @@ describe("infra/edge gateway objects", () => {
         const sink = named("EnvoyProxy", edgeNames.proxyConfig).spec.telemetry.accessLog.settings[0];
         assert.equal(sink.format.type, "JSON");
         assert.deepEqual(sink.sinks, [{ type: "File", file: { path: "/dev/stdout" } }]);
-        for (const field of ["time", "client", "client_ip", "path", "status", "duration_ms", "bytes_received", "bytes_sent"]) assert.ok(accessLogFormat[field], field);
+        for (const field of ["time", "client", "client_ip", "path", "status", "duration_ms", "bytes_received", "bytes_sent"])
+            assert.ok(accessLogFormat[field], field);
         assert.equal(accessLogFormat.client, "%REQ(X-CLIENT-ID)%");
     });
 
     it("gives each key of each client its own id, so a rotation keeps two live keys and a revocation removes one", () => {
-        assert.deepEqual(clientCredentials({ pacs: { keys: ["k2026-11", "k2026-12"] }, triage: { keys: ["k1"] } }).map((c) => c.id), [
-            "pacs.k2026-11",
-            "pacs.k2026-12",
-            "triage.k1",
-        ]);
+        assert.deepEqual(
+            clientCredentials({ pacs: { keys: ["k2026-11", "k2026-12"] }, triage: { keys: ["k1"] } }).map((c) => c.id),
+            ["pacs.k2026-11", "pacs.k2026-12", "triage.k1"],
+        );
         // Secret data keys must match [-._a-zA-Z0-9]+ (Kubernetes API, Secret.data).
         for (const { id } of clientCredentials(config.clients)) assert.match(id, /^[-._a-zA-Z0-9]+$/);
     });

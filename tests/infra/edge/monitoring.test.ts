@@ -26,7 +26,12 @@ describe("infra/edge monitoring", () => {
     };
 
     it("Probe and PodMonitor objects pass the prometheus-operator schemas; a wrong type does not", async () => {
-        const probe = probeObject("monitoring", { name: "public-health", module: "https_health", url: "https://api.example.org/health", target: "public-health" });
+        const probe = probeObject("monitoring", {
+            name: "public-health",
+            module: "https_health",
+            url: "https://api.example.org/health",
+            target: "public-health",
+        });
         await validateKubernetesObject(probe);
         await validateKubernetesObject(proxyMonitorObject("edge"));
         const broken = structuredClone(probe) as any;
@@ -37,7 +42,10 @@ describe("infra/edge monitoring", () => {
     it("production probes the public /health through the load balancer, MLflow and S3; local probes the gateway's Service", async () => {
         const urls = async (stack: string) =>
             Object.fromEntries(
-                resourcesOf(await plan(stack), "kubernetes:monitoring.coreos.com/v1:Probe").map((p) => [at(p.inputs, "metadata.name"), [at(p.inputs, "spec.module"), at(p.inputs, "spec.targets.staticConfig.static.0")]]),
+                resourcesOf(await plan(stack), "kubernetes:monitoring.coreos.com/v1:Probe").map((p) => [
+                    at(p.inputs, "metadata.name"),
+                    [at(p.inputs, "spec.module"), at(p.inputs, "spec.targets.staticConfig.static.0")],
+                ]),
             );
         assert.deepEqual(await urls("production"), {
             "edge-public-health": ["https_health", "https://detector.pneumonia.example.org/health"],
@@ -54,7 +62,8 @@ describe("infra/edge monitoring", () => {
     // Debian's prometheus-blackbox-exporter (0.23) parses the config as the chart's 0.28 does; --config.check exits non-zero on an unknown field.
     it("lets the prober through the default-deny policies to MLflow, and Prometheus to the prober and the proxies", async () => {
         const p = await plan("production");
-        const policy = (name: string) => resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => r.name === name)!.inputs as any;
+        const policy = (name: string) =>
+            resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => r.name === name)!.inputs as any;
         const admit = policy("mlflow-from-edge-blackbox");
         assert.equal(admit.metadata.namespace, "pneumonia");
         assert.deepEqual(admit.spec.ingress, [
@@ -63,17 +72,30 @@ describe("infra/edge monitoring", () => {
                 from: [
                     {
                         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
-                        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus-blackbox-exporter", "app.kubernetes.io/instance": "edge-blackbox" } },
+                        podSelector: {
+                            matchLabels: {
+                                "app.kubernetes.io/name": "prometheus-blackbox-exporter",
+                                "app.kubernetes.io/instance": "edge-blackbox",
+                            },
+                        },
                     },
                 ],
             },
         ]);
         const prometheus = policy("prometheus-to-edge");
-        assert.deepEqual(prometheus.spec.egress.map((r: any) => r.ports[0].port), [9115, 19001, 9106]);
+        assert.deepEqual(
+            prometheus.spec.egress.map((r: any) => r.ports[0].port),
+            [9115, 19001, 9106],
+        );
     });
 
     it("the blackbox modules pass blackbox_exporter's --config.check; a misspelt field does not", async () => {
-        const check = (modules: unknown) => runTool("prometheus-blackbox-exporter", [`--config.file=${write("blackbox.yaml", stringify({ modules }))}`, "--config.check"], dir.path);
+        const check = (modules: unknown) =>
+            runTool(
+                "prometheus-blackbox-exporter",
+                [`--config.file=${write("blackbox.yaml", stringify({ modules }))}`, "--config.check"],
+                dir.path,
+            );
         for (const verify of [true, false]) {
             const result = await check(blackboxModules(verify));
             assert.equal(result.code, 0, result.output);
@@ -95,10 +117,13 @@ describe("infra/edge monitoring", () => {
 
     it("certificate expiry is SEV-3 below 21 days and SEV-2 below 7", () => {
         const tiers = edgeAlerts().filter((a) => a.name === "EdgeCertificateExpiry");
-        assert.deepEqual(tiers.map((t) => [t.severity, t.expr.match(/< (\d+) \* 86400/)?.[1]]), [
-            ["medium", String(certificateExpiryDays.medium)],
-            ["high", String(certificateExpiryDays.high)],
-        ]);
+        assert.deepEqual(
+            tiers.map((t) => [t.severity, t.expr.match(/< (\d+) \* 86400/)?.[1]]),
+            [
+                ["medium", String(certificateExpiryDays.medium)],
+                ["high", String(certificateExpiryDays.high)],
+            ],
+        );
         assert.deepEqual(certificateExpiryDays, { medium: 21, high: 7 });
     });
 
@@ -108,10 +133,18 @@ describe("infra/edge monitoring", () => {
             const labels = [`alertname=${alert.name}`, `severity=${alert.severity}`, `service=${alert.service}`];
             it(`${labels.join(" ")} -> ${receiverFor[alert.severity]}`, async () => {
                 const file = write("alertmanager.yaml", alertmanagerArtifact(stackConfig("production").monitoring));
-                const ok = await runTool("amtool", ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receiverFor[alert.severity]}`, ...labels], dir.path);
+                const ok = await runTool(
+                    "amtool",
+                    ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receiverFor[alert.severity]}`, ...labels],
+                    dir.path,
+                );
                 assert.equal(ok.code, 0, ok.output);
                 const wrong = alert.severity === "medium" ? receiverFor.critical : receiverFor.medium;
-                const mismatch = await runTool("amtool", ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${wrong}`, ...labels], dir.path);
+                const mismatch = await runTool(
+                    "amtool",
+                    ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${wrong}`, ...labels],
+                    dir.path,
+                );
                 assert.notEqual(mismatch.code, 0);
             });
         }

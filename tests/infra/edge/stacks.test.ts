@@ -9,7 +9,9 @@ import { pack } from "../../../src/policy/pack";
 import { checkResources, planResources } from "../../../src/policy/run";
 import { at, plan, resource, resourcesOf, stacks } from "../../helpers/plan";
 
-const documented = JSON.parse(readFileSync(join(__dirname, "fixtures", "alb-ingress-annotations.json"), "utf8")) as { annotations: string[] };
+const documented = JSON.parse(readFileSync(join(__dirname, "fixtures", "alb-ingress-annotations.json"), "utf8")) as {
+    annotations: string[];
+};
 
 /**
  * Application Load Balancer attributes (Elastic Load Balancing API reference, LoadBalancerAttribute,
@@ -65,11 +67,15 @@ describe("infra/edge in the stacks", () => {
     }
 
     describe("production's load balancer", () => {
-        const ingress = async () => resource(await plan("production"), "kubernetes:networking.k8s.io/v1:Ingress", "edge-load-balancer").inputs;
+        const ingress = async () =>
+            resource(await plan("production"), "kubernetes:networking.k8s.io/v1:Ingress", "edge-load-balancer").inputs;
 
         it("uses only annotations the controller documents (v2.17.1)", async () => {
             const annotations = Object.keys(at(await ingress(), "metadata.annotations"));
-            assert.deepEqual(annotations.filter((a) => !documented.annotations.includes(a)), []);
+            assert.deepEqual(
+                annotations.filter((a) => !documented.annotations.includes(a)),
+                [],
+            );
         });
 
         it("is internet-facing on 443 with the ACM certificate and the TLS 1.2+ policy, and redirects 80", async () => {
@@ -88,7 +94,10 @@ describe("infra/edge in the stacks", () => {
             const pairs = String(at(await ingress(), "metadata.annotations")["alb.ingress.kubernetes.io/load-balancer-attributes"])
                 .split(",")
                 .map((kv) => kv.split("="));
-            assert.deepEqual(pairs.map(([k]) => k).filter((k) => !albAttributes.has(k)), []);
+            assert.deepEqual(
+                pairs.map(([k]) => k).filter((k) => !albAttributes.has(k)),
+                [],
+            );
             const attributes = Object.fromEntries(pairs);
             assert.equal(attributes["routing.http2.enabled"], "true");
             assert.equal(attributes["access_logs.s3.enabled"], "true");
@@ -123,7 +132,8 @@ describe("infra/edge in the stacks", () => {
             });
             const policy = JSON.parse(String(resource(p, "aws:iam/rolePolicy:RolePolicy", "edge-load-balancer-controller").inputs.policy));
             const actions = policy.Statement.flatMap((s: any) => s.Action);
-            for (const dropped of ["shield:CreateProtection", "cognito-idp:DescribeUserPoolClient", "waf-regional:AssociateWebACL"]) assert.ok(!actions.includes(dropped), dropped);
+            for (const dropped of ["shield:CreateProtection", "cognito-idp:DescribeUserPoolClient", "waf-regional:AssociateWebACL"])
+                assert.ok(!actions.includes(dropped), dropped);
             const create = policy.Statement.find((s: any) => s.Action.includes("elasticloadbalancing:CreateLoadBalancer"));
             assert.deepEqual(create.Condition, { Null: { "aws:RequestTag/elbv2.k8s.aws/cluster": "false" } });
         });
@@ -134,8 +144,13 @@ describe("infra/edge in the stacks", () => {
             const rate = acl.rules.find((r: any) => r.statement.rateBasedStatement);
             assert.deepEqual(rate.statement.rateBasedStatement, { limit: 1000, aggregateKeyType: "IP", evaluationWindowSec: 300 });
             assert.deepEqual(rate.action, { block: {} });
-            const groups = acl.rules.filter((r: any) => r.statement.managedRuleGroupStatement).map((r: any) => r.statement.managedRuleGroupStatement);
-            assert.deepEqual(groups.map((g: any) => g.name), ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"]);
+            const groups = acl.rules
+                .filter((r: any) => r.statement.managedRuleGroupStatement)
+                .map((r: any) => r.statement.managedRuleGroupStatement);
+            assert.deepEqual(
+                groups.map((g: any) => g.name),
+                ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"],
+            );
             // AWS managed rules docs: SizeRestrictions_BODY blocks request bodies over 8 KB, i.e. every X-ray upload.
             assert.deepEqual(groups[0].ruleActionOverrides, [{ name: "SizeRestrictions_BODY", actionUsage: { count: {} } }]);
             assert.equal(new Set(acl.rules.map((r: any) => r.priority)).size, acl.rules.length, "priorities are unique");
@@ -148,24 +163,40 @@ describe("infra/edge in the stacks", () => {
             // The WebACL dimension's value is the ACL's VisibilityConfig.MetricName, not its name (tests/platform/waf-metrics.ts).
             assert.match(release.values.config, /WebACL:\n\s+- pneumonia-edge\n/);
             const trust = JSON.parse(String(resource(p, "aws:iam/role:Role", "edge-monitoring-waf-metrics").inputs.assumeRolePolicy));
-            assert.equal(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub"], "system:serviceaccount:monitoring:edge-waf-metrics");
+            assert.equal(
+                trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub"],
+                "system:serviceaccount:monitoring:edge-waf-metrics",
+            );
             const policy = JSON.parse(String(resource(p, "aws:iam/rolePolicy:RolePolicy", "edge-monitoring-waf-metrics").inputs.policy));
-            assert.deepEqual(policy.Statement.flatMap((s: any) => s.Action).filter((a: string) => !/^cloudwatch:(Get|List)/.test(a)), []);
-            assert.equal(resourcesOf(await plan("local"), "kubernetes:helm.sh/v3:Release").some((r) => r.name === "edge-monitoring-waf-metrics"), false);
+            assert.deepEqual(
+                policy.Statement.flatMap((s: any) => s.Action).filter((a: string) => !/^cloudwatch:(Get|List)/.test(a)),
+                [],
+            );
+            assert.equal(
+                resourcesOf(await plan("local"), "kubernetes:helm.sh/v3:Release").some((r) => r.name === "edge-monitoring-waf-metrics"),
+                false,
+            );
         });
 
         it("keeps access logs in a private, SSE-S3, TLS-only bucket for at least a year, writable only by ELB log delivery", async () => {
             const p = await plan("production");
             const name = "edge-load-balancer-access-logs";
-            const encryption = resource(p, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", name).inputs as any;
+            const encryption = resource(p, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", name)
+                .inputs as any;
             assert.equal(encryption.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
             const block = resource(p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name).inputs;
-            assert.deepEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
+            assert.deepEqual(
+                [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
+                [true, true, true, true],
+            );
             const rules = resource(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", name).inputs.rules as any[];
             assert.ok(rules[0].expiration.days >= 365);
             const policy = JSON.parse(String(resource(p, "aws:s3/bucketPolicy:BucketPolicy", name).inputs.policy));
             const writers = policy.Statement.filter((s: any) => s.Effect === "Allow");
-            assert.deepEqual(writers.map((s: any) => s.Action), ["s3:PutObject", "s3:PutObject"]);
+            assert.deepEqual(
+                writers.map((s: any) => s.Action),
+                ["s3:PutObject", "s3:PutObject"],
+            );
             for (const s of writers) assert.match(s.Resource, new RegExp(`/${accessLogPrefix}/AWSLogs/\\d{12}/\\*$`));
             assert.ok(policy.Statement.some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false"));
         });
@@ -176,7 +207,9 @@ describe("infra/edge against the policy pack", () => {
     it("staging with WAF turned off fails stack-edge-protection; as configured it passes", async () => {
         const config = loadStackConfig("staging", pack.policies);
         const edgeViolations = async (p: Awaited<ReturnType<typeof plan>>) =>
-            (await checkResources(planResources(p), config)).violations.filter((v) => v.policy === "stack-edge-protection").map((v) => v.message);
+            (await checkResources(planResources(p), config)).violations
+                .filter((v) => v.policy === "stack-edge-protection")
+                .map((v) => v.message);
         assert.deepEqual(await edgeViolations(await plan("staging")), []);
         assert.deepEqual(await edgeViolations(await plan("staging", { overrides: { edge: { waf: { enabled: false } } } })), [
             "Ingress edge/edge is internet-facing without a WAF web ACL (wafv2-acl-arn)",

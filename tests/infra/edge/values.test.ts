@@ -48,15 +48,26 @@ describe("infra/edge Helm values", () => {
         const keys = keyList("aws-load-balancer-controller-values-keys.json");
         // templates/deployment.yaml renders both with `toYaml` into the pod and container securityContext.
         const passThrough = ["podSecurityContext", "securityContext"];
-        const values = loadBalancerControllerValues({ clusterName: "c", region: "eu-west-1", vpcId: "vpc-0abc", roleArn: "arn:aws:iam::1:role/r" });
-        it("are checked against the pinned chart version's key list", () => assert.equal(keys.version, loadBalancerControllerChart.version));
+        const values = loadBalancerControllerValues({
+            clusterName: "c",
+            region: "eu-west-1",
+            vpcId: "vpc-0abc",
+            roleArn: "arn:aws:iam::1:role/r",
+        });
+        it("are checked against the pinned chart version's key list", () =>
+            assert.equal(keys.version, loadBalancerControllerChart.version));
         it("use only keys of the chart's values.yaml", () => assert.deepEqual(unknownPaths(keys, leafPaths(values), passThrough), []));
         it("catch a key the chart does not have", () =>
-            assert.deepEqual(unknownPaths(keys, ["enableServiceMutatorWebhooks", "serviceAccount.annotation", "securityContext.runAsNonRoot"], passThrough), [
-                "enableServiceMutatorWebhooks",
-                "serviceAccount.annotation",
-            ]));
-        it("turn off the Service mutator webhook, so no other LoadBalancer Service becomes an NLB", () => assert.equal(values.enableServiceMutatorWebhook, false));
+            assert.deepEqual(
+                unknownPaths(
+                    keys,
+                    ["enableServiceMutatorWebhooks", "serviceAccount.annotation", "securityContext.runAsNonRoot"],
+                    passThrough,
+                ),
+                ["enableServiceMutatorWebhooks", "serviceAccount.annotation"],
+            ));
+        it("turn off the Service mutator webhook, so no other LoadBalancer Service becomes an NLB", () =>
+            assert.equal(values.enableServiceMutatorWebhook, false));
         it("bind the service account to the IRSA role", () =>
             assert.deepEqual(values.serviceAccount, {
                 create: true,
@@ -71,7 +82,8 @@ describe("infra/edge Helm values", () => {
         // renders config.modules as blackbox.yaml, whose module names and fields are blackbox_exporter's own.
         const passThrough = ["securityContext", "config.modules"];
         it("are checked against the pinned chart version's key list", () => assert.equal(keys.version, blackboxChart.version));
-        it("use only keys of the chart's values.yaml", () => assert.deepEqual(unknownPaths(keys, leafPaths(blackboxValues(true)), passThrough), []));
+        it("use only keys of the chart's values.yaml", () =>
+            assert.deepEqual(unknownPaths(keys, leafPaths(blackboxValues(true)), passThrough), []));
         it("verify the public certificate only where it is a public one", () => {
             assert.equal(blackboxValues(true).config.modules.https_health.http.tls_config.insecure_skip_verify, false);
             assert.equal(blackboxValues(false).config.modules.https_health.http.tls_config.insecure_skip_verify, true);
@@ -87,7 +99,14 @@ describe("infra/edge Helm values", () => {
         const values = wafMetricsValues(wafMetricsConfig("eu-west-1", "edge-acl"), "arn:aws:iam::1:role/r");
         it("are checked against the pinned chart version's key list", () => assert.equal(keys.version, wafMetricsChart.version));
         it("use only keys of the chart's values.yaml", () =>
-            assert.deepEqual(unknownPaths(keys, leafPaths(values).filter((p) => !commented.has(p)), ["securityContext"]), []));
+            assert.deepEqual(
+                unknownPaths(
+                    keys,
+                    leafPaths(values).filter((p) => !commented.has(p)),
+                    ["securityContext"],
+                ),
+                [],
+            ));
         it("ask CloudWatch for the edge web ACL's BlockedRequests only", () => {
             assert.match(values.config, /aws_namespace: AWS\/WAFV2/);
             assert.match(values.config, /aws_metric_name: BlockedRequests/);

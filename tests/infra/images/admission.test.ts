@@ -16,7 +16,8 @@ const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, "fixtu
 const keys = fixture("policy-controller-values-keys.json") as { version: string; paths: Record<string, "map" | "free-map" | "leaf"> };
 
 function leafPaths(value: unknown, prefix = ""): string[] {
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) return Object.entries(value).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+    if (value !== null && typeof value === "object" && !Array.isArray(value))
+        return Object.entries(value).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
     return [prefix];
 }
 const unknownPaths = (paths: string[]) =>
@@ -29,7 +30,8 @@ const unknownPaths = (paths: string[]) =>
 const validate = crdValidators["policy.sigstore.dev/v1beta1 ClusterImagePolicy"]!;
 
 const signing = imagesDefaults("production").signing;
-const policyFor = (environment: "staging" | "production") => signedImagesPolicy({ environment, registryAccountId: "111122223333", region: "eu-west-1", signing });
+const policyFor = (environment: "staging" | "production") =>
+    signedImagesPolicy({ environment, registryAccountId: "111122223333", region: "eu-west-1", signing });
 
 describe("images: signed-image admission (Sigstore policy-controller)", function () {
     this.timeout(120_000);
@@ -44,7 +46,8 @@ describe("images: signed-image admission (Sigstore policy-controller)", function
     });
 
     it("the ClusterImagePolicy passes the CRD's schema in both modes", () => {
-        for (const environment of ["staging", "production"] as const) assert.ok(validate(policyFor(environment)), JSON.stringify(validate.errors));
+        for (const environment of ["staging", "production"] as const)
+            assert.ok(validate(policyFor(environment)), JSON.stringify(validate.errors));
         return validateKubernetesObject(policyFor("production"));
     });
 
@@ -59,11 +62,17 @@ describe("images: signed-image admission (Sigstore policy-controller)", function
     });
 
     it("production enforces signatures by CI's identity on the registry's images; staging only warns", async () => {
-        for (const [stack, mode] of [["production", "enforce"], ["staging", "warn"]] as const) {
+        for (const [stack, mode] of [
+            ["production", "enforce"],
+            ["staging", "warn"],
+        ] as const) {
             const p = await plan(stack);
             const [release] = resourcesOf(p, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === policyController.chart);
             assert.equal(release?.inputs.version, policyController.version, stack);
-            assert.deepEqual(at(release!.inputs, "values.webhook.namespaceSelector.matchExpressions.0.values"), ["monitoring", "pneumonia"]);
+            assert.deepEqual(at(release!.inputs, "values.webhook.namespaceSelector.matchExpressions.0.values"), [
+                "monitoring",
+                "pneumonia",
+            ]);
             const [policy] = resourcesOf(p, "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy");
             assert.equal(at(policy!.inputs, "spec.mode"), mode, stack);
             assert.deepEqual(at(policy!.inputs, "spec.images"), [{ glob: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/**" }]);

@@ -13,7 +13,13 @@ const clusterIn = (account: string) => ({
     nodeSecurityGroupId: "sg-0abc",
 });
 const edge = { host: "api.example.org", hostedZoneId: "Z0EXAMPLE" };
-const staging = { environment: "staging", aws: { region: "eu-west-1" }, cluster: clusterIn("111122223333"), detector: { image: digest("pneumonia-detector") }, edge };
+const staging = {
+    environment: "staging",
+    aws: { region: "eu-west-1" },
+    cluster: clusterIn("111122223333"),
+    detector: { image: digest("pneumonia-detector") },
+    edge,
+};
 // Production in its own account, running staging's digests.
 const production = {
     environment: "production",
@@ -27,11 +33,14 @@ const production = {
 };
 
 function rejects(raw: Record<string, unknown>, message: string) {
-    assert.throws(() => parsePlatformConfig(raw, "test"), (e: Error) => {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e.name}`);
-        assert.equal(e.message, message);
-        return true;
-    });
+    assert.throws(
+        () => parsePlatformConfig(raw, "test"),
+        (e: Error) => {
+            assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e.name}`);
+            assert.equal(e.message, message);
+            return true;
+        },
+    );
 }
 
 describe("infra/images config", () => {
@@ -45,19 +54,29 @@ describe("infra/images config", () => {
         assert.equal(registryAccountId(parsePlatformConfig(production, "production")), "111122223333");
     });
     it("requires production to name the registry's account", () =>
-        rejects({ ...production, images: {} }, "images.registryAccountId: expected the account that builds images (staging's), required in production, got nothing"));
+        rejects(
+            { ...production, images: {} },
+            "images.registryAccountId: expected the account that builds images (staging's), required in production, got nothing",
+        ));
     it("refuses a build in a stack outside the registry's account: production never pushes", () =>
         rejects(
             { ...production, mlflow: { image: digest("pneumonia-mlflow"), build: { tag: "v3" } } },
             'mlflow.build: expected null: only the registry\'s account (111122223333) builds images; run its digest (this stack is account 444455556666), got {"tag":"v3"}',
         ));
-    it("rejects a malformed account id", () => rejects({ ...staging, images: { registryAccountId: "1234" } }, 'images.registryAccountId: expected a 12-digit AWS account id, got "1234"'));
+    it("rejects a malformed account id", () =>
+        rejects(
+            { ...staging, images: { registryAccountId: "1234" } },
+            'images.registryAccountId: expected a 12-digit AWS account id, got "1234"',
+        ));
     it("rejects a puller that is not a role ARN", () =>
-        rejects({ ...staging, images: { pullers: ["444455556666"] } }, 'images.pullers.0: expected an IAM role ARN such as arn:aws:iam::444455556666:role/node, got "444455556666"'));
+        rejects(
+            { ...staging, images: { pullers: ["444455556666"] } },
+            'images.pullers.0: expected an IAM role ARN such as arn:aws:iam::444455556666:role/node, got "444455556666"',
+        ));
     it("rejects a puller of the registry's own account (its roles need no grant)", () =>
         rejects(
             { ...staging, images: { pullers: ["arn:aws:iam::111122223333:role/node"] } },
-            "images.pullers.0: expected a role of another account than the registry's (111122223333): its own roles need no grant, got \"arn:aws:iam::111122223333:role/node\"",
+            'images.pullers.0: expected a role of another account than the registry\'s (111122223333): its own roles need no grant, got "arn:aws:iam::111122223333:role/node"',
         ));
     it("rejects a signing identity that is not a workflow ref", () =>
         rejects(
@@ -65,5 +84,8 @@ describe("infra/images config", () => {
             'images.signing.identity: expected a workflow identity such as https://github.com/<org>/<repo>/.github/workflows/delivery.yml@refs/heads/main, got "ci@example.com"',
         ));
     it("rejects an unknown blocking severity", () =>
-        rejects({ ...staging, images: { blockingSeverity: "SEVERE" } }, 'images.blockingSeverity: expected one of "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", got "SEVERE"'));
+        rejects(
+            { ...staging, images: { blockingSeverity: "SEVERE" } },
+            'images.blockingSeverity: expected one of "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", got "SEVERE"',
+        ));
 });

@@ -12,7 +12,11 @@ const rules = lifecycleRules(settings);
 
 /** `count` builds tagged as CI tags them, one a day, newest first from `startDay` days ago. */
 function builds(count: number, startDay: number, first = 1000): ImageDetail[] {
-    return Array.from({ length: count }, (_, i) => ({ digest: digest(first + i), tags: [`1.${first + i}.0`], pushedAt: daysAgo(startDay + i) }));
+    return Array.from({ length: count }, (_, i) => ({
+        digest: digest(first + i),
+        tags: [`1.${first + i}.0`],
+        pushedAt: daysAgo(startDay + i),
+    }));
 }
 
 describe("images: ECR lifecycle policy", () => {
@@ -28,7 +32,11 @@ describe("images: ECR lifecycle policy", () => {
         const signature = { digest: digest(5), tags: [`${promoted.digest.replace(":", "-")}.sig`], pushedAt: daysAgo(700) };
         const oldUntagged = { digest: digest(3), tags: [], pushedAt: daysAgo(settings.untaggedExpireDays + 1) };
         const freshUntagged = { digest: digest(4), tags: [], pushedAt: daysAgo(settings.untaggedExpireDays - 1) };
-        const expired = expiredImages(rules, [promoted, released, signature, oldUntagged, freshUntagged, ...builds(settings.keepImages + 20, 1)], now);
+        const expired = expiredImages(
+            rules,
+            [promoted, released, signature, oldUntagged, freshUntagged, ...builds(settings.keepImages + 20, 1)],
+            now,
+        );
         assert.ok(!expired.includes(promoted.digest), "the promoted digest is kept");
         assert.ok(!expired.includes(released.digest), "the released digest is kept");
         assert.ok(!expired.includes(signature.digest), "its signature is kept: admission needs it");
@@ -40,7 +48,10 @@ describe("images: ECR lifecycle policy", () => {
         const list = builds(settings.keepImages + 3, 1);
         const expired = expiredImages(rules, list, now);
         // The kept (promoted) images count toward the newest keepImages, as ECR documents; here there are none.
-        assert.deepEqual(expired, list.slice(settings.keepImages).map((i) => i.digest));
+        assert.deepEqual(
+            expired,
+            list.slice(settings.keepImages).map((i) => i.digest),
+        );
     });
 
     it("without the keep rules, the same promoted digest would expire: the keep rules are what protects it", () => {

@@ -40,17 +40,31 @@ describe("images: repositories and the cross-account pull grant", function () {
     for (const name of Object.values(platformRepositories)) {
         it(`${name}: production's node role may pull (with its AmazonEC2ContainerRegistryReadOnly), and only pull`, async () => {
             const p = await plan("staging");
-            const policy = JSON.parse(resource(p, "aws:ecr/repositoryPolicy:RepositoryPolicy", `images-${name.replace("pneumonia-", "")}`).inputs.policy as string);
-            for (const action of pullActions) assert.ok(allowed(request(productionNode, action, name), [ecrReadOnlyManagedPolicy], policy), action);
+            const policy = JSON.parse(
+                resource(p, "aws:ecr/repositoryPolicy:RepositoryPolicy", `images-${name.replace("pneumonia-", "")}`).inputs
+                    .policy as string,
+            );
+            for (const action of pullActions)
+                assert.ok(allowed(request(productionNode, action, name), [ecrReadOnlyManagedPolicy], policy), action);
             // Even a production principal whose own policy allows everything cannot write or read metadata across accounts.
-            for (const action of ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:BatchDeleteImage", "ecr:DescribeImages", "ecr:SetRepositoryPolicy"]) {
+            for (const action of [
+                "ecr:PutImage",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload",
+                "ecr:BatchDeleteImage",
+                "ecr:DescribeImages",
+                "ecr:SetRepositoryPolicy",
+            ]) {
                 assert.equal(allowed(request(productionNode, action, name), [ecrFullAccessPolicy], policy), false, action);
             }
         });
     }
 
     it("another account's role, even one with the same name, may not pull", async () => {
-        const policy = JSON.parse(resource(await plan("staging"), "aws:ecr/repositoryPolicy:RepositoryPolicy", "images-detector").inputs.policy as string);
+        const policy = JSON.parse(
+            resource(await plan("staging"), "aws:ecr/repositoryPolicy:RepositoryPolicy", "images-detector").inputs.policy as string,
+        );
         const stranger = { principalArn: "arn:aws:iam::999988887777:role/pneumonia-production-node", principalAccount: "999988887777" };
         assert.equal(allowed(request(stranger, "ecr:BatchGetImage"), [ecrReadOnlyManagedPolicy], policy), false);
         // And a principal the policy does name is still refused if its own account does not allow it (cross-account needs both).
@@ -60,9 +74,15 @@ describe("images: repositories and the cross-account pull grant", function () {
     it("names no role as a principal, so ECR accepts it before production's roles exist, and other roles of that account may not pull", async () => {
         const p = await plan("staging");
         for (const r of resourcesOf(p, "aws:ecr/repositoryPolicy:RepositoryPolicy")) {
-            const principals: string[] = JSON.parse(r.inputs.policy as string).Statement.flatMap((s: { Principal: { AWS: string[] } }) => s.Principal.AWS);
+            const principals: string[] = JSON.parse(r.inputs.policy as string).Statement.flatMap(
+                (s: { Principal: { AWS: string[] } }) => s.Principal.AWS,
+            );
             // SetRepositoryPolicy refuses a role principal that does not exist: "Principal not found" (hashicorp/terraform-provider-aws issue 39064).
-            assert.deepEqual(principals.filter((arn) => !/^arn:aws:iam::\d{12}:root$/.test(arn)), [], r.name);
+            assert.deepEqual(
+                principals.filter((arn) => !/^arn:aws:iam::\d{12}:root$/.test(arn)),
+                [],
+                r.name,
+            );
         }
         const policy = JSON.parse(resource(p, "aws:ecr/repositoryPolicy:RepositoryPolicy", "images-detector").inputs.policy as string);
         const neighbour = { principalArn: "arn:aws:iam::444455556666:role/some-other-role", principalAccount: "444455556666" };
@@ -74,10 +94,17 @@ describe("images: repositories and the cross-account pull grant", function () {
     });
 
     it("ecr:GetAuthorizationToken is granted on the puller's side only (account-level, no repository policy grants it)", async () => {
-        const policy = JSON.parse(resource(await plan("staging"), "aws:ecr/repositoryPolicy:RepositoryPolicy", "images-detector").inputs.policy as string);
+        const policy = JSON.parse(
+            resource(await plan("staging"), "aws:ecr/repositoryPolicy:RepositoryPolicy", "images-detector").inputs.policy as string,
+        );
         assert.ok(!JSON.stringify(policy).includes("GetAuthorizationToken"));
         // The token is for the caller's own registry endpoint auth; its grant is the node role's managed policy, Resource "*".
-        const token: Request = { ...productionNode, action: "ecr:GetAuthorizationToken", resourceAccount: productionNode.principalAccount, resource: "*" };
+        const token: Request = {
+            ...productionNode,
+            action: "ecr:GetAuthorizationToken",
+            resourceAccount: productionNode.principalAccount,
+            resource: "*",
+        };
         assert.ok(allowed(token, [ecrReadOnlyManagedPolicy], undefined));
     });
 });

@@ -16,7 +16,10 @@ describe("logging: pipeline-health alerts (promtool)", () => {
     let dir: ReturnType<typeof scratchDir>;
     before(() => {
         dir = scratchDir("logging-alerts");
-        writeFileSync(join(dir.path, "rules.yaml"), stringify({ groups: [{ name: "pneumonia-logging", rules: definitions.map((d) => alertRule(config, d)) }] }, { lineWidth: 0 }));
+        writeFileSync(
+            join(dir.path, "rules.yaml"),
+            stringify({ groups: [{ name: "pneumonia-logging", rules: definitions.map((d) => alertRule(config, d)) }] }, { lineWidth: 0 }),
+        );
     });
     after(() => dir.remove());
 
@@ -33,7 +36,9 @@ describe("logging: pipeline-health alerts (promtool)", () => {
                 name: `${def.name}: ${c.title}`,
                 interval: c.interval,
                 input_series: c.series,
-                alert_rule_test: [{ eval_time: c.at, alertname: def.name, exp_alerts: expectedAlerts(config, definitions, def.name, c.firing, c.labels) }],
+                alert_rule_test: [
+                    { eval_time: c.at, alertname: def.name, exp_alerts: expectedAlerts(config, definitions, def.name, c.firing, c.labels) },
+                ],
             })),
         );
         writeFileSync(join(dir.path, "tests.yaml"), promtoolTestFile("rules.yaml", "1m", tests));
@@ -48,7 +53,13 @@ describe("logging: pipeline-health alerts (promtool)", () => {
             name: "expects the quiet case to fire",
             interval: quiet.interval,
             input_series: quiet.series,
-            alert_rule_test: [{ eval_time: quiet.at, alertname: def.name, exp_alerts: expectedAlerts(config, definitions, def.name, [def.severity], quiet.labels) }],
+            alert_rule_test: [
+                {
+                    eval_time: quiet.at,
+                    alertname: def.name,
+                    exp_alerts: expectedAlerts(config, definitions, def.name, [def.severity], quiet.labels),
+                },
+            ],
         };
         writeFileSync(join(dir.path, "wrong.yaml"), promtoolTestFile("rules.yaml", "1m", [wrong]));
         const result = await runTool("promtool", ["test", "rules", "wrong.yaml"], dir.path);

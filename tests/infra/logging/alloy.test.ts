@@ -10,7 +10,15 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RE2JS } from "re2js";
-import { agentConfig, agentPipeline, alloyString, redactionMarker, streamLabels, type AlloyBlock, type AlloyValue } from "../../../infra/logging/alloy";
+import {
+    agentConfig,
+    agentPipeline,
+    alloyString,
+    redactionMarker,
+    streamLabels,
+    type AlloyBlock,
+    type AlloyValue,
+} from "../../../infra/logging/alloy";
 import { stackConfig } from "../monitoring/helpers";
 import { accessLogFormat, envoyProxyPodLabels } from "../../../infra/edge/gateway";
 
@@ -28,7 +36,12 @@ const exportsOf: Record<string, string[]> = {
 };
 
 const pipeline = (stack = "production") =>
-    agentPipeline({ config: stackConfig(stack).logging, stack, namespaces: ["pneumonia", "monitoring"], pushUrl: "http://loki-distributor.monitoring.svc.cluster.local:3100/loki/api/v1/push" });
+    agentPipeline({
+        config: stackConfig(stack).logging,
+        stack,
+        namespaces: ["pneumonia", "monitoring"],
+        pushUrl: "http://loki-distributor.monitoring.svc.cluster.local:3100/loki/api/v1/push",
+    });
 
 /** Problems of a pipeline against the reference: unknown components, blocks, arguments, references. */
 function structuralProblems(blocks: AlloyBlock[]): string[] {
@@ -50,13 +63,15 @@ function structuralProblems(blocks: AlloyBlock[]): string[] {
         }
         if (!component.label) problems.push(`${component.name} has no label`);
         const check = (block: AlloyBlock, allowed: string[], where: string) => {
-            for (const key of Object.keys(block.attributes ?? {})) if (!allowed.includes(key)) problems.push(`${where}: unknown argument ${key}`);
+            for (const key of Object.keys(block.attributes ?? {}))
+                if (!allowed.includes(key)) problems.push(`${where}: unknown argument ${key}`);
             for (const value of Object.values(block.attributes ?? {})) {
                 for (const expr of references(value)) {
                     const call = /^[a-z_]+(\.[a-z_]+)*\(/.test(expr) || expr.startsWith('"');
                     if (call) continue;
                     const match = /^([a-z_.]+)\.([a-z_]+)\.([a-z_]+)$/.exec(expr);
-                    if (!match || !declared.has(`${match[1]}.${match[2]}`) || !(exportsOf[match[1]] ?? []).includes(match[3])) problems.push(`${where}: unresolved reference ${expr}`);
+                    if (!match || !declared.has(`${match[1]}.${match[2]}`) || !(exportsOf[match[1]] ?? []).includes(match[3]))
+                        problems.push(`${where}: unresolved reference ${expr}`);
                 }
             }
         };
@@ -96,7 +111,15 @@ function redact(blocks: AlloyBlock[], line: string): string {
         .reduce((text, stage) => replaceStage(text, stage.attributes!.expression as string, stage.attributes!.replace as string), line);
 }
 
-const secrets = ["S3cr3t-Pa55", "hunter2hunter2", "pg-pass-42", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG", "Zm9vOmJhcg=="];
+const secrets = [
+    "S3cr3t-Pa55",
+    "hunter2hunter2",
+    "pg-pass-42",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG",
+    "Zm9vOmJhcg==",
+];
 const secretLines = [
     "connecting to postgresql://mlflow:S3cr3t-Pa55@postgres.pneumonia.svc.cluster.local:5432/mlflow?sslmode=require",
     '{"level":"error","caller":"db.py:42","msg":"connect failed","dsn":"postgresql+psycopg2://mlflow:hunter2hunter2@db:5432/mlflow"}',
@@ -149,12 +172,17 @@ describe("logging: the agent's configuration", () => {
     });
 
     it("redacts before parsing, and makes only the level a label: a secret can never become a label", () => {
-        const stages = pipeline().find((b) => b.name === "loki.process" && b.label === "pods")!.blocks!.map((b) => b.name);
+        const stages = pipeline()
+            .find((b) => b.name === "loki.process" && b.label === "pods")!
+            .blocks!.map((b) => b.name);
         assert.equal(stages[0], "stage.cri");
         assert.ok(stages.lastIndexOf("stage.replace") < stages.indexOf("stage.json"));
-        const labels = pipeline().find((b) => b.label === "pods" && b.name === "loki.process")!.blocks!.find((b) => b.name === "stage.labels")!;
+        const labels = pipeline()
+            .find((b) => b.label === "pods" && b.name === "loki.process")!
+            .blocks!.find((b) => b.name === "stage.labels")!;
         assert.deepEqual(Object.keys(labels.attributes!.values as object), ["level"]);
-        for (const l of ["level", "namespace", "app", "pod", "container", "stack"]) assert.ok((streamLabels as readonly string[]).includes(l));
+        for (const l of ["level", "namespace", "app", "pod", "container", "stack"])
+            assert.ok((streamLabels as readonly string[]).includes(l));
     });
 
     it("redacts every secret of the sample lines before they leave the node (RE2 semantics, Alloy's stage.replace)", () => {
@@ -177,12 +205,25 @@ describe("logging: the agent's configuration", () => {
     });
 
     it("a connection string with a password reaches the store unredacted when the patterns are removed (the test can fail)", () => {
-        const blocks = agentPipeline({ config: { ...stackConfig("production").logging, secretPatterns: [{ name: "aws-only", regex: "\\b((?:AKIA|ASIA)[A-Z0-9]{16})\\b" }] }, stack: "p", namespaces: ["pneumonia"], pushUrl: "http://loki:3100" });
+        const blocks = agentPipeline({
+            config: {
+                ...stackConfig("production").logging,
+                secretPatterns: [{ name: "aws-only", regex: "\\b((?:AKIA|ASIA)[A-Z0-9]{16})\\b" }],
+            },
+            stack: "p",
+            namespaces: ["pneumonia"],
+            pushUrl: "http://loki:3100",
+        });
         assert.ok(redact(blocks, secretLines[0]).includes("S3cr3t-Pa55"));
     });
 
     it("writes each pattern as an Alloy string literal that decodes to the pattern itself", () => {
-        const text = agentConfig({ config: stackConfig("production").logging, stack: "production", namespaces: ["pneumonia"], pushUrl: "http://loki:3100" });
+        const text = agentConfig({
+            config: stackConfig("production").logging,
+            stack: "production",
+            namespaces: ["pneumonia"],
+            pushUrl: "http://loki:3100",
+        });
         for (const p of stackConfig("production").logging.secretPatterns) {
             // Alloy's string escapes are Go's; JSON's are a subset of them.
             assert.equal(JSON.parse(alloyString(p.regex)), p.regex);
@@ -200,7 +241,12 @@ describe("logging: the front door's access log", () => {
             const a = rule.attributes!;
             if (a.target_label !== "log_class") continue;
             if (!a.source_labels) logClass = a.replacement as string;
-            else if (RE2JS.compile(`^(?:${a.regex as string})$`).matcher(app).matches()) logClass = a.replacement as string;
+            else if (
+                RE2JS.compile(`^(?:${a.regex as string})$`)
+                    .matcher(app)
+                    .matches()
+            )
+                logClass = a.replacement as string;
         }
         return logClass;
     };

@@ -22,7 +22,8 @@ const loggingChildren = (p: Plan) => {
     for (const r of p.resources) if (r.parent && below.has(r.parent)) below.add(r.urn);
     return p.resources.filter((r) => below.has(r.urn) && r.urn !== parent.urn);
 };
-const networkPolicy = (p: Plan, name: string): any => resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => at(r.inputs, "metadata.name") === name)!.inputs;
+const networkPolicy = (p: Plan, name: string): any =>
+    resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => at(r.inputs, "metadata.name") === name)!.inputs;
 
 describe("logging: the planned stacks", () => {
     for (const stack of stacks) {
@@ -32,9 +33,15 @@ describe("logging: the planned stacks", () => {
 
             it("installs the pinned Loki and Alloy charts: Loki beside Grafana, the agent in its own namespace", () => {
                 const loki = resource(p, "kubernetes:helm.sh/v3:Release", "logging-loki").inputs as any;
-                assert.deepEqual([loki.chart, loki.version, loki.repositoryOpts.repo, loki.namespace], [lokiChart.chart, lokiChart.version, lokiChart.repo, "monitoring"]);
+                assert.deepEqual(
+                    [loki.chart, loki.version, loki.repositoryOpts.repo, loki.namespace],
+                    [lokiChart.chart, lokiChart.version, lokiChart.repo, "monitoring"],
+                );
                 const agent = resource(p, "kubernetes:helm.sh/v3:Release", "logging-agent").inputs as any;
-                assert.deepEqual([agent.chart, agent.version, agent.repositoryOpts.repo, agent.namespace], [alloyChart.chart, alloyChart.version, alloyChart.repo, `monitoring${agentNamespaceSuffix}`]);
+                assert.deepEqual(
+                    [agent.chart, agent.version, agent.repositoryOpts.repo, agent.namespace],
+                    [alloyChart.chart, alloyChart.version, alloyChart.repo, `monitoring${agentNamespaceSuffix}`],
+                );
                 assert.equal(loki.values.deploymentMode, stack === "production" ? "Distributed" : "Monolithic");
                 assert.equal(loki.values.loki.limits_config.retention_period, `${(stack === "staging" ? 7 : 30) * 24}h`);
             });
@@ -46,12 +53,18 @@ describe("logging: the planned stacks", () => {
                 assert.match(artifact.content, /loki\.source\.kubernetes_events "events"/);
                 // The chart's Service for pushes: the distributor in Distributed mode, the single binary otherwise.
                 const push = stack === "production" ? "loki-distributor" : "loki";
-                assert.ok(artifact.content.includes(`url = "http://${push}.monitoring.svc.cluster.local:3100/loki/api/v1/push"`), artifact.content);
+                assert.ok(
+                    artifact.content.includes(`url = "http://${push}.monitoring.svc.cluster.local:3100/loki/api/v1/push"`),
+                    artifact.content,
+                );
             });
 
             it("collects the edge's namespace, where the front door's Envoy proxies write the access log", () => {
                 const agent = resource(p, "kubernetes:helm.sh/v3:Release", "logging-agent").inputs as any;
-                assert.ok(agent.values.alloy.configMap.content.includes(`names = ["pneumonia", "monitoring", ${JSON.stringify(edgeNamespace)}]`), agent.values.alloy.configMap.content);
+                assert.ok(
+                    agent.values.alloy.configMap.content.includes(`names = ["pneumonia", "monitoring", ${JSON.stringify(edgeNamespace)}]`),
+                    agent.values.alloy.configMap.content,
+                );
                 const edge = resourcesOf(p, "kubernetes:core/v1:Namespace").find((r) => at(r.inputs, "metadata.name") === edgeNamespace);
                 assert.ok(edge, "the collected edge namespace is the one the edge creates");
             });
@@ -63,14 +76,30 @@ describe("logging: the planned stacks", () => {
                 // sets from Prometheus spec.enableRemoteWriteReceiver (kube-prometheus-stack prometheus.prometheusSpec).
                 assert.deepEqual(loki.values.loki.rulerConfig.remote_write, {
                     enabled: true,
-                    clients: { prometheus: { url: `http://${chartNames.prometheusService}.monitoring.svc.cluster.local:9090/api/v1/write` } },
+                    clients: {
+                        prometheus: { url: `http://${chartNames.prometheusService}.monitoring.svc.cluster.local:9090/api/v1/write` },
+                    },
                 });
-                const stackRelease = resourcesOf(p, "kubernetes:helm.sh/v3:Release").find((r) => (r.inputs as any).chart === kubePrometheusStack.chart)!.inputs as any;
+                const stackRelease = resourcesOf(p, "kubernetes:helm.sh/v3:Release").find(
+                    (r) => (r.inputs as any).chart === kubePrometheusStack.chart,
+                )!.inputs as any;
                 assert.equal(stackRelease.values.prometheus.prometheusSpec.enableRemoteWriteReceiver, true);
                 const lokiPolicy = networkPolicy(p, "loki");
-                assert.ok(lokiPolicy.spec.egress.some((r: any) => r.ports[0].port === 9090 && r.to[0].podSelector.matchLabels["app.kubernetes.io/name"] === "prometheus"), "Loki may send to Prometheus");
+                assert.ok(
+                    lokiPolicy.spec.egress.some(
+                        (r: any) => r.ports[0].port === 9090 && r.to[0].podSelector.matchLabels["app.kubernetes.io/name"] === "prometheus",
+                    ),
+                    "Loki may send to Prometheus",
+                );
                 const prometheus = networkPolicy(p, "prometheus-from-loki");
-                assert.deepEqual(prometheus.spec.ingress, [{ ports: [{ port: 9090, protocol: "TCP" }], from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } }] }]);
+                assert.deepEqual(prometheus.spec.ingress, [
+                    {
+                        ports: [{ port: 9090, protocol: "TCP" }],
+                        from: [
+                            { podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } },
+                        ],
+                    },
+                ]);
             });
 
             it("plan --out writes the Loki rules and the agent configuration for review", () => {
@@ -96,7 +125,10 @@ describe("logging: the planned stacks", () => {
                 assert.equal(query.metadata.namespace, "monitoring", "the data source's short name resolves from Grafana's namespace");
                 const rules = resource(p, "kubernetes:core/v1:ConfigMap", "logging-rules").inputs as any;
                 assert.equal(rules.metadata.labels.loki_rule, "1");
-                assert.equal(rules.data["pneumonia.yaml"], loggingArtifacts(parsePlatformConfig(p.config, p.stack)).find((a) => a.path === "loki/rules.yaml")!.content);
+                assert.equal(
+                    rules.data["pneumonia.yaml"],
+                    loggingArtifacts(parsePlatformConfig(p.config, p.stack)).find((a) => a.path === "loki/rules.yaml")!.content,
+                );
                 const dashboard = resource(p, "kubernetes:core/v1:ConfigMap", "logging-dashboard").inputs as any;
                 assert.equal(dashboard.metadata.labels.grafana_dashboard, "1");
             });
@@ -105,19 +137,54 @@ describe("logging: the planned stacks", () => {
                 const loki = networkPolicy(p, "loki");
                 const http = loki.spec.ingress.find((r: any) => r.ports[0].port === 3100);
                 assert.deepEqual(
-                    http.from.map((f: any) => [f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? "(own)", f.podSelector.matchLabels["app.kubernetes.io/name"]]),
-                    [[`monitoring${agentNamespaceSuffix}`, "alloy"], ["(own)", "grafana"], ["monitoring", "prometheus"], ["(own)", "loki"]],
+                    http.from.map((f: any) => [
+                        f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? "(own)",
+                        f.podSelector.matchLabels["app.kubernetes.io/name"],
+                    ]),
+                    [
+                        [`monitoring${agentNamespaceSuffix}`, "alloy"],
+                        ["(own)", "grafana"],
+                        ["monitoring", "prometheus"],
+                        ["(own)", "loki"],
+                    ],
                 );
                 for (const rule of loki.spec.ingress) assert.ok(rule.from?.length > 0, "no rule admits everyone");
                 const agent = networkPolicy(p, "logs-agent");
-                assert.deepEqual(agent.spec.egress.map((r: any) => r.ports[0].port), [3100, 12345, 53, 53, 443, 6443]);
-                assert.deepEqual(agent.spec.egress[1].to, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "logs-alloy" } } }], "gossip only among agents");
+                assert.deepEqual(
+                    agent.spec.egress.map((r: any) => r.ports[0].port),
+                    [3100, 12345, 53, 53, 443, 6443],
+                );
+                assert.deepEqual(
+                    agent.spec.egress[1].to,
+                    [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": "logs-alloy" } } }],
+                    "gossip only among agents",
+                );
                 assert.equal(agent.spec.egress[0].to[0].podSelector.matchLabels["app.kubernetes.io/name"], "loki");
                 const alertmanager = networkPolicy(p, "alertmanager-from-loki");
                 assert.deepEqual(alertmanager.spec.policyTypes, ["Ingress"]);
-                assert.deepEqual(alertmanager.spec.ingress, [{ ports: [{ port: 9093, protocol: "TCP" }], from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } }] }], "the ruler reaches Alertmanager");
+                assert.deepEqual(
+                    alertmanager.spec.ingress,
+                    [
+                        {
+                            ports: [{ port: 9093, protocol: "TCP" }],
+                            from: [
+                                {
+                                    podSelector: {
+                                        matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" },
+                                    },
+                                },
+                            ],
+                        },
+                    ],
+                    "the ruler reaches Alertmanager",
+                );
                 const grafana = networkPolicy(p, "grafana-to-loki");
-                assert.deepEqual(grafana.spec.egress, [{ ports: [{ port: 3100, protocol: "TCP" }], to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } }] }]);
+                assert.deepEqual(grafana.spec.egress, [
+                    {
+                        ports: [{ port: 3100, protocol: "TCP" }],
+                        to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki" } } }],
+                    },
+                ]);
             });
 
             it("renders Kubernetes objects the API server accepts", async () => {
@@ -135,8 +202,18 @@ describe("logging: the planned stacks", () => {
                     const values = (resource(p, "kubernetes:helm.sh/v3:Release", "logging-loki").inputs as any).values;
                     assert.equal(values.loki.storage.bucketNames.chunks, "loki-logs");
                     assert.match(values.loki.storage.s3.endpoint, /^http:\/\/object-store\.pneumonia\.svc/);
-                    assert.ok(!JSON.stringify(values).includes(String((resource(p, "kubernetes:core/v1:Secret", "logging-object-store").props as any).stringData.AWS_SECRET_ACCESS_KEY)), "no key in the Helm values");
-                    const mb = resourcesOf(p, "kubernetes:batch/v1:Job").find((j) => at(j.inputs, "metadata.name") === "object-store-buckets")!;
+                    assert.ok(
+                        !JSON.stringify(values).includes(
+                            String(
+                                (resource(p, "kubernetes:core/v1:Secret", "logging-object-store").props as any).stringData
+                                    .AWS_SECRET_ACCESS_KEY,
+                            ),
+                        ),
+                        "no key in the Helm values",
+                    );
+                    const mb = resourcesOf(p, "kubernetes:batch/v1:Job").find(
+                        (j) => at(j.inputs, "metadata.name") === "object-store-buckets",
+                    )!;
                     assert.match(JSON.stringify(mb.inputs), /mc mb --ignore-existing store\/loki-logs/);
                     const fromLoki = networkPolicy(p, "object-store-from-loki");
                     assert.equal(fromLoki.metadata.namespace, "pneumonia");
@@ -152,9 +229,19 @@ describe("logging: the planned stacks", () => {
                     assert.ok(expiry >= longest, `lifecycle ${expiry} d >= longest class ${longest} d`);
                     const role = resource(p, "aws:iam/role:Role", "loki").inputs as any;
                     const trust = JSON.parse(role.assumeRolePolicy);
-                    assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals).sort(), ["sts.amazonaws.com", "system:serviceaccount:monitoring:loki"]);
+                    assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals).sort(), [
+                        "sts.amazonaws.com",
+                        "system:serviceaccount:monitoring:loki",
+                    ]);
                     const policy = JSON.parse((resource(p, "aws:iam/rolePolicy:RolePolicy", "loki").inputs as any).policy);
-                    assert.deepEqual(policy.Statement.flatMap((s: any) => s.Action).sort(), ["kms:Decrypt", "kms:GenerateDataKey", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+                    assert.deepEqual(policy.Statement.flatMap((s: any) => s.Action).sort(), [
+                        "kms:Decrypt",
+                        "kms:GenerateDataKey",
+                        "s3:DeleteObject",
+                        "s3:GetObject",
+                        "s3:ListBucket",
+                        "s3:PutObject",
+                    ]);
                     const values = (resource(p, "kubernetes:helm.sh/v3:Release", "logging-loki").inputs as any).values;
                     assert.match(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], /^arn:aws:iam::/);
                     assert.equal(values.loki.storage.s3.endpoint, undefined, "AWS S3, not an in-cluster store");

@@ -30,9 +30,16 @@ describe("logging: the agent's namespace and the policy pack", () => {
             const withExemptions = await evaluate({ ...pack, policies: [policy] }, namespaces, config);
             assert.deepEqual(withExemptions.violations, []);
 
-            const without = reconcileConfig([policy], { [policyName]: { exemptions: exemptions.filter((e) => e.resource !== agent.name) } }, "test");
+            const without = reconcileConfig(
+                [policy],
+                { [policyName]: { exemptions: exemptions.filter((e) => e.resource !== agent.name) } },
+                "test",
+            );
             const violations = (await evaluate({ ...pack, policies: [policy] }, namespaces, without)).violations;
-            assert.deepEqual(violations.map((v) => v.message), [`Namespace monitoring${agentNamespaceSuffix}: pod-security.kubernetes.io/enforce is privileged, expected restricted`]);
+            assert.deepEqual(
+                violations.map((v) => v.message),
+                [`Namespace monitoring${agentNamespaceSuffix}: pod-security.kubernetes.io/enforce is privileged, expected restricted`],
+            );
         });
     }
 });

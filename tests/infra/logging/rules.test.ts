@@ -66,7 +66,8 @@ function logqlProblems(query: string, known: readonly string[]): string[] {
         }
     }
     for (const g of nodes.filter((n) => n.name === "Grouping")) {
-        for (const id of all(g).filter((n) => n.name === "Identifier")) if (!known.includes(id.text)) problems.push(`grouping by ${id.text}, which no stream has`);
+        for (const id of all(g).filter((n) => n.name === "Identifier"))
+            if (!known.includes(id.text)) problems.push(`grouping by ${id.text}, which no stream has`);
     }
     return problems;
 }
@@ -84,11 +85,16 @@ describe("logging: Loki rules and LogQL", () => {
     }
 
     it("groups the access class only by fields Envoy's access log carries or the agent attaches", () => {
-        const accessQueries = [...logAlertDefinitions().map((d) => d.expr), ...accessRecordingRules.map((r) => r.expr), ...logsDashboardPanels.flat().map((p) => p.expr)].filter((e) => e.includes('log_class="access"'));
+        const accessQueries = [
+            ...logAlertDefinitions().map((d) => d.expr),
+            ...accessRecordingRules.map((r) => r.expr),
+            ...logsDashboardPanels.flat().map((p) => p.expr),
+        ].filter((e) => e.includes('log_class="access"'));
         assert.ok(accessQueries.length > 0);
         for (const expr of accessQueries) {
             for (const g of all(tree(expr)).filter((n) => n.name === "Grouping")) {
-                for (const id of all(g).filter((n) => n.name === "Identifier")) assert.ok(id.text in accessLogFormat || (streamLabels as readonly string[]).includes(id.text), `${id.text} in ${expr}`);
+                for (const id of all(g).filter((n) => n.name === "Identifier"))
+                    assert.ok(id.text in accessLogFormat || (streamLabels as readonly string[]).includes(id.text), `${id.text} in ${expr}`);
             }
         }
     });
@@ -104,8 +110,12 @@ describe("logging: Loki rules and LogQL", () => {
 
     it("the LogQL check catches a syntax error, a label the agent never sets, a grouping no stream has and a regex RE2 rejects", () => {
         assert.ok(logqlProblems('sum(count_over_time({app="detector"}[5m]) >', known).some((p) => p.startsWith("syntax error")));
-        assert.deepEqual(logqlProblems('count_over_time({application="detector"}[5m])', known), ["label application is never attached by the agent"]);
-        assert.deepEqual(logqlProblems('sum by (user) (count_over_time({app="detector"}[5m]))', known), ["grouping by user, which no stream has"]);
+        assert.deepEqual(logqlProblems('count_over_time({application="detector"}[5m])', known), [
+            "label application is never attached by the agent",
+        ]);
+        assert.deepEqual(logqlProblems('sum by (user) (count_over_time({app="detector"}[5m]))', known), [
+            "grouping by user, which no stream has",
+        ]);
         assert.deepEqual(logqlProblems('count_over_time({app=~"(?<=x)detector"}[5m])', known), ['RE2 rejects "(?<=x)detector"']);
     });
 
@@ -121,19 +131,36 @@ describe("logging: Loki rules and LogQL", () => {
     it("renders the rule groups Loki's ruler reads, with the severity and service labels Alertmanager routes on", () => {
         const groups = (parse(lokiRulesYaml({})) as { groups: Array<{ name: string; rules: Array<Record<string, any>> }> }).groups;
         const rules = groups.flatMap((g) => g.rules).filter((r) => r.alert);
-        assert.deepEqual(groups.flatMap((g) => g.rules).filter((r) => r.record).map((r) => r.record), accessRecordingRules.map((r) => r.record));
-        assert.deepEqual(rules.map((r) => r.alert).sort(), ["BackupRunnerErrors", "DetectorErrorLogBurst", "RepeatedAuthenticationFailures"]);
+        assert.deepEqual(
+            groups
+                .flatMap((g) => g.rules)
+                .filter((r) => r.record)
+                .map((r) => r.record),
+            accessRecordingRules.map((r) => r.record),
+        );
+        assert.deepEqual(rules.map((r) => r.alert).sort(), [
+            "BackupRunnerErrors",
+            "DetectorErrorLogBurst",
+            "RepeatedAuthenticationFailures",
+        ]);
         for (const r of rules) {
             assert.ok((severities as readonly string[]).includes(r.labels.severity), r.alert);
             assert.ok(r.labels.service, r.alert);
             assert.ok(existsSync(join(repoRoot, r.annotations.runbook_url)), `${r.annotations.runbook_url} exists`);
         }
-        assert.match(lokiRulesYaml({ runbookBaseUrl: "https://example.org/repo/blob/main" }), /runbook_url: https:\/\/example\.org\/repo\/blob\/main\/docs\/logging\/runbooks\/DetectorErrorLogBurst\.md/);
+        assert.match(
+            lokiRulesYaml({ runbookBaseUrl: "https://example.org/repo/blob/main" }),
+            /runbook_url: https:\/\/example\.org\/repo\/blob\/main\/docs\/logging\/runbooks\/DetectorErrorLogBurst\.md/,
+        );
     });
 
     it("BackupRunnerErrors matches the runner's failure line and not its success line", () => {
         const def = logAlertDefinitions().find((d) => d.name === "BackupRunnerErrors")!;
-        const filter = unquote(all(tree(def.expr)).find((n) => n.name === "LineFilter")!.children.find((c) => c.name === "String")!.text);
+        const filter = unquote(
+            all(tree(def.expr))
+                .find((n) => n.name === "LineFilter")!
+                .children.find((c) => c.name === "String")!.text,
+        );
         // src/backup/cli.ts: one line "error: <what failed>" on stderr on failure; anything else is not an error.
         assert.ok(RE2JS.compile(filter).matcher("error: upload of db/20261130T011500Z/dump.pgc failed: checksum mismatch").find());
         assert.ok(!RE2JS.compile(filter).matcher("db-dump 20261130T011500Z: 12.3 MiB, sha256 ok").find());
@@ -142,7 +169,8 @@ describe("logging: Loki rules and LogQL", () => {
     it("the runbooks in docs/logging/runbooks are the ones the definitions generate (npm run logging:docs)", () => {
         for (const file of logRunbookFiles()) {
             assert.equal(readFileSync(join(repoRoot, file.path), "utf8"), file.content, `${file.path} is stale: run npm run logging:docs`);
-            for (const heading of ["## What it means", "## First commands", "## Mitigation", "## Escalation"]) assert.ok(file.content.includes(heading));
+            for (const heading of ["## What it means", "## First commands", "## Mitigation", "## Escalation"])
+                assert.ok(file.content.includes(heading));
         }
     });
 });
@@ -150,12 +178,23 @@ describe("logging: Loki rules and LogQL", () => {
 describe("logging: from the detector's metrics to its logs", () => {
     it("links the detector dashboard's per-pod panels to the same pod's logs in Loki", () => {
         const detector = dashboards(stackConfig("production").monitoring, "pneumonia").find((d) => d.uid === "pneumonia-detector")!;
-        const panels = (detector.json.panels as Array<{ title: string; fieldConfig: { defaults: { links?: Array<{ url: string }> } } }>).filter((p) => p.fieldConfig.defaults.links);
-        assert.deepEqual(panels.map((p) => p.title), ["CPU against limit", "Memory against limit"]);
+        const panels = (
+            detector.json.panels as Array<{ title: string; fieldConfig: { defaults: { links?: Array<{ url: string }> } } }>
+        ).filter((p) => p.fieldConfig.defaults.links);
+        assert.deepEqual(
+            panels.map((p) => p.title),
+            ["CPU against limit", "Memory against limit"],
+        );
         const url = new URL(panels[0].fieldConfig.defaults.links![0].url, "http://grafana");
         assert.equal(url.pathname, "/explore");
         // What Grafana navigates to once it has interpolated the data link variables.
-        const pane = JSON.parse(url.searchParams.get("panes")!.replace("${__field.labels.pod}", "detector-7d9f-abcde").replace("${__from}", "1").replace("${__to}", "2")).a;
+        const pane = JSON.parse(
+            url.searchParams
+                .get("panes")!
+                .replace("${__field.labels.pod}", "detector-7d9f-abcde")
+                .replace("${__from}", "1")
+                .replace("${__to}", "2"),
+        ).a;
         assert.equal(pane.datasource, "loki");
         assert.equal(pane.queries[0].expr, '{namespace="pneumonia", app="detector", pod="detector-7d9f-abcde"}');
         assert.deepEqual(logqlProblems(pane.queries[0].expr, known), []);

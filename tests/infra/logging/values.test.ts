@@ -27,7 +27,11 @@ const lokiCommentedKeys = new Set(["loki.storage.bucketNames.chunks"]);
 /** ruler.remote_write.clients: "Configure remote write clients. A map with remote client id as key", each a Prometheus remote_write config. */
 const lokiFreeMaps: Record<string, string[]> = { ruler: ["external_labels", "remote_write.clients"] };
 /** Loki configuration blocks the chart renders from these values with toYaml (values.yaml, loki.config). */
-const passThrough: Record<string, string> = { "loki.limits_config": "limits_config", "loki.compactor": "compactor", "loki.rulerConfig": "ruler" };
+const passThrough: Record<string, string> = {
+    "loki.limits_config": "limits_config",
+    "loki.compactor": "compactor",
+    "loki.rulerConfig": "ruler",
+};
 
 function leafPaths(value: unknown, prefix = ""): string[] {
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
@@ -59,19 +63,36 @@ function chartRefusals(values: any): string[] {
     const replicas = (c?: { replicas?: number }) => Number(c?.replicas ?? 0);
     const monolithic = replicas(values.singleBinary);
     const scalable = ["backend", "read", "write"].some((c) => replicas(values[c]) > 0);
-    const distributed = ["ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "ruler"].some((c) => replicas(values[c]) > 0);
-    if (values.lokiCanary?.enabled === false && values.test?.enabled !== false) refusals.push("Helm test requires the Loki Canary to be enabled");
+    const distributed = [
+        "ingester",
+        "distributor",
+        "querier",
+        "queryFrontend",
+        "queryScheduler",
+        "indexGateway",
+        "compactor",
+        "ruler",
+    ].some((c) => replicas(values[c]) > 0);
+    if (values.lokiCanary?.enabled === false && values.test?.enabled !== false)
+        refusals.push("Helm test requires the Loki Canary to be enabled");
     if (values.minio?.enabled && !values.ignoreMinioDeprecation) refusals.push("builtin MinIO is deprecated");
-    if (scalable && distributed && values.deploymentMode !== "SimpleScalable<->Distributed") refusals.push("scalable and distributed replicas");
+    if (scalable && distributed && values.deploymentMode !== "SimpleScalable<->Distributed")
+        refusals.push("scalable and distributed replicas");
     if (monolithic > 0 && distributed) refusals.push("monolithic and distributed replicas");
     if (monolithic > 0 && scalable) refusals.push("monolithic and simple scalable replicas");
-    if (!values.loki?.schemaConfig || Object.keys(values.loki.schemaConfig).length === 0) refusals.push("You must provide a schema_config for Loki");
+    if (!values.loki?.schemaConfig || Object.keys(values.loki.schemaConfig).length === 0)
+        refusals.push("You must provide a schema_config for Loki");
     return refusals;
 }
 
 const config = (stack: string): LoggingConfig => stackConfig(stack).logging;
 const s3 = { bucket: "loki-logs-abc", region: "eu-west-1" };
-const minio = { bucket: "loki-logs", region: "us-east-1", endpoint: "http://object-store.pneumonia.svc.cluster.local:9000", credentialsSecret: "loki-object-store" };
+const minio = {
+    bucket: "loki-logs",
+    region: "us-east-1",
+    endpoint: "http://object-store.pneumonia.svc.cluster.local:9000",
+    credentialsSecret: "loki-object-store",
+};
 const loki = (stack: string, storage = s3) =>
     lokiValues({
         config: config(stack),
@@ -124,14 +145,22 @@ describe("logging: chart values", () => {
         assert.equal(loki("production").loki.compactor.retention_enabled, true);
         assert.equal(loki("production").loki.compactor.delete_request_store, "s3");
         assert.deepEqual(Object.keys(classSelectors).sort(), ["access", "backup", "events"]);
-        assert.deepEqual(retentionLimits({ ...config("local"), retentionDays: { application: 1, events: 2, access: 3, backup: 4 } }).retention_stream.map((r) => r.period), ["48h", "72h", "96h"]);
+        assert.deepEqual(
+            retentionLimits({
+                ...config("local"),
+                retentionDays: { application: 1, events: 2, access: 3, backup: 4 },
+            }).retention_stream.map((r) => r.period),
+            ["48h", "72h", "96h"],
+        );
     });
 
     it("pass the chart's own validation (templates/validate.yaml), which refuses mixed modes", () => {
         for (const stack of ["local", "staging", "production"]) assert.deepEqual(chartRefusals(loki(stack)), [], stack);
         const mixed = { ...loki("production"), singleBinary: { replicas: 1 } };
         assert.deepEqual(chartRefusals(mixed), ["monolithic and distributed replicas"]);
-        assert.deepEqual(chartRefusals({ ...loki("staging"), test: { enabled: true } }), ["Helm test requires the Loki Canary to be enabled"]);
+        assert.deepEqual(chartRefusals({ ...loki("staging"), test: { enabled: true } }), [
+            "Helm test requires the Loki Canary to be enabled",
+        ]);
     });
 
     it("run one binary in local/staging and the microservices in production", () => {
@@ -167,7 +196,10 @@ describe("logging: chart values", () => {
         const values = alloyValues({ configuration: "" });
         const hostPaths = values.controller.volumes.extra.filter((v) => "hostPath" in v);
         assert.deepEqual(hostPaths, [{ name: "pod-logs", hostPath: { path: "/var/log/pods", type: "Directory" } }]);
-        assert.deepEqual(values.alloy.mounts.extra.find((m) => m.name === "pod-logs"), { name: "pod-logs", mountPath: "/var/log/pods", readOnly: true });
+        assert.deepEqual(
+            values.alloy.mounts.extra.find((m) => m.name === "pod-logs"),
+            { name: "pod-logs", mountPath: "/var/log/pods", readOnly: true },
+        );
         assert.equal(values.alloy.mounts.varlog, false);
         assert.equal(values.alloy.clustering.enabled, true, "the events source's clustering needs the agents clustered");
         assert.equal(values.alloy.securityContext.allowPrivilegeEscalation, false);

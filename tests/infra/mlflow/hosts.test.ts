@@ -46,22 +46,40 @@ describe("MLflow --allowed-hosts, against MLflow's host matching", () => {
                 const p = await plan(stack);
                 const container = at(resource(p, "kubernetes:apps/v1:Deployment", "mlflow").inputs, "spec.template.spec.containers.0");
                 const arg: string = container.args.find((a: string) => a.startsWith("--allowed-hosts="));
-                return { p, container, allowed: arg.slice("--allowed-hosts=".length).split(",").map((h) => h.trim()) };
+                return {
+                    p,
+                    container,
+                    allowed: arg
+                        .slice("--allowed-hosts=".length)
+                        .split(",")
+                        .map((h) => h.trim()),
+                };
             }
 
             it("admits Prometheus scraping each pod at <pod IP>:<port> on /metrics (not a health path)", async () => {
                 const { p, allowed } = await rendered();
-                const monitor = resource(p, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "monitoring-mlflow").inputs as { spec: { endpoints: { port: string; path: string }[] } };
+                const monitor = resource(p, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "monitoring-mlflow").inputs as {
+                    spec: { endpoints: { port: string; path: string }[] };
+                };
                 const [endpoint] = monitor.spec.endpoints;
                 assert.equal(endpoint.path, "/metrics");
-                const servicePort = at(resource(p, "kubernetes:core/v1:Service", "mlflow").inputs, "spec.ports").find((port: { name: string }) => port.name === endpoint.port);
+                const servicePort = at(resource(p, "kubernetes:core/v1:Service", "mlflow").inputs, "spec.ports").find(
+                    (port: { name: string }) => port.name === endpoint.port,
+                );
                 const hosts = podIps[stack]!.map((ip) => `${ip}:${servicePort.port}`);
-                assert.deepEqual(mlflowAdmits(allowed, hosts), hosts.map(() => true), hosts.join(" "));
+                assert.deepEqual(
+                    mlflowAdmits(allowed, hosts),
+                    hosts.map(() => true),
+                    hosts.join(" "),
+                );
             });
 
             it("admits the detector at its MLFLOW_TRACKING_URI and the smoke check at its URL", async () => {
                 const { p, allowed } = await rendered();
-                const detectorEnv = at(resource(p, "kubernetes:argoproj.io/v1alpha1:Rollout", "detector").inputs, "spec.template.spec.containers.0.env");
+                const detectorEnv = at(
+                    resource(p, "kubernetes:argoproj.io/v1alpha1:Rollout", "detector").inputs,
+                    "spec.template.spec.containers.0.env",
+                );
                 const trackingUri = detectorEnv.find((e: { name: string }) => e.name === "MLFLOW_TRACKING_URI").value;
                 const smoke = resourcesOf(p, "kubernetes:batch/v1:Job").find((j) => j.name === "smoke-check")!;
                 const smokeUrl = at(smoke.inputs, "spec.template.spec.containers")
@@ -75,7 +93,11 @@ describe("MLflow --allowed-hosts, against MLflow's host matching", () => {
                 const { allowed } = await rendered();
                 // kubectl port-forward listens on 127.0.0.1 and ::1; npm run health binds 127.0.0.1 on a random port.
                 const hosts = ["127.0.0.1:5000", "localhost:5000", "127.0.0.1:43117", "localhost:15000", "[::1]:5000", "localhost"];
-                assert.deepEqual(mlflowAdmits(allowed, hosts), hosts.map(() => true), hosts.join(" "));
+                assert.deepEqual(
+                    mlflowAdmits(allowed, hosts),
+                    hosts.map(() => true),
+                    hosts.join(" "),
+                );
             });
 
             it("keeps refusing what a DNS-rebinding page would send", async () => {
@@ -91,7 +113,11 @@ describe("MLflow --allowed-hosts, against MLflow's host matching", () => {
                     "172.32.0.1:5000",
                     "",
                 ];
-                assert.deepEqual(mlflowAdmits(allowed, hosts), hosts.map(() => false), hosts.join(" "));
+                assert.deepEqual(
+                    mlflowAdmits(allowed, hosts),
+                    hosts.map(() => false),
+                    hosts.join(" "),
+                );
             });
         });
     }

@@ -3,7 +3,13 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { severities } from "../../../infra/observability/alerts";
-import { alertmanagerArtifact, alertmanagerConfig, alertmanagerYaml, secretPlaceholders, timings } from "../../../infra/monitoring/alertmanager";
+import {
+    alertmanagerArtifact,
+    alertmanagerConfig,
+    alertmanagerYaml,
+    secretPlaceholders,
+    timings,
+} from "../../../infra/monitoring/alertmanager";
 import { receiverFor } from "../../../infra/observability/runbook";
 import { runTool } from "../../../infra/monitoring/promtool";
 import { scratchDir, stackConfig, stacks } from "./helpers";
@@ -43,7 +49,10 @@ describe("monitoring: Alertmanager config", () => {
 
     describe("routes each severity to its receiver", () => {
         const cases: Array<[Record<string, string>, string]> = [
-            ...severities.map((severity): [Record<string, string>, string] => [{ severity, alertname: "DetectorErrorBudgetBurn", service: "detector" }, receiverFor[severity]]),
+            ...severities.map((severity): [Record<string, string>, string] => [
+                { severity, alertname: "DetectorErrorBudgetBurn", service: "detector" },
+                receiverFor[severity],
+            ]),
             [{ severity: "warning", alertname: "KubePodCrashLooping", namespace: "pneumonia" }, "ticket"],
             [{ severity: "none", alertname: "Watchdog" }, "heartbeat"],
             [{ severity: "info", alertname: "CPUThrottlingHigh" }, "null"],
@@ -97,7 +106,10 @@ describe("monitoring: Alertmanager config", () => {
     it("drops integrations whose secret is unset and stays valid", async () => {
         const yaml = alertmanagerYaml(stackConfig("local").monitoring, {});
         const receivers = (parse(yaml) as { receivers: Array<Record<string, unknown>> }).receivers;
-        assert.ok(receivers.every((r) => Object.keys(r).length === 1), "only names, no integrations");
+        assert.ok(
+            receivers.every((r) => Object.keys(r).length === 1),
+            "only names, no integrations",
+        );
         const result = await amtool("check-config", write("empty.yaml", yaml));
         assert.equal(result.code, 0, result.output);
     });

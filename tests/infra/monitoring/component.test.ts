@@ -56,13 +56,18 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
         assert.equal(release.inputs.repositoryOpts.repo, "https://prometheus-community.github.io/helm-charts");
         assert.equal(release.inputs.namespace, "monitoring");
         assert.equal(release.inputs.values.prometheus.prometheusSpec.retention, "30d");
-        assert.equal(release.inputs.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, "prometheus-production");
+        assert.equal(
+            release.inputs.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName,
+            "prometheus-production",
+        );
         assert.equal(release.inputs.values["prometheus-node-exporter"].namespaceOverride, "monitoring-node-exporter");
         assert.deepEqual(release.secretInputs, [], "no secret in the Helm values");
     });
 
     it("every Kubernetes object it declares passes its OpenAPI schema", async () => {
-        const objects = [...production, ...local].filter((d) => d.type.startsWith("kubernetes:") && !d.type.startsWith("kubernetes:helm.sh"));
+        const objects = [...production, ...local].filter(
+            (d) => d.type.startsWith("kubernetes:") && !d.type.startsWith("kubernetes:helm.sh"),
+        );
         assert.ok(objects.length > 20);
         for (const o of objects) await validateKubernetesObject(o.inputs);
     });
@@ -75,7 +80,9 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
 
     it("creates one PrometheusRule per rule group holding every alert definition", () => {
         const rules = customResources(production, "PrometheusRule");
-        const alerts = rules.flatMap((r) => r.inputs.spec.groups.flatMap((g: { rules: Array<{ alert?: string }> }) => g.rules)).filter((r: { alert?: string }) => r.alert);
+        const alerts = rules
+            .flatMap((r) => r.inputs.spec.groups.flatMap((g: { rules: Array<{ alert?: string }> }) => g.rules))
+            .filter((r: { alert?: string }) => r.alert);
         assert.equal(alerts.length, alertDefinitions(stackConfig("production").monitoring).length);
         for (const r of rules) assert.equal(r.inputs.metadata.namespace, "monitoring");
     });
@@ -84,7 +91,9 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
         const monitors = customResources(production, "ServiceMonitor");
         const detector = monitors.find((m) => m.inputs.metadata.name === "detector")!;
         assert.equal(detector.inputs.spec.endpoints[0].port, "metrics");
-        assert.deepEqual(detector.inputs.spec.endpoints[0].relabelings, [{ action: "replace", targetLabel: "job", replacement: "pneumonia-detector" }]);
+        assert.deepEqual(detector.inputs.spec.endpoints[0].relabelings, [
+            { action: "replace", targetLabel: "job", replacement: "pneumonia-detector" },
+        ]);
         assert.deepEqual(detector.inputs.spec.namespaceSelector, { matchNames: ["pneumonia"] });
         const pushgateway = monitors.find((m) => m.inputs.metadata.name === "pushgateway")!;
         assert.equal(pushgateway.inputs.spec.endpoints[0].honorLabels, true);
@@ -93,7 +102,10 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
 
     it("keeps the Alertmanager config and the Grafana password secret", () => {
         const alertmanager = named(production, "kubernetes:core/v1:Secret", "alertmanager-pneumonia");
-        assert.ok(alertmanager.secretInputs.some((p) => p.startsWith("stringData")), alertmanager.secretInputs.join());
+        assert.ok(
+            alertmanager.secretInputs.some((p) => p.startsWith("stringData")),
+            alertmanager.secretInputs.join(),
+        );
         assert.match(alertmanager.inputs.stringData["alertmanager.yaml"], /pagerduty_configs/);
         const grafana = named(production, "kubernetes:core/v1:Secret", "grafana-admin");
         assert.ok(grafana.secretInputs.some((p) => p.startsWith("stringData")));
@@ -109,7 +121,12 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
 
     it("provisions every dashboard as a sidecar ConfigMap", () => {
         const maps = ofType(production, "kubernetes:core/v1:ConfigMap").filter((c) => c.inputs.metadata.labels.grafana_dashboard === "1");
-        assert.deepEqual(maps.map((m) => Object.keys(m.inputs.data)[0]).sort(), ["pneumonia-capacity.json", "pneumonia-detector.json", "pneumonia-model.json", "pneumonia-platform.json"]);
+        assert.deepEqual(maps.map((m) => Object.keys(m.inputs.data)[0]).sort(), [
+            "pneumonia-capacity.json",
+            "pneumonia-detector.json",
+            "pneumonia-model.json",
+            "pneumonia-platform.json",
+        ]);
         for (const m of maps) JSON.parse(Object.values(m.inputs.data)[0] as string);
     });
 
@@ -145,7 +162,9 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
         const policy = named(production, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pushgateway");
         const from = policy.inputs.spec.ingress[0].from;
         assert.deepEqual(
-            from.map((p: { podSelector: { matchLabels: Record<string, string> } }) => p.podSelector.matchLabels["app.kubernetes.io/name"]).sort(),
+            from
+                .map((p: { podSelector: { matchLabels: Record<string, string> } }) => p.podSelector.matchLabels["app.kubernetes.io/name"])
+                .sort(),
             ["backup", "prometheus"],
         );
         assert.deepEqual(policy.inputs.spec.egress, []);
@@ -153,7 +172,15 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
 
     it("opens the chart's pods on top of the default deny", () => {
         const names = ofType(production, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata.name);
-        for (const n of ["prometheus", "alertmanager", "grafana", "prometheus-operator", "kube-state-metrics", "postgres-exporter", "pushgateway"]) {
+        for (const n of [
+            "prometheus",
+            "alertmanager",
+            "grafana",
+            "prometheus-operator",
+            "kube-state-metrics",
+            "postgres-exporter",
+            "pushgateway",
+        ]) {
             assert.ok(names.includes(n), n);
         }
     });
@@ -175,8 +202,14 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
         assert.equal(trust.Principal.Service, "dlm.amazonaws.com");
         // Only for this account's DLM policies (confused-deputy prevention: aws:SourceAccount and aws:SourceArn).
         const assumes = (context: Record<string, string>) => statementMatches(trust, { action: "sts:AssumeRole", resource: "", context });
-        assert.equal(assumes({ "aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:dlm:eu-west-1:123456789012:policy/policy-0abc" }), true);
-        assert.equal(assumes({ "aws:SourceAccount": "999999999999", "aws:SourceArn": "arn:aws:dlm:eu-west-1:999999999999:policy/policy-0abc" }), false);
+        assert.equal(
+            assumes({ "aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:dlm:eu-west-1:123456789012:policy/policy-0abc" }),
+            true,
+        );
+        assert.equal(
+            assumes({ "aws:SourceAccount": "999999999999", "aws:SourceArn": "arn:aws:dlm:eu-west-1:999999999999:policy/policy-0abc" }),
+            false,
+        );
         assert.equal(ofType(local, "aws:dlm/lifecyclePolicy:LifecyclePolicy").length, 0);
         assert.equal(ofType(local, "kubernetes:storage.k8s.io/v1:StorageClass").length, 0);
     });
@@ -191,7 +224,14 @@ describe("monitoring: Monitoring component (Pulumi mocks)", () => {
 
     it("rejects a database egress that does not open Postgres, naming the component", async () => {
         await assert.rejects(
-            declare("local", () => new Monitoring("monitoring", args("local", { database: { connectionSecretName: "database-connection", egress: { port: 443 } } }))),
+            declare(
+                "local",
+                () =>
+                    new Monitoring(
+                        "monitoring",
+                        args("local", { database: { connectionSecretName: "database-connection", egress: { port: 443 } } }),
+                    ),
+            ),
             /monitoring: database.egress must open the Postgres port 5432, got 443/,
         );
     });

@@ -70,7 +70,10 @@ describe("monitoring: Grafana dashboards", () => {
                 const allowed = allowedMetrics(config.monitoring);
                 const used = dashboardExpressions(dashboard).flatMap(metricsIn);
                 assert.ok(used.length > 0);
-                assert.deepEqual(used.filter((name) => !allowed.has(name)), []);
+                assert.deepEqual(
+                    used.filter((name) => !allowed.has(name)),
+                    [],
+                );
             });
         }
     }
@@ -82,15 +85,33 @@ describe("monitoring: Grafana dashboards", () => {
 
     it("a metric outside the contract is caught", () => {
         const allowed = allowedMetrics(stackConfig("production").monitoring);
-        assert.deepEqual(metricsIn('rate(flask_http_request_total{job="mlflow"}[5m])').filter((n) => !allowed.has(n)), ["flask_http_request_total"]);
+        assert.deepEqual(
+            metricsIn('rate(flask_http_request_total{job="mlflow"}[5m])').filter((n) => !allowed.has(n)),
+            ["flask_http_request_total"],
+        );
     });
 
     it("the detector dashboard has the panels the issue lists, with the manual's limits drawn", () => {
         const config = stackConfig("production");
         const [detector] = dashboards(config.monitoring, config.kubernetes.appNamespace);
-        const panels = detector.json.panels as Array<{ title: string; gridPos: { x: number; w: number }; fieldConfig: { defaults: { thresholds: { steps: Array<{ value: number | null }> } } } }>;
+        const panels = detector.json.panels as Array<{
+            title: string;
+            gridPos: { x: number; w: number };
+            fieldConfig: { defaults: { thresholds: { steps: Array<{ value: number | null }> } } };
+        }>;
         const titles = panels.map((p) => p.title).join(" | ");
-        for (const title of ["Request rate", "Success rate", "Error rate", "latency", "SLO budget", "CPU against limit", "Memory against limit", "Replicas", "Disk free", "Backup age"]) {
+        for (const title of [
+            "Request rate",
+            "Success rate",
+            "Error rate",
+            "latency",
+            "SLO budget",
+            "CPU against limit",
+            "Memory against limit",
+            "Replicas",
+            "Disk free",
+            "Backup age",
+        ]) {
             assert.ok(titles.includes(title), `missing ${title}`);
         }
         const latency = panels.find((p) => p.title.includes("latency"))!;
@@ -101,7 +122,15 @@ describe("monitoring: Grafana dashboards", () => {
 
     it("monitoringArtifacts writes rules, the Alertmanager config and one JSON file per dashboard", () => {
         const paths = monitoringArtifacts(stackConfig("staging")).map((a) => a.path);
-        assert.deepEqual(paths, ["prometheus/rules.yaml", "alertmanager/alertmanager.yaml", "grafana/pneumonia-detector.json", "grafana/pneumonia-platform.json", "grafana/pneumonia-model.json", "grafana/pneumonia-capacity.json"]);
-        for (const artifact of monitoringArtifacts(stackConfig("staging")).filter((a) => a.path.endsWith(".json"))) JSON.parse(artifact.content);
+        assert.deepEqual(paths, [
+            "prometheus/rules.yaml",
+            "alertmanager/alertmanager.yaml",
+            "grafana/pneumonia-detector.json",
+            "grafana/pneumonia-platform.json",
+            "grafana/pneumonia-model.json",
+            "grafana/pneumonia-capacity.json",
+        ]);
+        for (const artifact of monitoringArtifacts(stackConfig("staging")).filter((a) => a.path.endsWith(".json")))
+            JSON.parse(artifact.content);
     });
 });

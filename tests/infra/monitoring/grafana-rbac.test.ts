@@ -15,7 +15,13 @@ import { plan, resourcesOf, stacks } from "../../helpers/plan";
 
 /** Defaults of the values the templates read: grafana 12.11.1 values.yaml, then kube-prometheus-stack 88.5.3's `grafana:` block. */
 const chartDefaults = {
-    rbac: { create: true, namespaced: false, namespaces: [] as string[], extraRoleRules: [] as unknown[], extraClusterRoleRules: [] as unknown[] },
+    rbac: {
+        create: true,
+        namespaced: false,
+        namespaces: [] as string[],
+        extraRoleRules: [] as unknown[],
+        extraClusterRoleRules: [] as unknown[],
+    },
     sidecar: {
         dashboards: { enabled: true, searchNamespace: "ALL" as unknown },
         datasources: { enabled: true, searchNamespace: null as unknown },
@@ -44,7 +50,8 @@ function renderGrafanaRbac(values: any, namespace: string): RenderedRbac[] {
     }
     if (rbac.create && !rbac.useExistingRole && rbac.namespaced) {
         const roleSidecar = sidecar.dashboards.enabled || sidecar.datasources.enabled || sidecar.plugins.enabled;
-        for (const ns of [...rbac.namespaces, namespace]) out.push({ kind: "Role", namespace: ns, rules: roleSidecar ? [sidecarRule] : [] });
+        for (const ns of [...rbac.namespaces, namespace])
+            out.push({ kind: "Role", namespace: ns, rules: roleSidecar ? [sidecarRule] : [] });
     }
     return out;
 }
@@ -72,11 +79,19 @@ describe("monitoring: Grafana RBAC as the grafana chart renders it", () => {
             const grafana = (release!.inputs.values as any).grafana;
             const namespace = release!.inputs.namespace as string;
             const rendered = renderGrafanaRbac(grafana, namespace);
-            assert.deepEqual(rendered.filter((r) => r.kind === "ClusterRole"), []);
-            assert.deepEqual(rendered.map((r) => `${r.kind}/${r.namespace}`), [`Role/${namespace}`]);
+            assert.deepEqual(
+                rendered.filter((r) => r.kind === "ClusterRole"),
+                [],
+            );
+            assert.deepEqual(
+                rendered.map((r) => `${r.kind}/${r.namespace}`),
+                [`Role/${namespace}`],
+            );
             assert.deepEqual(watched(grafana.sidecar.dashboards.searchNamespace, namespace), [namespace]);
             assert.deepEqual(watched(grafana.sidecar.datasources?.searchNamespace ?? null, namespace), [namespace]);
-            const dashboards = resourcesOf(p, "kubernetes:core/v1:ConfigMap").filter((c) => (c.inputs as any).metadata?.labels?.grafana_dashboard === "1");
+            const dashboards = resourcesOf(p, "kubernetes:core/v1:ConfigMap").filter(
+                (c) => (c.inputs as any).metadata?.labels?.grafana_dashboard === "1",
+            );
             assert.ok(dashboards.length >= 2);
             for (const d of dashboards) assert.equal((d.inputs as any).metadata.namespace, namespace, d.name);
         });

@@ -45,7 +45,13 @@ export async function declare(stack: string, build: () => void): Promise<Declare
     const registrations: Array<{ type: string; name: string; props: unknown }> = [];
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...(args.type === "random:index/randomPassword:RandomPassword" ? { result: "mock-generated" } : {}) } }),
+            newResource: (args) => ({
+                id: `${args.name}-id`,
+                state: {
+                    ...args.inputs,
+                    ...(args.type === "random:index/randomPassword:RandomPassword" ? { result: "mock-generated" } : {}),
+                },
+            }),
             // The program's own answers to AWS data sources (account, region); anything else echoes its inputs.
             call: (args) => mockCall(args, "eu-west-1"),
         },

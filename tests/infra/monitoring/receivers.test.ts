@@ -31,12 +31,16 @@ describe("monitoring: receiver secrets", () => {
     it("a paged stack's preview warns, saying the update will refuse", () => {
         const { error, warning } = missingReceivers({ paged: true }, "production", [], true);
         assert.equal(error, undefined);
-        assert.match(warning!, /^no pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl, heartbeatUrl in the stack config: pulumi up will refuse to run until set: pulumi config set --secret pagerdutyRoutingKey <value>/);
+        assert.match(
+            warning!,
+            /^no pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl, heartbeatUrl in the stack config: pulumi up will refuse to run until set: pulumi config set --secret pagerdutyRoutingKey <value>/,
+        );
     });
 
     it("an unpaged cloud stack warns that alerts are dropped; local says nothing; a complete stack nothing", () => {
         assert.deepEqual(missingReceivers({ paged: false }, "staging", [], false), {
-            warning: "no pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl, heartbeatUrl in the stack config: alerts routed there are dropped",
+            warning:
+                "no pagerdutyRoutingKey, slackWebhookUrl, ticketWebhookUrl, heartbeatUrl in the stack config: alerts routed there are dropped",
         });
         assert.deepEqual(missingReceivers({ paged: false }, "local", [], false), {});
         assert.deepEqual(missingReceivers({ paged: true }, "production", all, false), {});
@@ -46,9 +50,20 @@ describe("monitoring: receiver secrets", () => {
         /** Sets up the runtime the way the engine does for `up` (dryRun false) or `preview`, with production's stack file. */
         async function production(dryRun: boolean, secrets: Record<string, string>) {
             const { project, values } = readStackConfig("production");
-            await pulumi.runtime.setMocks({ newResource: (a) => mockOutputs(a, "eu-west-1"), call: (a) => mockCall(a, "eu-west-1") }, project, "production", dryRun);
-            const config = Object.entries({ ...values, ...secrets }).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]);
-            pulumi.runtime.setAllConfig(Object.fromEntries(config), Object.keys(secrets).map((k) => `${project}:${k}`));
+            await pulumi.runtime.setMocks(
+                { newResource: (a) => mockOutputs(a, "eu-west-1"), call: (a) => mockCall(a, "eu-west-1") },
+                project,
+                "production",
+                dryRun,
+            );
+            const config = Object.entries({ ...values, ...secrets }).map(([k, v]) => [
+                `${project}:${k}`,
+                typeof v === "string" ? v : JSON.stringify(v),
+            ]);
+            pulumi.runtime.setAllConfig(
+                Object.fromEntries(config),
+                Object.keys(secrets).map((k) => `${project}:${k}`),
+            );
         }
 
         it("pulumi up: loadConfig refuses, as a RunError (no stack trace from the engine)", async () => {
@@ -64,7 +79,12 @@ describe("monitoring: receiver secrets", () => {
         });
 
         it("pulumi up: loadConfig accepts the stack once every receiver secret is set", async () => {
-            await production(false, { pagerdutyRoutingKey: "R0UT1NG", slackWebhookUrl: "https://hooks.slack.test/x", ticketWebhookUrl: "https://tickets.test/x", heartbeatUrl: "https://heartbeat.test/x" });
+            await production(false, {
+                pagerdutyRoutingKey: "R0UT1NG",
+                slackWebhookUrl: "https://hooks.slack.test/x",
+                ticketWebhookUrl: "https://tickets.test/x",
+                heartbeatUrl: "https://heartbeat.test/x",
+            });
             assert.equal(loadConfig().monitoring.paged, true);
         });
 

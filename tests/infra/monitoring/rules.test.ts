@@ -56,9 +56,15 @@ describe("monitoring: Prometheus rules", () => {
             mkdirSync(sub);
             const { rules, batches } = scopedTestFiles(ruleGroups(config), ruleTestSuite(config), availableParallelism());
             for (const f of [...rules, ...batches.flat()]) writeFileSync(join(sub, f.path), f.content);
-            const results = await promtoolTestRules(sub, batches.map((b) => b.map((f) => f.path)));
+            const results = await promtoolTestRules(
+                sub,
+                batches.map((b) => b.map((f) => f.path)),
+            );
             const failed = results.filter((r) => r.code !== 0);
-            assert.deepEqual(failed.map((r) => r.output), []);
+            assert.deepEqual(
+                failed.map((r) => r.output),
+                [],
+            );
             // About 20 s of promtool CPU, but minutes of wall time when the shared machine is loaded.
         }).timeout(300_000);
     }
@@ -71,29 +77,48 @@ describe("monitoring: Prometheus rules", () => {
         const read = names(["DetectorErrorRateHigh"]);
         assert.ok(read.includes("pneumonia-detector") && read.includes("pneumonia-detector-slo"), read.join(", "));
         assert.ok(!read.includes("pneumonia-backups") && !read.includes("pneumonia-edge"), read.join(", "));
-        assert.deepEqual(read, groups.map((g) => g.name).filter((g) => read.includes(g)));
+        assert.deepEqual(
+            read,
+            groups.map((g) => g.name).filter((g) => read.includes(g)),
+        );
         assert.deepEqual(names(["BackupStale"]), ["pneumonia-backups"]);
         assert.throws(() => groupsRead(groups, ["NoSuchAlert"]), /no rule group defines alert NoSuchAlert/);
         const { rules, batches } = scopedTestFiles(groups, ruleTestSuite(config), 2);
         assert.equal(rules.length, groups.length);
         const files = batches.flat().map((f) => parse(f.content) as { rule_files: string[]; tests: PromtoolTest[] });
         for (const f of files) {
-            for (const t of f.tests) assert.deepEqual(f.rule_files, names([...new Set(t.alert_rule_test.map((a) => a.alertname))]).map((g) => `rules-${g}.yaml`), t.name);
+            for (const t of f.tests)
+                assert.deepEqual(
+                    f.rule_files,
+                    names([...new Set(t.alert_rule_test.map((a) => a.alertname))]).map((g) => `rules-${g}.yaml`),
+                    t.name,
+                );
         }
         // The healthy scenario checks that no alert fires, so it loads what every alert reads.
         const everyAlert = [...new Set(groups.flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : []))))];
         const healthy = files.find((f) => f.tests.some((t) => t.name.startsWith("scenario: a healthy system")))!;
-        assert.deepEqual(healthy.rule_files, names(everyAlert).map((g) => `rules-${g}.yaml`));
+        assert.deepEqual(
+            healthy.rule_files,
+            names(everyAlert).map((g) => `rules-${g}.yaml`),
+        );
         assert.ok(healthy.rule_files.length >= groups.length - 1, healthy.rule_files.join(", "));
         // Every case is in exactly one file.
         const cases = files.flatMap((f) => f.tests.map((t) => t.name));
-        assert.deepEqual(cases.sort(), [...ruleTestSuite(config).values()].flat().map((t) => t.name).sort());
+        assert.deepEqual(
+            cases.sort(),
+            [...ruleTestSuite(config).values()]
+                .flat()
+                .map((t) => t.name)
+                .sort(),
+        );
     });
 
     it("a wrong expectation makes promtool test rules fail (the tests can fail)", async () => {
         const config = stackConfig("production").monitoring;
         writeFileSync(join(dir.path, "rules.yaml"), rulesYaml(config));
-        const [firing] = definitionTests(config).get("1m")!.filter((t) => t.name.startsWith("DetectorErrorRateHigh") && t.alert_rule_test[0].exp_alerts.length > 0);
+        const [firing] = definitionTests(config)
+            .get("1m")!
+            .filter((t) => t.name.startsWith("DetectorErrorRateHigh") && t.alert_rule_test[0].exp_alerts.length > 0);
         const silenced: PromtoolTest = { ...firing, alert_rule_test: [{ ...firing.alert_rule_test[0], exp_alerts: [] }] };
         writeFileSync(join(dir.path, "wrong.yaml"), promtoolTestFile("rules.yaml", "1m", [silenced]));
         const result = await runTool("promtool", ["test", "rules", "wrong.yaml"], dir.path);
@@ -102,7 +127,8 @@ describe("monitoring: Prometheus rules", () => {
     });
 
     it("every alert has severity, service, summary, description and a runbook_url to docs/runbooks", () => {
-        const groups = (parse(rulesYaml(stackConfig("production").monitoring)) as { groups: Array<{ rules: Array<Record<string, any>> }> }).groups;
+        const groups = (parse(rulesYaml(stackConfig("production").monitoring)) as { groups: Array<{ rules: Array<Record<string, any>> }> })
+            .groups;
         const alerts = groups.flatMap((g) => g.rules).filter((r) => "alert" in r);
         assert.ok(alerts.length >= 20);
         for (const a of alerts) {

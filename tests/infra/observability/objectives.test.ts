@@ -54,9 +54,13 @@ describe("infra/observability/objectives.ts, the one source of the manual's numb
     });
 
     it("the dashboards draw the same limits", () => {
-        const panels = dashboards(config, "pneumonia").flatMap((d) => (d.json as { panels: { title: string; fieldConfig?: any }[] }).panels);
+        const panels = dashboards(config, "pneumonia").flatMap(
+            (d) => (d.json as { panels: { title: string; fieldConfig?: any }[] }).panels,
+        );
         const red = (title: string) =>
-            panels.find((p) => p.title === title)!.fieldConfig.defaults.thresholds.steps.find((s: { color: string; value: number | null }) => s.value !== null).value;
+            panels
+                .find((p) => p.title === title)!
+                .fieldConfig.defaults.thresholds.steps.find((s: { color: string; value: number | null }) => s.value !== null).value;
         assert.equal(red("Error rate"), objectives.errorRate);
         assert.equal(red("Success rate"), objectives.inferenceSuccessRate);
         assert.equal(red("CPU against limit"), objectives.cpuPercent / 100);

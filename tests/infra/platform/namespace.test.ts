@@ -5,7 +5,9 @@ describe("infra/platform/namespace", () => {
     for (const stack of stacks) {
         it(`${stack}: both namespaces enforce Pod Security "restricted" and deny by default`, async () => {
             const p = await plan(stack);
-            const namespaces = resourcesOf(p, "kubernetes:core/v1:Namespace").filter((n) => ["monitoring", "pneumonia"].includes(at(n.inputs, "metadata.name")));
+            const namespaces = resourcesOf(p, "kubernetes:core/v1:Namespace").filter((n) =>
+                ["monitoring", "pneumonia"].includes(at(n.inputs, "metadata.name")),
+            );
             assert.equal(namespaces.length, 2);
             for (const ns of namespaces) {
                 assert.equal(at(ns.inputs, "metadata.labels")["pod-security.kubernetes.io/enforce"], "restricted");

@@ -22,7 +22,10 @@ describe("infra/platform: example values and the repository setting", () => {
             c: { host: "api.example.org", zone: "Z0EXAMPLE0STAGING", repo: "example-org/pneumonia-platform" },
             d: `r.example/x@sha256:${"0".repeat(64)}`,
         });
-        assert.deepEqual(found.map((f) => f.key), ["a", "b[0]", "c.host", "c.zone", "c.repo", "d"]);
+        assert.deepEqual(
+            found.map((f) => f.key),
+            ["a", "b[0]", "c.host", "c.zone", "c.repo", "d"],
+        );
     });
 
     it("passes real-looking values: other accounts, real domains, non-zero ids", () => {
@@ -34,7 +37,11 @@ describe("infra/platform: example values and the repository setting", () => {
         for (const stack of ["staging", "production"]) {
             assert.throws(
                 () => refuseExampleValues(settingsOf(stack), stack, false),
-                (e: Error) => e instanceof ConfigError && /^repository: expected a real value, got the example "example-org\/pneumonia-platform" \(.+\) \(and \d+ more: npm run preflight -- \w+ lists them\)$/.test(e.message),
+                (e: Error) =>
+                    e instanceof ConfigError &&
+                    /^repository: expected a real value, got the example "example-org\/pneumonia-platform" \(.+\) \(and \d+ more: npm run preflight -- \w+ lists them\)$/.test(
+                        e.message,
+                    ),
             );
         }
     });
@@ -51,19 +58,28 @@ describe("infra/platform: example values and the repository setting", () => {
         const c = parsePlatformConfig(raw, "production");
         // Fulcio's certificate for a GitHub Actions workflow names <repo URL>/<workflow path>@<ref>
         // (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md, "Build Signer URI").
-        assert.equal(c.images.signing.identity, "https://github.com/radiology-lab/pneumonia-platform/.github/workflows/delivery.yml@refs/heads/main");
+        assert.equal(
+            c.images.signing.identity,
+            "https://github.com/radiology-lab/pneumonia-platform/.github/workflows/delivery.yml@refs/heads/main",
+        );
         assert.equal(c.monitoring.runbookBaseUrl, "https://github.com/radiology-lab/pneumonia-platform/blob/main");
         assert.equal(signingIdentity("o/r"), "https://github.com/o/r/.github/workflows/delivery.yml@refs/heads/main");
         assert.equal(runbookBaseUrl("o/r"), "https://github.com/o/r/blob/main");
         const own = parsePlatformConfig({ ...raw, monitoring: { runbookBaseUrl: "https://git.radiology-lab.net/p" } }, "production");
         assert.equal(own.monitoring.runbookBaseUrl, "https://git.radiology-lab.net/p");
-        assert.throws(() => parsePlatformConfig({ ...raw, repository: "https://github.com/o/r" }, "production"), /^ConfigError: repository: expected a GitHub repository such as <owner>\/<name>/);
+        assert.throws(
+            () => parsePlatformConfig({ ...raw, repository: "https://github.com/o/r" }, "production"),
+            /^ConfigError: repository: expected a GitHub repository such as <owner>\/<name>/,
+        );
     });
 
     it("the committed stack files name the example repository, not another project's", () => {
         for (const stack of ["staging", "production"]) {
             const text = fs.readFileSync(path.resolve(__dirname, `../../../Pulumi.${stack}.yaml`), "utf8");
-            assert.equal((parse(text) as { config: Record<string, unknown> }).config["pneumonia-platform:repository"], "example-org/pneumonia-platform");
+            assert.equal(
+                (parse(text) as { config: Record<string, unknown> }).config["pneumonia-platform:repository"],
+                "example-org/pneumonia-platform",
+            );
             assert.ok(!text.includes("runbookBaseUrl"), `${stack}: runbookBaseUrl derives from repository`);
         }
     });

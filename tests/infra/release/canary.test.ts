@@ -34,16 +34,24 @@ describe("release: the detector's canary", () => {
     }
 
     it("rejects what the Rollout schema rejects", async () => {
-        const rollout = structuredClone(resource(await plan("production"), rolloutType, "detector").inputs) as { spec: { strategy: { canary: { steps: unknown[] } } } };
+        const rollout = structuredClone(resource(await plan("production"), rolloutType, "detector").inputs) as {
+            spec: { strategy: { canary: { steps: unknown[] } } };
+        };
         rollout.spec.strategy.canary.steps[0] = { setWeight: "ten" };
         await assert.rejects(validateKubernetesObject(rollout), /setWeight/);
     });
 
     it("watches a production release for the manual's 15 minutes in 25/50/75 % steps, a hotfix for 30", async () => {
         const normal = at(resource(await plan("production"), rolloutType, "detector").inputs, "spec.strategy.canary");
-        assert.deepEqual(normal.steps.filter((s: { setWeight?: number }) => s.setWeight).map((s: { setWeight: number }) => s.setWeight), [25, 50, 75]);
+        assert.deepEqual(
+            normal.steps.filter((s: { setWeight?: number }) => s.setWeight).map((s: { setWeight: number }) => s.setWeight),
+            [25, 50, 75],
+        );
         assert.equal(watchedSeconds(normal.steps), releaseWatch.normalMinutes * 60);
-        const hotfix = at(resource(await plan("production", { overrides: { release: { hotfix: true } } }), rolloutType, "detector").inputs, "spec.strategy.canary");
+        const hotfix = at(
+            resource(await plan("production", { overrides: { release: { hotfix: true } } }), rolloutType, "detector").inputs,
+            "spec.strategy.canary",
+        );
         assert.equal(watchedSeconds(hotfix.steps), releaseWatch.hotfixMinutes * 60);
     });
 
@@ -72,15 +80,22 @@ describe("release: the detector's canary", () => {
         assert.deepEqual(at(service, "spec.selector"), selectorOfPods);
         assert.deepEqual(at(canaryService, "spec.selector"), selectorOfPods);
         assert.equal(at(rollout, "spec.strategy.canary.canaryService"), "detector-canary");
-        const monitor = p.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" && (r.inputs as any).metadata.name === "detector")!.inputs as any;
-        const selects = (labels: Record<string, string>) => Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => labels[k] === v);
+        const monitor = p.resources.find(
+            (r) => r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" && (r.inputs as any).metadata.name === "detector",
+        )!.inputs as any;
+        const selects = (labels: Record<string, string>) =>
+            Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => labels[k] === v);
         assert.ok(selects(at(service, "metadata.labels")), "the ServiceMonitor scrapes through detector");
         assert.ok(!selects(at(canaryService, "metadata.labels")), "and not a second time through detector-canary");
     });
 
     it("takes its thresholds from the manual and queries the stack's Prometheus", async () => {
         const template = resource(await plan("production"), templateType, "detector-canary-analysis").inputs;
-        const metrics = at(template, "spec.metrics") as Array<{ name: string; successCondition: string; provider: { prometheus: { address: string } } }>;
+        const metrics = at(template, "spec.metrics") as Array<{
+            name: string;
+            successCondition: string;
+            provider: { prometheus: { address: string } };
+        }>;
         const condition = (name: string) => metrics.find((m) => m.name === name)!.successCondition;
         assert.match(condition("error-rate"), new RegExp(`result\\[0\\] < ${objectives.errorRate}\\)$`));
         assert.match(condition("success-rate"), new RegExp(`result\\[0\\] > ${objectives.inferenceSuccessRate}\\)$`));
@@ -108,9 +123,15 @@ describe("release: canary analysis queries under promtool", function () {
         return [
             series(m.inferenceTotal, labels, counter(perStep)),
             series(m.errorTotal, labels, counter(perStep * errorRatio)),
-            ...testBuckets.map((le) => series(`${m.inferenceDuration}_bucket`, { ...labels, le }, counter(seconds <= Number(le) ? perStep : 0))),
+            ...testBuckets.map((le) =>
+                series(`${m.inferenceDuration}_bucket`, { ...labels, le }, counter(seconds <= Number(le) ? perStep : 0)),
+            ),
             // Restarts (if any) happen within the last minute.
-            series("kube_pod_container_status_restarts_total", { namespace, pod, container: "detector", job: "kube-state-metrics" }, `0x${steps - 3} ${restarts}x1`),
+            series(
+                "kube_pod_container_status_restarts_total",
+                { namespace, pod, container: "detector", job: "kube-state-metrics" },
+                `0x${steps - 3} ${restarts}x1`,
+            ),
         ];
     }
 
@@ -120,7 +141,11 @@ describe("release: canary analysis queries under promtool", function () {
         // The stable version fails every check: only the canary's pods may count.
         const input = [...canary, ...podTraffic(stablePod, 30, 0.2, 4, 3)];
         const holds = async (metric: (typeof metrics)[number], value: number, file: string) => {
-            const test = { interval: "30s", input_series: input, promql_expr_test: [{ expr: promqlCheck(metric, pods), eval_time: "10m", exp_samples: [{ labels: "{}", value }] }] };
+            const test = {
+                interval: "30s",
+                input_series: input,
+                promql_expr_test: [{ expr: promqlCheck(metric, pods), eval_time: "10m", exp_samples: [{ labels: "{}", value }] }],
+            };
             writeFileSync(join(dir.path, file), stringify({ rule_files: [], evaluation_interval: "30s", tests: [test] }, { lineWidth: 0 }));
             return (await runTool("promtool", ["test", "rules", file], dir.path)).code === 0;
         };
@@ -139,18 +164,38 @@ describe("release: canary analysis queries under promtool", function () {
     }
 
     it("passes a healthy canary (0.5 % errors, 0.3 s)", async () => {
-        assert.deepEqual(await verdicts(podTraffic(canaryPod, 10, 0.005, 0.3)), { "error-rate": 1, "success-rate": 1, "latency-p95": 1, restarts: 1 });
+        assert.deepEqual(await verdicts(podTraffic(canaryPod, 10, 0.005, 0.3)), {
+            "error-rate": 1,
+            "success-rate": 1,
+            "latency-p95": 1,
+            restarts: 1,
+        });
     });
 
     it("fails a canary with 3 % errors on error rate and success rate", async () => {
-        assert.deepEqual(await verdicts(podTraffic(canaryPod, 10, 0.03, 0.3)), { "error-rate": 0, "success-rate": 0, "latency-p95": 1, restarts: 1 });
+        assert.deepEqual(await verdicts(podTraffic(canaryPod, 10, 0.03, 0.3)), {
+            "error-rate": 0,
+            "success-rate": 0,
+            "latency-p95": 1,
+            restarts: 1,
+        });
     });
 
     it("fails a canary whose p95 is 2.5 s", async () => {
-        assert.deepEqual(await verdicts(podTraffic(canaryPod, 10, 0, 2.5)), { "error-rate": 1, "success-rate": 1, "latency-p95": 0, restarts: 1 });
+        assert.deepEqual(await verdicts(podTraffic(canaryPod, 10, 0, 2.5)), {
+            "error-rate": 1,
+            "success-rate": 1,
+            "latency-p95": 0,
+            restarts: 1,
+        });
     });
 
     it("fails a canary whose container restarted", async () => {
-        assert.deepEqual(await verdicts(podTraffic(canaryPod, 10, 0, 0.3, 2)), { "error-rate": 1, "success-rate": 1, "latency-p95": 1, restarts: 0 });
+        assert.deepEqual(await verdicts(podTraffic(canaryPod, 10, 0, 0.3, 2)), {
+            "error-rate": 1,
+            "success-rate": 1,
+            "latency-p95": 1,
+            restarts: 0,
+        });
     });
 });

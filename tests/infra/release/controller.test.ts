@@ -41,7 +41,10 @@ describe("release: Argo Rollouts chart values", () => {
     }
 
     it("catch a key the chart does not have", () => {
-        assert.deepEqual(unknownPaths(["controller.replica", "dashboard.enable", "controller.resources.limits.cpu"]), ["controller.replica", "dashboard.enable"]);
+        assert.deepEqual(unknownPaths(["controller.replica", "dashboard.enable", "controller.resources.limits.cpu"]), [
+            "controller.replica",
+            "dashboard.enable",
+        ]);
     });
 
     it("keep the CRDs on uninstall and run two controllers with a PDB in production only", () => {
@@ -70,7 +73,12 @@ describe("release: Argo Rollouts in the stack", () => {
         assert.deepEqual(at(own, "spec.podSelector.matchLabels"), controllerPodLabels);
         assert.deepEqual(at(own, "spec.egress.0"), {
             ports: [{ port: 9090, protocol: "TCP" }],
-            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }],
+            to: [
+                {
+                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+                    podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+                },
+            ],
         });
         const prometheus = resource(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "prometheus-from-argo-rollouts").inputs;
         assert.equal(at(prometheus, "metadata.namespace"), "monitoring");

@@ -21,7 +21,15 @@ describe("release: Watchdog heartbeat routing (amtool)", () => {
     const routesTo = async (yaml: string, receiver: string, labels: string[]) => {
         const file = join(dir.path, "alertmanager.yaml");
         writeFileSync(file, yaml);
-        return (await runTool("amtool", ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receiver}`, ...labels], dir.path)).code === 0;
+        return (
+            (
+                await runTool(
+                    "amtool",
+                    ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receiver}`, ...labels],
+                    dir.path,
+                )
+            ).code === 0
+        );
     };
 
     it("sends Watchdog to the heartbeat receiver when a heartbeat URL is set, and nothing else", async () => {
@@ -46,7 +54,9 @@ describe("release: Watchdog heartbeat routing (amtool)", () => {
         const route = config.route.routes[0]!;
         assert.equal(route.receiver, heartbeat.receiver);
         assert.equal(route.repeat_interval, "5m");
-        assert.deepEqual(config.receivers.find((r) => r.name === "heartbeat")!.webhook_configs, [{ url: secrets.heartbeatUrl, send_resolved: false }]);
+        assert.deepEqual(config.receivers.find((r) => r.name === "heartbeat")!.webhook_configs, [
+            { url: secrets.heartbeatUrl, send_resolved: false },
+        ]);
         const file = join(dir.path, "check.yaml");
         writeFileSync(file, alertmanagerYaml(stackConfig("staging").monitoring, secrets));
         const check = await runTool("amtool", ["check-config", file], dir.path);

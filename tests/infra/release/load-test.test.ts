@@ -25,7 +25,9 @@ interface K6Script {
 }
 
 /** Loads the script as an ES module with k6's init context stood in; returns it and what it posted. */
-async function loadScript(env: Record<string, string>): Promise<{ script: K6Script; requests: Array<{ method: string; url: string; body: unknown }> }> {
+async function loadScript(
+    env: Record<string, string>,
+): Promise<{ script: K6Script; requests: Array<{ method: string; url: string; body: unknown }> }> {
     const dir = scratchDir("k6-script");
     const requests: Array<{ method: string; url: string; body: unknown }> = [];
     const g = globalThis as Record<string, unknown>;
@@ -36,8 +38,14 @@ async function loadScript(env: Record<string, string>): Promise<{ script: K6Scri
     };
     g.__k6requests = requests;
     mkdirSync(join(dir.path, "node_modules", "k6"), { recursive: true });
-    writeFileSync(join(dir.path, "node_modules", "k6", "package.json"), JSON.stringify({ name: "k6", type: "module", exports: { ".": "./index.js", "./http": "./http.js" } }));
-    writeFileSync(join(dir.path, "node_modules", "k6", "index.js"), "export function check() { return true; }\nexport function sleep() {}\n");
+    writeFileSync(
+        join(dir.path, "node_modules", "k6", "package.json"),
+        JSON.stringify({ name: "k6", type: "module", exports: { ".": "./index.js", "./http": "./http.js" } }),
+    );
+    writeFileSync(
+        join(dir.path, "node_modules", "k6", "index.js"),
+        "export function check() { return true; }\nexport function sleep() {}\n",
+    );
     writeFileSync(
         join(dir.path, "node_modules", "k6", "http.js"),
         [
@@ -55,7 +63,12 @@ async function loadScript(env: Record<string, string>): Promise<{ script: K6Scri
 }
 
 const config = releaseDefaults("staging").loadTest;
-const env = loadTestEnvironment(config, "http://detector-canary.pneumonia.svc.cluster.local:8000", "repo@sha256:" + "a".repeat(64), "http://pushgateway.monitoring.svc.cluster.local:9091");
+const env = loadTestEnvironment(
+    config,
+    "http://detector-canary.pneumonia.svc.cluster.local:8000",
+    "repo@sha256:" + "a".repeat(64),
+    "http://pushgateway.monitoring.svc.cluster.local:9091",
+);
 
 describe("release: the staging load test (k6 script)", () => {
     it("parses as an ES module and sets the manual's thresholds: p95 < 2 s, errors < 1 %", async () => {
@@ -64,7 +77,10 @@ describe("release: the staging load test (k6 script)", () => {
             "http_req_duration{name:predict}": [`p(95)<${objectives.latencySeconds * 1000}`],
             "http_req_failed{name:predict}": [`rate<${objectives.errorRate}`],
         });
-        assert.deepEqual(script.options.thresholds, { "http_req_duration{name:predict}": ["p(95)<2000"], "http_req_failed{name:predict}": ["rate<0.01"] });
+        assert.deepEqual(script.options.thresholds, {
+            "http_req_duration{name:predict}": ["p(95)<2000"],
+            "http_req_failed{name:predict}": ["rate<0.01"],
+        });
     });
 
     it("runs the manual's 100 requests at concurrency 5, then the steady run", async () => {
@@ -93,7 +109,10 @@ describe("release: the staging load test (k6 script)", () => {
     it("waits for the new version's /health before loading it", async () => {
         const { script, requests } = await loadScript(env);
         (script as unknown as { setup: () => void }).setup();
-        assert.deepEqual(requests.map((r) => `${r.method} ${r.url}`), [`GET ${env.DETECTOR_URL}/health`]);
+        assert.deepEqual(
+            requests.map((r) => `${r.method} ${r.url}`),
+            [`GET ${env.DETECTOR_URL}/health`],
+        );
     });
 
     it("refuses to start without its settings", async () => {
@@ -104,7 +123,10 @@ describe("release: the staging load test (k6 script)", () => {
     const summary = (p95Ms: number, failedRate: number) => ({
         metrics: {
             http_req_duration: { values: { "p(95)": 9000 } },
-            "http_req_duration{name:predict}": { values: { "p(95)": p95Ms, count: 700 }, thresholds: { "p(95)<2000": { ok: p95Ms < 2000 } } },
+            "http_req_duration{name:predict}": {
+                values: { "p(95)": p95Ms, count: 700 },
+                thresholds: { "p(95)<2000": { ok: p95Ms < 2000 } },
+            },
             "http_req_failed{name:predict}": { values: { rate: failedRate }, thresholds: { "rate<0.01": { ok: failedRate < 0.01 } } },
         },
     });
@@ -112,7 +134,10 @@ describe("release: the staging load test (k6 script)", () => {
     it("pushes passed=1 with the image for a run within the thresholds, and passed=0 when one is crossed", async () => {
         const { script, requests } = await loadScript(env);
         const good = script.resultMetrics(summary(450, 0.002), env.DETECTOR_IMAGE!, 1_800_000_000);
-        assert.match(good, new RegExp(`^pneumonia_load_test_passed\\{image="${env.DETECTOR_IMAGE!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\} 1$`, "m"));
+        assert.match(
+            good,
+            new RegExp(`^pneumonia_load_test_passed\\{image="${env.DETECTOR_IMAGE!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\} 1$`, "m"),
+        );
         assert.match(good, /^pneumonia_load_test_p95_seconds\{.*\} 0\.45$/m);
         assert.match(good, /^pneumonia_load_test_requests\{.*\} 700$/m);
         assert.match(script.resultMetrics(summary(2500, 0.002), env.DETECTOR_IMAGE!, 1), /^pneumonia_load_test_passed\{.*\} 0$/m);
@@ -145,7 +170,10 @@ describe("release: the staging load-test Job", () => {
 
 describe("release: the load test's payloads", () => {
     it("are the generator's PNGs, byte for byte (npm run load-test:payloads rewrites them)", async () => {
-        assert.deepEqual(payloads.map((p) => p.name), loadTestPayloads);
+        assert.deepEqual(
+            payloads.map((p) => p.name),
+            loadTestPayloads,
+        );
         for (const p of payloads) assert.ok(readFileSync(join(loadTestDir, "payloads", p.name)).equals(chestPng(p.size, p.seed)), p.name);
     });
 });

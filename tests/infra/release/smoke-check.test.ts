@@ -25,7 +25,10 @@ async function render(args: Partial<SmokeCheckArgs> = {}): Promise<Registered[]>
         {
             newResource: (r) => {
                 registered.push({ type: r.type, name: r.name, inputs: r.inputs });
-                return { id: `${r.name}-id`, state: { ...r.inputs, metadata: { ...r.inputs.metadata, name: r.inputs.metadata?.name ?? `${r.name}-abc123` } } };
+                return {
+                    id: `${r.name}-id`,
+                    state: { ...r.inputs, metadata: { ...r.inputs.metadata, name: r.inputs.metadata?.name ?? `${r.name}-abc123` } },
+                };
             },
             call: (c) => c.inputs,
         },
@@ -37,8 +40,18 @@ async function render(args: Partial<SmokeCheckArgs> = {}): Promise<Registered[]>
         stack: "staging",
         namespace: "pneumonia",
         targets: [
-            { name: "detector", service: "detector", port: 8000, pods: { "app.kubernetes.io/name": "detector", "app.kubernetes.io/instance": "staging" } },
-            { name: "mlflow", service: pulumi.output("mlflow"), port: 5000, pods: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": "staging" } },
+            {
+                name: "detector",
+                service: "detector",
+                port: 8000,
+                pods: { "app.kubernetes.io/name": "detector", "app.kubernetes.io/instance": "staging" },
+            },
+            {
+                name: "mlflow",
+                service: pulumi.output("mlflow"),
+                port: 5000,
+                pods: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": "staging" },
+            },
         ],
         timeoutSeconds: 120,
         triggers: ["registry.example/detector@sha256:" + "a".repeat(64)],
@@ -82,7 +95,10 @@ describe("SmokeCheck", () => {
         assert.match(smokeCheckImage, /^curlimages\/curl:\d+\.\d+\.\d+@sha256:[a-f0-9]{64}$/);
         for (const c of containers) {
             assert.equal(c.image, smokeCheckImage);
-            assert.ok(c.args.includes("--fail") && c.args.includes("--retry-all-errors"), `${c.name}: curl must fail on HTTP errors and retry them`);
+            assert.ok(
+                c.args.includes("--fail") && c.args.includes("--retry-all-errors"),
+                `${c.name}: curl must fail on HTTP errors and retry them`,
+            );
             const retryMaxTime = Number(c.args[c.args.indexOf("--retry-max-time") + 1]);
             assert.ok(retryMaxTime > 0 && retryMaxTime < 120, `${c.name}: retries must stop before the Job's deadline`);
         }
@@ -117,7 +133,9 @@ describe("SmokeCheck", () => {
 
     it("re-runs when a trigger changes: the pod template carries a digest of the triggers", async () => {
         const annotation = async (trigger: unknown) =>
-            only(await render({ triggers: [trigger] }), "kubernetes:batch/v1:Job").inputs.spec.template.metadata.annotations["pneumonia.io/smoke-check-trigger"];
+            only(await render({ triggers: [trigger] }), "kubernetes:batch/v1:Job").inputs.spec.template.metadata.annotations[
+                "pneumonia.io/smoke-check-trigger"
+            ];
         const first = await annotation("detector:1");
         assert.equal(await annotation("detector:1"), first);
         assert.notEqual(await annotation("detector:2"), first);
@@ -138,8 +156,16 @@ describe("SmokeCheck", () => {
             },
             /target "detector" is listed twice/,
         ],
-        ["a port out of range", { targets: [{ name: "mlflow", service: "mlflow", port: 70000, pods: { a: "b" } }] }, /target "mlflow" port must be 1-65535/],
-        ["a target selecting no pods", { targets: [{ name: "mlflow", service: "mlflow", port: 5000, pods: {} }] }, /target "mlflow" pods must select/],
+        [
+            "a port out of range",
+            { targets: [{ name: "mlflow", service: "mlflow", port: 70000, pods: { a: "b" } }] },
+            /target "mlflow" port must be 1-65535/,
+        ],
+        [
+            "a target selecting no pods",
+            { targets: [{ name: "mlflow", service: "mlflow", port: 5000, pods: {} }] },
+            /target "mlflow" pods must select/,
+        ],
     ] as const) {
         it(`rejects ${label}`, async () => {
             await assert.rejects(render(args as Partial<SmokeCheckArgs>), message);
@@ -160,14 +186,23 @@ describe("SmokeCheck in the plan of every stack", () => {
 
             const smokePods = smokeCheckPodLabels(stack);
             const admits = (policyName: string, port: number) => {
-                const policy = resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => at(r.inputs, "metadata.name") === policyName);
+                const policy = resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+                    (r) => at(r.inputs, "metadata.name") === policyName,
+                );
                 assert.ok(policy, `${stack}: no NetworkPolicy ${policyName}`);
-                const rules = (at(policy.inputs, "spec.ingress") ?? []) as { ports: { port: number }[]; from?: { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown }[] }[];
+                const rules = (at(policy.inputs, "spec.ingress") ?? []) as {
+                    ports: { port: number }[];
+                    from?: { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown }[];
+                }[];
                 return rules.some(
                     (rule) =>
                         rule.ports.some((p) => p.port === port) &&
                         (rule.from === undefined ||
-                            rule.from.some((peer) => !peer.namespaceSelector && Object.entries(peer.podSelector?.matchLabels ?? {}).every(([k, v]) => smokePods[k] === v))),
+                            rule.from.some(
+                                (peer) =>
+                                    !peer.namespaceSelector &&
+                                    Object.entries(peer.podSelector?.matchLabels ?? {}).every(([k, v]) => smokePods[k] === v),
+                            )),
                 );
             };
             assert.ok(admits("detector", 8000), `${stack}: the detector's NetworkPolicy does not admit the smoke check on 8000`);

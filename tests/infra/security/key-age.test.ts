@@ -20,7 +20,10 @@ describe("security: EdgeClientKeyRotationDue (promtool)", function () {
 
     // A key issued at the epoch with a 1-day period is due at 86400 s; one stated a day later is not, yet.
     // One group, recording rules first: promtool then evaluates them in that order at every step.
-    const keys = keyRotationRules({ "radiology-pacs": { keys: ["k1", "k2"] } }, { keyIssued: { "radiology-pacs.k1": "1970-01-01", "radiology-pacs.k2": "1970-01-02" }, keyRotationDays: 1 });
+    const keys = keyRotationRules(
+        { "radiology-pacs": { keys: ["k1", "k2"] } },
+        { keyIssued: { "radiology-pacs.k1": "1970-01-01", "radiology-pacs.k2": "1970-01-02" }, keyRotationDays: 1 },
+    );
     const rules = { groups: [{ name: "keys", rules: [...keys, alertRule(config, alert!)] }] };
     writeFileSync(join(dir.path, "rules.yaml"), stringify(rules, { lineWidth: 0 }));
     const due = { client: "radiology-pacs", key: "k1" };
@@ -28,7 +31,13 @@ describe("security: EdgeClientKeyRotationDue (promtool)", function () {
         name: `at ${evalTime}`,
         interval: "10m" as const,
         input_series: [],
-        alert_rule_test: [{ eval_time: evalTime, alertname: alert!.name, exp_alerts: firing.flatMap((labels) => expectedAlerts(config, definitions, alert!.name, ["low"], labels)) }],
+        alert_rule_test: [
+            {
+                eval_time: evalTime,
+                alertname: alert!.name,
+                exp_alerts: firing.flatMap((labels) => expectedAlerts(config, definitions, alert!.name, ["low"], labels)),
+            },
+        ],
     });
     const run = async (name: string, tests: ReturnType<typeof at>[]) => {
         writeFileSync(join(dir.path, name), promtoolTestFile("rules.yaml", "10m", tests));
@@ -46,7 +55,10 @@ describe("security: EdgeClientKeyRotationDue (promtool)", function () {
     });
 
     it("the definition's own cases (fed the recorded series) hold", async () => {
-        writeFileSync(join(dir.path, "alert-only.yaml"), stringify({ groups: [{ name: "alerts", rules: [alertRule(config, alert!)] }] }, { lineWidth: 0 }));
+        writeFileSync(
+            join(dir.path, "alert-only.yaml"),
+            stringify({ groups: [{ name: "alerts", rules: [alertRule(config, alert!)] }] }, { lineWidth: 0 }),
+        );
         writeFileSync(join(dir.path, "cases.yaml"), promtoolTestFile("alert-only.yaml", "10m", caseTests(config, definitions, alert!)));
         const result = await runTool("promtool", ["test", "rules", "cases.yaml"], dir.path);
         assert.equal(result.code, 0, result.output);

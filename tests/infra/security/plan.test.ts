@@ -20,14 +20,21 @@ describe("security: the stacks' plans", function () {
     it("production: GuardDuty with EKS audit logs, Security Hub with FSBP only, a validated multi-region trail encrypted with its bucket's key", async () => {
         const p = await plan("production");
         assert.equal(at(resource(p, "aws:guardduty/detector:Detector", "security-findings").inputs, "enable"), true);
-        assert.deepEqual(resource(p, "aws:guardduty/detectorFeature:DetectorFeature", "security-findings-eks-audit-logs").inputs, { detectorId: "security-findings-id", name: "EKS_AUDIT_LOGS", status: "ENABLED" });
+        assert.deepEqual(resource(p, "aws:guardduty/detectorFeature:DetectorFeature", "security-findings-eks-audit-logs").inputs, {
+            detectorId: "security-findings-id",
+            name: "EKS_AUDIT_LOGS",
+            status: "ENABLED",
+        });
         assert.equal(at(resource(p, "aws:securityhub/account:Account", "security-findings").inputs, "enableDefaultStandards"), false);
         assert.deepEqual(
             resourcesOf(p, "aws:securityhub/standardsSubscription:StandardsSubscription").map((s) => s.inputs.standardsArn),
             ["arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0"],
         );
         const trail = resource(p, "aws:cloudtrail/trail:Trail", "security-findings").inputs as any;
-        assert.deepEqual([trail.name, trail.enableLogFileValidation, trail.isMultiRegionTrail, trail.includeGlobalServiceEvents, trail.enableLogging], ["pneumonia-platform-production", true, true, true, true]);
+        assert.deepEqual(
+            [trail.name, trail.enableLogFileValidation, trail.isMultiRegionTrail, trail.includeGlobalServiceEvents, trail.enableLogging],
+            ["pneumonia-platform-production", true, true, true, true],
+        );
         assert.equal(trail.kmsKeyId, "arn:aws:kms:eu-west-1:444455556666:key/security-findings-trail-key");
         const bucketPolicy = JSON.parse(resource(p, "aws:s3/bucketPolicy:BucketPolicy", "security-findings-trail").inputs.policy as string);
         const trailArn = "arn:aws:cloudtrail:eu-west-1:444455556666:trail/pneumonia-platform-production";
@@ -36,13 +43,23 @@ describe("security: the stacks' plans", function () {
         assert.equal(write.Resource, `${trail.s3BucketName.replace(/^/, "arn:aws:s3:::")}/AWSLogs/444455556666/*`);
         assert.deepEqual(write.Condition, { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn } });
         const keyPolicy = JSON.parse(resource(p, "aws:kms/key:Key", "security-findings-trail-key").inputs.policy as string);
-        assert.deepEqual(keyPolicy.Statement.map((s: any) => s.Sid), ["AccountAdministers", "CloudTrailEncryptLogs", "CloudTrailDescribeKey"]);
-        assert.equal(keyPolicy.Statement[1].Condition.StringLike["kms:EncryptionContext:aws:cloudtrail:arn"], "arn:aws:cloudtrail:*:444455556666:trail/*");
+        assert.deepEqual(
+            keyPolicy.Statement.map((s: any) => s.Sid),
+            ["AccountAdministers", "CloudTrailEncryptLogs", "CloudTrailDescribeKey"],
+        );
+        assert.equal(
+            keyPolicy.Statement[1].Condition.StringLike["kms:EncryptionContext:aws:cloudtrail:arn"],
+            "arn:aws:cloudtrail:*:444455556666:trail/*",
+        );
     });
 
     it("production: GuardDuty high pages SEV-1, medium SEV-2, low is a ticket; every finding class and tier has a rule, a target and a runbook", async () => {
         const p = await plan("production");
-        const topics = Object.fromEntries(resourcesOf(p, "aws:sns/topic:Topic").filter((t) => t.name.startsWith("security-findings-")).map((t) => [`arn:aws:sns:eu-west-1:444455556666:${t.name}`, t.name]));
+        const topics = Object.fromEntries(
+            resourcesOf(p, "aws:sns/topic:Topic")
+                .filter((t) => t.name.startsWith("security-findings-"))
+                .map((t) => [`arn:aws:sns:eu-west-1:444455556666:${t.name}`, t.name]),
+        );
         const rules = findingRules();
         assert.equal(rules.filter((r) => r.name.startsWith("guardduty-")).length, 5 * guardDutyTiers.length);
         for (const rule of rules) {
@@ -50,36 +67,69 @@ describe("security: the stacks' plans", function () {
             assert.deepEqual(JSON.parse(planned.eventPattern), rule.pattern);
             const target = resource(p, "aws:cloudwatch/eventTarget:EventTarget", `security-findings-${rule.name}`).inputs as any;
             assert.equal(target.rule, planned.name);
-            const expected = { critical: ["security-findings-page", "SEV-1"], high: ["security-findings-page", "SEV-2"], medium: ["security-findings-ticket", "SEV-3"] }[rule.severity as "critical" | "high" | "medium"];
+            const expected = {
+                critical: ["security-findings-page", "SEV-1"],
+                high: ["security-findings-page", "SEV-2"],
+                medium: ["security-findings-ticket", "SEV-3"],
+            }[rule.severity as "critical" | "high" | "medium"];
             assert.equal(topics[target.arn], expected[0], rule.name);
-            assert.match(target.inputTransformer.inputTemplate, new RegExp(`^"${expected[1]} .*Runbook: https://github.com/example-org/pneumonia-platform/blob/main/docs/security/runbooks/${rule.runbook}\\.md"$`));
+            assert.match(
+                target.inputTransformer.inputTemplate,
+                new RegExp(
+                    `^"${expected[1]} .*Runbook: https://github.com/example-org/pneumonia-platform/blob/main/docs/security/runbooks/${rule.runbook}\\.md"$`,
+                ),
+            );
         }
         // The bands: 7.0 and above is high (SEV-1), 4.0 to 6.9 medium (SEV-2), below 4 low.
-        assert.deepEqual(guardDutyTiers.map((t) => [t.tier, t.severity, t.numeric]), [
-            ["high", "critical", [">=", 7]],
-            ["medium", "high", [">=", 4, "<", 7]],
-            ["low", "medium", ["<", 4]],
-        ]);
+        assert.deepEqual(
+            guardDutyTiers.map((t) => [t.tier, t.severity, t.numeric]),
+            [
+                ["high", "critical", [">=", 7]],
+                ["medium", "high", [">=", 4, "<", 7]],
+                ["low", "medium", ["<", 4]],
+            ],
+        );
         const topicPolicy = JSON.parse(resource(p, "aws:sns/topicPolicy:TopicPolicy", "security-findings-page").inputs.policy as string);
-        assert.deepEqual(topicPolicy.Statement[0].Condition, { ArnLike: { "aws:SourceArn": "arn:aws:events:eu-west-1:444455556666:rule/security-production-*" } });
-        assert.ok(rules.every((r) => (resource(p, "aws:cloudwatch/eventRule:EventRule", `security-findings-${r.name}`).inputs as any).name.startsWith("security-production-")));
+        assert.deepEqual(topicPolicy.Statement[0].Condition, {
+            ArnLike: { "aws:SourceArn": "arn:aws:events:eu-west-1:444455556666:rule/security-production-*" },
+        });
+        assert.ok(
+            rules.every((r) =>
+                (resource(p, "aws:cloudwatch/eventRule:EventRule", `security-findings-${r.name}`).inputs as any).name.startsWith(
+                    "security-production-",
+                ),
+            ),
+        );
     });
 
     it("production: the topics deliver to the secret page and ticket endpoints, which stay secrets in the plan", async () => {
         const page = "https://events.pagerduty.com/integration/0123456789abcdef/enqueue";
-        const p = await plan("production", { secrets: { securityPageEndpoint: page, securityTicketEndpoint: "mailto:security-tickets@example.org" } });
-        const subscriptions = resourcesOf(p, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.name.startsWith("security-findings-"));
-        assert.deepEqual(subscriptions.map((s) => [s.name, s.props.protocol, s.props.endpoint]), [
-            ["security-findings-page", "https", page],
-            ["security-findings-ticket", "email", "security-tickets@example.org"],
-        ]);
+        const p = await plan("production", {
+            secrets: { securityPageEndpoint: page, securityTicketEndpoint: "mailto:security-tickets@example.org" },
+        });
+        const subscriptions = resourcesOf(p, "aws:sns/topicSubscription:TopicSubscription").filter((s) =>
+            s.name.startsWith("security-findings-"),
+        );
+        assert.deepEqual(
+            subscriptions.map((s) => [s.name, s.props.protocol, s.props.endpoint]),
+            [
+                ["security-findings-page", "https", page],
+                ["security-findings-ticket", "email", "security-tickets@example.org"],
+            ],
+        );
         for (const s of subscriptions) assert.equal(s.inputs.endpoint, "[secret]");
         assert.ok(!JSON.stringify(p.resources.map((r) => r.inputs)).includes("0123456789abcdef"));
     });
 
     it("production: the evidence bucket is locked in COMPLIANCE for the configured retention; responders write and never delete or overwrite, auditors read, others nothing", async () => {
         const p = await plan("production");
-        assert.deepEqual(at(resource(p, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "security-evidence").inputs, "rule.defaultRetention"), { mode: "COMPLIANCE", days: 365 });
+        assert.deepEqual(
+            at(
+                resource(p, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "security-evidence").inputs,
+                "rule.defaultRetention",
+            ),
+            { mode: "COMPLIANCE", days: 365 },
+        );
         assert.equal(at(resource(p, "aws:s3/bucket:Bucket", "security-evidence").inputs, "objectLockEnabled"), true);
         assert.equal(resource(p, "aws:s3/bucket:Bucket", "security-evidence").protect, true);
         const policy = JSON.parse(resource(p, "aws:s3/bucketPolicy:BucketPolicy", "security-evidence").inputs.policy as string);
@@ -111,38 +161,65 @@ describe("security: the stacks' plans", function () {
         assert.ok(!allowed(request("arn:aws:iam::444455556666:role/admin", "s3:DeleteObject", object), [admin], policy));
         assert.ok(allowed(request("arn:aws:iam::444455556666:role/admin", "s3:GetObject", object), [admin], policy));
         const key = JSON.parse(resource(p, "aws:kms/key:Key", "security-evidence-key").inputs.policy as string);
-        assert.deepEqual(key.Statement.slice(1).map((s: any) => [s.Sid, s.Principal.AWS, s.Action]), [
-            ["RespondersEncrypt", [responder], ["kms:GenerateDataKey", "kms:Decrypt"]],
-            ["AuditorsDecrypt", [auditor], ["kms:Decrypt"]],
-        ]);
+        assert.deepEqual(
+            key.Statement.slice(1).map((s: any) => [s.Sid, s.Principal.AWS, s.Action]),
+            [
+                ["RespondersEncrypt", [responder], ["kms:GenerateDataKey", "kms:Decrypt"]],
+                ["AuditorsDecrypt", [auditor], ["kms:Decrypt"]],
+            ],
+        );
     });
 
     it("every stack: a forensics namespace and a quarantine NetworkPolicy in the app namespace; DNS is not allowed to quarantined pods", async () => {
         for (const stack of ["local", "production"]) {
             const p = await plan(stack);
-            assert.equal(at(resource(p, "kubernetes:core/v1:Namespace", "security-quarantine-forensics").inputs, "metadata.name"), "forensics");
+            assert.equal(
+                at(resource(p, "kubernetes:core/v1:Namespace", "security-quarantine-forensics").inputs, "metadata.name"),
+                "forensics",
+            );
             const quarantine = resource(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "security-quarantine-0").inputs as any;
             assert.deepEqual([quarantine.metadata.name, quarantine.metadata.namespace], ["quarantine", "pneumonia"]);
             assert.deepEqual(quarantine.spec, quarantinePolicySpec("forensics"));
-            for (const dns of resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((r) => at(r.inputs, "metadata.name") === "allow-dns")) {
-                assert.deepEqual(at(dns.inputs, "spec.podSelector"), { matchExpressions: [{ key: quarantineLabel, operator: "DoesNotExist" }] }, dns.name);
+            for (const dns of resourcesOf(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter(
+                (r) => at(r.inputs, "metadata.name") === "allow-dns",
+            )) {
+                assert.deepEqual(
+                    at(dns.inputs, "spec.podSelector"),
+                    { matchExpressions: [{ key: quarantineLabel, operator: "DoesNotExist" }] },
+                    dns.name,
+                );
             }
         }
     });
 
     it("production: the incident-responder ClusterRole, bound to the configured responder group only", async () => {
         const p = await plan("production");
-        assert.deepEqual(at(resource(p, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "security-quarantine-responder").inputs, "rules"), responderRules);
-        const binding = resource(p, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "security-quarantine-responder").inputs as any;
+        assert.deepEqual(
+            at(resource(p, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "security-quarantine-responder").inputs, "rules"),
+            responderRules,
+        );
+        const binding = resource(p, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "security-quarantine-responder")
+            .inputs as any;
         assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "incident-responder" });
-        assert.deepEqual(binding.subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "pneumonia-production-incident-responders" }]);
+        assert.deepEqual(binding.subjects, [
+            { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "pneumonia-production-incident-responders" },
+        ]);
         // No wildcard verbs or resources, no secrets, nothing that deletes.
         for (const rule of responderRules) {
-            assert.ok(!rule.verbs.some((v) => ["*", "delete", "deletecollection", "create", "update"].includes(v)) || (rule.resources[0] === "pods/portforward" && rule.verbs.join() === "create"), JSON.stringify(rule));
+            assert.ok(
+                !rule.verbs.some((v) => ["*", "delete", "deletecollection", "create", "update"].includes(v)) ||
+                    (rule.resources[0] === "pods/portforward" && rule.verbs.join() === "create"),
+                JSON.stringify(rule),
+            );
             assert.ok(!rule.resources.some((r) => r === "*" || r === "secrets"), JSON.stringify(rule));
         }
         const local = await plan("local");
-        assert.equal(resourcesOf(local, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").filter((r) => r.name === "security-quarantine-responder").length, 0);
+        assert.equal(
+            resourcesOf(local, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").filter(
+                (r) => r.name === "security-quarantine-responder",
+            ).length,
+            0,
+        );
     });
 
     it("local: no AWS security services, no evidence bucket, no key-age rules (a laptop's key is never rotated)", async () => {
@@ -162,9 +239,12 @@ describe("security: the stacks' plans", function () {
             { record: keyRotationDueSeries, expr: `vector(${due})`, labels: { client: "triage-app", key: "k2026-11" } },
         ]);
         // A key of unknown age is due now (the epoch); a stated date wins over the name; the period is the config's.
-        assert.deepEqual(keyRotationRules({ laptop: { keys: ["k1", "k2026-02"] } }, { keyIssued: { "laptop.k2026-02": "2026-03-15" }, keyRotationDays: 30 }).map((r) => r.expr), [
-            "vector(0)",
-            `vector(${Date.UTC(2026, 2, 15) / 1000 + 30 * 86400})`,
-        ]);
+        assert.deepEqual(
+            keyRotationRules(
+                { laptop: { keys: ["k1", "k2026-02"] } },
+                { keyIssued: { "laptop.k2026-02": "2026-03-15" }, keyRotationDays: 30 },
+            ).map((r) => r.expr),
+            ["vector(0)", `vector(${Date.UTC(2026, 2, 15) / 1000 + 30 * 86400})`],
+        );
     });
 });

@@ -19,7 +19,9 @@ describe("aws/cost-allocation-tags", () => {
     });
 
     it("flags a taggable resource without tags, or with a tag missing or empty", async () => {
-        assert.deepEqual(await messages("cost-allocation-tags", [kmsKey("k")]), ["Key k lacks cost allocation tags: project, environment, stack, component"]);
+        assert.deepEqual(await messages("cost-allocation-tags", [kmsKey("k")]), [
+            "Key k lacks cost allocation tags: project, environment, stack, component",
+        ]);
         const noComponent = edit(withCostTags(kmsKey("k")), (p) => delete p.tags.component);
         assert.deepEqual(await messages("cost-allocation-tags", [noComponent]), ["Key k lacks cost allocation tags: component"]);
         const emptyStack = edit(withCostTags(kmsKey("k")), (p) => (p.tags.stack = ""));
@@ -34,8 +36,16 @@ describe("aws/cost-allocation-tags", () => {
         for (const stack of stacks) {
             const types = new Set((await plan(stack)).resources.map((r) => r.type).filter((t) => t.startsWith("aws:")));
             const taggable = [...types].filter(providerSaysTaggable).sort();
-            assert.deepEqual(taggable.filter((t) => !taggableTypes.includes(t)), [], stack);
-            assert.deepEqual([...types].filter((t) => taggableTypes.includes(t) && !providerSaysTaggable(t)), [], stack);
+            assert.deepEqual(
+                taggable.filter((t) => !taggableTypes.includes(t)),
+                [],
+                stack,
+            );
+            assert.deepEqual(
+                [...types].filter((t) => taggableTypes.includes(t) && !providerSaysTaggable(t)),
+                [],
+                stack,
+            );
         }
         assert.ok(providerSaysTaggable("aws:s3/bucket:Bucket"));
         assert.equal(providerSaysTaggable("aws:s3/bucketPolicy:BucketPolicy"), false);

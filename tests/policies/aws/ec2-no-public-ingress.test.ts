@@ -16,9 +16,29 @@ describe("aws/ec2-no-public-ingress", () => {
                 { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] },
                 { protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"] },
             ]),
-            resource("aws:ec2/securityGroupRule:SecurityGroupRule", "pg", { type: "ingress", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg-1" }),
-            resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "http", { ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0", securityGroupId: "sg-1" }),
-            resource("aws:ec2/securityGroupRule:SecurityGroupRule", "egress", { type: "egress", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg-1" }),
+            resource("aws:ec2/securityGroupRule:SecurityGroupRule", "pg", {
+                type: "ingress",
+                protocol: "tcp",
+                fromPort: 5432,
+                toPort: 5432,
+                cidrBlocks: ["0.0.0.0/0"],
+                securityGroupId: "sg-1",
+            }),
+            resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "http", {
+                ipProtocol: "tcp",
+                fromPort: 80,
+                toPort: 80,
+                cidrIpv4: "0.0.0.0/0",
+                securityGroupId: "sg-1",
+            }),
+            resource("aws:ec2/securityGroupRule:SecurityGroupRule", "egress", {
+                type: "egress",
+                protocol: "-1",
+                fromPort: 0,
+                toPort: 0,
+                cidrBlocks: ["0.0.0.0/0"],
+                securityGroupId: "sg-1",
+            }),
         ];
         assert.deepEqual(await messages("ec2-no-public-ingress", list), [
             "SecurityGroup open admits tcp port 22 from 0.0.0.0/0",

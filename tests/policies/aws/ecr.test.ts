@@ -13,8 +13,9 @@ describe("aws/ecr", () => {
         ]);
     });
     it("ecr-scan-on-push flags a repository that does not scan", async () => {
-        assert.deepEqual(await messages("ecr-scan-on-push", [edit(ecrRepository(), (p) => (p.imageScanningConfiguration.scanOnPush = false))]), [
-            "ECR repository pneumonia-detector does not scan images on push",
-        ]);
+        assert.deepEqual(
+            await messages("ecr-scan-on-push", [edit(ecrRepository(), (p) => (p.imageScanningConfiguration.scanOnPush = false))]),
+            ["ECR repository pneumonia-detector does not scan images on push"],
+        );
     });
 });

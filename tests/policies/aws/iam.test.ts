@@ -40,12 +40,21 @@ describe("aws/iam", () => {
     });
 
     it("reads managed policies and roles' inline policies, as objects or JSON", async () => {
-        const managed = resource("aws:iam/policy:Policy", "wide", { policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] } });
+        const managed = resource("aws:iam/policy:Policy", "wide", {
+            policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] },
+        });
         const role = resource("aws:iam/role:Role", "r", {
             assumeRolePolicy: "{}",
-            inlinePolicies: [{ name: "inline", policy: JSON.stringify({ Statement: { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" } }) }],
+            inlinePolicies: [
+                {
+                    name: "inline",
+                    policy: JSON.stringify({ Statement: { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" } }),
+                },
+            ],
         });
-        assert.deepEqual(await messages("iam-no-wildcard-write-actions", [managed, role]), ['Policy wide: allows the wildcard action "kms:*", which includes write actions']);
+        assert.deepEqual(await messages("iam-no-wildcard-write-actions", [managed, role]), [
+            'Policy wide: allows the wildcard action "kms:*", which includes write actions',
+        ]);
         assert.deepEqual(await messages("iam-no-wildcard-data-resources", [managed, role]), [
             'Policy wide: allows kms:* on every resource ("*")',
             'Role r inline policy inline: allows secretsmanager:GetSecretValue on every resource ("*")',

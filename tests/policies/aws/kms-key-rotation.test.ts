@@ -7,7 +7,9 @@ describe("aws/kms-key-rotation", () => {
         assert.deepEqual(await messages("kms-key-rotation", [kmsKey("k")]), []);
     });
     it("flags a symmetric key without rotation, or rotating less than yearly", async () => {
-        assert.deepEqual(await messages("kms-key-rotation", [edit(kmsKey("k"), (p) => delete p.enableKeyRotation)]), ["KMS key k does not enable key rotation"]);
+        assert.deepEqual(await messages("kms-key-rotation", [edit(kmsKey("k"), (p) => delete p.enableKeyRotation)]), [
+            "KMS key k does not enable key rotation",
+        ]);
         assert.match((await messages("kms-key-rotation", [edit(kmsKey("k"), (p) => (p.rotationPeriodInDays = 730))]))[0], /every 730 days/);
     });
     it("does not apply to asymmetric keys, which cannot rotate", async () => {

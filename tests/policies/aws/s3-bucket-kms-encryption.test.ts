@@ -16,16 +16,22 @@ describe("aws/s3-bucket-kms-encryption", () => {
             p.rules[0].applyServerSideEncryptionByDefault = { sseAlgorithm: "AES256" };
         });
         assert.match((await messages("s3-bucket-kms-encryption", aes))[0], /no SSE-KMS default encryption \(found AES256\)/);
-        const managed = editType(artifacts(), "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", (p) => {
-            delete p.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId;
-        });
+        const managed = editType(
+            artifacts(),
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            (p) => {
+                delete p.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId;
+            },
+        );
         assert.match((await messages("s3-bucket-kms-encryption", managed))[0], /AWS-managed key/);
         assert.deepEqual(await messages("s3-bucket-kms-encryption", managed, { requireCustomerManagedKey: false }), []);
     });
     it("reads the deprecated inline configuration of a bucket", async () => {
         const inline = resource("aws:s3/bucket:Bucket", "legacy", {
             bucket: "legacy-bucket",
-            serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:1:key/k" } } },
+            serverSideEncryptionConfiguration: {
+                rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:1:key/k" } },
+            },
         });
         assert.deepEqual(await messages("s3-bucket-kms-encryption", [inline]), []);
     });
@@ -35,6 +41,9 @@ describe("aws/s3-bucket-kms-encryption", () => {
         // The settings name a bucket the prefix alone cannot tell apart; the dependency can.
         const withDependency = settings.map((s) => ({ ...s, propertyDependencies: { bucket: [bucket.urn] } }));
         const result = await violations("s3-bucket-kms-encryption", [component, other, bucket, ...withDependency]);
-        assert.deepEqual(result.map((v) => v.resource), [other.urn]);
+        assert.deepEqual(
+            result.map((v) => v.resource),
+            [other.urn],
+        );
     });
 });

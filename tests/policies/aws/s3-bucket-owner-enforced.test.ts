@@ -7,7 +7,13 @@ describe("aws/s3-bucket-owner-enforced", () => {
         assert.deepEqual(await messages("s3-bucket-owner-enforced", artifacts()), []);
     });
     it("flags ObjectWriter ownership", async () => {
-        const writer = editType(artifacts(), "aws:s3/bucketOwnershipControls:BucketOwnershipControls", (p) => (p.rule.objectOwnership = "ObjectWriter"));
-        assert.deepEqual(await messages("s3-bucket-owner-enforced", writer), ["bucket artifacts does not enforce BucketOwnerEnforced ownership"]);
+        const writer = editType(
+            artifacts(),
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            (p) => (p.rule.objectOwnership = "ObjectWriter"),
+        );
+        assert.deepEqual(await messages("s3-bucket-owner-enforced", writer), [
+            "bucket artifacts does not enforce BucketOwnerEnforced ownership",
+        ]);
     });
 });

@@ -8,7 +8,11 @@ describe("aws/s3-bucket-public-access-block", () => {
         assert.deepEqual(await messages("s3-bucket-public-access-block", artifacts()), []);
     });
     it("names the blocks left off and public ACLs", async () => {
-        const open = editType(artifacts(), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (p) => (p.restrictPublicBuckets = false));
+        const open = editType(
+            artifacts(),
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            (p) => (p.restrictPublicBuckets = false),
+        );
         assert.deepEqual(await messages("s3-bucket-public-access-block", open), ["bucket artifacts does not set restrictPublicBuckets"]);
         const publicBucket = resource("aws:s3/bucket:Bucket", "public", { bucket: "public", acl: "public-read" });
         assert.deepEqual(await messages("s3-bucket-public-access-block", [publicBucket]), [

@@ -7,7 +7,13 @@ describe("kubernetes/helm-chart-pinned", () => {
         assert.deepEqual(await messages("kubernetes-helm-chart-pinned", [monitoringRelease("75.15.1")]), []);
     });
     it("flags a range or no version", async () => {
-        assert.match((await messages("kubernetes-helm-chart-pinned", [monitoringRelease("^75.0.0")]))[0], /does not pin an exact version \(\^75\.0\.0\)/);
-        assert.match((await messages("kubernetes-helm-chart-pinned", [edit(monitoringRelease(), (p) => delete p.version)]))[0], /\(unset\)/);
+        assert.match(
+            (await messages("kubernetes-helm-chart-pinned", [monitoringRelease("^75.0.0")]))[0],
+            /does not pin an exact version \(\^75\.0\.0\)/,
+        );
+        assert.match(
+            (await messages("kubernetes-helm-chart-pinned", [edit(monitoringRelease(), (p) => delete p.version)]))[0],
+            /\(unset\)/,
+        );
     });
 });

@@ -29,10 +29,13 @@ describe("kubernetes/helm-images-by-digest", () => {
         const [exemption] = production.properties.exemptions as { resource: string; reason: string }[];
         assert.equal(exemption!.resource, "monitoring");
         assert.match(exemption!.reason, /tag/);
-        for (const stack of ["staging", "local"]) assert.equal(loadStackConfig(stack, pack.policies).get("kubernetes-helm-images-by-digest")!.properties.requireDigest, false);
+        for (const stack of ["staging", "local"])
+            assert.equal(loadStackConfig(stack, pack.policies).get("kubernetes-helm-images-by-digest")!.properties.requireDigest, false);
     });
     it("the exemption is what lets production's release through", async () => {
-        const exempt = await violations("kubernetes-helm-images-by-digest", [monitoringRelease()], { exemptions: [{ resource: "monitoring", reason: "tags are immutable upstream" }] });
+        const exempt = await violations("kubernetes-helm-images-by-digest", [monitoringRelease()], {
+            exemptions: [{ resource: "monitoring", reason: "tags are immutable upstream" }],
+        });
         assert.deepEqual(exempt, []);
     });
 });

@@ -7,7 +7,11 @@ const withImage = (image: string) => [edit(deployment("detector"), (p) => (p.spe
 
 describe("kubernetes/image-pinned", () => {
     it("parses registries with ports, tags and digests", () => {
-        assert.deepEqual(parseImage("localhost:5000/detector:1.2"), { repository: "localhost:5000/detector", tag: "1.2", digest: undefined });
+        assert.deepEqual(parseImage("localhost:5000/detector:1.2"), {
+            repository: "localhost:5000/detector",
+            tag: "1.2",
+            digest: undefined,
+        });
         assert.deepEqual(parseImage("repo@sha256:abc"), { repository: "repo", digest: "sha256:abc" });
     });
     it("passes a digest in production and an immutable tag elsewhere", async () => {
@@ -15,8 +19,17 @@ describe("kubernetes/image-pinned", () => {
         assert.deepEqual(await messages("kubernetes-image-pinned", withImage("ghcr.io/org/detector:1.4.2"), { requireDigest: false }), []);
     });
     it("flags latest, untagged and (in production) digest-less images", async () => {
-        assert.match((await messages("kubernetes-image-pinned", withImage("detector:latest"), { requireDigest: false }))[0], /moving tag "latest"/);
-        assert.match((await messages("kubernetes-image-pinned", withImage("localhost:5000/detector"), { requireDigest: false }))[0], /neither tag nor digest/);
-        assert.match((await messages("kubernetes-image-pinned", withImage("ghcr.io/org/detector:1.4.2")))[0], /not pinned by sha256 digest/);
+        assert.match(
+            (await messages("kubernetes-image-pinned", withImage("detector:latest"), { requireDigest: false }))[0],
+            /moving tag "latest"/,
+        );
+        assert.match(
+            (await messages("kubernetes-image-pinned", withImage("localhost:5000/detector"), { requireDigest: false }))[0],
+            /neither tag nor digest/,
+        );
+        assert.match(
+            (await messages("kubernetes-image-pinned", withImage("ghcr.io/org/detector:1.4.2")))[0],
+            /not pinned by sha256 digest/,
+        );
     });
 });

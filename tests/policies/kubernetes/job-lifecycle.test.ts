@@ -19,6 +19,9 @@ describe("kubernetes/job-lifecycle", () => {
             "CronJob pneumonia/backup-db: spec.jobTemplate.spec.activeDeadlineSeconds is not set: a hung run is never stopped",
             "CronJob pneumonia/backup-db: spec.jobTemplate.spec.ttlSecondsAfterFinished is not set: finished Jobs are never cleaned up",
         ]);
-        assert.equal((await messages("kubernetes-job-lifecycle", [edit(job("setup"), (p) => delete p.spec.ttlSecondsAfterFinished)])).length, 1);
+        assert.equal(
+            (await messages("kubernetes-job-lifecycle", [edit(job("setup"), (p) => delete p.spec.ttlSecondsAfterFinished)])).length,
+            1,
+        );
     });
 });

@@ -4,7 +4,14 @@ import { autoscaler, deployment, statefulSet } from "../factory";
 
 describe("kubernetes/min-replicas", () => {
     it("passes 2+ replicas, counting an HPA's minReplicas when it scales the workload", async () => {
-        assert.deepEqual(await messages("kubernetes-min-replicas", [deployment("mlflow", { replicas: 2 }), deployment("detector", { replicas: undefined }), autoscaler("detector", 3)]), []);
+        assert.deepEqual(
+            await messages("kubernetes-min-replicas", [
+                deployment("mlflow", { replicas: 2 }),
+                deployment("detector", { replicas: undefined }),
+                autoscaler("detector", 3),
+            ]),
+            [],
+        );
     });
     it("flags a single replica, an unset count without HPA and an HPA minimum of 1", async () => {
         const found = await messages("kubernetes-min-replicas", [

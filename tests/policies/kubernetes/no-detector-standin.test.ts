@@ -27,7 +27,10 @@ describe("kubernetes/no-detector-standin", () => {
 
     it("passes the real detector, and the stand-in where allowed (local)", async () => {
         assert.deepEqual(await messages("kubernetes-no-detector-standin", [deployment("detector")]), []);
-        assert.deepEqual(await messages("kubernetes-no-detector-standin", withImage("pneumonia/detector-standin:0.1.0"), { allowStandIn: true }), []);
+        assert.deepEqual(
+            await messages("kubernetes-no-detector-standin", withImage("pneumonia/detector-standin:0.1.0"), { allowStandIn: true }),
+            [],
+        );
     });
 });
 
@@ -48,6 +51,9 @@ describe("kubernetes/no-detector-standin on the stacks' plans", function () {
 
     it("local runs the stand-in under its own policy config", async () => {
         const { violations } = await evaluate(pack, planResources(await plan("local")), loadStackConfig("local", pack.policies));
-        assert.deepEqual(violations.filter((v) => v.policy === "kubernetes-no-detector-standin"), []);
+        assert.deepEqual(
+            violations.filter((v) => v.policy === "kubernetes-no-detector-standin"),
+            [],
+        );
     });
 });

@@ -12,8 +12,15 @@ describe("kubernetes/no-privileged", () => {
         const init = edit(deployment("detector"), (p) => {
             p.spec.template.spec.initContainers = [{ ...firstContainer(p), name: "migrate", securityContext: { privileged: true } }];
         });
-        assert.deepEqual(await messages("kubernetes-no-privileged", [init]), ['Deployment pneumonia/detector: init container "migrate" runs privileged']);
-        const cron = edit(backupCronJob("db"), (p) => (p.spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged = true));
-        assert.deepEqual(await messages("kubernetes-no-privileged", [cron]), ['CronJob pneumonia/backup-db: container "backup" runs privileged']);
+        assert.deepEqual(await messages("kubernetes-no-privileged", [init]), [
+            'Deployment pneumonia/detector: init container "migrate" runs privileged',
+        ]);
+        const cron = edit(
+            backupCronJob("db"),
+            (p) => (p.spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged = true),
+        );
+        assert.deepEqual(await messages("kubernetes-no-privileged", [cron]), [
+            'CronJob pneumonia/backup-db: container "backup" runs privileged',
+        ]);
     });
 });

@@ -24,6 +24,9 @@ describe("kubernetes/no-public-load-balancer", () => {
             "Ingress pneumonia/mlflow is an internet-facing load balancer, but only the sanctioned edge (edge/edge) may be",
         ]);
         assert.deepEqual(await messages("kubernetes-no-public-load-balancer", [sideDoor], { sanctionedEdges: ["pneumonia/mlflow"] }), []);
-        assert.equal((await messages("kubernetes-no-public-load-balancer", [edgeIngress()], { sanctionedEdges: ["pneumonia/mlflow"] })).length, 1);
+        assert.equal(
+            (await messages("kubernetes-no-public-load-balancer", [edgeIngress()], { sanctionedEdges: ["pneumonia/mlflow"] })).length,
+            1,
+        );
     });
 });

@@ -13,15 +13,28 @@ describe("kubernetes/pod-disruption-budget", () => {
         assert.equal(disruptionsAllowed({}, 3), undefined);
     });
     it("passes a budget allowing one disruption at the HPA minimum", async () => {
-        assert.deepEqual(await messages("kubernetes-pod-disruption-budget", [deployment("detector", { replicas: undefined }), autoscaler("detector", 3), podDisruptionBudget("detector")]), []);
+        assert.deepEqual(
+            await messages("kubernetes-pod-disruption-budget", [
+                deployment("detector", { replicas: undefined }),
+                autoscaler("detector", 3),
+                podDisruptionBudget("detector"),
+            ]),
+            [],
+        );
     });
     it("flags a replicated workload without a budget (production), and relaxes it elsewhere", async () => {
         const list = [deployment("mlflow", { replicas: 2 })];
-        assert.deepEqual(await messages("kubernetes-pod-disruption-budget", list), ["Deployment pneumonia/mlflow runs 2 replicas but no PodDisruptionBudget selects its pods"]);
+        assert.deepEqual(await messages("kubernetes-pod-disruption-budget", list), [
+            "Deployment pneumonia/mlflow runs 2 replicas but no PodDisruptionBudget selects its pods",
+        ]);
         assert.deepEqual(await messages("kubernetes-pod-disruption-budget", list, { required: false }), []);
     });
     it("flags a budget that blocks every drain at the HPA minimum, in every stack", async () => {
-        const list = [deployment("detector", { replicas: 10 }), autoscaler("detector", 2), podDisruptionBudget("detector", { minAvailable: 2 })];
+        const list = [
+            deployment("detector", { replicas: 10 }),
+            autoscaler("detector", 2),
+            podDisruptionBudget("detector", { minAvailable: 2 }),
+        ];
         assert.deepEqual(await messages("kubernetes-pod-disruption-budget", list, { required: false }), [
             "PodDisruptionBudget pneumonia/detector allows no disruption of Deployment pneumonia/detector at 2 replica(s) (HorizontalPodAutoscaler detector minReplicas): node drains would block",
         ]);

@@ -23,12 +23,16 @@ describe("kubernetes/public-listener-tls", () => {
         ]);
     });
     it("flags HTTPS without a certificate, and the default or an old TLS policy", async () => {
-        assert.deepEqual(await messages(policy, [without("certificate-arn")]), ["Ingress edge/edge has an HTTPS listener without a certificate (certificate-arn)"]);
+        assert.deepEqual(await messages(policy, [without("certificate-arn")]), [
+            "Ingress edge/edge has an HTTPS listener without a certificate (certificate-arn)",
+        ]);
         assert.deepEqual(await messages(policy, [without("ssl-policy")]), [
             "Ingress edge/edge uses TLS policy ELBSecurityPolicy-2016-08 (the default), which is not TLS 1.2+ only",
         ]);
         const old = edgeIngress("edge", "edge", { "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS-1-1-2017-01" });
-        assert.deepEqual(await messages(policy, [old]), ["Ingress edge/edge uses TLS policy ELBSecurityPolicy-TLS-1-1-2017-01, which is not TLS 1.2+ only"]);
+        assert.deepEqual(await messages(policy, [old]), [
+            "Ingress edge/edge uses TLS policy ELBSecurityPolicy-TLS-1-1-2017-01, which is not TLS 1.2+ only",
+        ]);
     });
     it("flags an internet-facing LoadBalancer Service without a certificate", async () => {
         assert.deepEqual(await messages(policy, [service("detector", { type: "LoadBalancer" })]), [

@@ -21,8 +21,16 @@ describe("lib/kubernetes", () => {
 
     it("takes the HPA's minimum for the workload it scales, in its namespace only", () => {
         const workload = { kind: "Deployment", metadata: { name: "detector", namespace: "pneumonia" }, replicas: 5 };
-        const hpa = (namespace: string) => ({ props: { metadata: { name: "detector", namespace }, spec: { scaleTargetRef: { kind: "Deployment", name: "detector" }, minReplicas: 3 } } });
-        assert.deepEqual(minimumReplicas(workload, [hpa("pneumonia")]), { replicas: 3, from: "HorizontalPodAutoscaler detector minReplicas" });
+        const hpa = (namespace: string) => ({
+            props: {
+                metadata: { name: "detector", namespace },
+                spec: { scaleTargetRef: { kind: "Deployment", name: "detector" }, minReplicas: 3 },
+            },
+        });
+        assert.deepEqual(minimumReplicas(workload, [hpa("pneumonia")]), {
+            replicas: 3,
+            from: "HorizontalPodAutoscaler detector minReplicas",
+        });
         assert.deepEqual(minimumReplicas(workload, [hpa("other")]), { replicas: 5, from: "spec.replicas" });
     });
 
@@ -30,9 +38,23 @@ describe("lib/kubernetes", () => {
         // argoproj.io/v1alpha1 Rollout: spec.template is a PodTemplateSpec (https://argo-rollouts.readthedocs.io/en/stable/features/specification/).
         const pod = { containers: [{ name: "detector", image: "detector:1.0.0" }] };
         const notAClass = { isType: () => false };
-        const rollout = workloadOf({ ...notAClass, props: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "detector" }, spec: { template: { spec: pod } } } });
+        const rollout = workloadOf({
+            ...notAClass,
+            props: {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "Rollout",
+                metadata: { name: "detector" },
+                spec: { template: { spec: pod } },
+            },
+        });
         assert.equal(rollout?.kind, "Rollout");
         assert.deepEqual(rollout?.pod, pod);
-        assert.equal(workloadOf({ ...notAClass, props: { apiVersion: "argoproj.io/v1alpha1", kind: "AnalysisTemplate", spec: { template: { spec: pod } } } }), undefined);
+        assert.equal(
+            workloadOf({
+                ...notAClass,
+                props: { apiVersion: "argoproj.io/v1alpha1", kind: "AnalysisTemplate", spec: { template: { spec: pod } } },
+            }),
+            undefined,
+        );
     });
 });

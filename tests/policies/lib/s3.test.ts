@@ -21,7 +21,15 @@ describe("lib/s3", () => {
             ...edit(s, (p) => (p.bucket = unknown.unknownStringValue)),
             propertyDependencies: { bucket: [bucket.urn] },
         }));
-        for (const policy of ["s3-bucket-kms-encryption", "s3-bucket-versioning", "s3-bucket-public-access-block", "s3-bucket-tls-only", "s3-bucket-owner-enforced", "s3-backup-bucket-lifecycle", "s3-backup-bucket-object-lock"]) {
+        for (const policy of [
+            "s3-bucket-kms-encryption",
+            "s3-bucket-versioning",
+            "s3-bucket-public-access-block",
+            "s3-bucket-tls-only",
+            "s3-bucket-owner-enforced",
+            "s3-backup-bucket-lifecycle",
+            "s3-backup-bucket-object-lock",
+        ]) {
             assert.deepEqual(await violations(policy, [component, previewBucket, ...previewSettings]), [], policy);
         }
     });

@@ -12,7 +12,9 @@ describe("stack/edge-protection", () => {
     });
     it("flags a public Ingress without a WAF association", async () => {
         const bare = edit(edgeIngress(), (p) => delete p.metadata.annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"]);
-        assert.deepEqual(await messages(policy, [bare, webAcl()]), ["Ingress edge/edge is internet-facing without a WAF web ACL (wafv2-acl-arn)"]);
+        assert.deepEqual(await messages(policy, [bare, webAcl()]), [
+            "Ingress edge/edge is internet-facing without a WAF web ACL (wafv2-acl-arn)",
+        ]);
     });
     it("flags a web ACL missing a managed group or the per-IP rate rule", async () => {
         const noBadInputs = edit(webAcl(), (p) => p.rules.pop());
@@ -24,7 +26,9 @@ describe("stack/edge-protection", () => {
         }
     });
     it("flags a public Ingress without access logs", async () => {
-        const off = edgeIngress("edge", "edge", { "alb.ingress.kubernetes.io/load-balancer-attributes": "routing.http2.enabled=true,access_logs.s3.enabled=false" });
+        const off = edgeIngress("edge", "edge", {
+            "alb.ingress.kubernetes.io/load-balancer-attributes": "routing.http2.enabled=true,access_logs.s3.enabled=false",
+        });
         const none = edit(edgeIngress(), (p) => delete p.metadata.annotations["alb.ingress.kubernetes.io/load-balancer-attributes"]);
         for (const ingress of [off, none]) {
             assert.deepEqual(await messages(policy, [ingress, webAcl()]), [

@@ -4,7 +4,8 @@ import { edit, evidenceBucket, secureBucket } from "../factory";
 
 const policy = "stack-evidence-bucket";
 const name = "bucket security-evidence";
-const changed = (type: string, change: (p: Record<string, any>) => void) => evidenceBucket().map((r) => (r.type === type ? edit(r, change) : r));
+const changed = (type: string, change: (p: Record<string, any>) => void) =>
+    evidenceBucket().map((r) => (r.type === type ? edit(r, change) : r));
 const withPolicy = (change: (statements: any[]) => any[]) =>
     changed("aws:s3/bucketPolicy:BucketPolicy", (p) => {
         const doc = JSON.parse(p.policy);
@@ -17,14 +18,26 @@ describe("stack/evidence-bucket", () => {
         assert.deepEqual(await messages(policy, evidenceBucket()), []);
     });
     it("flags a stack without an evidence bucket", async () => {
-        assert.deepEqual(await messages(policy, secureBucket("artifacts")), ["no evidence bucket (security-evidence): incident evidence has nowhere safe to go"]);
+        assert.deepEqual(await messages(policy, secureBucket("artifacts")), [
+            "no evidence bucket (security-evidence): incident evidence has nowhere safe to go",
+        ]);
     });
     it("flags GOVERNANCE mode (a privileged user may bypass it), a short retention, and no lock at all", async () => {
         const lock = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
-        assert.deepEqual(await messages(policy, changed(lock, (p) => (p.rule.defaultRetention.mode = "GOVERNANCE"))), [
-            `${name} has no COMPLIANCE default retention: evidence could be deleted by a privileged user`,
-        ]);
-        assert.deepEqual(await messages(policy, changed(lock, (p) => (p.rule.defaultRetention.days = 3))), [`${name} locks evidence 3 days; at least 7 required`]);
+        assert.deepEqual(
+            await messages(
+                policy,
+                changed(lock, (p) => (p.rule.defaultRetention.mode = "GOVERNANCE")),
+            ),
+            [`${name} has no COMPLIANCE default retention: evidence could be deleted by a privileged user`],
+        );
+        assert.deepEqual(
+            await messages(
+                policy,
+                changed(lock, (p) => (p.rule.defaultRetention.days = 3)),
+            ),
+            [`${name} locks evidence 3 days; at least 7 required`],
+        );
         const unlocked = changed("aws:s3/bucket:Bucket", (p) => (p.objectLockEnabled = false)).filter((r) => r.type !== lock);
         assert.deepEqual(await messages(policy, unlocked), [
             `${name} holds evidence but Object Lock is not enabled`,
@@ -37,10 +50,16 @@ describe("stack/evidence-bucket", () => {
             `${name}'s policy does not deny s3:DeleteObject to every principal`,
             `${name}'s policy does not deny s3:DeleteObjectVersion to every principal`,
         ]);
-        const conditional = withPolicy((s) => s.map((x) => (x.Sid === "DenyEvidenceDeletion" ? { ...x, Condition: { StringEquals: { "aws:PrincipalAccount": "999999999999" } } } : x)));
+        const conditional = withPolicy((s) =>
+            s.map((x) =>
+                x.Sid === "DenyEvidenceDeletion" ? { ...x, Condition: { StringEquals: { "aws:PrincipalAccount": "999999999999" } } } : x,
+            ),
+        );
         assert.equal((await messages(policy, conditional)).length, 2);
         const overwrite = withPolicy((s) => s.filter((x) => x.Sid !== "DenyOverwrite"));
-        assert.deepEqual(await messages(policy, overwrite), [`${name}'s policy admits a PutObject without If-None-Match: an existing key could get a new version`]);
+        assert.deepEqual(await messages(policy, overwrite), [
+            `${name}'s policy admits a PutObject without If-None-Match: an existing key could get a new version`,
+        ]);
     });
     it("is off where not required (a laptop stack)", async () => {
         assert.deepEqual(await messages(policy, [], { required: false }), []);

@@ -22,7 +22,9 @@ describe("stack/image-admission", () => {
             "no ClusterImagePolicy requires a keyless signature by a named issuer and subject",
         ]);
         const anyone = edit(policy("enforce"), (p) => (p.spec.authorities[0].keyless.identities = []));
-        assert.deepEqual(await messages("stack-image-admission", [release(), anyone]), ["no ClusterImagePolicy requires a keyless signature by a named issuer and subject"]);
+        assert.deepEqual(await messages("stack-image-admission", [release(), anyone]), [
+            "no ClusterImagePolicy requires a keyless signature by a named issuer and subject",
+        ]);
     });
     it("is off where not required (a laptop stack)", async () => {
         assert.deepEqual(await messages("stack-image-admission", [], { required: false }), []);

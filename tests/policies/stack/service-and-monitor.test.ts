@@ -4,7 +4,10 @@ import { deployment, edit, resource, service, serviceMonitor } from "../factory"
 
 describe("stack/service-and-monitor", () => {
     it("passes a Deployment with its Service and a ServiceMonitor scraping a named port", async () => {
-        assert.deepEqual(await messages("stack-service-and-monitor", [deployment("detector"), service("detector"), serviceMonitor("detector")]), []);
+        assert.deepEqual(
+            await messages("stack-service-and-monitor", [deployment("detector"), service("detector"), serviceMonitor("detector")]),
+            [],
+        );
     });
     it("accepts a PodMonitor instead", async () => {
         const podMonitor = resource("kubernetes:monitoring.coreos.com/v1:PodMonitor", "detector", {

@@ -22,7 +22,11 @@ describe("alert-test against a real Alertmanager", function () {
     let configFile: string;
     let hookBase: string;
     const lines: string[] = [];
-    const deps = { open: async () => assert.fail("the stack is not opened when --alertmanager-url is given"), kubectl: ["false"], out: (l: string) => lines.push(l) };
+    const deps = {
+        open: async () => assert.fail("the stack is not opened when --alertmanager-url is given"),
+        kubectl: ["false"],
+        out: (l: string) => lines.push(l),
+    };
 
     const config = (routing = (yaml: string) => yaml) =>
         routing(
@@ -51,7 +55,12 @@ describe("alert-test against a real Alertmanager", function () {
         const port = await freePort();
         alertmanager = spawn(
             "prometheus-alertmanager",
-            [`--config.file=${configFile}`, `--storage.path=${join(dir.path, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="],
+            [
+                `--config.file=${configFile}`,
+                `--storage.path=${join(dir.path, "data")}`,
+                `--web.listen-address=127.0.0.1:${port}`,
+                "--cluster.listen-address=",
+            ],
             { stdio: "ignore" },
         );
         url = `http://127.0.0.1:${port}`;
@@ -71,10 +80,17 @@ describe("alert-test against a real Alertmanager", function () {
     // Each case starts with no test alert firing: a critical one inhibits the lower severities'
     // (infra/monitoring/alertmanager.ts inhibit_rules, equal alertname and service).
     afterEach(async () => {
-        const firing = (await (await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent('alertname="AlertDeliveryTest"')}`)).json()) as Array<{ labels: object; startsAt: string }>;
+        const firing = (await (
+            await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent('alertname="AlertDeliveryTest"')}`)
+        ).json()) as Array<{ labels: object; startsAt: string }>;
         const now = new Date().toISOString();
         const resolved = firing.map((a) => ({ labels: a.labels, startsAt: a.startsAt, endsAt: now }));
-        if (resolved.length > 0) await fetch(`${url}/api/v2/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(resolved) });
+        if (resolved.length > 0)
+            await fetch(`${url}/api/v2/alerts`, {
+                method: "POST",
+                headers: { "Content-Type": "application/json" },
+                body: JSON.stringify(resolved),
+            });
     });
 
     it("routes a critical test alert to the pager and delivers it (Slack copy) after group_wait", async () => {
@@ -82,7 +98,11 @@ describe("alert-test against a real Alertmanager", function () {
         assert.equal(await main(["production", "--severity", "critical", "--alertmanager-url", url], deps), 0);
         assert.match(lines.at(-1)!, /^production: critical test alert routed to pager-critical; it is sent after group_wait 10s/);
         const testId = /test_id=(\S+)/.exec(lines[0]!)![1]!;
-        await waitUntil("the Slack webhook", () => received.some((r) => r.path === "/slack" && r.body.includes("Alert delivery test (critical)")), 30_000);
+        await waitUntil(
+            "the Slack webhook",
+            () => received.some((r) => r.path === "/slack" && r.body.includes("Alert delivery test (critical)")),
+            30_000,
+        );
         assert.ok(testId.length > 0);
     });
 
@@ -99,11 +119,17 @@ describe("alert-test against a real Alertmanager", function () {
     }
 
     it("fails (exit 1) naming both receivers when routing sends a severity elsewhere", async () => {
-        writeFileSync(configFile, config((yaml) => yaml.replace(/receiver: pager-critical\n(\s+)matchers:/, "receiver: ticket\n$1matchers:")));
+        writeFileSync(
+            configFile,
+            config((yaml) => yaml.replace(/receiver: pager-critical\n(\s+)matchers:/, "receiver: ticket\n$1matchers:")),
+        );
         const reload = await fetch(`${url}/-/reload`, { method: "POST" });
         assert.equal(reload.status, 200);
         try {
-            await assert.rejects(main(["production", "--alertmanager-url", url], deps), /^CheckFailedError: critical test alert went to ticket, not pager-critical: check the routing tree$/);
+            await assert.rejects(
+                main(["production", "--alertmanager-url", url], deps),
+                /^CheckFailedError: critical test alert went to ticket, not pager-critical: check the routing tree$/,
+            );
         } finally {
             writeFileSync(configFile, config());
             await fetch(`${url}/-/reload`, { method: "POST" });
@@ -142,7 +168,13 @@ describe("alert-test against a real Alertmanager", function () {
 
     it("fails (exit 1) naming the inhibiting alert when a firing critical alert inhibits the high test alert", async () => {
         const now = Date.now();
-        const labels = { alertname: "AlertDeliveryTest", severity: "critical", service: "alert-test", stack: "staging", test_id: "earlier-run" };
+        const labels = {
+            alertname: "AlertDeliveryTest",
+            severity: "critical",
+            service: "alert-test",
+            stack: "staging",
+            test_id: "earlier-run",
+        };
         const posted = await fetch(`${url}/api/v2/alerts`, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
@@ -160,18 +192,37 @@ describe("alert-test against a real Alertmanager", function () {
         await fetch(`${url}/api/v2/alerts`, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
-            body: JSON.stringify([{ labels: { alertname: "Watchdog", severity: "none" }, startsAt: now.toISOString(), endsAt: new Date(now.getTime() + 60_000).toISOString() }]),
+            body: JSON.stringify([
+                {
+                    labels: { alertname: "Watchdog", severity: "none" },
+                    startsAt: now.toISOString(),
+                    endsAt: new Date(now.getTime() + 60_000).toISOString(),
+                },
+            ]),
         });
-        await waitUntil("the heartbeat", () => received.some((r) => r.path === "/heartbeat" && r.body.includes('"alertname":"Watchdog"')), 30_000);
+        await waitUntil(
+            "the heartbeat",
+            () => received.some((r) => r.path === "/heartbeat" && r.body.includes('"alertname":"Watchdog"')),
+            30_000,
+        );
     });
 
     it("exits 2 for a stack without a stack file before posting anything, as every command does", async () => {
-        await assert.rejects(main(["qa", "--alertmanager-url", url], deps), /^UsageError: stack "qa": no Pulumi\.qa\.yaml \(stacks: local, production, staging\)$/);
+        await assert.rejects(
+            main(["qa", "--alertmanager-url", url], deps),
+            /^UsageError: stack "qa": no Pulumi\.qa\.yaml \(stacks: local, production, staging\)$/,
+        );
     });
 
     it("exits 2 on an unknown severity and 1 when Alertmanager does not answer", async () => {
-        await assert.rejects(main(["production", "--severity", "sev1", "--alertmanager-url", url], deps), /^UsageError: --severity: expected one of critical, high, medium, low, got "sev1"$/);
+        await assert.rejects(
+            main(["production", "--severity", "sev1", "--alertmanager-url", url], deps),
+            /^UsageError: --severity: expected one of critical, high, medium, low, got "sev1"$/,
+        );
         const closed = await freePort();
-        await assert.rejects(main(["production", "--alertmanager-url", `http://127.0.0.1:${closed}`], deps), /^CheckFailedError: Alertmanager http:\/\/127\.0\.0\.1:\d+\/api\/v2\/alerts: fetch failed$/);
+        await assert.rejects(
+            main(["production", "--alertmanager-url", `http://127.0.0.1:${closed}`], deps),
+            /^CheckFailedError: Alertmanager http:\/\/127\.0\.0\.1:\d+\/api\/v2\/alerts: fetch failed$/,
+        );
     });
 });

@@ -12,7 +12,9 @@ import { readBytes, readText, runCli, runInProcess, startServers, type Servers }
 async function untar(archive: Buffer): Promise<Record<string, Buffer>> {
     const extract = tar.extract();
     const files: Record<string, Buffer> = {};
-    Readable.from([archive]).pipe(createGunzip()).pipe(extract as unknown as NodeJS.WritableStream);
+    Readable.from([archive])
+        .pipe(createGunzip())
+        .pipe(extract as unknown as NodeJS.WritableStream);
     for await (const entry of extract) {
         const chunks: Buffer[] = [];
         for await (const chunk of entry) chunks.push(chunk as Buffer);
@@ -56,11 +58,19 @@ describe("backup runner: models and config (moto_server)", function () {
         it("archives every object under MODELS_PREFIX, then writes manifest and latest.json", async () => {
             const result = await runCli(["models"], env);
             assert.equal(result.code, 0, result.stderr);
-            assert.match(result.stdout, new RegExp(`^models: s3://${servers.bucket}/test/models/\\S+/models\\.tar\\.gz \\(\\d+ bytes, sha256 [0-9a-f]{64}\\), 4 objects; latest -> \\S+\\n$`));
+            assert.match(
+                result.stdout,
+                new RegExp(
+                    `^models: s3://${servers.bucket}/test/models/\\S+/models\\.tar\\.gz \\(\\d+ bytes, sha256 [0-9a-f]{64}\\), 4 objects; latest -> \\S+\\n$`,
+                ),
+            );
             const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/models/latest.json")) as { manifest: string };
             manifest = JSON.parse(await readText(servers.s3, servers.bucket, latest.manifest));
             assert.equal(manifest.details.objects, 4);
-            assert.equal(manifest.details.bytes, Object.values(files).reduce((n, b) => n + b.length, 0));
+            assert.equal(
+                manifest.details.bytes,
+                Object.values(files).reduce((n, b) => n + b.length, 0),
+            );
             const archive = await readBytes(servers.s3, servers.bucket, manifest.key);
             assert.equal(createHash("sha256").update(archive).digest("hex"), manifest.sha256);
             const archived = await untar(archive);
@@ -69,10 +79,18 @@ describe("backup runner: models and config (moto_server)", function () {
         });
 
         it("models-restore writes the same objects into another bucket", async () => {
-            const result = await runInProcess(["models-restore", "--from", "latest", "--target-bucket", restoredBucket, "--target-prefix", "mlflow"], env);
+            const result = await runInProcess(
+                ["models-restore", "--from", "latest", "--target-bucket", restoredBucket, "--target-prefix", "mlflow"],
+                env,
+            );
             assert.equal(result.code, 0, result.stderr);
             assert.equal(result.stdout, `models-restore: restored 4 objects from models/${manifest.id} (sha256 checked)\n`);
-            assert.deepEqual(await listKeys(servers, restoredBucket, ""), Object.keys(files).map((k) => `mlflow/${k}`).sort());
+            assert.deepEqual(
+                await listKeys(servers, restoredBucket, ""),
+                Object.keys(files)
+                    .map((k) => `mlflow/${k}`)
+                    .sort(),
+            );
             for (const [name, body] of Object.entries(files)) {
                 assert.ok((await readBytes(servers.s3, restoredBucket, `mlflow/${name}`)).equals(body), name);
             }
@@ -82,9 +100,15 @@ describe("backup runner: models and config (moto_server)", function () {
             const archive = await readBytes(servers.s3, servers.bucket, manifest.key);
             archive[archive.length - 100] ^= 0x01;
             await servers.s3.send(new PutObjectCommand({ Bucket: servers.bucket, Key: manifest.key, Body: archive }));
-            const result = await runInProcess(["models-restore", "--from", manifest.id, "--target-bucket", restoredBucket, "--target-prefix", "second"], env);
+            const result = await runInProcess(
+                ["models-restore", "--from", manifest.id, "--target-bucket", restoredBucket, "--target-prefix", "second"],
+                env,
+            );
             assert.equal(result.code, 1);
-            assert.match(result.stderr, new RegExp(`^error: models-restore: checksum mismatch for s3://${servers.bucket}/test/models/.*/models\\.tar\\.gz`));
+            assert.match(
+                result.stderr,
+                new RegExp(`^error: models-restore: checksum mismatch for s3://${servers.bucket}/test/models/.*/models\\.tar\\.gz`),
+            );
             assert.deepEqual(await listKeys(servers, restoredBucket, "second/"), []);
         });
 
@@ -112,7 +136,10 @@ describe("backup runner: models and config (moto_server)", function () {
             const result = await runInProcess(["models"], { ...env, MODELS_PREFIX: "mlfow" });
             assert.equal(result.code, 1);
             assert.equal(result.stdout, "");
-            assert.match(result.stderr, /^error: models: s3:\/\/mlflow-artifacts-test\/mlfow holds no objects: nothing backed up, latest unchanged .*--allow-empty.*\n$/);
+            assert.match(
+                result.stderr,
+                /^error: models: s3:\/\/mlflow-artifacts-test\/mlfow holds no objects: nothing backed up, latest unchanged .*--allow-empty.*\n$/,
+            );
             assert.equal(await readText(servers.s3, servers.bucket, "test/models/latest.json"), before);
             assert.deepEqual(await listKeys(servers, servers.bucket, "test/models/"), keysBefore);
             const uploads = await servers.s3.send(new ListMultipartUploadsCommand({ Bucket: servers.bucket }));
@@ -135,10 +162,18 @@ describe("backup runner: models and config (moto_server)", function () {
             assert.equal(empty.code, 0, empty.stderr);
             const latest = JSON.parse(await readText(servers.s3, servers.bucket, "test/models/latest.json")) as { id: string };
             assert.notEqual(latest.id, id, "the good backup is no longer the latest");
-            const result = await runInProcess(["models-restore", "--from", id, "--target-bucket", restoredBucket, "--target-prefix", "by-id"], env);
+            const result = await runInProcess(
+                ["models-restore", "--from", id, "--target-bucket", restoredBucket, "--target-prefix", "by-id"],
+                env,
+            );
             assert.equal(result.code, 0, result.stderr);
             assert.equal(result.stdout, `models-restore: restored 4 objects from models/${id} (sha256 checked)\n`);
-            assert.deepEqual(await listKeys(servers, restoredBucket, "by-id/"), Object.keys(files).map((k) => `by-id/${k}`).sort());
+            assert.deepEqual(
+                await listKeys(servers, restoredBucket, "by-id/"),
+                Object.keys(files)
+                    .map((k) => `by-id/${k}`)
+                    .sort(),
+            );
         });
     });
 
@@ -150,7 +185,13 @@ describe("backup runner: models and config (moto_server)", function () {
             "/api/v1/namespaces/pneumonia/secrets/database-connection": {
                 apiVersion: "v1",
                 kind: "Secret",
-                metadata: { name: "database-connection", namespace: "pneumonia", uid: "u-1", resourceVersion: "42", managedFields: [{ manager: "pulumi" }] },
+                metadata: {
+                    name: "database-connection",
+                    namespace: "pneumonia",
+                    uid: "u-1",
+                    resourceVersion: "42",
+                    managedFields: [{ manager: "pulumi" }],
+                },
                 data: { password: Buffer.from("generated-password").toString("base64") },
             },
             "/api/v1/namespaces/monitoring/configmaps/alertmanager-routes": {
@@ -186,7 +227,10 @@ describe("backup runner: models and config (moto_server)", function () {
             const manifestText = await readText(servers.s3, servers.bucket, latest.manifest);
             assert.doesNotMatch(manifestText, /Z2VuZXJhdGVk/, "values stay in the archive, not the manifest");
             const manifest = JSON.parse(manifestText) as { key: string; details: { objects: string[] } };
-            assert.deepEqual(manifest.details.objects, ["pneumonia/secrets/database-connection", "monitoring/configmaps/alertmanager-routes"]);
+            assert.deepEqual(manifest.details.objects, [
+                "pneumonia/secrets/database-connection",
+                "monitoring/configmaps/alertmanager-routes",
+            ]);
             const archived = await untar(await readBytes(servers.s3, servers.bucket, manifest.key));
             const secret = JSON.parse(archived["pneumonia/secrets/database-connection.json"].toString());
             assert.deepEqual(secret.metadata, { name: "database-connection", namespace: "pneumonia" });
@@ -196,7 +240,11 @@ describe("backup runner: models and config (moto_server)", function () {
 
         it("a missing object fails with one line naming it, and the pointer stays", async () => {
             const before = await readText(servers.s3, servers.bucket, "test/config/latest.json");
-            const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection,pneumonia/secrets/gone" });
+            const result = await runInProcess(["config"], {
+                ...env,
+                KUBERNETES_API_URL: apiUrl,
+                CONFIG_OBJECTS: "pneumonia/secrets/database-connection,pneumonia/secrets/gone",
+            });
             assert.equal(result.code, 1);
             assert.equal(result.stderr, "error: config: reading secrets pneumonia/gone: HTTP 404 (not found)\n");
             assert.equal(await readText(servers.s3, servers.bucket, "test/config/latest.json"), before);
@@ -223,7 +271,12 @@ describe("backup runner: models and config (moto_server)", function () {
 
             it("a successful run pushes success time, duration and size for its kind", async () => {
                 const started = Date.now() / 1000;
-                const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection", PUSHGATEWAY_URL: gatewayUrl });
+                const result = await runInProcess(["config"], {
+                    ...env,
+                    KUBERNETES_API_URL: apiUrl,
+                    CONFIG_OBJECTS: "pneumonia/secrets/database-connection",
+                    PUSHGATEWAY_URL: gatewayUrl,
+                });
                 assert.equal(result.code, 0, result.stderr);
                 assert.equal(pushes.length, 1);
                 assert.equal(pushes[0].method, "POST", "POST keeps the other gauges of the group");
@@ -236,7 +289,12 @@ describe("backup runner: models and config (moto_server)", function () {
             });
 
             it("a failed run pushes only the failure time and duration, and still exits 1", async () => {
-                const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/gone", PUSHGATEWAY_URL: gatewayUrl });
+                const result = await runInProcess(["config"], {
+                    ...env,
+                    KUBERNETES_API_URL: apiUrl,
+                    CONFIG_OBJECTS: "pneumonia/secrets/gone",
+                    PUSHGATEWAY_URL: gatewayUrl,
+                });
                 assert.equal(result.code, 1);
                 assert.equal(pushes.length, 1);
                 assert.match(pushes[0].body, /^pneumonia_backup_last_failure_timestamp_seconds \d+\.\d+$/m);
@@ -244,16 +302,31 @@ describe("backup runner: models and config (moto_server)", function () {
             });
 
             it("an unreachable Pushgateway is a warning, not a failed backup", async () => {
-                const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/secrets/database-connection", PUSHGATEWAY_URL: "http://127.0.0.1:9" });
+                const result = await runInProcess(["config"], {
+                    ...env,
+                    KUBERNETES_API_URL: apiUrl,
+                    CONFIG_OBJECTS: "pneumonia/secrets/database-connection",
+                    PUSHGATEWAY_URL: "http://127.0.0.1:9",
+                });
                 assert.equal(result.code, 0);
-                assert.match(result.stderr, /^warning: pushing backup metrics to http:\/\/127\.0\.0\.1:9\/metrics\/job\/pneumonia-backup\/kind\/config failed: /);
+                assert.match(
+                    result.stderr,
+                    /^warning: pushing backup metrics to http:\/\/127\.0\.0\.1:9\/metrics\/job\/pneumonia-backup\/kind\/config failed: /,
+                );
             });
         });
 
         it("a malformed CONFIG_OBJECTS entry is named", async () => {
-            const result = await runInProcess(["config"], { ...env, KUBERNETES_API_URL: apiUrl, CONFIG_OBJECTS: "pneumonia/pods/detector" });
+            const result = await runInProcess(["config"], {
+                ...env,
+                KUBERNETES_API_URL: apiUrl,
+                CONFIG_OBJECTS: "pneumonia/pods/detector",
+            });
             assert.equal(result.code, 2, "a setting error is exit 2");
-            assert.equal(result.stderr, 'error: config: CONFIG_OBJECTS: expected namespace/secrets|configmaps/name, got "pneumonia/pods/detector"\n');
+            assert.equal(
+                result.stderr,
+                'error: config: CONFIG_OBJECTS: expected namespace/secrets|configmaps/name, got "pneumonia/pods/detector"\n',
+            );
         });
     });
 });

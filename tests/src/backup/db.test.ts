@@ -52,7 +52,12 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         const result = await runCli(["db-dump"], env);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(result.stderr, "");
-        assert.match(result.stdout, new RegExp(`^db-dump: s3://${servers.bucket}/test/db/\\d{8}T\\d{6}Z-[0-9a-f]{4}/mlflow\\.dump \\(\\d+ bytes, sha256 [0-9a-f]{64}\\), 4 tables; latest -> \\S+\\n$`));
+        assert.match(
+            result.stdout,
+            new RegExp(
+                `^db-dump: s3://${servers.bucket}/test/db/\\d{8}T\\d{6}Z-[0-9a-f]{4}/mlflow\\.dump \\(\\d+ bytes, sha256 [0-9a-f]{64}\\), 4 tables; latest -> \\S+\\n$`,
+            ),
+        );
 
         const latest = JSON.parse(await pointer()) as { id: string; manifest: string };
         first = JSON.parse(await readText(servers.s3, servers.bucket, latest.manifest)) as Manifest;
@@ -60,7 +65,12 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         assert.equal(first.id, latest.id);
         assert.equal(first.kind, "db");
         assert.match(first.details.serverVersion, /^15\./);
-        assert.deepEqual(first.details.tables, { "public.experiments": 40, "public.metrics": 20000, "public.runs": 3000, "registry.registered_models": 2 });
+        assert.deepEqual(first.details.tables, {
+            "public.experiments": 40,
+            "public.metrics": 20000,
+            "public.runs": 3000,
+            "registry.registered_models": 2,
+        });
         assert.ok(Date.parse(first.startedAt) <= Date.parse(first.finishedAt));
 
         const dump = await readBytes(servers.s3, servers.bucket, first.key);
@@ -120,7 +130,12 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         it("fails verify with a checksum error", async () => {
             const before = await pointer();
             const result = await runInProcess(["verify", "--from", corrupted.id], env);
-            assertOneLineFailure(result, new RegExp(`^error: verify: checksum mismatch for s3://${servers.bucket}/${corrupted.key}: manifest says sha256 ${corrupted.sha256}`));
+            assertOneLineFailure(
+                result,
+                new RegExp(
+                    `^error: verify: checksum mismatch for s3://${servers.bucket}/${corrupted.key}: manifest says sha256 ${corrupted.sha256}`,
+                ),
+            );
             assert.equal(await pointer(), before);
             const scratch = await servers.pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE 'backup_verify_%'");
             assert.deepEqual(scratch, [], "the scratch database is dropped after a failure too");
@@ -128,8 +143,14 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
 
         it("fails db-restore with a checksum error and restores nothing", async () => {
             await servers.pg.createDatabase("from_corrupted");
-            const result = await runInProcess(["db-restore", "--from", corrupted.id, "--target-url", servers.pg.url("from_corrupted")], env);
-            assertOneLineFailure(result, new RegExp(`^error: db-restore: checksum mismatch for s3://${servers.bucket}/test/db/.*/mlflow\\.dump`));
+            const result = await runInProcess(
+                ["db-restore", "--from", corrupted.id, "--target-url", servers.pg.url("from_corrupted")],
+                env,
+            );
+            assertOneLineFailure(
+                result,
+                new RegExp(`^error: db-restore: checksum mismatch for s3://${servers.bucket}/test/db/.*/mlflow\\.dump`),
+            );
             assert.deepEqual(await tableFingerprints(servers.pg, "from_corrupted"), {});
         });
 
@@ -152,7 +173,10 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
             const port = await freePort();
             const url = `postgresql://mlflow:S3cret-Pa55@127.0.0.1:${port}/mlflow`;
             const result = await runInProcess(["db-dump"], { ...env, DATABASE_URL: url });
-            assertOneLineFailure(result, new RegExp(`^error: db-dump: cannot connect to database 127\\.0\\.0\\.1:${port}/mlflow: .*ECONNREFUSED`));
+            assertOneLineFailure(
+                result,
+                new RegExp(`^error: db-dump: cannot connect to database 127\\.0\\.0\\.1:${port}/mlflow: .*ECONNREFUSED`),
+            );
             assert.doesNotMatch(result.stderr, /S3cret-Pa55/);
         });
 
@@ -178,7 +202,10 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         it("a database without user tables (a mistyped name): refused, nothing uploaded", async () => {
             await servers.pg.createDatabase("mlfow");
             const result = await runCli(["db-dump"], { ...env, DATABASE_URL: servers.pg.url("mlfow") });
-            assertOneLineFailure(result, /^error: db-dump: database 127\.0\.0\.1:\d+\/(t[0-9a-f]{8}_)?mlfow has no user tables: nothing backed up, latest unchanged .*--allow-empty/);
+            assertOneLineFailure(
+                result,
+                /^error: db-dump: database 127\.0\.0\.1:\d+\/(t[0-9a-f]{8}_)?mlfow has no user tables: nothing backed up, latest unchanged .*--allow-empty/,
+            );
             const uploads = await servers.s3.send(new ListMultipartUploadsCommand({ Bucket: servers.bucket }));
             assert.deepEqual(uploads.Uploads ?? [], []);
         });
@@ -191,20 +218,29 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         it("wrong password: the server's refusal, masked", async () => {
             const url = servers.pg.url("mlflow").replace(servers.pg.password, "wrong-password");
             const result = await runInProcess(["db-dump"], { ...env, DATABASE_URL: url });
-            assertOneLineFailure(result, /^error: db-dump: cannot connect to database 127\.0\.0\.1:\d+\/(?:t[0-9a-f]{8}_)?mlflow: .*password authentication failed/);
+            assertOneLineFailure(
+                result,
+                /^error: db-dump: cannot connect to database 127\.0\.0\.1:\d+\/(?:t[0-9a-f]{8}_)?mlflow: .*password authentication failed/,
+            );
             assert.doesNotMatch(result.stderr, /wrong-password/);
         });
 
         it("bucket missing", async () => {
             const result = await runInProcess(["db-dump"], { ...env, BACKUP_BUCKET: "no-such-backup-bucket" });
-            assertOneLineFailure(result, /^error: db-dump: upload to s3:\/\/no-such-backup-bucket\/test\/db\/.*\/mlflow\.dump failed: NoSuchBucket/);
+            assertOneLineFailure(
+                result,
+                /^error: db-dump: upload to s3:\/\/no-such-backup-bucket\/test\/db\/.*\/mlflow\.dump failed: NoSuchBucket/,
+            );
         });
 
         it("pg_dump failing part way: the multipart upload is aborted and no dump object appears", async () => {
             // A pg_dump that writes 20 MiB (three parts' worth) and then fails, as a dump cut off by a server crash would.
             const bin = mkdtempSync(join(tmpdir(), "fake-pg-"));
             try {
-                writeFileSync(join(bin, "pg_dump"), "#!/bin/sh\nhead -c 20971520 /dev/urandom\necho 'pg_dump: error: connection to server lost' >&2\nexit 1\n");
+                writeFileSync(
+                    join(bin, "pg_dump"),
+                    "#!/bin/sh\nhead -c 20971520 /dev/urandom\necho 'pg_dump: error: connection to server lost' >&2\nexit 1\n",
+                );
                 chmodSync(join(bin, "pg_dump"), 0o755);
                 symlinkSync(join(pgBinDir, "pg_restore"), join(bin, "pg_restore"));
                 const result = await runInProcess(["db-dump"], { ...env, PG_BIN_DIR: bin });
@@ -215,7 +251,9 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
             const uploads = await servers.s3.send(new ListMultipartUploadsCommand({ Bucket: servers.bucket }));
             assert.deepEqual(uploads.Uploads ?? [], [], "no multipart upload left behind");
             const latest = JSON.parse(before) as { id: string };
-            const listed = await servers.s3.send(new (await import("@aws-sdk/client-s3")).ListObjectsV2Command({ Bucket: servers.bucket, Prefix: "test/db/" }));
+            const listed = await servers.s3.send(
+                new (await import("@aws-sdk/client-s3")).ListObjectsV2Command({ Bucket: servers.bucket, Prefix: "test/db/" }),
+            );
             const dumps = (listed.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith("mlflow.dump"));
             const manifests = (listed.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith("manifest.json"));
             assert.equal(dumps.length, manifests.length, "every dump object has its manifest");
@@ -223,15 +261,26 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         });
 
         it("backup object missing", async () => {
-            const result = await runInProcess(["db-restore", "--from", "20000101T000000Z-dead", "--target-url", servers.pg.url("restored")], env);
-            assertOneLineFailure(result, new RegExp(`^error: db-restore: db manifest s3://${servers.bucket}/test/db/20000101T000000Z-dead/manifest\\.json not found$`));
+            const result = await runInProcess(
+                ["db-restore", "--from", "20000101T000000Z-dead", "--target-url", servers.pg.url("restored")],
+                env,
+            );
+            assertOneLineFailure(
+                result,
+                new RegExp(
+                    `^error: db-restore: db manifest s3://${servers.bucket}/test/db/20000101T000000Z-dead/manifest\\.json not found$`,
+                ),
+            );
         });
 
         it("pg_restore failing part way: the target is left as it was (one transaction)", async () => {
             await servers.pg.createDatabase("conflicting");
             await servers.pg.query("conflicting", "CREATE TABLE metrics (conflict int); INSERT INTO metrics VALUES (1)");
             const result = await runInProcess(["db-restore", "--from", first.id, "--target-url", servers.pg.url("conflicting")], env);
-            assertOneLineFailure(result, /^error: db-restore: restoring s3:\/\/.*\/mlflow\.dump into database 127\.0\.0\.1:\d+\/(?:t[0-9a-f]{8}_)?conflicting: pg_restore exited with code 1: .*already exists/);
+            assertOneLineFailure(
+                result,
+                /^error: db-restore: restoring s3:\/\/.*\/mlflow\.dump into database 127\.0\.0\.1:\d+\/(?:t[0-9a-f]{8}_)?conflicting: pg_restore exited with code 1: .*already exists/,
+            );
             const tables = await tableFingerprints(servers.pg, "conflicting");
             assert.deepEqual(Object.keys(tables), ["public.metrics"], "nothing of the dump was committed");
         });
@@ -270,14 +319,18 @@ describe("backup runner: database (PostgreSQL 15 + moto_server)", function () {
         assert.match(unknown.stderr, /^error: unknown command "dump-everything"\n$/);
         const option = await runInProcess(["db-dump", "--form", "latest"], env);
         assert.equal(option.code, 2);
-        assert.match(option.stderr, /^error: Unknown option '--form' \(did you mean --from\?\)\nusage: npm run --silent backup -- <command> \[options\]/);
+        assert.match(
+            option.stderr,
+            /^error: Unknown option '--form' \(did you mean --from\?\)\nusage: npm run --silent backup -- <command> \[options\]/,
+        );
         const misplaced = await runInProcess(["verify", "--allow-empty"], env);
         assert.equal(misplaced.code, 2);
         assert.match(misplaced.stderr, /^error: --allow-empty: only for db-dump and models, not verify\n$/);
         const help = await runCli(["--help"], {});
         assert.equal(help.code, 0);
         assert.match(help.stdout, /^usage: npm run --silent backup -- <command> \[options\]\n/);
-        for (const text of ["db-dump", "models-restore", "--from latest|ID", "--allow-empty", "examples:", "exit codes:"]) assert.ok(help.stdout.includes(text), text);
+        for (const text of ["db-dump", "models-restore", "--from latest|ID", "--allow-empty", "examples:", "exit codes:"])
+            assert.ok(help.stdout.includes(text), text);
     });
 
     it("leaves no object outside the documented layout", async () => {

@@ -34,7 +34,11 @@ export async function runInProcess(args: string[], env: Record<string, string>):
     for (const k of aws) delete process.env[k];
     Object.assign(process.env, Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("AWS_"))));
     try {
-        const code = await main(args, { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
+        const code = await main(
+            args,
+            { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+            { out: (t) => void (stdout += t), err: (t) => void (stderr += t) },
+        );
         return { code, stdout, stderr };
     } finally {
         for (const k of Object.keys(process.env).filter((k) => k.startsWith("AWS_"))) delete process.env[k];

@@ -49,9 +49,15 @@ describe("backup runner: SIGTERM mid-dump as PID 1 (unshare --pid, PostgreSQL 15
         const first = await runCli(["db-dump"], servers.env);
         assert.equal(first.code, 0, first.stderr);
         // ~120 MiB that does not compress: pg_dump is still writing long after the first parts are up.
-        await servers.pg.query("mlflow", "CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE blobs (id int PRIMARY KEY, payload bytea NOT NULL)");
+        await servers.pg.query(
+            "mlflow",
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE blobs (id int PRIMARY KEY, payload bytea NOT NULL)",
+        );
         for (let from = 1; from <= 120_000; from += 30_000) {
-            await servers.pg.query("mlflow", `INSERT INTO blobs SELECT g, gen_random_bytes(1024) FROM generate_series(${from}, ${from + 29_999}) g`);
+            await servers.pg.query(
+                "mlflow",
+                `INSERT INTO blobs SELECT g, gen_random_bytes(1024) FROM generate_series(${from}, ${from + 29_999}) g`,
+            );
         }
         gateway = createServer((req, res) => {
             let body = "";
@@ -71,7 +77,10 @@ describe("backup runner: SIGTERM mid-dump as PID 1 (unshare --pid, PostgreSQL 15
 
     it("stops pg_dump, aborts the multipart upload, pushes the failure, exits 1 within seconds; latest.json stays", async () => {
         const pointerBefore = await readText(servers.s3, servers.bucket, pointerKey);
-        const unshare = spawnWithEnv(["unshare", "--pid", "--fork", "--mount-proc", ...cliCommand(["db-dump"])], { ...servers.env, PUSHGATEWAY_URL: gatewayUrl });
+        const unshare = spawnWithEnv(["unshare", "--pid", "--fork", "--mount-proc", ...cliCommand(["db-dump"])], {
+            ...servers.env,
+            PUSHGATEWAY_URL: gatewayUrl,
+        });
         const exited = collect(unshare);
         const uploads = async () => (await servers.s3.send(new ListMultipartUploadsCommand({ Bucket: servers.bucket }))).Uploads ?? [];
 
@@ -80,7 +89,10 @@ describe("backup runner: SIGTERM mid-dump as PID 1 (unshare --pid, PostgreSQL 15
         const runner = onlyChild(unshare.pid!);
         assert.ok(runner, "unshare --fork has one child");
         assert.equal(namespacePids(runner).at(-1), 1, "the runner is PID 1 of its PID namespace");
-        const dumping = await servers.pg.query<{ n: string }>("mlflow", "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = current_database()");
+        const dumping = await servers.pg.query<{ n: string }>(
+            "mlflow",
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = current_database()",
+        );
         assert.equal(Number(dumping[0].n), 1, "pg_dump is still dumping");
 
         const signalledAt = Date.now();
@@ -95,24 +107,41 @@ describe("backup runner: SIGTERM mid-dump as PID 1 (unshare --pid, PostgreSQL 15
         assert.deepEqual(await uploads(), [], "no multipart upload is left");
         assert.equal(await readText(servers.s3, servers.bucket, pointerKey), pointerBefore);
         const pointer = JSON.parse(pointerBefore) as { id: string };
-        const keys = (await servers.s3.send(new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: "test/db/" }))).Contents?.map((o) => o.Key) ?? [];
+        const keys =
+            (await servers.s3.send(new ListObjectsV2Command({ Bucket: servers.bucket, Prefix: "test/db/" }))).Contents?.map((o) => o.Key) ??
+            [];
         assert.deepEqual(keys.sort(), [pointerKey, `test/db/${pointer.id}/manifest.json`, `test/db/${pointer.id}/mlflow.dump`].sort());
         assert.equal(pushes.length, 1);
         assert.match(pushes[0], /^POST \/metrics\/job\/pneumonia-backup\/kind\/db\n/);
         assert.match(pushes[0], /^pneumonia_backup_last_failure_timestamp_seconds \d+\.\d+$/m);
         await waitUntil(
             "pg_dump to be gone",
-            async () => Number((await servers.pg.query<{ n: string }>("mlflow", "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = current_database()"))[0].n) === 0,
+            async () =>
+                Number(
+                    (
+                        await servers.pg.query<{ n: string }>(
+                            "mlflow",
+                            "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = current_database()",
+                        )
+                    )[0].n,
+                ) === 0,
             10_000,
         );
     });
 
     it("without the runner's handler, PID 1 ignores SIGTERM (the test can fail)", async () => {
         // The same namespace set-up with a Node PID 1 that has no handler: SIGTERM does nothing, SIGKILL ends it.
-        const idle = spawnWithEnv(["unshare", "--pid", "--fork", "--mount-proc", process.execPath, "-e", "setInterval(() => {}, 1000)"], {});
+        const idle = spawnWithEnv(
+            ["unshare", "--pid", "--fork", "--mount-proc", process.execPath, "-e", "setInterval(() => {}, 1000)"],
+            {},
+        );
         const exited = collect(idle);
         let pid: number | undefined;
-        await waitUntil("the idle PID 1", async () => (pid = onlyChild(idle.pid!)) !== undefined && namespacePids(pid).at(-1) === 1, 10_000);
+        await waitUntil(
+            "the idle PID 1",
+            async () => (pid = onlyChild(idle.pid!)) !== undefined && namespacePids(pid).at(-1) === 1,
+            10_000,
+        );
         process.kill(pid!, "SIGTERM");
         await new Promise((r) => setTimeout(r, 1500));
         assert.equal(idle.exitCode, null, "still running 1.5 s after SIGTERM");

@@ -14,10 +14,40 @@ import { mlflowFixture, runCli, startServers, type Servers } from "./harness";
 function certificates(dir: string, name: string): { ca: string; cert: string; key: string } {
     const f = (suffix: string) => join(dir, `${name}-${suffix}`);
     const openssl = (args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${name} test CA`, "-keyout", f("ca.key"), "-out", f("ca.pem")]);
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        `/CN=${name} test CA`,
+        "-keyout",
+        f("ca.key"),
+        "-out",
+        f("ca.pem"),
+    ]);
     openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", f("server.key"), "-out", f("server.csr")]);
     writeFileSync(f("ext"), "subjectAltName=DNS:localhost\n");
-    openssl(["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("ext"), "-out", f("server.pem")]);
+    openssl([
+        "x509",
+        "-req",
+        "-in",
+        f("server.csr"),
+        "-CA",
+        f("ca.pem"),
+        "-CAkey",
+        f("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        f("ext"),
+        "-out",
+        f("server.pem"),
+    ]);
     return { ca: f("ca.pem"), cert: f("server.pem"), key: f("server.key") };
 }
 
@@ -52,7 +82,10 @@ describe("backup runner: database TLS (PostgreSQL 15 with ssl=on)", function () 
     it("refuses a server whose certificate another CA signed", async () => {
         const result = await runCli(["db-dump"], { ...servers.env, DATABASE_URL: url("localhost"), PGSSLROOTCERT: other.ca });
         assert.equal(result.code, 1);
-        assert.match(result.stderr, /^error: db-dump: cannot connect to database localhost:\d+\/mlflow: .*(self-signed certificate|unable to verify|certificate)/);
+        assert.match(
+            result.stderr,
+            /^error: db-dump: cannot connect to database localhost:\d+\/mlflow: .*(self-signed certificate|unable to verify|certificate)/,
+        );
     });
 
     it("refuses a host name the certificate does not name (verify-full, not verify-ca)", async () => {
@@ -62,7 +95,11 @@ describe("backup runner: database TLS (PostgreSQL 15 with ssl=on)", function () 
     });
 
     it("PGSSLROOTCERT, not an sslrootcert in the URL, is what both node-postgres and pg_dump check against", async () => {
-        const result = await runCli(["db-dump"], { ...servers.env, DATABASE_URL: `${url("localhost")}&sslrootcert=${other.ca}`, PGSSLROOTCERT: ours.ca });
+        const result = await runCli(["db-dump"], {
+            ...servers.env,
+            DATABASE_URL: `${url("localhost")}&sslrootcert=${other.ca}`,
+            PGSSLROOTCERT: ours.ca,
+        });
         assert.equal(result.code, 0, result.stderr);
     });
 

@@ -41,7 +41,10 @@ describe("backup runner units", () => {
         });
         assert.throws(() => readSettings({ AWS_REGION: "eu-west-1" }), /^SettingsError: BACKUP_BUCKET: not set/);
         assert.throws(() => readSettings({ BACKUP_BUCKET: "backups-abc" }), /AWS_REGION: not set/);
-        assert.throws(() => readSettings({ ...base, BACKUP_BUCKET: "Bad_Bucket" }), /BACKUP_BUCKET: "Bad_Bucket" is not a valid bucket name/);
+        assert.throws(
+            () => readSettings({ ...base, BACKUP_BUCKET: "Bad_Bucket" }),
+            /BACKUP_BUCKET: "Bad_Bucket" is not a valid bucket name/,
+        );
         assert.throws(() => readSettings({ ...base, PUSHGATEWAY_URL: "pushgateway:9091" }), /PUSHGATEWAY_URL: expected an http\(s\) URL/);
     });
 
@@ -60,7 +63,10 @@ describe("backup runner units", () => {
             const env = { PGSSLROOTCERT: join(dir, "ca.pem") };
             assert.deepEqual(clientConfig("postgresql://u:p@h:5432/d?sslmode=require", env).ssl, { ca: pem, rejectUnauthorized: true });
             assert.equal(clientConfig("postgresql://u:p@h:5432/d?sslmode=disable", env).ssl, false, "no TLS asked, none forced");
-            assert.throws(() => clientConfig("postgresql://u:p@h:5432/d?sslmode=require", { PGSSLROOTCERT: join(dir, "missing.pem") }), /^SettingsError: PGSSLROOTCERT: cannot read .*missing\.pem/);
+            assert.throws(
+                () => clientConfig("postgresql://u:p@h:5432/d?sslmode=require", { PGSSLROOTCERT: join(dir, "missing.pem") }),
+                /^SettingsError: PGSSLROOTCERT: cannot read .*missing\.pem/,
+            );
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
@@ -85,7 +91,10 @@ describe("backup runner units", () => {
         const startedAt = new Date("2026-11-27T02:00:00Z");
         const finishedAt = new Date("2026-11-27T02:01:30Z");
         const ok = exposition({ kind: "db", ok: true, startedAt, finishedAt, sizeBytes: 1234 });
-        assert.match(ok, /^# TYPE pneumonia_backup_last_success_timestamp_seconds gauge\npneumonia_backup_last_success_timestamp_seconds 1795744890\.000$/m);
+        assert.match(
+            ok,
+            /^# TYPE pneumonia_backup_last_success_timestamp_seconds gauge\npneumonia_backup_last_success_timestamp_seconds 1795744890\.000$/m,
+        );
         assert.match(ok, /^pneumonia_backup_last_duration_seconds 90\.000$/m);
         assert.match(ok, /^pneumonia_backup_last_size_bytes 1234$/m);
         const failed = exposition({ kind: "db", ok: false, startedAt, finishedAt });

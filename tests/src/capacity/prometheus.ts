@@ -18,7 +18,9 @@ export function openMetrics(families: OpenMetricsFamily[]): string {
     for (const f of families) {
         lines.push(`# TYPE ${f.name} ${f.type}`);
         for (const s of f.series) {
-            const labels = Object.entries(s.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",");
+            const labels = Object.entries(s.labels)
+                .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+                .join(",");
             // A counter's samples carry the _total suffix in OpenMetrics; its family name does not.
             const sampleName = f.type === "counter" ? `${f.name}_total` : f.name;
             for (const [t, v] of s.samples) lines.push(`${sampleName}{${labels}} ${v} ${t}`);
@@ -38,7 +40,9 @@ export async function startPrometheus(dir: string, families: OpenMetricsFamily[]
     const tsdb = join(dir, "tsdb");
     mkdirSync(tsdb);
     writeFileSync(data, openMetrics(families));
-    const backfill = spawnSync("promtool", ["tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=24h", data, tsdb], { encoding: "utf8" });
+    const backfill = spawnSync("promtool", ["tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=24h", data, tsdb], {
+        encoding: "utf8",
+    });
     if (backfill.status !== 0) throw new Error(`promtool backfill failed: ${backfill.stderr}${backfill.stdout}`);
     writeFileSync(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 1m\n");
     const port = await freePort();

@@ -35,30 +35,67 @@ describe("capacity-report (real Prometheus)", function () {
         const cpuWeekly = (t: number) => cpuTrigger.threshold + (t - end - 14 * day) / day;
         const volumeCapacity = 50 * gib;
         const families: OpenMetricsFamily[] = [
-            { name: `job:${config.monitoring.detector.cpuPercent}:avg`, type: "gauge", series: [{ labels: { job }, samples: samples(end, 28, 300, (t) => cpuWeekly(t + 3.5 * day)) }] },
-            { name: `job:${config.monitoring.detector.memoryPercent}:avg`, type: "gauge", series: [{ labels: { job }, samples: samples(end, 28, 300, () => 50) }] },
+            {
+                name: `job:${config.monitoring.detector.cpuPercent}:avg`,
+                type: "gauge",
+                series: [{ labels: { job }, samples: samples(end, 28, 300, (t) => cpuWeekly(t + 3.5 * day)) }],
+            },
+            {
+                name: `job:${config.monitoring.detector.memoryPercent}:avg`,
+                type: "gauge",
+                series: [{ labels: { job }, samples: samples(end, 28, 300, () => 50) }],
+            },
             {
                 name: "kubelet_volume_stats_capacity_bytes",
                 type: "gauge",
-                series: [{ labels: { namespace: "monitoring", persistentvolumeclaim: "prometheus-db" }, samples: samples(end, 28, 300, () => volumeCapacity) }],
+                series: [
+                    {
+                        labels: { namespace: "monitoring", persistentvolumeclaim: "prometheus-db" },
+                        samples: samples(end, 28, 300, () => volumeCapacity),
+                    },
+                ],
             },
             {
                 // Used share rises 1 % a day and reaches 80 % (20 % free) 20 days from now.
                 name: "kubelet_volume_stats_available_bytes",
                 type: "gauge",
-                series: [{ labels: { namespace: "monitoring", persistentvolumeclaim: "prometheus-db" }, samples: samples(end, 28, 300, (t) => Math.round(volumeCapacity * (1 - (0.8 + (t - end - 20 * day) / day / 100)))) }],
+                series: [
+                    {
+                        labels: { namespace: "monitoring", persistentvolumeclaim: "prometheus-db" },
+                        samples: samples(end, 28, 300, (t) => Math.round(volumeCapacity * (1 - (0.8 + (t - end - 20 * day) / day / 100)))),
+                    },
+                ],
             },
             {
                 name: "kube_pod_container_resource_requests",
                 type: "gauge",
                 series: [
-                    { labels: { namespace: ns, pod: "detector-a", container: "detector", resource: "cpu", unit: "core" }, samples: samples(end, 2, 60, () => 1) },
-                    { labels: { namespace: ns, pod: "detector-a", container: "detector", resource: "memory", unit: "byte" }, samples: samples(end, 2, 60, () => 2 * gib) },
+                    {
+                        labels: { namespace: ns, pod: "detector-a", container: "detector", resource: "cpu", unit: "core" },
+                        samples: samples(end, 2, 60, () => 1),
+                    },
+                    {
+                        labels: { namespace: ns, pod: "detector-a", container: "detector", resource: "memory", unit: "byte" },
+                        samples: samples(end, 2, 60, () => 2 * gib),
+                    },
                 ],
             },
             // Half a core, every minute of two days; 1 GiB working set.
-            { name: "container_cpu_usage_seconds", type: "counter", series: [{ labels: { namespace: ns, pod: "detector-a", container: "detector" }, samples: samples(end, 2, 60, (t) => (t - (end - 2 * day)) * 0.5) }] },
-            { name: "container_memory_working_set_bytes", type: "gauge", series: [{ labels: { namespace: ns, pod: "detector-a", container: "detector" }, samples: samples(end, 2, 60, () => gib) }] },
+            {
+                name: "container_cpu_usage_seconds",
+                type: "counter",
+                series: [
+                    {
+                        labels: { namespace: ns, pod: "detector-a", container: "detector" },
+                        samples: samples(end, 2, 60, (t) => (t - (end - 2 * day)) * 0.5),
+                    },
+                ],
+            },
+            {
+                name: "container_memory_working_set_bytes",
+                type: "gauge",
+                series: [{ labels: { namespace: ns, pod: "detector-a", container: "detector" }, samples: samples(end, 2, 60, () => gib) }],
+            },
         ];
         prometheus = await startPrometheus(dir.path, families);
     });
@@ -84,7 +121,10 @@ describe("capacity-report (real Prometheus)", function () {
     it("--json gives the same numbers as data", () => {
         const result = runCli("src/capacity/cli.ts", ["production", "--prometheus-url", prometheus.url, "--json"]);
         assert.equal(result.code, 0, result.stderr);
-        const report = JSON.parse(result.stdout) as { horizonDays: number; forecasts: Array<{ trigger: string; crossesAt?: number; withinHorizon: boolean }> };
+        const report = JSON.parse(result.stdout) as {
+            horizonDays: number;
+            forecasts: Array<{ trigger: string; crossesAt?: number; withinHorizon: boolean }>;
+        };
         assert.equal(report.horizonDays, 30);
         const cpu = report.forecasts.find((f) => f.trigger === "cpu")!;
         assert.ok(Math.abs(cpu.crossesAt! - (end + 14 * day)) < 3600, `cpu crosses at ${cpu.crossesAt}, expected about ${end + 14 * day}`);

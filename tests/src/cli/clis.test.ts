@@ -32,7 +32,11 @@ describe("the deploy path's CLIs", () => {
     for (const [script, file] of Object.entries(clis)) {
         it(`npm run ${script}: --help, and an unknown option in one line with the usage hint`, () => {
             assert.ok(scripts[script]?.includes(file), `package.json's ${script} runs ${file}`);
-            assert.match(fs.readFileSync(path.join(repoRoot, file), "utf8"), /\b(runCommand|executeCommand)\(/, `${file} uses the shared wrapper`);
+            assert.match(
+                fs.readFileSync(path.join(repoRoot, file), "utf8"),
+                /\b(runCommand|executeCommand)\(/,
+                `${file} uses the shared wrapper`,
+            );
             const help = runCli(file, ["--help"]);
             assert.equal(help.code, 0, help.stderr);
             assert.match(help.stdout, /^usage: \S.* \[options\]\n/);
@@ -54,7 +58,10 @@ describe("npm run <command> without -- before the command's options", function (
     this.timeout(60_000);
     // npm keeps the flags for itself and passes them as npm_config_<name> (see flagsTakenByNpm).
     it("is detected and explained in one line, exit 2, instead of a misleading complaint", () => {
-        const result = spawnSync("npm", ["run", "--silent", "contract", "--url", "http://127.0.0.1:9", "--requests", "3"], { cwd: repoRoot, encoding: "utf8" });
+        const result = spawnSync("npm", ["run", "--silent", "contract", "--url", "http://127.0.0.1:9", "--requests", "3"], {
+            cwd: repoRoot,
+            encoding: "utf8",
+        });
         assert.equal(result.status, 2, result.stderr);
         assert.equal(
             result.stderr,
@@ -64,7 +71,10 @@ describe("npm run <command> without -- before the command's options", function (
     });
 
     it("lets the same command through when the options follow --", () => {
-        const result = spawnSync("npm", ["run", "--silent", "contract", "--", "--url", "localhost:8000x"], { cwd: repoRoot, encoding: "utf8" });
+        const result = spawnSync("npm", ["run", "--silent", "contract", "--", "--url", "localhost:8000x"], {
+            cwd: repoRoot,
+            encoding: "utf8",
+        });
         assert.equal(result.status, 2);
         assert.match(result.stderr, /^error: --url: /);
     });

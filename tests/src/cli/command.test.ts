@@ -106,7 +106,9 @@ describe("src/cli/command.ts", () => {
     it("names a missing tool and how to install it, instead of a spawn error", () => {
         assert.throws(
             () => requireTool("pulumi-not-installed-here", "https://www.pulumi.com/docs/install/"),
-            (e: Error) => e instanceof UsageError && e.message === "pulumi-not-installed-here not found on PATH: install it (https://www.pulumi.com/docs/install/)",
+            (e: Error) =>
+                e instanceof UsageError &&
+                e.message === "pulumi-not-installed-here not found on PATH: install it (https://www.pulumi.com/docs/install/)",
         );
         assert.doesNotThrow(() => requireTool("sh", "always there"));
     });

@@ -18,7 +18,14 @@ const bcryptHash = "$2b$05$pneumoniadetectortesteGMlpQoRrUlIT.jJh50XV.F3yN2k/4SC
 
 const settings: HealthSettings = {
     appNamespace: "pneumonia",
-    metrics: { job: "pneumonia-detector", inferenceTotal: "i", errorTotal: "e", inferenceDuration: "d", cpuPercent: "c", memoryPercent: "m" },
+    metrics: {
+        job: "pneumonia-detector",
+        inferenceTotal: "i",
+        errorTotal: "e",
+        inferenceDuration: "d",
+        cpuPercent: "c",
+        memoryPercent: "m",
+    },
     backupsJob: "pneumonia-backup",
     backupFreshness: {},
     deployments: ["mlflow"],
@@ -34,7 +41,9 @@ describe("a Prometheus URL with credentials, against a real Prometheus behind ba
 
     before(async () => {
         prometheus = await startScrapedPrometheus(dir.path, "kube-state-metrics", true, { basicAuth: { user, bcryptHash } });
-        prometheus.expose('kube_deployment_status_replicas_available{namespace="pneumonia",deployment="mlflow"} 1\nkube_deployment_spec_replicas{namespace="pneumonia",deployment="mlflow"} 1\n');
+        prometheus.expose(
+            'kube_deployment_status_replicas_available{namespace="pneumonia",deployment="mlflow"} 1\nkube_deployment_spec_replicas{namespace="pneumonia",deployment="mlflow"} 1\n',
+        );
         withPassword = (pw) => prometheus.url.replace("http://", `http://${user}:${encodeURIComponent(pw)}@`);
     });
     after(async () => {
@@ -80,7 +89,10 @@ describe("a Prometheus URL with credentials, against a real Prometheus behind ba
     });
 
     it("masks and moves credentials, percent-decoded, and leaves a plain URL alone", () => {
-        assert.equal(maskCredentials("at https://u:p%40ss@host:9090/x and postgresql://a:b@db/c"), "at https://u:***@host:9090/x and postgresql://a:***@db/c");
+        assert.equal(
+            maskCredentials("at https://u:p%40ss@host:9090/x and postgresql://a:b@db/c"),
+            "at https://u:***@host:9090/x and postgresql://a:***@db/c",
+        );
         const moved = withoutCredentials("https://u:p%40ss@host:9090/api");
         assert.equal(moved.url, "https://host:9090/api");
         assert.equal(moved.headers.Authorization, `Basic ${Buffer.from("u:p@ss").toString("base64")}`);

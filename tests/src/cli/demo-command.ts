@@ -24,7 +24,7 @@ runCommand(
             case "check":
                 throw new CheckFailedError("2 of 5 checks failed: latency, disk");
             case "usage":
-                throw new UsageError("stack \"qa\": no Pulumi.qa.yaml");
+                throw new UsageError('stack "qa": no Pulumi.qa.yaml');
             case "bug":
                 // An unexpected error, as a library would throw it: multi-line and with a stack.
                 throw new TypeError("Cannot read properties of undefined (reading 'x')\n    at somewhere");

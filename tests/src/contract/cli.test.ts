@@ -64,7 +64,15 @@ describe("npm run contract (src/contract/cli.ts) against the detector stand-in",
         assert.equal(run.code, 0, run.stdout + run.stderr);
         assert.deepEqual(failing(run), []);
         assert.equal(run.clauses.get("shutdown")?.outcome, "SKIP");
-        for (const clause of ["health", "predict-png", "predict-jpeg", "predict-dicom", "predict-too-large", "metric-model-info", "metric-counting"]) {
+        for (const clause of [
+            "health",
+            "predict-png",
+            "predict-jpeg",
+            "predict-dicom",
+            "predict-too-large",
+            "metric-model-info",
+            "metric-counting",
+        ]) {
             assert.equal(run.clauses.get(clause)?.outcome, "PASS", clause);
         }
         assert.match(run.clauses.get("metric-model-info")!.line, /stand_in="true"/);
@@ -93,8 +101,15 @@ describe("npm run contract (src/contract/cli.ts) against the detector stand-in",
         // The stand-in fails the n-th request since the knob was set when floor(n * 0.05) steps up:
         // the 20th of the 23 predictions here, the 17th of the success run.
         assert.deepEqual(failing(run), ["predict-success"]);
-        assert.match(run.clauses.get("predict-success")!.line, /^1 of 20 POST \/predict failed, first: 500 \{"error":"inference failed \(stand-in fault: errorRatio\)"/);
-        assert.match(run.clauses.get("metric-counting")!.line, /error_total \+1 \(answered 5xx: 1\)$/, "the failure is counted in error_total");
+        assert.match(
+            run.clauses.get("predict-success")!.line,
+            /^1 of 20 POST \/predict failed, first: 500 \{"error":"inference failed \(stand-in fault: errorRatio\)"/,
+        );
+        assert.match(
+            run.clauses.get("metric-counting")!.line,
+            /error_total \+1 \(answered 5xx: 1\)$/,
+            "the failure is counted in error_total",
+        );
     });
 
     it("added latency: predict-latency fails naming the slowest request against the manual's 2 s", async () => {
@@ -111,7 +126,10 @@ describe("npm run contract (src/contract/cli.ts) against the detector stand-in",
         const run = await contract(target(standIn, "--requests", "1"));
         assert.equal(run.code, 1);
         assert.deepEqual(failing(run), ["memory-headroom"]);
-        assert.match(run.clauses.get("memory-headroom")!.line, /^memory_percent (8[5-9]|9\d|100)(\.\d+)? is at or above the manual's 85 % limit$/);
+        assert.match(
+            run.clauses.get("memory-headroom")!.line,
+            /^memory_percent (8[5-9]|9\d|100)(\.\d+)? is at or above the manual's 85 % limit$/,
+        );
     });
 
     it("--pid: SIGTERM lets the in-flight request finish, the process exits 0 and stops accepting", async () => {
@@ -119,7 +137,10 @@ describe("npm run contract (src/contract/cli.ts) against the detector stand-in",
         await own.setFaults({ latencyMs: 300 });
         const run = await contract(target(own, "--requests", "1", "--pid", String(own.pid)));
         assert.equal(run.code, 0, run.stdout + run.stderr);
-        assert.match(run.clauses.get("shutdown")!.line, /^in-flight POST \/predict answered 200, process gone \d+\.\d\d s after SIGTERM, new connections refused/);
+        assert.match(
+            run.clauses.get("shutdown")!.line,
+            /^in-flight POST \/predict answered 200, process gone \d+\.\d\d s after SIGTERM, new connections refused/,
+        );
         assert.equal(await own.exited, 0);
         assert.match(own.output(), /"event":"stopped","clean":true/);
     });
@@ -131,7 +152,11 @@ describe("npm run contract: what it refuses to conclude", function () {
     /** A process that is not a detector, to be given as --pid: it must survive the check. */
     function bystander(): { pid: number; alive: () => boolean; stop: () => void } {
         const child = spawn("sleep", ["300"], { stdio: "ignore" });
-        return { pid: child.pid!, alive: () => child.exitCode === null && child.signalCode === null, stop: () => void child.kill("SIGKILL") };
+        return {
+            pid: child.pid!,
+            alive: () => child.exitCode === null && child.signalCode === null,
+            stop: () => void child.kill("SIGKILL"),
+        };
     }
 
     it("--pid behind a URL whose /health answers 404: not signalled, the shutdown clause is skipped", async () => {
@@ -140,10 +165,22 @@ describe("npm run contract: what it refuses to conclude", function () {
         await new Promise<void>((r) => notADetector.listen(port, "127.0.0.1", r));
         const other = bystander();
         try {
-            const run = await contract(["--url", `http://127.0.0.1:${port}`, "--metrics-url", `http://127.0.0.1:${port}/metrics`, "--requests", "1", "--pid", String(other.pid)]);
+            const run = await contract([
+                "--url",
+                `http://127.0.0.1:${port}`,
+                "--metrics-url",
+                `http://127.0.0.1:${port}/metrics`,
+                "--requests",
+                "1",
+                "--pid",
+                String(other.pid),
+            ]);
             assert.equal(run.code, 1);
             assert.equal(run.clauses.get("shutdown")?.outcome, "SKIP");
-            assert.match(run.clauses.get("shutdown")!.line, new RegExp(`^pid ${other.pid} not signalled: health, metric-model-info did not pass`));
+            assert.match(
+                run.clauses.get("shutdown")!.line,
+                new RegExp(`^pid ${other.pid} not signalled: health, metric-model-info did not pass`),
+            );
             await new Promise((r) => setTimeout(r, 200));
             assert.ok(other.alive(), "the process given as --pid was not sent SIGTERM");
         } finally {
@@ -159,7 +196,10 @@ describe("npm run contract: what it refuses to conclude", function () {
             const run = await contract(target(standIn, "--requests", "1", "--pid", String(other.pid)));
             assert.equal(run.code, 1);
             assert.deepEqual(failing(run), ["shutdown"]);
-            assert.match(run.clauses.get("shutdown")!.line, new RegExp(`^pid ${other.pid} is not the process listening on port \\d+: not signalled$`));
+            assert.match(
+                run.clauses.get("shutdown")!.line,
+                new RegExp(`^pid ${other.pid} is not the process listening on port \\d+: not signalled$`),
+            );
             await new Promise((r) => setTimeout(r, 200));
             assert.ok(other.alive(), "the process given as --pid was not sent SIGTERM");
         } finally {
@@ -183,7 +223,10 @@ describe("npm run contract: what it refuses to conclude", function () {
             const run = await contract(target(standIn, "--requests", "2"));
             assert.equal(run.code, 1);
             assert.equal(run.clauses.get("predict-success")?.outcome, "FAIL");
-            assert.deepEqual(run.clauses.get("predict-latency"), { outcome: "SKIP", line: "no POST /predict answered 200 (see predict-success)" });
+            assert.deepEqual(run.clauses.get("predict-latency"), {
+                outcome: "SKIP",
+                line: "no POST /predict answered 200 (see predict-success)",
+            });
         } finally {
             await standIn.stop();
         }
@@ -233,7 +276,10 @@ describe("npm run contract against a detector that breaks the metrics clauses", 
         assert.equal(run.code, 1);
         const line = (c: string) => run.clauses.get(c)?.line;
         assert.equal(line("metric-error-total"), "error_total is a gauge, the contract says counter");
-        assert.equal(line("metric-inference-duration-seconds"), "inference_duration_seconds: buckets 0.5, 1.5, 2 missing (has 1.0, 5.0, +Inf)");
+        assert.equal(
+            line("metric-inference-duration-seconds"),
+            "inference_duration_seconds: buckets 0.5, 1.5, 2 missing (has 1.0, 5.0, +Inf)",
+        );
         assert.equal(line("metric-memory-percent"), "memory_percent: value 140 outside 0–100");
         assert.equal(line("metric-model-info"), "model_info is not exposed (no # TYPE line)");
         assert.equal(line("metric-prediction-total"), "prediction_total is not exposed (no # TYPE line)");
@@ -249,6 +295,9 @@ describe("npm run contract against a detector that breaks the metrics clauses", 
         assert.equal(none.stderr, "error: --url is required, e.g. --url http://127.0.0.1:8000\n");
         const bad = await contract(["--url", "localhost:8000x"]);
         assert.equal(bad.code, 2);
-        assert.match(bad.stderr, /^error: --url: expected an http or https URL, got "localhost:8000x"\n$|^error: --url: "localhost:8000x" is not a URL/);
+        assert.match(
+            bad.stderr,
+            /^error: --url: expected an http or https URL, got "localhost:8000x"\n$|^error: --url: "localhost:8000x" is not a URL/,
+        );
     });
 });

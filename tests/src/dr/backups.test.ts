@@ -19,10 +19,14 @@ describe("dr-drill backup reader (moto)", function () {
         moto = await startOrAttachMoto();
         process.env.AWS_ACCESS_KEY_ID = moto.env.AWS_ACCESS_KEY_ID;
         process.env.AWS_SECRET_ACCESS_KEY = moto.env.AWS_SECRET_ACCESS_KEY;
-        for (const bucket of ["backups-source", "mlflow-artifacts-drill"]) await moto.client().send(new CreateBucketCommand({ Bucket: bucket }));
+        for (const bucket of ["backups-source", "mlflow-artifacts-drill"])
+            await moto.client().send(new CreateBucketCommand({ Bucket: bucket }));
     });
     after(async () => {
-        for (const [name, value] of [["AWS_ACCESS_KEY_ID", saved.id], ["AWS_SECRET_ACCESS_KEY", saved.secret]] as const) {
+        for (const [name, value] of [
+            ["AWS_ACCESS_KEY_ID", saved.id],
+            ["AWS_SECRET_ACCESS_KEY", saved.secret],
+        ] as const) {
             if (value === undefined) delete process.env[name];
             else process.env[name] = value;
         }
@@ -31,12 +35,26 @@ describe("dr-drill backup reader (moto)", function () {
 
     it("reads the latest db and models manifests the runner committed, and fails when there is none", async () => {
         const reader = s3BackupReader(env());
-        await assert.rejects(reader.latest({ bucket: "backups-source", prefix: "production" }), /^BackupError: latest (db|models) pointer s3:\/\/backups-source\/production\/(db|models)\/latest\.json not found$/);
-        const store = new BackupStore({ region: "eu-west-1", endpoint: moto.endpoint, bucket: "backups-source", prefix: "production" }, moto.client());
+        await assert.rejects(
+            reader.latest({ bucket: "backups-source", prefix: "production" }),
+            /^BackupError: latest (db|models) pointer s3:\/\/backups-source\/production\/(db|models)\/latest\.json not found$/,
+        );
+        const store = new BackupStore(
+            { region: "eu-west-1", endpoint: moto.endpoint, bucket: "backups-source", prefix: "production" },
+            moto.client(),
+        );
         const sha = "a".repeat(64);
         const at = new Date("2026-11-27T01:15:00Z");
-        await store.commit(completedManifest("db", "20261127T011500Z-abcd", "production/db/x/db.dump", { size: 10 }, sha, at, { tables: { "public.runs": 12 } }));
-        await store.commit(completedManifest("models", "20261127T014500Z-beef", "production/models/x/models.tar.gz", { size: 10 }, sha, at, { objects: 57 }));
+        await store.commit(
+            completedManifest("db", "20261127T011500Z-abcd", "production/db/x/db.dump", { size: 10 }, sha, at, {
+                tables: { "public.runs": 12 },
+            }),
+        );
+        await store.commit(
+            completedManifest("models", "20261127T014500Z-beef", "production/models/x/models.tar.gz", { size: 10 }, sha, at, {
+                objects: 57,
+            }),
+        );
         assert.deepEqual(await reader.latest({ bucket: "backups-source", prefix: "production" }), {
             db: { id: "20261127T011500Z-abcd", tables: { "public.runs": 12 }, takenAt: "2026-11-27T01:15:00.000Z" },
             models: { id: "20261127T014500Z-beef", objects: 57, takenAt: "2026-11-27T01:15:00.000Z" },

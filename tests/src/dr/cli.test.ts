@@ -15,7 +15,9 @@ describe("dr-drill CLI", function () {
     it("without the Pulumi CLI: one line naming it and how to get it, exit 2, no report", () => {
         // PATH holds node only: no pulumi, as on a machine that never installed it.
         const reports = join(dir, "reports");
-        const { code, stdout, stderr } = runCli("src/dr/cli.ts", ["--from", "staging", "--reports", reports], { env: { ...process.env, PATH: dirname(process.execPath) } });
+        const { code, stdout, stderr } = runCli("src/dr/cli.ts", ["--from", "staging", "--reports", reports], {
+            env: { ...process.env, PATH: dirname(process.execPath) },
+        });
         assert.equal(code, 2);
         assert.equal(stderr, "error: pulumi CLI not found on PATH: install it (https://www.pulumi.com/docs/iac/download-install/)\n");
         assert.equal(stdout, "");

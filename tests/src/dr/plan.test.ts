@@ -43,8 +43,14 @@ describe("dr-drill plan", function () {
                 assert.equal(bucket.inputs.forceDestroy, true, bucket.urn);
                 assert.notEqual(bucket.inputs.objectLockEnabled, true, bucket.urn);
             }
-            assert.equal(drill.resources.some((r) => r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"), false);
-            assert.equal(drill.resources.some((r) => r.type === "aws:ecr/repository:Repository"), false);
+            assert.equal(
+                drill.resources.some((r) => r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"),
+                false,
+            );
+            assert.equal(
+                drill.resources.some((r) => r.type === "aws:ecr/repository:Repository"),
+                false,
+            );
         });
     }
 
@@ -55,9 +61,13 @@ describe("dr-drill plan", function () {
         assert.equal(rds.inputs.deletionProtection, false);
         assert.equal(rds.inputs.skipFinalSnapshot, true);
         assert.equal(rds.inputs.identifierPrefix, `mlflow-${drStack}-`);
-        const detector = drill.resources.find((r) => r.type === "kubernetes:argoproj.io/v1alpha1:Rollout" && (r.inputs as any).metadata.name === "detector")!;
+        const detector = drill.resources.find(
+            (r) => r.type === "kubernetes:argoproj.io/v1alpha1:Rollout" && (r.inputs as any).metadata.name === "detector",
+        )!;
         assert.equal((detector.inputs as any).spec.replicas ?? 3, 3);
-        for (const deployment of drill.resources.filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:argoproj.io/v1alpha1:Rollout"].includes(r.type))) {
+        for (const deployment of drill.resources.filter((r) =>
+            ["kubernetes:apps/v1:Deployment", "kubernetes:argoproj.io/v1alpha1:Rollout"].includes(r.type),
+        )) {
             assert.match((deployment.inputs as any).spec.template.spec.containers[0].image, /@sha256:[0-9a-f]{64}$/, deployment.urn);
         }
     });
@@ -72,7 +82,10 @@ describe("dr-drill plan", function () {
 
     it("staging, unprotected, still cannot be destroyed: its buckets have no forceDestroy", () => {
         const refused = undeletable(drills.staging!.source);
-        assert.equal(refused.some((u) => u.reason.startsWith("protected")), false);
+        assert.equal(
+            refused.some((u) => u.reason.startsWith("protected")),
+            false,
+        );
         const buckets = drills.staging!.source.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((r) => r.urn);
         assert.deepEqual(
             refused.filter((u) => u.reason.startsWith("no forceDestroy")).map((u) => u.urn),
@@ -84,11 +97,18 @@ describe("dr-drill plan", function () {
         const { source } = drills.production!;
         const config = stackFileConfig("production");
         const kubernetes = JSON.parse(config[`${project}:kubernetes`]!.value);
-        config[`${project}:kubernetes`] = { value: JSON.stringify({ ...kubernetes, appNamespace: drStack, monitoringNamespace: `${drStack}-monitoring` }), secret: false };
+        config[`${project}:kubernetes`] = {
+            value: JSON.stringify({ ...kubernetes, appNamespace: drStack, monitoringNamespace: `${drStack}-monitoring` }),
+            secret: false,
+        };
         const old = await planStackConfig("production", drStack, config);
         const shared = sharedNames(source, old).map((n) => `${n.kind} ${n.name}`);
         // No ECR repository: production builds nothing, the registry's account (staging's) owns them (infra/images).
-        for (const name of ["helm release (cluster-wide objects) kube-prometheus-stack", "helm chart CRDs kube-prometheus-stack", "host port 9100"]) {
+        for (const name of [
+            "helm release (cluster-wide objects) kube-prometheus-stack",
+            "helm chart CRDs kube-prometheus-stack",
+            "host port 9100",
+        ]) {
             assert.ok(shared.includes(name), `${name} in ${shared.join(", ")}`);
         }
         assert.ok(undeletable(old).some((u) => u.reason.startsWith("protected")));
@@ -104,7 +124,12 @@ describe("dr-drill plan", function () {
         assert.ok(onSource.length > 0, "the restore role reads the source's backups");
         // RestoreObject is the one non-read action: it asks S3 for a temporary copy of an archived dump
         // (Glacier classes) and never changes or deletes the stored object.
-        for (const statement of onSource) assert.deepEqual(statement.Action.filter((a) => !/^s3:(Get|List)/.test(a) && a !== "s3:RestoreObject"), [], JSON.stringify(statement));
+        for (const statement of onSource)
+            assert.deepEqual(
+                statement.Action.filter((a) => !/^s3:(Get|List)/.test(a) && a !== "s3:RestoreObject"),
+                [],
+                JSON.stringify(statement),
+            );
     });
 
     it("refuses a drill profile that could not be destroyed or would build images, naming the key", () => {
@@ -119,7 +144,10 @@ describe("dr-drill plan", function () {
             () => parsePlatformConfig(raw({ database: { deletionProtection: true } }), drStack),
             /^ConfigError: database\.deletionProtection: expected false in a drill stack \(it is destroyed at the end\), got true$/,
         );
-        assert.throws(() => parsePlatformConfig(raw({ backups: { objectLockDays: 30 } }), drStack), /backups\.objectLockDays: expected 0 in a drill stack/);
+        assert.throws(
+            () => parsePlatformConfig(raw({ backups: { objectLockDays: 30 } }), drStack),
+            /backups\.objectLockDays: expected 0 in a drill stack/,
+        );
         assert.throws(() => parsePlatformConfig(raw({ mlflow: {} }), drStack), /mlflow\.build: expected null in a drill stack/);
         const config = parsePlatformConfig(raw({}), drStack);
         assert.equal(config.database.deletionProtection, false);
@@ -129,18 +157,29 @@ describe("dr-drill plan", function () {
     });
 
     it("prints the drill plan offline as JSON in plan --json's shape, with protect and retainOnDelete", () => {
-        const { code, stdout, stderr } = runCli("src/dr/cli.ts", ["--from", "staging", "--plan", "--json"], { env: { ...process.env, PATH: dirname(process.execPath) } });
+        const { code, stdout, stderr } = runCli("src/dr/cli.ts", ["--from", "staging", "--plan", "--json"], {
+            env: { ...process.env, PATH: dirname(process.execPath) },
+        });
         assert.equal(code, 0, stderr);
         const doc = JSON.parse(stdout);
         assert.match(doc.stack, /^dr-\d{8}-\d{6}$/);
-        for (const r of doc.resources) assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "protect", "retainOnDelete", "inputs"]);
-        assert.equal(doc.resources.some((r: { protect: boolean; retainOnDelete: boolean }) => r.protect || r.retainOnDelete), false);
+        for (const r of doc.resources)
+            assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "protect", "retainOnDelete", "inputs"]);
+        assert.equal(
+            doc.resources.some((r: { protect: boolean; retainOnDelete: boolean }) => r.protect || r.retainOnDelete),
+            false,
+        );
     });
 
     it("plan --json marks production's protected resources", () => {
         const { code, stdout } = runCli("src/plan/cli.ts", ["production", "--json"]);
         assert.equal(code, 0);
-        const protectedTypes = JSON.parse(stdout).resources.filter((r: { protect: boolean }) => r.protect).map((r: { type: string }) => r.type);
-        assert.ok(protectedTypes.includes("aws:rds/instance:Instance") && protectedTypes.includes("aws:s3/bucket:Bucket"), protectedTypes.join(", "));
+        const protectedTypes = JSON.parse(stdout)
+            .resources.filter((r: { protect: boolean }) => r.protect)
+            .map((r: { type: string }) => r.type);
+        assert.ok(
+            protectedTypes.includes("aws:rds/instance:Instance") && protectedTypes.includes("aws:s3/bucket:Bucket"),
+            protectedTypes.join(", "),
+        );
     });
 });

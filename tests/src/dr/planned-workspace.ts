@@ -30,7 +30,12 @@ export class PlannedWorkspace implements DrWorkspace {
 
     async readSource(stack: string): Promise<SourceStack> {
         if (stack !== this.source.stack) throw new Error(`no stack named ${stack}`);
-        return { name: stack, config: this.options.sourceConfig ?? stackFileConfig(stack), outputs: this.source.outputs, secretsProvider: "awskms://alias/pneumonia-production?region=eu-west-1" };
+        return {
+            name: stack,
+            config: this.options.sourceConfig ?? stackFileConfig(stack),
+            outputs: this.source.outputs,
+            secretsProvider: "awskms://alias/pneumonia-production?region=eu-west-1",
+        };
     }
 
     async initStack(stack: string) {

@@ -36,7 +36,10 @@ describe("dr-drill workspace (recording pulumi)", function () {
         workDir = mkdtempSync(join(tmpdir(), "dr-workdir-"));
         writeFileSync(join(workDir, "Pulumi.yaml"), "name: pneumonia-platform\nruntime: nodejs\n");
         writeFileSync(join(workDir, "Pulumi.production.yaml"), `secretsprovider: ${kms}\nconfig: {}\n`);
-        standIn = installPulumiStandIn({ stacks: { production: { secretsProvider: kms, config: source, outputs: { backupBucket: "b" } } }, upOutputs: { artifactBucket: "drill-artifacts" } });
+        standIn = installPulumiStandIn({
+            stacks: { production: { secretsProvider: kms, config: source, outputs: { backupBucket: "b" } } },
+            upOutputs: { artifactBucket: "drill-artifacts" },
+        });
         process.env.PATH = standIn.path;
     });
     afterEach(() => {
@@ -60,7 +63,8 @@ describe("dr-drill workspace (recording pulumi)", function () {
 
         const calls = standIn.calls();
         for (const call of calls) {
-            for (const secret of [password, webhook, newSecret]) assert.ok(!call.cmdline.includes(secret), `a secret on the command line: ${call.cmdline}`);
+            for (const secret of [password, webhook, newSecret])
+                assert.ok(!call.cmdline.includes(secret), `a secret on the command line: ${call.cmdline}`);
         }
         const init = calls.find((c) => c.argv[0] === "stack" && c.argv[1] === "init")!;
         assert.deepEqual(init.argv.slice(0, 3), ["stack", "init", "dr-x"]);
@@ -77,7 +81,10 @@ describe("dr-drill workspace (recording pulumi)", function () {
         assert.deepEqual(JSON.parse(created.config["pneumonia-platform:kubernetes"]!.value), { context: "prod", appNamespace: "dr-x" });
         // Only what the drill changes is set again: the copied secrets are never re-sent.
         const setAll = calls.find((c) => c.argv[1] === "set-all")!;
-        assert.deepEqual(setAll.argv.filter((a) => a.startsWith("pneumonia-platform:")).map((a) => a.split("=")[0]), ["pneumonia-platform:kubernetes"]);
+        assert.deepEqual(
+            setAll.argv.filter((a) => a.startsWith("pneumonia-platform:")).map((a) => a.split("=")[0]),
+            ["pneumonia-platform:kubernetes"],
+        );
     });
 
     it("runs up with the policy pack and the drill's pack config, and removes that file afterwards", async () => {
@@ -100,13 +107,28 @@ describe("dr-drill workspace (recording pulumi)", function () {
         await workspace.initStack("dr-x", read);
         standIn.remove();
         standIn = installPulumiStandIn({
-            stacks: { production: { secretsProvider: kms, config: source, outputs: {} }, "dr-x": { secretsProvider: kms, config: source, outputs: {} } },
-            fail: { up: { stdout: failedUpOutput("dr-x", "kubernetes:batch/v1:Job (backup-restore)", 'Job "backup-restore" failed: BackoffLimitExceeded'), exit: 255 } },
+            stacks: {
+                production: { secretsProvider: kms, config: source, outputs: {} },
+                "dr-x": { secretsProvider: kms, config: source, outputs: {} },
+            },
+            fail: {
+                up: {
+                    stdout: failedUpOutput(
+                        "dr-x",
+                        "kubernetes:batch/v1:Job (backup-restore)",
+                        'Job "backup-restore" failed: BackoffLimitExceeded',
+                    ),
+                    exit: 255,
+                },
+            },
         });
         process.env.PATH = standIn.path;
         await assert.rejects(
             workspace.up("dr-x", "production", () => undefined),
-            (e: Error) => e instanceof CheckFailedError && e.message === 'pulumi up -s dr-x failed: kubernetes:batch/v1:Job (backup-restore): Job "backup-restore" failed: BackoffLimitExceeded',
+            (e: Error) =>
+                e instanceof CheckFailedError &&
+                e.message ===
+                    'pulumi up -s dr-x failed: kubernetes:batch/v1:Job (backup-restore): Job "backup-restore" failed: BackoffLimitExceeded',
         );
         await workspace.destroy("dr-x", () => undefined);
         assert.deepEqual(

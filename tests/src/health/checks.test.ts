@@ -116,7 +116,8 @@ describe("health check", () => {
         ],
         [
             "the detector's canary pod is not ready yet",
-            (s) => void s.kubeStateMetrics.push(...replicaSet("pneumonia", "detector-9a1b2c3d4", { kind: "Rollout", name: "detector" }, 1, 0)),
+            (s) =>
+                void s.kubeStateMetrics.push(...replicaSet("pneumonia", "detector-9a1b2c3d4", { kind: "Rollout", name: "detector" }, 1, 0)),
             "replicas ready: rollout/detector",
             /^3\/4$/,
         ],
@@ -159,7 +160,12 @@ describe("health check", () => {
         ["a volume has 15 % free", (s) => void (s.prometheus.diskVolumes[0].value = 15), "disk free (volumes)"],
         ["a critical alert fired overnight", (s) => void (s.prometheus.alerts24h = [{ value: 1 }]), "paging alerts in last 24 h"],
         ["the last db backup is 30 h old", (s) => void (s.prometheus.backupAges[0].value = 30 * hour), "backup age: db", /^30\.0 h$/],
-        ["the last db backup is 27 h old (its limit is 26 h)", (s) => void (s.prometheus.backupAges[0].value = 27 * hour), "backup age: db", /^27\.0 h$/],
+        [
+            "the last db backup is 27 h old (its limit is 26 h)",
+            (s) => void (s.prometheus.backupAges[0].value = 27 * hour),
+            "backup age: db",
+            /^27\.0 h$/,
+        ],
         [
             "no models backup ever succeeded",
             (s) => {
@@ -198,7 +204,11 @@ describe("health check", () => {
     });
 
     it("the fake Prometheus refuses a query it cannot evaluate instead of answering empty", async () => {
-        for (const promql of ['kube_rollout_spec_replicas{namespace="pneumonia"}', 'kube_deployment_spec_replicas{namespace=~"pneumonia"}', "up"]) {
+        for (const promql of [
+            'kube_rollout_spec_replicas{namespace="pneumonia"}',
+            'kube_deployment_spec_replicas{namespace=~"pneumonia"}',
+            "up",
+        ]) {
             const response = await fetch(`${services.endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`);
             assert.equal(response.status, 400, promql);
             assert.equal(((await response.json()) as { errorType: string }).errorType, "bad_data");

@@ -10,8 +10,11 @@ const root = path.resolve(__dirname, "../../..");
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(tsxNode[0], [...tsxNode.slice(1), "src/health/cli.ts", ...args], { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } }, (error, stdout, stderr) =>
-            resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        execFile(
+            tsxNode[0],
+            [...tsxNode.slice(1), "src/health/cli.ts", ...args],
+            { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } },
+            (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
         );
     });
 }
@@ -68,13 +71,22 @@ describe("npm run health", () => {
 
     it("says which flag to give when the outputs cannot be read", async () => {
         const { MLFLOW_URL: _unused, ...rest } = env;
-        await assert.rejects(main(["staging"], { open: refuse, env: rest, out: () => undefined }), /stack staging: cannot read its outputs \(no pulumi\); give --mlflow-url/);
+        await assert.rejects(
+            main(["staging"], { open: refuse, env: rest, out: () => undefined }),
+            /stack staging: cannot read its outputs \(no pulumi\); give --mlflow-url/,
+        );
     });
 
     it("rejects an unknown stack, a bad URL and a bad window with one line naming them", async () => {
         await assert.rejects(main(["qa"], { open: refuse, env, out: () => undefined }), /stack "qa": no Pulumi\.qa\.yaml/);
-        await assert.rejects(main(["staging", "--prometheus-url", "localhost:9090"], { open: refuse, env, out: () => undefined }), /--prometheus-url: expected an http\(s\) URL/);
-        await assert.rejects(main(["staging", "--window", "an hour"], { open: refuse, env, out: () => undefined }), /--window: expected a Prometheus duration/);
+        await assert.rejects(
+            main(["staging", "--prometheus-url", "localhost:9090"], { open: refuse, env, out: () => undefined }),
+            /--prometheus-url: expected an http\(s\) URL/,
+        );
+        await assert.rejects(
+            main(["staging", "--window", "an hour"], { open: refuse, env, out: () => undefined }),
+            /--window: expected a Prometheus duration/,
+        );
         await assert.rejects(main([], { open: refuse, env, out: () => undefined }), /^UsageError: missing argument: <stack>$/);
     });
 
@@ -84,7 +96,10 @@ describe("npm run health", () => {
         assert.equal(code, 2);
         assert.equal(stdout, "");
         assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
-        assert.match(stderr, /^error: stack staging: cannot read its outputs \(pulumi CLI not found on PATH: install it \(https:\/\/www\.pulumi\.com\/docs\/install\//);
+        assert.match(
+            stderr,
+            /^error: stack staging: cannot read its outputs \(pulumi CLI not found on PATH: install it \(https:\/\/www\.pulumi\.com\/docs\/install\//,
+        );
         assert.doesNotMatch(stderr, /code: -2|ENOENT/);
     });
 
@@ -93,7 +108,10 @@ describe("npm run health", () => {
         assert.equal(code, 2);
         assert.equal(stdout, "");
         // One line naming the problem, then the usage hint (src/cli/command.ts).
-        assert.deepEqual(stderr.trim().split("\n"), ["error: Unknown option '--bogus'", "usage: npm run --silent health -- <stack> [options]   (--help for more)"]);
+        assert.deepEqual(stderr.trim().split("\n"), [
+            "error: Unknown option '--bogus'",
+            "usage: npm run --silent health -- <stack> [options]   (--help for more)",
+        ]);
     });
 });
 

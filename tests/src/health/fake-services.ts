@@ -71,10 +71,20 @@ export function deployment(namespace: string, name: string, desired: number, ava
     ];
 }
 
-export function replicaSet(namespace: string, name: string, owner: { kind: string; name: string }, desired: number, ready: number): RawSeries[] {
+export function replicaSet(
+    namespace: string,
+    name: string,
+    owner: { kind: string; name: string },
+    desired: number,
+    ready: number,
+): RawSeries[] {
     const labels = { namespace, replicaset: name };
     return [
-        { name: "kube_replicaset_owner", labels: { ...labels, owner_kind: owner.kind, owner_name: owner.name, owner_is_controller: "true" }, value: 1 },
+        {
+            name: "kube_replicaset_owner",
+            labels: { ...labels, owner_kind: owner.kind, owner_name: owner.name, owner_is_controller: "true" },
+            value: 1,
+        },
         { name: "kube_replicaset_spec_replicas", labels, value: desired },
         { name: "kube_replicaset_status_ready_replicas", labels, value: ready },
     ];
@@ -90,7 +100,10 @@ export function statefulSet(namespace: string, name: string, desired: number, re
 
 /** Text exposition of raw series (what kube-state-metrics serves on /metrics). */
 export function exposition(series: RawSeries[]): string {
-    const labels = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(",");
+    const labels = (l: Record<string, string>) =>
+        Object.entries(l)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(",");
     return series.map((s) => `${s.name}{${labels(s.labels)}} ${s.value}\n`).join("");
 }
 
@@ -102,11 +115,15 @@ const selectorPattern = String.raw`([a-z_:][a-z0-9_:]*)\{([^}]*)\}`;
 
 /** `metric{label="value", ...}`: equality matchers only, the only kind the check uses. */
 function select(series: RawSeries[], name: string, matchers: string): Sample[] {
-    const wanted = matchers.split(",").map((m) => m.trim()).filter(Boolean).map((m) => {
-        const match = /^([a-z_][a-z0-9_]*)="([^"]*)"$/.exec(m);
-        if (!match) throw new BadQuery(`fake prometheus cannot evaluate matcher ${m}`);
-        return [match[1], match[2]] as const;
-    });
+    const wanted = matchers
+        .split(",")
+        .map((m) => m.trim())
+        .filter(Boolean)
+        .map((m) => {
+            const match = /^([a-z_][a-z0-9_]*)="([^"]*)"$/.exec(m);
+            if (!match) throw new BadQuery(`fake prometheus cannot evaluate matcher ${m}`);
+            return [match[1], match[2]] as const;
+        });
     return series
         .filter((s) => s.name === name && wanted.every(([k, v]) => (s.labels[k] ?? "") === v))
         .map((s) => ({ labels: { __name__: s.name, ...s.labels }, value: s.value }));
@@ -153,7 +170,13 @@ function evaluateKubeStateMetrics(promql: string, series: RawSeries[]): Sample[]
     ).exec(promql);
     if (join && /^kube_replicaset_/.test(join[2])) {
         const [, by, leftName, leftMatchers, on, include, rightName, rightMatchers] = join;
-        return sumOfJoin(select(series, leftName, leftMatchers), labelList(on), labelList(include), select(series, rightName, rightMatchers), labelList(by));
+        return sumOfJoin(
+            select(series, leftName, leftMatchers),
+            labelList(on),
+            labelList(include),
+            select(series, rightName, rightMatchers),
+            labelList(by),
+        );
     }
     return undefined;
 }
@@ -194,10 +217,12 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 
 export async function startFakeServices(scenario: Scenario = healthyScenario()): Promise<FakeServices> {
     const state = { scenario, queries: [] as string[] };
-    const health = (which: "detectorStatus" | "mlflowStatus"): http.RequestListener => (req, res) => {
-        if (req.url !== "/health") return void res.writeHead(404).end();
-        res.writeHead(state.scenario[which]).end(state.scenario[which] === 200 ? "OK" : "unhealthy");
-    };
+    const health =
+        (which: "detectorStatus" | "mlflowStatus"): http.RequestListener =>
+        (req, res) => {
+            if (req.url !== "/health") return void res.writeHead(404).end();
+            res.writeHead(state.scenario[which]).end(state.scenario[which] === 200 ? "OK" : "unhealthy");
+        };
     const detector = await listen(health("detectorStatus"));
     const mlflow = await listen(health("mlflowStatus"));
     const prometheus = await listen((req, res) => {
@@ -225,7 +250,11 @@ export async function startFakeServices(scenario: Scenario = healthyScenario()):
     const alertmanager = await listen((req, res) => {
         const url = new URL(req.url ?? "/", "http://fake");
         if (url.pathname !== "/api/v2/alerts") return void res.writeHead(404).end();
-        json(res, 200, state.scenario.alerts.map((a) => ({ ...a, status: { state: "active", silencedBy: [], inhibitedBy: [] } })));
+        json(
+            res,
+            200,
+            state.scenario.alerts.map((a) => ({ ...a, status: { state: "active", silencedBy: [], inhibitedBy: [] } })),
+        );
     });
     const servers = [detector, mlflow, prometheus, alertmanager];
     return {
@@ -238,14 +267,16 @@ export async function startFakeServices(scenario: Scenario = healthyScenario()):
         },
         queries: state.queries,
         stop: async () => {
-            await Promise.all(servers.map(
+            await Promise.all(
+                servers.map(
                     ({ server }) =>
                         new Promise<void>((resolve) => {
                             server.close(() => resolve());
                             // fetch keeps connections alive; close() alone would wait for them to time out.
                             server.closeAllConnections();
                         }),
-                ),);
+                ),
+            );
         },
     };
 }

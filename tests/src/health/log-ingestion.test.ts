@@ -42,7 +42,13 @@ function fakeLoki(entries: () => Entry[], requests: URL[]): Server {
         res.end(
             JSON.stringify({
                 status: "success",
-                data: { resultType: "streams", result: inRange.length ? [{ stream: { log_class: "application" }, values: inRange.map((e) => [String(e.ns), e.line]) }] : [], stats: {} },
+                data: {
+                    resultType: "streams",
+                    result: inRange.length
+                        ? [{ stream: { log_class: "application" }, values: inRange.map((e) => [String(e.ns), e.line]) }]
+                        : [],
+                    stats: {},
+                },
             }),
         );
     });
@@ -83,7 +89,12 @@ describe("health check: log ingestion (Loki)", () => {
 
     it("fails when no line arrived in the last hour", async () => {
         entries = [{ ms: now - 3 * 3600_000, line: "ancient" }];
-        assert.deepEqual(await logIngestionLine(url, fetchHttp(2000), now), { check: "log ingestion: newest line", ok: false, value: "no line in the last hour", expected: "< 10 min old" });
+        assert.deepEqual(await logIngestionLine(url, fetchHttp(2000), now), {
+            check: "log ingestion: newest line",
+            ok: false,
+            value: "no line in the last hour",
+            expected: "< 10 min old",
+        });
     });
 
     it("fails with the reason when Loki refuses or cannot be reached", async () => {
@@ -131,7 +142,10 @@ describe("npm run health: the log-ingestion line", () => {
 
     it("takes Loki from the stack output lokiUrl, and leaves the line out when there is none", async () => {
         const out: string[] = [];
-        assert.equal(await main(["staging"], { open: opener(fakeStack("staging", { outputs: { lokiUrl } })), env, out: (t) => out.push(t) }), 0);
+        assert.equal(
+            await main(["staging"], { open: opener(fakeStack("staging", { outputs: { lokiUrl } })), env, out: (t) => out.push(t) }),
+            0,
+        );
         assert.match(out.join("\n"), /log ingestion: newest line\s+PASS/);
         const none: string[] = [];
         assert.equal(await main(["staging"], { open: refuse, env, out: (t) => none.push(t) }), 0);
@@ -142,6 +156,9 @@ describe("npm run health: the log-ingestion line", () => {
         const out: string[] = [];
         assert.equal(await main(["staging", "--loki-url", "http://127.0.0.1:9"], { open: refuse, env, out: (t) => out.push(t) }), 1);
         assert.match(out.join("\n"), /checks failed: log ingestion: newest line$/m);
-        await assert.rejects(main(["staging", "--loki-url", "loki:3100"], { open: refuse, env, out: () => undefined }), /--loki-url: expected an http\(s\) URL, got "loki:3100"/);
+        await assert.rejects(
+            main(["staging", "--loki-url", "loki:3100"], { open: refuse, env, out: () => undefined }),
+            /--loki-url: expected an http\(s\) URL, got "loki:3100"/,
+        );
     });
 });

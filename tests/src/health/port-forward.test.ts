@@ -49,7 +49,12 @@ describe("health check through kubectl port-forward", () => {
     it("reaches every endpoint from the stack outputs with the stack's kubeconfig context, then stops the forwards", async () => {
         services.scenario = healthyScenario();
         const out: string[] = [];
-        const code = await main(["staging", "--port-forward"], { open: opener(fakeStack("staging", { outputs: inCluster })), env: {}, kubectl, out: (t) => out.push(t) });
+        const code = await main(["staging", "--port-forward"], {
+            open: opener(fakeStack("staging", { outputs: inCluster })),
+            env: {},
+            kubectl,
+            out: (t) => out.push(t),
+        });
         assert.equal(code, 0, out.join("\n"));
         assert.match(out.join("\n"), /staging: healthy/);
     });
@@ -57,7 +62,12 @@ describe("health check through kubectl port-forward", () => {
     it("stops with a line naming the endpoint when a forward cannot start", async () => {
         const outputs = { ...inCluster, prometheusUrl: "http://prometheus-missing.monitoring.svc:9090" };
         await assert.rejects(
-            main(["staging", "--port-forward"], { open: opener(fakeStack("staging", { outputs })), env: {}, kubectl, out: () => undefined }),
+            main(["staging", "--port-forward"], {
+                open: opener(fakeStack("staging", { outputs })),
+                env: {},
+                kubectl,
+                out: () => undefined,
+            }),
             /prometheus: port-forward to monitoring\/prometheus-missing:9090: Error from server \(NotFound\): services "prometheus-missing" not found/,
         );
     });

@@ -13,7 +13,14 @@ import { exposition, healthyScenario, replicaSet, startFakeServices, type FakeSe
 
 const settings: HealthSettings = {
     appNamespace: "pneumonia",
-    metrics: { job: "pneumonia-detector", inferenceTotal: "i", errorTotal: "e", inferenceDuration: "d", cpuPercent: "c", memoryPercent: "m" },
+    metrics: {
+        job: "pneumonia-detector",
+        inferenceTotal: "i",
+        errorTotal: "e",
+        inferenceDuration: "d",
+        cpuPercent: "c",
+        memoryPercent: "m",
+    },
     backupsJob: "pneumonia-backup",
     backupFreshness: {},
     deployments: ["mlflow"],
@@ -54,8 +61,15 @@ describe("health check: replica lines against a real Prometheus", function () {
 
     const scenarios: [string, (s: Scenario) => void][] = [
         ["healthy", () => undefined],
-        ["a canary ReplicaSet not ready yet", (s) => void s.kubeStateMetrics.push(...replicaSet("pneumonia", "detector-9a1b2c3d4", { kind: "Rollout", name: "detector" }, 1, 0))],
-        ["no ReplicaSet owned by the Rollout", (s) => void (s.kubeStateMetrics = s.kubeStateMetrics.filter((m) => m.labels.owner_name !== "detector"))],
+        [
+            "a canary ReplicaSet not ready yet",
+            (s) =>
+                void s.kubeStateMetrics.push(...replicaSet("pneumonia", "detector-9a1b2c3d4", { kind: "Rollout", name: "detector" }, 1, 0)),
+        ],
+        [
+            "no ReplicaSet owned by the Rollout",
+            (s) => void (s.kubeStateMetrics = s.kubeStateMetrics.filter((m) => m.labels.owner_name !== "detector")),
+        ],
     ];
     for (const [label, change] of scenarios) {
         it(`gives the fake's lines: ${label}`, async () => {
@@ -67,7 +81,11 @@ describe("health check: replica lines against a real Prometheus", function () {
             const faked = await replicaLines(settings, { prometheus: fake.endpoints.prometheus }, http);
             assert.deepEqual(faked, real);
             assert.ok(real.some((l) => l.check === "replicas ready: rollout/detector"));
-            if (label === "healthy") assert.deepEqual(real.filter((l) => !l.ok), []);
+            if (label === "healthy")
+                assert.deepEqual(
+                    real.filter((l) => !l.ok),
+                    [],
+                );
             else assert.equal(real.find((l) => l.check === "replicas ready: rollout/detector")?.ok, false);
         });
     }

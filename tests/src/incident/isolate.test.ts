@@ -16,7 +16,10 @@ const podLabels = { ...selectorLabels("detector", "production"), "rollouts-pod-t
 const pod = "detector-7c9d8-abcde";
 
 /** matchLabels and the Exists/DoesNotExist expressions, as the API server evaluates a label selector. */
-function selects(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string }[] }, labels: Record<string, string>): boolean {
+function selects(
+    selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string }[] },
+    labels: Record<string, string>,
+): boolean {
     const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
     const byExpressions = (selector.matchExpressions ?? []).every((e) => {
         if (e.operator === "Exists") return e.key in labels;
@@ -41,25 +44,46 @@ describe("incident isolate and release (recording kubectl)", function () {
         fs.writeFileSync(
             statePath,
             JSON.stringify({
-                pods: { [`pneumonia/${pod}`]: { metadata: { name: pod, namespace: "pneumonia", labels: podLabels }, spec: { nodeName: "ip-10-0-1-23" } } },
+                pods: {
+                    [`pneumonia/${pod}`]: {
+                        metadata: { name: pod, namespace: "pneumonia", labels: podLabels },
+                        spec: { nodeName: "ip-10-0-1-23" },
+                    },
+                },
                 networkpolicies: { "pneumonia/quarantine": { metadata: { name: "quarantine" }, spec: quarantinePolicySpec("forensics") } },
                 nodes: { "ip-10-0-1-23": { metadata: { name: "ip-10-0-1-23" }, spec: {} } },
             }),
         );
-        Object.assign(process.env, { FAKE_KUBECTL_STATE: statePath, FAKE_KUBECTL_LOG: logPath, FAKE_KUBECTL_CONTEXT: context, FAKE_KUBECTL_FORBID: "", FAKE_KUBECTL_RULES: JSON.stringify(responderRules) });
+        Object.assign(process.env, {
+            FAKE_KUBECTL_STATE: statePath,
+            FAKE_KUBECTL_LOG: logPath,
+            FAKE_KUBECTL_CONTEXT: context,
+            FAKE_KUBECTL_FORBID: "",
+            FAKE_KUBECTL_RULES: JSON.stringify(responderRules),
+        });
     });
     afterEach(() => {
-        for (const key of ["FAKE_KUBECTL_STATE", "FAKE_KUBECTL_LOG", "FAKE_KUBECTL_CONTEXT", "FAKE_KUBECTL_FORBID", "FAKE_KUBECTL_RULES"]) delete process.env[key];
+        for (const key of ["FAKE_KUBECTL_STATE", "FAKE_KUBECTL_LOG", "FAKE_KUBECTL_CONTEXT", "FAKE_KUBECTL_FORBID", "FAKE_KUBECTL_RULES"])
+            delete process.env[key];
         Object.assign(process.env, saved);
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
     const state = () => JSON.parse(fs.readFileSync(statePath, "utf8"));
-    const calls = () => fs.readFileSync(logPath, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as string[]);
+    const calls = () =>
+        fs
+            .readFileSync(logPath, "utf8")
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as string[]);
     const mutations = () => calls().filter((c) => c.some((a) => ["label", "annotate", "cordon", "uncordon"].includes(a)));
     async function run(argv: string[]) {
         const lines: string[] = [];
-        const code = await runIncident(parseCommandArgs(spec, argv) as ParsedArgs<typeof spec.options>, { kubectl, out: (l) => lines.push(l) });
+        const code = await runIncident(parseCommandArgs(spec, argv) as ParsedArgs<typeof spec.options>, {
+            kubectl,
+            out: (l) => lines.push(l),
+        });
         return { code, lines };
     }
 
@@ -80,7 +104,10 @@ describe("incident isolate and release (recording kubectl)", function () {
         assert.ok(!selects({ matchLabels: selectorLabels("detector", "production") }, isolated.metadata.labels));
         assert.ok(!selects({ matchLabels: databaseClientLabel }, isolated.metadata.labels));
         // Before: the workload's selectors had it and the quarantine policy did not.
-        assert.ok(selects({ matchLabels: selectorLabels("detector", "production") }, podLabels) && !selects(quarantinePolicySpec("forensics").podSelector, podLabels));
+        assert.ok(
+            selects({ matchLabels: selectorLabels("detector", "production") }, podLabels) &&
+                !selects(quarantinePolicySpec("forensics").podSelector, podLabels),
+        );
         assert.ok(lines.some((l) => /^done: relabelled pod pneumonia\/detector-7c9d8-abcde/.test(l)));
         assert.ok(lines.includes("done: cordoned node ip-10-0-1-23: nothing new is scheduled there"));
         assert.ok(lines.includes(`undo: npm run --silent incident -- release production ${pod} --incident INC-2026-0042`));
@@ -100,30 +127,46 @@ describe("incident isolate and release (recording kubectl)", function () {
         const policy = quarantinePolicySpec("forensics");
         assert.deepEqual(policy.policyTypes, ["Ingress", "Egress"]);
         assert.deepEqual(policy.egress, []);
-        assert.deepEqual(policy.ingress, [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "forensics" } } }] }]);
+        assert.deepEqual(policy.ingress, [
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "forensics" } } }] },
+        ]);
     });
 
     it("an unknown pod is refused by the API server (NotFound): one line, nothing changed", async () => {
-        await assert.rejects(run(["isolate", "production", "detector-gone", "--incident", "INC-1"]), /^UsageError: no pod pneumonia\/detector-gone in the stack's cluster$/);
+        await assert.rejects(
+            run(["isolate", "production", "detector-gone", "--incident", "INC-1"]),
+            /^UsageError: no pod pneumonia\/detector-gone in the stack's cluster$/,
+        );
         assert.deepEqual(mutations(), []);
     });
 
     it("a responder who may not patch nodes is refused before anything changes (Forbidden)", async () => {
         process.env.FAKE_KUBECTL_FORBID = "patch nodes";
-        await assert.rejects(run(["isolate", "production", pod, "--incident", "INC-1", "--cordon"]), /^UsageError: kubectl refuses: you may not patch nodes; nothing changed$/);
+        await assert.rejects(
+            run(["isolate", "production", pod, "--incident", "INC-1", "--cordon"]),
+            /^UsageError: kubectl refuses: you may not patch nodes; nothing changed$/,
+        );
         assert.deepEqual(mutations(), []);
         assert.deepEqual(state().pods[`pneumonia/${pod}`].metadata.labels, podLabels);
     });
 
     it("the incident-responder role is what it takes: without patch on pods, isolation is refused before anything changes", async () => {
-        process.env.FAKE_KUBECTL_RULES = JSON.stringify(responderRules.map((r) => (r.resources.includes("pods") ? { ...r, verbs: r.verbs.filter((v) => v !== "patch") } : r)));
-        await assert.rejects(run(["isolate", "production", pod, "--incident", "INC-1"]), /^UsageError: kubectl refuses: you may not patch pods in namespace pneumonia; nothing changed$/);
+        process.env.FAKE_KUBECTL_RULES = JSON.stringify(
+            responderRules.map((r) => (r.resources.includes("pods") ? { ...r, verbs: r.verbs.filter((v) => v !== "patch") } : r)),
+        );
+        await assert.rejects(
+            run(["isolate", "production", pod, "--incident", "INC-1"]),
+            /^UsageError: kubectl refuses: you may not patch pods in namespace pneumonia; nothing changed$/,
+        );
         assert.deepEqual(mutations(), []);
     });
 
     it("a forbidden verb at the API itself surfaces as kubectl's one line", async () => {
         process.env.FAKE_KUBECTL_FORBID = "get pods";
-        await assert.rejects(run(["isolate", "production", pod, "--incident", "INC-1"]), /Error from server \(Forbidden\): pods "detector-7c9d8-abcde" is forbidden/);
+        await assert.rejects(
+            run(["isolate", "production", pod, "--incident", "INC-1"]),
+            /Error from server \(Forbidden\): pods "detector-7c9d8-abcde" is forbidden/,
+        );
         assert.deepEqual(mutations(), []);
     });
 
@@ -131,13 +174,22 @@ describe("incident isolate and release (recording kubectl)", function () {
         const s = state();
         delete s.networkpolicies["pneumonia/quarantine"];
         fs.writeFileSync(statePath, JSON.stringify(s));
-        await assert.rejects(run(["isolate", "production", pod, "--incident", "INC-1"]), /^CheckFailedError: no NetworkPolicy pneumonia\/quarantine: the stack's quarantine is not deployed/);
-        await assert.rejects(run(["release", "production", pod, "--incident", "INC-1"]), /^CheckFailedError: pod pneumonia\/detector-7c9d8-abcde is not isolated/);
+        await assert.rejects(
+            run(["isolate", "production", pod, "--incident", "INC-1"]),
+            /^CheckFailedError: no NetworkPolicy pneumonia\/quarantine: the stack's quarantine is not deployed/,
+        );
+        await assert.rejects(
+            run(["release", "production", pod, "--incident", "INC-1"]),
+            /^CheckFailedError: pod pneumonia\/detector-7c9d8-abcde is not isolated/,
+        );
         assert.deepEqual(mutations(), []);
     });
 
     it("refuses an incident id that cannot be a label value", async () => {
-        await assert.rejects(run(["isolate", "production", pod, "--incident", "INC 42; rm"]), /^UsageError: --incident: "INC 42; rm" is not an id/);
+        await assert.rejects(
+            run(["isolate", "production", pod, "--incident", "INC 42; rm"]),
+            /^UsageError: --incident: "INC 42; rm" is not an id/,
+        );
         assert.deepEqual(calls(), []);
     });
 });

@@ -18,7 +18,8 @@ const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as Record<string, R
 // The caller's RBAC: FAKE_KUBECTL_RULES (ClusterRole rules) grants; FAKE_KUBECTL_FORBID ("patch nodes") takes away.
 const rules = JSON.parse(process.env.FAKE_KUBECTL_RULES ?? "null") as { resources: string[]; verbs: string[] }[] | null;
 const taken = (process.env.FAKE_KUBECTL_FORBID ?? "").split(",").filter(Boolean);
-const isForbidden = (verb: string, kind: string) => taken.includes(`${verb} ${kind}`) || (rules !== null && !rules.some((r) => r.resources.includes(kind) && r.verbs.includes(verb)));
+const isForbidden = (verb: string, kind: string) =>
+    taken.includes(`${verb} ${kind}`) || (rules !== null && !rules.some((r) => r.resources.includes(kind) && r.verbs.includes(verb)));
 
 function fail(message: string): never {
     process.stderr.write(`${message}\n`);
@@ -53,10 +54,13 @@ const key = (kind: string, name: string) => (["nodes", "persistentvolumes"].incl
 const scope = namespace ? `in the namespace "${namespace}"` : "at the cluster scope";
 const refuse = (apiVerb: string, kind: string, name: string) => {
     if (isForbidden(apiVerb, kind)) {
-        fail(`Error from server (Forbidden): ${kind} "${name}" is forbidden: User "responder@example.org" cannot ${apiVerb} resource "${kind}" in API group "" ${scope}`);
+        fail(
+            `Error from server (Forbidden): ${kind} "${name}" is forbidden: User "responder@example.org" cannot ${apiVerb} resource "${kind}" in API group "" ${scope}`,
+        );
     }
 };
-const object = (kind: string, name: string) => state[kind]?.[key(kind, name)] ?? fail(`Error from server (NotFound): ${kind} "${name}" not found`);
+const object = (kind: string, name: string) =>
+    state[kind]?.[key(kind, name)] ?? fail(`Error from server (NotFound): ${kind} "${name}" not found`);
 const save = () => fs.writeFileSync(statePath, JSON.stringify(state));
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -70,7 +74,9 @@ if (verb === "auth" && operands[0] === "can-i") {
     refuse("get", kind, operands[1] ?? "");
     if (kind === "events") {
         const name = /involvedObject\.name=([^,]+)/.exec(fieldSelector ?? "")?.[1];
-        process.stdout.write(JSON.stringify({ items: (state.events?.[namespace!] ?? []).filter((e: any) => e.involvedObject.name === name) }));
+        process.stdout.write(
+            JSON.stringify({ items: (state.events?.[namespace!] ?? []).filter((e: any) => e.involvedObject.name === name) }),
+        );
     } else process.stdout.write(JSON.stringify(object(kind, operands[1]!)));
 } else if (verb === "label" || verb === "annotate") {
     const [kindName, name, ...changes] = operands;
@@ -86,8 +92,12 @@ if (verb === "auth" && operands[0] === "can-i") {
         }
         const [k, ...v] = change.split("=");
         const value = v.join("=");
-        if (verb === "label" && (value.length > 63 || !labelValue.test(value))) fail(`error: invalid label value: "${change}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'`);
-        if (map[k!] !== undefined && map[k!] !== value && !overwrite) fail(`error: '${k}' already has a value (${map[k!]}), and --overwrite is false`);
+        if (verb === "label" && (value.length > 63 || !labelValue.test(value)))
+            fail(
+                `error: invalid label value: "${change}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'`,
+            );
+        if (map[k!] !== undefined && map[k!] !== value && !overwrite)
+            fail(`error: '${k}' already has a value (${map[k!]}), and --overwrite is false`);
         map[k!] = value;
     }
     target.metadata[field] = map;

@@ -10,8 +10,15 @@ import { repoRoot, stackConfig, stacks } from "../../infra/monitoring/helpers";
 describe("monitoring: runbooks and docs", () => {
     for (const stack of stacks) {
         it(`${stack}: every runbook_url resolves to a file in the repo`, () => {
-            const groups = (parse(rulesYaml(stackConfig(stack).monitoring)) as { groups: Array<{ rules: Array<{ alert?: string; annotations?: { runbook_url: string } }> }> }).groups;
-            const urls = groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => r.annotations!.runbook_url);
+            const groups = (
+                parse(rulesYaml(stackConfig(stack).monitoring)) as {
+                    groups: Array<{ rules: Array<{ alert?: string; annotations?: { runbook_url: string } }> }>;
+                }
+            ).groups;
+            const urls = groups
+                .flatMap((g) => g.rules)
+                .filter((r) => r.alert)
+                .map((r) => r.annotations!.runbook_url);
             assert.ok(urls.length > 0);
             // Staging and production link the repository's web address (a pager opens it); local keeps paths.
             const base = stackConfig(stack).monitoring.runbookBaseUrl;
@@ -25,7 +32,11 @@ describe("monitoring: runbooks and docs", () => {
 
     it("the runbooks in docs/runbooks are the ones the definitions generate (npm run monitoring:docs)", () => {
         for (const file of runbookFiles()) {
-            assert.equal(readFileSync(join(repoRoot, file.path), "utf8"), file.content, `${file.path} is stale: run npm run monitoring:docs`);
+            assert.equal(
+                readFileSync(join(repoRoot, file.path), "utf8"),
+                file.content,
+                `${file.path} is stale: run npm run monitoring:docs`,
+            );
         }
         const names = new Set(alertDefinitions(stackConfig("production").monitoring).map((d) => `${d.name}.md`));
         const orphans = readdirSync(join(repoRoot, "docs", "runbooks")).filter((f) => !names.has(f));

@@ -47,19 +47,32 @@ describe("npm run plan", () => {
         const { code, stdout, stderr } = plan(["local", "--json", "--out", out]);
         assert.equal(code, 0);
         // What --out wrote and where goes to stderr: stdout stays one JSON document.
-        assert.match(stderr, new RegExp(`plan: wrote \\d+ files for local to ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: alertmanager/ \\(1\\), alloy/ \\(1\\), grafana/ \\(\\d+\\), kubernetes/ \\(\\d+\\), loki/ \\(1\\), prometheus/ \\(1\\)\n$`));
+        assert.match(
+            stderr,
+            new RegExp(
+                `plan: wrote \\d+ files for local to ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: alertmanager/ \\(1\\), alloy/ \\(1\\), grafana/ \\(\\d+\\), kubernetes/ \\(\\d+\\), loki/ \\(1\\), prometheus/ \\(1\\)\n$`,
+            ),
+        );
         const doc = JSON.parse(stdout);
         assert.equal(doc.stack, "local");
-        const secret = doc.resources.find((r: { type: string; name: string }) => r.type === "kubernetes:core/v1:Secret" && r.name === "database");
+        const secret = doc.resources.find(
+            (r: { type: string; name: string }) => r.type === "kubernetes:core/v1:Secret" && r.name === "database",
+        );
         assert.deepEqual(Object.values(secret.inputs.stringData), Array(6).fill("[secret]"));
-        for (const r of doc.resources) assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "protect", "retainOnDelete", "inputs"]);
+        for (const r of doc.resources)
+            assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "protect", "retainOnDelete", "inputs"]);
 
         const files = fs.readdirSync(path.join(out, "kubernetes"));
         assert.ok(files.includes("rollout-pneumonia-detector.yaml"));
         assert.ok(files.includes("namespace-cluster-pneumonia.yaml"));
         const deployment = parse(fs.readFileSync(path.join(out, "kubernetes", "rollout-pneumonia-detector.yaml"), "utf8"));
         assert.equal(deployment.kind, "Rollout");
-        for (const artifact of ["prometheus/rules.yaml", "alertmanager/alertmanager.yaml", "grafana/pneumonia-detector.json", "grafana/pneumonia-platform.json"]) {
+        for (const artifact of [
+            "prometheus/rules.yaml",
+            "alertmanager/alertmanager.yaml",
+            "grafana/pneumonia-detector.json",
+            "grafana/pneumonia-platform.json",
+        ]) {
             assert.ok(fs.existsSync(path.join(out, artifact)), artifact);
         }
         assert.ok((parse(fs.readFileSync(path.join(out, "prometheus/rules.yaml"), "utf8")) as { groups: unknown[] }).groups.length > 0);
@@ -103,7 +116,10 @@ describe("npm run plan", () => {
                 const { code, stdout, stderr } = plan([...args]);
                 assert.equal(code, 2);
                 assert.equal(stdout, "");
-                assert.deepEqual(stderr.trimEnd().split("\n"), [line, "usage: npm run --silent plan -- [<stack>] [options]   (--help for more)"]);
+                assert.deepEqual(stderr.trimEnd().split("\n"), [
+                    line,
+                    "usage: npm run --silent plan -- [<stack>] [options]   (--help for more)",
+                ]);
             }
         });
         it("answers --help with usage, options and an example", () => {
@@ -140,7 +156,10 @@ describe("npm run plan", () => {
             const { code, stdout, stderr } = plan(["local", "--out", dir]);
             assert.equal(code, 2);
             assert.equal(stdout, "");
-            assert.equal(stderr, `error: --out ${dir}: not empty and not written by plan (no .pneumonia-plan); give an empty or new directory\n`);
+            assert.equal(
+                stderr,
+                `error: --out ${dir}: not empty and not written by plan (no .pneumonia-plan); give an empty or new directory\n`,
+            );
             assert.deepEqual(fs.readdirSync(dir), ["notes.txt"]);
         });
 
@@ -149,7 +168,10 @@ describe("npm run plan", () => {
             fs.writeFileSync(file, "");
             for (const [dir, line] of [
                 [file, `error: --out ${file}: exists and is not a directory`],
-                [path.join(file, "below", "out"), `error: --out ${path.join(file, "below", "out")}: cannot create ${path.join(file, "below")} (ENOTDIR)`],
+                [
+                    path.join(file, "below", "out"),
+                    `error: --out ${path.join(file, "below", "out")}: cannot create ${path.join(file, "below")} (ENOTDIR)`,
+                ],
             ]) {
                 const { code, stderr } = plan(["local", "--out", dir!]);
                 assert.equal(code, 2);

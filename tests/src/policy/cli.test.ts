@@ -20,7 +20,9 @@ describe("policy CLI", () => {
     it("finds a violation in each bad resource and exits 1", () => {
         const result = runCli(cli, ["--resources", badResources, "--json"]);
         assert.equal(result.code, 1, result.stderr);
-        const { violations } = JSON.parse(result.stdout) as { violations: { policy: string; resource: string; level: string; message: string }[] };
+        const { violations } = JSON.parse(result.stdout) as {
+            violations: { policy: string; resource: string; level: string; message: string }[];
+        };
         const found = (name: string) => violations.filter((v) => v.resource.endsWith(`::${name}`)).map((v) => v.policy);
         assert.ok(found("privileged-latest").includes("kubernetes-no-privileged"));
         assert.ok(found("privileged-latest").includes("kubernetes-image-pinned"));
@@ -37,8 +39,17 @@ describe("policy CLI", () => {
         assert.equal(result.code, 1);
         const [header, ...rows] = result.stdout.split("\n");
         assert.match(header, /^POLICY\s+RESOURCE\s+LEVEL\s+MESSAGE$/);
-        assert.ok(rows.some((r) => /^kubernetes-no-privileged\s+kubernetes:apps\/v1:Deployment::privileged-latest\s+mandatory\s+Deployment pneumonia\/privileged-latest: container "app" runs privileged$/.test(r)));
-        assert.match(result.stdout, new RegExp(`\\d+ mandatory, 0 advisory violation\\(s\\) \\(${policies.length} policies, 4 resources\\)`));
+        assert.ok(
+            rows.some((r) =>
+                /^kubernetes-no-privileged\s+kubernetes:apps\/v1:Deployment::privileged-latest\s+mandatory\s+Deployment pneumonia\/privileged-latest: container "app" runs privileged$/.test(
+                    r,
+                ),
+            ),
+        );
+        assert.match(
+            result.stdout,
+            new RegExp(`\\d+ mandatory, 0 advisory violation\\(s\\) \\(${policies.length} policies, 4 resources\\)`),
+        );
     });
 
     it("exits 0 on compliant resources", () => {
@@ -51,7 +62,10 @@ describe("policy CLI", () => {
         // The file checks themselves are covered in-process (resources.test.ts); these pin the exit code and stderr.
         const cases: [string[], RegExp][] = [
             [[], /expected a stack name or --resources FILE/],
-            [["--resources", tempFile('[{"type": "aws:kms/key:Key", "name": "k"}, {"name": "x"}]')], /resources\.json: resources\[1\]\.type: expected a non-empty string/],
+            [
+                ["--resources", tempFile('[{"type": "aws:kms/key:Key", "name": "k"}, {"name": "x"}]')],
+                /resources\.json: resources\[1\]\.type: expected a non-empty string/,
+            ],
             // The missing stack file is named first (the policy config is missing too).
             [["qa"], /^error: stack "qa": no Pulumi\.qa\.yaml \(stacks: local, production, staging\)$/],
         ];
@@ -71,6 +85,9 @@ describe("policy CLI", () => {
         assert.match(help.stdout, /examples:\n {2}npm run --silent policy -- production\n/);
         const bad = runCli(cli, ["production", "--jsno"]);
         assert.equal(bad.code, 2);
-        assert.deepEqual(bad.stderr.trimEnd().split("\n"), ["error: Unknown option '--jsno' (did you mean --json?)", "usage: npm run --silent policy -- <stack> | --resources FILE [options]   (--help for more)"]);
+        assert.deepEqual(bad.stderr.trimEnd().split("\n"), [
+            "error: Unknown option '--jsno' (did you mean --json?)",
+            "usage: npm run --silent policy -- <stack> | --resources FILE [options]   (--help for more)",
+        ]);
     });
 });

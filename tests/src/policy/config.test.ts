@@ -20,7 +20,8 @@ describe("src/policy/config", () => {
 
     it("keeps every policy mandatory in staging and production", () => {
         for (const stack of ["staging", "production"]) {
-            for (const [name, settings] of loadStackConfig(stack, pack.policies)) assert.equal(settings.enforcementLevel, "mandatory", `${stack}: ${name}`);
+            for (const [name, settings] of loadStackConfig(stack, pack.policies))
+                assert.equal(settings.enforcementLevel, "mandatory", `${stack}: ${name}`);
         }
     });
 
@@ -29,13 +30,23 @@ describe("src/policy/config", () => {
         for (const [name, value] of Object.entries(production)) {
             if (name === "all") continue;
             const keys = Object.keys(value as object).filter((k) => k !== "enforcementLevel");
-            assert.deepEqual(keys.filter((k) => k !== "exemptions"), [], `production.json changes ${name} thresholds`);
+            assert.deepEqual(
+                keys.filter((k) => k !== "exemptions"),
+                [],
+                `production.json changes ${name} thresholds`,
+            );
         }
     });
 
     it("rejects advisory or disabled outside local, and allows advisory in local", () => {
-        assert.throws(() => loadStackConfig("staging", pack.policies, withConfig("staging", { "kubernetes-probes": "advisory" })), /"kubernetes-probes": advisory is allowed only in local/);
-        assert.throws(() => loadStackConfig("production", pack.policies, withConfig("production", { all: "disabled" })), /disabled is allowed only in local/);
+        assert.throws(
+            () => loadStackConfig("staging", pack.policies, withConfig("staging", { "kubernetes-probes": "advisory" })),
+            /"kubernetes-probes": advisory is allowed only in local/,
+        );
+        assert.throws(
+            () => loadStackConfig("production", pack.policies, withConfig("production", { all: "disabled" })),
+            /disabled is allowed only in local/,
+        );
         const local = loadStackConfig("local", pack.policies, withConfig("local", { "kubernetes-probes": "advisory" }));
         assert.equal(local.get("kubernetes-probes")!.enforcementLevel, "advisory");
     });
@@ -48,7 +59,10 @@ describe("src/policy/config", () => {
             [{ "kubernetes-min-replicas": "strict" }, /"kubernetes-min-replicas": "strict" is not an enforcement level/],
             [{ "kubernetes-min-replicas": { minReplica: 2 } }, /"kubernetes-min-replicas"\.minReplica: unknown key/],
             [{ "kubernetes-min-replicas": { minReplicas: "two" } }, /"kubernetes-min-replicas"\.minReplicas: must be integer/],
-            [{ "kubernetes-probes": { exemptions: [{ resource: "x", reason: "short" }] } }, /"kubernetes-probes"\.exemptions\.0\.reason: must NOT have fewer than 10 characters/],
+            [
+                { "kubernetes-probes": { exemptions: [{ resource: "x", reason: "short" }] } },
+                /"kubernetes-probes"\.exemptions\.0\.reason: must NOT have fewer than 10 characters/,
+            ],
         ];
         for (const [document, message] of cases) {
             assert.throws(
@@ -60,7 +74,8 @@ describe("src/policy/config", () => {
             () => loadStackConfig("qa", pack.policies),
             (e: Error) =>
                 e instanceof PolicyConfigError &&
-                e.message === "policies/config/qa.json: no policy config for stack \"qa\": create it from another stack's, e.g. cp policies/config/production.json policies/config/qa.json (configs: local, production, staging)",
+                e.message ===
+                    'policies/config/qa.json: no policy config for stack "qa": create it from another stack\'s, e.g. cp policies/config/production.json policies/config/qa.json (configs: local, production, staging)',
         );
     });
 

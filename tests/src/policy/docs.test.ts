@@ -16,7 +16,10 @@ describe("docs/policies.md", () => {
         for (const p of policies) {
             const row = text.split("\n").find((line) => line.startsWith(`| \`${p.name}\` | ${p.description.slice(0, 20)}`));
             assert.ok(row, `${p.name} has no row`);
-            assert.match(row!, new RegExp(`\\| ${p.severity} \\| (mandatory|advisory)[^|]*\\| mandatory[^|]*\\| mandatory[^|]*\\| ${p.framework.name}`));
+            assert.match(
+                row!,
+                new RegExp(`\\| ${p.severity} \\| (mandatory|advisory)[^|]*\\| mandatory[^|]*\\| mandatory[^|]*\\| ${p.framework.name}`),
+            );
         }
     });
 });

@@ -31,7 +31,10 @@ const namesDeployment: ResourceValidationPolicy = {
 describe("src/policy/evaluate", () => {
     it("checks types as the engine does: by the class's type token", async () => {
         const result = await run([namesDeployment], [deployment("mlflow"), kmsKey("k")]);
-        assert.deepEqual(result.violations.map((v) => v.message), ["named mlflow"]);
+        assert.deepEqual(
+            result.violations.map((v) => v.message),
+            ["named mlflow"],
+        );
         assert.deepEqual(result.notApplicable, [{ policy: "reads-name", resource: kmsKey("k").urn, reason: "only Deployments" }]);
     });
 
@@ -39,12 +42,18 @@ describe("src/policy/evaluate", () => {
         const unknown = edit(deployment("detector"), (p) => (p.metadata.name = unknownString));
         const [violation] = (await run([namesDeployment], [unknown])).violations;
         assert.equal(violation.level, "advisory");
-        assert.match(violation.message, /^can't run policy 'reads-name' from policy pack 'pneumonia-platform@v\d+\.\d+\.\d+' during preview: string value at \.metadata\.name can't be known during preview$/);
+        assert.match(
+            violation.message,
+            /^can't run policy 'reads-name' from policy pack 'pneumonia-platform@v\d+\.\d+\.\d+' during preview: string value at \.metadata\.name can't be known during preview$/,
+        );
     });
 
     it("unwraps secrets before policies see them", async () => {
         const secret = { [specialSigKey]: specialSecretSig, value: "postgresql://mlflow:hunter2@db:5432/mlflow" };
-        const leaky = edit(deployment("detector"), (p) => (p.spec.template.spec.containers[0].env = [{ name: "DATABASE_URL", value: secret }]));
+        const leaky = edit(
+            deployment("detector"),
+            (p) => (p.spec.template.spec.containers[0].env = [{ name: "DATABASE_URL", value: secret }]),
+        );
         const policy = pack.policies.filter((p) => p.name === "kubernetes-no-secrets-in-env");
         const [violation] = (await run(policy, [leaky])).violations;
         assert.match(violation.message, /DATABASE_URL to a value that looks like a credential/);
@@ -57,7 +66,9 @@ describe("src/policy/evaluate", () => {
             name: "configured",
             description: "Records its config.",
             enforcementLevel: "mandatory",
-            configSchema: { properties: { limit: { type: "integer", default: 3 }, names: { type: "array", items: { type: "string" }, default: ["a"] } } },
+            configSchema: {
+                properties: { limit: { type: "integer", default: 3 }, names: { type: "array", items: { type: "string" }, default: ["a"] } },
+            },
             validateResource: (args, report) => {
                 seen.push(args.getConfig());
                 report("");
@@ -66,7 +77,9 @@ describe("src/policy/evaluate", () => {
         const one = [kmsKey("k")];
         const first = await run([configured], one);
         assert.deepEqual(seen.pop(), { limit: 3, names: ["a"] });
-        assert.deepEqual(first.violations, [{ policy: "configured", resource: one[0].urn, level: "mandatory", message: "Records its config." }]);
+        assert.deepEqual(first.violations, [
+            { policy: "configured", resource: one[0].urn, level: "mandatory", message: "Records its config." },
+        ]);
         const second = await run([configured], one, { all: "advisory", configured: { limit: 5 } });
         assert.deepEqual(seen.pop(), { limit: 5, names: ["a"] });
         assert.equal(second.violations[0].level, "advisory");
@@ -89,7 +102,10 @@ describe("src/policy/evaluate", () => {
         };
         const result = await run([stack], [component, bucket]);
         assert.deepEqual(parents, ["artifacts"]);
-        assert.deepEqual(result.violations.map((v) => v.resource), ["(stack)"]);
+        assert.deepEqual(
+            result.violations.map((v) => v.resource),
+            ["(stack)"],
+        );
     });
 
     it("fails with the policy and resource named when a policy throws", async () => {
@@ -100,6 +116,9 @@ describe("src/policy/evaluate", () => {
                 throw new Error("boom");
             },
         };
-        await assert.rejects(run([broken], [kmsKey("k")]), (e: Error) => e instanceof PolicyRuntimeError && /policy 'throws'.*failed on urn:pulumi:.*kms.*: boom/.test(e.message));
+        await assert.rejects(
+            run([broken], [kmsKey("k")]),
+            (e: Error) => e instanceof PolicyRuntimeError && /policy 'throws'.*failed on urn:pulumi:.*kms.*: boom/.test(e.message),
+        );
     });
 });

@@ -10,7 +10,12 @@ describe("src/policy/resources", () => {
     it("gives each resource the URN the engine would, parent types included", () => {
         const [component, bucket] = parse([
             { type: "pneumonia:storage:SecureBucket", name: "backups", props: {} },
-            { type: "aws:s3/bucket:Bucket", name: "backups", props: { bucketPrefix: "backups-" }, parent: "urn:pulumi:production::pneumonia-platform::pneumonia:storage:SecureBucket::backups" },
+            {
+                type: "aws:s3/bucket:Bucket",
+                name: "backups",
+                props: { bucketPrefix: "backups-" },
+                parent: "urn:pulumi:production::pneumonia-platform::pneumonia:storage:SecureBucket::backups",
+            },
         ]);
         assert.equal(component.urn, "urn:pulumi:production::pneumonia-platform::pneumonia:storage:SecureBucket::backups");
         assert.equal(bucket.urn, "urn:pulumi:production::pneumonia-platform::pneumonia:storage:SecureBucket$aws:s3/bucket:Bucket::backups");
@@ -37,10 +42,19 @@ describe("src/policy/resources", () => {
             [[{ type: "t", name: "n", props: [] }], /^r\.json: resources\[0\]\.props: expected an object$/],
             [[{ type: "t", name: "n", parent: 3 }], /^r\.json: resources\[0\]\.parent: expected a string$/],
             [[{ type: "t", name: "n", parent: "ghost" }], /^r\.json: resources\[0\]\.parent: "ghost" is neither a URN nor the name/],
-            [[{ type: "t", name: "n" }, { type: "t", name: "n" }], /^r\.json: resources\[1\]: a second resource with URN urn:pulumi:production::pneumonia-platform::t::n$/],
+            [
+                [
+                    { type: "t", name: "n" },
+                    { type: "t", name: "n" },
+                ],
+                /^r\.json: resources\[1\]: a second resource with URN urn:pulumi:production::pneumonia-platform::t::n$/,
+            ],
         ];
         for (const [document, message] of cases) {
-            assert.throws(() => parse(document), (e: Error) => e instanceof ResourcesFileError && message.test(e.message));
+            assert.throws(
+                () => parse(document),
+                (e: Error) => e instanceof ResourcesFileError && message.test(e.message),
+            );
         }
     });
 

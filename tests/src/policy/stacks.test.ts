@@ -28,7 +28,10 @@ describe("policies on the stacks", () => {
         const { violations } = await check("staging", planResources(await plan("staging", { overrides: { repository: undefined } })));
         const monitoring = violations.filter((v) => v.policy === "stack-monitoring");
         assert.equal(monitoring.length, 1);
-        assert.match(monitoring[0]!.message, /alerting rule\(s\) have no https runbook_url \(DetectorDown: "docs\/runbooks\/DetectorDown\.md"\): set monitoring\.runbookBaseUrl/);
+        assert.match(
+            monitoring[0]!.message,
+            /alerting rule\(s\) have no https runbook_url \(DetectorDown: "docs\/runbooks\/DetectorDown\.md"\): set monitoring\.runbookBaseUrl/,
+        );
         assert.equal(monitoring[0]!.level, "mandatory");
     });
 
@@ -50,7 +53,9 @@ describe("policies on the stacks", () => {
         fs.writeFileSync(file, JSON.stringify(broken));
         const result = runCli("src/policy/cli.ts", ["--resources", file, "--stack", "production", "--json"]);
         assert.equal(result.code, 1, result.stderr);
-        const found = (JSON.parse(result.stdout).violations as { policy: string; resource: string }[]).map((v) => `${v.policy} ${v.resource.split("::").pop()}`);
+        const found = (JSON.parse(result.stdout).violations as { policy: string; resource: string }[]).map(
+            (v) => `${v.policy} ${v.resource.split("::").pop()}`,
+        );
         for (const expected of [
             "kubernetes-no-privileged detector",
             "kubernetes-image-pinned detector",

@@ -12,7 +12,11 @@ const preflight = ([stack]: string[], cwd = repoRoot) => {
 };
 const filled = path.join(__dirname, "fixtures/filled");
 /** The keys a report lists, in order: each finding's first line is "  <key>  <problem>". */
-const keysOf = (stdout: string) => stdout.split("\n").filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s+/)[0]);
+const keysOf = (stdout: string) =>
+    stdout
+        .split("\n")
+        .filter((l) => /^ {2}\S/.test(l))
+        .map((l) => l.trim().split(/\s+/)[0]);
 
 describe("npm run preflight", () => {
     it("staging as committed: every example value in one run, each with the pulumi config set that replaces it; exit 1", () => {
@@ -39,7 +43,10 @@ describe("npm run preflight", () => {
             "security.evidence.auditors[0]",
         ]);
         assert.match(stdout, /^preflight staging: 18 to fix before pulumi up\n/);
-        assert.match(stdout, /\$ pulumi stack change-secrets-provider --stack staging "awskms:\/\/alias\/pulumi-pneumonia-staging\?region=eu-west-1"\n/);
+        assert.match(
+            stdout,
+            /\$ pulumi stack change-secrets-provider --stack staging "awskms:\/\/alias\/pulumi-pneumonia-staging\?region=eu-west-1"\n/,
+        );
         assert.match(stdout, /\$ pulumi config set --stack staging --path 'cluster\.privateSubnetIds\[0\]' <value>\n/);
         assert.match(stdout, /\$ pulumi config set --stack staging repository <value>\n/);
     });
@@ -47,7 +54,8 @@ describe("npm run preflight", () => {
     it("production as committed: also the secrets paging needs, set through pulumi's prompt (no value on the command line)", () => {
         const { code, stdout } = preflight(["production"]);
         assert.equal(code, 1);
-        for (const key of ["images.registryAccountId", "mlflow.image", "backups.image", "pagerdutyRoutingKey", "heartbeatUrl"]) assert.ok(keysOf(stdout).includes(key), key);
+        for (const key of ["images.registryAccountId", "mlflow.image", "backups.image", "pagerdutyRoutingKey", "heartbeatUrl"])
+            assert.ok(keysOf(stdout).includes(key), key);
         assert.match(stdout, /\$ pulumi config set --stack production --secret pagerdutyRoutingKey\n/);
     });
 
@@ -67,10 +75,14 @@ describe("npm run preflight", () => {
         before(() => {
             root = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
             fs.copyFileSync(path.join(filled, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-            const text = fs.readFileSync(path.join(filled, "Pulumi.production.yaml"), "utf8")
+            const text = fs
+                .readFileSync(path.join(filled, "Pulumi.production.yaml"), "utf8")
                 .replace(/^secretsprovider: .*\n/m, "secretsprovider: passphrase\n")
                 .replace(/^ {4}hostedZoneId: .*\n/m, "")
-                .replace("  pneumonia-platform:heartbeatUrl:\n    secure: v1:AAAAAAAAAAAAAAAA:aGVhcnRiZWF0\n", "  pneumonia-platform:heartbeatUrl: https://hb.radiology-lab.net/ping\n  pneumonia-platform:detectr: {}\n");
+                .replace(
+                    "  pneumonia-platform:heartbeatUrl:\n    secure: v1:AAAAAAAAAAAAAAAA:aGVhcnRiZWF0\n",
+                    "  pneumonia-platform:heartbeatUrl: https://hb.radiology-lab.net/ping\n  pneumonia-platform:detectr: {}\n",
+                );
             fs.writeFileSync(path.join(root, "Pulumi.production.yaml"), text);
         });
         after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -80,8 +92,14 @@ describe("npm run preflight", () => {
             assert.equal(code, 1);
             assert.deepEqual(keysOf(stdout), ["secretsprovider", "heartbeatUrl", "detectr", "edge.hostedZoneId"]);
             assert.match(stdout, /heartbeatUrl +a secret key in plain text/);
-            assert.match(stdout, /detectr +unknown key \(did you mean pneumonia-platform:detector\?\)\n +\$ pulumi config rm --stack production detectr\n/);
-            assert.match(stdout, /edge\.hostedZoneId +expected a Route 53 hosted zone id, required when edge\.loadBalancer is alb, got nothing/);
+            assert.match(
+                stdout,
+                /detectr +unknown key \(did you mean pneumonia-platform:detector\?\)\n +\$ pulumi config rm --stack production detectr\n/,
+            );
+            assert.match(
+                stdout,
+                /edge\.hostedZoneId +expected a Route 53 hosted zone id, required when edge\.loadBalancer is alb, got nothing/,
+            );
             assert.ok(!stdout.includes("hb.radiology-lab.net"), "a secret's value is never printed");
         });
     });

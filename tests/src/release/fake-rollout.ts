@@ -17,14 +17,26 @@ const analysisRun = `detector-${canaryHash}-2`;
 const abortedStatus = {
     phase: "Degraded",
     abort: true,
-    message: 'RolloutAborted: Rollout aborted update to revision 2: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
-    canary: { currentBackgroundAnalysisRunStatus: { name: analysisRun, status: "Failed", message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)' } },
+    message:
+        'RolloutAborted: Rollout aborted update to revision 2: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
+    canary: {
+        currentBackgroundAnalysisRunStatus: {
+            name: analysisRun,
+            status: "Failed",
+            message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
+        },
+    },
 };
 
 export type Outcome = { kind: "promotes" } | { kind: "aborts"; atStep: number } | { kind: "held"; reason: string };
 
 /** `before`: the Rollout's state on the stack's image before any `up` (a canary aborted earlier: abort, Degraded, stable pods on the old hash). */
-export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6, before: "healthy" | "aborted" = "healthy"): RolloutReader & { polls: number } {
+export function fakeRollout(
+    stack: FakeStack,
+    outcome: Outcome,
+    steps = 6,
+    before: "healthy" | "aborted" = "healthy",
+): RolloutReader & { polls: number } {
     const initialImage = stack.config.get("detector.image");
     let polls = 0;
     let upsSeen = 0;
@@ -37,10 +49,17 @@ export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6, befor
         }
         const released = upsSeen > 0;
         const image = released ? stack.config.get("detector.image") : initialImage;
-        const template = { template: { spec: { containers: [{ name: "detector", image }] } }, strategy: { canary: { steps: new Array(steps).fill({}) } } };
+        const template = {
+            template: { spec: { containers: [{ name: "detector", image }] } },
+            strategy: { canary: { steps: new Array(steps).fill({}) } },
+        };
         const stable = { phase: "Healthy", stableRS: stableHash, currentPodHash: stableHash };
         if (!released && before === "aborted") {
-            return { metadata: { generation: 1 }, spec: template, status: { ...abortedStatus, observedGeneration: "1", stableRS: stableHash, currentPodHash: canaryHash } };
+            return {
+                metadata: { generation: 1 },
+                spec: template,
+                status: { ...abortedStatus, observedGeneration: "1", stableRS: stableHash, currentPodHash: canaryHash },
+            };
         }
         if (!released) return { metadata: { generation: 1 }, spec: template, status: { ...stable, observedGeneration: "1" } };
         const age = polls - since; // 0: the controller has not observed the new generation yet
@@ -55,9 +74,14 @@ export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6, befor
             };
         }
         if (outcome.kind === "held" && step >= 1) {
-            return { metadata: { generation: 2 }, spec: template, status: { ...observed, phase: "Paused", pauseConditions: [{ reason: outcome.reason }], message: outcome.reason } };
+            return {
+                metadata: { generation: 2 },
+                spec: template,
+                status: { ...observed, phase: "Paused", pauseConditions: [{ reason: outcome.reason }], message: outcome.reason },
+            };
         }
-        if (step >= steps) return { metadata: { generation: 2 }, spec: template, status: { ...observed, phase: "Healthy", stableRS: canaryHash } };
+        if (step >= steps)
+            return { metadata: { generation: 2 }, spec: template, status: { ...observed, phase: "Healthy", stableRS: canaryHash } };
         return {
             metadata: { generation: 2 },
             spec: template,
@@ -82,7 +106,14 @@ export function fakeRollout(stack: FakeStack, outcome: Outcome, steps = 6, befor
                     phase: "Failed",
                     message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
                     metricResults: [
-                        { name: "error-rate", phase: "Failed", measurements: [{ phase: "Failed", value: "[0.031]" }, { phase: "Failed", value: "[0.034]" }] },
+                        {
+                            name: "error-rate",
+                            phase: "Failed",
+                            measurements: [
+                                { phase: "Failed", value: "[0.031]" },
+                                { phase: "Failed", value: "[0.034]" },
+                            ],
+                        },
                         { name: "latency-p95", phase: "Running", measurements: [{ phase: "Successful", value: "[0.41]" }] },
                     ],
                 },

@@ -9,7 +9,10 @@ export interface FakeStack extends StackGateway {
     ups: string[];
 }
 
-export function fakeStack(name: string, init: { outputs?: Record<string, unknown>; config?: Record<string, string>; updates?: StackUpdate[]; upFails?: boolean } = {}): FakeStack {
+export function fakeStack(
+    name: string,
+    init: { outputs?: Record<string, unknown>; config?: Record<string, string>; updates?: StackUpdate[]; upFails?: boolean } = {},
+): FakeStack {
     const config = new Map(Object.entries(init.config ?? {}));
     const updates = [...(init.updates ?? [])];
     const ups: string[] = [];

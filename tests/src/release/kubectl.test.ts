@@ -20,7 +20,13 @@ describe("release: reading the Rollout with kubectl", function () {
 
     it("reads the Rollout and an AnalysisRun in the stack's context and namespace", async () => {
         await withEnv(
-            { FAKE_KUBECTL_CONTEXT: "ctx-production", FAKE_KUBECTL_OBJECTS: JSON.stringify({ "rollouts.argoproj.io/pneumonia/detector": rollout, "analysisruns.argoproj.io/pneumonia/run-1": { status: { phase: "Failed" } } }) },
+            {
+                FAKE_KUBECTL_CONTEXT: "ctx-production",
+                FAKE_KUBECTL_OBJECTS: JSON.stringify({
+                    "rollouts.argoproj.io/pneumonia/detector": rollout,
+                    "analysisruns.argoproj.io/pneumonia/run-1": { status: { phase: "Failed" } },
+                }),
+            },
             async () => {
                 const reader = kubectlRolloutReader({ kubectl, context: "ctx-production" }, "pneumonia");
                 assert.deepEqual(await reader.rollout(), rollout);
@@ -32,8 +38,14 @@ describe("release: reading the Rollout with kubectl", function () {
 
     it("fails with one line when the Rollout is missing or the context is wrong", async () => {
         await withEnv({ FAKE_KUBECTL_CONTEXT: "ctx-production", FAKE_KUBECTL_OBJECTS: "{}" }, async () => {
-            await assert.rejects(kubectlRolloutReader({ kubectl, context: "ctx-production" }, "pneumonia").rollout(), /^Error: no Rollout pneumonia\/detector: is Argo Rollouts installed/);
-            await assert.rejects(kubectlRolloutReader({ kubectl, context: "ctx-staging" }, "pneumonia").rollout(), /: error: context "ctx-staging" does not exist$/);
+            await assert.rejects(
+                kubectlRolloutReader({ kubectl, context: "ctx-production" }, "pneumonia").rollout(),
+                /^Error: no Rollout pneumonia\/detector: is Argo Rollouts installed/,
+            );
+            await assert.rejects(
+                kubectlRolloutReader({ kubectl, context: "ctx-staging" }, "pneumonia").rollout(),
+                /: error: context "ctx-staging" does not exist$/,
+            );
         });
     });
 });

@@ -51,18 +51,26 @@ describe("release: load-test gate against a real Prometheus", function () {
         prometheus.expose(text);
         await waitUntil("the scrape", async () => {
             const latest = await latestLoadTest(query);
-            return expect ? latest?.image === expect.image && latest.p95Seconds === expect.p95 : latest === undefined && (await query("up"))[0]?.value[1] === "1";
+            return expect
+                ? latest?.image === expect.image && latest.p95Seconds === expect.p95
+                : latest === undefined && (await query("up"))[0]?.value[1] === "1";
         });
     }
 
     it("refuses when no load test has reported", async () => {
         await expose("");
-        await assert.rejects(requirePassedLoadTest(query, image, "staging"), (e: Error) => e instanceof CheckFailedError && /^staging has no load-test result/.test(e.message));
+        await assert.rejects(
+            requirePassedLoadTest(query, image, "staging"),
+            (e: Error) => e instanceof CheckFailedError && /^staging has no load-test result/.test(e.message),
+        );
     });
 
     it("passes an image whose latest load test passed, with its figures", async () => {
         await expose(pushed(image, 1, 0.42, 0.002), { image, p95: 0.42 });
-        assert.match(await requirePassedLoadTest(query, image, "staging"), /^staging load test passed for .*: p95 0\.420 s \(limit 2 s\), errors 0\.20 % \(limit 1 %\), 700 requests, at 2027-01-15T08:00:00\.000Z$/);
+        assert.match(
+            await requirePassedLoadTest(query, image, "staging"),
+            /^staging load test passed for .*: p95 0\.420 s \(limit 2 s\), errors 0\.20 % \(limit 1 %\), 700 requests, at 2027-01-15T08:00:00\.000Z$/,
+        );
     });
 
     it("refuses an image whose load test failed, and says why", async () => {
@@ -72,7 +80,10 @@ describe("release: load-test gate against a real Prometheus", function () {
 
     it("refuses an image the latest load test did not run", async () => {
         await expose(pushed(other, 1, 0.4, 0), { image: other, p95: 0.4 });
-        await assert.rejects(requirePassedLoadTest(query, image, "staging"), /staging's latest load test ran .*c{64}, not .*b{64}: load-test this image on staging first/);
+        await assert.rejects(
+            requirePassedLoadTest(query, image, "staging"),
+            /staging's latest load test ran .*c{64}, not .*b{64}: load-test this image on staging first/,
+        );
     });
 
     it("npm run promote exits 1 with that line, and writes nothing", async () => {
@@ -81,14 +92,32 @@ describe("release: load-test gate against a real Prometheus", function () {
         // answering Prometheus' scrapes); the stack would be opened only after the gate.
         const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
             // Staging's Rollout, fully promoted on the image, through the kubectl stand-in (fake-kubectl-get.ts).
-            const healthy = { metadata: { generation: 2 }, spec: { template: { spec: { containers: [{ name: "detector", image }] } } }, status: { phase: "Healthy", observedGeneration: "2", stableRS: "6c9f7d8b5d", currentPodHash: "6c9f7d8b5d" } };
+            const healthy = {
+                metadata: { generation: 2 },
+                spec: { template: { spec: { containers: [{ name: "detector", image }] } } },
+                status: { phase: "Healthy", observedGeneration: "2", stableRS: "6c9f7d8b5d", currentPodHash: "6c9f7d8b5d" },
+            };
             const env = {
                 ...process.env,
                 KUBECTL: [...tsxNode, join(__dirname, "fake-kubectl-get.ts")].join(" "),
                 FAKE_KUBECTL_CONTEXT: "arn:aws:eks:eu-west-1:111122223333:cluster/pneumonia-staging",
                 FAKE_KUBECTL_OBJECTS: JSON.stringify({ "rollouts.argoproj.io/pneumonia/detector": healthy }),
             };
-            const child = spawn(tsxNode[0], [...tsxNode.slice(1), "src/release/cli.ts", "promote", "production", "--image", image, "--prometheus-url", prometheusUrl, "--dry-run"], { cwd: repoRoot, env });
+            const child = spawn(
+                tsxNode[0],
+                [
+                    ...tsxNode.slice(1),
+                    "src/release/cli.ts",
+                    "promote",
+                    "production",
+                    "--image",
+                    image,
+                    "--prometheus-url",
+                    prometheusUrl,
+                    "--dry-run",
+                ],
+                { cwd: repoRoot, env },
+            );
             let stderr = "";
             child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
             child.on("close", (code) => resolve({ code, stderr }));
