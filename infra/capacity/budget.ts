@@ -7,6 +7,7 @@
 // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, compatibility with AWS services).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { accountKeyPolicy } from "../platform/kms";
 import { stackScopedName } from "../platform/names";
 import type { CostConfig } from "./config";
 
@@ -39,27 +40,16 @@ export class CostBudget extends pulumi.ComponentResource {
                 description: "Encrypts the budget notification topic",
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        // The account's own administration of the key (the default key policy).
-                        {
-                            Sid: "AccountAdministers",
-                            Effect: "Allow",
-                            Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` },
-                            Action: "kms:*",
-                            Resource: "*",
-                        },
-                        {
-                            Sid: "BudgetsEncryptToTopic",
-                            Effect: "Allow",
-                            Principal: { Service: budgetsService },
-                            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-                            Resource: "*",
-                            Condition: { StringEquals: { "aws:SourceAccount": account } },
-                        },
-                    ],
-                }),
+                policy: accountKeyPolicy(account, [
+                    {
+                        Sid: "BudgetsEncryptToTopic",
+                        Effect: "Allow",
+                        Principal: { Service: budgetsService },
+                        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceAccount": account } },
+                    },
+                ]),
                 tags: args.tags,
             },
             child,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { accountKeyPolicy } from "./kms";
 import { stackScopedName } from "./names";
 
 /** The statement every bucket policy of the platform starts with: no request over plain HTTP. */
@@ -80,23 +81,6 @@ export function logBucketSettings(
     return [encryption, publicAccess, ownership, versioning, policy];
 }
 
-/** The default key policy (the account administers the key through IAM) plus `statements`. */
-function keyPolicy(statements: NonNullable<SecureBucketArgs["keyPolicyStatements"]>, accountId: pulumi.Output<string>) {
-    return pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "AccountAdministers",
-                Effect: "Allow",
-                Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` },
-                Action: "kms:*",
-                Resource: "*",
-            },
-            ...statements.map((statement) => statement(accountId)),
-        ],
-    });
-}
-
 /** One statement of an S3 bucket policy, given the bucket's ARN and its KMS key's ARN. */
 export type PolicyStatementFactory = (
     bucketArn: pulumi.Output<string>,
@@ -149,7 +133,7 @@ export class SecureBucket extends pulumi.ComponentResource {
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
                 ...(args.keyPolicyStatements
-                    ? { policy: keyPolicy(args.keyPolicyStatements, aws.getCallerIdentityOutput({}, child).accountId) }
+                    ? { policy: keyPolicyFor(args.keyPolicyStatements, aws.getCallerIdentityOutput({}, child).accountId) }
                     : {}),
                 tags: args.tags,
             },
@@ -221,4 +205,12 @@ export class SecureBucket extends pulumi.ComponentResource {
         this.ready = [versioning, encryption, publicAccess, ownership, policy, ...lock];
         this.registerOutputs({ bucket: this.bucket, arn: this.arn, kmsKeyArn: this.kmsKeyArn });
     }
+}
+
+/** The key policy of a bucket whose writers need the key's own permission (SecureBucketArgs.keyPolicyStatements). */
+function keyPolicyFor(statements: NonNullable<SecureBucketArgs["keyPolicyStatements"]>, accountId: pulumi.Output<string>) {
+    return accountKeyPolicy(
+        accountId,
+        statements.map((statement) => statement(accountId)),
+    );
 }

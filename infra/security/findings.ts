@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "../platform/bucket";
+import { accountKeyPolicy } from "../platform/kms";
 import { stackScopedName } from "../platform/names";
 import { severityClasses, type Severity } from "../observability/objectives";
 
@@ -238,26 +239,16 @@ export class SecurityFindings extends pulumi.ComponentResource {
                 description: "Encrypts the security finding topics",
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "AccountAdministers",
-                            Effect: "Allow",
-                            Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` },
-                            Action: "kms:*",
-                            Resource: "*",
-                        },
-                        {
-                            Sid: "EventBridgeEncryptsToTopics",
-                            Effect: "Allow",
-                            Principal: { Service: "events.amazonaws.com" },
-                            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-                            Resource: "*",
-                            Condition: { StringEquals: { "aws:SourceAccount": account } },
-                        },
-                    ],
-                }),
+                policy: accountKeyPolicy(account, [
+                    {
+                        Sid: "EventBridgeEncryptsToTopics",
+                        Effect: "Allow",
+                        Principal: { Service: "events.amazonaws.com" },
+                        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceAccount": account } },
+                    },
+                ]),
                 tags: args.tags,
             },
             child,
