@@ -6,32 +6,18 @@
 import * as assert from "node:assert/strict";
 import { prometheusQuery as capacityQuery } from "../../../src/capacity/report";
 import { maskCredentials, withoutCredentials } from "../../../src/cli/http";
-import { fetchHttp, replicaLines, type HealthSettings } from "../../../src/health/checks";
+import { fetchHttp, replicaLines } from "../../../src/health/checks";
 import { prometheusQuery as loadTestQuery } from "../../../src/release/load-test-gate";
 import { startScrapedPrometheus, type ScrapedPrometheus } from "../../helpers/prometheus";
 import { scratchDir } from "../../infra/monitoring/helpers";
+import { fakeHealthSettings } from "../health/fake-services";
 
 // A test-only password and its bcrypt hash (libxcrypt's crypt(3) with a $2b$05$ salt).
 const user = "staging-reader";
 const password = "Pr0m-s3cret";
 const bcryptHash = "$2b$05$pneumoniadetectortesteGMlpQoRrUlIT.jJh50XV.F3yN2k/4SC";
 
-const settings: HealthSettings = {
-    appNamespace: "pneumonia",
-    metrics: {
-        job: "pneumonia-detector",
-        inferenceTotal: "i",
-        errorTotal: "e",
-        inferenceDuration: "d",
-        cpuPercent: "c",
-        memoryPercent: "m",
-    },
-    backupsJob: "pneumonia-backup",
-    backupFreshness: {},
-    deployments: ["mlflow"],
-    rollouts: [],
-    window: "1h",
-};
+const settings = fakeHealthSettings([]);
 
 describe("a Prometheus URL with credentials, against a real Prometheus behind basic auth", function () {
     this.timeout(60_000);

@@ -9,11 +9,31 @@
 // cannot evaluate is refused with HTTP 400, so a changed query cannot pass on an empty answer.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { HealthEndpoints } from "../../../src/health/checks";
+import type { HealthEndpoints, HealthSettings } from "../../../src/health/checks";
 
 type Series = { labels?: Record<string, string>; value: number | "NaN" }[];
 
 /** One series as kube-state-metrics exposes it: metric name, labels, value. */
+/** What the health check reads of a stack, as the fake services expose it (short metric names). */
+export function fakeHealthSettings(rollouts: string[]): HealthSettings {
+    return {
+        appNamespace: "pneumonia",
+        metrics: {
+            job: "pneumonia-detector",
+            inferenceTotal: "i",
+            errorTotal: "e",
+            inferenceDuration: "d",
+            cpuPercent: "c",
+            memoryPercent: "m",
+        },
+        backupsJob: "pneumonia-backup",
+        backupFreshness: {},
+        deployments: ["mlflow"],
+        rollouts,
+        window: "1h",
+    };
+}
+
 export interface RawSeries {
     name: string;
     labels: Record<string, string>;

@@ -5,28 +5,21 @@
 // Each scenario's lines must be the same from both: the fake answers the check's queries as
 // Prometheus does, and the queries find an Argo Rollout through the ReplicaSets it owns.
 import * as assert from "node:assert/strict";
-import { fetchHttp, replicaLines, type HealthSettings } from "../../../src/health/checks";
+import { fetchHttp, replicaLines } from "../../../src/health/checks";
 import { waitUntil } from "../../../scripts/servers/postgres";
 import { startScrapedPrometheus, type ScrapedPrometheus } from "../../helpers/prometheus";
 import { scratchDir } from "../../infra/monitoring/helpers";
-import { exposition, healthyScenario, replicaSet, startFakeServices, type FakeServices, type Scenario } from "./fake-services";
+import {
+    exposition,
+    fakeHealthSettings,
+    healthyScenario,
+    replicaSet,
+    startFakeServices,
+    type FakeServices,
+    type Scenario,
+} from "./fake-services";
 
-const settings: HealthSettings = {
-    appNamespace: "pneumonia",
-    metrics: {
-        job: "pneumonia-detector",
-        inferenceTotal: "i",
-        errorTotal: "e",
-        inferenceDuration: "d",
-        cpuPercent: "c",
-        memoryPercent: "m",
-    },
-    backupsJob: "pneumonia-backup",
-    backupFreshness: {},
-    deployments: ["mlflow"],
-    rollouts: ["detector"],
-    window: "1h",
-};
+const settings = fakeHealthSettings(["detector"]);
 
 describe("health check: replica lines against a real Prometheus", function () {
     this.timeout(60_000);
